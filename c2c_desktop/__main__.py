@@ -1,0 +1,5 @@
+import sys
+
+from c2c_desktop.cli import main
+
+sys.exit(main())

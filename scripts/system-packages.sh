@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Makes sure the Debian packages a target needs are present.
+# As root: installs what is missing (one `apt-get update` first). Otherwise: prints the exact apt line and fails.
+# Usage: scripts/system-packages.sh run|test
+set -euo pipefail
+
+# Qt's offscreen platform, and a real X window (xcb) for `make run` on a desktop.
+runtime="libglib2.0-0 libxkbcommon0 libfreetype6 libfontconfig1 fonts-dejavu-core libdbus-1-3 libx11-6 libgl1 libegl1
+ libx11-xcb1 libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-render0
+ libxcb-shape0 libxcb-util1 libxcb-xkb1 libxkbcommon-x11-0 libxcb-randr0 libxcb-xfixes0 libxcb-sync1 libxcb-shm0"
+# Tests: a virtual screen, a real Secret Service in a private D-Bus session, and tools to drive and look at windows.
+testing="xvfb xauth dbus gnome-keyring xdotool imagemagick"
+
+case "${1:-}" in
+  run) wanted="$runtime" ;;
+  test) wanted="$runtime $testing" ;;
+  *) echo "usage: $0 run|test" >&2; exit 2 ;;
+esac
+
+missing=()
+for pkg in $wanted; do
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  [ "$status" = "install ok installed" ] || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "Not a Debian system: install the equivalents of: ${missing[*]}" >&2
+  exit 1
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "Missing Debian packages. Run:" >&2
+  echo "  sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "Installing Debian packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
