@@ -1,0 +1,212 @@
+"""The settings file: agent number, call type, caller IDs, page, region, service URL, timeouts.
+
+Stored as JSON in the platform's config directory (platformdirs, so XDG_CONFIG_HOME moves it). The keys are never
+stored here: they live in the OS keyring (credentials.py). The environment variable C2C_DESKTOP_API_URL overrides
+api_url for one run without changing the file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import platformdirs
+
+from c2c_desktop import APP_NAME
+
+DEFAULT_API_URL = "https://secure.dialogtech.com/ibp_api.php"
+API_URL_ENV = "C2C_DESKTOP_API_URL"
+
+
+class ConfigError(ValueError):
+    """A bad setting value or an unreadable settings file; str() is one plain line."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    agent_number: str = ""  # the service's `id`: the agent's own phone
+    call_type: int = 2  # 2 = ring the agent first (see the API notes), 1 = ring the prospect first
+    first_callerid: str = ""  # empty: the prospect's own number when call_type is 2 (tells the agent who is coming)
+    second_callerid: str = ""
+    page: str = "c2c-desktop"
+    region: str = "US"
+    api_url: str = DEFAULT_API_URL
+    connect_timeout: float = 5.0
+    read_timeout: float = 120.0
+    ca_bundle: str = ""  # extra CA file for a service with a private CA; verification itself is always on
+
+
+#: What `config set` accepts, with the one-line help shown by `config list`.
+SETTING_HELP: dict[str, str] = {
+    "agent_number": "your own phone, rung as the service's `id`",
+    "call_type": "2 = ring your phone first (default), 1 = ring the prospect first",
+    "first_callerid": "caller ID shown on the first leg (empty: the prospect's number when call_type is 2)",
+    "second_callerid": "caller ID shown on the second leg (a registered or tracking number of the account)",
+    "page": "the 'page' recorded in the service's Click-to-Call report (max 255 characters)",
+    "region": "default country for numbers without a country code (ISO code such as US, GB, DE)",
+    "api_url": "the service URL (https; http only for a loopback stand-in)",
+    "connect_timeout": "seconds to wait for the connection to the service",
+    "read_timeout": "seconds to wait for the first leg to be answered or not (the phone may ring long)",
+    "ca_bundle": "path of an extra CA certificate file for the service's TLS certificate",
+}
+
+
+def default_config_dir() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def default_settings_path() -> Path:
+    return default_config_dir() / "settings.json"
+
+
+def _parse_timeout(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"'{raw}' is not a number of seconds") from None
+    if not math.isfinite(value) or not 0.1 <= value <= 3600:
+        raise ConfigError("a timeout must be between 0.1 and 3600 seconds")
+    return value
+
+
+def _parse_call_type(raw: str) -> int:
+    if raw.strip() not in ("1", "2"):
+        raise ConfigError("call_type must be 1 (ring the prospect first) or 2 (ring your phone first)")
+    return int(raw)
+
+
+def _parse_page(raw: str) -> str:
+    if len(raw) > 255:
+        raise ConfigError("page is limited to 255 characters by the service")
+    return raw
+
+
+def _parse_region(raw: str) -> str:
+    from c2c_desktop.core.phone import is_valid_region
+
+    region = raw.strip().upper()
+    if not is_valid_region(region):
+        raise ConfigError(f"'{raw}' is not a known region code (use an ISO code such as US, GB, DE)")
+    return region
+
+
+def _parse_api_url(raw: str) -> str:
+    url = raw.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ConfigError("api_url must be a full https:// URL")
+    if parts.query:
+        raise ConfigError("api_url must not contain a query string (keys never go in the settings file)")
+    return url
+
+
+def _parse_number_setting(raw: str) -> str:
+    # Stored as typed; normalised (and refused if bad) when a call is prepared, so the message names the field.
+    return raw.strip()
+
+
+def _parse_path(raw: str) -> str:
+    path = raw.strip()
+    if path and not Path(path).is_file():
+        raise ConfigError(f"no such file: {path}")
+    return path
+
+
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "agent_number": _parse_number_setting,
+    "call_type": _parse_call_type,
+    "first_callerid": _parse_number_setting,
+    "second_callerid": _parse_number_setting,
+    "page": _parse_page,
+    "region": _parse_region,
+    "api_url": _parse_api_url,
+    "connect_timeout": _parse_timeout,
+    "read_timeout": _parse_timeout,
+    "ca_bundle": _parse_path,
+}
+
+
+def setting_names() -> list[str]:
+    return list(SETTING_HELP)
+
+
+def with_value(settings: Settings, key: str, raw: str) -> Settings:
+    """Return settings with `key` set from the text `raw`; ConfigError names what is wrong."""
+    parser = _PARSERS.get(key)
+    if parser is None:
+        raise ConfigError(f"unknown setting '{key}' (known: {', '.join(SETTING_HELP)})")
+    return dataclasses.replace(settings, **{key: parser(raw)})
+
+
+def format_value(settings: Settings, key: str) -> str:
+    if key not in SETTING_HELP:
+        raise ConfigError(f"unknown setting '{key}' (known: {', '.join(SETTING_HELP)})")
+    value = getattr(settings, key)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _from_mapping(data: Mapping[str, Any]) -> Settings:
+    settings = Settings()
+    for key, value in data.items():
+        if key in _PARSERS and value is not None:
+            settings = with_value(settings, key, str(value))
+    return settings
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read the settings file; a missing file gives the defaults. Unknown keys are ignored (newer versions)."""
+    path = path or default_settings_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Settings()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the settings file {path}: {exc.strerror}") from None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise ConfigError(f"the settings file {path} is not valid JSON; fix or delete it") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"the settings file {path} is not a JSON object; fix or delete it")
+    try:
+        return _from_mapping(data)
+    except ConfigError as exc:
+        raise ConfigError(f"the settings file {path}: {exc}") from None
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> Path:
+    """Write the settings atomically (temp file + rename) so a crash never leaves half a file."""
+    path = path or default_settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(dataclasses.asdict(settings), indent=2, sort_keys=True) + "\n"
+    fd, tmp_name = tempfile.mkstemp(prefix=".settings-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def effective_settings(settings: Settings, environ: Mapping[str, str] | None = None) -> Settings:
+    """Apply the environment overrides (C2C_DESKTOP_API_URL) on top of the file's settings."""
+    environ = os.environ if environ is None else environ
+    override = environ.get(API_URL_ENV, "").strip()
+    if override:
+        try:
+            return dataclasses.replace(settings, api_url=_parse_api_url(override))
+        except ConfigError as exc:
+            raise ConfigError(f"{API_URL_ENV}: {exc}") from None
+    return settings

@@ -1,0 +1,96 @@
+"""The settings file: defaults, validation per key, atomic save, env override, never keys."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from c2c_desktop.core import config
+from c2c_desktop.core.config import ConfigError, Settings
+
+
+def test_missing_file_gives_defaults(tmp_path: Path) -> None:
+    settings = config.load_settings(tmp_path / "nope.json")
+    assert settings == Settings()
+    assert settings.call_type == 2
+    assert settings.api_url == "https://secure.dialogtech.com/ibp_api.php"
+    assert (settings.connect_timeout, settings.read_timeout) == (5.0, 120.0)
+
+
+def test_default_path_follows_xdg_config_home(isolated_profile: Path) -> None:
+    assert str(config.default_settings_path()).startswith(str(isolated_profile))
+
+
+def test_round_trip_every_key(tmp_path: Path) -> None:
+    path = tmp_path / "cfg" / "settings.json"
+    settings = Settings()
+    for key, raw in {
+        "agent_number": "(555) 201-0001",
+        "call_type": "1",
+        "first_callerid": "5552010002",
+        "second_callerid": "5552010003",
+        "page": "crm/leads",
+        "region": "gb",
+        "api_url": "http://127.0.0.1:9/ibp_api.php",
+        "connect_timeout": "3",
+        "read_timeout": "90.5",
+    }.items():
+        settings = config.with_value(settings, key, raw)
+    config.save_settings(settings, path)
+    loaded = config.load_settings(path)
+    assert loaded == settings
+    assert loaded.region == "GB"
+    assert config.format_value(loaded, "read_timeout") == "90.5"
+    assert [p.name for p in path.parent.iterdir()] == ["settings.json"]  # no temp file left behind
+
+
+@pytest.mark.parametrize(
+    ("key", "raw", "words"),
+    [
+        ("call_type", "3", "1 (ring the prospect first) or 2"),
+        ("page", "x" * 256, "255"),
+        ("region", "XX", "not a known region"),
+        ("api_url", "secure.dialogtech.com", "full https://"),
+        ("api_url", "https://h/x?secret_access_key=1", "query string"),
+        ("read_timeout", "soon", "not a number"),
+        ("read_timeout", "0", "between 0.1 and 3600"),
+        ("connect_timeout", "nan", "between 0.1 and 3600"),
+        ("ca_bundle", "/no/such/ca.pem", "no such file"),
+        ("secret_access_key", "x", "unknown setting"),
+    ],
+)
+def test_bad_values_are_refused_with_a_plain_message(key: str, raw: str, words: str) -> None:
+    with pytest.raises(ConfigError, match=words.replace("(", r"\(").replace(")", r"\)").replace("?", r"\?")):
+        config.with_value(Settings(), key, raw)
+
+
+def test_broken_file_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid JSON"):
+        config.load_settings(path)
+    path.write_text(json.dumps({"call_type": 7}), encoding="utf-8")
+    with pytest.raises(ConfigError, match="call_type"):
+        config.load_settings(path)
+
+
+def test_unknown_keys_in_file_are_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"agent_number": "5552010001", "from_the_future": 1}), encoding="utf-8")
+    assert config.load_settings(path).agent_number == "5552010001"
+
+
+def test_env_overrides_api_url_only_for_the_run(tmp_path: Path) -> None:
+    settings = Settings()
+    env = {config.API_URL_ENV: "http://127.0.0.1:8765/ibp_api.php"}
+    assert config.effective_settings(settings, env).api_url == "http://127.0.0.1:8765/ibp_api.php"
+    assert config.effective_settings(settings, {}).api_url == config.DEFAULT_API_URL
+    with pytest.raises(ConfigError, match=config.API_URL_ENV):
+        config.effective_settings(settings, {config.API_URL_ENV: "ftp://x"})
+
+
+def test_settings_have_no_key_fields() -> None:
+    names = {field for field in Settings.__dataclass_fields__}
+    assert not {name for name in names if "key" in name or "secret" in name}
