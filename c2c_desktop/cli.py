@@ -1,0 +1,308 @@
+"""The front door: the window by default, `--demo`, tel:/callto: links, and the terminal commands.
+
+Every error is one plain line on stderr, never a traceback. `call` exits with the outcome's code (see EXIT_CODES).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import getpass
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TextIO
+
+from c2c_desktop import APP_NAME, __version__
+from c2c_desktop.core import config
+from c2c_desktop.core.api import install_log_redaction
+from c2c_desktop.core.credentials import CredentialsError, KeyringCredentialStore
+from c2c_desktop.core.dialer import (
+    CallOverrides,
+    NotSentError,
+    client_for,
+    describe_outcome,
+    place_call_now,
+    prepare_call,
+)
+from c2c_desktop.core.models import EXIT_CODES, Credentials, JournalEntry, Outcome
+from c2c_desktop.core.store import Store, default_db_path
+
+EXIT_OK = 0
+EXIT_ERROR = 2  # bad input, missing keys or configuration (also argparse's usage error code)
+
+COMMANDS = ("call", "keys", "config", "history", "simulator", "contacts")
+
+
+class CliError(Exception):
+    """A plain one-line error for stderr; the command exits with `code`."""
+
+    def __init__(self, message: str, code: int = EXIT_ERROR) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    if not 0.1 <= value <= 3600:
+        raise argparse.ArgumentTypeError("seconds must be between 0.1 and 3600")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=APP_NAME,
+        description="Click-to-call dialer for sales agents. Without a command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details to stderr (keys redacted)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    call = sub.add_parser("call", help="place one call and print its outcome")
+    call.add_argument("number", help="the number to call, in any format (e.g. '(555) 111-2222', tel:+15551112222)")
+    call.add_argument("--agent", metavar="N", help="your own phone (overrides agent_number)")
+    call.add_argument("--type", type=int, choices=(1, 2), dest="call_type", help="1 = prospect first, 2 = you first")
+    call.add_argument(
+        "--ref", metavar="R", help="reference for the service's report (max 32 chars; default: generated)"
+    )
+    call.add_argument("--page", metavar="P", help="page recorded in the service's report (max 255 chars)")
+    call.add_argument("--first-callerid", metavar="N", help="caller ID shown on the first leg")
+    call.add_argument("--second-callerid", metavar="N", help="caller ID shown on the second leg")
+    call.add_argument(
+        "--timeout", type=_positive_seconds, metavar="SECONDS", help="read timeout (default: read_timeout)"
+    )
+
+    keys = sub.add_parser("keys", help="store, check or remove the access key pair in the OS keyring")
+    keys.add_argument("action", choices=("set", "status", "clear"))
+
+    cfg = sub.add_parser("config", help="read or change settings")
+    cfg.add_argument("action", choices=("get", "set", "list"))
+    cfg.add_argument("key", nargs="?", help=", ".join(config.setting_names()))
+    cfg.add_argument("value", nargs="?")
+
+    history = sub.add_parser("history", help="the call journal")
+    history.add_argument("action", choices=("list",))
+    history.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    history.add_argument("--limit", type=int, default=None, help="only the newest N calls")
+
+    sim = sub.add_parser("simulator", help="run the stand-in click-to-call service on loopback")
+    sim.add_argument("--port", type=int, default=8765)
+    sim.add_argument("--ring-seconds", type=float, default=2.0)
+
+    return parser
+
+
+def build_gui_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=APP_NAME,
+        description=f"Click-to-call dialer for sales agents. Commands: {', '.join(COMMANDS)} (see {APP_NAME} -h).",
+    )
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details to stderr (keys redacted)")
+    parser.add_argument("--demo", action="store_true", help="open the window against the built-in stand-in service")
+    parser.add_argument("url", nargs="?", help="a tel: or callto: link (or a number) to open in the dial pad")
+    return parser
+
+
+def _wants_command(argv: Sequence[str]) -> bool:
+    """True when the first word that is not an option names a command (else: the window, maybe with a tel: link)."""
+    for word in argv:
+        if word in ("-h", "--help"):
+            return True
+        if not word.startswith("-"):
+            return word in COMMANDS
+    return False
+
+
+# -- helpers --------------------------------------------------------------------------------------------------------
+
+
+def _load_settings() -> config.Settings:
+    try:
+        return config.effective_settings(config.load_settings())
+    except config.ConfigError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _open_store() -> Store:
+    try:
+        store = Store(default_db_path())
+    except Exception as exc:  # sqlite3 / OS errors: one line, no traceback
+        raise CliError(f"cannot open the call journal at {default_db_path()}: {exc}") from None
+    store.recover_interrupted()
+    return store
+
+
+def _read_keys_from_stdin(stdin: TextIO) -> Credentials:
+    if stdin.isatty():
+        access_key = input("Access key: ").strip()
+        secret = getpass.getpass("Secret access key: ").strip()
+    else:
+        access_key = stdin.readline().strip()
+        secret = stdin.readline().strip()
+    if not access_key or not secret:
+        raise CliError("both the access key and the secret access key are needed (two lines on standard input)")
+    return Credentials(access_key, secret)
+
+
+def _local_time(iso: str) -> str:
+    try:
+        return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return iso
+
+
+def _entry_json(entry: JournalEntry) -> dict[str, object]:
+    return {
+        key: (str(value) if isinstance(value, Outcome) else value) for key, value in dataclasses.asdict(entry).items()
+    }
+
+
+# -- commands -------------------------------------------------------------------------------------------------------
+
+
+def cmd_call(args: argparse.Namespace) -> int:
+    settings = _load_settings()
+    if args.timeout is not None:
+        settings = dataclasses.replace(settings, read_timeout=args.timeout)
+    try:
+        credentials = KeyringCredentialStore().load()
+    except CredentialsError as exc:
+        raise CliError(f"Not sent: {exc}") from None
+    if credentials is None:
+        raise CliError("Not sent: no keys stored; run `c2c-desktop keys set` first")
+    overrides = CallOverrides(
+        agent_number=args.agent,
+        call_type=args.call_type,
+        ref=args.ref,
+        page=args.page,
+        first_callerid=args.first_callerid,
+        second_callerid=args.second_callerid,
+    )
+    try:
+        prepared = prepare_call(args.number, settings, credentials, overrides=overrides)
+    except NotSentError as exc:
+        raise CliError(str(exc)) from None
+    for warning in prepared.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    with _open_store() as store, client_for(settings) as client:
+        entry, result = place_call_now(store, client, prepared, credentials)
+    line = describe_outcome(result, prepared)
+    if result.excerpt:
+        line += f" (service said: {result.excerpt})"
+    print(f"{line} [ref {entry.ref}]")
+    return EXIT_CODES[result.outcome]
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    store = KeyringCredentialStore()
+    try:
+        if args.action == "set":
+            print(store.save(_read_keys_from_stdin(sys.stdin)))
+        elif args.action == "clear":
+            store.clear()
+            print("Keys removed from the system keyring.")
+        else:
+            print(store.status())
+    except CredentialsError as exc:
+        raise CliError(str(exc)) from None
+    return EXIT_OK
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    path = config.default_settings_path()
+    try:
+        settings = config.load_settings(path)
+        if args.action == "list":
+            print(f"# {path}")
+            for key, help_text in config.SETTING_HELP.items():
+                print(f"{key} = {config.format_value(settings, key)}    # {help_text}")
+        elif args.action == "get":
+            if not args.key:
+                raise CliError("config get needs a KEY")
+            print(config.format_value(config.effective_settings(settings), args.key))
+        else:
+            if not args.key or args.value is None:
+                raise CliError("config set needs a KEY and a VALUE")
+            config.save_settings(config.with_value(settings, args.key, args.value), path)
+            print(f"{args.key} = {config.format_value(config.load_settings(path), args.key)}")
+    except config.ConfigError as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"cannot write the settings file {path}: {exc.strerror}") from None
+    return EXIT_OK
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    with _open_store() as store:
+        entries = store.list_calls(limit=args.limit)
+    if args.json:
+        print(json.dumps([_entry_json(entry) for entry in entries], indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if not entries:
+        print("No calls yet.")
+        return EXIT_OK
+    for entry in entries:
+        outcome = str(entry.outcome) if entry.outcome else str(entry.state)
+        who = entry.contact_name or entry.display_number or entry.number
+        resolution = f"{entry.resolution_s:.1f}s" if entry.resolution_s is not None else "-"
+        print(
+            f"{_local_time(entry.started_at)}  {outcome:<9}  {who:<28}  {resolution:>6}  {entry.ref}  {entry.message}"
+        )
+    return EXIT_OK
+
+
+def cmd_simulator(args: argparse.Namespace) -> int:
+    from c2c_desktop.core.simulator import serve_forever_cli
+
+    try:
+        serve_forever_cli("127.0.0.1", args.port, args.ring_seconds)
+    except OSError as exc:
+        raise CliError(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror}") from None
+    return EXIT_OK
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    if args.url and not (args.url.lower().startswith(("tel:", "callto:")) or any(ch.isdigit() for ch in args.url)):
+        raise CliError(
+            f"unknown command '{args.url}' (commands: {', '.join(COMMANDS)}; a tel: link or a number opens the window)"
+        )
+    try:
+        from c2c_desktop.gui.app import run_gui
+    except ImportError as exc:
+        raise CliError(f"the window cannot start: {exc}") from None
+    return run_gui(demo=args.demo, url=args.url)
+
+
+HANDLERS = {
+    "call": cmd_call,
+    "keys": cmd_keys,
+    "config": cmd_config,
+    "history": cmd_history,
+    "simulator": cmd_simulator,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = (build_parser() if _wants_command(argv) else build_gui_parser()).parse_args(argv)
+    install_log_redaction()
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    handler = HANDLERS.get(getattr(args, "command", None) or "", cmd_gui)
+    try:
+        return handler(args)
+    except CliError as exc:
+        print(f"{APP_NAME}: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        print(f"{APP_NAME}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

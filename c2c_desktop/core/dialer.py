@@ -1,0 +1,166 @@
+"""One call from intent to journal, shared by the CLI and the GUI.
+
+The steps are separate so the GUI can run the network part on its worker thread:
+  prepare_call()   -> validate and normalise everything (pure, fast; raises NotSentError)
+  Store.begin_call -> the journal row, committed BEFORE anything is sent
+  client.place_call -> exactly one HTTP attempt (never raises)
+  Store.finish_call -> the outcome
+`place_call_now()` runs all four in order for the CLI.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from c2c_desktop.core.api import ClickToCallClient, validate_request
+from c2c_desktop.core.config import Settings
+from c2c_desktop.core.models import CallRequest, CallResult, CallType, Contact, Credentials, JournalEntry, Outcome
+from c2c_desktop.core.phone import PhoneError, parse_number
+from c2c_desktop.core.store import Store
+
+
+class NotSentError(Exception):
+    """The call was refused before anything was sent; str() is the message for the agent."""
+
+
+@dataclass(frozen=True)
+class CallOverrides:
+    """Per-call values that replace the configured ones (CLI options)."""
+
+    agent_number: str | None = None
+    call_type: int | None = None
+    ref: str | None = None
+    page: str | None = None
+    first_callerid: str | None = None
+    second_callerid: str | None = None
+
+
+@dataclass(frozen=True)
+class PreparedCall:
+    request: CallRequest
+    display_number: str
+    agent_display: str
+    contact_id: int | None = None
+    contact_name: str = ""
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def label(self) -> str:
+        """Who is being called, for the status line."""
+        return self.contact_name or self.display_number
+
+
+def _normalise(text: str, what: str, region: str) -> tuple[str, str, str | None]:
+    try:
+        number = parse_number(text, region)
+    except PhoneError as exc:
+        raise NotSentError(f"Not sent: {what}: {exc}") from None
+    return number.dial, number.display, number.warning
+
+
+def prepare_call(
+    number_text: str,
+    settings: Settings,
+    credentials: Credentials | None,
+    *,
+    contact: Contact | None = None,
+    overrides: CallOverrides | None = None,
+) -> PreparedCall:
+    """Validate and normalise one call; raises NotSentError with a plain message. Touches no network or disk."""
+    overrides = overrides or CallOverrides()
+    region = settings.region
+    agent_text = overrides.agent_number if overrides.agent_number is not None else settings.agent_number
+    if not agent_text.strip():
+        raise NotSentError(
+            "Not sent: your own phone number is not set (c2c-desktop config set agent_number NUMBER, or Settings)"
+        )
+    warnings: list[str] = []
+    dial, display, warning = _normalise(number_text, "the number to call", region)
+    if warning:
+        warnings.append(f"{display}: {warning}")
+    agent_dial, agent_display, agent_warning = _normalise(agent_text, "your own phone number", region)
+    if agent_warning:
+        warnings.append(f"your phone {agent_display}: {agent_warning}")
+
+    call_type = overrides.call_type if overrides.call_type is not None else settings.call_type
+    first_text = overrides.first_callerid if overrides.first_callerid is not None else settings.first_callerid
+    second_text = overrides.second_callerid if overrides.second_callerid is not None else settings.second_callerid
+    first_callerid = _normalise(first_text, "first caller ID", region)[0] if first_text.strip() else None
+    second_callerid = _normalise(second_text, "second caller ID", region)[0] if second_text.strip() else None
+    if first_callerid is None and call_type == CallType.AGENT_FIRST:
+        # Show the prospect's number on the agent's phone: the agent sees who is coming (allowed: a dialed number).
+        first_callerid = dial
+    page = overrides.page if overrides.page is not None else settings.page
+
+    request = CallRequest(
+        agent_number=agent_dial,
+        phone_to_call=dial,
+        call_type=call_type,
+        ref=overrides.ref or None,
+        page=page or None,
+        first_callerid=first_callerid,
+        second_callerid=second_callerid,
+    )
+    problems = validate_request(request, credentials, api_url=settings.api_url)
+    if problems:
+        raise NotSentError("Not sent: " + "; ".join(problems))
+    return PreparedCall(
+        request=request,
+        display_number=display,
+        agent_display=agent_display,
+        contact_id=contact.id if contact else None,
+        contact_name=contact.name if contact else "",
+        warnings=tuple(warnings),
+    )
+
+
+def client_for(settings: Settings) -> ClickToCallClient:
+    return ClickToCallClient(
+        settings.api_url,
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+        ca_bundle=settings.ca_bundle or None,
+    )
+
+
+def begin(store: Store, prepared: PreparedCall) -> tuple[JournalEntry, CallRequest]:
+    """Write the journal row (committed) and return it with the request to send, which carries the row's ref."""
+    entry = store.begin_call(
+        prepared.request,
+        display_number=prepared.display_number,
+        contact_id=prepared.contact_id,
+        contact_name=prepared.contact_name,
+    )
+    request = prepared.request
+    if request.ref != entry.ref:
+        request = dataclasses.replace(request, ref=entry.ref)
+    return entry, request
+
+
+def place_call_now(
+    store: Store, client: ClickToCallClient, prepared: PreparedCall, credentials: Credentials
+) -> tuple[JournalEntry, CallResult]:
+    """Journal row first, then exactly one attempt, then the outcome. For callers without an event loop (the CLI)."""
+    entry, request = begin(store, prepared)
+    result = client.place_call(request, credentials)
+    return store.finish_call(entry.id, result), result
+
+
+def status_while_ringing(prepared: PreparedCall) -> str:
+    """The words shown while the request is pending: whose phone is ringing depends on the call type."""
+    if prepared.request.call_type == CallType.AGENT_FIRST:
+        return f"Calling {prepared.label}… ringing your phone {prepared.agent_display}"
+    return f"Calling {prepared.label}… ringing {prepared.display_number}"
+
+
+def describe_outcome(result: CallResult, prepared: PreparedCall) -> str:
+    """The agent-facing line for an outcome; the first-leg wording depends on the call type."""
+    agent_first = prepared.request.call_type == CallType.AGENT_FIRST
+    if result.outcome is Outcome.CONNECTED:
+        if agent_first:
+            return f"Connected — the service is now calling {prepared.label}"
+        return f"Connected — {prepared.label} answered; the service is now calling your phone"
+    if result.outcome is Outcome.NO_ANSWER:
+        return "No answer on your phone" if agent_first else f"No answer from {prepared.label}"
+    return result.message

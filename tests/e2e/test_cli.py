@@ -1,0 +1,245 @@
+"""The CLI end to end: real subprocesses, the stand-in over loopback, a real gnome-keyring, a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from c2c_desktop.core.simulator import Fault, StandInService
+from c2c_desktop.core.store import default_db_path
+from tests.keyring_session import secret_service  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.keyring
+
+CANARY = f"CANARY-{uuid.uuid4().hex}"
+ACCESS_KEY = "AK-cli-test"
+
+
+def run_cli(*args: str, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "c2c_desktop", *args],
+        input=stdin if stdin is not None else "",
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=os.environ.copy(),
+    )
+
+
+@pytest.fixture
+def standin() -> Iterator[StandInService]:
+    with StandInService(access_key=ACCESS_KEY, secret_access_key=CANARY) as service:
+        yield service
+
+
+@pytest.fixture
+def configured(secret_service: dict[str, str], monkeypatch: pytest.MonkeyPatch, standin: StandInService):  # noqa: F811
+    """Keys in the real keyring, the agent number and the stand-in's URL in the settings file."""
+    for name, value in secret_service.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.SecretService.Keyring")
+    assert run_cli("keys", "set", stdin=f"{ACCESS_KEY}\n{CANARY}\n").returncode == 0
+    assert run_cli("config", "set", "agent_number", "(555) 201-0001").returncode == 0
+    assert run_cli("config", "set", "api_url", standin.url).returncode == 0
+    yield standin
+    run_cli("keys", "clear")
+
+
+def assert_no_secret(*texts: str) -> None:
+    for text in texts:
+        assert CANARY not in text
+
+
+@pytest.mark.parametrize(
+    ("number", "fault", "code", "words"),
+    [
+        ("(555) 201-0003", Fault.NONE, 0, "Connected — the service is now calling"),
+        ("555.201.0007", Fault.NONE, 1, "No answer on your phone"),
+        ("+1 555 201 0004", Fault.UNAUTHORIZED, 4, "keys"),
+        ("5552010004", Fault.RATE_LIMITED, 4, ""),
+        ("5552010004", Fault.RESET, 3, "not retried"),
+        ("5552010004", Fault.SERVER_ERROR, 3, "not retried"),
+        ("5552010004", Fault.HTML, 3, "not retried"),
+    ],
+)
+def test_call_exit_codes_and_exactly_one_request(
+    configured: StandInService, number: str, fault: Fault, code: int, words: str
+) -> None:
+    configured.fault = fault
+    result = run_cli("call", number)
+    assert result.returncode == code, result.stderr
+    assert words in result.stdout
+    assert "Traceback" not in result.stderr
+    assert configured.request_count == 1
+    sent = configured.requests[0].params
+    assert sent["phone_to_call"] == number_digits(number)
+    assert sent["id"] == "5552010001"
+    assert sent["type"] == "2"
+    assert_no_secret(result.stdout, result.stderr)
+
+
+def number_digits(text: str) -> str:
+    digits = "".join(ch for ch in text if ch.isdigit())
+    return digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
+
+
+def test_read_timeout_is_unknown_and_the_journal_says_so(configured: StandInService) -> None:
+    configured.fault = Fault.HANG
+    result = run_cli("call", "5552010002", "--timeout", "1")
+    assert result.returncode == 3
+    assert "may still be ringing" in result.stdout.lower() or "may have been placed" in result.stdout.lower()
+    history = json.loads(run_cli("history", "list", "--json").stdout)
+    assert history[0]["outcome"] == "unknown"
+    assert history[0]["state"] == "done"
+    assert configured.request_count == 1
+
+
+def test_not_sent_cases_send_nothing(configured: StandInService) -> None:
+    for args, words in [
+        (("call", "555"), "too short"),
+        (("call", "no number here"), "Not sent"),
+        (("call", "911"), "Not sent"),
+        (("call", "5552010003", "--ref", "r" * 33), "32"),
+        (("call", "5552010003", "--page", "p" * 256), "255"),
+    ]:
+        result = run_cli(*args)
+        assert result.returncode == 2, (args, result.stdout, result.stderr)
+        assert words in result.stderr, (args, result.stderr)
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert configured.request_count == 0
+
+
+def test_refused_connection_is_not_sent(configured: StandInService) -> None:
+    port = configured.url.split(":")[2].split("/")[0]
+    configured.stop()
+    result = run_cli("call", "5552010003")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f":{port}" not in result.stdout + result.stderr or "secret" not in result.stdout + result.stderr
+    assert_no_secret(result.stdout, result.stderr)
+
+
+def test_missing_keys_is_not_sent(configured: StandInService) -> None:
+    assert run_cli("keys", "clear").returncode == 0
+    result = run_cli("call", "5552010003")
+    assert result.returncode == 2
+    assert "keys set" in result.stderr
+    assert configured.request_count == 0
+
+
+def test_keys_status_never_prints_the_secret(configured: StandInService) -> None:
+    result = run_cli("keys", "status")
+    assert result.returncode == 0
+    assert ACCESS_KEY[:4] in result.stdout or "stored" in result.stdout.lower()
+    assert_no_secret(result.stdout, result.stderr)
+
+
+def test_overrides_reach_the_service(configured: StandInService) -> None:
+    result = run_cli(
+        "call",
+        "5552010003",
+        "--agent",
+        "5552010009",
+        "--type",
+        "1",
+        "--ref",
+        "lead-42",
+        "--page",
+        "crm",
+        "--first-callerid",
+        "5552010005",
+        "--second-callerid",
+        "5552010006",
+    )
+    assert result.returncode == 0, result.stderr
+    params = configured.requests[0].params
+    assert (params["id"], params["type"], params["ref"], params["page"]) == ("5552010009", "1", "lead-42", "crm")
+    assert (params["first_callerid"], params["second_callerid"]) == ("5552010005", "5552010006")
+    assert "ref lead-42" in result.stdout
+
+
+def test_generated_ref_is_sent_and_journaled(configured: StandInService) -> None:
+    result = run_cli("call", "5552010003")
+    assert result.returncode == 0
+    sent_ref = configured.requests[0].params["ref"]
+    assert 0 < len(sent_ref) <= 32
+    history = json.loads(run_cli("history", "list", "--json").stdout)
+    assert history[0]["ref"] == sent_ref
+    assert history[0]["outcome"] == "connected"
+    table = run_cli("history", "list").stdout
+    assert sent_ref in table and "connected" in table
+
+
+def test_kill_9_mid_call_leaves_an_unknown_row(configured: StandInService) -> None:
+    configured.fault = Fault.HANG
+    process = subprocess.Popen(
+        [sys.executable, "-m", "c2c_desktop", "call", "5552010003"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        env=os.environ.copy(),
+    )
+    try:
+        assert configured.wait_for_requests(1, timeout=30)
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.wait(timeout=30)
+        process.stdout.close()  # type: ignore[union-attr]
+        process.stderr.close()  # type: ignore[union-attr]
+    assert process.returncode == -signal.SIGKILL
+    history = json.loads(run_cli("history", "list", "--json").stdout)  # the next start recovers the row
+    assert len(history) == 1
+    assert history[0]["outcome"] == "unknown"
+    assert "stopped before the outcome was known" in history[0]["message"]
+    with sqlite3.connect(default_db_path()) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        dump = "\n".join(db.iterdump())
+    assert CANARY not in dump and "secret_access_key" not in dump
+
+
+def test_settings_file_and_database_never_hold_the_secret(configured: StandInService, isolated_profile: Path) -> None:
+    for fault in (Fault.NONE, Fault.RESET, Fault.SERVER_ERROR, Fault.REDIRECT, Fault.XML_FAILURE):
+        configured.fault = fault
+        run_cli("-v", "call", "5552010003")
+    for path in isolated_profile.rglob("*"):
+        if path.is_file():
+            assert CANARY.encode() not in path.read_bytes(), path
+
+
+def test_verbose_log_is_redacted(configured: StandInService) -> None:
+    result = run_cli("-v", "call", "5552010003")
+    assert result.returncode == 0
+    assert "ibp_api.php" in result.stderr or "DEBUG" in result.stderr
+    assert_no_secret(result.stdout, result.stderr)
+
+
+def test_config_errors_are_one_line(isolated_profile: Path) -> None:
+    bad = run_cli("config", "set", "call_type", "9")
+    assert bad.returncode == 2 and "call_type must be 1" in bad.stderr and "Traceback" not in bad.stderr
+    listing = run_cli("config", "list")
+    assert listing.returncode == 0 and "agent_number" in listing.stdout and "read_timeout = 120" in listing.stdout
+    settings = next(isolated_profile.rglob("settings.json"), None)
+    assert settings is None  # a refused value writes nothing
+    unknown = run_cli("frobnicate")
+    assert unknown.returncode == 2 and "Traceback" not in unknown.stderr
+
+
+def test_keys_set_refuses_blank_input() -> None:
+    result = run_cli("keys", "set", stdin="\n\n")
+    assert result.returncode == 2
+    assert "both the access key and the secret" in result.stderr
+
+
+def test_no_keyring_is_a_clear_error() -> None:
+    result = run_cli("keys", "set", stdin="a\nb\n")  # the suite's default: keyring's fail backend
+    assert result.returncode == 2
+    assert "keyring" in result.stderr.lower() and "Traceback" not in result.stderr
+    assert "b\n" not in result.stderr
