@@ -1,0 +1,52 @@
+"""The sample contacts of demo mode, shipped as c2c_desktop/resources/demo_contacts.json.
+
+All numbers are fictional (the reserved 555-01xx range). The stand-in service answers "No Answer" when the last digit
+of the number is 7, 8 or 9, so about a third of the primary numbers end in those digits and both outcomes are seen.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+from c2c_desktop.core.models import Contact, PhoneEntry
+from c2c_desktop.core.phone import DEFAULT_REGION, PhoneError, parse_number
+
+DEMO_CONTACTS_RESOURCE = "demo_contacts.json"
+#: The sample numbers are North American, written as people there write them (mostly without +1).
+DEMO_NUMBERS_REGION = "US"
+
+
+def _phone_entry(raw: dict[str, Any], region: str, primary: bool) -> PhoneEntry:
+    number = str(raw["number"])
+    try:
+        # Read where the numbers were written, then dial them from the agent's region.
+        dial = parse_number(parse_number(number, DEMO_NUMBERS_REGION).e164, region).dial
+    except PhoneError:
+        dial = ""  # kept visible; calling it explains what is wrong
+    return PhoneEntry(number=number, label=str(raw.get("label", "")), dial=dial, primary=primary)
+
+
+def _contact(raw: dict[str, Any], region: str) -> Contact:
+    phones = tuple(_phone_entry(phone, region, index == 0) for index, phone in enumerate(raw.get("phones", ())))
+    return Contact(
+        id=None,
+        name=str(raw["name"]),
+        company=str(raw.get("company", "")),
+        title=str(raw.get("title", "")),
+        phones=phones,
+        notes=str(raw.get("notes", "")),
+    )
+
+
+def demo_contacts_text() -> str:
+    """The raw JSON of the shipped sample contacts."""
+    resource = resources.files("c2c_desktop") / "resources" / DEMO_CONTACTS_RESOURCE
+    return resource.read_text(encoding="utf-8")
+
+
+def load_demo_contacts(region: str = DEFAULT_REGION) -> list[Contact]:
+    """The ~50 sample contacts (id None, first number primary). PhoneEntry.dial is the form dialed from `region`."""
+    data = json.loads(demo_contacts_text())
+    return [_contact(raw, region) for raw in data["contacts"]]

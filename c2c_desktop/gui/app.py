@@ -1,0 +1,204 @@
+"""QApplication setup and the wiring of core objects into the window: normal profile or a throwaway demo profile."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from c2c_desktop import APP_NAME
+from c2c_desktop.core import config
+from c2c_desktop.core.credentials import CredentialStore, KeyringCredentialStore, MemoryCredentialStore
+from c2c_desktop.core.demo import load_demo_contacts
+from c2c_desktop.core.models import Credentials
+from c2c_desktop.core.simulator import DEMO_ACCESS_KEY, DEMO_SECRET_ACCESS_KEY, Fault, StandInService
+from c2c_desktop.core.store import Store, default_db_path
+from c2c_desktop.gui.icons import icon
+
+log = logging.getLogger(__name__)
+
+DEMO_AGENT_NUMBER = "(555) 010-0100"
+DEMO_RING_SECONDS = 2.5
+DEMO_READ_TIMEOUT = 30.0  # short, so a stalled demo call shows UNKNOWN soon
+#: Demo numbers (digits sent as phone_to_call) that show the outcomes a healthy service never gives.
+DEMO_FAULTS = {"6125550199": Fault.RESET, "5045550197": Fault.XML_FAILURE}  # Peter Lindqvist, Claire Dawson
+
+
+@dataclass
+class Profile:
+    """Where one run keeps its data, and what it talks to. `cleanups` run in reverse order at exit."""
+
+    store: Store
+    settings_path: Path
+    settings: config.Settings
+    credential_store: CredentialStore
+    window_state: QSettings
+    demo: bool = False
+    standin: StandInService | None = None
+    settings_error: str | None = None
+    cleanups: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Idempotent; runs on the GUI thread after the window's threads have stopped."""
+        while self.cleanups:
+            cleanup = self.cleanups.pop()
+            try:
+                cleanup()
+            except Exception:  # one failing cleanup must not keep the others from running
+                log.exception("cleanup failed")
+
+
+def open_user_profile() -> Profile:
+    """The real profile: platformdirs folders, the OS keyring. Rows left `placing` by a crash become UNKNOWN."""
+    settings_path = config.default_settings_path()
+    settings_error = None
+    try:
+        settings = config.effective_settings(config.load_settings(settings_path))
+    except config.ConfigError as exc:
+        settings, settings_error = config.Settings(), str(exc)
+    store = Store(default_db_path())
+    store.recover_interrupted()
+    profile = Profile(
+        store=store,
+        settings_path=settings_path,
+        settings=settings,
+        credential_store=KeyringCredentialStore(),
+        window_state=QSettings(APP_NAME, APP_NAME),
+        settings_error=settings_error,
+    )
+    profile.cleanups.append(store.close)
+    return profile
+
+
+def open_demo_profile() -> Profile:
+    """A throwaway profile: its own temp folder, the stand-in on a free loopback port, demo keys in memory.
+
+    C2C_DESKTOP_API_URL points the demo at a stand-in that is already running (the end-to-end tests run their own);
+    C2C_DESKTOP_DEMO_RING_SECONDS changes how long the built-in stand-in rings.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="c2c-desktop-demo-"))
+    cleanups: list[Callable[[], None]] = [lambda: shutil.rmtree(folder, ignore_errors=True)]
+    standin = None
+    api_url = os.environ.get(config.API_URL_ENV, "").strip()
+    if not api_url:
+        standin = StandInService(ring_seconds=_demo_ring_seconds())
+        standin.fault_for_number.update(DEMO_FAULTS)
+        standin.start()
+        cleanups.append(standin.stop)
+        api_url = standin.url
+    settings = dataclasses.replace(
+        config.Settings(),
+        agent_number=DEMO_AGENT_NUMBER,
+        api_url=api_url,
+        read_timeout=DEMO_READ_TIMEOUT,
+    )
+    settings_path = folder / "settings.json"
+    config.save_settings(settings, settings_path)
+    store = Store(folder / "c2c-desktop.sqlite3")
+    cleanups.append(store.close)
+    store.add_contacts(load_demo_contacts(settings.region))
+    return Profile(
+        store=store,
+        settings_path=settings_path,
+        settings=settings,
+        credential_store=MemoryCredentialStore(Credentials(DEMO_ACCESS_KEY, DEMO_SECRET_ACCESS_KEY)),
+        window_state=QSettings(str(folder / "window.ini"), QSettings.Format.IniFormat),
+        demo=True,
+        standin=standin,
+        cleanups=cleanups,
+    )
+
+
+def _demo_ring_seconds() -> float:
+    try:
+        return max(0.0, float(os.environ.get("C2C_DESKTOP_DEMO_RING_SECONDS", DEMO_RING_SECONDS)))
+    except ValueError:
+        return DEMO_RING_SECONDS
+
+
+def _instance_key() -> str:
+    import getpass
+
+    return f"{APP_NAME}-{getpass.getuser()}"
+
+
+def forward_to_running_instance(url: str | None) -> bool:
+    """If a window is already open for this user, hand it the tel: link (or just raise it) and return True."""
+    socket = QLocalSocket()
+    socket.connectToServer(_instance_key())
+    if not socket.waitForConnected(500):
+        return False
+    socket.write((url or "").encode("utf-8") + b"\n")
+    socket.waitForBytesWritten(1000)
+    socket.disconnectFromServer()
+    return True
+
+
+def listen_for_other_instances(on_url: Callable[[str], None]) -> QLocalServer:
+    """The first instance listens; later ones send their tel: link here instead of opening a second window."""
+    server = QLocalServer()
+    key = _instance_key()
+    if not server.listen(key):
+        QLocalServer.removeServer(key)  # a stale socket left by a crash
+        server.listen(key)
+
+    def accept() -> None:
+        while server.hasPendingConnections():
+            connection = server.nextPendingConnection()
+
+            def read(connection: QLocalSocket = connection) -> None:
+                if connection.canReadLine():
+                    on_url(bytes(connection.readLine().data()).decode("utf-8", "replace").strip())
+
+            connection.readyRead.connect(read)
+            connection.disconnected.connect(connection.deleteLater)
+
+    server.newConnection.connect(accept)
+    return server
+
+
+def run_gui(*, demo: bool = False, url: str | None = None) -> int:
+    """Start the window; returns the process exit code. Runs on the main thread."""
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setDesktopFileName(APP_NAME)
+    app.setWindowIcon(icon("c2c-desktop"))
+
+    if not demo and forward_to_running_instance(url):
+        return 0
+    try:
+        profile = open_demo_profile() if demo else open_user_profile()
+    except Exception as exc:
+        QMessageBox.critical(None, APP_NAME, f"c2c-desktop cannot start: {exc}")
+        return 2
+
+    from c2c_desktop.gui.mainwindow import MainWindow
+
+    window = MainWindow(profile)
+    server = None if demo else listen_for_other_instances(window.open_link)
+    app.aboutToQuit.connect(window.shutdown)
+    window.show()
+    window.start()
+    if url:
+        window.open_link(url)
+    try:
+        return app.exec()
+    finally:
+        window.shutdown()
+        if server is not None:
+            server.close()
+        profile.close()

@@ -1,0 +1,510 @@
+"""Calls off the GUI thread: `CallWorker` (a QObject in one long-lived QThread) and `CallController` (GUI thread).
+
+The controller owns the state machine idle -> placing -> idle (the outcome stays on screen until the next call):
+it goes busy synchronously on the first trigger, writes the journal row, and only then queues the request to the
+worker. Only plain data (frozen dataclasses) crosses the thread boundary; only the controller touches the Store.
+
+Shutdown must be bounded even while a request hangs. Two measures (verified by tests/gui/test_calls.py):
+- `requests.Session.close()` does NOT unblock a read in progress (it only empties the pool; a checked-out
+  connection stays blocked until the read timeout, measured here: 10 s of 10 s). What does unblock it at once is
+  `shutdown(SHUT_RDWR)` on the socket, from any thread (< 2 ms here, plain and TLS). The worker learns the sockets
+  its call opens through the standard "socket.connect" audit event (`sys.addaudithook`), which needs nothing from
+  the HTTP client's internals, and keeps a dup of each so the GUI thread can shut it down.
+- The blocking call itself runs in a short-lived daemon thread that the QThread waits for (`Releasable`). Steps a
+  socket shutdown cannot interrupt (a stuck DNS lookup, a keyring on D-Bus) can then be abandoned: the QThread is
+  released and quits within the bound, so no running QThread is ever destroyed ("QThread: Destroyed while thread is
+  still running" aborts the process), and the abandoned daemon thread dies with the process.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from c2c_desktop.core import dialer
+from c2c_desktop.core.api import ClickToCallClient
+from c2c_desktop.core.config import Settings
+from c2c_desktop.core.dialer import NotSentError, PreparedCall
+from c2c_desktop.core.models import CallRequest, CallResult, CallState, Contact, Credentials, JournalEntry, Outcome
+from c2c_desktop.core.phone import PhoneError, parse_number
+from c2c_desktop.core.store import Store, StoreError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+NOT_RETRIED = "The call may still be ringing; it was not retried."
+KEYS_LOADING_MESSAGE = "Not sent: the keys are still being read from the system keyring"
+NO_KEYS_MESSAGE = "Not sent: no keys stored — open Settings (Ctrl+,)"
+CLOSING_MESSAGE = "Not sent: the app is closing"
+CLOSED_BEFORE_SENDING_MESSAGE = "Not sent: the app was closed before the call was sent."
+SHUTDOWN_MESSAGE = f"Unknown — the app was closed before the outcome was known. {NOT_RETRIED}"
+DEFAULT_SHUTDOWN_MS = 3000
+
+# Outcomes that are the service's real answer: kept even when they arrive while the app is closing.
+_ANSWERS = (Outcome.CONNECTED, Outcome.NO_ANSWER, Outcome.REJECTED)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Blocking work that can be abandoned, and connections that can be cut
+
+
+class Released(Exception):
+    """The waiting thread was released (app shutdown) before the blocking function returned."""
+
+
+class Releasable:
+    """Runs blocking functions on one daemon thread while the calling thread waits, unless `release()` lets it go.
+
+    The daemon thread is long-lived (a thread start per call costs GIL round trips on the trigger->request path)
+    and ends after `release()` once its current function returns. Once released, every later `run` raises
+    `Released` at once. Thread-safe; `run` is meant for one calling thread at a time.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._lock = threading.Lock()
+        self._released = False
+        self._wake: threading.Event | None = None
+        self._jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._runner: threading.Thread | None = None
+
+    @property
+    def released(self) -> bool:
+        """True once `release()` was called."""
+        with self._lock:
+            return self._released
+
+    def run(self, function: Callable[[], T]) -> T:
+        """Call `function` on the daemon thread and return its result (or raise its exception); raise `Released` if
+        `release()` is called first. Called on the worker's thread."""
+        wake = threading.Event()
+        outcome: list[T] = []
+        failure: list[BaseException] = []
+
+        def job() -> None:
+            try:
+                outcome.append(function())
+            except BaseException as exc:  # handed to the waiting thread
+                failure.append(exc)
+            finally:
+                wake.set()
+
+        with self._lock:
+            if self._released:
+                raise Released()
+            self._wake = wake
+            if self._runner is None:
+                self._runner = threading.Thread(target=self._serve, name=self._name, daemon=True)
+                self._runner.start()
+            self._jobs.put(job)
+        try:
+            wake.wait()
+        finally:
+            with self._lock:
+                self._wake = None
+        if failure:
+            raise failure[0]
+        if not outcome:
+            raise Released()
+        return outcome[0]
+
+    def release(self) -> None:
+        """Any thread: let the waiting thread go now, refuse later runs, and end the daemon thread. Idempotent."""
+        with self._lock:
+            if not self._released:
+                self._released = True
+                self._jobs.put(None)
+            if self._wake is not None:
+                self._wake.set()
+
+    def _serve(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            job()
+
+
+class _ConnectionCutter:
+    """Sockets connected by one thread during one call, so another thread can shut them down.
+
+    Shutting down a dup of the socket shuts down the socket itself (plain or under TLS), which makes a blocked
+    read return at once. After `cut()`, new connects from the tracked thread fail before anything is sent.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._dups: list[socket.socket] = []
+        self._cut = False
+
+    def on_connect(self, sock: socket.socket) -> None:
+        """The tracked thread is about to connect `sock` (called from the audit hook)."""
+        with self._lock:
+            if self._cut:
+                raise ConnectionAbortedError("the app is closing")
+            self._dups.append(sock.dup())
+
+    def cut(self) -> None:
+        """Any thread: shut down every tracked connection and refuse new ones."""
+        with self._lock:
+            self._cut = True
+            for dup in self._dups:
+                try:
+                    dup.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass  # not connected yet or already closed
+
+    def close(self) -> None:
+        """The tracked thread: drop the dups (the client closes its own sockets)."""
+        with self._lock:
+            for dup in self._dups:
+                dup.close()
+            self._dups.clear()
+
+
+_cutters: dict[int, _ConnectionCutter] = {}  # thread ident -> cutter; read by the audit hook
+_cutters_lock = threading.Lock()
+_hook_installed = False
+
+
+def _audit_hook(event: str, args: tuple[Any, ...]) -> None:
+    # Runs for every audit event in the process: keep the common path to one comparison.
+    if event != "socket.connect" or not _cutters:
+        return
+    cutter = _cutters.get(threading.get_ident())
+    if cutter is not None:
+        cutter.on_connect(args[0])
+
+
+def _install_audit_hook() -> None:
+    global _hook_installed
+    with _cutters_lock:
+        if not _hook_installed:
+            sys.addaudithook(_audit_hook)  # cannot be removed; costs one string comparison per audit event
+            _hook_installed = True
+
+
+def _track_connections(cutter: _ConnectionCutter) -> None:
+    with _cutters_lock:
+        _cutters[threading.get_ident()] = cutter
+
+
+def _untrack_connections() -> None:
+    with _cutters_lock:
+        _cutters.pop(threading.get_ident(), None)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# The worker (lives in the call thread)
+
+
+ClientFactory = Callable[[Settings], ClickToCallClient]
+
+
+class CallWorker(QObject):
+    """Places calls on its own thread. Never touches widgets or the Store; reports with `finished(call_id, result)`.
+
+    Create it without a parent and move it into a QThread; start work with a queued signal to `place`.
+    """
+
+    finished = Signal(int, object)  # (call_id, CallResult), emitted on the worker's thread
+
+    def __init__(self, client_factory: ClientFactory = dialer.client_for) -> None:
+        super().__init__()
+        _install_audit_hook()
+        self._client_factory = client_factory
+        self._client: ClickToCallClient | None = None
+        self._client_settings: Settings | None = None
+        self._releasable = Releasable("c2c-call")
+        self._lock = threading.Lock()
+        self._cutter: _ConnectionCutter | None = None
+        self._aborted = False
+        self._results: dict[int, CallResult] = {}
+
+    @Slot(int, object, object, object)
+    def place(self, call_id: int, request: CallRequest, credentials: Credentials, settings: Settings) -> None:
+        """Worker thread: make exactly one attempt for the journal row `call_id`, then emit `finished`."""
+        result = self._place(request, credentials, settings)
+        with self._lock:
+            self._results[call_id] = result
+        self.finished.emit(call_id, result)
+
+    def take_result(self, call_id: int) -> CallResult | None:
+        """Any thread: the result of `call_id` if the worker has one (used by shutdown after the thread stopped)."""
+        with self._lock:
+            return self._results.pop(call_id, None)
+
+    def forget_result(self, call_id: int) -> None:
+        """Any thread: drop the stored result of a call whose `finished` was handled."""
+        with self._lock:
+            self._results.pop(call_id, None)
+
+    def abort(self) -> None:
+        """Any thread (the GUI thread at shutdown): cut the call in flight and release the worker thread.
+
+        The cut makes the blocked request return at once (UNKNOWN: it may have been sent); a call not yet connected
+        is refused before anything is sent. Later `place` calls answer without sending. Idempotent.
+        """
+        with self._lock:
+            self._aborted = True
+            cutter = self._cutter
+        if cutter is not None:
+            cutter.cut()
+        self._releasable.release()
+
+    def close_client(self) -> None:
+        """Any thread, once the worker thread has stopped: release the client's connections."""
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    def _place(self, request: CallRequest, credentials: Credentials, settings: Settings) -> CallResult:
+        try:
+            client = self._client_for(settings)
+        except Exception as exc:  # nothing was sent: the client could not even be built
+            log.warning("call worker: cannot build the client (%s)", type(exc).__name__)
+            return CallResult(Outcome.NOT_SENT, f"Not sent: the dialer could not be set up ({type(exc).__name__}).")
+        cutter = _ConnectionCutter()
+        with self._lock:
+            if self._aborted:
+                return CallResult(Outcome.NOT_SENT, CLOSING_MESSAGE + ".")
+            self._cutter = cutter
+
+        def send() -> CallResult:
+            _track_connections(cutter)
+            try:
+                return client.place_call(request, credentials)
+            finally:
+                _untrack_connections()
+                cutter.close()
+
+        try:
+            return self._releasable.run(send)
+        except Released:
+            return CallResult(Outcome.UNKNOWN, SHUTDOWN_MESSAGE)
+        except Exception as exc:  # place_call never raises by contract; its text could hold a URL, so type only
+            log.warning("call worker: unexpected %s", type(exc).__name__)
+            return CallResult(
+                Outcome.UNKNOWN, f"Unknown — the dialer failed unexpectedly ({type(exc).__name__}). {NOT_RETRIED}"
+            )
+        finally:
+            with self._lock:
+                self._cutter = None
+
+    def _client_for(self, settings: Settings) -> ClickToCallClient:
+        if self._client is None or self._client_settings != settings:
+            if self._client is not None:
+                self._client.close()
+            self._client = None  # if the factory raises, the next call builds a fresh one
+            self._client = self._client_factory(settings)
+            self._client_settings = settings
+        return self._client
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# The controller (GUI thread)
+
+
+@dataclass(frozen=True)
+class _InFlight:
+    entry: JournalEntry
+    prepared: PreparedCall
+
+
+# Threads that did not stop in time, kept so they are not destroyed while running. This only covers the rest of the
+# run: one still running at interpreter exit aborts the process, which is why no QThread here ever blocks on I/O.
+_parked: list[tuple[QThread, QObject]] = []
+
+
+class CallController(QObject):
+    """GUI thread: the call state machine (idle -> placing -> idle) over one long-lived worker thread.
+
+    At most one request is ever in flight: `call()` refuses while placing, and goes busy before anything else.
+    """
+
+    busy_changed = Signal(bool)
+    call_started = Signal(object, object)  # (PreparedCall, JournalEntry)
+    call_finished = Signal(object, object, str)  # (JournalEntry, CallResult, message for the status)
+    not_sent = Signal(str)
+    _place_requested = Signal(int, object, object, object)  # -> CallWorker.place, queued to the worker thread
+
+    def __init__(
+        self,
+        store: Store,
+        settings_provider: Callable[[], Settings],
+        parent: QObject | None = None,
+        *,
+        client_factory: ClientFactory = dialer.client_for,
+    ) -> None:
+        """Start the worker thread. `settings_provider` is called on each call for the current settings."""
+        super().__init__(parent)
+        self._store = store
+        self._settings_provider = settings_provider
+        self._credentials: Credentials | None = None
+        self._credentials_loading = False
+        self._busy = False
+        self._in_flight: _InFlight | None = None
+        self._started_at = 0.0  # time.monotonic() of the current call's trigger
+        self._last_elapsed_s = 0.0
+        self._shutdown_result: bool | None = None
+
+        self._thread = QThread()  # no parent: its lifetime is managed by shutdown(), never by a parent's deletion
+        self._thread.setObjectName("c2c-calls")
+        self._worker = CallWorker(client_factory)
+        self._worker.moveToThread(self._thread)
+        self._place_requested.connect(self._worker.place)
+        self._worker.finished.connect(self._on_worker_finished)
+        self._thread.start()
+
+    # --- keys -------------------------------------------------------------------------------------------------
+
+    def set_credentials(self, credentials: Credentials | None) -> None:
+        """GUI thread: the keys to use (None: none stored); also ends the "still loading" state."""
+        self._credentials = credentials
+        self._credentials_loading = False
+
+    @property
+    def credentials_loading(self) -> bool:
+        """True while the keyring worker is still reading the keys (set it when starting the read)."""
+        return self._credentials_loading
+
+    @credentials_loading.setter
+    def credentials_loading(self, loading: bool) -> None:
+        self._credentials_loading = bool(loading)
+
+    # --- state ------------------------------------------------------------------------------------------------
+
+    @property
+    def is_busy(self) -> bool:
+        """True from the first trigger of a call until its outcome is recorded."""
+        return self._busy
+
+    def elapsed_s(self) -> float:
+        """Seconds since the current call started (monotonic), or the last call's duration when idle."""
+        if self._busy:
+            return time.monotonic() - self._started_at
+        return self._last_elapsed_s
+
+    def needs_unknown_confirmation(self, number_text: str) -> JournalEntry | None:
+        """GUI thread: the last journal row for this number if its outcome is unknown (ask before calling again)."""
+        try:
+            dial = parse_number(number_text, self._settings_provider().region).dial
+        except PhoneError:
+            return None  # call() will say what is wrong with the number
+        try:
+            last = self._store.last_call_for_number(dial)
+        except StoreError:
+            return None
+        if last is None:
+            return None
+        effective = last.reconciled_outcome or last.outcome
+        if last.state is CallState.PLACING or effective is Outcome.UNKNOWN:
+            return last
+        return None
+
+    # --- placing ----------------------------------------------------------------------------------------------
+
+    def call(self, number_text: str, contact: Contact | None = None) -> bool:
+        """GUI thread: place one call; True if it went to the worker.
+
+        While a call is placing this returns False and does nothing (never a second request). Problems found
+        before sending emit `not_sent(message)` and leave the state idle.
+        """
+        if self._busy:
+            return False
+        if self._shutdown_result is not None:
+            self.not_sent.emit(CLOSING_MESSAGE)
+            return False
+        if self._credentials_loading:
+            self.not_sent.emit(KEYS_LOADING_MESSAGE)
+            return False
+        credentials = self._credentials
+        if credentials is None:
+            self.not_sent.emit(NO_KEYS_MESSAGE)
+            return False
+        settings = self._settings_provider()
+        try:
+            prepared = dialer.prepare_call(number_text, settings, credentials, contact=contact)
+        except NotSentError as exc:
+            self.not_sent.emit(str(exc))
+            return False
+
+        # Busy first, synchronously: any re-entrant trigger from here on is refused.
+        self._busy = True
+        self._started_at = time.monotonic()
+        self.busy_changed.emit(True)
+        try:
+            entry, request = dialer.begin(self._store, prepared)
+        except Exception as exc:
+            self._busy = False
+            self.busy_changed.emit(False)
+            reason = str(exc) if isinstance(exc, StoreError) else type(exc).__name__
+            log.warning("journal write failed: %s", reason)
+            self.not_sent.emit(f"Not sent: the call could not be written to the journal ({reason})")
+            return False
+        self._in_flight = _InFlight(entry, prepared)
+        self.call_started.emit(prepared, entry)
+        self._place_requested.emit(entry.id, request, credentials, settings)
+        return True
+
+    @Slot(int, object)
+    def _on_worker_finished(self, call_id: int, result: CallResult) -> None:
+        """GUI thread (queued from the worker): record the outcome; a late or stale result is dropped."""
+        in_flight = self._in_flight
+        if in_flight is None or in_flight.entry.id != call_id:
+            return
+        self._worker.forget_result(call_id)
+        self._finish(in_flight, result)
+
+    def _finish(self, in_flight: _InFlight, result: CallResult) -> None:
+        try:
+            entry = self._store.finish_call(in_flight.entry.id, result)
+        except Exception as exc:  # the row stays "placing" and becomes UNKNOWN at the next start
+            log.warning("journal update failed: %s", type(exc).__name__)
+            entry = in_flight.entry
+        self._last_elapsed_s = time.monotonic() - self._started_at
+        self._in_flight = None
+        self._busy = False
+        self.busy_changed.emit(False)
+        self.call_finished.emit(entry, result, dialer.describe_outcome(result, in_flight.prepared))
+
+    # --- shutdown ---------------------------------------------------------------------------------------------
+
+    def shutdown(self, timeout_ms: int = DEFAULT_SHUTDOWN_MS) -> bool:
+        """GUI thread; idempotent: stop the worker thread within `timeout_ms`; True if it stopped.
+
+        A call in flight is cut (its journal row is already written) and recorded as UNKNOWN ("the app was closed
+        before the outcome was known") unless the service's real answer had already arrived. Never terminate()s.
+        """
+        if self._shutdown_result is not None:
+            return self._shutdown_result
+        self._worker.abort()
+        self._thread.quit()
+        stopped = bool(self._thread.wait(max(0, int(timeout_ms))))
+        self._shutdown_result = stopped
+        in_flight = self._in_flight
+        if in_flight is not None:
+            late = self._worker.take_result(in_flight.entry.id) if stopped else None
+            if late is not None and late.outcome in _ANSWERS:
+                result = late  # the service's real answer arrived just before the close
+            elif late is not None and late.outcome is Outcome.NOT_SENT:
+                # The client only says NOT_SENT when the connection was never made: nothing can ring.
+                result = CallResult(Outcome.NOT_SENT, CLOSED_BEFORE_SENDING_MESSAGE)
+            else:
+                elapsed = time.monotonic() - self._started_at
+                result = CallResult(Outcome.UNKNOWN, SHUTDOWN_MESSAGE, elapsed_s=elapsed)
+            self._finish(in_flight, result)
+        if stopped:
+            self._worker.close_client()
+        if not stopped:
+            # Destroying a running QThread aborts the process: keep it (and its worker) alive until it ends.
+            log.warning("call thread did not stop within %d ms; left to finish on its own", timeout_ms)
+            _parked.append((self._thread, self._worker))
+        return stopped

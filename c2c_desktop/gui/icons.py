@@ -1,0 +1,60 @@
+"""SVG icons shipped in c2c_desktop/resources/icons, loaded once and cached.
+
+Icons are found with importlib.resources so they work from a source tree and from an installed wheel. QIcon renders
+SVG files itself (the qsvgicon engine ships with PySide6-Essentials), so the icons stay sharp at any scaling.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import functools
+from importlib import resources
+from pathlib import Path
+
+from PySide6.QtGui import QIcon
+
+#: Every icon the app uses; tests check that each one loads.
+ICON_NAMES: tuple[str, ...] = (
+    "c2c-desktop",
+    "call",
+    "call_white",
+    "backspace",
+    "settings",
+    "ringing",
+    "connected",
+    "no_answer",
+    "not_sent",
+    "rejected",
+    "unknown",
+)
+
+# Keeps files extracted from a zipped install alive for the whole process.
+_extracted = contextlib.ExitStack()
+atexit.register(_extracted.close)
+
+
+@functools.cache
+def _icons_dir() -> Path:
+    folder = resources.files("c2c_desktop") / "resources" / "icons"
+    if isinstance(folder, Path):
+        return folder
+    return _extracted.enter_context(resources.as_file(folder))
+
+
+def icon_path(name: str) -> Path:
+    """The file of icon `name` (without .svg); raises KeyError for a name not in ICON_NAMES."""
+    if name not in ICON_NAMES:
+        raise KeyError(f"unknown icon {name!r}")
+    return _icons_dir() / f"{name}.svg"
+
+
+@functools.cache
+def icon(name: str) -> QIcon:
+    """The QIcon for `name` (e.g. 'call', 'connected'); cached. Needs a QGuiApplication. GUI thread only."""
+    return QIcon(str(icon_path(name)))
+
+
+def outcome_icon(outcome: str) -> QIcon:
+    """The icon for an Outcome value ('connected', 'no_answer', 'not_sent', 'rejected', 'unknown')."""
+    return icon(str(outcome))

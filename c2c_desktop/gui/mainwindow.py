@@ -1,0 +1,521 @@
+"""The dialer window: contacts with search on the left; dial pad, call status and recent calls on the right."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from c2c_desktop import APP_NAME
+from c2c_desktop.core import config
+from c2c_desktop.core.dialer import PreparedCall, status_while_ringing
+from c2c_desktop.core.models import CallResult, Contact, Credentials, JournalEntry, Outcome, PhoneEntry
+from c2c_desktop.core.phone import display_number
+from c2c_desktop.gui.app import Profile
+from c2c_desktop.gui.calls import CallController
+from c2c_desktop.gui.contacts_model import ContactListModel
+from c2c_desktop.gui.dialpad import DialPad
+from c2c_desktop.gui.icons import icon
+from c2c_desktop.gui.keyring_worker import KeyringWorker
+from c2c_desktop.gui.settings_dialog import SettingsDialog
+
+RECENT_CALLS = 12
+SHUTDOWN_BOUND_MS = 3000
+
+#: Words and colours per outcome; colours are chosen to read on light and dark palettes.
+OUTCOME_STYLE: dict[Outcome, tuple[str, str]] = {
+    Outcome.CONNECTED: ("Connected", "#2e9d4f"),
+    Outcome.NO_ANSWER: ("No answer", "#c98a00"),
+    Outcome.NOT_SENT: ("Not sent", "#7a7a7a"),
+    Outcome.REJECTED: ("Rejected", "#d13438"),
+    Outcome.UNKNOWN: ("Unknown", "#8a4fd1"),
+}
+
+
+class StatusPanel(QFrame):
+    """Idle → ringing with a live timer → the outcome, which stays until the next call."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAccessibleName("Call status")
+        self.icon_label = QLabel()
+        self.icon_label.setFixedSize(32, 32)
+        self.title_label = QLabel("Ready")
+        self.title_label.setAccessibleName("Call status title")
+        font = self.title_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.title_label.setFont(font)
+        self.detail_label = QLabel("Type a name or number and press Enter.")
+        self.detail_label.setAccessibleName("Call status details")
+        self.detail_label.setWordWrap(True)
+        self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.timer_label = QLabel("")
+        self.timer_label.setAccessibleName("Elapsed time")
+        self.timer_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        top = QHBoxLayout()
+        top.addWidget(self.icon_label)
+        top.addWidget(self.title_label, 1)
+        top.addWidget(self.timer_label)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.detail_label)
+        self._started = 0.0
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(250)
+        self._ticker.timeout.connect(self._tick)
+        self._set_icon("ringing")
+
+    def _set_icon(self, name: str) -> None:
+        size = self.icon_label.size()
+        self.icon_label.setPixmap(icon(name).pixmap(size))
+
+    def show_ringing(self, text: str) -> None:
+        self._set_icon("ringing")
+        self.title_label.setText("Calling…")
+        self.title_label.setStyleSheet("")
+        self.detail_label.setText(text)
+        self._started = time.monotonic()
+        self.timer_label.setText("0:00")
+        self._ticker.start()
+
+    def show_outcome(self, outcome: Outcome, text: str) -> None:
+        self._ticker.stop()
+        words, colour = OUTCOME_STYLE[outcome]
+        self._set_icon(str(outcome))
+        self.title_label.setText(words)
+        self.title_label.setStyleSheet(f"color: {colour};")
+        self.detail_label.setText(text.removeprefix(f"{words} — "))  # the title already says it
+
+    @Slot()
+    def _tick(self) -> None:
+        """GUI thread: the live elapsed timer."""
+        seconds = int(time.monotonic() - self._started)
+        self.timer_label.setText(f"{seconds // 60}:{seconds % 60:02d}")
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, profile: Profile) -> None:
+        super().__init__()
+        self.profile = profile
+        self.base_title = APP_NAME + (" — demo" if profile.demo else "")
+        self.setWindowTitle(self.base_title)
+        self.setWindowIcon(icon("c2c-desktop"))
+        self._shut_down = False
+        self._confirmed_close = False
+
+        self.controller = CallController(profile.store, lambda: self.profile.settings, parent=self)
+        self.keyring_worker = KeyringWorker(profile.credential_store)
+        self.keyring_worker.loaded.connect(self._on_keys_loaded)
+        self.keyring_worker.failed.connect(self._on_keys_failed)
+        self._build_ui()
+        self._build_actions()
+        self._wire_controller()
+        self._restore_window_state()
+        self.reload_contacts()
+        self.refresh_recent()
+
+    # -- construction ---------------------------------------------------------------------------------------------
+
+    def _build_ui(self) -> None:
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search name, company or number  (Ctrl+F)")
+        self.search.setAccessibleName("Search contacts")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._on_search_changed)
+        self.search.installEventFilter(self)
+
+        self.contacts_model = ContactListModel(parent=self, region=self.profile.settings.region)
+        self.contact_list = QListView()
+        self.contact_list.setAccessibleName("Contacts")
+        self.contacts_model.attach_to_view(self.contact_list)
+        self.contact_list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.contact_list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.contact_list.doubleClicked.connect(self._on_contact_double_clicked)
+        self.contact_list.selectionModel().currentChanged.connect(self._on_current_contact_changed)
+        self.contact_list.installEventFilter(self)
+
+        self.count_label = QLabel()
+        self.count_label.setAccessibleName("Number of contacts shown")
+        self.other_numbers = QWidget()
+        self.other_numbers.setAccessibleName("Other numbers of the selected contact")
+        self.other_numbers_layout = QHBoxLayout(self.other_numbers)
+        self.other_numbers_layout.setContentsMargins(0, 0, 0, 0)
+        self.call_selected = QPushButton(icon("call"), "Call selected")
+        self.call_selected.setAccessibleName("Call the selected contact")
+        self.call_selected.setToolTip("Call the highlighted contact's primary number (Enter)")
+        self.call_selected.clicked.connect(self.call_current_contact)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.addWidget(self.search)
+        left_layout.addWidget(self.contact_list, 1)
+        left_layout.addWidget(self.other_numbers)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.count_label, 1)
+        bottom.addWidget(self.call_selected)
+        left_layout.addLayout(bottom)
+
+        self.dialpad = DialPad()
+        self.dialpad.set_region(self.profile.settings.region)
+        self.dialpad.call_requested.connect(self.call_number)
+        self.status_panel = StatusPanel()
+        self.recent = QListWidget()
+        self.recent.setAccessibleName("Recent calls")
+        self.recent.setToolTip("Double-click or press Enter to call again")
+        self.recent.itemActivated.connect(self._on_recent_activated)
+        recent_label = QLabel("Recent calls")
+        recent_label.setBuddy(self.recent)
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.addWidget(self.dialpad)
+        right_layout.addWidget(self.status_panel)
+        right_layout.addWidget(recent_label)
+        right_layout.addWidget(self.recent, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 6)
+        if self.profile.demo:
+            banner = QLabel(
+                "Demo mode — calls go to a built-in stand-in service; nothing rings and nothing is saved. "
+                "Numbers ending in 7, 8 or 9 get no answer."
+            )
+            banner.setAccessibleName("Demo mode notice")
+            banner.setWordWrap(True)
+            banner.setStyleSheet("background: #fff4ce; color: #3b2f00; padding: 6px; border-radius: 4px;")
+            layout.addWidget(banner)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+        self.resize(1000, 680)
+
+    def _build_actions(self) -> None:
+        def action(text: str, shortcut: QKeySequence | str | None, slot: object, name: str) -> QAction:
+            act = QAction(text, self)
+            if shortcut is not None:
+                act.setShortcut(QKeySequence(shortcut))
+            act.setObjectName(name)
+            act.triggered.connect(slot)
+            self.addAction(act)
+            return act
+
+        self.find_action = action("&Find contact", "Ctrl+F", self.focus_search, "find")
+        self.dialpad_action = action("&Dial a number", "Ctrl+L", self.dialpad.focus_number, "dial")
+        self.settings_action = action("&Settings…", "Ctrl+,", self.open_settings, "settings")
+        self.quit_action = action("&Quit", "Ctrl+Q", self.close, "quit")
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(self.settings_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        call_menu = self.menuBar().addMenu("&Call")
+        call_menu.addAction(self.find_action)
+        call_menu.addAction(self.dialpad_action)
+
+    def _wire_controller(self) -> None:
+        self.controller.busy_changed.connect(self._on_busy_changed)
+        self.controller.call_started.connect(self._on_call_started)
+        self.controller.call_finished.connect(self._on_call_finished)
+        self.controller.not_sent.connect(self._on_not_sent)
+
+    def start(self) -> None:
+        """GUI thread, once the window is shown: read the keys off the GUI thread."""
+        self.keyring_worker.start_thread()
+        self.controller.credentials_loading = True
+        self.keyring_worker.load()
+        self.search.setFocus()
+        if self.profile.settings_error:
+            self.status_panel.show_outcome(Outcome.NOT_SENT, f"Settings not loaded: {self.profile.settings_error}")
+
+    # -- contacts and search ---------------------------------------------------------------------------------------
+
+    def reload_contacts(self) -> None:
+        self.contacts_model.set_contacts(self.profile.store.list_contacts())
+        self._on_search_changed(self.search.text())
+
+    @Slot(str)
+    def _on_search_changed(self, text: str) -> None:
+        """GUI thread: filter and highlight the first match."""
+        count = self.contacts_model.set_query(text)
+        total = self.contacts_model.total_count
+        self.count_label.setText(f"{count:,} of {total:,} contacts" if text else f"{total:,} contacts")
+        if count:
+            self.contact_list.setCurrentIndex(self.contact_list.model().index(0, 0))
+        else:
+            self._on_current_contact_changed(QModelIndex(), QModelIndex())
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def current_contact(self) -> Contact | None:
+        index = self.contact_list.currentIndex()
+        return self.contacts_model.contact_at(index.row()) if index.isValid() else None
+
+    @Slot(QModelIndex, QModelIndex)
+    def _on_current_contact_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        """GUI thread: show one button per other number of the highlighted contact."""
+        while self.other_numbers_layout.count():
+            item = self.other_numbers_layout.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        contact = self.contacts_model.contact_at(current.row()) if current.isValid() else None
+        self.call_selected.setEnabled(contact is not None and not self.controller.is_busy)
+        if contact is None or len(contact.phones) < 2:
+            self.other_numbers.hide()
+            return
+        primary = contact.primary_phone
+        for phone in contact.phones:
+            if phone is primary:
+                continue
+            shown = display_number(phone.number, self.profile.settings.region)
+            button = QPushButton(icon("call"), f"{phone.label or 'other'} {shown}")
+            button.setToolTip(f"Call {contact.name} on this number")
+            button.setAccessibleName(f"Call {contact.name} on {phone.label or 'other'} {shown}")
+            button.setEnabled(not self.controller.is_busy)
+            button.clicked.connect(lambda _=False, c=contact, p=phone: self.call_contact(c, p))
+            self.other_numbers_layout.addWidget(button)
+        self.other_numbers_layout.addStretch(1)
+        self.other_numbers.show()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            key = event.key()
+            if watched is self.search:
+                if key in (Qt.Key.Key_Down, Qt.Key.Key_Up, Qt.Key.Key_PageDown, Qt.Key.Key_PageUp):
+                    self.contact_list.event(event)  # move the highlight without leaving the search field
+                    return True
+                if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                    if not event.isAutoRepeat():
+                        self.call_current_contact()
+                    return True
+                if key == Qt.Key.Key_Escape:
+                    self.search.clear()
+                    return True
+            elif watched is self.contact_list:
+                if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                    if not event.isAutoRepeat():
+                        self.call_current_contact()
+                    return True
+                text = event.text()
+                if text and text.isprintable() and not event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier:
+                    self.search.setFocus()  # just start typing: the search field takes it
+                    self.search.insert(text)
+                    return True
+        return super().eventFilter(watched, event)
+
+    # -- placing calls ---------------------------------------------------------------------------------------------
+
+    @Slot()
+    def call_current_contact(self) -> None:
+        """GUI thread: Enter in the search field or the list, or the Call button."""
+        contact = self.current_contact()
+        if contact is not None:
+            self.call_contact(contact, contact.primary_phone)
+
+    @Slot(QModelIndex)
+    def _on_contact_double_clicked(self, index: QModelIndex) -> None:
+        contact = self.contacts_model.contact_at(index.row())
+        if contact is not None:
+            self.call_contact(contact, contact.primary_phone)
+
+    def call_contact(self, contact: Contact, phone: PhoneEntry | None) -> None:
+        if phone is None:
+            self._on_not_sent(f"Not sent: {contact.name} has no phone number")
+            return
+        self._call(phone.number, contact)
+
+    @Slot(str)
+    def call_number(self, text: str) -> None:
+        """GUI thread: the dial pad's Enter or Call button."""
+        self._call(text, None)
+
+    def _call(self, number_text: str, contact: Contact | None) -> None:
+        if self.controller.is_busy:
+            return  # one call at a time; the actions are disabled too
+        previous = self.controller.needs_unknown_confirmation(number_text)
+        if previous is not None and not self._confirm_unknown_redial(previous):
+            return
+        self.controller.call(number_text, contact)
+
+    def _confirm_unknown_redial(self, previous: JournalEntry) -> bool:
+        who = previous.contact_name or previous.display_number or previous.number
+        answer = QMessageBox.question(
+            self,
+            "Call again?",
+            f"The previous call to {who} ended with an unknown outcome: it may have rung or may still be ringing, "
+            "and it was not retried.\n\nCall again anyway?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    @Slot(bool)
+    def _on_busy_changed(self, busy: bool) -> None:
+        """GUI thread, synchronously from the controller: no second trigger can get through while a call is out."""
+        self.dialpad.set_call_enabled(not busy)
+        self.call_selected.setEnabled(not busy and self.current_contact() is not None)
+        for button in self.other_numbers.findChildren(QPushButton):
+            button.setEnabled(not busy)
+        self.recent.setEnabled(not busy)
+
+    @Slot(object, object)
+    def _on_call_started(self, prepared: PreparedCall, _entry: JournalEntry) -> None:
+        text = status_while_ringing(prepared)
+        if prepared.warnings:
+            text += "\nNote: " + "; ".join(prepared.warnings)
+        self.status_panel.show_ringing(text)
+        self.setWindowTitle(f"Calling {prepared.label}… — {self.base_title}")  # visible in the taskbar too
+        self.refresh_recent()
+
+    @Slot(object, object, str)
+    def _on_call_finished(self, _entry: JournalEntry, result: CallResult, message: str) -> None:
+        if result.excerpt and result.outcome in (Outcome.REJECTED, Outcome.UNKNOWN):
+            message += f"\nThe service said: “{result.excerpt}”"
+        self.status_panel.show_outcome(result.outcome, message)
+        self.setWindowTitle(self.base_title)
+        self.refresh_recent()
+
+    @Slot(str)
+    def _on_not_sent(self, message: str) -> None:
+        self.status_panel.show_outcome(Outcome.NOT_SENT, message)
+
+    # -- recent calls ----------------------------------------------------------------------------------------------
+
+    def refresh_recent(self) -> None:
+        self.recent.clear()
+        for entry in self.profile.store.list_calls(limit=RECENT_CALLS):
+            outcome = entry.outcome
+            words = OUTCOME_STYLE[outcome][0] if outcome else "Calling…"
+            when = datetime.fromisoformat(entry.started_at).astimezone().strftime("%H:%M")
+            who = entry.contact_name or entry.display_number or entry.number
+            item = QListWidgetItem(icon(str(outcome) if outcome else "ringing"), f"{when}  {who} — {words}")
+            item.setData(Qt.ItemDataRole.UserRole, entry.id)
+            item.setToolTip(f"{entry.display_number}\n{entry.message}\nref {entry.ref}")
+            self.recent.addItem(item)
+
+    @Slot(QListWidgetItem)
+    def _on_recent_activated(self, item: QListWidgetItem) -> None:
+        entry = self.profile.store.get_call(int(item.data(Qt.ItemDataRole.UserRole)))
+        if entry is None:
+            return
+        contact = self.profile.store.get_contact(entry.contact_id) if entry.contact_id else None
+        self._call(entry.display_number or entry.number, contact)
+
+    # -- keys and settings -----------------------------------------------------------------------------------------
+
+    @Slot(object)
+    def _on_keys_loaded(self, credentials: Credentials | None) -> None:
+        """GUI thread: the keyring worker read the keys (None: none stored)."""
+        self.controller.set_credentials(credentials)
+        if credentials is None and not self.profile.demo:
+            QTimer.singleShot(0, lambda: self.open_settings(first_run=True))
+
+    @Slot(str)
+    def _on_keys_failed(self, message: str) -> None:
+        self.controller.set_credentials(None)
+        self.status_panel.show_outcome(Outcome.NOT_SENT, f"Keys not available: {message}")
+
+    @Slot()
+    def open_settings(self, first_run: bool = False) -> None:
+        dialog = SettingsDialog(
+            self.profile.settings, self.keyring_worker, first_run=first_run, demo=self.profile.demo, parent=self
+        )
+        if dialog.exec() != SettingsDialog.DialogCode.Accepted:
+            return
+        settings = dialog.result_settings()
+        try:
+            config.save_settings(settings, self.profile.settings_path)
+        except OSError as exc:
+            QMessageBox.warning(self, APP_NAME, f"The settings could not be saved: {exc.strerror}")
+            return
+        self.profile.settings = config.effective_settings(settings)
+        self.dialpad.set_region(settings.region)
+        self.contacts_model.set_region(settings.region)
+        if dialog.keys_message():
+            self.keyring_worker.load()  # pick up the saved keys (queued to the keyring thread)
+            self.status_panel.show_outcome(Outcome.CONNECTED, dialog.keys_message())
+
+    # -- links from the browser or a second instance ----------------------------------------------------------------
+
+    @Slot(str)
+    def open_link(self, url: str) -> None:
+        """GUI thread: a tel:/callto: link puts the number in the dial pad, ready for Enter; it never dials itself."""
+        if url:
+            self.dialpad.set_number(url)
+            self.dialpad.focus_number()
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    # -- window state and shutdown -----------------------------------------------------------------------------------
+
+    def _restore_window_state(self) -> None:
+        state = self.profile.window_state
+        geometry = state.value("geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        splitter = state.value("splitter")
+        if isinstance(splitter, QByteArray):
+            self.splitter.restoreState(splitter)
+
+    def _save_window_state(self) -> None:
+        state = self.profile.window_state
+        state.setValue("geometry", self.saveGeometry())
+        state.setValue("splitter", self.splitter.saveState())
+        state.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        if self.controller.is_busy and not self._confirmed_close:
+            box = QMessageBox(self)
+            box.setIcon(QMessageBox.Icon.Warning)
+            box.setWindowTitle("A call is in progress")
+            box.setText("A call is in progress. Closing will not cancel it: the phones may still ring.")
+            box.setInformativeText("The call is already in the journal; its outcome will be recorded as unknown.")
+            close_button = box.addButton("Close anyway", QMessageBox.ButtonRole.AcceptRole)
+            box.addButton(QMessageBox.StandardButton.Cancel)
+            box.setDefaultButton(close_button)
+            box.exec()
+            if box.clickedButton() is not close_button:
+                event.ignore()
+                return
+            self._confirmed_close = True
+        self._save_window_state()
+        self.shutdown()
+        event.accept()
+
+    @Slot()
+    def shutdown(self) -> None:
+        """GUI thread; idempotent: stop the call and keyring threads within a bound (never terminate())."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        self.controller.shutdown(SHUTDOWN_BOUND_MS)
+        self.keyring_worker.shutdown(SHUTDOWN_BOUND_MS)

@@ -1,0 +1,742 @@
+"""The settings dialog: access keys (saved to the OS keyring off the GUI thread), your phone, call type, caller IDs,
+region, page, and the service URL with its timeouts under "Advanced".
+
+The dialog never writes anything itself: the caller saves `result_settings()` after `exec()` returns Accepted, and the
+keys go to the keyring worker (a QObject on its own thread) through `save_keys_requested`. The dialog closes only
+once the worker reports `saved(where)`; on `failed(message)` it stays open with the message, and nothing is stored.
+Every method here runs on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+
+from PySide6.QtCore import QLocale, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QPalette, QShowEvent
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from c2c_desktop.core.config import SETTING_HELP, ConfigError, Settings, with_value
+from c2c_desktop.core.models import CallType, Credentials
+from c2c_desktop.core.phone import PhoneError, is_valid_region, parse_number
+from c2c_desktop.gui.icons import icon
+
+FIRST_RUN_TEXT = "Paste your access key pair from the Key Manager and enter your own phone number to start calling."
+DEMO_KEYS_TEXT = "Demo keys are built in."
+AGENT_FIRST_TEXT = "Ring my phone first, then the prospect (recommended)"
+PROSPECT_FIRST_TEXT = "Ring the prospect first, then my phone"
+SAVING_KEYS_TEXT = "Saving keys…"
+#: If the keyring worker has not answered by then, say so (its own watchdog normally answers first).
+KEYRING_PATIENCE_MS = 15_000
+
+_REGION_IN_TEXT = re.compile(r"\(([A-Za-z]{2})\)\s*$")
+
+
+def region_choices() -> list[tuple[str, str]]:
+    """(code, 'Country name (CODE)') for every region libphonenumber knows, sorted by country name."""
+    choices = []
+    for code in phonenumbers.SUPPORTED_REGIONS:
+        territory = QLocale.codeToTerritory(code)
+        name = QLocale.territoryToString(territory) if territory != QLocale.Country.AnyTerritory else ""
+        choices.append((code, f"{name} ({code})" if name else code))
+    return sorted(choices, key=lambda choice: choice[1].casefold())
+
+
+class _Field(QWidget):
+    """An input with its inline message underneath (hidden when there is nothing to say)."""
+
+    def __init__(self, editor: QWidget, error_colour: str, warning_colour: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.editor = editor
+        self._colours = {"error": error_colour, "warning": warning_colour}
+        self.message = QLabel(self)
+        self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.message.hide()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(editor)
+        layout.addWidget(self.message)
+        self.setFocusProxy(editor)
+
+    def show_message(self, text: str, kind: str = "error") -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet(f"color: {self._colours[kind]};")
+        self.message.setVisible(bool(text))
+        self.message.setAccessibleName(f"{self.editor.accessibleName()}: {kind}" if text else "")
+        self.editor.setAccessibleDescription(text)
+
+    def has_message(self) -> bool:
+        return not self.message.isHidden()
+
+
+class SettingsDialog(QDialog):
+    """Edit the settings and the access keys. `exec()` returns Accepted once everything asked for is stored."""
+
+    #: To the keyring worker's save(Credentials) slot (queued: the worker lives on its own thread).
+    save_keys_requested = Signal(object)
+    #: To the keyring worker's clear() slot.
+    clear_keys_requested = Signal()
+
+    def __init__(
+        self,
+        settings: Settings,
+        keyring_worker: QObject | None,
+        *,
+        first_run: bool = False,
+        demo: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings — c2c-desktop")
+        self.setWindowIcon(icon("settings"))
+        self._original = settings
+        self._result = settings
+        self._demo = demo
+        self._first_run = first_run
+        self._pending: str | None = None  # "save" or "clear" while the worker is busy for us
+        self._keys_message = ""
+        self._keys_removed = False
+        self._access_key_text = ""
+        self._initial_focus_done = False
+        self._keys_status_source = ""  # "input" (a typing problem), "keyring" (a request's status) or ""
+        self._valid = False
+        self._worker = keyring_worker
+        self._worker_connected = False
+        dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
+        self._error_colour = "#f28b82" if dark else "#c5221f"
+        self._warning_colour = "#fdd663" if dark else "#a35200"
+        self._ok_colour = "#81c995" if dark else "#137333"
+
+        self._patience = QTimer(self)
+        self._patience.setSingleShot(True)
+        self._patience.setInterval(KEYRING_PATIENCE_MS)
+        self._patience.timeout.connect(self._on_keyring_slow)
+
+        outer = QVBoxLayout(self)
+        outer.setSpacing(10)
+        if first_run:
+            banner = QLabel(FIRST_RUN_TEXT, self)
+            banner.setWordWrap(True)
+            banner.setAccessibleName("Getting started")
+            banner.setFrameShape(QFrame.Shape.StyledPanel)
+            banner.setMargin(8)
+            banner.setStyleSheet("QLabel { font-weight: bold; }")
+            outer.addWidget(banner)
+
+        outer.addWidget(self._build_keys_group())
+        outer.addWidget(self._build_calls_group())
+        outer.addLayout(self._build_advanced_toggle())
+        outer.addWidget(self._build_advanced_group())
+        outer.addStretch(1)
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button.setAccessibleName("Save settings")
+        self.cancel_button.setAccessibleName("Cancel")
+        self.ok_button.setDefault(True)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        outer.addWidget(self.buttons)
+
+        self._load(settings)
+        self._connect_changes()
+        self._set_tab_order()
+        self._connect_worker()
+        self._on_call_type_changed()
+        self._validate()
+        self._set_advanced_visible(self._advanced_differs(settings) or self._advanced_has_error())
+
+    # --- construction -------------------------------------------------------------------------------------------
+
+    def _field(self, editor: QWidget) -> _Field:
+        return _Field(editor, self._error_colour, self._warning_colour, self)
+
+    def _line_edit(self, accessible_name: str, help_key: str | None = None) -> QLineEdit:
+        edit = QLineEdit(self)
+        edit.setAccessibleName(accessible_name)
+        if help_key:
+            edit.setToolTip(SETTING_HELP[help_key])
+        edit.setMinimumWidth(260)
+        return edit
+
+    def _build_keys_group(self) -> QGroupBox:
+        group = QGroupBox("Access keys", self)
+        form = QFormLayout(group)
+        self.access_key_edit = self._line_edit("Access key")
+        self.secret_key_edit = self._line_edit("Secret access key")
+        for edit in (self.access_key_edit, self.secret_key_edit):
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+            edit.setPlaceholderText("leave empty to keep the stored key")
+        self.access_key_edit.setToolTip("The Access Key from your account's Key Manager (stored in the OS keyring)")
+        self.secret_key_edit.setToolTip("The Secret Access Key (stored only in the OS keyring, never in a file)")
+        form.addRow("Access &key:", self.access_key_edit)
+        form.addRow("&Secret key:", self.secret_key_edit)
+
+        self.show_keys_check = QCheckBox("S&how keys", group)
+        self.show_keys_check.setAccessibleName("Show keys")
+        self.remove_keys_button = QPushButton("&Remove keys", group)
+        self.remove_keys_button.setAccessibleName("Remove keys")
+        self.remove_keys_button.setToolTip("Delete the stored access keys from the OS keyring")
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.show_keys_check)
+        row.addStretch(1)
+        row.addWidget(self.remove_keys_button)
+        form.addRow("", row)
+
+        self.keys_status_label = QLabel(group)
+        self.keys_status_label.setAccessibleName("Keys status")
+        self.keys_status_label.setWordWrap(True)
+        self.keys_status_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.keys_status_label.hide()
+        form.addRow(self.keys_status_label)
+
+        if self._demo:
+            for widget in (self.access_key_edit, self.secret_key_edit, self.show_keys_check, self.remove_keys_button):
+                widget.setEnabled(False)
+            for edit in (self.access_key_edit, self.secret_key_edit):
+                edit.setPlaceholderText("")
+            self._show_keys_status(DEMO_KEYS_TEXT, "note")
+        return group
+
+    def _build_calls_group(self) -> QGroupBox:
+        group = QGroupBox("Your phone and calls", self)
+        form = QFormLayout(group)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+
+        self.agent_number_edit = self._line_edit("Your phone number", "agent_number")
+        self.agent_number_edit.setPlaceholderText("e.g. (212) 555-0100")
+        self.agent_number_field = self._field(self.agent_number_edit)
+        form.addRow("&Your phone:", self.agent_number_field)
+
+        self.agent_first_radio = QRadioButton(AGENT_FIRST_TEXT, group)
+        self.prospect_first_radio = QRadioButton(PROSPECT_FIRST_TEXT, group)
+        self.call_type_group = QButtonGroup(self)
+        self.call_type_group.addButton(self.agent_first_radio, int(CallType.AGENT_FIRST))
+        self.call_type_group.addButton(self.prospect_first_radio, int(CallType.PROSPECT_FIRST))
+        for radio in (self.agent_first_radio, self.prospect_first_radio):
+            radio.setAccessibleName(radio.text())
+            radio.setToolTip(SETTING_HELP["call_type"])
+        radios = QVBoxLayout()
+        radios.setContentsMargins(0, 0, 0, 0)
+        radios.setSpacing(4)
+        radios.addWidget(self.agent_first_radio)
+        radios.addWidget(self.prospect_first_radio)
+        form.addRow("Who is rung first:", radios)
+
+        # Caller IDs by who sees them; which leg (first/second) that is depends on the call type.
+        self.agent_callerid_edit = self._line_edit("Caller ID shown on your phone")
+        self.agent_callerid_field = self._field(self.agent_callerid_edit)
+        self.agent_callerid_label = QLabel(self)
+        self.agent_callerid_label.setBuddy(self.agent_callerid_edit)
+        form.addRow(self.agent_callerid_label, self.agent_callerid_field)
+        self.prospect_callerid_edit = self._line_edit("Caller ID the prospect sees")
+        self.prospect_callerid_field = self._field(self.prospect_callerid_edit)
+        self.prospect_callerid_label = QLabel(self)
+        self.prospect_callerid_label.setBuddy(self.prospect_callerid_edit)
+        form.addRow(self.prospect_callerid_label, self.prospect_callerid_field)
+
+        self.region_combo = QComboBox(self)
+        self.region_combo.setEditable(True)
+        self.region_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.region_combo.setAccessibleName("Default region")
+        self.region_combo.setToolTip(SETTING_HELP["region"])
+        self.region_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.region_combo.setMinimumContentsLength(24)
+        for code, text in region_choices():
+            self.region_combo.addItem(text, code)
+        completer = QCompleter([self.region_combo.itemText(i) for i in range(self.region_combo.count())], self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.region_combo.setCompleter(completer)
+        self.region_field = self._field(self.region_combo)
+        form.addRow("Default &region:", self.region_field)
+
+        self.page_edit = self._line_edit("Page", "page")
+        self.page_edit.setMaxLength(255)
+        self.page_field = self._field(self.page_edit)
+        form.addRow("&Page (for reports):", self.page_field)
+        return group
+
+    def _build_advanced_toggle(self) -> QHBoxLayout:
+        self.advanced_toggle = QToolButton(self)
+        self.advanced_toggle.setText("Advanced")
+        self.advanced_toggle.setAutoRaise(True)
+        self.advanced_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.advanced_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.advanced_toggle.setAccessibleName("Show advanced settings")
+        self.advanced_toggle.clicked.connect(self._toggle_advanced)
+        row = QHBoxLayout()
+        row.addWidget(self.advanced_toggle)
+        row.addStretch(1)
+        return row
+
+    def _build_advanced_group(self) -> QGroupBox:
+        self.advanced_group = QGroupBox(self)  # titled by the toggle above it
+        self.advanced_group.setAccessibleName("Advanced")
+        form = QFormLayout(self.advanced_group)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.api_url_edit = self._line_edit("Service URL", "api_url")
+        self.api_url_field = self._field(self.api_url_edit)
+        form.addRow("Service &URL:", self.api_url_field)
+
+        self.connect_timeout_spin = self._timeout_spin("Connect timeout in seconds", "connect_timeout")
+        self.read_timeout_spin = self._timeout_spin("Read timeout in seconds", "read_timeout")
+        self.connect_timeout_field = self._field(self.connect_timeout_spin)
+        self.read_timeout_field = self._field(self.read_timeout_spin)
+        form.addRow("&Connect timeout:", self.connect_timeout_field)
+        form.addRow("Rea&d timeout:", self.read_timeout_field)
+
+        self.ca_file_edit = self._line_edit("CA certificate file", "ca_bundle")
+        self.ca_file_edit.setPlaceholderText("empty: the system's certificates")
+        self.ca_browse_button = QPushButton("&Browse…", self)
+        self.ca_browse_button.setAccessibleName("Choose CA certificate file")
+        self.ca_browse_button.clicked.connect(self._browse_ca_file)
+        ca_row = QWidget(self)
+        ca_layout = QHBoxLayout(ca_row)
+        ca_layout.setContentsMargins(0, 0, 0, 0)
+        ca_layout.addWidget(self.ca_file_edit, 1)
+        ca_layout.addWidget(self.ca_browse_button)
+        self.ca_file_field = _Field(ca_row, self._error_colour, self._warning_colour, self)
+        self.ca_file_field.setFocusProxy(self.ca_file_edit)
+        form.addRow("C&A file:", self.ca_file_field)
+        return self.advanced_group
+
+    def _timeout_spin(self, accessible_name: str, help_key: str) -> QDoubleSpinBox:
+        spin = QDoubleSpinBox(self)
+        spin.setAccessibleName(accessible_name)
+        spin.setToolTip(SETTING_HELP[help_key])
+        spin.setRange(0.1, 3600.0)
+        spin.setDecimals(1)
+        spin.setSingleStep(1.0)
+        spin.setSuffix(" s")
+        spin.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        return spin
+
+    def _load(self, settings: Settings) -> None:
+        self.agent_number_edit.setText(settings.agent_number)
+        agent_first = settings.call_type != int(CallType.PROSPECT_FIRST)
+        (self.agent_first_radio if agent_first else self.prospect_first_radio).setChecked(True)
+        agent_cid, prospect_cid = (
+            (settings.first_callerid, settings.second_callerid)
+            if agent_first
+            else (settings.second_callerid, settings.first_callerid)
+        )
+        self.agent_callerid_edit.setText(agent_cid)
+        self.prospect_callerid_edit.setText(prospect_cid)
+        index = self.region_combo.findData(settings.region)
+        if index >= 0:
+            self.region_combo.setCurrentIndex(index)
+        else:
+            self.region_combo.setEditText(settings.region)
+        self.page_edit.setText(settings.page)
+        self.api_url_edit.setText(settings.api_url)
+        self.connect_timeout_spin.setValue(settings.connect_timeout)
+        self.read_timeout_spin.setValue(settings.read_timeout)
+        self.ca_file_edit.setText(settings.ca_bundle)
+
+    def _connect_changes(self) -> None:
+        for edit in (
+            self.access_key_edit,
+            self.secret_key_edit,
+            self.agent_number_edit,
+            self.agent_callerid_edit,
+            self.prospect_callerid_edit,
+            self.page_edit,
+            self.api_url_edit,
+            self.ca_file_edit,
+        ):
+            edit.textChanged.connect(self._validate)
+        self.access_key_edit.textEdited.connect(self._split_pasted_key_pair)
+        self.region_combo.editTextChanged.connect(self._validate)
+        self.region_combo.currentIndexChanged.connect(self._validate)
+        self.connect_timeout_spin.valueChanged.connect(self._validate)
+        self.read_timeout_spin.valueChanged.connect(self._validate)
+        self.call_type_group.idToggled.connect(self._on_call_type_changed)
+        self.show_keys_check.toggled.connect(self._on_show_keys)
+        self.remove_keys_button.clicked.connect(self._remove_keys)
+
+    def _set_tab_order(self) -> None:
+        chain: list[QWidget] = [
+            self.access_key_edit,
+            self.secret_key_edit,
+            self.show_keys_check,
+            self.remove_keys_button,
+            self.agent_number_edit,
+            self.agent_first_radio,
+            self.prospect_first_radio,
+            self.agent_callerid_edit,
+            self.prospect_callerid_edit,
+            self.region_combo,
+            self.page_edit,
+            self.advanced_toggle,
+            self.api_url_edit,
+            self.connect_timeout_spin,
+            self.read_timeout_spin,
+            self.ca_file_edit,
+            self.ca_browse_button,
+            self.ok_button,
+            self.cancel_button,
+        ]
+        for first, second in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(first, second)
+
+    def _connect_worker(self) -> None:
+        worker = self._worker
+        if worker is None:
+            return
+        self.save_keys_requested.connect(worker.save)  # type: ignore[attr-defined]
+        self.clear_keys_requested.connect(worker.clear)  # type: ignore[attr-defined]
+        worker.saved.connect(self._on_keys_saved)  # type: ignore[attr-defined]
+        worker.failed.connect(self._on_keys_failed)  # type: ignore[attr-defined]
+        worker.cleared.connect(self._on_keys_cleared)  # type: ignore[attr-defined]
+        self._worker_connected = True
+
+    def _disconnect_worker(self) -> None:
+        # The worker outlives the dialog: leave no connection behind.
+        if not self._worker_connected or self._worker is None:
+            return
+        self._worker_connected = False
+        worker = self._worker
+        self.save_keys_requested.disconnect(worker.save)  # type: ignore[attr-defined]
+        self.clear_keys_requested.disconnect(worker.clear)  # type: ignore[attr-defined]
+        worker.saved.disconnect(self._on_keys_saved)  # type: ignore[attr-defined]
+        worker.failed.disconnect(self._on_keys_failed)  # type: ignore[attr-defined]
+        worker.cleared.disconnect(self._on_keys_cleared)  # type: ignore[attr-defined]
+
+    # --- public -------------------------------------------------------------------------------------------------
+
+    def result_settings(self) -> Settings:
+        """The settings as entered (valid once the dialog was accepted); the caller saves them."""
+        return self._result
+
+    def keys_message(self) -> str:
+        """Where the keys were stored (the keyring worker's `saved` text), or '' if no keys were saved."""
+        return self._keys_message
+
+    def keys_removed(self) -> bool:
+        """True if the stored keys were removed while the dialog was open."""
+        return self._keys_removed
+
+    def is_valid(self) -> bool:
+        """True when every field holds an acceptable value (OK is enabled)."""
+        return self._valid
+
+    def is_busy(self) -> bool:
+        """True while waiting for the keyring worker."""
+        return self._pending is not None
+
+    # --- validation ---------------------------------------------------------------------------------------------
+
+    def _call_type(self) -> int:
+        return int(CallType.PROSPECT_FIRST) if self.prospect_first_radio.isChecked() else int(CallType.AGENT_FIRST)
+
+    def _region_text(self) -> str:
+        text = self.region_combo.currentText().strip()
+        match = _REGION_IN_TEXT.search(text)
+        if match:
+            return match.group(1).upper()
+        if len(text) == 2:
+            return text.upper()
+        for index in range(self.region_combo.count()):
+            name = self.region_combo.itemText(index).rsplit("(", 1)[0].strip()
+            if name.casefold() == text.casefold():
+                return str(self.region_combo.itemData(index))
+        return text
+
+    def _typed_credentials(self) -> Credentials | None:
+        access, secret = self.access_key_edit.text().strip(), self.secret_key_edit.text().strip()
+        if self._demo or not (access and secret):
+            return None
+        return Credentials(access_key=access, secret_access_key=secret)
+
+    @Slot()
+    def _validate(self) -> bool:
+        settings = self._original
+        errors: dict[str, str] = {}
+        warnings: dict[str, str] = {}
+
+        agent_first = self._call_type() == int(CallType.AGENT_FIRST)
+        agent_cid, prospect_cid = self.agent_callerid_edit.text(), self.prospect_callerid_edit.text()
+        raw_values = {
+            "agent_number": self.agent_number_edit.text(),
+            "call_type": str(self._call_type()),
+            "first_callerid": agent_cid if agent_first else prospect_cid,
+            "second_callerid": prospect_cid if agent_first else agent_cid,
+            "page": self.page_edit.text(),
+            "region": self._region_text(),
+            "api_url": self.api_url_edit.text(),
+            "connect_timeout": f"{self.connect_timeout_spin.value():g}",
+            "read_timeout": f"{self.read_timeout_spin.value():g}",
+            "ca_bundle": self.ca_file_edit.text(),
+        }
+        for key, raw in raw_values.items():
+            try:
+                settings = with_value(settings, key, raw)
+            except ConfigError as exc:
+                errors[key] = _sentence(str(exc))
+
+        region = settings.region if "region" not in errors and is_valid_region(settings.region) else None
+        numbers = {
+            "agent_number": self.agent_number_edit.text(),
+            "agent_callerid": agent_cid,
+            "prospect_callerid": prospect_cid,
+        }
+        if not numbers["agent_number"].strip():
+            errors["agent_number"] = "Enter your own phone number: the service rings it for every call."
+        for key, text in numbers.items():
+            if not text.strip() or key in errors or region is None:
+                continue
+            try:
+                number = parse_number(text, region)
+            except PhoneError as exc:
+                errors[key] = _sentence(str(exc))
+                continue
+            if number.warning:
+                warnings[key] = _sentence(f"{number.display}: {number.warning}")
+
+        keys_error = ""
+        if not self._demo:
+            access, secret = self.access_key_edit.text().strip(), self.secret_key_edit.text().strip()
+            if bool(access) != bool(secret):
+                keys_error = "Enter both the access key and the secret key (or leave both empty)."
+            elif any(char.isspace() for char in access + secret):
+                keys_error = "A key has a space in it; paste each key on its own."
+        if self._pending is None:
+            if keys_error:
+                self._show_keys_status(keys_error, "error", source="input")
+            elif self._keys_status_source == "input":
+                self._show_keys_status("", "note")
+
+        fields = {
+            "agent_number": self.agent_number_field,
+            "agent_callerid": self.agent_callerid_field,
+            "prospect_callerid": self.prospect_callerid_field,
+            "region": self.region_field,
+            "page": self.page_field,
+            "api_url": self.api_url_field,
+            "connect_timeout": self.connect_timeout_field,
+            "read_timeout": self.read_timeout_field,
+            "ca_bundle": self.ca_file_field,
+        }
+        # Errors from with_value name the leg; show them on the field that holds it.
+        leg_fields = {
+            "first_callerid": "agent_callerid" if agent_first else "prospect_callerid",
+            "second_callerid": "prospect_callerid" if agent_first else "agent_callerid",
+        }
+        for leg, field_key in leg_fields.items():
+            if leg in errors:
+                errors.setdefault(field_key, errors.pop(leg))
+        for key, field in fields.items():
+            if key in errors:
+                field.show_message(errors[key], "error")
+            elif key in warnings:
+                field.show_message(warnings[key], "warning")
+            else:
+                field.show_message("")
+
+        self._valid = not errors and not keys_error
+        if self._valid:
+            self._result = settings
+        if self._advanced_has_error():
+            self._set_advanced_visible(True)
+        self._update_buttons()
+        return self._valid
+
+    def _advanced_has_error(self) -> bool:
+        fields = (self.api_url_field, self.connect_timeout_field, self.read_timeout_field, self.ca_file_field)
+        return any(field.has_message() for field in fields)
+
+    @staticmethod
+    def _advanced_differs(settings: Settings) -> bool:
+        defaults = Settings()
+        keys = ("api_url", "connect_timeout", "read_timeout", "ca_bundle")
+        return any(getattr(settings, key) != getattr(defaults, key) for key in keys)
+
+    def _update_buttons(self) -> None:
+        busy = self._pending is not None
+        self.ok_button.setEnabled(self._valid and not busy)
+        self.remove_keys_button.setEnabled(not self._demo and not busy)
+        for edit in (self.access_key_edit, self.secret_key_edit):
+            edit.setReadOnly(busy)
+
+    # --- slots --------------------------------------------------------------------------------------------------
+
+    @Slot()
+    def _on_call_type_changed(self) -> None:
+        agent_first = self._call_type() == int(CallType.AGENT_FIRST)
+        agent_leg, prospect_leg = ("1st call", "2nd call") if agent_first else ("2nd call", "1st call")
+        self.agent_callerid_label.setText(f"Caller ID on your &phone ({agent_leg}):")
+        self.prospect_callerid_label.setText(f"Caller ID the prospec&t sees ({prospect_leg}):")
+        self.agent_callerid_edit.setPlaceholderText(
+            "empty: the prospect's number" if agent_first else "empty: the service's default"
+        )
+        self.prospect_callerid_edit.setPlaceholderText("empty: the service's default")
+        help_first, help_second = SETTING_HELP["first_callerid"], SETTING_HELP["second_callerid"]
+        self.agent_callerid_edit.setToolTip(help_first if agent_first else help_second)
+        self.prospect_callerid_edit.setToolTip(help_second if agent_first else help_first)
+        self._validate()
+
+    @Slot(bool)
+    def _on_show_keys(self, shown: bool) -> None:
+        mode = QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
+        self.access_key_edit.setEchoMode(mode)
+        self.secret_key_edit.setEchoMode(mode)
+
+    @Slot(str)
+    def _split_pasted_key_pair(self, text: str) -> None:
+        # The Key Manager shows the pair side by side; a pasted "ACCESS SECRET" fills both fields.
+        previous, self._access_key_text = self._access_key_text, text
+        pasted = len(text) - len(previous) > 1  # typing adds one character at a time
+        parts = text.split()
+        if pasted and len(parts) == 2 and not self.secret_key_edit.text():
+            self.access_key_edit.setText(parts[0])
+            self.secret_key_edit.setText(parts[1])
+            self.secret_key_edit.setFocus()
+
+    @Slot()
+    def _toggle_advanced(self) -> None:
+        self._set_advanced_visible(self.advanced_group.isHidden())
+
+    def _set_advanced_visible(self, visible: bool) -> None:
+        self.advanced_toggle.setArrowType(Qt.ArrowType.DownArrow if visible else Qt.ArrowType.RightArrow)
+        self.advanced_toggle.setAccessibleName("Hide advanced settings" if visible else "Show advanced settings")
+        self.advanced_group.setVisible(visible)
+        if self.isVisible():
+            self.adjustSize()
+
+    @Slot()
+    def _browse_ca_file(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self, "CA certificate file", self.ca_file_edit.text(), "Certificates (*.pem *.crt *.cer);;All files (*)"
+        )
+        if path:
+            self.ca_file_edit.setText(path)
+
+    def _show_keys_status(self, text: str, kind: str, *, source: str = "keyring") -> None:
+        colours = {"error": self._error_colour, "ok": self._ok_colour, "note": "palette(window-text)"}
+        self._keys_status_source = source if text else ""
+        self.keys_status_label.setText(text)
+        self.keys_status_label.setStyleSheet(f"QLabel {{ color: {colours[kind]}; }}")
+        self.keys_status_label.setVisible(bool(text))
+
+    def _start_keyring_request(self, kind: str, status: str) -> None:
+        self._pending = kind
+        self._show_keys_status(status, "note")
+        self._update_buttons()
+        self._patience.start()
+
+    def _finish_keyring_request(self) -> None:
+        self._pending = None
+        self._patience.stop()
+        self._update_buttons()
+
+    @Slot()
+    def _remove_keys(self) -> None:
+        if self._pending is not None or self._demo or self._worker is None:
+            return
+        self._start_keyring_request("clear", "Removing keys…")
+        self.clear_keys_requested.emit()
+
+    def accept(self) -> None:
+        """OK: validate; with typed keys, ask the keyring worker to save them and close when it says saved."""
+        if self._pending is not None or not self._validate():
+            return
+        credentials = self._typed_credentials()
+        if credentials is None:
+            super().accept()
+            return
+        if self._worker is None:
+            self._show_keys_status("The keys cannot be saved: no keyring is available.", "error")
+            return
+        self._start_keyring_request("save", SAVING_KEYS_TEXT)
+        self.save_keys_requested.emit(credentials)
+
+    @Slot(str)
+    def _on_keys_saved(self, where: str) -> None:
+        """GUI thread (queued from the keyring worker)."""
+        if self._pending != "save":
+            return
+        self._finish_keyring_request()
+        self._keys_message = where
+        # The secret should not linger in a widget once it is in the keyring.
+        self.access_key_edit.clear()
+        self.secret_key_edit.clear()
+        super().accept()
+
+    @Slot(str)
+    def _on_keys_failed(self, message: str) -> None:
+        """GUI thread (queued from the keyring worker). The dialog stays open; nothing was stored."""
+        if self._pending is None:
+            return
+        saving = self._pending == "save"
+        self._finish_keyring_request()
+        # The store's messages are whole sentences that already say the keys were not saved.
+        self._show_keys_status(message if saving else f"The keys were not removed: {message}", "error")
+
+    @Slot()
+    def _on_keys_cleared(self) -> None:
+        """GUI thread (queued from the keyring worker)."""
+        if self._pending != "clear":
+            return
+        self._finish_keyring_request()
+        self._keys_removed = True
+        self._show_keys_status("The keys were removed from the keyring.", "ok")
+
+    @Slot()
+    def _on_keyring_slow(self) -> None:
+        if self._pending is not None:
+            self._show_keys_status(
+                "The keyring has not answered yet (it may be locked or asking for a password). "
+                "You can wait or press Cancel.",
+                "note",
+            )
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if not self._initial_focus_done:
+            self._initial_focus_done = True
+            (self.agent_number_edit if self._demo else self.access_key_edit).setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def done(self, result: int) -> None:
+        """Closing (OK, Cancel, Esc): stop listening to the shared keyring worker."""
+        self._patience.stop()
+        self._disconnect_worker()
+        super().done(result)
+
+
+def _sentence(text: str) -> str:
+    """Capitalised, with a full stop: messages from the core are lower-case phrases."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?", "…")) else text + "."

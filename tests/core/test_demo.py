@@ -1,0 +1,66 @@
+"""The shipped demo data: ~50 sample contacts whose numbers all parse, both stand-in outcomes represented."""
+
+from __future__ import annotations
+
+import configparser
+import json
+from importlib import resources
+
+from c2c_desktop.core.demo import demo_contacts_text, load_demo_contacts
+from c2c_desktop.core.phone import digits_of, parse_number
+
+NO_ANSWER_DIGITS = "789"  # the stand-in's rule: No Answer when phone_to_call ends in 7, 8 or 9
+
+
+def test_about_fifty_contacts_with_primary_numbers() -> None:
+    contacts = load_demo_contacts()
+    assert 45 <= len(contacts) <= 60
+    assert all(contact.id is None and contact.name and contact.company for contact in contacts)
+    assert len({contact.name for contact in contacts}) == len(contacts)
+    assert all(1 <= len(contact.phones) <= 3 for contact in contacts)
+    assert all(contact.primary_phone is contact.phones[0] and contact.phones[0].primary for contact in contacts)
+    assert sum(bool(contact.notes) for contact in contacts) >= 10
+
+
+def test_every_number_parses_and_dial_is_filled() -> None:
+    for contact in load_demo_contacts():
+        for phone in contact.phones:
+            assert phone.label
+            assert phone.dial == parse_number(phone.number).dial, phone
+            assert len(phone.dial) == 10  # North American numbers, sent as their 10 digits
+            assert phone.dial[3:7] == "5550" and 100 <= int(phone.dial[6:]) <= 199  # fictional 555-01xx only
+
+
+def test_both_answer_rules_are_represented() -> None:
+    primaries = [contact.primary_phone for contact in load_demo_contacts()]
+    no_answer = sum(1 for phone in primaries if phone is not None and phone.dial[-1] in NO_ANSWER_DIGITS)
+    share = no_answer / len(primaries)
+    assert 0.25 <= share <= 0.42  # roughly a third do not answer
+
+
+def test_numbers_come_in_various_formats() -> None:
+    data = json.loads(demo_contacts_text())
+    numbers = [phone["number"] for contact in data["contacts"] for phone in contact["phones"]]
+    assert any(number.startswith("(") for number in numbers)
+    assert any(number.startswith("+1") for number in numbers)
+    assert any("." in number for number in numbers)
+    assert any(number.count("-") == 2 and not number.startswith(("(", "+")) for number in numbers)
+    assert any("ext." in number for number in numbers)
+    assert len({digits_of(number)[-10:-7] for number in numbers}) >= 20  # many area codes
+
+
+def test_region_is_applied_to_dial() -> None:
+    contact = load_demo_contacts(region="GB")[0]
+    assert contact.phones[0].dial == "0012125550142"  # from GB, the US number is dialed internationally
+
+
+def test_desktop_entry_handles_tel_links() -> None:
+    text = (resources.files("c2c_desktop") / "resources" / "c2c-desktop.desktop").read_text(encoding="utf-8")
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read_string(text)
+    entry = parser["Desktop Entry"]
+    assert entry["Exec"] == "c2c-desktop %u"
+    assert entry["MimeType"] == "x-scheme-handler/tel;x-scheme-handler/callto;"
+    assert entry["Type"] == "Application"
+    assert (resources.files("c2c_desktop") / "resources" / "icons" / f"{entry['Icon']}.svg").is_file()

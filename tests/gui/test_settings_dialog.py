@@ -1,0 +1,342 @@
+"""The settings dialog: values round-trip, inline validation gates OK, keys saved through a real KeyringWorker."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QDialog, QLineEdit, QWidget
+
+from c2c_desktop.core.config import Settings
+from c2c_desktop.core.credentials import KeyringCredentialStore, MemoryCredentialStore
+from c2c_desktop.core.models import Credentials
+from c2c_desktop.gui.keyring_worker import KeyringWorker
+from c2c_desktop.gui.settings_dialog import (
+    DEMO_KEYS_TEXT,
+    FIRST_RUN_TEXT,
+    SAVING_KEYS_TEXT,
+    SettingsDialog,
+    region_choices,
+)
+
+# The offscreen platform warns when a shown window has size constraints; it is not a problem of the dialog.
+pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
+
+SECRET = "s3cr3t-Do-Not-Leak-7f1c"
+ORIGINAL = Settings(
+    agent_number="(212) 555-0100",
+    call_type=1,
+    first_callerid="(415) 555-0101",  # type 1: the prospect is rung first, so this is what the prospect sees
+    second_callerid="(212) 555-0102",  # ... and this is what the agent's phone shows
+    page="spring-campaign",
+    region="CA",
+    api_url="http://127.0.0.1:8080/ibp_api.php",
+    connect_timeout=3.5,
+    read_timeout=90.0,
+    ca_bundle="",
+)
+
+
+@pytest.fixture
+def memory_store() -> MemoryCredentialStore:
+    return MemoryCredentialStore()
+
+
+@pytest.fixture
+def memory_worker(memory_store: MemoryCredentialStore) -> Iterator[KeyringWorker]:
+    worker = KeyringWorker(memory_store)
+    worker.start_thread()
+    yield worker
+    assert worker.shutdown(5000)
+
+
+@pytest.fixture
+def failing_worker() -> Iterator[KeyringWorker]:
+    worker = KeyringWorker(KeyringCredentialStore(timeout_s=5.0))  # the fail backend (tests/conftest.py)
+    worker.start_thread()
+    yield worker
+    assert worker.shutdown(5000)
+
+
+def _open(qtbot: QtBot, settings: Settings, worker: KeyringWorker | None, **options: bool) -> SettingsDialog:
+    dialog = SettingsDialog(settings, worker, **options)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def _set_text(edit: QLineEdit, text: str) -> None:
+    edit.selectAll()
+    edit.insert(text)
+
+
+def test_unchanged_values_round_trip(qtbot: QtBot, memory_worker: KeyringWorker) -> None:
+    dialog = _open(qtbot, ORIGINAL, memory_worker)
+    assert dialog.prospect_first_radio.isChecked()
+    assert dialog.prospect_callerid_edit.text() == "(415) 555-0101"
+    assert dialog.agent_callerid_edit.text() == "(212) 555-0102"
+    assert dialog.region_combo.currentData() == "CA"
+    assert dialog.ok_button.isEnabled()
+    with qtbot.waitSignal(dialog.accepted, timeout=2000):
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert dialog.result_settings() == ORIGINAL
+    assert dialog.keys_message() == ""
+
+
+def test_edited_values_come_back_in_result_settings(qtbot: QtBot, memory_worker: KeyringWorker) -> None:
+    dialog = _open(qtbot, ORIGINAL, memory_worker)
+    _set_text(dialog.agent_number_edit, "+1 617 555 0123")
+    qtbot.mouseClick(dialog.agent_first_radio, Qt.MouseButton.LeftButton)
+    _set_text(dialog.page_edit, "q3")
+    dialog.region_combo.setCurrentIndex(dialog.region_combo.findData("US"))
+    _set_text(dialog.api_url_edit, "https://c2c.example.com/ibp_api.php")
+    dialog.connect_timeout_spin.setValue(2.5)
+    dialog.read_timeout_spin.setValue(45)
+    with qtbot.waitSignal(dialog.accepted, timeout=2000):
+        dialog.accept()
+    expected = dataclasses.replace(
+        ORIGINAL,
+        agent_number="+1 617 555 0123",
+        call_type=2,
+        # Caller IDs follow who sees them: the agent's phone is now the first leg.
+        first_callerid="(212) 555-0102",
+        second_callerid="(415) 555-0101",
+        page="q3",
+        region="US",
+        api_url="https://c2c.example.com/ibp_api.php",
+        connect_timeout=2.5,
+        read_timeout=45.0,
+    )
+    assert dialog.result_settings() == expected
+
+
+def test_caller_id_labels_follow_the_call_type(qtbot: QtBot) -> None:
+    dialog = _open(qtbot, Settings(agent_number="2125550100"), None)
+    assert dialog.agent_first_radio.isChecked()
+    assert "1st" in dialog.agent_callerid_label.text() and "2nd" in dialog.prospect_callerid_label.text()
+    assert "prospect's number" in dialog.agent_callerid_edit.placeholderText()
+    dialog.prospect_first_radio.setChecked(True)
+    assert "2nd" in dialog.agent_callerid_label.text() and "1st" in dialog.prospect_callerid_label.text()
+    assert dialog.prospect_first_radio.text() == "Ring the prospect first, then my phone"
+    assert dialog.agent_first_radio.text() == "Ring my phone first, then the prospect (recommended)"
+
+
+def test_invalid_agent_number_disables_ok_with_a_message(qtbot: QtBot) -> None:
+    dialog = _open(qtbot, ORIGINAL, None)
+    _set_text(dialog.agent_number_edit, "555")
+    assert not dialog.ok_button.isEnabled()
+    message = dialog.agent_number_field.message
+    assert not message.isHidden() and "too short" in message.text()
+    assert dialog.agent_number_edit.accessibleDescription() == message.text()
+    dialog.accept()  # Enter in a field reaches accept(): it must not close an invalid dialog
+    assert dialog.isVisible() and dialog.result() != QDialog.DialogCode.Accepted
+    _set_text(dialog.agent_number_edit, "212-555-0100")
+    assert dialog.ok_button.isEnabled()
+    assert message.isHidden()
+
+
+def test_empty_agent_number_is_required(qtbot: QtBot) -> None:
+    dialog = _open(qtbot, Settings(), None, first_run=True)
+    assert not dialog.ok_button.isEnabled()
+    assert "your own phone number" in dialog.agent_number_field.message.text()
+
+
+def test_number_warning_is_shown_but_allowed(qtbot: QtBot) -> None:
+    dialog = _open(qtbot, ORIGINAL, None)
+    _set_text(dialog.prospect_callerid_edit, "(555) 111-2222")  # possible but not a valid NANP number
+    message = dialog.prospect_callerid_field.message
+    assert not message.isHidden() and "not valid" in message.text()
+    assert dialog.ok_button.isEnabled()
+
+
+def test_bad_caller_id_region_url_and_page_are_errors(qtbot: QtBot) -> None:
+    dialog = _open(qtbot, ORIGINAL, None)
+    _set_text(dialog.agent_callerid_edit, "12")
+    assert "too short" in dialog.agent_callerid_field.message.text()
+    assert not dialog.ok_button.isEnabled()
+    _set_text(dialog.agent_callerid_edit, "")
+    assert dialog.ok_button.isEnabled()
+
+    dialog.region_combo.setEditText("ZZ")
+    assert "not a known region" in dialog.region_field.message.text()
+    assert not dialog.ok_button.isEnabled()
+    dialog.region_combo.setEditText("gb")
+    assert dialog.region_field.message.isHidden()
+    dialog.region_combo.setEditText("Germany")
+    dialog.accept()
+    assert dialog.result_settings().region == "DE"
+
+    dialog2 = _open(qtbot, ORIGINAL, None)
+    dialog2._set_advanced_visible(False)
+    _set_text(dialog2.api_url_edit, "ftp://example.com")
+    assert "https" in dialog2.api_url_field.message.text()
+    assert dialog2.advanced_group.isVisible()  # an error in a folded section unfolds it
+    assert not dialog2.ok_button.isEnabled()
+
+
+def test_ca_file_must_exist(qtbot: QtBot, tmp_path: Path) -> None:
+    dialog = _open(qtbot, ORIGINAL, None)
+    _set_text(dialog.ca_file_edit, str(tmp_path / "missing.pem"))
+    assert "No such file" in dialog.ca_file_field.message.text()
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n", encoding="utf-8")
+    _set_text(dialog.ca_file_edit, str(ca))
+    assert dialog.ok_button.isEnabled()
+    dialog.accept()
+    assert dialog.result_settings().ca_bundle == str(ca)
+
+
+def test_typed_keys_are_saved_through_the_worker(
+    qtbot: QtBot, memory_worker: KeyringWorker, memory_store: MemoryCredentialStore
+) -> None:
+    dialog = _open(qtbot, ORIGINAL, memory_worker)
+    assert dialog.access_key_edit.echoMode() == QLineEdit.EchoMode.Password
+    _set_text(dialog.access_key_edit, "AK-demo-1234")
+    _set_text(dialog.secret_key_edit, SECRET)
+    with qtbot.waitSignal(dialog.accepted, timeout=5000):
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+        # The answer is queued from the worker thread, so the dialog is still waiting here.
+        assert dialog.keys_status_label.text() == SAVING_KEYS_TEXT
+        assert not dialog.ok_button.isEnabled()
+    assert memory_store.load() == Credentials("AK-demo-1234", SECRET)
+    assert dialog.keys_message() == "Kept in memory for this session only (demo mode); not saved anywhere"
+    assert dialog.secret_key_edit.text() == ""  # not left in a widget
+    assert dialog.result_settings() == ORIGINAL
+
+
+def test_keyring_failure_is_shown_inline_and_nothing_is_written(
+    qtbot: QtBot, failing_worker: KeyringWorker, isolated_profile: Path
+) -> None:
+    dialog = _open(qtbot, ORIGINAL, failing_worker)
+    _set_text(dialog.access_key_edit, "AK-demo-1234")
+    _set_text(dialog.secret_key_edit, SECRET)
+    with qtbot.assertNotEmitted(dialog.accepted, wait=0):
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=5000)
+    status = dialog.keys_status_label.text()
+    assert "No system keyring is available" in status
+    assert SECRET not in status
+    assert dialog.isVisible() and dialog.result() != QDialog.DialogCode.Accepted
+    assert dialog.ok_button.isEnabled()  # the user can fix the keyring and try again
+    assert dialog.keys_message() == ""
+    written = [path for path in isolated_profile.rglob("*") if path.is_file()]
+    assert all(SECRET.encode() not in path.read_bytes() for path in written)
+
+
+def test_only_one_key_typed_disables_ok(qtbot: QtBot) -> None:
+    dialog = _open(qtbot, ORIGINAL, None)
+    _set_text(dialog.access_key_edit, "AK-demo-1234")
+    assert not dialog.ok_button.isEnabled()
+    assert "both" in dialog.keys_status_label.text()
+    _set_text(dialog.access_key_edit, "")
+    assert dialog.ok_button.isEnabled()
+    assert dialog.keys_status_label.isHidden()
+
+
+def test_pasted_key_pair_fills_both_fields(qtbot: QtBot) -> None:
+    dialog = _open(qtbot, ORIGINAL, None)
+    qtbot.keyClicks(dialog.access_key_edit, "AK 1")  # typed, not pasted: left alone
+    assert dialog.access_key_edit.text() == "AK 1"
+    assert not dialog.ok_button.isEnabled()
+    _set_text(dialog.access_key_edit, "")
+    QGuiApplication.clipboard().setText("AK-1  SK-2\n")
+    qtbot.keyClick(dialog.access_key_edit, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert dialog.access_key_edit.text() == "AK-1"
+    assert dialog.secret_key_edit.text() == "SK-2"
+    assert dialog.ok_button.isEnabled()
+
+
+def test_show_keys_toggle(qtbot: QtBot) -> None:
+    dialog = _open(qtbot, ORIGINAL, None)
+    dialog.show_keys_check.setChecked(True)
+    assert dialog.secret_key_edit.echoMode() == QLineEdit.EchoMode.Normal
+    dialog.show_keys_check.setChecked(False)
+    assert dialog.secret_key_edit.echoMode() == QLineEdit.EchoMode.Password
+
+
+def test_remove_keys(qtbot: QtBot, memory_worker: KeyringWorker, memory_store: MemoryCredentialStore) -> None:
+    memory_store.save(Credentials("AK-old", SECRET))
+    dialog = _open(qtbot, ORIGINAL, memory_worker)
+    qtbot.mouseClick(dialog.remove_keys_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(dialog.keys_removed, timeout=5000)
+    assert memory_store.load() is None
+    assert "removed" in dialog.keys_status_label.text()
+    assert dialog.isVisible()
+
+
+def test_demo_mode_disables_the_key_fields(qtbot: QtBot, memory_worker: KeyringWorker) -> None:
+    dialog = _open(qtbot, ORIGINAL, memory_worker, demo=True)
+    assert not dialog.access_key_edit.isEnabled() and not dialog.secret_key_edit.isEnabled()
+    assert not dialog.remove_keys_button.isEnabled()
+    assert dialog.keys_status_label.text() == DEMO_KEYS_TEXT
+    with qtbot.waitSignal(dialog.accepted, timeout=2000):
+        dialog.accept()
+    assert dialog.keys_message() == ""
+
+
+def test_first_run_explains_itself(qtbot: QtBot) -> None:
+    dialog = _open(qtbot, Settings(), None, first_run=True)
+    assert any(label.text() == FIRST_RUN_TEXT for label in dialog.findChildren(type(dialog.keys_status_label)))
+    assert dialog.focusWidget() is dialog.access_key_edit
+    plain = _open(qtbot, Settings(), None)
+    assert not any(label.text() == FIRST_RUN_TEXT for label in plain.findChildren(type(plain.keys_status_label)))
+
+
+def test_escape_cancels(qtbot: QtBot) -> None:
+    dialog = _open(qtbot, ORIGINAL, None)
+    with qtbot.waitSignal(dialog.rejected, timeout=2000):
+        qtbot.keyClick(dialog.agent_number_edit, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()
+
+
+def test_enter_in_a_field_accepts(qtbot: QtBot) -> None:
+    dialog = _open(qtbot, ORIGINAL, None)
+    with qtbot.waitSignal(dialog.accepted, timeout=2000):
+        qtbot.keyClick(dialog.page_edit, Qt.Key.Key_Return)
+
+
+def test_every_control_has_an_accessible_name_and_tab_order(qtbot: QtBot) -> None:
+    dialog = _open(qtbot, ORIGINAL, None)
+    dialog._set_advanced_visible(True)
+    controls = (
+        dialog.findChildren(QLineEdit)
+        + dialog.findChildren(QAbstractButton)
+        + dialog.findChildren(QComboBox)
+        + dialog.findChildren(QAbstractSpinBox)
+    )
+    # Line edits inside the combo box and spin boxes are parts of those controls.
+    controls = [c for c in controls if not isinstance(c.parent(), QComboBox | QAbstractSpinBox)]
+    unnamed = [type(c).__name__ + ":" + c.objectName() for c in controls if not c.accessibleName()]
+    assert unnamed == []
+    assert _tab_stops_after(dialog.access_key_edit, 4) == [
+        dialog.secret_key_edit,
+        dialog.show_keys_check,
+        dialog.remove_keys_button,
+        dialog.agent_number_edit,
+    ]
+    assert _tab_stops_after(dialog.page_edit, 2) == [dialog.advanced_toggle, dialog.api_url_edit]
+    assert _tab_stops_after(dialog.ca_browse_button, 2) == [dialog.ok_button, dialog.cancel_button]
+
+
+def _tab_stops_after(widget: QWidget, count: int) -> list[QWidget]:
+    stops: list[QWidget] = []
+    current = widget.nextInFocusChain()
+    while len(stops) < count and current is not widget:
+        if current.focusPolicy() & Qt.FocusPolicy.TabFocus and current.isVisible() and current.isEnabled():
+            stops.append(current)
+        current = current.nextInFocusChain()
+    return stops
+
+
+def test_region_choices_have_country_names() -> None:
+    choices = dict(region_choices())
+    assert choices["GB"] == "United Kingdom (GB)"
+    assert choices["US"] == "United States (US)"
+    assert len(choices) > 200
