@@ -1,0 +1,243 @@
+"""The whole window (offscreen) against the real stand-in over loopback: search, keyboard, one request per intent."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from c2c_desktop.core.models import Outcome
+from c2c_desktop.core.simulator import Fault, StandInService
+from c2c_desktop.gui.app import Profile, open_demo_profile
+from c2c_desktop.gui.mainwindow import MainWindow
+
+SIGNAL_MS = 10_000
+# Demo contacts (c2c_desktop/resources/demo_contacts.json) and their primary numbers as sent.
+MARCUS = ("marcus", "4155550167")  # ends in 7: No Answer
+ADA = ("okafor", "2125550142")  # Call Connected
+
+
+@pytest.fixture
+def standin() -> Iterator[StandInService]:
+    with StandInService(ring_seconds=0.3) as service:
+        yield service
+
+
+@pytest.fixture
+def window(qtbot: QtBot, standin: StandInService, monkeypatch: pytest.MonkeyPatch) -> Iterator[MainWindow]:
+    monkeypatch.setenv("C2C_DESKTOP_API_URL", standin.url)
+    profile: Profile = open_demo_profile()
+    main = MainWindow(profile)
+    main.show()
+    main.start()
+    qtbot.waitUntil(lambda: not main.controller.credentials_loading, timeout=SIGNAL_MS)
+    yield main
+    main.shutdown()
+    main.close()
+    main.deleteLater()
+    profile.close()
+
+
+def search_and_wait(qtbot: QtBot, window: MainWindow, query: str) -> None:
+    window.search.clear()
+    qtbot.keyClicks(window.search, query)
+    qtbot.waitUntil(lambda: window.current_contact() is not None)
+
+
+def wait_outcome(qtbot: QtBot, window: MainWindow) -> Any:
+    with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS) as blocker:
+        pass
+    return blocker.args
+
+
+def press_enter(widget: Any, autorepeat: bool = False) -> None:
+    event = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Return, Qt.KeyboardModifier.NoModifier, "\r", autorepeat)
+    QApplication.sendEvent(widget, event)
+
+
+def test_two_letters_and_enter_call_the_highlighted_contact_once(
+    qtbot: QtBot, window: MainWindow, standin: StandInService
+) -> None:
+    search_and_wait(qtbot, window, MARCUS[0][:4])
+    assert window.current_contact() is not None and window.current_contact().name == "Marcus Chen"
+    with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
+        qtbot.keyClick(window.search, Qt.Key.Key_Return)
+    assert standin.request_count == 1
+    assert standin.requests[0].params["phone_to_call"] == MARCUS[1]
+    assert window.status_panel.title_label.text() == "No answer"
+    assert "your phone" in window.status_panel.detail_label.text()
+    assert window.windowTitle() == "c2c-desktop — demo"
+
+
+def test_up_down_move_the_highlight_and_escape_clears(qtbot: QtBot, window: MainWindow) -> None:
+    search_and_wait(qtbot, window, "a")
+    first = window.contact_list.currentIndex().row()
+    qtbot.keyClick(window.search, Qt.Key.Key_Down)
+    assert window.contact_list.currentIndex().row() == first + 1
+    qtbot.keyClick(window.search, Qt.Key.Key_Up)
+    assert window.contact_list.currentIndex().row() == first
+    assert window.search.hasFocus() or QApplication.focusWidget() in (None, window.search)
+    qtbot.keyClick(window.search, Qt.Key.Key_Escape)
+    assert window.search.text() == ""
+
+
+def test_held_enter_makes_one_request(qtbot: QtBot, window: MainWindow, standin: StandInService) -> None:
+    search_and_wait(qtbot, window, ADA[0])
+    press_enter(window.search)
+    for _ in range(20):  # auto-repeat while the key is held down
+        press_enter(window.search, autorepeat=True)
+    wait_outcome(qtbot, window)
+    assert standin.request_count == 1
+
+
+def test_call_button_plus_enter_makes_one_request(qtbot: QtBot, window: MainWindow, standin: StandInService) -> None:
+    search_and_wait(qtbot, window, ADA[0])
+    qtbot.mouseClick(window.call_selected, Qt.MouseButton.LeftButton)
+    press_enter(window.search)
+    press_enter(window.contact_list)
+    window.dialpad.set_number("5552010003")
+    press_enter(window.dialpad.number_edit)
+    wait_outcome(qtbot, window)
+    assert standin.request_count == 1
+    assert standin.requests[0].params["phone_to_call"] == ADA[1]
+
+
+def test_double_clicks_make_one_request(qtbot: QtBot, window: MainWindow, standin: StandInService) -> None:
+    search_and_wait(qtbot, window, ADA[0])
+    viewport = window.contact_list.viewport()
+    point: QPoint = window.contact_list.visualRect(window.contact_list.currentIndex()).center()
+    qtbot.mouseDClick(viewport, Qt.MouseButton.LeftButton, pos=point)
+    qtbot.mouseDClick(viewport, Qt.MouseButton.LeftButton, pos=point)
+    wait_outcome(qtbot, window)
+    assert standin.request_count == 1
+
+
+@pytest.mark.parametrize(
+    ("fault", "title", "words"),
+    [
+        (Fault.NONE, "Connected", "the service is now calling Ada Okafor"),
+        (Fault.RESET, "Unknown", "it was not retried"),
+        (Fault.UNAUTHORIZED, "Rejected", "check the access key and secret"),
+        (Fault.SERVER_ERROR, "Unknown", "may still be ringing"),
+        (Fault.XML_FAILURE, "Rejected", "failure"),
+    ],
+)
+def test_outcomes_show_their_words(
+    qtbot: QtBot, window: MainWindow, standin: StandInService, fault: Fault, title: str, words: str
+) -> None:
+    standin.fault = fault
+    search_and_wait(qtbot, window, ADA[0])
+    with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
+        window.call_current_contact()
+    assert window.status_panel.title_label.text() == title
+    assert words in window.status_panel.detail_label.text()
+    assert window.recent.count() == 1
+    assert title in window.recent.item(0).text()
+
+
+def test_not_sent_from_the_dial_pad(qtbot: QtBot, window: MainWindow, standin: StandInService) -> None:
+    window.dialpad.set_number("555")
+    press_enter(window.dialpad.number_edit)
+    qtbot.waitUntil(lambda: window.status_panel.title_label.text() == "Not sent")
+    assert "too short" in window.status_panel.detail_label.text()
+    assert standin.request_count == 0
+
+
+def test_the_window_stays_usable_while_ringing(qtbot: QtBot, window: MainWindow, standin: StandInService) -> None:
+    standin.ring_seconds = 2
+    search_and_wait(qtbot, window, ADA[0])
+    window.call_current_contact()
+    assert window.windowTitle().startswith("Calling Ada Okafor")
+    assert window.status_panel.title_label.text() == "Calling…"
+    assert "ringing your phone" in window.status_panel.detail_label.text()
+    assert not window.dialpad.is_call_enabled() and not window.call_selected.isEnabled()
+    qtbot.keyClicks(window.search, "x")  # typing and searching still work while the request blocks a thread
+    assert window.search.text().endswith("x")
+    qtbot.waitUntil(lambda: window.status_panel.timer_label.text() == "0:01", timeout=SIGNAL_MS)
+    wait_outcome(qtbot, window)
+    assert window.dialpad.is_call_enabled()
+
+
+def test_redial_of_an_unknown_call_asks_first(
+    qtbot: QtBot, window: MainWindow, standin: StandInService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    standin.fault = Fault.RESET
+    search_and_wait(qtbot, window, ADA[0])
+    with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
+        window.call_current_contact()
+    asked: list[str] = []
+
+    def decline(*args: Any, **_kwargs: Any) -> QMessageBox.StandardButton:
+        asked.append(args[2])
+        return QMessageBox.StandardButton.Cancel
+
+    monkeypatch.setattr(QMessageBox, "question", decline)
+    window._on_recent_activated(window.recent.item(0))
+    assert asked and "may have rung or may still be ringing" in asked[0]
+    assert standin.request_count == 1
+
+
+def test_recent_call_redials_with_one_click(qtbot: QtBot, window: MainWindow, standin: StandInService) -> None:
+    search_and_wait(qtbot, window, ADA[0])
+    with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
+        window.call_current_contact()
+    with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
+        window._on_recent_activated(window.recent.item(0))
+    assert standin.request_count == 2
+    assert standin.requests[1].params["phone_to_call"] == ADA[1]
+
+
+def test_tel_link_fills_the_dial_pad_without_calling(window: MainWindow, standin: StandInService) -> None:
+    window.open_link("tel:+1-555-201-0003")
+    assert window.dialpad.number_text().endswith("5552010003")
+    assert standin.request_count == 0
+
+
+def test_keyboard_shortcuts_focus_fields(qtbot: QtBot, window: MainWindow) -> None:
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(window.dialpad.number_edit.hasFocus)
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(window.search.hasFocus)
+
+
+def test_every_control_has_an_accessible_name(window: MainWindow) -> None:
+    from PySide6.QtWidgets import QAbstractButton, QLineEdit, QListView
+
+    unnamed = [
+        widget
+        for kind in (QLineEdit, QListView, QAbstractButton)
+        for widget in window.findChildren(kind)
+        if widget.isVisible()
+        and not (widget.accessibleName() or (isinstance(widget, QAbstractButton) and widget.text()))
+    ]
+    assert unnamed == []
+
+
+def test_window_state_is_remembered(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+    window.resize(700, 520)
+    window.splitter.setSizes([500, 400])
+    window._save_window_state()
+    state = window.profile.window_state
+    assert state.value("geometry") is not None and state.value("splitter") is not None
+    other = MainWindow(window.profile)
+    try:
+        assert other.size().width() == 700
+    finally:
+        other.shutdown()
+        other.deleteLater()
+
+
+def test_status_strings_for_every_outcome_are_distinct() -> None:
+    from c2c_desktop.gui.mainwindow import OUTCOME_STYLE
+
+    assert set(OUTCOME_STYLE) == set(Outcome)
+    assert len({words for words, _ in OUTCOME_STYLE.values()}) == len(Outcome)
