@@ -104,7 +104,8 @@ class StatusPanel(QFrame):
         self._set_icon(str(outcome))
         self.title_label.setText(words)
         self.title_label.setStyleSheet(f"color: {colour};")
-        self.detail_label.setText(text.removeprefix(f"{words} — "))  # the title already says it
+        detail = text.removeprefix(f"{words} — ")  # the title already says it
+        self.detail_label.setText(detail[:1].upper() + detail[1:])
 
     @Slot()
     def _tick(self) -> None:

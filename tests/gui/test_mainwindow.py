@@ -122,7 +122,7 @@ def test_double_clicks_make_one_request(qtbot: QtBot, window: MainWindow, standi
 @pytest.mark.parametrize(
     ("fault", "title", "words"),
     [
-        (Fault.NONE, "Connected", "the service is now calling Ada Okafor"),
+        (Fault.NONE, "Connected", "The service is now calling Ada Okafor"),
         (Fault.RESET, "Unknown", "it was not retried"),
         (Fault.UNAUTHORIZED, "Rejected", "check the access key and secret"),
         (Fault.SERVER_ERROR, "Unknown", "may still be ringing"),
