@@ -1,7 +1,7 @@
 """ClickToCallClient: builds the click-to-call request, makes exactly one attempt and classifies the outcome.
 
 Threading: `ClickToCallClient.place_call` blocks until the first leg resolves or a deadline passes; call it off
-the GUI thread. One client serves one thread at a time.
+the GUI thread. One client serves one thread at a time; `abort()` and `close()` may be called from any thread.
 
 The rules carried here (RELIABILITY.md): one attempt with no retry policy and no redirects; TLS verification
 always on; a (connect, read) timeout on every request plus a hard total deadline; a capped body; success only on
@@ -29,6 +29,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import (
+    ClosedPoolError,
     ConnectTimeoutError,
     LocationParseError,
     NameResolutionError,
@@ -68,6 +69,9 @@ BODY_CONNECTED: Final = "Call Connected"
 BODY_NO_ANSWER: Final = "No Answer"
 
 NOT_RETRIED: Final = "The call may still be ringing; it was not retried."
+# abort()'s reasons, worded apart from the deadline's so the two are never confused.
+_CANCELLED_WAIT: Final = "the app cancelled the wait"
+_CANCELLED_BEFORE_SENDING: Final = "the app cancelled the call before it was sent"
 
 _REQUEST_HEADERS: Final = {
     "User-Agent": f"c2c-desktop/{__version__}",
@@ -465,10 +469,11 @@ _current = threading.local()
 
 
 class _Attempt:
-    """One call's bookkeeping: whether a connection was made (so the request may have left) and the deadline.
+    """One call's bookkeeping: whether a connection was made (so the request may have left) and the cut-off.
 
-    The deadline is a timer that shuts the connection's socket down, which unblocks any read, including the header
-    phase where requests' per-read timeout would let a slow drip live for ever.
+    The cut-off shuts the connection's socket down, which unblocks any read, including the header phase where
+    requests' per-read timeout would let a slow drip live for ever. A timer fires it at the deadline; `abort()`
+    fires it at once. Either way a connection that becomes ready afterwards is closed before anything is sent.
     """
 
     def __init__(self, deadline_s: float) -> None:
@@ -478,7 +483,8 @@ class _Attempt:
         self.connects_started = 0
         self.connected = False
         self.started_at = time.monotonic()
-        self._fired = False
+        self._deadline_fired = False
+        self._aborted = False
         self._finished = False
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
@@ -496,27 +502,45 @@ class _Attempt:
     @property
     def deadline_passed(self) -> bool:
         with self._lock:
-            return self._fired or time.monotonic() >= self.deadline_at
+            return self._deadline_fired or time.monotonic() >= self.deadline_at
 
-    def on_connect_started(self) -> None:
+    @property
+    def aborted(self) -> bool:
+        """True once `abort()` cut this attempt (before the deadline did)."""
+        with self._lock:
+            return self._aborted
+
+    def on_connect_started(self) -> bool:
+        """Count a connect; False when the attempt was already cut (the caller must not connect)."""
         with self._lock:
             self.connects_started += 1
+            return not (self._deadline_fired or self._aborted)
 
     def on_connected(self, sock: socket.socket | None) -> bool:
-        """Register a connected socket; False when the deadline already passed (the caller must not send)."""
+        """Register a connected socket; False when the attempt was already cut (the caller must not send)."""
         with self._lock:
-            if self._fired:
+            if self._deadline_fired or self._aborted:
                 return False
             self.connected = True
             if sock is not None:
                 self._sockets.append(sock)
             return True
 
+    def abort(self) -> None:
+        """Any thread: cut the attempt now, as the deadline would. The first cut wins; a finished attempt is left."""
+        self._cut(by_abort=True)
+
     def _on_deadline(self) -> None:
+        self._cut(by_abort=False)
+
+    def _cut(self, *, by_abort: bool) -> None:
         with self._lock:
-            if self._finished:
+            if self._finished or self._deadline_fired or self._aborted:
                 return
-            self._fired = True
+            if by_abort:
+                self._aborted = True
+            else:
+                self._deadline_fired = True
             for sock in self._sockets:
                 _shutdown_quietly(sock)
 
@@ -536,12 +560,12 @@ def _shutdown_quietly(sock: socket.socket) -> None:
 
 def _tracked_connect(connection: HTTPConnection, connect: Any) -> None:
     attempt: _Attempt | None = getattr(_current, "attempt", None)
-    if attempt is not None:
-        attempt.on_connect_started()
+    if attempt is not None and not attempt.on_connect_started():
+        raise ConnectTimeoutError("the attempt was cut off before connecting")
     connect()
     if attempt is not None and not attempt.on_connected(connection.sock):
         connection.close()
-        raise ConnectTimeoutError("the total deadline passed before the connection was ready")
+        raise ConnectTimeoutError("the attempt was cut off before the connection was ready")
 
 
 class _TrackedHTTPConnection(HTTPConnection):
@@ -611,6 +635,7 @@ _AFTER_SEND_ERRORS: Final[tuple[type[BaseException], ...]] = (
     BrokenPipeError,
 )
 _BEFORE_SEND_ERRORS: Final[tuple[type[BaseException], ...]] = (
+    ClosedPoolError,  # raised when taking a connection from a pool that close() emptied: before any connect
     NewConnectionError,
     ConnectTimeoutError,
     requests.exceptions.ConnectTimeout,
@@ -654,7 +679,8 @@ def _positive(name: str, value: float) -> float:
 class ClickToCallClient:
     """Places click-to-calls: exactly one GET per `place_call`, no retries, no redirects, TLS always verified.
 
-    Owns one `requests.Session`. `place_call` blocks (run it off the GUI thread) and never raises.
+    Owns one `requests.Session`. `place_call` blocks (run it off the GUI thread) and never raises; `abort()` cuts
+    it short from another thread.
     """
 
     def __init__(
@@ -688,6 +714,8 @@ class ClickToCallClient:
         self._ca_bundle = ca_bundle or None
         self._proxies = dict(proxies or {})
         self._closed = False
+        self._attempt: _Attempt | None = None  # the attempt in flight, for abort()
+        self._state_lock = threading.Lock()  # orders close()/abort() against the start of place_call
         self._adapter = _OneAttemptAdapter()
         self._session = requests.Session()
         self._session.mount("https://", self._adapter)
@@ -716,9 +744,27 @@ class ClickToCallClient:
         return self._max_body_bytes
 
     def close(self) -> None:
-        """Release the connection pool. Later `place_call`s answer NOT_SENT."""
-        self._closed = True
+        """Any thread: release the connection pool; later `place_call`s answer NOT_SENT. Idempotent.
+
+        An attempt already in flight is not cut: call `abort()` after `close()` for that. In that order no
+        `place_call` can slip between the two: it either sees the client closed or is in flight and gets cut.
+        """
+        with self._state_lock:
+            self._closed = True
         self._session.close()
+
+    def abort(self) -> None:
+        """Any thread: cut the attempt in flight now; with none in flight this does nothing. Never blocks for long.
+
+        The connection is shut down as the total deadline would do, so the blocked `place_call` returns at once:
+        UNKNOWN ("the app cancelled the wait") if the request may have left, NOT_SENT if no connection was ready
+        yet (one that becomes ready afterwards is closed before anything is written). Only the attempt in flight
+        is affected: a later `place_call` runs normally (use `close()` to refuse those).
+        """
+        with self._state_lock:
+            attempt = self._attempt
+        if attempt is not None:
+            attempt.abort()
 
     def __enter__(self) -> ClickToCallClient:
         return self
@@ -735,6 +781,10 @@ class ClickToCallClient:
         that which is not a clear answer is UNKNOWN (the phone may be ringing) and is never retried.
         """
         attempt = _Attempt(self._total_deadline)
+        with self._state_lock:
+            if self._closed:
+                return CallResult(Outcome.NOT_SENT, _not_sent("the dialer connection was closed"))
+            self._attempt = attempt
         try:
             return self._place_call(request, credentials, attempt)
         except Exception as exc:
@@ -745,10 +795,10 @@ class ClickToCallClient:
             return CallResult(Outcome.NOT_SENT, _not_sent("an unexpected error stopped the call before it was sent"))
         finally:
             attempt.finish()
+            with self._state_lock:
+                self._attempt = None
 
     def _place_call(self, request: CallRequest, credentials: Credentials | None, attempt: _Attempt) -> CallResult:
-        if self._closed:
-            return CallResult(Outcome.NOT_SENT, _not_sent("the dialer connection was closed"))
         problems = validate_request(request, credentials, api_url=self._api_url)
         if problems or credentials is None:
             return CallResult(Outcome.NOT_SENT, _not_sent("; ".join(problems)))
@@ -768,6 +818,8 @@ class ClickToCallClient:
         adapter = self._session.get_adapter(url)
         log.debug("click-to-call: GET %s", redact_url(url))
 
+        if attempt.aborted:
+            return CallResult(Outcome.NOT_SENT, _not_sent(_CANCELLED_BEFORE_SENDING))
         attempt.may_have_left = True
         attempt.start()
         _current.attempt = attempt
@@ -798,6 +850,8 @@ class ClickToCallClient:
         chain = _exception_chain(exc)
         if _provably_unsent(chain, attempt):
             return CallResult(Outcome.NOT_SENT, _not_sent(self._unsent_reason(chain, attempt)), elapsed_s=elapsed)
+        if attempt.aborted:
+            return CallResult(Outcome.UNKNOWN, _unknown(_CANCELLED_WAIT), elapsed_s=elapsed)
         if attempt.deadline_passed:
             return CallResult(Outcome.UNKNOWN, self._deadline_message(), elapsed_s=elapsed)
         if _chain_has(chain, ReadTimeoutError, requests.exceptions.ReadTimeout, TimeoutError):
@@ -806,6 +860,8 @@ class ClickToCallClient:
         return CallResult(Outcome.UNKNOWN, _unknown(reason), elapsed_s=elapsed)
 
     def _unsent_reason(self, chain: list[BaseException], attempt: _Attempt) -> str:
+        if attempt.aborted:
+            return _CANCELLED_BEFORE_SENDING
         if attempt.deadline_passed:
             return f"the service could not be reached within {self._total_deadline:g} s"
         if _chain_has(chain, Urllib3ProxyError, requests.exceptions.ProxyError):
@@ -837,16 +893,24 @@ class ClickToCallClient:
         failure: str | None = None
         try:
             while len(body) < limit:
+                if attempt.aborted:
+                    failure = _unknown(_CANCELLED_WAIT)
+                    break
                 if attempt.deadline_passed:
                     failure = self._deadline_message()
                     break
                 chunk = response.raw.read1(limit - len(body), decode_content=True)
                 if not chunk:
+                    # The cut can end a close-delimited body early without an error: such an end proves nothing.
+                    if attempt.aborted:
+                        failure = _unknown(_CANCELLED_WAIT)
                     break
                 body += chunk
         except Exception as exc:
             chain = _exception_chain(exc)
-            if attempt.deadline_passed:
+            if attempt.aborted:
+                failure = _unknown(_CANCELLED_WAIT)
+            elif attempt.deadline_passed:
                 failure = self._deadline_message()
             elif _chain_has(chain, ReadTimeoutError, TimeoutError):
                 failure = self._read_timeout_message()

@@ -5,28 +5,26 @@ it goes busy synchronously on the first trigger, writes the journal row, and onl
 worker. Only plain data (frozen dataclasses) crosses the thread boundary; only the controller touches the Store.
 
 Shutdown must be bounded even while a request hangs. Two measures (verified by tests/gui/test_calls.py):
-- `requests.Session.close()` does NOT unblock a read in progress (it only empties the pool; a checked-out
-  connection stays blocked until the read timeout, measured here: 10 s of 10 s). What does unblock it at once is
-  `shutdown(SHUT_RDWR)` on the socket, from any thread (< 2 ms here, plain and TLS). The worker learns the sockets
-  its call opens through the standard "socket.connect" audit event (`sys.addaudithook`), which needs nothing from
-  the HTTP client's internals, and keeps a dup of each so the GUI thread can shut it down.
-- The blocking call itself runs in a short-lived daemon thread that the QThread waits for (`Releasable`). Steps a
-  socket shutdown cannot interrupt (a stuck DNS lookup, a keyring on D-Bus) can then be abandoned: the QThread is
-  released and quits within the bound, so no running QThread is ever destroyed ("QThread: Destroyed while thread is
-  still running" aborts the process), and the abandoned daemon thread dies with the process.
+- `CallWorker.abort()` closes the client in use and calls `ClickToCallClient.abort()`, which shuts the call's
+  socket down (as its total deadline does): a blocked read returns at once, plain or TLS, and a connection that
+  becomes ready afterwards is closed before anything is sent. (`requests.Session.close()` alone would not do:
+  it only empties the pool, and a checked-out connection stays blocked until the read timeout.)
+- The blocking call itself runs in a daemon thread that the QThread waits for (`Releasable`). Steps a socket
+  shutdown cannot interrupt (a stuck DNS lookup, a TCP connect or TLS handshake until the connect timeout, a keyring
+  on D-Bus in keyring_worker) can then be abandoned: the QThread is released and quits within the bound, so no
+  running QThread is ever destroyed ("QThread: Destroyed while thread is still running" aborts the process), and
+  the abandoned daemon thread dies with the process.
 """
 
 from __future__ import annotations
 
 import logging
 import queue
-import socket
-import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
@@ -55,7 +53,7 @@ _ANSWERS = (Outcome.CONNECTED, Outcome.NO_ANSWER, Outcome.REJECTED)
 
 
 # --------------------------------------------------------------------------------------------------------------------
-# Blocking work that can be abandoned, and connections that can be cut
+# Blocking work that can be abandoned
 
 
 class Released(Exception):
@@ -132,75 +130,6 @@ class Releasable:
             job()
 
 
-class _ConnectionCutter:
-    """Sockets connected by one thread during one call, so another thread can shut them down.
-
-    Shutting down a dup of the socket shuts down the socket itself (plain or under TLS), which makes a blocked
-    read return at once. After `cut()`, new connects from the tracked thread fail before anything is sent.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._dups: list[socket.socket] = []
-        self._cut = False
-
-    def on_connect(self, sock: socket.socket) -> None:
-        """The tracked thread is about to connect `sock` (called from the audit hook)."""
-        with self._lock:
-            if self._cut:
-                raise ConnectionAbortedError("the app is closing")
-            self._dups.append(sock.dup())
-
-    def cut(self) -> None:
-        """Any thread: shut down every tracked connection and refuse new ones."""
-        with self._lock:
-            self._cut = True
-            for dup in self._dups:
-                try:
-                    dup.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass  # not connected yet or already closed
-
-    def close(self) -> None:
-        """The tracked thread: drop the dups (the client closes its own sockets)."""
-        with self._lock:
-            for dup in self._dups:
-                dup.close()
-            self._dups.clear()
-
-
-_cutters: dict[int, _ConnectionCutter] = {}  # thread ident -> cutter; read by the audit hook
-_cutters_lock = threading.Lock()
-_hook_installed = False
-
-
-def _audit_hook(event: str, args: tuple[Any, ...]) -> None:
-    # Runs for every audit event in the process: keep the common path to one comparison.
-    if event != "socket.connect" or not _cutters:
-        return
-    cutter = _cutters.get(threading.get_ident())
-    if cutter is not None:
-        cutter.on_connect(args[0])
-
-
-def _install_audit_hook() -> None:
-    global _hook_installed
-    with _cutters_lock:
-        if not _hook_installed:
-            sys.addaudithook(_audit_hook)  # cannot be removed; costs one string comparison per audit event
-            _hook_installed = True
-
-
-def _track_connections(cutter: _ConnectionCutter) -> None:
-    with _cutters_lock:
-        _cutters[threading.get_ident()] = cutter
-
-
-def _untrack_connections() -> None:
-    with _cutters_lock:
-        _cutters.pop(threading.get_ident(), None)
-
-
 # --------------------------------------------------------------------------------------------------------------------
 # The worker (lives in the call thread)
 
@@ -218,13 +147,12 @@ class CallWorker(QObject):
 
     def __init__(self, client_factory: ClientFactory = dialer.client_for) -> None:
         super().__init__()
-        _install_audit_hook()
         self._client_factory = client_factory
         self._client: ClickToCallClient | None = None
         self._client_settings: Settings | None = None
         self._releasable = Releasable("c2c-call")
         self._lock = threading.Lock()
-        self._cutter: _ConnectionCutter | None = None
+        self._client_in_use: ClickToCallClient | None = None  # the client of the call in flight, for abort()
         self._aborted = False
         self._results: dict[int, CallResult] = {}
 
@@ -254,9 +182,12 @@ class CallWorker(QObject):
         """
         with self._lock:
             self._aborted = True
-            cutter = self._cutter
-        if cutter is not None:
-            cutter.cut()
+            client = self._client_in_use
+        if client is not None:
+            # close() first: a place_call that has not started yet then sees a closed client instead of slipping
+            # past an abort() that found nothing in flight.
+            client.close()
+            client.abort()
         self._releasable.release()
 
     def close_client(self) -> None:
@@ -271,22 +202,12 @@ class CallWorker(QObject):
         except Exception as exc:  # nothing was sent: the client could not even be built
             log.warning("call worker: cannot build the client (%s)", type(exc).__name__)
             return CallResult(Outcome.NOT_SENT, f"Not sent: the dialer could not be set up ({type(exc).__name__}).")
-        cutter = _ConnectionCutter()
         with self._lock:
             if self._aborted:
                 return CallResult(Outcome.NOT_SENT, CLOSING_MESSAGE + ".")
-            self._cutter = cutter
-
-        def send() -> CallResult:
-            _track_connections(cutter)
-            try:
-                return client.place_call(request, credentials)
-            finally:
-                _untrack_connections()
-                cutter.close()
-
+            self._client_in_use = client
         try:
-            return self._releasable.run(send)
+            return self._releasable.run(lambda: client.place_call(request, credentials))
         except Released:
             return CallResult(Outcome.UNKNOWN, SHUTDOWN_MESSAGE)
         except Exception as exc:  # place_call never raises by contract; its text could hold a URL, so type only
@@ -296,7 +217,7 @@ class CallWorker(QObject):
             )
         finally:
             with self._lock:
-                self._cutter = None
+                self._client_in_use = None
 
     def _client_for(self, settings: Settings) -> ClickToCallClient:
         if self._client is None or self._client_settings != settings:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import logging
 import math
+import socket
+import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,14 +37,17 @@ from tests.standin import (
     CREDENTIALS,
     EXPECTED_OUTCOME,
     NO_ANSWER_NUMBER,
+    RawServer,
     assert_no_canary,
     call_request,
     closed_port,
     drip_headers,
     fast_client,
     full_backlog_port,
+    make_tls_files,
     never_answer,
     raw_server,
+    read_request_head,
     result_texts,
     running_standin,
 )
@@ -610,3 +616,141 @@ def test_environment_proxy_is_bypassed_for_a_loopback_stand_in(
     monkeypatch.delenv("no_proxy", raising=False)
     with ClickToCallClient(standin.url, read_timeout=5) as client:
         assert client.place_call(call_request(), CREDENTIALS).outcome is Outcome.CONNECTED
+
+
+# ---- abort(): the app cuts the wait short from another thread
+
+CANCELLED = "the app cancelled the wait"
+CANCELLED_BEFORE_SENDING = "the app cancelled the call before it was sent"
+
+
+class CallInThread:
+    """`client.place_call` on its own thread, as the GUI's worker runs it; `result()` waits for it (bounded)."""
+
+    def __init__(self, client: ClickToCallClient) -> None:
+        self._results: list[CallResult] = []
+        self._thread = threading.Thread(
+            target=lambda: self._results.append(client.place_call(call_request(), CREDENTIALS))
+        )
+        self._thread.start()
+
+    def result(self, timeout: float = 5.0) -> CallResult:
+        self._thread.join(timeout)
+        assert not self._thread.is_alive(), "place_call did not return"
+        return self._results[0]
+
+
+def answer_then_hold(connection: socket.socket, server: RawServer) -> None:
+    """Send a whole success answer without a length, then keep the connection open: its end is never seen."""
+    read_request_head(connection, server)
+    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nCall Connected")
+    server.stop.wait()
+
+
+def test_abort_during_a_hanging_request_is_unknown_at_once(standin: StandInService) -> None:
+    standin.fault = Fault.HANG
+    with ClickToCallClient(standin.url, read_timeout=30) as client:  # only the abort can end this quickly
+        call = CallInThread(client)
+        assert standin.wait_for_requests(1, 5)
+        aborted_at = time.monotonic()
+        client.abort()
+        result = call.result()
+        assert time.monotonic() - aborted_at < 1.0
+    assert result.outcome is Outcome.UNKNOWN
+    assert CANCELLED in result.message and "may still be ringing" in result.message
+    assert "within" not in result.message and "did not answer" not in result.message  # not the deadline's words
+    assert standin.request_count == 1
+
+
+def test_abort_when_the_answer_has_no_visible_end_is_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cut ends a close-delimited body like a real end would: what was read so far proves nothing."""
+    reading = threading.Event()
+    read_answer = ClickToCallClient._read_answer
+
+    def observed_read_answer(self: ClickToCallClient, *args: Any) -> CallResult:
+        reading.set()
+        return read_answer(self, *args)
+
+    monkeypatch.setattr(ClickToCallClient, "_read_answer", observed_read_answer)
+    with raw_server(answer_then_hold) as server, ClickToCallClient(server.url, read_timeout=30) as client:
+        call = CallInThread(client)
+        assert reading.wait(5)
+        client.abort()
+        result = call.result()
+        assert server.request_count == 1
+    assert result.outcome is Outcome.UNKNOWN
+    assert CANCELLED in result.message
+    assert result.http_status == 200
+
+
+def test_abort_before_the_connection_is_ready_sends_nothing(
+    standin: StandInService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An abort while the host name is being resolved: the connection that follows is closed unused."""
+    resolving, resume = threading.Event(), threading.Event()
+    real_getaddrinfo = socket.getaddrinfo
+
+    def stalled_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "localhost" and not resume.is_set():
+            resolving.set()
+            resume.wait(5)
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", stalled_getaddrinfo)
+    url = standin.url.replace("127.0.0.1", "localhost")
+    with ClickToCallClient(url, read_timeout=30) as client:
+        call = CallInThread(client)
+        assert resolving.wait(5)
+        client.abort()
+        resume.set()
+        result = call.result()
+    assert result.outcome is Outcome.NOT_SENT
+    assert result.message == f"Not sent: {CANCELLED_BEFORE_SENDING}."
+    assert standin.request_count == 0
+
+
+def test_abort_with_nothing_in_flight_does_nothing(standin: StandInService) -> None:
+    with ClickToCallClient(standin.url, read_timeout=5) as client:
+        client.abort()
+        assert client.place_call(call_request(), CREDENTIALS).outcome is Outcome.CONNECTED
+        client.abort()
+        client.abort()
+        assert client.place_call(call_request(), CREDENTIALS).outcome is Outcome.CONNECTED
+    assert standin.request_count == 2
+
+
+def test_abort_from_another_thread_cuts_a_tls_request(tmp_path: Path) -> None:
+    files = make_tls_files(tmp_path)
+    aborted_at: list[float] = []
+    with (
+        running_standin(tls=files.tls, fault=Fault.HANG) as service,
+        ClickToCallClient(service.url, ca_bundle=str(files.ca_path), read_timeout=30) as client,
+    ):
+
+        def abort_once_the_request_arrived() -> None:
+            if service.wait_for_requests(1, 5):
+                aborted_at.append(time.monotonic())
+                client.abort()
+
+        aborter = threading.Thread(target=abort_once_the_request_arrived)
+        aborter.start()
+        result = client.place_call(call_request(), CREDENTIALS)
+        returned_at = time.monotonic()
+        aborter.join(5)
+        assert service.request_count == 1
+    assert aborted_at and returned_at - aborted_at[0] < 1.0
+    assert result.outcome is Outcome.UNKNOWN
+    assert CANCELLED in result.message
+
+
+def test_close_then_abort_cuts_the_call_and_refuses_later_ones(standin: StandInService) -> None:
+    standin.fault = Fault.HANG
+    client = ClickToCallClient(standin.url, read_timeout=30)
+    call = CallInThread(client)
+    assert standin.wait_for_requests(1, 5)
+    client.close()
+    client.abort()
+    assert call.result().outcome is Outcome.UNKNOWN
+    later = client.place_call(call_request(), CREDENTIALS)
+    assert later.outcome is Outcome.NOT_SENT and "closed" in later.message
+    assert standin.request_count == 1

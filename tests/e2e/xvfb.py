@@ -56,7 +56,7 @@ def xdotool(display: str, *args: str, timeout: float = 30) -> str:
     return result.stdout.strip()
 
 
-def wait_for_window(display: str, name_regex: str, timeout: float = 30) -> str:
+def wait_for_window(display: str, name_regex: str, timeout: float = 60) -> str:
     """The id of the first visible window whose title matches; polls xdotool (X has no event we can wait on here)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -322,6 +322,39 @@ def test_shutdown_right_after_the_trigger(qtbot: QtBot, store: Store, service: S
     assert entry.state is CallState.DONE
     assert entry.outcome in (Outcome.UNKNOWN, Outcome.NOT_SENT)
     qtbot.waitUntil(lambda: not call_threads_alive(), timeout=2000)
+    if entry.outcome is Outcome.NOT_SENT:
+        assert service.request_count == 0
+
+
+def test_shutdown_while_the_host_name_resolves_is_bounded_and_sends_nothing(
+    qtbot: QtBot, store: Store, service: StandInService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stuck DNS lookup cannot be cut by a socket shutdown: the worker thread is released instead, and the
+    connection made once the lookup returns is closed before anything is sent."""
+    resolving, resume = threading.Event(), threading.Event()
+    real_getaddrinfo = socket.getaddrinfo
+
+    def stalled_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "localhost" and not resume.is_set():
+            resolving.set()
+            resume.wait(10)
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", stalled_getaddrinfo)
+    rig = Harness(store, service)
+    rig.settings = Settings(agent_number=AGENT, api_url=service.url.replace("127.0.0.1", "localhost"))
+    try:
+        assert rig.controller.call(CONNECTS)
+        assert resolving.wait(5)
+        began = time.monotonic()
+        assert rig.controller.shutdown(2000) is True
+        assert time.monotonic() - began < 1.0
+    finally:
+        resume.set()
+    (entry,) = store.list_calls()
+    assert entry.state is CallState.DONE and entry.outcome is Outcome.UNKNOWN and entry.message == SHUTDOWN_MESSAGE
+    qtbot.waitUntil(lambda: not call_threads_alive(), timeout=5000)
+    assert service.request_count == 0
 
 
 def test_shutdown_when_idle_twice(harness: Harness) -> None:
