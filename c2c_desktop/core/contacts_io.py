@@ -1,0 +1,390 @@
+"""Contact import and export against the Store: duplicate detection by number, merging, one transaction per file.
+
+An import is three steps, so a window can show what will happen before anything is written:
+  read_contacts_file() -> ImportResult     the file's contacts and per-row problems (importers.py; no database)
+  plan_import()        -> ImportPlan       which contacts are new and which share a number with one already known
+  apply_import()       -> ImportSummary    writes everything in ONE transaction: all of it is stored, or nothing
+`import_file()` runs the three in order (the CLI, and the window's worker thread with its own Store).
+
+Duplicates are found by the number as dialed (`PhoneEntry.dial`), so "(212) 555-0142" and "+1 212.555.0142" are the
+same number. A contact sharing a number with an earlier contact of the same file is a duplicate too.
+"""
+
+from __future__ import annotations
+
+import enum
+import gc
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from c2c_desktop.core.importers import ImportProblem, ImportResult, read_contacts_file, write_csv, write_vcard
+from c2c_desktop.core.models import Contact, PhoneEntry
+from c2c_desktop.core.store import Store
+
+ProgressCallback = Callable[[int, int], None]
+
+#: Below this many distinct numbers in a file, existing owners are looked up number by number; above it, the whole
+#: address book is loaded once (one indexed query per number costs more than one scan beyond this).
+_LOOKUP_ONE_BY_ONE_MAX = 2000
+#: Contacts written per batch inside the import's transaction (a progress step).
+_STORE_BATCH = 5000
+
+
+class DuplicatePolicy(enum.StrEnum):
+    """What to do with an imported contact that shares a number with a known one."""
+
+    MERGE = "merge"  # fold it into the known contact (see merge_contacts)
+    SKIP = "skip"  # leave it out
+    ADD = "add"  # store it as a separate contact anyway (an explicit choice only: it duplicates numbers)
+
+
+@dataclass(frozen=True)
+class MergeCandidate:
+    """An imported contact sharing numbers with a known one.
+
+    `existing` is a stored contact (it has an id) or, when the number first appeared earlier in the same file, that
+    earlier imported contact (id None). `shared_dials` are the incoming numbers (dial form) already known, in the
+    address book or earlier in the file; a shared number that `existing` does not have belongs to another contact.
+    """
+
+    incoming: Contact
+    existing: Contact
+    shared_dials: tuple[str, ...]
+
+
+@dataclass
+class ImportPlan:
+    """What an import would do: `new` contacts (no number known) and `duplicates`, both in file order."""
+
+    new: list[Contact]
+    duplicates: list[MergeCandidate]
+    read: ImportResult
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """The outcome of an import. `skipped` counts rows/cards left out for problems plus duplicates left out by SKIP."""
+
+    imported: int
+    merged: int
+    skipped: int
+    problems: tuple[ImportProblem, ...]
+    format: str
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Import
+
+
+def import_file(
+    store: Store,
+    path: str | os.PathLike[str],
+    *,
+    region: str = "US",
+    policy: DuplicatePolicy = DuplicatePolicy.MERGE,
+    mapping: dict[str, str] | None = None,
+    progress: ProgressCallback | None = None,
+) -> ImportSummary:
+    """Read, plan and apply one file. Raises ContactFileError (changing nothing) when the file cannot be read at all.
+
+    `progress(done, total)`: `total` stays the same for the whole import; reading the file is its first half and
+    storing the contacts the second. It is called on the calling thread.
+    """
+    with _gc_paused():  # once for all three steps: re-enabling it in between would rescan every contact read
+        return _import_file(store, Path(path), region, policy, mapping, progress)
+
+
+def _import_file(
+    store: Store,
+    path: Path,
+    region: str,
+    policy: DuplicatePolicy,
+    mapping: dict[str, str] | None,
+    progress: ProgressCallback | None,
+) -> ImportSummary:
+    if progress is None:
+        read = read_contacts_file(path, region=region, mapping=mapping)
+        return apply_import(store, plan_import(store, read), policy)
+    report = progress
+    half = 1  # the reader's row or card count, once it has said
+
+    def read_progress(done: int, total: int) -> None:
+        nonlocal half
+        half = max(1, total)
+        report(done, 2 * half)
+
+    def store_progress(stored: int, total: int) -> None:
+        report(half + half * stored // max(1, total), 2 * half)
+
+    read = read_contacts_file(path, region=region, mapping=mapping, progress=read_progress)
+    return apply_import(store, plan_import(store, read), policy, progress=store_progress)
+
+
+def plan_import(store: Store, read: ImportResult) -> ImportPlan:
+    """Sort the file's contacts into new ones and duplicates (a number already stored, or earlier in the file)."""
+    with _gc_paused():
+        existing_by_dial = _existing_owners(store, read.contacts)
+        new: list[Contact] = []
+        duplicates: list[MergeCandidate] = []
+        first_in_file: dict[str, Contact] = {}  # dial -> the first contact of the file having it
+        for contact in read.contacts:
+            phones = contact.phones
+            if len(phones) == 1 and not existing_by_dial:  # the common case, without building tuples
+                dial = phones[0].dial
+                earlier = first_in_file.get(dial)
+                if earlier is None:
+                    first_in_file[dial] = contact
+                    new.append(contact)
+                else:
+                    duplicates.append(MergeCandidate(contact, earlier, (dial,)))
+                continue
+            stored_match: Contact | None = None
+            file_match: Contact | None = None
+            shared: list[str] = []
+            for phone in phones:
+                dial = phone.dial
+                owners = existing_by_dial.get(dial)
+                earlier = first_in_file.get(dial)
+                if owners:
+                    stored_match = stored_match or owners[0]
+                if earlier is not None:
+                    file_match = file_match or earlier
+                if owners or earlier is not None:
+                    if dial not in shared:
+                        shared.append(dial)
+                else:
+                    first_in_file[dial] = contact
+            match = stored_match or file_match
+            if match is None:
+                new.append(contact)
+            else:
+                duplicates.append(MergeCandidate(contact, match, tuple(shared)))
+    return ImportPlan(new, duplicates, read)
+
+
+def apply_import(
+    store: Store,
+    plan: ImportPlan,
+    policy: DuplicatePolicy = DuplicatePolicy.MERGE,
+    *,
+    progress: ProgressCallback | None = None,
+) -> ImportSummary:
+    """Store the plan in ONE transaction: if anything fails, nothing of this import is written.
+
+    MERGE folds each duplicate into the contact it matched (stored contacts are updated; duplicates inside the file
+    are merged with each other), SKIP leaves duplicates out, ADD stores them as separate contacts.
+    `progress(stored, total)` follows the writing of the new contacts.
+    """
+    policy = DuplicatePolicy(policy)
+    read = plan.read
+    skipped = read.skipped
+    updates: list[Contact] = []
+    if policy is DuplicatePolicy.ADD:
+        to_add = plan.new + [candidate.incoming for candidate in plan.duplicates]
+        merged = 0
+    elif policy is DuplicatePolicy.SKIP:
+        to_add = list(plan.new)
+        skipped += len(plan.duplicates)
+        merged = 0
+    else:
+        to_add, updates = _merge_duplicates(plan)
+        merged = len(plan.duplicates)
+    # GC paused across the batches: each batch re-enabling it would make it rescan every contact in memory.
+    with store.transaction(), _gc_paused():
+        for contact in updates:
+            store.update_contact(contact)
+        for start in range(0, len(to_add), _STORE_BATCH):
+            # Batches inside the one transaction: only to report progress while the rows go in.
+            store.add_contacts(to_add[start : start + _STORE_BATCH])
+            if progress is not None:
+                progress(min(start + _STORE_BATCH, len(to_add)), len(to_add))
+    if progress is not None:
+        progress(len(to_add), len(to_add))
+    return ImportSummary(
+        imported=len(to_add), merged=merged, skipped=skipped, problems=tuple(read.problems), format=read.format
+    )
+
+
+def _merge_duplicates(plan: ImportPlan) -> tuple[list[Contact], list[Contact]]:
+    """MERGE: (contacts to add, stored contacts to update), merging each duplicate into what it matched, in order."""
+    pending = list(plan.new)
+    if not plan.duplicates:
+        return pending, []
+    stored: dict[int, Contact] = {}
+    with _gc_paused():
+        # Where each contact of the file ended up: its index in `pending`, or -id of the stored contact (ids >= 1).
+        target_of = {id(contact): index for index, contact in enumerate(pending)}
+        for candidate in plan.duplicates:
+            existing = candidate.existing
+            target = -existing.id if existing.id is not None else target_of[id(existing)]
+            if target >= 0:
+                pending[target] = merge_contacts(
+                    pending[target], _without_numbers_of_others(candidate, pending[target])
+                )
+            else:
+                base = stored.get(-target, existing)
+                stored[-target] = merge_contacts(base, _without_numbers_of_others(candidate, base))
+            target_of[id(candidate.incoming)] = target
+    originals = {candidate.existing.id: candidate.existing for candidate in plan.duplicates}
+    updates = [contact for contact_id, contact in stored.items() if contact != originals[contact_id]]
+    return pending, updates
+
+
+def _without_numbers_of_others(candidate: MergeCandidate, base: Contact) -> Contact:
+    """The incoming contact minus the known numbers `base` lacks: those live on another contact already."""
+    own = {phone.dial for phone in base.phones}
+    foreign = {dial for dial in candidate.shared_dials if dial not in own}
+    if not foreign:
+        return candidate.incoming
+    incoming = candidate.incoming
+    return Contact(
+        incoming.id,
+        incoming.name,
+        incoming.company,
+        incoming.title,
+        tuple(phone for phone in incoming.phones if phone.dial not in foreign),
+        incoming.notes,
+    )
+
+
+def _existing_owners(store: Store, contacts: Sequence[Contact]) -> dict[str, list[Contact]]:
+    """Stored contacts by the dial numbers of `contacts` they have (each list ordered by name)."""
+    if not contacts or store.contact_count() == 0:
+        return {}
+    dials = {phone.dial for contact in contacts for phone in contact.phones}
+    owners: dict[str, list[Contact]] = {}
+    if len(dials) <= _LOOKUP_ONE_BY_ONE_MAX:
+        for dial in dials:
+            found = store.find_contacts_by_dial(dial)
+            if found:
+                owners[dial] = found
+        return owners
+    for contact in store.list_contacts():  # ordered by name, like find_contacts_by_dial
+        for dial in {phone.dial for phone in contact.phones}:
+            if dial in dials:
+                owners.setdefault(dial, []).append(contact)
+    return owners
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Merging and duplicates
+
+
+def merge_contacts(existing: Contact, incoming: Contact) -> Contact:
+    """`existing` completed by `incoming`; keeps existing.id and never drops anything of `existing`.
+
+    Numbers: the union by dial form (existing ones first, its primary stays primary; an empty label is filled in).
+    Name, company, title: filled in when empty. Notes: incoming notes not already there are appended on a new line.
+    """
+    phones = list(existing.phones)
+    index_of = {phone.dial: index for index, phone in enumerate(phones)}
+    for phone in incoming.phones:
+        index = index_of.get(phone.dial)
+        if index is None:
+            index_of[phone.dial] = len(phones)
+            # A primary number stays primary only for a contact that had none.
+            phones.append(PhoneEntry(phone.number, phone.label, phone.dial, phone.primary and not existing.phones))
+        elif not phones[index].label and phone.label:
+            known = phones[index]
+            phones[index] = PhoneEntry(known.number, phone.label, known.dial, known.primary)
+    notes = existing.notes
+    extra = incoming.notes.strip()
+    if extra and extra not in notes:
+        notes = f"{notes.rstrip()}\n{extra}" if notes.strip() else extra
+    return Contact(
+        existing.id,
+        existing.name or incoming.name,
+        existing.company or incoming.company,
+        existing.title or incoming.title,
+        _one_primary(phones),
+        notes,
+    )
+
+
+def _one_primary(phones: list[PhoneEntry]) -> tuple[PhoneEntry, ...]:
+    if not phones or sum(phone.primary for phone in phones) == 1:
+        return tuple(phones)
+    first = next((index for index, phone in enumerate(phones) if phone.primary), 0)
+    return tuple(
+        PhoneEntry(phone.number, phone.label, phone.dial, index == first) for index, phone in enumerate(phones)
+    )
+
+
+def duplicates_of(store: Store, contact: Contact) -> list[Contact]:
+    """Stored contacts (other than `contact` itself) sharing any of its numbers, ordered by name: for add/edit."""
+    found: dict[int, Contact] = {}
+    for dial in dict.fromkeys(phone.dial for phone in contact.phones if phone.dial):
+        for other in store.find_contacts_by_dial(dial):
+            if other.id is not None and other.id != contact.id:
+                found.setdefault(other.id, other)
+    return sorted(found.values(), key=lambda other: (other.name.casefold(), other.id or 0))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Export
+
+ExportFormat = Literal["csv", "vcard"]
+_FORMAT_BY_SUFFIX: dict[str, ExportFormat] = {".csv": "csv", ".vcf": "vcard", ".vcard": "vcard"}
+
+
+def export_format_for(path: str | os.PathLike[str]) -> ExportFormat:
+    """The export format a file name asks for (.csv, .vcf/.vcard); ValueError for any other name."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in _FORMAT_BY_SUFFIX:
+        raise ValueError(f"cannot tell the format from the name {Path(path).name!r}: use .csv or .vcf (or a format)")
+    return _FORMAT_BY_SUFFIX[suffix]
+
+
+def export_contacts(store: Store, path: str | os.PathLike[str], fmt: ExportFormat | None = None) -> int:
+    """Write every contact to `path` as Google-compatible CSV or vCard 3.0 (by extension if `fmt` is None).
+
+    The file is written next to its destination and renamed into place, so a failed export leaves no half file
+    (and an existing file stays as it was). Returns how many contacts were written. Raises OSError or ValueError.
+    """
+    target = Path(path)
+    chosen = fmt if fmt is not None else export_format_for(target)
+    if chosen not in ("csv", "vcard"):
+        raise ValueError(f"unknown export format {chosen!r}; use csv or vcard")
+    writer = write_csv if chosen == "csv" else write_vcard
+    contacts = store.list_contacts()
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        count = writer(contacts, partial)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return count
+
+
+def contacts_json(contacts: Iterable[Contact]) -> list[dict[str, object]]:
+    """Contacts as plain JSON-ready dicts (for `contacts list --json`)."""
+    return [
+        {
+            "id": contact.id,
+            "name": contact.name,
+            "company": contact.company,
+            "title": contact.title,
+            "notes": contact.notes,
+            "phones": [
+                {"number": phone.number, "label": phone.label, "dial": phone.dial, "primary": phone.primary}
+                for phone in contact.phones
+            ],
+        }
+        for contact in contacts
+    ]
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    # Sorting 100k+ contacts allocates no cycles; the cyclic GC would only rescan a growing heap many times over.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

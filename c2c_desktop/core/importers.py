@@ -1,0 +1,1103 @@
+"""Contact files in and out: CSV (Google, Outlook, any CSV with recognisable headers) and vCard 2.1/3.0/4.0.
+
+The readers never touch the database: they return an `ImportResult` (contacts, per-row problems) and the caller
+stores the contacts in one transaction. Every number goes through `phone.parse_number`, which fills
+`PhoneEntry.dial`; a row keeps its good numbers and is skipped (and reported) only when none is usable.
+
+Speed: libphonenumber needs ~180 µs per number, too slow for 100k-row files. Results are therefore cached by raw
+text, and plain 10-digit North American numbers (``(212) 555-0142``, ``+1 212.555.0142``) are cached per area
+code (other plain-digit numbers per written shape and all but their last four digits): parse_number checks the
+first number of each such group and the rest of the group reuses its verdict and dial prefix. That is exact because
+for these numbers parse_number's outcome depends only on the length and the leading digits (emergency prefixes),
+not on how the separators are written — tests/core/test_importers.py checks it against parse_number on random
+numbers in every written form the pattern accepts. The rest of the speed comes from building the model objects
+directly and pausing the cyclic GC while reading (see below).
+"""
+
+from __future__ import annotations
+
+import csv
+import gc
+import io
+import quopri
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import unquote
+
+import phonenumbers
+
+from c2c_desktop.core.models import Contact, PhoneEntry
+from c2c_desktop.core.phone import PhoneError, parse_number
+
+ProgressCallback = Callable[[int, int], None]
+
+FORMAT_GOOGLE = "google-csv"
+FORMAT_GOOGLE_LEGACY = "google-csv-legacy"
+FORMAT_OUTLOOK = "outlook-csv"
+FORMAT_GENERIC = "generic-csv"
+FORMAT_VCARD = "vcard"
+
+#: Fields a `mapping` may assign a CSV header to ("ignore" or "" leaves the column out).
+MAPPING_FIELDS = frozenset({"name", "first_name", "last_name", "company", "title", "phone", "notes"})
+
+_PROGRESS_EVERY = 1000
+# Regions that share country code 1 (their plain 10-digit numbers are grouped by area code).
+_NANP_REGIONS = frozenset(phonenumbers.region_codes_for_country_code(1))
+_GOOGLE_JOIN = ":::"
+
+
+class ContactFileError(Exception):
+    """The file cannot be read as contacts at all; str() is a plain message for the agent."""
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """One thing wrong in one row or card. `skipped` is True when the row/card was left out because of it."""
+
+    location: str  # "row 7" (a spreadsheet's row number: the header is row 1) or "card 3"
+    reason: str
+    skipped: bool = False
+
+
+@dataclass
+class ImportResult:
+    """What a file held. `duplicates_in_file` counts contacts sharing a dial number with an earlier one in the file."""
+
+    contacts: list[Contact]
+    problems: list[ImportProblem]
+    skipped: int
+    format: str
+    duplicates_in_file: int = 0
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Public entry points
+
+
+def read_contacts_file(
+    path: str | Path,
+    *,
+    region: str = "US",
+    mapping: dict[str, str] | None = None,
+    progress: ProgressCallback | None = None,
+) -> ImportResult:
+    """Read a CSV or vCard contacts file (format detected from its content). Raises ContactFileError only."""
+    file_path = Path(path)
+    try:
+        data = file_path.read_bytes()
+    except OSError as exc:
+        raise ContactFileError(f"Cannot read {file_path.name}: {exc.strerror or 'unreadable'}.") from None
+    return read_contacts_bytes(data, filename_hint=file_path.name, region=region, mapping=mapping, progress=progress)
+
+
+def read_contacts_bytes(
+    data: bytes,
+    *,
+    filename_hint: str = "",
+    region: str = "US",
+    mapping: dict[str, str] | None = None,
+    progress: ProgressCallback | None = None,
+) -> ImportResult:
+    """Read contacts from the bytes of a CSV or vCard file. Raises ContactFileError (only) if nothing is readable.
+
+    `mapping` (CSV only) names the columns to read, header -> one of MAPPING_FIELDS; headers match ignoring case and
+    spacing. A mapping naming an unknown field is a programming error (ValueError).
+    """
+    if mapping is not None:
+        _check_mapping(mapping)
+    text = _decode(data)
+    numbers = _NumberCache(region)
+    with _gc_paused():
+        if _looks_like_vcard(text, filename_hint):
+            return _read_vcard(text, numbers, progress)
+        return _read_csv(text, numbers, mapping, progress)
+
+
+def detect_csv_headers(data: bytes) -> list[str]:
+    """The header names of a CSV file (first non-blank row), for a column-mapping step. Raises ContactFileError."""
+    text = _decode(data)
+    if _looks_like_vcard(text, ""):
+        raise ContactFileError("This is a vCard file, not a CSV file.")
+    records = _csv_records(text)
+    header_index = _header_index(records)
+    if header_index is None:
+        raise ContactFileError("This file has no column headers.")
+    return [cell.strip() for cell in records[header_index] if cell.strip()]
+
+
+def write_csv(contacts: Iterable[Contact], path: str | Path) -> int:
+    """Write contacts as a Google Contacts CSV (current layout; Outlook and Google import it). Returns the count."""
+    rows = list(contacts)
+    phone_columns = max((len(contact.phones) for contact in rows), default=1) or 1
+    header = ["First Name", "Middle Name", "Last Name", "Organization Name", "Organization Title", "Notes"]
+    for index in range(1, phone_columns + 1):
+        header += [f"Phone {index} - Label", f"Phone {index} - Value"]
+    with open(path, "w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(header)
+        for contact in rows:
+            first, last = _split_name(_name_to_write(contact))
+            row = [first, "", last, contact.company, contact.title, contact.notes]
+            primary = _primary_index(contact.phones)
+            for index, phone in enumerate(contact.phones):
+                # "* " marks the primary number, as Google does; only needed when it is not the first one.
+                label = f"* {phone.label}" if index == primary and index != 0 else phone.label
+                row += [label, phone.number]
+            row += [""] * (len(header) - len(row))
+            writer.writerow(row)
+    return len(rows)
+
+
+def write_vcard(contacts: Iterable[Contact], path: str | Path) -> int:
+    """Write contacts as vCard 3.0 (CRLF, folded at 75 octets). Returns the count."""
+    count = 0
+    with open(path, "w", encoding="utf-8", newline="") as stream:
+        for contact in contacts:
+            for line in _vcard_lines(contact):
+                stream.write(_fold(line))
+            count += 1
+    return count
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    # A large file becomes 100k+ small objects that form no cycles: the cyclic GC would rescan the growing heap
+    # again and again (a quarter of the reading time). Pausing only delays collecting anyone else's garbage.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Bytes to text
+
+
+def _decode(data: bytes) -> str:
+    if not data.strip():
+        raise ContactFileError("The file is empty.")
+    if data.startswith(b"\xef\xbb\xbf"):
+        text = data[3:].decode("utf-8", errors="replace")
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = data.decode("utf-16", errors="replace")
+    elif (utf16 := _utf16_without_bom(data)) is not None:
+        text = data.decode(utf16, errors="replace")
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            # Excel and Outlook on Windows write the ANSI code page.
+            text = data.decode("cp1252", errors="replace")
+    text = text.lstrip("\ufeff")
+    if "\x00" in text:
+        raise ContactFileError("This is not a contacts file (CSV or vCard).")
+    if not text.strip():
+        raise ContactFileError("The file is empty.")
+    return text
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """'utf-16-le'/'utf-16-be' when the start of data looks like mostly-ASCII UTF-16 text."""
+    sample = data[:2000]
+    if len(sample) < 4 or len(sample) % 2:
+        sample = sample[: len(sample) - len(sample) % 2]
+    if len(sample) < 4:
+        return None
+    even_zero = sample[0::2].count(0)
+    odd_zero = sample[1::2].count(0)
+    half = len(sample) // 2
+    if odd_zero > 0.9 * half and even_zero == 0:
+        return "utf-16-le"
+    if even_zero > 0.9 * half and odd_zero == 0:
+        return "utf-16-be"
+    return None
+
+
+def _looks_like_vcard(text: str, filename_hint: str) -> bool:
+    if text.lstrip()[:11].upper() == "BEGIN:VCARD":
+        return True
+    if filename_hint.lower().endswith((".vcf", ".vcard")):
+        if "BEGIN:VCARD" in text.upper():
+            return True
+        raise ContactFileError("This file has a vCard name but holds no vCard (no BEGIN:VCARD).")
+    return False
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Numbers
+
+
+# A plain North American number, optionally with its country code: grouped by area code (module docstring).
+_NANP_PLAIN = re.compile(r"(?:\+?1[ .-]?)?\(?([2-9]\d\d)\)?[ .-]?([2-9]\d\d)[ .-]?(\d{4})", re.ASCII)
+# Any other number written with digits and separators only: grouped by shape and all but its last four digits.
+_PLAIN_DIGITS = re.compile(r"\+?[\d .()-]+", re.ASCII)
+_GROUPED_MIN_DIGITS = 9  # well above emergency and short service numbers, which depend on every digit
+_DROP_SEPARATORS = str.maketrans("", "", "+ .()-")
+_DIGIT_TO_D = str.maketrans("0123456789", "dddddddddd")
+_GroupKey = TypeVar("_GroupKey", str, tuple[str, str])
+
+
+class _NumberCache:
+    """parse_number with memory: by raw text, and by group for numbers written as plain digits (module docstring).
+
+    A group's first number goes through parse_number; the others reuse its verdict, and its dial prefix when the
+    dial ends with the varying digits as written. Groups whose first number is refused are not shared.
+    """
+
+    def __init__(self, region: str) -> None:
+        self.region = region
+        self._nanp_home = region.strip().upper() in _NANP_REGIONS
+        self._by_text: dict[str, tuple[str, str]] = {}  # raw -> (dial, "") or ("", error message)
+        self._dial_prefix_by_area: dict[str, str | None] = {}
+        self._dial_prefix_by_group: dict[tuple[str, str], str | None] = {}
+
+    def dial(self, raw: str) -> tuple[str, str]:
+        """(dial digits, "") for a usable number, ("", reason) otherwise."""
+        known = self._by_text.get(raw)
+        if known is None:
+            known = self._by_group(raw) or self._parse(raw)
+            self._by_text[raw] = known
+        return known
+
+    def _parse(self, raw: str) -> tuple[str, str]:
+        try:
+            return parse_number(raw, self.region).dial, ""
+        except PhoneError as exc:  # its only exception, also for a bad region
+            return "", str(exc) or f"unparseable number '{raw}'"
+
+    def _by_group(self, raw: str) -> tuple[str, str] | None:
+        if self._nanp_home and (match := _NANP_PLAIN.fullmatch(raw)) is not None:
+            area, exchange, line = match.groups()
+            return self._shared(raw, self._dial_prefix_by_area, area, area + exchange + line)
+        if _PLAIN_DIGITS.fullmatch(raw) is None:
+            return None
+        digits = raw.translate(_DROP_SEPARATORS)
+        if len(digits) < _GROUPED_MIN_DIGITS:
+            return None
+        group = (raw.translate(_DIGIT_TO_D), digits[:-4])
+        return self._shared(raw, self._dial_prefix_by_group, group, digits[-4:])
+
+    def _shared(
+        self, raw: str, prefixes: dict[_GroupKey, str | None], group: _GroupKey, varying: str
+    ) -> tuple[str, str] | None:
+        if group not in prefixes:
+            dial, error = self._parse(raw)
+            shared = not error and dial.endswith(varying)
+            prefixes[group] = dial[: -len(varying)] if shared else None
+            return dial, error
+        prefix = prefixes[group]
+        return None if prefix is None else (prefix + varying, "")
+
+
+def _phone_entries(
+    candidates: Sequence[tuple[str, str, bool]], numbers: _NumberCache, location: str, problems: list[ImportProblem]
+) -> tuple[PhoneEntry, ...]:
+    """Check (number, label, preferred) candidates; bad ones become problems. Exactly one entry is primary.
+
+    A number repeated within one contact (Outlook's "Primary Phone" usually repeats another column) is kept once.
+    """
+    if len(candidates) == 1:  # the common case, without the bookkeeping below
+        raw, label, _ = candidates[0]
+        dial, error = numbers.dial(raw)
+        if error:
+            problems.append(ImportProblem(location, error))
+            return ()
+        return (_new_phone(raw, label, dial, True),)
+    kept: list[tuple[str, str, str]] = []
+    dials: dict[str, int] = {}
+    primary = -1
+    for raw, label, preferred in candidates:
+        dial, error = numbers.dial(raw)
+        if error:
+            problems.append(ImportProblem(location, error))
+            continue
+        if dial in dials:
+            if preferred and primary < 0:
+                primary = dials[dial]
+            continue
+        dials[dial] = len(kept)
+        if preferred and primary < 0:
+            primary = len(kept)
+        kept.append((raw, label, dial))
+    primary = max(primary, 0)
+    return tuple(_new_phone(raw, label, dial, index == primary) for index, (raw, label, dial) in enumerate(kept))
+
+
+def _make_contact(
+    name: str,
+    company: str,
+    title: str,
+    notes: str,
+    candidates: Sequence[tuple[str, str, bool]],
+    numbers: _NumberCache,
+    location: str,
+    problems: list[ImportProblem],
+) -> Contact | None:
+    """The contact, or None (with its problems marked skipped) when no number is usable."""
+    first_problem = len(problems)
+    phones = _phone_entries(candidates, numbers, location, problems)
+    if not phones:
+        if len(problems) == first_problem:
+            problems.append(ImportProblem(location, "no phone number", skipped=True))
+        else:
+            for index in range(first_problem, len(problems)):
+                problems[index] = ImportProblem(location, problems[index].reason, skipped=True)
+        return None
+    return _new_contact(
+        _one_line(name) or _one_line(company) or phones[0].number, _one_line(company), _one_line(title), phones, notes
+    )
+
+
+def _one_line(value: str) -> str:
+    """Single-line fields: a newline typed into a spreadsheet cell becomes a space; runs of spaces become one."""
+    if value.isprintable() and "  " not in value and value[:1] != " " and value[-1:] != " ":
+        return value  # the common case, checked much faster than split and join
+    return " ".join(value.split())
+
+
+def _count_duplicates(contacts: Iterable[Contact]) -> int:
+    seen: set[str] = set()
+    add = seen.add
+    duplicates = 0
+    for contact in contacts:
+        phones = contact.phones
+        if len(phones) == 1:
+            dial = phones[0].dial
+            if dial in seen:
+                duplicates += 1
+            else:
+                add(dial)
+            continue
+        dials = {phone.dial for phone in phones}
+        if not dials.isdisjoint(seen):
+            duplicates += 1
+        seen |= dials
+    return duplicates
+
+
+# Frozen dataclasses set each field through object.__setattr__, which is a third of the cost of reading a 100k-row
+# file. These build the same objects by filling __dict__ directly (models has no __post_init__, validation or
+# __slots__; tests/core/test_importers.py checks that the results equal normally built ones).
+_new_object = object.__new__
+
+
+def _new_phone(number: str, label: str, dial: str, primary: bool) -> PhoneEntry:
+    entry = _new_object(PhoneEntry)
+    fields = entry.__dict__
+    fields["number"] = number
+    fields["label"] = label
+    fields["dial"] = dial
+    fields["primary"] = primary
+    return entry
+
+
+def _new_contact(name: str, company: str, title: str, phones: tuple[PhoneEntry, ...], notes: str) -> Contact:
+    contact = _new_object(Contact)
+    fields = contact.__dict__
+    fields["id"] = None
+    fields["name"] = name
+    fields["company"] = company
+    fields["title"] = title
+    fields["phones"] = phones
+    fields["notes"] = notes
+    return contact
+
+
+def _fast_construction_is_exact() -> bool:
+    try:
+        phone = _new_phone("1", "l", "1", True)
+        contact = _new_contact("n", "c", "t", (phone,), "x")
+    except (AttributeError, TypeError):  # e.g. __slots__: no __dict__
+        return False
+    return (
+        not hasattr(PhoneEntry, "__post_init__")
+        and not hasattr(Contact, "__post_init__")
+        and phone == PhoneEntry("1", "l", "1", True)
+        and contact == Contact(None, "n", "c", "t", (phone,), "x")
+        and vars(contact) == vars(Contact(None, "n", "c", "t", (phone,), "x"))
+        and vars(phone) == vars(PhoneEntry("1", "l", "1", True))
+    )
+
+
+if not _fast_construction_is_exact():  # models changed shape: fall back to the constructors
+    _new_phone = PhoneEntry
+
+    def _new_contact(name: str, company: str, title: str, phones: tuple[PhoneEntry, ...], notes: str) -> Contact:
+        return Contact(None, name, company, title, phones, notes)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# CSV
+
+
+@dataclass
+class _PhoneColumn:
+    value_index: int
+    label: str = ""
+    label_index: int | None = None  # Google's "Phone N - Type/Label" column
+    preferred: bool = False  # Outlook's "Primary Phone"
+
+
+@dataclass
+class _CsvPlan:
+    format: str
+    full_name: list[int] = field(default_factory=list)
+    name_parts: list[int] = field(default_factory=list)  # joined with spaces, in this order
+    fallback_name: list[int] = field(default_factory=list)  # e.g. Google's "File As", before the company
+    company: list[int] = field(default_factory=list)
+    title: list[int] = field(default_factory=list)
+    notes: list[int] = field(default_factory=list)
+    phones: list[_PhoneColumn] = field(default_factory=list)
+    split_multi: bool = False  # Google joins several values in one cell with " ::: "
+    width: int = 0  # the header's cell count (short rows are padded to it)
+
+
+def _header_key(header: str) -> str:
+    return " ".join(header.replace("\ufeff", "").strip().strip('"').lower().split())
+
+
+def _sniff_delimiter(text: str) -> str:
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    counts = {delimiter: first_line.count(delimiter) for delimiter in (",", ";", "\t")}
+    best = max(counts, key=lambda delimiter: counts[delimiter])
+    return best if counts[best] else ","
+
+
+def _csv_records(text: str) -> list[list[str]]:
+    """All records; a record that cannot be read (e.g. an unclosed quote running past the field size limit) ends it."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
+    records: list[list[str]] = []
+    try:
+        for record in reader:
+            records.append(record)
+    except csv.Error as exc:
+        records.append([_UNREADABLE_MARK, str(exc)])
+    return records
+
+
+_UNREADABLE_MARK = "\x00unreadable"  # cannot occur in decoded text: NUL is refused
+
+
+def _header_index(records: list[list[str]]) -> int | None:
+    for index, record in enumerate(records):
+        if record and record[0] == _UNREADABLE_MARK:
+            return None
+        if any(cell.strip() for cell in record):
+            return index
+    return None
+
+
+def _read_csv(
+    text: str, numbers: _NumberCache, mapping: dict[str, str] | None, progress: ProgressCallback | None
+) -> ImportResult:
+    records = _csv_records(text)
+    header_index = _header_index(records)
+    if header_index is None:
+        raise ContactFileError("This file is not a contacts file (CSV or vCard): no column headers were found.")
+    header = records[header_index]
+    plan = _mapped_plan(header, mapping) if mapping is not None else _detect_plan(header)
+    plan.width = len(header)
+    if not plan.phones:
+        shown = ", ".join(cell.strip() for cell in header if cell.strip())[:200]
+        raise ContactFileError(f"No phone number column found in this file (columns: {shown}).")
+
+    contacts: list[Contact] = []
+    problems: list[ImportProblem] = []
+    skipped = 0
+    total = len(records) - header_index - 1
+    width = len(header)
+    phone_columns = [(column.value_index, column.label, column.label_index, column.preferred) for column in plan.phones]
+    for done, row_index in enumerate(range(header_index + 1, len(records)), start=1):
+        if progress is not None and done % _PROGRESS_EVERY == 0:
+            progress(done, total)
+        record = records[row_index]
+        if not "".join(record).strip():
+            continue  # a blank row
+        location = f"row {row_index + 1}"
+        if record[0] == _UNREADABLE_MARK:
+            problems.append(ImportProblem(location, f"the rest of the file could not be read ({record[1]})", True))
+            skipped += 1
+            continue
+        if len(record) != width:
+            if len(record) > width and "".join(record[width:]).strip():
+                problems.append(
+                    ImportProblem(location, f"{len(record)} cells but {width} headers; the extra cells were ignored")
+                )
+            elif len(record) < width:
+                record = record + [""] * (width - len(record))
+        contact = _csv_contact(record, plan, phone_columns, numbers, location, problems)
+        if contact is None:
+            skipped += 1
+        else:
+            contacts.append(contact)
+    if progress is not None:
+        progress(total, total)
+    return ImportResult(contacts, problems, skipped, plan.format, _count_duplicates(contacts))
+
+
+def _first_of(record: list[str], indexes: list[int], split_multi: bool) -> str:
+    for index in indexes:
+        value = record[index].strip()
+        if value:
+            return _first_value(value) if split_multi and _GOOGLE_JOIN in value else value
+    return ""
+
+
+def _csv_contact(
+    record: list[str],
+    plan: _CsvPlan,
+    phone_columns: list[tuple[int, str, int | None, bool]],
+    numbers: _NumberCache,
+    location: str,
+    problems: list[ImportProblem],
+) -> Contact | None:
+    """One row (at least as wide as the header) as a contact; None when it has no usable number."""
+    split_multi = plan.split_multi
+    candidates: list[tuple[str, str, bool]] = []
+    for value_index, column_label, label_index, preferred in phone_columns:
+        value = record[value_index].strip()
+        if not value:
+            continue
+        label = column_label if label_index is None else record[label_index].strip()
+        if split_multi and (_GOOGLE_JOIN in value or label.startswith("*")):
+            candidates += _google_phones(value, label)
+        else:
+            candidates.append((value, label, preferred))
+    name = _first_of(record, plan.full_name, split_multi) if plan.full_name else ""
+    if not name:
+        # Joined, then split: drops empty parts and collapses the spaces around them.
+        name = " ".join(" ".join([record[index] for index in plan.name_parts]).split())
+        name = name or _first_of(record, plan.fallback_name, split_multi)
+    notes = "\n".join([note for index in plan.notes if (note := record[index].strip())]) if plan.notes else ""
+    company = _first_of(record, plan.company, split_multi)
+    title = _first_of(record, plan.title, split_multi) if plan.title else ""
+    return _make_contact(name, company, title, notes, candidates, numbers, location, problems)
+
+
+def _first_value(cell_text: str) -> str:
+    return cell_text.split(_GOOGLE_JOIN, 1)[0].strip()
+
+
+def _google_phones(values_text: str, labels_text: str) -> list[tuple[str, str, bool]]:
+    """Google's cells: 'a ::: b' numbers, a label per number or one for all, '* ' marking the primary one."""
+    values = [value.strip() for value in values_text.split(_GOOGLE_JOIN)]
+    labels = [label.strip() for label in labels_text.split(_GOOGLE_JOIN)]
+    if len(labels) != len(values):
+        labels = [labels_text.strip()] * len(values)
+    phones: list[tuple[str, str, bool]] = []
+    for value, label in zip(values, labels, strict=True):
+        preferred = label.startswith("*")
+        if preferred:
+            label = label[1:].strip()
+        if value:
+            phones.append((value, label, preferred))
+    return phones
+
+
+_GOOGLE_PHONE = re.compile(r"phone (\d+) - (type|label|value)")
+
+# Outlook's phone columns in the order their numbers are listed, with the label each gets. Telex is not a phone.
+_OUTLOOK_PHONES: dict[str, str] = {
+    "mobile phone": "Mobile",
+    "business phone": "Work",
+    "business phone 2": "Work 2",
+    "home phone": "Home",
+    "home phone 2": "Home 2",
+    "company main phone": "Company Main",
+    "other phone": "Other",
+    "assistant's phone": "Assistant",
+    "car phone": "Car",
+    "callback": "Callback",
+    "pager": "Pager",
+    "radio phone": "Radio",
+    "isdn": "ISDN",
+    "tty/tdd phone": "TTY/TDD",
+    "business fax": "Work Fax",
+    "home fax": "Home Fax",
+    "other fax": "Other Fax",
+    "primary phone": "Primary",
+}
+
+_GENERIC_NAME = {"name", "full name", "fullname", "contact", "contact name", "display name", "person"}
+_GENERIC_FIRST = {"first", "first name", "firstname", "given name", "given", "forename"}
+_GENERIC_MIDDLE = {"middle", "middle name", "additional name"}
+_GENERIC_LAST = {"last", "last name", "lastname", "surname", "family name", "family"}
+_GENERIC_COMPANY = {
+    "company",
+    "company name",
+    "organisation",
+    "organization",
+    "organisation name",
+    "organization name",
+    "account",
+    "account name",
+    "business",
+    "org",
+    "firm",
+    "employer",
+}
+_GENERIC_TITLE = {"title", "job title", "position", "role", "job"}
+_GENERIC_NOTES = {"notes", "note", "comments", "comment", "remarks", "description"}
+_PHONE_WORDS = {"phone", "telephone", "tel", "tel.", "mobile", "cell", "cellphone", "cellular", "mobile/cell"}
+_NUMBER_HEADERS = {"number", "phone number", "contact number", "mobile number", "cell number", "direct", "direct dial"}
+_NOT_A_NUMBER_WORDS = {"type", "label", "ext", "ext.", "extension", "country", "code", "prefix", "fax", "id"}
+_LABEL_NOISE = {"phone", "telephone", "tel", "tel.", "number", "no", "no.", "nr", "#"}
+
+
+def _detect_plan(header: list[str]) -> _CsvPlan:
+    keys = [_header_key(cell) for cell in header]
+    where: dict[str, list[int]] = {}
+    for index, key in enumerate(keys):
+        where.setdefault(key, []).append(index)
+
+    def columns(*names: str) -> list[int]:
+        return [index for name in names for index in where.get(name, [])]
+
+    google_phones = [(index, _GOOGLE_PHONE.fullmatch(key)) for index, key in enumerate(keys)]
+    if any(match for _, match in google_phones) or "given name" in where or "organization name" in where:
+        legacy = (
+            "given name" in where
+            or "organization 1 - name" in where
+            or any(match and match.group(2) == "type" for _, match in google_phones)
+        )
+        plan = _CsvPlan(FORMAT_GOOGLE_LEGACY if legacy else FORMAT_GOOGLE, split_multi=True)
+        plan.full_name = columns("name")
+        plan.name_parts = columns(
+            "name prefix", "first name", "given name", "middle name", "additional name", "last name", "family name"
+        ) + columns("name suffix")
+        plan.fallback_name = columns("file as", "nickname")
+        plan.company = columns("organization name", "organization 1 - name")
+        plan.title = columns("organization title", "organization 1 - title")
+        plan.notes = columns("notes")
+        label_columns: dict[str, int] = {}
+        for index, match in google_phones:
+            if match and match.group(2) != "value":
+                label_columns.setdefault(match.group(1), index)
+        for index, match in google_phones:
+            if match and match.group(2) == "value":
+                plan.phones.append(_PhoneColumn(index, label_index=label_columns.get(match.group(1))))
+        return plan
+
+    if "job title" in where and any(name in where for name in _OUTLOOK_PHONES):
+        plan = _CsvPlan(FORMAT_OUTLOOK)
+        # Outlook's "Title" is the courtesy title (Mr., Dr.); "Job Title" is the title.
+        plan.name_parts = columns("title", "first name", "middle name", "last name", "suffix")
+        plan.company = columns("company")
+        plan.title = columns("job title")
+        plan.notes = columns("notes")
+        for name, label in _OUTLOOK_PHONES.items():
+            plan.phones += [
+                _PhoneColumn(index, label=label, preferred=name == "primary phone") for index in where.get(name, [])
+            ]
+        return plan
+
+    plan = _CsvPlan(FORMAT_GENERIC)
+    first, middle, last = [], [], []
+    for index, key in enumerate(keys):
+        if key in _GENERIC_NAME:
+            plan.full_name.append(index)
+        elif key in _GENERIC_FIRST:
+            first.append(index)
+        elif key in _GENERIC_MIDDLE:
+            middle.append(index)
+        elif key in _GENERIC_LAST:
+            last.append(index)
+        elif key in _GENERIC_COMPANY:
+            plan.company.append(index)
+        elif key in _GENERIC_TITLE:
+            plan.title.append(index)
+        elif key in _GENERIC_NOTES:
+            plan.notes.append(index)
+        elif _is_phone_header(key):
+            plan.phones.append(_PhoneColumn(index, label=_label_from_header(key)))
+    plan.name_parts = first + middle + last
+    return plan
+
+
+def _is_phone_header(key: str) -> bool:
+    words = set(key.replace("_", " ").replace("-", " ").split())
+    if words & _NOT_A_NUMBER_WORDS:
+        return False
+    return bool(words & _PHONE_WORDS) or key in _NUMBER_HEADERS
+
+
+def _label_from_header(key: str) -> str:
+    words = [word for word in key.replace("_", " ").replace("-", " ").split() if word not in _LABEL_NOISE]
+    words = [word for word in words if not word.isdigit()]
+    if not words:
+        return ""
+    if words[0] in {"mobile", "cell", "cellphone", "cellular", "mobile/cell"}:
+        return "Mobile"
+    if words[0] in {"work", "business", "office"}:
+        return "Work"
+    return " ".join(word.capitalize() for word in words)
+
+
+def _check_mapping(mapping: dict[str, str]) -> None:
+    for header, target in mapping.items():
+        if target not in MAPPING_FIELDS and target not in ("", "ignore"):
+            raise ValueError(f"unknown field {target!r} for column {header!r}; use one of {sorted(MAPPING_FIELDS)}")
+
+
+def _mapped_plan(header: list[str], mapping: dict[str, str]) -> _CsvPlan:
+    keys = [_header_key(cell) for cell in header]
+    plan = _CsvPlan(FORMAT_GENERIC)
+    first: list[int] = []
+    last: list[int] = []
+    targets = {_header_key(name): target for name, target in mapping.items()}
+    missing = [
+        name for name, target in mapping.items() if target not in ("", "ignore") and _header_key(name) not in keys
+    ]
+    if missing:
+        raise ContactFileError(f"The column {missing[0]!r} is not in this file.")
+    for index, key in enumerate(keys):
+        target = targets.get(key, "")
+        if target == "name":
+            plan.full_name.append(index)
+        elif target == "first_name":
+            first.append(index)
+        elif target == "last_name":
+            last.append(index)
+        elif target == "company":
+            plan.company.append(index)
+        elif target == "title":
+            plan.title.append(index)
+        elif target == "notes":
+            plan.notes.append(index)
+        elif target == "phone":
+            plan.phones.append(_PhoneColumn(index, label=_label_from_header(key)))
+    plan.name_parts = first + last
+    return plan
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# vCard reading
+
+
+@dataclass
+class _Property:
+    group: str
+    name: str
+    params: dict[str, list[str]]
+    value: str
+
+
+_VCARD_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+_UNESCAPED = {"n": "\n", "N": "\n", ",": ",", ";": ";", "\\": "\\", ":": ":"}
+_SKIPPED_ENCODINGS = {"B", "BASE64"}
+_BARE_ENCODINGS = {"QUOTED-PRINTABLE", "BASE64", "8BIT", "7BIT", "B"}
+
+
+def _read_vcard(text: str, numbers: _NumberCache, progress: ProgressCallback | None) -> ImportResult:
+    cards = _split_cards(text)
+    contacts: list[Contact] = []
+    problems: list[ImportProblem] = []
+    skipped = 0
+    total = len(cards)
+    for done, card in enumerate(cards, start=1):
+        if progress is not None and done % _PROGRESS_EVERY == 0:
+            progress(done, total)
+        contact = _vcard_contact(card, numbers, f"card {done}", problems)
+        if contact is None:
+            skipped += 1
+        else:
+            contacts.append(contact)
+    if progress is not None:
+        progress(total, total)
+    return ImportResult(contacts, problems, skipped, FORMAT_VCARD, _count_duplicates(contacts))
+
+
+def _split_cards(text: str) -> list[list[_Property]]:
+    """The cards of a file as lists of properties (lines unfolded, QP soft breaks joined)."""
+    cards: list[list[_Property]] = []
+    current: list[_Property] | None = None
+    for line in _logical_lines(text):
+        prop = _parse_property(line)
+        if prop is None:
+            continue
+        if prop.name == "BEGIN" and prop.value.strip().upper() == "VCARD":
+            if current is not None:  # a card without END: close it
+                cards.append(current)
+            current = []
+        elif prop.name == "END" and prop.value.strip().upper() == "VCARD":
+            if current is not None:
+                cards.append(current)
+            current = None
+        elif current is not None:
+            current.append(prop)
+    if current is not None:
+        cards.append(current)
+    return cards
+
+
+def _logical_lines(text: str) -> list[str]:
+    lines: list[str] = []
+    quoted_printable_open = False
+    for physical in _VCARD_LINE_BREAK.split(text):
+        if quoted_printable_open and lines:
+            lines[-1] = lines[-1][:-1] + physical  # a soft line break: "=" at the end of the line
+        elif physical[:1] in (" ", "\t") and lines:
+            lines[-1] += physical[1:]
+        else:
+            lines.append(physical)
+            if not physical.strip():
+                continue
+        last = lines[-1]
+        quoted_printable_open = last.endswith("=") and "QUOTED-PRINTABLE" in last.split(":", 1)[0].upper()
+    return lines
+
+
+def _split_outside_quotes(text: str, separator: str, limit: int = -1) -> list[str]:
+    parts: list[str] = []
+    start = 0
+    in_quotes = False
+    for index, char in enumerate(text):
+        if char == '"':
+            in_quotes = not in_quotes
+        elif char == separator and not in_quotes and limit != 0:
+            parts.append(text[start:index])
+            start = index + 1
+            limit -= 1
+    parts.append(text[start:])
+    return parts
+
+
+def _parse_property(line: str) -> _Property | None:
+    if ":" not in line:
+        return None
+    parts = _split_outside_quotes(line, ":", limit=1) if '"' in line else line.split(":", 1)
+    if len(parts) != 2:
+        return None
+    head, value = parts
+    pieces = _split_outside_quotes(head, ";")
+    group, _, name = pieces[0].strip().rpartition(".")
+    params: dict[str, list[str]] = {}
+    for piece in pieces[1:]:
+        key, equals, raw_value = piece.partition("=")
+        if not equals:  # vCard 2.1 bare parameter: TEL;WORK;VOICE or ;QUOTED-PRINTABLE
+            key, raw_value = ("ENCODING" if key.strip().upper() in _BARE_ENCODINGS else "TYPE"), key
+        values = [item.strip() for item in raw_value.strip().strip('"').split(",")]  # TYPE="voice,cell" is a list
+        params.setdefault(key.strip().upper(), []).extend(item for item in values if item)
+    return _Property(group.lower(), name.upper(), params, value)
+
+
+def _param(prop: _Property, key: str) -> str:
+    values = prop.params.get(key)
+    return values[0] if values else ""
+
+
+def _raw_value(prop: _Property) -> str | None:
+    """The value with any transfer encoding undone; None for binary (base64) values."""
+    encoding = _param(prop, "ENCODING").upper()
+    if encoding in _SKIPPED_ENCODINGS:
+        return None
+    if encoding != "QUOTED-PRINTABLE":
+        return prop.value
+    raw = quopri.decodestring(prop.value.encode("utf-8"))
+    charset = _param(prop, "CHARSET") or "utf-8"
+    try:
+        return raw.decode(charset)
+    except (LookupError, ValueError):  # unknown or unsuitable charset, bytes not in it
+        return raw.decode("cp1252", errors="replace")
+
+
+def _unescape(value: str) -> str:
+    if "\\" not in value:
+        return value
+    return _ESCAPE.sub(lambda match: _UNESCAPED.get(match.group(1), match.group(0)), value)
+
+
+def _text(prop: _Property) -> str:
+    raw = _raw_value(prop)
+    return "" if raw is None else _unescape(raw).replace("\r\n", "\n").strip()
+
+
+def _components(prop: _Property) -> list[str]:
+    """The parts of a structured value (N, ORG): split on unescaped ';'."""
+    raw = _raw_value(prop) or ""
+    parts = re.split(r"(?<!\\);", raw)
+    return [_unescape(part).strip() for part in parts]
+
+
+_APPLE_LABEL = re.compile(r"_\$!<(.*)>!\$_")
+_APPLE_LABELS = {"HomeFAX": "Home Fax", "WorkFAX": "Work Fax", "OtherFAX": "Other Fax"}
+_TYPE_LABELS: dict[frozenset[str], str] = {
+    frozenset({"cell"}): "Mobile",
+    frozenset({"work"}): "Work",
+    frozenset({"home"}): "Home",
+    frozenset({"main"}): "Main",
+    frozenset({"other"}): "Other",
+    frozenset({"pager"}): "Pager",
+    frozenset({"fax"}): "Fax",
+    frozenset({"work", "fax"}): "Work Fax",
+    frozenset({"home", "fax"}): "Home Fax",
+    frozenset({"iphone"}): "iPhone",
+    frozenset({"work", "cell"}): "Work Mobile",
+    frozenset({"home", "cell"}): "Mobile",
+}
+_IGNORED_TYPES = {"voice", "pref", "internet", "x400", "msg", "bbs", "modem"}
+
+
+def _label_from_types(types: list[str]) -> str:
+    kinds = {kind.lower() for kind in types} - _IGNORED_TYPES
+    kinds = {kind for kind in kinds if not kind.startswith("x-")}
+    if not kinds:
+        return ""
+    return _TYPE_LABELS.get(frozenset(kinds)) or " ".join(sorted(kind.capitalize() for kind in kinds))
+
+
+def _tel_number(prop: _Property) -> str:
+    raw = _raw_value(prop) or ""
+    is_uri = _param(prop, "VALUE").lower() == "uri" or raw.strip().lower().startswith("tel:")
+    if not is_uri:
+        return _unescape(raw).strip()
+    body = unquote(raw.strip())
+    if body.lower().startswith("tel:"):
+        body = body[4:]
+    number, *uri_params = body.split(";")
+    extension = ""
+    for uri_param in uri_params:
+        key, _, value = uri_param.partition("=")
+        if key.strip().lower() == "ext":
+            extension = value.strip()
+    return f"{number.strip()} ext. {extension}" if extension else number.strip()
+
+
+def _preference(prop: _Property) -> int | None:
+    """Lower is more preferred (vCard 4.0 PREF=1..100); TYPE=pref counts as 1."""
+    if any(kind.lower() == "pref" for kind in prop.params.get("TYPE", [])):
+        return 1
+    pref = _param(prop, "PREF")
+    return int(pref) if pref.isascii() and pref.isdigit() and len(pref) <= 6 else None
+
+
+def _vcard_contact(
+    card: list[_Property], numbers: _NumberCache, location: str, problems: list[ImportProblem]
+) -> Contact | None:
+    group_labels: dict[str, str] = {}
+    for prop in card:
+        if prop.name == "X-ABLABEL" and prop.group:
+            label = _text(prop)
+            apple = _APPLE_LABEL.fullmatch(label)
+            if apple:
+                label = _APPLE_LABELS.get(apple.group(1), apple.group(1))
+            group_labels[prop.group] = label
+
+    full_name = ""
+    name_parts: list[str] = []
+    company = ""
+    title = ""
+    notes: list[str] = []
+    tels: list[tuple[str, str, int | None]] = []
+    for prop in card:
+        if prop.name == "FN" and not full_name:
+            full_name = _text(prop)
+        elif prop.name == "N" and not name_parts:
+            family, given, additional, prefix, suffix = (_components(prop) + [""] * 5)[:5]
+            name_parts = [prefix, given, additional, family, suffix]
+        elif prop.name == "ORG" and not company:
+            company = _components(prop)[0]
+        elif prop.name == "TITLE" and not title:
+            title = _text(prop)
+        elif prop.name == "NOTE":
+            note = _text(prop)
+            if note:
+                notes.append(note)
+        elif prop.name == "TEL":
+            number = _tel_number(prop)
+            if number:
+                grouped_label = group_labels.get(prop.group) if prop.group else None
+                label = _label_from_types(prop.params.get("TYPE", [])) if grouped_label is None else grouped_label
+                tels.append((number, label, _preference(prop)))
+
+    preferences = [pref for _, _, pref in tels if pref is not None]
+    best = min(preferences) if preferences else None
+    candidates = [(number, label, best is not None and pref == best) for number, label, pref in tels]
+    name = full_name or " ".join(part for part in name_parts if part)
+    return _make_contact(name, company, title, "\n".join(notes), candidates, numbers, location, problems)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Writing
+
+
+def _primary_index(phones: Sequence[PhoneEntry]) -> int:
+    return next((index for index, phone in enumerate(phones) if phone.primary), 0)
+
+
+def _name_to_write(contact: Contact) -> str:
+    """The name, or "" when the reader would make the same name up anyway (company, else the first number)."""
+    if contact.company and contact.name == contact.company:
+        return ""
+    if not contact.company and contact.phones and contact.name == contact.phones[0].number:
+        return ""
+    return contact.name
+
+
+def _split_name(name: str) -> tuple[str, str]:
+    words = name.split()
+    if len(words) <= 1:
+        return name.strip(), ""
+    return " ".join(words[:-1]), words[-1]
+
+
+def _escape(value: str) -> str:
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return value.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;").replace("\n", "\\n")
+
+
+_LABEL_TYPES = {label: ",".join(sorted(kind.upper() for kind in kinds)) for kinds, label in _TYPE_LABELS.items()}
+_LABEL_TYPES["Mobile"] = "CELL"  # both CELL and HOME,CELL read as "Mobile"; write the plain one
+
+
+def _vcard_lines(contact: Contact) -> list[str]:
+    first, last = _split_name(contact.name)
+    lines = ["BEGIN:VCARD", "VERSION:3.0", f"N:{_escape(last)};{_escape(first)};;;", f"FN:{_escape(contact.name)}"]
+    if contact.company:
+        lines.append(f"ORG:{_escape(contact.company)}")
+    if contact.title:
+        lines.append(f"TITLE:{_escape(contact.title)}")
+    primary = _primary_index(contact.phones)
+    item = 0
+    for index, phone in enumerate(contact.phones):
+        pref = ",PREF" if index == primary else ""
+        number = _escape(phone.number)
+        if phone.label in _LABEL_TYPES:
+            lines.append(f"TEL;TYPE={_LABEL_TYPES[phone.label]}{pref}:{number}")
+        elif not phone.label:
+            lines.append(f"TEL;TYPE=VOICE{pref}:{number}")
+        else:
+            item += 1  # Apple's grouping carries a free-text label
+            lines.append(f"item{item}.TEL;TYPE=VOICE{pref}:{number}")
+            lines.append(f"item{item}.X-ABLabel:{_escape(phone.label)}")
+    if contact.notes:
+        lines.append(f"NOTE:{_escape(contact.notes)}")
+    lines.append("END:VCARD")
+    return lines
+
+
+def _fold(line: str) -> str:
+    """One content line folded at 75 octets (never inside a UTF-8 character), CRLF-terminated."""
+    if len(line.encode("utf-8")) <= 75:
+        return line + "\r\n"
+    pieces: list[str] = []
+    current: list[str] = []
+    size = 0
+    limit = 75
+    for char in line:
+        width = len(char.encode("utf-8"))
+        if size + width > limit:
+            pieces.append("".join(current))
+            current, size, limit = [], 0, 74  # continuation lines start with a space
+        current.append(char)
+        size += width
+    pieces.append("".join(current))
+    return "\r\n ".join(pieces) + "\r\n"

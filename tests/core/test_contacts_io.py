@@ -1,0 +1,295 @@
+"""Import into / export from a real SQLite Store: duplicates by number, merging, one transaction, round trips."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from c2c_desktop.core.contacts_io import (
+    DuplicatePolicy,
+    ImportPlan,
+    apply_import,
+    duplicates_of,
+    export_contacts,
+    export_format_for,
+    import_file,
+    merge_contacts,
+    plan_import,
+)
+from c2c_desktop.core.importers import ContactFileError, read_contacts_bytes, read_contacts_file
+from c2c_desktop.core.models import Contact, PhoneEntry
+from c2c_desktop.core.store import Store
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "contacts"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    with Store(tmp_path / "contacts.sqlite3") as opened:
+        yield opened  # type: ignore[misc]
+
+
+def phone(number: str, dial: str, label: str = "", primary: bool = False) -> PhoneEntry:
+    return PhoneEntry(number, label, dial, primary)
+
+
+def csv_bytes(*rows: str) -> bytes:
+    return ("Name,Company,Title,Work Phone,Mobile,Notes\n" + "\n".join(rows) + "\n").encode()
+
+
+def plan_of(store: Store, *rows: str) -> ImportPlan:
+    return plan_import(store, read_contacts_bytes(csv_bytes(*rows)))
+
+
+def owners(store: Store, dial: str) -> list[str]:
+    return [contact.name for contact in store.find_contacts_by_dial(dial)]
+
+
+def without_ids(contacts: list[Contact]) -> list[Contact]:
+    return sorted(
+        (Contact(None, c.name, c.company, c.title, c.phones, c.notes) for c in contacts),
+        key=lambda c: (c.name, c.phones[0].dial if c.phones else ""),
+    )
+
+
+# --- the real sample files ----------------------------------------------------------------------------------------
+
+SAMPLES = {
+    # file: (imported, merged, skipped, problems) into an empty address book
+    "broken.csv": (5, 0, 4, 6),
+    "generic_semicolon.csv": (3, 0, 0, 0),
+    "google_current.csv": (4, 0, 0, 0),
+    "google_legacy.csv": (4, 0, 0, 0),
+    "outlook_cp1252.csv": (3, 0, 0, 0),
+    "outlook_utf16.csv": (2, 0, 0, 0),
+    "utf8_bom.csv": (3, 0, 0, 0),
+    "vcard21.vcf": (3, 0, 1, 1),
+    "vcard30_apple.vcf": (2, 0, 1, 1),
+    "vcard40.vcf": (2, 0, 0, 1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_each_sample_file_imports_and_a_second_import_only_merges(store: Store, name: str) -> None:
+    first = import_file(store, DATA / name)
+    assert (first.imported, first.merged, first.skipped, len(first.problems)) == SAMPLES[name]
+    assert store.contact_count() == first.imported
+    before = store.list_contacts()
+    again = import_file(store, DATA / name)
+    # The same numbers again: everything merges into what is there, nothing is duplicated or changed.
+    assert (again.imported, again.merged) == (0, first.imported)
+    assert store.list_contacts() == before
+
+
+@pytest.mark.parametrize("name", ["empty.csv", "no_phone.csv", "not_contacts.png", "does_not_exist.csv"])
+def test_unreadable_file_changes_nothing(store: Store, name: str) -> None:
+    import_file(store, DATA / "google_current.csv")
+    before = store.list_contacts()
+    with pytest.raises(ContactFileError):
+        import_file(store, DATA / name)
+    assert store.list_contacts() == before
+
+
+# --- duplicates by number -------------------------------------------------------------------------------------------
+
+
+def test_plan_finds_stored_and_in_file_duplicates_by_dial(store: Store) -> None:
+    ada = store.add_contact(Contact(None, "Ada", phones=(phone("(212) 555-0142", "2125550142", "Work", True),)))
+    plan = plan_of(
+        store,
+        "Ada L.,AE Ltd,,+1 212.555.0142,,",  # the stored number, written differently
+        "Bob,,,(646) 555-0134,,",
+        "Bobby,,,,646-555-0134,",  # Bob's number again, later in the same file
+        "Cy,,,(646) 555-0199,,",
+    )
+    assert [contact.name for contact in plan.new] == ["Bob", "Cy"]
+    assert [(c.incoming.name, c.existing.name, c.existing.id, c.shared_dials) for c in plan.duplicates] == [
+        ("Ada L.", "Ada", ada.id, ("2125550142",)),
+        ("Bobby", "Bob", None, ("6465550134",)),
+    ]
+
+
+def test_merge_policy_folds_duplicates_and_never_duplicates_a_number(store: Store) -> None:
+    store.add_contact(
+        Contact(None, "Ada", phones=(phone("(212) 555-0142", "2125550142", "", True),), notes="met at expo")
+    )
+    summary = apply_import(
+        store,
+        plan_of(
+            store,
+            "Ada Lovelace,Analytical Engines,CTO,212-555-0142,(212) 555-0143,call after 3",
+            "Bob,,,(646) 555-0134,,",
+            "Bobby,Bob Corp,,646-555-0134,(646) 555-0135,second note",
+        ),
+    )
+    assert (summary.imported, summary.merged, summary.skipped) == (1, 2, 0)
+    ada, bob = store.list_contacts()
+    assert (ada.name, ada.company, ada.title) == ("Ada", "Analytical Engines", "CTO")  # empty fields filled
+    assert [(p.dial, p.label, p.primary) for p in ada.phones] == [
+        ("2125550142", "Work", True),  # the empty label is filled in; the primary stays
+        ("2125550143", "Mobile", False),
+    ]
+    assert ada.notes == "met at expo\ncall after 3"
+    assert (bob.name, bob.company, [p.dial for p in bob.phones]) == ("Bob", "Bob Corp", ["6465550134", "6465550135"])
+    assert bob.notes == "second note"
+    for dial in ("2125550142", "2125550143", "6465550134", "6465550135"):
+        assert len(owners(store, dial)) == 1
+
+
+def test_skip_and_add_policies(store: Store, tmp_path: Path) -> None:
+    store.add_contact(Contact(None, "Ada", phones=(phone("(212) 555-0142", "2125550142", "", True),)))
+    rows = ("Ada Again,,,212-555-0142,,", "Eve,,,(646) 555-0100,,", "Eve Again,,,(646) 555-0100,,")
+    skipped = apply_import(store, plan_of(store, *rows), DuplicatePolicy.SKIP)
+    assert (skipped.imported, skipped.merged, skipped.skipped) == (1, 0, 2)
+    assert sorted(c.name for c in store.list_contacts()) == ["Ada", "Eve"]
+    added = apply_import(store, plan_of(store, *rows), DuplicatePolicy.ADD)
+    assert (added.imported, added.merged, added.skipped) == (3, 0, 0)
+    assert owners(store, "2125550142") == ["Ada", "Ada Again"]  # only because ADD was asked for
+
+
+def test_chains_inside_a_file_merge_into_one_contact(store: Store) -> None:
+    summary = apply_import(
+        store,
+        plan_of(
+            store,
+            "One,,,(646) 555-0101,,",
+            "Two,,,(646) 555-0101,(646) 555-0102,",
+            "Three,,,(646) 555-0102,(646) 555-0103,",
+        ),
+    )
+    assert (summary.imported, summary.merged) == (1, 2)
+    (only,) = store.list_contacts()
+    assert (only.name, [p.dial for p in only.phones]) == ("One", ["6465550101", "6465550102", "6465550103"])
+
+
+def test_a_contact_matching_two_stored_ones_moves_no_number_between_them(store: Store) -> None:
+    store.add_contact(Contact(None, "Ann", phones=(phone("(646) 555-0101", "6465550101", "", True),)))
+    store.add_contact(Contact(None, "Ben", phones=(phone("(646) 555-0102", "6465550102", "", True),)))
+    apply_import(store, plan_of(store, "Ann B,,,(646) 555-0101,(646) 555-0102,"))
+    assert owners(store, "6465550101") == ["Ann"]
+    assert owners(store, "6465550102") == ["Ben"]
+    assert store.contact_count() == 2
+
+
+def test_a_failure_while_storing_rolls_back_everything(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    store.add_contact(Contact(None, "Ada", phones=(phone("(212) 555-0142", "2125550142", "", True),)))
+    before = store.list_contacts()
+    rows = [f"P{index},,,(646) 555-{index:04d},," for index in range(12_000)]
+    plan = plan_of(store, "Ada L,Analytical Engines,,212-555-0142,,", *rows)
+    real_add = store.add_contacts
+    calls = []
+
+    def failing_add(contacts: object) -> int:
+        calls.append(1)
+        if len(calls) == 2:  # after one batch is in, and the stored contact was updated
+            raise OSError("disk full")
+        return real_add(contacts)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "add_contacts", failing_add)
+    with pytest.raises(OSError):
+        apply_import(store, plan)
+    assert store.list_contacts() == before
+    assert store.integrity_check() == "ok"
+
+
+def test_progress_keeps_one_total_and_ends_full(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "many.csv"
+    path.write_bytes(csv_bytes(*(f"P{index},,,(646) 555-{index:04d},," for index in range(7_500))))
+    calls: list[tuple[int, int]] = []
+    import_file(store, path, progress=lambda done, total: calls.append((done, total)))
+    totals = {total for _, total in calls}
+    assert totals == {15_000}
+    dones = [done for done, _ in calls]
+    assert dones == sorted(dones) and dones[-1] == 15_000
+    assert any(7_500 < done < 15_000 for done in dones)  # storing reported while it goes on
+
+
+# --- merge_contacts and duplicates_of -------------------------------------------------------------------------------
+
+
+def test_merge_contacts_keeps_everything_of_the_existing_contact() -> None:
+    existing = Contact(
+        7,
+        "Ada",
+        "AE",
+        "",
+        (phone("212 555 0142", "2125550142", "Work"), phone("212 555 0143", "2125550143", "", True)),
+        "note",
+    )
+    incoming = Contact(
+        None,
+        "Ada Lovelace",
+        "Other Co",
+        "CTO",
+        (phone("+1 212 555 0143", "2125550143", "Mobile", True), phone("646 555 0100", "6465550100", "Home", True)),
+        "note",
+    )
+    merged = merge_contacts(existing, incoming)
+    assert (merged.id, merged.name, merged.company, merged.title, merged.notes) == (7, "Ada", "AE", "CTO", "note")
+    assert merged.phones == (
+        phone("212 555 0142", "2125550142", "Work"),
+        phone("212 555 0143", "2125550143", "Mobile", True),
+        phone("646 555 0100", "6465550100", "Home"),
+    )
+    lonely = merge_contacts(Contact(3, "No Phones"), incoming)
+    assert sum(p.primary for p in lonely.phones) == 1 and lonely.phones[0].primary
+
+
+def test_duplicates_of_finds_other_contacts_sharing_a_number(store: Store) -> None:
+    ada = store.add_contact(Contact(None, "Ada", phones=(phone("(212) 555-0142", "2125550142", "", True),)))
+    bob = store.add_contact(Contact(None, "Bob", phones=(phone("(646) 555-0134", "6465550134", "", True),)))
+    typed = Contact(None, "New", phones=(phone("212.555.0142", "2125550142"), phone("646-555-0134", "6465550134")))
+    assert [c.name for c in duplicates_of(store, typed)] == ["Ada", "Bob"]
+    assert duplicates_of(store, ada) == []  # a contact is not its own duplicate (editing it)
+    assert duplicates_of(store, Contact(None, "X", phones=(phone("1", "5550000"),))) == []
+    assert bob.id is not None
+
+
+# --- export ----------------------------------------------------------------------------------------------------------
+
+ROUND_TRIP = [
+    Contact(
+        None,
+        "Ada King Lovelace",
+        "Analytical Engines, Ltd.",
+        "Mathematician; Countess",
+        (
+            phone("(212) 555-0142", "2125550142", "Mobile"),
+            phone("+44 20 7946 0018", "011442079460018", "Work", True),
+            phone("212-555-0143 ext. 12", "2125550143", "Lab direct line"),
+            phone("(212) 555-0144", "2125550144"),
+        ),
+        'Met at the expo\nline 2: "quotes", commas; semicolons \\ backslash ::: café 🙂',
+    ),
+    Contact(None, "Initech", "Initech", "", (phone("(512) 555-0199", "5125550199", "Work", True),)),
+    Contact(None, "(646) 555-0134", "", "", (phone("(646) 555-0134", "6465550134", "Home Fax", True),)),
+    Contact(
+        None, "山田 太郎", "山田商事", "部長", (phone("+81 90-1234-5678", "011819012345678", "iPhone", True),), "日本語"
+    ),
+    Contact(None, "Zoë O’Brien", "", "", (phone("+353 1 234 5678", "01135312345678", "", True),)),
+]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".vcf"])
+def test_export_then_import_into_an_empty_store_loses_nothing(store: Store, tmp_path: Path, suffix: str) -> None:
+    for contact in ROUND_TRIP:
+        store.add_contact(contact)
+    path = tmp_path / f"export{suffix}"
+    assert export_contacts(store, path) == len(ROUND_TRIP)
+    with Store(tmp_path / "empty.sqlite3") as empty:
+        summary = import_file(empty, path)
+        assert (summary.imported, summary.merged, summary.skipped, summary.problems) == (len(ROUND_TRIP), 0, 0, ())
+        assert without_ids(empty.list_contacts()) == without_ids(store.list_contacts())
+
+
+def test_export_format_and_failures(store: Store, tmp_path: Path) -> None:
+    store.add_contact(ROUND_TRIP[1])
+    assert export_format_for("a.CSV") == "csv" and export_format_for("b.vcard") == "vcard"
+    with pytest.raises(ValueError):
+        export_contacts(store, tmp_path / "contacts.txt")
+    assert export_contacts(store, tmp_path / "contacts.txt", "vcard") == 1
+    assert read_contacts_file(tmp_path / "contacts.txt").format == "vcard"
+    with pytest.raises(OSError):
+        export_contacts(store, tmp_path / "missing-folder" / "x.csv")
+    assert not list(tmp_path.glob("**/.*partial"))

@@ -1,0 +1,483 @@
+"""Contact import/export on real sample files (tests/data/contacts), broken files, round trips and arbitrary bytes."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from c2c_desktop.core.importers import (
+    FORMAT_GENERIC,
+    FORMAT_GOOGLE,
+    FORMAT_GOOGLE_LEGACY,
+    FORMAT_OUTLOOK,
+    FORMAT_VCARD,
+    ContactFileError,
+    ImportProblem,
+    ImportResult,
+    _NumberCache,
+    detect_csv_headers,
+    read_contacts_bytes,
+    read_contacts_file,
+    write_csv,
+    write_vcard,
+)
+from c2c_desktop.core.models import Contact, PhoneEntry
+from c2c_desktop.core.phone import PhoneError, parse_number
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "contacts"
+
+
+def read(name: str) -> ImportResult:
+    return read_contacts_file(DATA / name)
+
+
+def by_name(result: ImportResult) -> dict[str, Contact]:
+    return {contact.name: contact for contact in result.contacts}
+
+
+def phones(contact: Contact) -> list[tuple[str, str, str, bool]]:
+    return [(phone.number, phone.label, phone.dial, phone.primary) for phone in contact.phones]
+
+
+# --- real files in each format ----------------------------------------------------------------------------------
+
+
+def test_google_legacy_csv() -> None:
+    result = read("google_legacy.csv")
+    assert result.format == FORMAT_GOOGLE_LEGACY
+    assert (len(result.contacts), result.problems, result.skipped) == (4, [], 0)
+    contacts = by_name(result)
+    ada = contacts["Ada Lovelace"]
+    assert (ada.company, ada.title) == ("Analytical Engines Ltd", "Mathematician")
+    assert ada.notes == "Met at the expo, wants a demo\nCall after 3pm"
+    # " ::: " joins two numbers under one label; "* Mobile" marks the primary one.
+    assert phones(ada) == [
+        ("+1 212-555-0143", "Work", "2125550143", False),
+        ("+44 20 7946 0018", "Work", "011442079460018", False),
+        ("(212) 555-0142", "Mobile", "2125550142", True),
+    ]
+    assert ada.primary_phone is not None and ada.primary_phone.dial == "2125550142"
+    # One label per joined number when the label cell is joined too.
+    assert phones(contacts["Grace Hopper"]) == [
+        ("415-555-0100", "Home", "4155550100", True),
+        ("415-555-0101", "Work", "4155550101", False),
+    ]
+    assert contacts["Initech"].company == "Initech"  # no name: the company is the name
+    assert contacts["José Núñez"].phones[0].dial == "01134612345678"
+
+
+def test_google_current_csv() -> None:
+    result = read("google_current.csv")
+    assert result.format == FORMAT_GOOGLE
+    assert (len(result.contacts), result.problems) == (4, [])
+    contacts = by_name(result)
+    alan = contacts["Alan Mathison Turing"]
+    assert (alan.company, alan.title, alan.notes) == (
+        "Bletchley Park",
+        "Cryptanalyst",
+        "Likes chess, running, and puzzles",
+    )
+    assert phones(alan) == [
+        ("(617) 555-0123", "Mobile", "6175550123", False),
+        ("617-555-0124", "Work", "6175550124", True),
+    ]
+    assert [phone.label for phone in contacts["Margaret Hamilton"].phones] == ["Mobile", "Home"]
+    assert "Dr. Katherine Johnson" in contacts
+    assert contacts["Bob"].phones[0].dial == "3035550150"  # only a nickname
+
+
+def test_outlook_csv_in_windows_1252() -> None:
+    result = read("outlook_cp1252.csv")
+    assert result.format == FORMAT_OUTLOOK
+    assert (len(result.contacts), result.problems) == (3, [])
+    contacts = by_name(result)
+    francois = contacts["Mr. François Müller"]
+    assert (francois.company, francois.title) == ("Café Crème GmbH", "Einkäufer")
+    assert francois.notes == "Prefers calls in the morning; speaks French – not German"
+    # "Primary Phone" repeats the mobile: kept once, and that one is primary.
+    assert phones(francois) == [
+        ("(312) 555-0167", "Mobile", "3125550167", True),
+        ("(312) 555-0166", "Work", "3125550166", False),
+    ]
+    assert [phone.label for phone in contacts["Zoë O’Brien"].phones] == ["Home", "Work Fax"]
+    assert contacts["Acme Corp"].company == "Acme Corp"
+
+
+def test_utf16_tab_separated_csv() -> None:
+    result = read("outlook_utf16.csv")
+    assert (result.format, len(result.contacts), result.problems) == (FORMAT_OUTLOOK, 2, [])
+    yamada = by_name(result)["太郎 山田"]
+    assert (yamada.company, yamada.title, yamada.notes) == ("山田商事", "部長", "日本語で話す")
+    assert yamada.phones[0].dial == "011819012345678"
+
+
+def test_generic_semicolon_csv_with_cr_line_ends() -> None:
+    result = read("generic_semicolon.csv")
+    assert (result.format, len(result.contacts), result.problems) == (FORMAT_GENERIC, 3, [])
+    contacts = by_name(result)
+    jorg = contacts["Jörg Schmidt"]
+    assert (jorg.company, jorg.title, jorg.notes) == ("Beispiel GmbH", "Vertrieb", "Rückruf erbeten")
+    assert phones(jorg) == [
+        ("+49 30 12345678", "", "011493012345678", True),
+        ("+49 151 23456789", "Mobile", "0114915123456789", False),
+    ]
+    assert contacts["Pat Jones"].company == "Smith; Jones & Co"
+    assert contacts["Nordwind AG"].company == "Nordwind AG"
+
+
+def test_utf8_bom_csv() -> None:
+    result = read("utf8_bom.csv")
+    assert (result.format, len(result.contacts), result.problems) == (FORMAT_GENERIC, 3, [])
+    contacts = by_name(result)
+    assert contacts["Chloé Dubois"].notes == "Préfère le français 🙂"
+    assert contacts["Chloé Dubois"].company == "Société Générale d'Exemple"
+    assert [phone.label for phone in contacts["Chloé Dubois"].phones] == ["", "Mobile"]
+    assert "Søren Kierkegaard" in contacts and "李小龙" in contacts
+
+
+def test_vcard_21_quoted_printable() -> None:
+    result = read("vcard21.vcf")
+    assert (result.format, len(result.contacts), result.skipped) == (FORMAT_VCARD, 3, 1)
+    assert result.problems == [ImportProblem("card 3", "the number 12 is too short", skipped=True)]
+    contacts = by_name(result)
+    jurgen = contacts["Jürgen Müller"]
+    assert (jurgen.company, jurgen.title) == ("Bäckerei Müller", "Sales Manager")
+    assert jurgen.notes == "Erster Kontakt auf der Messe.\nMöchte ein Angebot, bitte bis Freitag anrufen."
+    assert phones(jurgen) == [
+        ("(202) 555-0180", "Work", "2025550180", False),
+        ("(202) 555-0181", "Mobile", "2025550181", True),
+        ("+49 30 12345678", "Home", "011493012345678", False),
+    ]
+    assert [phone.label for phone in contacts["John Smith"].phones] == ["Work", "Fax"]  # name built from N
+    assert "Renée Dupré" in contacts  # CHARSET=WINDOWS-1252 quoted-printable
+
+
+def test_vcard_30_apple() -> None:
+    result = read("vcard30_apple.vcf")
+    assert (len(result.contacts), result.skipped) == (2, 1)
+    assert result.problems == [ImportProblem("card 3", "no phone number", skipped=True)]
+    marie = by_name(result)["Marie Skłodowska Curie"]
+    assert (marie.company, marie.title) == ("Institut du Radium", "Director")
+    assert marie.notes == "Discovered polonium, radium; two Nobel prizes.\nPrefers email first."  # escapes + folding
+    assert phones(marie) == [
+        ("+33 6 12 34 56 78", "Mobile", "01133612345678", True),
+        ("(206) 555-0190", "Lab direct line", "2065550190", False),
+        ("(206) 555-0191", "Home Fax", "2065550191", False),
+        ("(206) 555-0192", "Work", "2065550192", False),
+    ]
+    globex = by_name(result)["Globex Corporation"]
+    assert phones(globex) == [("(206) 555-0193", "Main", "2065550193", True)]
+
+
+def test_vcard_40_uris_and_pref() -> None:
+    result = read("vcard40.vcf")
+    assert (len(result.contacts), result.skipped) == (2, 0)
+    assert result.problems == [
+        ImportProblem("card 2", "911 is an emergency number; this app never dials emergency services")
+    ]
+    rosalind = by_name(result)["Rosalind Franklin"]
+    assert (rosalind.company, rosalind.notes) == ("King's College London", "Photo 51, X-ray diffraction.")
+    assert phones(rosalind) == [
+        ("+1-555-555-0100", "Mobile", "5555550100", False),  # a fictional 555 number: accepted with a warning
+        ("+1-555-555-0101 ext. 123", "Work", "5555550101", True),  # PREF=1 wins over PREF=2
+        ("+44-20-7946-0018", "Home", "011442079460018", False),
+    ]
+    assert len(by_name(result)["Barbara McClintock"].phones) == 1  # the bad number is dropped, the row kept
+
+
+# --- broken files -------------------------------------------------------------------------------------------------
+
+
+def test_broken_csv_reports_each_row_and_keeps_the_good_ones() -> None:
+    result = read("broken.csv")
+    assert [contact.name for contact in result.contacts] == [
+        "Ada Lovelace",
+        "Bad Number",
+        "Multi Line",  # embedded newline in a quoted cell: one record, one spreadsheet row
+        "Short Row",  # too few cells
+        "Long Row",  # too many cells
+    ]
+    assert result.skipped == 4
+    assert result.problems == [
+        ImportProblem("row 3", "the number 12 is too short"),
+        ImportProblem("row 4", "the number 555 is too short", skipped=True),
+        ImportProblem("row 5", "no phone number", skipped=True),
+        ImportProblem("row 8", "7 cells but 5 headers; the extra cells were ignored"),
+        ImportProblem("row 10", "no phone number found in 'call me maybe'", skipped=True),
+        ImportProblem("row 11", "911 is an emergency number; this app never dials emergency services", skipped=True),
+    ]
+    contacts = by_name(result)
+    assert phones(contacts["Bad Number"]) == [("(212) 555-0150", "Mobile", "2125550150", True)]
+    assert contacts["Multi Line"].notes == "first line\nsecond line"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("not_contacts.png", "not a contacts file"),
+        ("empty.csv", "empty"),
+        ("no_phone.csv", "No phone number column"),
+    ],
+)
+def test_unreadable_files_raise_contact_file_error(name: str, message: str) -> None:
+    with pytest.raises(ContactFileError, match=message):
+        read(name)
+
+
+def test_missing_file_and_vcf_name_without_vcard() -> None:
+    with pytest.raises(ContactFileError, match="Cannot read"):
+        read_contacts_file(DATA / "does-not-exist.csv")
+    with pytest.raises(ContactFileError, match="no vCard"):
+        read_contacts_bytes(b"Name,Phone\nAda,2125550142\n", filename_hint="contacts.vcf")
+
+
+def test_whitespace_only_file_is_empty() -> None:
+    with pytest.raises(ContactFileError, match="empty"):
+        read_contacts_bytes(b" \r\n\t\n")
+
+
+# --- encodings, sniffing, mapping ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("line_end", ["\r\n", "\n", "\r"])
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_line_ends_and_delimiters(line_end: str, delimiter: str) -> None:
+    text = line_end.join(
+        [
+            delimiter.join(["Contact Name", "Account", "Tel", "Comments"]),
+            delimiter.join(["Ada Lovelace", '"Engines, Ltd; Inc"', "(212) 555-0142", '"a\nb"']),
+            "",
+        ]
+    )
+    result = read_contacts_bytes(text.encode("utf-8"))
+    assert [(c.name, c.company, c.notes, c.phones[0].dial) for c in result.contacts] == [
+        ("Ada Lovelace", "Engines, Ltd; Inc", "a\nb", "2125550142")
+    ]
+
+
+def test_windows_1252_fallback_and_utf16_without_bom() -> None:
+    text = "Name,Phone\nRenée O’Neil,(212) 555-0142\n"
+    assert read_contacts_bytes(text.encode("cp1252")).contacts[0].name == "Renée O’Neil"
+    assert read_contacts_bytes(text.encode("utf-16-le")).contacts[0].name == "Renée O’Neil"
+    assert read_contacts_bytes(text.encode("utf-16-be")).contacts[0].name == "Renée O’Neil"
+
+
+def test_name_fallbacks_company_then_number() -> None:
+    data = b"First,Last,Company,Phone\n,,Acme,(212) 555-0142\n,,,(212) 555-0143\nAda,Lovelace,,212.555.0144\n"
+    result = read_contacts_bytes(data)
+    assert [contact.name for contact in result.contacts] == ["Acme", "(212) 555-0143", "Ada Lovelace"]
+
+
+def test_mapping_overrides_headers() -> None:
+    data = b"Kunde;Firma;Rufnummer;Bemerkung\nAda;Engines;(212) 555-0142;hi\n"
+    with pytest.raises(ContactFileError, match="No phone number column"):
+        read_contacts_bytes(data)
+    assert detect_csv_headers(data) == ["Kunde", "Firma", "Rufnummer", "Bemerkung"]
+    mapping = {"kunde": "name", " FIRMA ": "company", "Rufnummer": "phone", "Bemerkung": "notes"}
+    result = read_contacts_bytes(data, mapping=mapping)
+    assert [(c.name, c.company, c.notes, c.phones[0].dial) for c in result.contacts] == [
+        ("Ada", "Engines", "hi", "2125550142")
+    ]
+    with pytest.raises(ContactFileError, match="'Fax' is not in this file"):
+        read_contacts_bytes(data, mapping={"Fax": "phone"})
+    with pytest.raises(ValueError, match="unknown field"):
+        read_contacts_bytes(data, mapping={"Kunde": "surname"})
+
+
+def test_detect_csv_headers_refuses_a_vcard() -> None:
+    with pytest.raises(ContactFileError, match="vCard"):
+        detect_csv_headers((DATA / "vcard40.vcf").read_bytes())
+
+
+def test_duplicates_in_file_are_counted_not_merged() -> None:
+    data = (
+        b"Name,Phone,Mobile\nA,(212) 555-0142,\nB,212-555-0142,\nC,(212) 555-0150,+1 212 555 0142\nD,(212) 555-0199,\n"
+    )
+    result = read_contacts_bytes(data)
+    assert (len(result.contacts), result.duplicates_in_file) == (4, 2)
+
+
+def test_region_is_used_for_national_numbers() -> None:
+    result = read_contacts_bytes(b"Name,Phone\nBen,020 7946 0018\n", region="GB")
+    assert result.contacts[0].phones[0].dial == "02079460018"
+
+
+def test_progress_is_reported_every_thousand_rows() -> None:
+    rows = "".join(f"P{index},(212) 555-{index % 10000:04d}\n" for index in range(2500))
+    calls: list[tuple[int, int]] = []
+    result = read_contacts_bytes(
+        f"Name,Phone\n{rows}".encode(), progress=lambda done, total: calls.append((done, total))
+    )
+    assert len(result.contacts) == 2500
+    assert calls == [(1000, 2500), (2000, 2500), (2500, 2500)]
+
+
+# --- the number cache gives what parse_number gives ---------------------------------------------------------------
+
+
+def _parse_directly(raw: str, region: str) -> tuple[str, str]:
+    try:
+        return parse_number(raw, region).dial, ""
+    except PhoneError as exc:
+        return "", str(exc)
+
+
+def test_number_cache_agrees_with_parse_number() -> None:
+    rng = random.Random(1234)
+    styles = ["({a}) {e}-{n}", "{a}-{e}-{n}", "+1 {a} {e} {n}", "1-{a}-{e}-{n}", "{a}.{e}.{n}", "{a}{e}{n}"]
+    raws = [
+        rng.choice(styles).format(a=rng.choice([911, 212, 555, 800, 900, rng.randrange(200, 1000)]), e=e, n=n)
+        for e, n in ((rng.randrange(200, 1000), f"{rng.randrange(10000):04d}") for _ in range(600))
+    ]
+    raws += [
+        f"+{cc} {rng.randrange(10, 99)} {rng.randrange(1000, 9999)} {rng.randrange(1000, 9999)}"
+        for cc in (44, 49, 33, 39, 81, 353, 61, 7)
+        for _ in range(25)
+    ]
+    raws += [f"+44 20 7946 {rng.randrange(10000):04d}" for _ in range(50)] + ["+39 06 6982 1234", "+39 06 6982 5678"]
+    for region in ("US", "GB"):
+        cache = _NumberCache(region)
+        mismatches = [raw for raw in raws if cache.dial(raw) != _parse_directly(raw, region)]
+        assert mismatches == []
+
+
+def test_number_cache_groups_north_american_numbers_by_area_code_whatever_their_shape() -> None:
+    # Every written form the plain-number pattern accepts, mixed within the same area codes: the first number of
+    # an area code decides for the others, so a shape-dependent verdict would show up as a mismatch here.
+    rng = random.Random(99)
+    prefixes = ["", "1", "+1", "1 ", "+1 ", "1-", "+1-", "1.", "+1."]
+    areas = ["({a})", "{a}", "({a}", "{a})"]
+    separators = ["", " ", ".", "-"]
+    shapes = [
+        p + a + s1 + "{e}" + s2 + "{n}" for p in prefixes for a in areas for s1 in separators for s2 in separators
+    ]
+    for region in ("US", "CA"):
+        cache = _NumberCache(region)
+        raws = [
+            rng.choice(shapes).format(a=area, e=rng.randrange(200, 1000), n=f"{rng.randrange(10000):04d}")
+            for area in (212, 911, 555, 800, 900, 311, 611, *rng.sample(range(200, 1000), 40))
+            for _ in range(8)
+        ]
+        mismatches = [raw for raw in raws if cache.dial(raw) != _parse_directly(raw, region)]
+        assert mismatches == []
+
+
+def test_fast_object_construction_equals_the_constructors() -> None:
+    result = read_contacts_bytes(b"Name,Company,Phone,Mobile\nAda,AE,(212) 555-0142,(212) 555-0143\n")
+    (ada,) = result.contacts
+    rebuilt = Contact(
+        None,
+        ada.name,
+        ada.company,
+        ada.title,
+        tuple(PhoneEntry(p.number, p.label, p.dial, p.primary) for p in ada.phones),
+    )
+    assert ada == rebuilt and hash(ada.phones) == hash(rebuilt.phones)
+    assert vars(ada) == vars(rebuilt) and [vars(p) for p in ada.phones] == [vars(p) for p in rebuilt.phones]
+    assert type(ada) is Contact and all(type(p) is PhoneEntry for p in ada.phones)
+
+
+# --- round trips ----------------------------------------------------------------------------------------------------
+
+ROUND_TRIP_CONTACTS = [
+    Contact(
+        None,
+        "Ada King Lovelace",
+        company="Analytical Engines, Ltd.",
+        title="Mathematician; Countess",
+        phones=(
+            PhoneEntry("(212) 555-0142", "Mobile", "2125550142", primary=False),
+            PhoneEntry("+44 20 7946 0018", "Work", "011442079460018", primary=True),
+            PhoneEntry("212-555-0143 ext. 12", "Lab direct line", "2125550143", primary=False),
+            PhoneEntry("(212) 555-0144", "", "2125550144", primary=False),
+        ),
+        notes='Met at the expo, wants a demo\nline 2: "quotes", commas; semicolons \\ backslash ::: café 🙂',
+    ),
+    Contact(None, "Initech", company="Initech", phones=(PhoneEntry("(512) 555-0199", "Work", "5125550199", True),)),
+    Contact(None, "(646) 555-0134", phones=(PhoneEntry("(646) 555-0134", "Home Fax", "6465550134", True),)),
+    Contact(
+        None,
+        "山田 太郎",
+        company="山田商事",
+        title="部長" * 30,  # long enough to fold
+        phones=(PhoneEntry("+81 90-1234-5678", "iPhone", "011819012345678", True),),
+        notes="日本語で話す\n" * 5,
+    ),
+]
+
+
+@pytest.mark.parametrize(("writer", "suffix"), [(write_csv, ".csv"), (write_vcard, ".vcf")])
+def test_export_then_import_loses_nothing(writer: object, suffix: str, tmp_path: Path) -> None:
+    path = tmp_path / f"out{suffix}"
+    assert callable(writer)
+    assert writer(iter(ROUND_TRIP_CONTACTS), path) == len(ROUND_TRIP_CONTACTS)
+    result = read_contacts_file(path)
+    assert result.problems == []
+    expected = [Contact(c.id, c.name, c.company, c.title, c.phones, c.notes.strip()) for c in ROUND_TRIP_CONTACTS]
+    assert result.contacts == expected
+
+
+def test_csv_export_uses_google_headers(tmp_path: Path) -> None:
+    path = tmp_path / "out.csv"
+    write_csv(ROUND_TRIP_CONTACTS, path)
+    headers = detect_csv_headers(path.read_bytes())
+    assert headers[:6] == ["First Name", "Middle Name", "Last Name", "Organization Name", "Organization Title", "Notes"]
+    assert headers[6:] == [f"Phone {i} - {kind}" for i in range(1, 5) for kind in ("Label", "Value")]
+    assert read_contacts_file(path).format == FORMAT_GOOGLE
+
+
+def test_vcard_export_is_folded_crlf_30(tmp_path: Path) -> None:
+    path = tmp_path / "out.vcf"
+    write_vcard(ROUND_TRIP_CONTACTS, path)
+    raw = path.read_bytes()
+    lines = raw.split(b"\r\n")
+    assert b"VERSION:3.0" in lines and b"\n" not in raw.replace(b"\r\n", b"")
+    assert max(len(line) for line in lines) <= 75
+
+
+def test_empty_export(tmp_path: Path) -> None:
+    assert write_csv([], tmp_path / "e.csv") == 0
+    assert write_vcard([], tmp_path / "e.vcf") == 0
+    assert read_contacts_file(tmp_path / "e.csv").contacts == []
+
+
+# --- arbitrary bytes: ContactFileError or a result, nothing else --------------------------------------------------
+
+PREFIXES = [
+    b"",
+    b"Name,Company,Phone,Notes\n",
+    b"First Name,Last Name,Phone 1 - Label,Phone 1 - Value\n",
+    b"Name;Tel;Mobile\r\n",
+    b"BEGIN:VCARD\r\nVERSION:3.0\r\n",
+    b'BEGIN:VCARD\nTEL;VALUE=uri;TYPE="a,b";PREF=',
+    b"BEGIN:VCARD\nN;ENCODING=QUOTED-PRINTABLE;CHARSET=",
+]
+
+TOKENS = list('abc019+-() ,;:"\\=\n\r\t.*é€') + ["tel:", ":::", "END:VCARD", "\nBEGIN:VCARD\n", "(212) 555-0142"]
+TEXTISH = st.lists(st.sampled_from(TOKENS), max_size=80).map("".join)
+
+
+def _check_read(data: bytes) -> None:
+    try:
+        result = read_contacts_bytes(data)
+    except ContactFileError:
+        return
+    for contact in result.contacts:
+        assert contact.phones and sum(phone.primary for phone in contact.phones) == 1
+        assert all(phone.dial.isascii() and phone.dial.isdigit() for phone in contact.phones)
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=400))
+def test_arbitrary_bytes_only_raise_contact_file_error(data: bytes) -> None:
+    _check_read(data)
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(PREFIXES), st.one_of(st.binary(max_size=300), TEXTISH.map(lambda text: text.encode("utf-8"))))
+def test_valid_start_then_garbage_only_raises_contact_file_error(prefix: bytes, tail: bytes) -> None:
+    _check_read(prefix + tail)

@@ -1,0 +1,241 @@
+"""`contacts import/export/list` and `history export` end to end: real subprocesses on a real SQLite file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from c2c_desktop.core.models import CallRequest, CallResult, Outcome
+from c2c_desktop.core.store import Store, default_db_path
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "contacts"
+
+
+def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "c2c_desktop", *args],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=os.environ.copy(),
+    )
+
+
+def contact_count() -> int:
+    with sqlite3.connect(default_db_path()) as db:
+        return int(db.execute("SELECT COUNT(*) FROM contacts").fetchone()[0])
+
+
+def listed() -> list[dict[str, object]]:
+    result = run_cli("contacts", "list", "--json")
+    assert result.returncode == 0, result.stderr
+    contacts: list[dict[str, object]] = json.loads(result.stdout)
+    return contacts
+
+
+# Each sample file into an empty address book: (summary line, problem lines).
+SAMPLES = {
+    "broken.csv": (
+        "5 imported, 0 merged, 4 skipped (generic-csv)",
+        [
+            "row 3: the number 12 is too short",
+            "row 4: the number 555 is too short (skipped)",
+            "row 5: no phone number (skipped)",
+            "row 8: 7 cells but 5 headers; the extra cells were ignored",
+            "row 10: no phone number found in 'call me maybe' (skipped)",
+            "row 11: 911 is an emergency number; this app never dials emergency services (skipped)",
+        ],
+    ),
+    "generic_semicolon.csv": ("3 imported, 0 merged, 0 skipped (generic-csv)", []),
+    "google_current.csv": ("4 imported, 0 merged, 0 skipped (google-csv)", []),
+    "google_legacy.csv": ("4 imported, 0 merged, 0 skipped (google-csv-legacy)", []),
+    "outlook_cp1252.csv": ("3 imported, 0 merged, 0 skipped (outlook-csv)", []),
+    "outlook_utf16.csv": ("2 imported, 0 merged, 0 skipped (outlook-csv)", []),
+    "utf8_bom.csv": ("3 imported, 0 merged, 0 skipped (generic-csv)", []),
+    "vcard21.vcf": ("3 imported, 0 merged, 1 skipped (vcard)", ["card 3: the number 12 is too short (skipped)"]),
+    "vcard30_apple.vcf": ("2 imported, 0 merged, 1 skipped (vcard)", ["card 3: no phone number (skipped)"]),
+    "vcard40.vcf": (
+        "2 imported, 0 merged, 0 skipped (vcard)",
+        ["card 2: 911 is an emergency number; this app never dials emergency services"],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_import_each_sample_file(name: str) -> None:
+    path = str(DATA / name)
+    result = run_cli("contacts", "import", path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    summary, problems = SAMPLES[name]
+    assert result.stdout.splitlines() == [f"{path}: {summary}"] + [f"{path}: {line}" for line in problems]
+    imported = int(summary.split()[0])
+    assert contact_count() == imported
+    again = run_cli("contacts", "import", path, "--on-duplicate", "skip")
+    assert again.stdout.splitlines()[0].startswith(f"{path}: 0 imported, 0 merged, ")
+    assert contact_count() == imported
+
+
+@pytest.mark.parametrize("name", ["empty.csv", "no_phone.csv", "not_contacts.png", "missing.csv"])
+def test_an_unreadable_file_exits_2_changes_nothing_and_the_others_still_import(name: str) -> None:
+    assert run_cli("contacts", "import", str(DATA / "vcard40.vcf")).returncode == 0
+    before = listed()
+    bad, good = str(DATA / name), str(DATA / "google_current.csv")
+    result = run_cli("contacts", "import", bad, good)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and bad in result.stderr and "Nothing was imported" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout.splitlines() == [f"{good}: 4 imported, 0 merged, 0 skipped (google-csv)"]
+    after = listed()
+    assert len(after) == len(before) + 4 and all(contact in after for contact in before)
+
+
+def test_duplicates_merge_by_default_and_add_only_when_asked(tmp_path: Path) -> None:
+    first = tmp_path / "first.csv"
+    first.write_text("Name,Phone\nAda,(212) 555-0142\n", encoding="utf-8")
+    second = tmp_path / "second.csv"
+    second.write_text("Name,Company,Mobile\nAda Lovelace,Analytical Engines,+1 212.555.0142\n", encoding="utf-8")
+    assert run_cli("contacts", "import", str(first)).returncode == 0
+    merged = run_cli("contacts", "import", str(second))
+    assert merged.stdout.startswith(f"{second}: 0 imported, 1 merged, 0 skipped")
+    (ada,) = listed()
+    assert (ada["name"], ada["company"]) == ("Ada", "Analytical Engines")
+    assert [phone["dial"] for phone in ada["phones"]] == ["2125550142"]  # type: ignore[attr-defined]
+    added = run_cli("contacts", "import", str(second), "--on-duplicate", "add")
+    assert added.stdout.startswith(f"{second}: 1 imported, 0 merged")
+    assert len(listed()) == 2
+
+
+def test_region_option_reads_national_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "uk.csv"
+    path.write_text("Name,Phone\nBen,020 7946 0018\n", encoding="utf-8")
+    assert run_cli("contacts", "import", str(path), "--region", "GB").returncode == 0
+    assert listed()[0]["phones"] == [{"number": "020 7946 0018", "label": "", "dial": "02079460018", "primary": True}]
+    bad = run_cli("contacts", "import", str(path), "--region", "XX")
+    assert bad.returncode == 2 and "unknown region" in bad.stderr and bad.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".vcf"])
+def test_export_then_import_into_another_profile_loses_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
+    samples = [str(DATA / name) for name in ("google_legacy.csv", "outlook_cp1252.csv", "vcard30_apple.vcf")]
+    assert run_cli("contacts", "import", *samples).returncode == 0
+    original = listed()
+    exported = tmp_path / f"all{suffix}"
+    result = run_cli("contacts", "export", str(exported))
+    assert result.returncode == 0 and result.stdout.strip() == f"{len(original)} contacts written to {exported}"
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "other-profile"))
+    assert not default_db_path().exists()
+    reimport = run_cli("contacts", "import", str(exported))
+    assert reimport.stdout.splitlines() == [
+        f"{exported}: {len(original)} imported, 0 merged, 0 skipped ({'vcard' if suffix == '.vcf' else 'google-csv'})"
+    ]
+
+    def without_id(contacts: list[dict[str, object]]) -> list[dict[str, object]]:
+        return [{key: value for key, value in contact.items() if key != "id"} for contact in contacts]
+
+    assert without_id(listed()) == without_id(original)
+
+
+def test_export_format_option_and_errors(tmp_path: Path) -> None:
+    assert run_cli("contacts", "import", str(DATA / "vcard40.vcf")).returncode == 0
+    unknown = run_cli("contacts", "export", str(tmp_path / "contacts.txt"))
+    assert unknown.returncode == 2 and "--format" in unknown.stderr and unknown.stderr.count("\n") == 1
+    forced = run_cli("contacts", "export", str(tmp_path / "contacts.txt"), "--format", "vcard")
+    assert forced.returncode == 0
+    assert (tmp_path / "contacts.txt").read_bytes().startswith(b"BEGIN:VCARD\r\nVERSION:3.0")
+    nowhere = run_cli("contacts", "export", str(tmp_path / "no-folder" / "x.csv"))
+    assert nowhere.returncode == 2 and "cannot write" in nowhere.stderr and "Traceback" not in nowhere.stderr
+
+
+def test_list_prints_normalised_numbers() -> None:
+    assert run_cli("contacts", "list").stdout.strip() == "No contacts yet."
+    assert run_cli("contacts", "import", str(DATA / "google_legacy.csv")).returncode == 0
+    table = run_cli("contacts", "list").stdout
+    ada = next(line for line in table.splitlines() if line.startswith("Ada Lovelace"))
+    assert "2125550142 (Mobile, primary)" in ada and "011442079460018 (Work)" in ada
+    assert listed()[0]["name"] == "Ada Lovelace"
+
+
+def test_history_export_writes_refs_oldest_first(tmp_path: Path) -> None:
+    with Store(default_db_path()) as store:
+        for index, outcome in enumerate((Outcome.CONNECTED, Outcome.NO_ANSWER, Outcome.UNKNOWN)):
+            entry = store.begin_call(CallRequest("5552010001", f"555201000{index + 3}", ref=f"lead-{index}"))
+            store.finish_call(entry.id, CallResult(outcome, "done", elapsed_s=0.5))
+    path = tmp_path / "journal.csv"
+    result = run_cli("history", "export", str(path))
+    assert result.returncode == 0 and result.stdout.strip() == f"3 calls written to {path}"
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    assert [(row["ref"], row["outcome"]) for row in rows] == [
+        ("lead-0", "connected"),
+        ("lead-1", "no_answer"),
+        ("lead-2", "unknown"),
+    ]
+    missing = run_cli("history", "export")
+    assert missing.returncode == 2 and "needs a FILE" in missing.stderr
+
+
+# --- kill -9 in the middle of a 100k-row import ----------------------------------------------------------------------
+
+BIG_ROWS = 100_000
+
+
+@pytest.fixture(scope="module")
+def big_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    rng = random.Random(11)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["First Name", "Last Name", "Company", "Business Phone", "Mobile Phone", "Job Title"])
+    for index in range(BIG_ROWS):
+        area, exchange = rng.randrange(201, 990), rng.randrange(200, 1000)
+        writer.writerow(
+            [f"First{index}", f"Last{index}", f"Co {index % 997}", f"({area}) {exchange}-{index % 10000:04d}"]
+        )
+    path = tmp_path_factory.mktemp("big") / "big.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return path
+
+
+@pytest.mark.slow
+def test_kill_9_during_a_large_import_leaves_the_database_as_it_was(big_csv: Path) -> None:
+    assert run_cli("contacts", "import", str(DATA / "google_legacy.csv"), str(DATA / "vcard40.vcf")).returncode == 0
+    before = listed()
+    for attempt in range(3):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "c2c_desktop", "contacts", "import", str(big_csv)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=os.environ.copy(),
+        )
+        assert process.stderr is not None
+        try:
+            # "big.csv: 60%" is printed once the first fifth of the contacts is written inside the transaction.
+            seen: list[str] = []
+            for line in process.stderr:
+                seen.append(line)
+                if line.rstrip().endswith("%") and int(line.rstrip()[:-1].rsplit(" ", 1)[1]) >= 60:
+                    break
+            else:
+                pytest.fail(f"attempt {attempt}: the import ended before the kill: {seen}")
+            process.send_signal(signal.SIGKILL)
+        finally:
+            process.wait(timeout=60)
+            process.stderr.close()
+        assert process.returncode == -signal.SIGKILL
+        with sqlite3.connect(default_db_path()) as db:
+            assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert listed() == before
