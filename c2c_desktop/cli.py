@@ -11,13 +11,14 @@ import getpass
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TextIO
 
 from c2c_desktop import APP_NAME, __version__
 from c2c_desktop.core import config
 from c2c_desktop.core.api import install_log_redaction
+from c2c_desktop.core.contacts_io import DuplicatePolicy, ImportSummary, contacts_json, export_contacts, import_file
 from c2c_desktop.core.credentials import CredentialsError, KeyringCredentialStore
 from c2c_desktop.core.dialer import (
     CallOverrides,
@@ -27,8 +28,11 @@ from c2c_desktop.core.dialer import (
     place_call_now,
     prepare_call,
 )
-from c2c_desktop.core.models import EXIT_CODES, Credentials, JournalEntry, Outcome
-from c2c_desktop.core.store import Store, default_db_path
+from c2c_desktop.core.importers import ContactFileError
+from c2c_desktop.core.journal_export import write_journal_csv
+from c2c_desktop.core.models import EXIT_CODES, Contact, Credentials, JournalEntry, Outcome
+from c2c_desktop.core.phone import is_valid_region
+from c2c_desktop.core.store import Store, StoreError, default_db_path
 
 EXIT_OK = 0
 EXIT_ERROR = 2  # bad input, missing keys or configuration (also argparse's usage error code)
@@ -85,10 +89,30 @@ def build_parser() -> argparse.ArgumentParser:
     cfg.add_argument("key", nargs="?", help=", ".join(config.setting_names()))
     cfg.add_argument("value", nargs="?")
 
-    history = sub.add_parser("history", help="the call journal")
-    history.add_argument("action", choices=("list",))
+    history = sub.add_parser("history", help="the call journal: list it, or export it as CSV")
+    history.add_argument("action", choices=("list", "export"))
+    history.add_argument("file", nargs="?", metavar="FILE", help="export: the CSV file to write")
     history.add_argument("--json", action="store_true", help="print JSON instead of a table")
     history.add_argument("--limit", type=int, default=None, help="only the newest N calls")
+
+    contacts = sub.add_parser("contacts", help="import, export or list contacts")
+    contacts_sub = contacts.add_subparsers(dest="action", metavar="ACTION", required=True)
+    contacts_import = contacts_sub.add_parser(
+        "import", help="import CSV (Google, Outlook, other) or vCard files; each file is stored whole or not at all"
+    )
+    contacts_import.add_argument("files", nargs="+", metavar="FILE")
+    contacts_import.add_argument(
+        "--on-duplicate",
+        choices=[policy.value for policy in DuplicatePolicy],
+        default=DuplicatePolicy.MERGE.value,
+        help="a contact whose number is already known: merge it (default), skip it, or add it anyway",
+    )
+    contacts_import.add_argument("--region", metavar="R", help="country of numbers without a country code")
+    contacts_export = contacts_sub.add_parser("export", help="write every contact to a CSV or vCard 3.0 file")
+    contacts_export.add_argument("file", metavar="FILE", help="the file to write (.csv or .vcf)")
+    contacts_export.add_argument("--format", choices=("csv", "vcard"), help="default: from the file name")
+    contacts_list = contacts_sub.add_parser("list", help="print every contact with its numbers as dialed")
+    contacts_list.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     sim = sub.add_parser("simulator", help="run the stand-in click-to-call service on loopback")
     sim.add_argument("--port", type=int, default=8765)
@@ -239,6 +263,10 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
+    if args.action == "export":
+        return _history_export(args)
+    if args.file is not None:
+        raise CliError(f"unexpected argument '{args.file}' (history list takes no file)")
     with _open_store() as store:
         entries = store.list_calls(limit=args.limit)
     if args.json:
@@ -255,6 +283,113 @@ def cmd_history(args: argparse.Namespace) -> int:
             f"{_local_time(entry.started_at)}  {outcome:<9}  {who:<28}  {resolution:>6}  {entry.ref}  {entry.message}"
         )
     return EXIT_OK
+
+
+def _history_export(args: argparse.Namespace) -> int:
+    if not args.file:
+        raise CliError("history export needs a FILE to write")
+    with _open_store() as store:
+        entries = store.list_calls(limit=args.limit)
+    entries.reverse()  # oldest first, as a spreadsheet of the day reads
+    try:
+        count = write_journal_csv(entries, args.file)
+    except OSError as exc:
+        raise CliError(f"cannot write {args.file}: {exc.strerror or exc}") from None
+    print(f"{count} calls written to {args.file}")
+    return EXIT_OK
+
+
+#: Imports with at least this many rows or cards report their progress on stderr.
+PROGRESS_MIN_ROWS = 10_000
+
+
+def _import_progress(label: str) -> Callable[[int, int], None]:
+    """A progress callback printing "FILE: 40%" on stderr at each tenth, for large files only."""
+    shown = 0
+
+    def report(done: int, total: int) -> None:
+        nonlocal shown
+        if total < 2 * PROGRESS_MIN_ROWS:  # import_file's scale is twice the rows
+            return
+        tenth = 10 * done // total
+        if tenth > shown:
+            shown = tenth
+            print(f"{label}: {10 * tenth}%", file=sys.stderr, flush=True)
+
+    return report
+
+
+def _summary_lines(label: str, summary: ImportSummary) -> list[str]:
+    lines = [
+        f"{label}: {summary.imported} imported, {summary.merged} merged, {summary.skipped} skipped ({summary.format})"
+    ]
+    for problem in summary.problems:
+        lines.append(f"{label}: {problem.location}: {problem.reason}{' (skipped)' if problem.skipped else ''}")
+    return lines
+
+
+def _contacts_import(args: argparse.Namespace) -> int:
+    region = args.region if args.region is not None else _load_settings().region
+    if not is_valid_region(region):
+        raise CliError(f"unknown region '{region}'; use a two-letter country code such as US, GB or DE")
+    policy = DuplicatePolicy(args.on_duplicate)
+    code = EXIT_OK
+    with _open_store() as store:
+        for name in args.files:
+            try:
+                summary = import_file(store, name, region=region, policy=policy, progress=_import_progress(name))
+            except ContactFileError as exc:
+                print(f"{APP_NAME}: {name}: {exc} Nothing was imported from it.", file=sys.stderr)
+                code = EXIT_ERROR
+                continue
+            except StoreError as exc:
+                raise CliError(f"{name}: nothing was imported: {exc}") from None
+            print("\n".join(_summary_lines(name, summary)), flush=True)
+    return code
+
+
+def _contacts_export(args: argparse.Namespace) -> int:
+    try:
+        with _open_store() as store:
+            count = export_contacts(store, args.file, args.format)
+    except ValueError as exc:
+        raise CliError(f"{exc} (--format csv|vcard)") from None
+    except OSError as exc:
+        raise CliError(f"cannot write {args.file}: {exc.strerror or exc}") from None
+    print(f"{count} contacts written to {args.file}")
+    return EXIT_OK
+
+
+def _phones_text(contact: Contact) -> str:
+    primary = contact.primary_phone
+    return ", ".join(
+        f"{phone.dial} ({', '.join(part for part in (phone.label, 'primary' if phone is primary else '') if part)})"
+        if phone.label or phone is primary
+        else phone.dial
+        for phone in contact.phones
+    )
+
+
+def _contacts_list(args: argparse.Namespace) -> int:
+    with _open_store() as store:
+        contacts = store.list_contacts()
+    if args.json:
+        print(json.dumps(contacts_json(contacts), indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if not contacts:
+        print("No contacts yet.")
+        return EXIT_OK
+    for contact in contacts:
+        print(f"{contact.name:<28}  {contact.company:<24}  {_phones_text(contact)}")
+    return EXIT_OK
+
+
+def cmd_contacts(args: argparse.Namespace) -> int:
+    if args.action == "import":
+        return _contacts_import(args)
+    if args.action == "export":
+        return _contacts_export(args)
+    return _contacts_list(args)
 
 
 def cmd_simulator(args: argparse.Namespace) -> int:
@@ -285,6 +420,7 @@ HANDLERS = {
     "config": cmd_config,
     "history": cmd_history,
     "simulator": cmd_simulator,
+    "contacts": cmd_contacts,
 }
 
 
