@@ -7,13 +7,17 @@ Matching rule: every whitespace-separated word of the query must match the conta
   either is formatted: "2010" and "201-0" both match "(555) 201-0003". A ten-digit North American number is also
   matched with its country code 1 in front, so "15552010003" and "+1 555 201" find "(555) 201-0003".
 
+The index works on `ContactRows` (compact columns from `Store.contact_rows`, never full Contact objects) and keeps the
+columns a list shows (ids, names, companies, titles, primary numbers), with repeated companies and titles stored once.
+
 How it is fast: each contact becomes one precomputed record string, ``"name\\ncompany\\ntitle\\x02digits"``, with the
 number digits shifted to the control characters \\x10-\\x19. A text word can then never match inside the numbers and
 a (shifted) digit word never matches inside the text, so one ``in`` test per contact per word suffices, run by
 ``map``/``compress`` in C. The records are built in bulk (one casefold, one regex pass over joined text) rather than
 per contact. Results of recent queries are kept, so a query that extends one of them (one more letter typed, or a
-new word) only filters that result, and backspacing returns a remembered result. Per single character a byte flag
-per contact is remembered (100 kB each), which answers one-letter queries and prefilters longer words.
+new word) only filters that result, and backspacing returns a remembered result. Per single character one bit per
+contact is kept (12.5 kB each; letters and digits computed while indexing), which answers one-letter queries and
+prefilters longer words.
 """
 
 from __future__ import annotations
@@ -21,21 +25,22 @@ from __future__ import annotations
 import operator
 import re
 import unicodedata
+from array import array
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from itertools import compress, repeat
+from itertools import accumulate, compress, islice, repeat
+from typing import overload
 
 from c2c_desktop.core.models import Contact
+from c2c_desktop.core.store import NUMBERS_SEPARATOR, ContactRows, contact_rows_of
 
-_NUMBER_TEXT = operator.attrgetter("number")
-
-__all__ = ["ContactIndex", "normalize_text", "query_words"]
+__all__ = ["ContactIndex", "TextColumn", "normalize_text", "query_words"]
 
 # A record is "name\x1fcompany\x1ftitle\x01N1\x01N2\x01": the control characters never occur in a query word, so a
 # word never spans two fields, and the number digits N are shifted to \x10-\x19 so that text and digits never mix.
 _RECORD_SEPARATOR = "\x1e"  # only while building: between contacts in the joined text
 _FIELD_SEPARATOR = "\x1f"
-_NUMBER_SEPARATOR = "\x01"
+_NUMBER_SEPARATOR = NUMBERS_SEPARATOR  # "\x01": ContactRows.numbers arrive in the record's own form
 _NUMBERS_RECORD_SEPARATOR = "\x00"  # only while building: between contacts in the joined numbers
 # Control characters a field may not hold for the fast path (\x01, \x02, \x1e, \x1f are used as separators).
 _UNEXPECTED_CONTROL_BYTES = bytes(range(0x20)).translate(None, b"\x01\x02\x1e\x1f")
@@ -49,8 +54,15 @@ _COMBINING_MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\
 _NOT_ASCII = re.compile(r"[^\x00-\x7f]")
 _NOT_DIGIT = re.compile(r"[^0-9]+")
 
+# Per-character flags are kept as one bit per contact (12.5 kB for 100,000) and turned into one byte per contact (what
+# itertools.compress takes) through their binary digits, in C.
+_BYTE_TO_BIT_CHAR = bytes.maketrans(b"\x00\x01", b"01")
+_BIT_CHAR_TO_BYTE = bytes.maketrans(b"01", b"\x00\x01")
+#: Characters whose flags are computed while indexing (letters, shifted digits): first keystrokes need no scan.
+PRECOMPUTED_CHARS = "abcdefghijklmnopqrstuvwxyz" + "0123456789".translate(_SHIFT_DIGITS)
+
 #: How many result positions the query cache may hold in total (8 bytes each: the int objects are shared).
-CACHE_POSITION_BUDGET = 600_000
+CACHE_POSITION_BUDGET = 300_000
 _BUILD_CHUNK = 8192
 #: How many past queries are remembered at most.
 CACHE_QUERIES = 64
@@ -86,6 +98,16 @@ def query_words(query: str) -> tuple[str, ...]:
     return tuple(sorted(words, key=lambda word: (-len(word), word)))
 
 
+def _bits_of(flag_bytes: bytes) -> int:
+    """Bit i set when byte i of `flag_bytes` (all 0 or 1) is 1."""
+    return int(flag_bytes.translate(_BYTE_TO_BIT_CHAR)[::-1], 2) if flag_bytes else 0
+
+
+def _bytes_of(bits: int, count: int) -> bytes:
+    """`count` bytes, byte i 1 when bit i of `bits` (non-negative, below 2**count) is set, else 0."""
+    return format(bits, f"0{count}b")[::-1].encode("ascii").translate(_BIT_CHAR_TO_BYTE) if count else b""
+
+
 def _implies(narrower: str, wider: str) -> bool:
     """True when every contact matching query word `narrower` also matches query word `wider`."""
     if wider not in narrower:
@@ -94,10 +116,10 @@ def _implies(narrower: str, wider: str) -> bool:
     return bool(_shifted_digits(wider)) or not _shifted_digits(narrower)
 
 
-def _record_slowly(contact: Contact) -> str:
+def _record_slowly(name: str, company: str, title: str, numbers: str) -> str:
     """The record of one contact, for the rare lists the bulk path cannot take (control characters in fields)."""
-    text = _FIELD_SEPARATOR.join(map(normalize_text, (contact.name, contact.company, contact.title)))
-    digits = (_NOT_DIGIT.sub("", _ascii_digits(phone.number)) for phone in contact.phones)
+    text = _FIELD_SEPARATOR.join(map(normalize_text, (name, company, title)))
+    digits = (_NOT_DIGIT.sub("", _ascii_digits(number)) for number in numbers.split(NUMBERS_SEPARATOR))
     return text + _number_part(_NUMBER_SEPARATOR + _NUMBER_SEPARATOR.join(digits) + _NUMBER_SEPARATOR)
 
 
@@ -106,64 +128,139 @@ def _number_part(numbers: str) -> str:
     return _NANP_TEN_DIGITS.sub(b"\x01\x11", raw).decode("ascii")
 
 
-def _build_records(contacts: Sequence[Contact]) -> list[str]:
+def _build_records(rows: ContactRows) -> list[str]:
     """One record string per contact, built with a few C-level passes over joined text rather than per contact.
 
     Done in chunks so that the temporary strings stay small (freed memory is not always given back to the OS).
     """
     records: list[str] = []
-    for start in range(0, len(contacts), _BUILD_CHUNK):
-        records.extend(_build_chunk(contacts[start : start + _BUILD_CHUNK]))
+    for start in range(0, len(rows), _BUILD_CHUNK):
+        end = start + _BUILD_CHUNK
+        records.extend(
+            _build_chunk(
+                rows.names[start:end], rows.companies[start:end], rows.titles[start:end], rows.numbers[start:end]
+            )
+        )
     return records
 
 
-def _build_chunk(contacts: Sequence[Contact]) -> list[str]:
-    join_numbers = _NUMBER_SEPARATOR.join
-    # The one pass over the contact objects (touching 100k objects is most of the cost).
-    blob = _RECORD_SEPARATOR.join(
-        [f"{c.name}\x1f{c.company}\x1f{c.title}\x02{join_numbers(map(_NUMBER_TEXT, c.phones))}" for c in contacts]
-    )
+def _build_chunk(names: list[str], companies: list[str], titles: list[str], numbers: list[str]) -> list[str]:
+    blob = _RECORD_SEPARATOR.join(map("{}\x1f{}\x1f{}\x02{}".format, names, companies, titles, numbers))
     pieces = blob.replace("\x02", _RECORD_SEPARATOR).split(_RECORD_SEPARATOR)
     encoded = blob.encode("utf-8", "surrogatepass")
-    if len(pieces) != 2 * len(contacts) or len(encoded.translate(None, _UNEXPECTED_CONTROL_BYTES)) != len(encoded):
-        return [_record_slowly(contact) for contact in contacts]
+    if len(pieces) != 2 * len(names) or len(encoded.translate(None, _UNEXPECTED_CONTROL_BYTES)) != len(encoded):
+        return list(map(_record_slowly, names, companies, titles, numbers))
     texts = list(map(str.casefold, pieces[0::2]))
     for position in compress(range(len(texts)), map(operator.not_, map(str.isascii, texts))):
         texts[position] = _COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", texts[position]))
-    numbers = _number_part(_NUMBER_SEPARATOR + "\x01\x00\x01".join(pieces[1::2]) + _NUMBER_SEPARATOR)
-    return list(map(operator.add, texts, numbers.split(_NUMBERS_RECORD_SEPARATOR)))
+    digits = _number_part(_NUMBER_SEPARATOR + "\x01\x00\x01".join(pieces[1::2]) + _NUMBER_SEPARATOR)
+    return list(map(operator.add, texts, digits.split(_NUMBERS_RECORD_SEPARATOR)))
+
+
+class TextColumn(Sequence[str]):
+    """A column of texts in one UTF-8 buffer plus end offsets: ~20 bytes a text instead of ~75 as a list of str.
+
+    Reading one text decodes it (well under a microsecond), which suits columns read only for the visible rows.
+    """
+
+    def __init__(self, texts: Iterable[str] = ()) -> None:
+        """A column holding `texts`."""
+        self._buffer = bytearray()
+        self._ends: array[int] = array("I")  # 4 GB of text at most: plenty for a contact list
+        self.extend(texts)
+
+    def extend(self, texts: Iterable[str]) -> None:
+        """Append `texts`."""
+        encoded = [text.encode("utf-8", "surrogatepass") for text in texts]
+        # accumulate yields the initial value (the previous end) first: skip it.
+        self._ends.extend(islice(accumulate(map(len, encoded), initial=len(self._buffer)), 1, None))
+        self._buffer += b"".join(encoded)
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        ends = self._ends
+        end = ends[index]  # raises IndexError as a list would
+        if index < 0:
+            index += len(ends)
+        start = ends[index - 1] if index else 0
+        return self._buffer[start:end].decode("utf-8", "surrogatepass")
+
+
+def _rows(contacts: ContactRows | Iterable[Contact]) -> ContactRows:
+    return contacts if isinstance(contacts, ContactRows) else contact_rows_of(contacts)
 
 
 class ContactIndex:
-    """The contacts plus precomputed search records. Not thread-safe: use it from one thread (the GUI thread)."""
+    """The contacts' display columns plus precomputed search records. Not thread-safe: use it from one thread.
 
-    def __init__(self, contacts: Iterable[Contact] = ()) -> None:
-        """Index `contacts` (a list in display order, normally name order); 100,000 take a few tenths of a second."""
-        self._contacts: list[Contact] = []
+    Positions (what `search` returns) are indexes into the columns: `names[position]` and so on.
+    """
+
+    def __init__(self, rows: ContactRows | Iterable[Contact] = ()) -> None:
+        """Index `rows` (in display order, normally name order; Contacts are converted); 100,000 take ~0.3 s."""
+        self.ids: array[int] = array("q")
+        self.names = TextColumn()
+        self.companies: list[str] = []
+        self.titles: list[str] = []
+        self.primary_numbers = TextColumn()
         self._records: list[str] = []
         self._all: list[int] = []
-        self._cache: OrderedDict[tuple[str, ...], list[int]] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, ...], tuple[list[int], int | None]] = OrderedDict()
         self._cached_positions = 0
         self._char_flags: dict[str, int] = {}
-        self.replace(contacts)
-
-    @property
-    def contacts(self) -> list[Contact]:
-        """The indexed contacts, in the order positions refer to. Do not modify it; call replace()."""
-        return self._contacts
+        self._shared_texts: dict[str, str] = {}
+        self.replace(rows)
 
     def __len__(self) -> int:
-        return len(self._contacts)
+        return len(self.ids)
 
-    def replace(self, contacts: Iterable[Contact]) -> None:
+    def replace(self, rows: ContactRows | Iterable[Contact]) -> None:
         """Index a new contact list (after an import, edit or delete), forgetting every cached result."""
-        self._contacts = list(contacts)
-        self._records = _build_records(self._contacts)
+        self.ids = array("q")
+        self.names = TextColumn()
+        self.companies = []
+        self.titles = []
+        self.primary_numbers = TextColumn()
+        self._records = []
+        self._shared_texts.clear()
+        self._char_flags.clear()
+        self.extend(rows)
+
+    def extend(self, rows: ContactRows | Iterable[Contact]) -> None:
+        """Add contacts after the indexed ones (the next page of a list loaded in pages); forgets cached results."""
+        rows = _rows(rows)
+        share = self._shared_texts.setdefault  # a company or title shared by many contacts is kept once
+        self.ids.extend(rows.ids)
+        self.names.extend(rows.names)
+        self.companies.extend(map(share, rows.companies, rows.companies))
+        self.titles.extend(map(share, rows.titles, rows.titles))
+        self.primary_numbers.extend(rows.primary_numbers)
+        start = len(self._records)
+        added = _build_records(rows)
+        self._records.extend(added)
+        # Every known character's flags keep covering every record: extend them with the new records'.
+        for char in set(self._char_flags).union(PRECOMPUTED_CHARS):
+            new_bits = _bits_of(bytes(map(operator.contains, added, repeat(char))))
+            self._char_flags[char] = self._char_flags.get(char, 0) | (new_bits << start)
         # One shared int object per position: results hold 8-byte references instead of new ints.
-        self._all = list(range(len(self._contacts)))
+        self._all = list(range(len(self.ids)))
         self._cache.clear()
         self._cached_positions = 0
-        self._char_flags.clear()
+
+    def position_of(self, contact_id: int) -> int | None:
+        """The position of the contact with id `contact_id`, or None."""
+        try:
+            return self.ids.index(contact_id)
+        except ValueError:
+            return None
 
     def search(self, query: str) -> list[int]:
         """Positions (ascending) of the contacts matching every word of `query`; all positions for an empty query.
@@ -176,36 +273,53 @@ class ContactIndex:
         cached = self._cache.get(words)
         if cached is not None:
             self._cache.move_to_end(words)
-            return cached
-        base_words, base = self._best_base(words)
+            return cached[0]
+        base_words, base, bits = self._best_base(words)
         for word in words:
             if word in base_words:
                 continue
-            base = self._filter(base, word)
+            base, bits = self._filter(base, bits, word)
             if not base:
                 break
-        self._remember(words, base)
+        self._remember(words, base, bits)
         return base
 
-    def _best_base(self, words: tuple[str, ...]) -> tuple[tuple[str, ...], list[int]]:
-        """The smallest remembered result that is known to contain every match of `words`."""
+    def _best_base(self, words: tuple[str, ...]) -> tuple[tuple[str, ...], list[int], int | None]:
+        """The smallest remembered result that is known to contain every match of `words`, with its flags if known."""
         best_words: tuple[str, ...] = ()
         best = self._all
-        for cached_words, positions in self._cache.items():
+        best_bits: int | None = (1 << len(self._all)) - 1
+        for cached_words, (positions, bits) in self._cache.items():
             if len(positions) < len(best) and all(
                 any(_implies(word, cached_word) for word in words) for cached_word in cached_words
             ):
-                best_words, best = cached_words, positions
-        return best_words, best
+                best_words, best, best_bits = cached_words, positions, bits
+        return best_words, best, best_bits
 
-    def _filter(self, positions: list[int], word: str) -> list[int]:
-        """The positions whose record matches query word `word`."""
+    def _filter(self, positions: list[int], bits: int | None, word: str) -> tuple[list[int], int | None]:
+        """The positions whose record matches query word `word`, and their flags (None when not computed).
+
+        `bits` are the flags of `positions` when known (bit i set: record i is in).
+        """
         records = self._records
         shifted = _shifted_digits(word)
         if len(word) == 1:
-            # One character (typically the first keystroke): its remembered byte flags are the answer.
+            # One character (typically the first keystroke): its flags are the answer.
             flags = self._char_flags_of(word) | (self._char_flags_of(shifted) if shifted else 0)
-            return self._select(positions, flags)
+            if bits is not None:
+                flags &= bits
+                return self._select(self._all, flags), flags
+            return self._select(positions, flags), None
+        contains = operator.contains
+        if bits is not None and len(positions) * 3 > len(records):
+            # Most records are candidates (typically the second keystroke): test every record in one C pass, with no
+            # per-position lookups, and keep those that were candidates.
+            hits = bytes(map(contains, records, repeat(word)))
+            flags = _bits_of(hits)
+            if shifted:
+                flags |= _bits_of(bytes(map(contains, records, repeat(shifted))))
+            flags &= bits
+            return self._select(self._all, flags), flags
         known = self._known_flags(word)
         if known is not None and shifted:
             known_digits = self._known_flags(shifted)
@@ -213,34 +327,33 @@ class ContactIndex:
         if known is not None and known.bit_count() * 2 < len(positions):
             # Contacts lacking one of the word's characters go in one C pass before the substring tests.
             positions = self._select(positions, known)
-        contains = operator.contains
         if shifted:
             candidates = records if positions is self._all else list(map(records.__getitem__, positions))
-            hits = map(
+            found = map(
                 operator.or_, map(contains, candidates, repeat(word)), map(contains, candidates, repeat(shifted))
             )
         elif positions is self._all:
-            hits = map(contains, records, repeat(word))
+            found = map(contains, records, repeat(word))
         else:
-            hits = map(contains, map(records.__getitem__, positions), repeat(word))
-        return list(compress(positions, hits))
+            found = map(contains, map(records.__getitem__, positions), repeat(word))
+        return list(compress(positions, found)), None
 
     def _select(self, positions: list[int], flags: int) -> list[int]:
-        flag_bytes = flags.to_bytes(len(self._records), "little")
+        flag_bytes = _bytes_of(flags, len(self._records))
         if positions is self._all:
             return list(compress(positions, flag_bytes))
         return list(compress(positions, map(flag_bytes.__getitem__, positions)))
 
     def _char_flags_of(self, char: str) -> int:
-        """An int whose byte i is 1 when record i contains `char` (computed once per character, 1 byte per contact)."""
+        """An int whose bit i is set when record i contains `char` (computed once per character)."""
         flags = self._char_flags.get(char)
         if flags is None:
-            flags = int.from_bytes(bytes(map(operator.contains, self._records, repeat(char))), "little")
+            flags = _bits_of(bytes(map(operator.contains, self._records, repeat(char))))
             self._char_flags[char] = flags
         return flags
 
     def _known_flags(self, word: str) -> int | None:
-        """Byte flags of the records holding every character of `word`, if all are known already; else None."""
+        """Flags of the records holding every character of `word`, if all are known already; else None."""
         combined = -1
         for char in set(word):
             flags = self._char_flags.get(char)
@@ -249,15 +362,15 @@ class ContactIndex:
             combined &= flags
         return combined
 
-    def _remember(self, words: tuple[str, ...], positions: list[int]) -> None:
-        if positions is self._all:
-            return
-        self._cache[words] = positions
+    def _remember(self, words: tuple[str, ...], positions: list[int], bits: int | None) -> None:
+        if positions is self._all or (len(words) == 1 and len(words[0]) == 1):
+            return  # one character: its flags answer it again in a millisecond or two, so spare the memory
+        self._cache[words] = (positions, bits)
         self._cached_positions += len(positions)
         while (
             self._cache
             and (len(self._cache) > CACHE_QUERIES or self._cached_positions > CACHE_POSITION_BUDGET)
             and len(self._cache) > 1
         ):
-            _, dropped = self._cache.popitem(last=False)
+            _, (dropped, _) = self._cache.popitem(last=False)
             self._cached_positions -= len(dropped)

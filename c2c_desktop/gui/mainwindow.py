@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListView,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
@@ -31,7 +30,7 @@ from c2c_desktop.core.models import CallResult, Contact, Credentials, JournalEnt
 from c2c_desktop.core.phone import display_number
 from c2c_desktop.gui.app import Profile
 from c2c_desktop.gui.calls import CallController
-from c2c_desktop.gui.contacts_model import ContactListModel
+from c2c_desktop.gui.contacts_model import FIRST_PAGE, ContactListModel, ContactListView
 from c2c_desktop.gui.dialpad import DialPad
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.keyring_worker import KeyringWorker
@@ -145,8 +144,12 @@ class MainWindow(QMainWindow):
         self.search.textChanged.connect(self._on_search_changed)
         self.search.installEventFilter(self)
 
-        self.contacts_model = ContactListModel(parent=self, region=self.profile.settings.region)
-        self.contact_list = QListView()
+        self.contacts_model = ContactListModel(
+            parent=self, region=self.profile.settings.region, contact_loader=self.profile.store.get_contact
+        )
+        # A page of a big list arrived (see reload_contacts): apply the search to it and highlight again.
+        self.contacts_model.contents_changed.connect(lambda: self._on_search_changed(self.search.text()))
+        self.contact_list = ContactListView()
         self.contact_list.setAccessibleName("Contacts")
         self.contacts_model.attach_to_view(self.contact_list)
         self.contact_list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -161,6 +164,15 @@ class MainWindow(QMainWindow):
         self.other_numbers.setAccessibleName("Other numbers of the selected contact")
         self.other_numbers_layout = QHBoxLayout(self.other_numbers)
         self.other_numbers_layout.setContentsMargins(0, 0, 0, 0)
+        # One button row high, shown or not: otherwise every highlight change resizes and lays out the list again.
+        self.other_numbers.setMinimumHeight(QPushButton(icon("call"), "other").sizeHint().height())
+        keep_space = self.other_numbers.sizePolicy()
+        keep_space.setRetainSizeWhenHidden(True)
+        self.other_numbers.setSizePolicy(keep_space)
+        self.other_numbers_layout.addStretch(1)
+        # Buttons are reused (the highlight moves on every keystroke); button i calls other_number_targets[i].
+        self._other_number_buttons: list[QPushButton] = []
+        self._other_number_targets: list[tuple[Contact, PhoneEntry]] = []
         self.call_selected = QPushButton(icon("call"), "Call selected")
         self.call_selected.setAccessibleName("Call the selected contact")
         self.call_selected.setToolTip("Call the highlighted contact's primary number (Enter)")
@@ -257,17 +269,22 @@ class MainWindow(QMainWindow):
     # -- contacts and search ---------------------------------------------------------------------------------------
 
     def reload_contacts(self) -> None:
-        self.contacts_model.set_contacts(self.profile.store.list_contacts())
-        self._on_search_changed(self.search.text())
+        """GUI thread: (re)load the contact list in pages from the event loop, so a big list never delays or freezes
+        the window (the model's loading_finished says when all are searchable). Once the window is shown the first
+        page comes at once; while it is being built (at start) nothing is fetched before it shows."""
+        first_page = FIRST_PAGE if self.isVisible() else 0
+        self.contacts_model.load(self.profile.store.contact_rows, first_page=first_page)
 
     @Slot(str)
     def _on_search_changed(self, text: str) -> None:
-        """GUI thread: filter and highlight the first match."""
-        count = self.contacts_model.set_query(text)
-        total = self.contacts_model.total_count
-        self.count_label.setText(f"{count:,} of {total:,} contacts" if text else f"{total:,} contacts")
+        """GUI thread: filter and highlight the first match (also after each page of a loading list)."""
+        model = self.contacts_model
+        count = model.set_query(text)
+        total = model.total_count
+        shown = f"{count:,} of {total:,} contacts" if text else f"{total:,} contacts"
+        self.count_label.setText(shown + (" (loading…)" if model.is_loading else ""))
         if count:
-            self.contact_list.setCurrentIndex(self.contact_list.model().index(0, 0))
+            self.contact_list.setCurrentIndex(model.index(0, 0))
         else:
             self._on_current_contact_changed(QModelIndex(), QModelIndex())
 
@@ -281,29 +298,30 @@ class MainWindow(QMainWindow):
 
     @Slot(QModelIndex, QModelIndex)
     def _on_current_contact_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        """GUI thread: show one button per other number of the highlighted contact."""
-        while self.other_numbers_layout.count():
-            item = self.other_numbers_layout.takeAt(0)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.deleteLater()
+        """GUI thread: show one button per other number of the highlighted contact (fetched from the store)."""
         contact = self.contacts_model.contact_at(current.row()) if current.isValid() else None
         self.call_selected.setEnabled(contact is not None and not self.controller.is_busy)
-        if contact is None or len(contact.phones) < 2:
+        primary = contact.primary_phone if contact is not None else None
+        others = [phone for phone in contact.phones if phone is not primary] if contact is not None else []
+        if contact is None or not others:
             self.other_numbers.hide()
             return
-        primary = contact.primary_phone
-        for phone in contact.phones:
-            if phone is primary:
-                continue
+        buttons = self._other_number_buttons
+        while len(buttons) < len(others):
+            position = len(buttons)
+            button = QPushButton(icon("call"), "")
+            button.clicked.connect(lambda _=False, i=position: self.call_contact(*self._other_number_targets[i]))
+            self.other_numbers_layout.insertWidget(position, button)
+            buttons.append(button)
+        self._other_number_targets = [(contact, phone) for phone in others]
+        for button, phone in zip(buttons, others, strict=False):
             shown = display_number(phone.number, self.profile.settings.region)
-            button = QPushButton(icon("call"), f"{phone.label or 'other'} {shown}")
+            button.setText(f"{phone.label or 'other'} {shown}")
             button.setToolTip(f"Call {contact.name} on this number")
             button.setAccessibleName(f"Call {contact.name} on {phone.label or 'other'} {shown}")
             button.setEnabled(not self.controller.is_busy)
-            button.clicked.connect(lambda _=False, c=contact, p=phone: self.call_contact(c, p))
-            self.other_numbers_layout.addWidget(button)
-        self.other_numbers_layout.addStretch(1)
+        for position, button in enumerate(buttons):
+            button.setVisible(position < len(others))
         self.other_numbers.show()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)

@@ -546,3 +546,73 @@ def test_one_hundred_thousand_contacts_insert_and_load_fast(db_path: Path) -> No
     # targets with head room; per-row queries (the regression this guards against) take many times longer.
     assert insert_cpu < 4.0
     assert load_cpu < 2.5
+
+
+# --- compact contact rows (what the window's list loads) ---------------------------------------------------------
+
+
+def _mixed_contacts() -> list[Contact]:
+    return [
+        ada(),  # primary is the second phone
+        Contact(None, "émile Zola", "Rougon", "", (PhoneEntry("", "work", "5552010007"),)),  # only a dial form
+        Contact(None, "Émile Durand", phones=(PhoneEntry("555 201 0008", primary=True),)),
+        Contact(None, "bob", "Acme"),  # no phones
+        Contact(None, "Zoë", "", "CEO", (PhoneEntry("+44 20 7946 0018"), PhoneEntry("555-201-0010"))),
+        Contact(None, "Straße", "", "", (PhoneEntry("555-201-0011", primary=True), PhoneEntry("555-201-0012"))),
+    ]
+
+
+def test_contact_rows_are_list_contacts_in_compact_columns(store: Store) -> None:
+    store.add_contacts(_mixed_contacts())
+    store.add_contact(Contact(None, "BOB", "Second Bob"))  # a casefold tie: id order
+    listed = store.list_contacts()
+    rows = store.contact_rows()
+    assert rows == store_module.contact_rows_of(listed)
+    assert len(rows) == 7
+    assert rows.names == [c.name for c in sorted(listed, key=lambda c: (c.name.casefold(), c.id))]
+    by_name = dict(zip(rows.names, zip(rows.primary_numbers, rows.numbers, strict=True), strict=True))
+    assert by_name["Ada Lovelace"] == ("555.201.0003", "(555) 201-0002\x01555.201.0003")
+    assert by_name["émile Zola"] == ("5552010007", "")  # an empty number shows its dial form
+    assert by_name["bob"] == ("", "")
+    assert by_name["Zoë"] == ("+44 20 7946 0018", "+44 20 7946 0018\x01555-201-0010")  # no primary: the first
+    assert by_name["Straße"][0] == "555-201-0011"
+
+
+def test_contact_rows_come_in_pages(store: Store) -> None:
+    store.add_contacts(_mixed_contacts())
+    whole = store.contact_rows()
+    pages = [store.contact_rows(offset, 4) for offset in range(0, 8, 4)]
+    assert [len(page) for page in pages] == [4, 2]
+    assert pages[0].names + pages[1].names == whole.names
+    assert pages[0].ids + pages[1].ids == whole.ids
+    assert len(store.contact_rows(10, 4)) == 0 and len(store.contact_rows(0, 0)) == 0
+
+
+def test_contact_rows_follow_renames_and_deletes(store: Store) -> None:
+    first = store.add_contact(Contact(None, "Aaron"))
+    store.add_contact(Contact(None, "Mallory"))
+    assert first.id is not None
+    store.update_contact(dataclasses.replace(first, name="Zed"))
+    assert store.contact_rows().names == ["Mallory", "Zed"]
+    store.delete_contact(first.id)
+    assert store.contact_rows().names == ["Mallory"]
+
+
+def test_contact_rows_read_the_sort_index_in_order(store: Store) -> None:
+    sql = store_module._SELECT_CONTACT_ROWS
+    plan = " ".join(str(row[3]) for row in store._db.execute("EXPLAIN QUERY PLAN " + sql, (-1, 0)))
+    assert "contacts_sort_key" in plan
+    assert "TEMP B-TREE" not in plan  # no sort step: rows stream out of the index
+
+
+def test_migration_3_gives_existing_contacts_their_sort_key(tmp_path: Path) -> None:
+    path = tmp_path / "v2.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        assert migrate(conn, target=2) == 2
+        conn.execute("INSERT INTO contacts (id, name) VALUES (1, 'zed'), (2, 'Émile'), (3, 'ada')")
+    finally:
+        conn.close()
+    with Store(path) as upgraded:
+        assert upgraded.contact_rows().names == ["ada", "zed", "Émile"]  # casefold order: é after z
+        assert [c.name for c in upgraded.list_contacts()] == ["ada", "zed", "Émile"]

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPalette
-from PySide6.QtWidgets import QLineEdit, QListView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 
 from c2c_desktop.core.models import Contact, PhoneEntry
-from c2c_desktop.gui.contacts_model import ContactItemDelegate, ContactListModel, ContactRole, NumberRole
+from c2c_desktop.core.store import ContactRows, Store, StoreError
+from c2c_desktop.gui.contacts_model import (
+    ContactItemDelegate,
+    ContactListModel,
+    ContactListView,
+    ContactRole,
+    NumberRole,
+)
 
 
 def _contact(contact_id: int, name: str, company: str = "", *numbers: str) -> Contact:
@@ -36,10 +44,9 @@ def model() -> ContactListModel:
 
 
 @pytest.fixture()
-def view(qtbot, model: ContactListModel) -> Iterator[QListView]:
-    view = QListView()
+def view(qtbot, model: ContactListModel) -> Iterator[ContactListView]:
+    view = ContactListView()
     assert isinstance(model.attach_to_view(view), ContactItemDelegate)
-    assert view.uniformItemSizes()
     view.resize(360, 300)
     qtbot.addWidget(view)
     view.show()
@@ -57,18 +64,13 @@ def test_model_tester_passes_with_data_and_after_queries(qtmodeltester, model: C
     qtmodeltester.check(model)
 
 
-def test_view_model_passes_rows_through_unchanged(qtmodeltester, model: ContactListModel) -> None:
-    proxy = model.view_model
-    qtmodeltester.check(proxy)
-    model.set_query("a")
-    assert proxy.rowCount() == model.rowCount() == 4
-    for row in range(proxy.rowCount()):
-        assert proxy.index(row, 0).data(ContactRole) is model.contact_at(row)
-        assert proxy.index(row, 0).data(NumberRole) == model.index(row).data(NumberRole)
-    model.set_query("turing")
-    assert proxy.rowCount() == 1
-    assert proxy.index(0, 0).data(ContactRole) is CONTACTS[1]
-    qtmodeltester.check(proxy)
+def test_row_texts_are_what_the_delegate_paints(model: ContactListModel) -> None:
+    assert model.row_texts(0) == ("Ada Lovelace", "Analytical Engines", "(555) 201-0001")
+    assert model.row_texts(3) == ("Grace Hopper", "US Navy", "")
+    assert model.row_texts(4) == model.row_texts(-1) == ("", "", "")
+    assert model.set_query("turing") == 1
+    assert model.row_texts(0) == ("Alan Turing", "", "(555) 201-0002")
+    assert model.contact_id_at(0) == 2 and model.contact_id_at(1) is None
 
 
 def test_roles(model: ContactListModel) -> None:
@@ -152,7 +154,7 @@ def _distinct_colors(image: QImage, row_rect_height: int) -> set[int]:
 
 
 @pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
-def test_delegate_paints_two_lines_in_the_palette(qtbot, view: QListView, dark: bool) -> None:
+def test_delegate_paints_two_lines_in_the_palette(qtbot, view: ContactListView, dark: bool) -> None:
     if dark:
         view.setPalette(_dark_palette())
     view.setCurrentIndex(view.model().index(1, 0))
@@ -169,7 +171,7 @@ def test_delegate_paints_two_lines_in_the_palette(qtbot, view: QListView, dark: 
     assert (text_color.lightness() < 128) != dark
 
 
-def test_size_hint_grows_with_the_font(qtbot, view: QListView) -> None:
+def test_size_hint_grows_with_the_font(qtbot, view: ContactListView) -> None:
     normal = view.sizeHintForRow(0)
     big_font = QFont(view.font())
     big_font.setPointSizeF(big_font.pointSizeF() * 2)  # what 200 % scaling does to logical font sizes
@@ -178,7 +180,7 @@ def test_size_hint_grows_with_the_font(qtbot, view: QListView) -> None:
     assert view.sizeHintForRow(0) >= normal * 1.6  # two lines of text grow, the fixed margins do not
 
 
-def test_view_scrolls_and_repaints_after_queries(qtbot, view: QListView, model: ContactListModel) -> None:
+def test_view_scrolls_and_repaints_after_queries(qtbot, view: ContactListView, model: ContactListModel) -> None:
     model.set_query("grace")
     view.viewport().grab()
     assert view.indexAt(QPoint(10, 5)).data(ContactRole) is CONTACTS[3]
@@ -194,7 +196,7 @@ def test_a_window_with_the_list_and_search_renders(qtbot, model: ContactListMode
     window = QWidget()
     layout = QVBoxLayout(window)
     field = QLineEdit()
-    listing = QListView()
+    listing = ContactListView()
     model.attach_to_view(listing)
     layout.addWidget(field)
     layout.addWidget(listing)
@@ -205,3 +207,101 @@ def test_a_window_with_the_list_and_search_renders(qtbot, model: ContactListMode
     qtbot.keyClicks(field, "555 201 0002")
     assert model.rowCount() == 1
     assert not window.grab().isNull()
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store(tmp_path / "contacts.sqlite3") as opened:
+        firms = "ABCDEFG"
+        people = (_contact(0, f"Person {n:03d}", f"Firm {firms[n % 7]}", f"555 201 {n:04d}") for n in range(23))
+        opened.add_contacts(people)
+        yield opened
+
+
+def test_load_fetches_the_first_page_now_and_the_rest_from_the_event_loop(qtbot, store: Store) -> None:
+    fetched: list[tuple[int, int]] = []
+
+    def fetch(offset: int, limit: int) -> ContactRows:
+        fetched.append((offset, limit))
+        return store.contact_rows(offset, limit)
+
+    model = ContactListModel(contact_loader=store.get_contact)
+    model.set_query("firm d")
+    with qtbot.waitSignal(model.loading_finished, timeout=5000):
+        model.load(fetch, first_page=4, page=5)
+        assert model.is_loading and fetched == [(0, 4)] and model.total_count == 4
+        assert model.rowCount() == 1  # Firm D is n = 3, 10, 17: only Person 003 is loaded yet
+    assert not model.is_loading
+    assert fetched == [(0, 4), (4, 5), (9, 5), (14, 5), (19, 5)]
+    assert model.total_count == 23
+    assert [model.row_texts(row)[0] for row in range(model.rowCount())] == ["Person 003", "Person 010", "Person 017"]
+    contact = model.contact_at(1)
+    assert contact is not None and contact == store.get_contact(contact.id or 0) and contact.name == "Person 010"
+    assert model.contact_at(1) is contact  # the last one fetched is kept
+    assert model.row_of_contact(contact.id or 0) == 1
+    assert model.index(1).data(ContactRole) is contact
+    assert "Person 010" in model.index(1).data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_load_without_a_first_page_and_contents_changed_per_page(qtbot, store: Store) -> None:
+    model = ContactListModel()
+    pages: list[int] = []
+    model.contents_changed.connect(lambda: pages.append(model.total_count))
+    with qtbot.waitSignal(model.loading_finished, timeout=5000):
+        model.load(store.contact_rows, first_page=0, page=10)
+        assert model.total_count == 0 and model.is_loading
+    assert pages == [0, 10, 20, 23]
+    contact = model.contact_at(0)  # no loader: made from the row, with the primary number only
+    assert (
+        contact is not None and contact.name == "Person 000" and [p.number for p in contact.phones] == ["555 201 0000"]
+    )
+
+
+def test_set_contacts_cancels_a_load(qtbot, store: Store) -> None:
+    model = ContactListModel()
+    model.load(store.contact_rows, first_page=5, page=5)
+    model.set_contacts(CONTACTS)
+    with qtbot.assertNotEmitted(model.contents_changed, wait=50):
+        pass
+    assert not model.is_loading and model.total_count == len(CONTACTS)
+
+
+def test_a_failing_fetch_ends_the_load(qtbot, store: Store) -> None:
+    calls: list[int] = []
+
+    def fetch(offset: int, limit: int) -> ContactRows:
+        calls.append(offset)
+        if offset:
+            raise StoreError("The database is closed.")
+        return store.contact_rows(offset, limit)
+
+    model = ContactListModel()
+    with qtbot.waitSignal(model.loading_finished, timeout=5000):
+        model.load(fetch, first_page=5)
+    assert calls == [0, 5] and model.total_count == 5 and not model.is_loading
+
+
+def test_qtmodeltester_on_rows_from_the_store(qtmodeltester, store: Store) -> None:
+    model = ContactListModel(store.contact_rows(), contact_loader=store.get_contact)
+    qtmodeltester.check(model)
+    model.set_query("firm d")
+    assert model.rowCount() == 3
+    qtmodeltester.check(model)
+
+
+def test_the_list_view_moves_like_a_list(qtbot, view: ContactListView, model: ContactListModel) -> None:
+    view.setCurrentIndex(model.index(1))
+    qtbot.keyClick(view, Qt.Key.Key_End)
+    assert view.currentIndex().row() == 3
+    qtbot.keyClick(view, Qt.Key.Key_Home)
+    assert view.currentIndex().row() == 0
+    qtbot.keyClick(view, Qt.Key.Key_Down)
+    qtbot.keyClick(view, Qt.Key.Key_Right)  # one column: nothing to the right
+    assert view.currentIndex().row() == 1
+    assert view.selectionModel().isRowSelected(1)
+    assert not view.horizontalScrollBar().isVisible()
+    height = view.rowHeight(0)
+    big_font = QFont(view.font())
+    big_font.setPointSizeF(big_font.pointSizeF() * 2)
+    view.setFont(big_font)
+    assert view.rowHeight(0) >= height * 1.6  # rows follow the font (and so the scaling)

@@ -1,0 +1,285 @@
+"""Time from launch to a visible window under Xvfb: the app (empty profile, 100,000 contacts) against a bare window.
+
+    python benchmarks/bench_startup.py [--profile DIR] [--contacts 100000] [--runs 7]
+
+Each launch is a new process started the same way (`python -m c2c_desktop` for the app, `python -c <a bare PySide6
+QMainWindow script>` for the baseline) with XDG_DATA_HOME/XDG_CONFIG_HOME pointing at a profile folder, a null
+keyring backend (no keys: the app opens its first-run settings dialog, after its main window), its own TMPDIR (so its
+single-instance socket never meets another copy of the app) and QT_QPA_PLATFORM=xcb on a private Xvfb display.
+
+"Visible" is the X server's MapNotify for a top-level window titled exactly `c2c-desktop` (or the bare window's
+title), read by this script through libX11 (an event, not polling): the main window, never the settings dialog. The
+clock runs from just before the process is spawned. The app is then stopped (SIGTERM).
+
+The app shows its window first and loads a big contact list in pages from the event loop, so with 100,000 contacts
+the window is up before the contacts are. `contacts_searchable_100k_s` is the time from launch until the last page
+is indexed, measured by launching the app through benchmarks/startup_probe.py, which runs the same entry point and
+prints the moment the contact list model reports loading_finished.
+
+Runs are interleaved (bare, empty, 100k, probe) after one unmeasured warm-up of each. Prints `name: value` lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import ctypes.util
+import os
+import select
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from benchlib import ensure_profile  # noqa: E402
+
+APP_TITLE = "c2c-desktop"
+BARE_TITLE = "c2c-bare-window"
+BARE_SCRIPT = f"""
+import sys
+from PySide6.QtWidgets import QApplication, QMainWindow
+app = QApplication(sys.argv)
+window = QMainWindow()
+window.setWindowTitle({BARE_TITLE!r})
+window.resize(1000, 680)
+window.show()
+sys.exit(app.exec())
+"""
+TIMEOUT_S = 60.0
+MAP_NOTIFY = 19
+SUBSTRUCTURE_NOTIFY_MASK = 1 << 19
+
+
+class _MapEvent(ctypes.Structure):
+    _fields_ = [
+        ("type", ctypes.c_int),
+        ("serial", ctypes.c_ulong),
+        ("send_event", ctypes.c_int),
+        ("display", ctypes.c_void_p),
+        ("event", ctypes.c_ulong),
+        ("window", ctypes.c_ulong),
+        ("override_redirect", ctypes.c_int),
+    ]
+
+
+class _Event(ctypes.Union):
+    _fields_ = [("type", ctypes.c_int), ("map", _MapEvent), ("pad", ctypes.c_long * 24)]
+
+
+class MapWatcher:
+    """Watches an X display for top-level windows being mapped (shown), through libX11."""
+
+    def __init__(self, display: str) -> None:
+        path = ctypes.util.find_library("X11")
+        if path is None:
+            raise SystemExit("libX11 is missing (apt-get install libx11-6)")
+        x11 = ctypes.CDLL(path)
+        x11.XOpenDisplay.restype = ctypes.c_void_p
+        x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+        x11.XDefaultRootWindow.restype = ctypes.c_ulong
+        x11.XDefaultRootWindow.argtypes = [ctypes.c_void_p]
+        x11.XSelectInput.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_long]
+        x11.XConnectionNumber.argtypes = [ctypes.c_void_p]
+        x11.XPending.argtypes = [ctypes.c_void_p]
+        x11.XNextEvent.argtypes = [ctypes.c_void_p, ctypes.POINTER(_Event)]
+        x11.XFetchName.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.POINTER(ctypes.c_char_p)]
+        x11.XFree.argtypes = [ctypes.c_void_p]
+        x11.XSync.argtypes = [ctypes.c_void_p, ctypes.c_int]
+        x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+        self._x11 = x11
+        self._display = x11.XOpenDisplay(display.encode())
+        if not self._display:
+            raise SystemExit(f"cannot open X display {display}")
+        x11.XSelectInput(self._display, x11.XDefaultRootWindow(self._display), SUBSTRUCTURE_NOTIFY_MASK)
+        x11.XSync(self._display, 0)
+        self._fd = x11.XConnectionNumber(self._display)
+
+    def drain(self) -> None:
+        """Forget events seen so far."""
+        event = _Event()
+        while self._x11.XPending(self._display):
+            self._x11.XNextEvent(self._display, ctypes.byref(event))
+
+    def wait_for_title(self, title: str, deadline: float) -> float | None:
+        """time.monotonic() when a window titled exactly `title` was mapped, or None at the deadline."""
+        event = _Event()
+        while True:
+            while self._x11.XPending(self._display):
+                self._x11.XNextEvent(self._display, ctypes.byref(event))
+                if event.type == MAP_NOTIFY and self._name(event.map.window) == title:
+                    return time.monotonic()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            select.select([self._fd], [], [], remaining)
+
+    def _name(self, window: int) -> str | None:
+        name = ctypes.c_char_p()
+        if not self._x11.XFetchName(self._display, window, ctypes.byref(name)) or not name.value:
+            return None
+        try:
+            return name.value.decode("utf-8", "replace")
+        finally:
+            self._x11.XFree(name)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._x11.XCloseDisplay(self._display)
+
+
+def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
+    """Xvfb on a free display number (it reports the number on a pipe)."""
+    xvfb = shutil.which("Xvfb")
+    if xvfb is None:
+        raise SystemExit("Xvfb is missing: apt-get install xvfb")
+    read_end, write_end = os.pipe()
+    server = subprocess.Popen(
+        [xvfb, "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        pass_fds=(write_end,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        number = pipe.readline().strip()
+    if not number:
+        server.kill()
+        raise SystemExit("Xvfb did not start")
+    return server, f":{number}"
+
+
+def _environment(display: str, profile: Path, tmp: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DISPLAY=display,
+        QT_QPA_PLATFORM="xcb",
+        XDG_DATA_HOME=str(profile / "data"),
+        XDG_CONFIG_HOME=str(profile / "config"),
+        XDG_CACHE_HOME=str(tmp / "cache"),
+        XDG_RUNTIME_DIR=str(tmp / "runtime"),
+        TMPDIR=str(tmp),
+        PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(HERE.parent), env.get("PYTHONPATH", "")])),
+    )
+    env.pop("C2C_DESKTOP_API_URL", None)
+    (tmp / "runtime").mkdir(mode=0o700, exist_ok=True)
+    return env
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def launch_until_visible(watcher: MapWatcher, command: list[str], env: dict[str, str], title: str) -> float:
+    """Seconds from spawning `command` until its window titled `title` is mapped."""
+    watcher.drain()
+    started = time.monotonic()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        shown = watcher.wait_for_title(title, started + TIMEOUT_S)
+    finally:
+        _stop(process)
+    if shown is None:
+        error = process.stderr.read().decode(errors="replace") if process.stderr else ""
+        raise SystemExit(f"no window {title!r} within {TIMEOUT_S:g} s from {command}:\n{error[-2000:]}")
+    return shown - started
+
+
+def launch_until_searchable(env: dict[str, str]) -> float:
+    """Seconds from spawning the app (through startup_probe.py) until its contact list has loaded every contact."""
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, str(HERE / "startup_probe.py")], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        assert process.stdout is not None
+        ready, _, _ = select.select([process.stdout], [], [], TIMEOUT_S)
+        line = process.stdout.readline().decode() if ready else ""
+    finally:
+        _stop(process)
+    name, _, value = line.partition(": ")
+    if name != "contacts_searchable_monotonic":
+        error = process.stderr.read().decode(errors="replace") if process.stderr else ""
+        raise SystemExit(f"the probe did not report loading within {TIMEOUT_S:g} s:\n{line}{error[-2000:]}")
+    return float(value) - started
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--profile", type=Path, help="a 100k folder made by make_profile.py (else one is generated)")
+    parser.add_argument("--contacts", type=int, default=100_000, help="contacts when generating a profile")
+    parser.add_argument("--runs", type=int, default=7, help="measured launches of each kind (at least 5)")
+    args = parser.parse_args(argv)
+    runs = max(5, args.runs)
+
+    server, display = start_xvfb()
+    try:
+        with tempfile.TemporaryDirectory(prefix="c2c-bench-startup-") as scratch_name:
+            scratch = Path(scratch_name)
+            big = ensure_profile(args.profile, args.contacts, scratch)
+            empty = scratch / "empty-profile"
+            (empty / "config").mkdir(parents=True)
+            (empty / "data").mkdir()
+            tmp = {kind: scratch / f"tmp-{kind}" for kind in ("bare", "empty", "big", "probe")}
+            for folder in tmp.values():
+                folder.mkdir()
+            envs = {
+                "bare": _environment(display, empty, tmp["bare"]),
+                "empty": _environment(display, empty, tmp["empty"]),
+                "big": _environment(display, big, tmp["big"]),
+                "probe": _environment(display, big, tmp["probe"]),
+            }
+            bare_command = [sys.executable, "-c", BARE_SCRIPT]
+            app_command = [sys.executable, "-m", "c2c_desktop"]
+            watcher = MapWatcher(display)
+            times: dict[str, list[float]] = {kind: [] for kind in envs}
+            try:
+                for run in range(runs + 1):  # run 0 warms the caches (and creates the empty profile's database)
+                    measured = {
+                        "bare": launch_until_visible(watcher, bare_command, envs["bare"], BARE_TITLE),
+                        "empty": launch_until_visible(watcher, app_command, envs["empty"], APP_TITLE),
+                        "big": launch_until_visible(watcher, app_command, envs["big"], APP_TITLE),
+                        "probe": launch_until_searchable(envs["probe"]),
+                    }
+                    if run:
+                        for kind, seconds in measured.items():
+                            times[kind].append(seconds)
+            finally:
+                watcher.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+    bare, empty_s, big_s = (statistics.median(times[kind]) for kind in ("bare", "empty", "big"))
+    print(f"runs: {runs}")
+    print(f"load_average_1min: {os.getloadavg()[0]:.2f}")
+    print(f"startup_bare_s: {bare:.3f}")
+    print(f"startup_empty_s: {empty_s:.3f}")
+    print(f"startup_100k_s: {big_s:.3f}")
+    print(f"startup_empty_ratio: {empty_s / bare:.2f}")
+    print(f"startup_100k_ratio: {big_s / bare:.2f}")
+    print("startup_target_ratio: empty <= 1.5, 100k <= 3")
+    print(f"contacts_searchable_100k_s: {statistics.median(times['probe']):.3f}")
+    print(f"contacts_searchable_100k_ratio: {statistics.median(times['probe']) / bare:.2f}")
+    for kind in ("bare", "empty", "big", "probe"):
+        print(f"startup_{kind}_all_s: {' '.join(f'{seconds:.3f}' for seconds in times[kind])}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""Shared by the benchmarks: a contacts profile (generated in a temp dir unless given) and the app's real window.
+
+Not a benchmark itself (make bench runs bench_*.py only).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+import make_profile  # noqa: E402
+
+from c2c_desktop import APP_NAME  # noqa: E402
+
+
+def ensure_profile(profile: Path | None, contacts: int, scratch: Path) -> Path:
+    """`profile` if given, else a new profile of `contacts` contacts under `scratch` (make_profile.py, ~10 s)."""
+    if profile is not None:
+        if not make_profile.profile_db_path(profile).exists():
+            raise SystemExit(f"{profile} holds no database: make one with benchmarks/make_profile.py --out {profile}")
+        return profile
+    out = scratch / "profile"
+    with open(os.devnull, "w") as quiet:
+        sys.stdout, saved = quiet, sys.stdout
+        try:
+            make_profile.main(["--contacts", str(contacts), "--out", str(out)])
+        finally:
+            sys.stdout = saved
+    return out
+
+
+def open_window(profile_dir: Path) -> Any:  # a MainWindow: Qt is imported only when needed
+    """The app's MainWindow over the profile's database, built as `c2c-desktop` builds it, with keys in memory.
+
+    Call `close_window` at the end. A QApplication must exist.
+    """
+    from PySide6.QtCore import QSettings
+
+    from c2c_desktop.core import config
+    from c2c_desktop.core.credentials import MemoryCredentialStore
+    from c2c_desktop.core.store import Store
+    from c2c_desktop.gui.app import Profile
+    from c2c_desktop.gui.mainwindow import MainWindow
+
+    store = Store(make_profile.profile_db_path(profile_dir))
+    profile = Profile(
+        store=store,
+        settings_path=profile_dir / "config" / APP_NAME / "settings.json",
+        settings=config.Settings(),
+        credential_store=MemoryCredentialStore(),
+        window_state=QSettings(str(profile_dir / "bench-window.ini"), QSettings.Format.IniFormat),
+    )
+    profile.cleanups.append(store.close)
+    return MainWindow(profile)
+
+
+def close_window(window: Any) -> None:
+    """Stop the window's threads, close it and its profile."""
+    from PySide6.QtWidgets import QApplication
+
+    window.shutdown()
+    window.close()
+    window.deleteLater()
+    QApplication.processEvents()
+    window.profile.close()
+
+
+def wait_until_loaded(window: Any, timeout_s: float = 120.0) -> float:
+    """Run the event loop until every contact is loaded into the window's list; return the seconds waited."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    started = time.perf_counter()
+    model = window.contacts_model
+    if model.is_loading:
+        loop = QEventLoop()
+        model.loading_finished.connect(loop.quit)
+        QTimer.singleShot(int(timeout_s * 1000), loop.quit)
+        loop.exec()
+        model.loading_finished.disconnect(loop.quit)
+    if model.is_loading:
+        raise SystemExit("the contacts did not finish loading in time")
+    return time.perf_counter() - started
