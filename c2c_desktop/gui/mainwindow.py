@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
@@ -25,7 +26,6 @@ from PySide6.QtWidgets import (
 
 from c2c_desktop import APP_NAME
 from c2c_desktop.core import config
-from c2c_desktop.core.dialer import PreparedCall, status_while_ringing
 from c2c_desktop.core.models import CallResult, Contact, Credentials, JournalEntry, Outcome, PhoneEntry
 from c2c_desktop.core.phone import display_number
 from c2c_desktop.gui.app import Profile
@@ -35,6 +35,9 @@ from c2c_desktop.gui.dialpad import DialPad
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.keyring_worker import KeyringWorker
 from c2c_desktop.gui.settings_dialog import SettingsDialog
+
+if TYPE_CHECKING:
+    from c2c_desktop.core.dialer import PreparedCall
 
 RECENT_CALLS = 12
 SHUTDOWN_BOUND_MS = 3000
@@ -407,6 +410,8 @@ class MainWindow(QMainWindow):
 
     @Slot(object, object)
     def _on_call_started(self, prepared: PreparedCall, _entry: JournalEntry) -> None:
+        from c2c_desktop.core.dialer import status_while_ringing  # loaded by the controller already; kept off startup
+
         text = status_while_ringing(prepared)
         if prepared.warnings:
             text += "\nNote: " + "; ".join(prepared.warnings)
