@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -30,9 +33,13 @@ from c2c_desktop.core.models import CallResult, Contact, Credentials, JournalEnt
 from c2c_desktop.core.phone import display_number
 from c2c_desktop.gui.app import Profile
 from c2c_desktop.gui.calls import CallController
+from c2c_desktop.gui.contact_dialog import ContactDialog
 from c2c_desktop.gui.contacts_model import FIRST_PAGE, ContactListModel, ContactListView
 from c2c_desktop.gui.dialpad import DialPad
+from c2c_desktop.gui.disposition import DispositionStrip, dispositions_path_for
+from c2c_desktop.gui.history import HistoryDialog
 from c2c_desktop.gui.icons import icon
+from c2c_desktop.gui.import_dialog import ImportDialog, dropped_contact_files, export_contacts_interactive
 from c2c_desktop.gui.keyring_worker import KeyringWorker
 from c2c_desktop.gui.settings_dialog import SettingsDialog
 
@@ -125,6 +132,9 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icon("c2c-desktop"))
         self._shut_down = False
         self._confirmed_close = False
+        self._deleted: Contact | None = None  # the last deleted contact, for Undo
+        self.history_dialog: HistoryDialog | None = None
+        self.dispositions_path = None if profile.demo else dispositions_path_for(profile.settings_path)
 
         self.controller = CallController(profile.store, lambda: self.profile.settings, parent=self)
         self.keyring_worker = KeyringWorker(profile.credential_store)
@@ -160,6 +170,10 @@ class MainWindow(QMainWindow):
         self.contact_list.doubleClicked.connect(self._on_contact_double_clicked)
         self.contact_list.selectionModel().currentChanged.connect(self._on_current_contact_changed)
         self.contact_list.installEventFilter(self)
+        self.contact_list.setAcceptDrops(True)  # drop a CSV or vCard file to import it
+        self.contact_list.viewport().installEventFilter(self)
+        self.contact_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.contact_list.customContextMenuRequested.connect(self._contact_menu)
 
         self.count_label = QLabel()
         self.count_label.setAccessibleName("Number of contacts shown")
@@ -195,6 +209,9 @@ class MainWindow(QMainWindow):
         self.dialpad.set_region(self.profile.settings.region)
         self.dialpad.call_requested.connect(self.call_number)
         self.status_panel = StatusPanel()
+        self.disposition = DispositionStrip(self.profile.store, self.dispositions_path)
+        self.disposition.hide()  # shown after the first call of the session
+        self.disposition.saved.connect(lambda _call_id: self._refresh_journal_views())
         self.recent = QListWidget()
         self.recent.setAccessibleName("Recent calls")
         self.recent.setToolTip("Double-click or press Enter to call again")
@@ -206,6 +223,7 @@ class MainWindow(QMainWindow):
         right_layout = QVBoxLayout(right)
         right_layout.addWidget(self.dialpad)
         right_layout.addWidget(self.status_panel)
+        right_layout.addWidget(self.disposition)
         right_layout.addWidget(recent_label)
         right_layout.addWidget(self.recent, 1)
 
@@ -230,6 +248,7 @@ class MainWindow(QMainWindow):
             layout.addWidget(banner)
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
+        self.statusBar().setSizeGripEnabled(False)  # created now so the first notice does not shift the layout
         self.resize(1000, 680)
 
     def _build_actions(self) -> None:
@@ -244,15 +263,31 @@ class MainWindow(QMainWindow):
 
         self.find_action = action("&Find contact", "Ctrl+F", self.focus_search, "find")
         self.dialpad_action = action("&Dial a number", "Ctrl+L", self.dialpad.focus_number, "dial")
+        self.history_action = action("Call &history", "Ctrl+H", self.show_history, "history")
         self.settings_action = action("&Settings…", "Ctrl+,", self.open_settings, "settings")
         self.quit_action = action("&Quit", "Ctrl+Q", self.close, "quit")
+        self.import_action = action("&Import contacts…", "Ctrl+I", self.import_contacts, "import")
+        self.export_action = action("&Export contacts…", None, self.export_contacts, "export")
+        self.export_history_action = action("Export call &history…", None, self.export_history, "export_history")
+        self.new_contact_action = action("&New contact…", "Ctrl+N", self.new_contact, "new_contact")
+        self.edit_contact_action = action("&Edit contact…", "F2", self.edit_contact, "edit_contact")
+        self.delete_contact_action = action("&Delete contact", None, self.delete_contact, "delete_contact")
+        self.undo_delete_action = action("&Undo delete", "Ctrl+Z", self.undo_delete, "undo_delete")
+        self.undo_delete_action.setEnabled(False)
+
         file_menu = self.menuBar().addMenu("&File")
-        file_menu.addAction(self.settings_action)
+        for item in (self.import_action, self.export_action, self.export_history_action, None, self.settings_action):
+            file_menu.addAction(item) if item else file_menu.addSeparator()
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        contacts_menu = self.menuBar().addMenu("C&ontacts")
+        for item in (self.new_contact_action, self.edit_contact_action, self.delete_contact_action):
+            contacts_menu.addAction(item)
+        contacts_menu.addAction(self.undo_delete_action)
         call_menu = self.menuBar().addMenu("&Call")
         call_menu.addAction(self.find_action)
         call_menu.addAction(self.dialpad_action)
+        call_menu.addAction(self.history_action)
 
     def _wire_controller(self) -> None:
         self.controller.busy_changed.connect(self._on_busy_changed)
@@ -328,6 +363,20 @@ class MainWindow(QMainWindow):
         self.other_numbers.show()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if watched is self.contact_list.viewport():
+            if isinstance(event, (QDragEnterEvent, QDropEvent)) and event.type() in (
+                QEvent.Type.DragEnter,
+                QEvent.Type.DragMove,
+                QEvent.Type.Drop,
+            ):
+                paths = dropped_contact_files(event.mimeData())
+                if not paths:
+                    return False
+                event.acceptProposedAction()
+                if event.type() == QEvent.Type.Drop:
+                    QTimer.singleShot(0, lambda: self.import_contacts(paths))  # let the drag finish first
+                return True
+            return super().eventFilter(watched, event)
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             key = event.key()
             if watched is self.search:
@@ -342,6 +391,9 @@ class MainWindow(QMainWindow):
                     self.search.clear()
                     return True
             elif watched is self.contact_list:
+                if key == Qt.Key.Key_Delete:
+                    self.delete_contact()
+                    return True
                 if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
                     if not event.isAutoRepeat():
                         self.call_current_contact()
@@ -407,6 +459,8 @@ class MainWindow(QMainWindow):
         for button in self.other_numbers.findChildren(QPushButton):
             button.setEnabled(not busy)
         self.recent.setEnabled(not busy)
+        if self.history_dialog is not None:
+            self.history_dialog.view.set_call_enabled(not busy)
 
     @Slot(object, object)
     def _on_call_started(self, prepared: PreparedCall, _entry: JournalEntry) -> None:
@@ -420,12 +474,14 @@ class MainWindow(QMainWindow):
         self.refresh_recent()
 
     @Slot(object, object, str)
-    def _on_call_finished(self, _entry: JournalEntry, result: CallResult, message: str) -> None:
+    def _on_call_finished(self, entry: JournalEntry, result: CallResult, message: str) -> None:
         if result.excerpt and result.outcome in (Outcome.REJECTED, Outcome.UNKNOWN):
             message += f"\nThe service said: “{result.excerpt}”"
         self.status_panel.show_outcome(result.outcome, message)
         self.setWindowTitle(self.base_title)
-        self.refresh_recent()
+        self.disposition.set_call(entry)  # optional: the next call never waits for it
+        self.disposition.show()
+        self._refresh_journal_views()
 
     @Slot(str)
     def _on_not_sent(self, message: str) -> None:
@@ -485,7 +541,141 @@ class MainWindow(QMainWindow):
         self.contacts_model.set_region(settings.region)
         if dialog.keys_message():
             self.keyring_worker.load()  # pick up the saved keys (queued to the keyring thread)
-            self.status_panel.show_outcome(Outcome.CONNECTED, dialog.keys_message())
+            self.notify(dialog.keys_message())
+        elif dialog.keys_removed():
+            self.controller.set_credentials(None)
+            self.notify("Keys removed from the system keyring.")
+
+    # -- journal, contacts in and out -------------------------------------------------------------------------------
+
+    def notify(self, message: str) -> None:
+        """A passing notice (saved, exported, deleted) that is not a call outcome."""
+        self.statusBar().showMessage(message, 10_000)
+
+    def _refresh_journal_views(self) -> None:
+        self.refresh_recent()
+        if self.history_dialog is not None:
+            self.history_dialog.refresh()
+
+    @Slot()
+    def show_history(self) -> None:
+        """GUI thread: the call history (not modal: calls go on while it is open)."""
+        if self.history_dialog is None:
+            dialog = HistoryDialog(
+                self.profile.store, self.profile.settings.region, self, dispositions_path=self.dispositions_path
+            )
+            dialog.view.redial_requested.connect(self._redial)
+            dialog.view.add_contact_requested.connect(self.new_contact)
+            dialog.view.call_updated.connect(self._on_history_call_updated)
+            dialog.view.set_call_enabled(not self.controller.is_busy)
+            self.history_dialog = dialog
+        self.history_dialog.refresh()
+        self.history_dialog.show()
+        self.history_dialog.raise_()
+        self.history_dialog.activateWindow()
+
+    @Slot(int)
+    def _on_history_call_updated(self, _call_id: int) -> None:
+        """GUI thread: a disposition or reconciliation was recorded in the history window."""
+        self.disposition.reload()
+        self.refresh_recent()
+
+    @Slot(object)
+    def _redial(self, entry: JournalEntry) -> None:
+        contact = self.profile.store.get_contact(entry.contact_id) if entry.contact_id else None
+        self._call(entry.display_number or entry.number, contact)
+
+    @Slot()
+    def import_contacts(self, paths: list[Path] | None = None) -> None:
+        """GUI thread: File → Import… or a file dropped on the list; the import runs on the dialog's own thread."""
+        if not paths:
+            names, _ = QFileDialog.getOpenFileNames(
+                self,
+                "Import contacts",
+                "",
+                "Contacts (*.csv *.vcf *.vcard *.txt);;All files (*)",
+            )
+            paths = [Path(name) for name in names]
+        if not paths:
+            return
+        dialog = ImportDialog(self.profile.store.path, paths, self.profile.settings.region, self)
+        dialog.imported.connect(lambda _changed: self.reload_contacts())
+        dialog.exec()
+
+    @Slot()
+    def export_contacts(self) -> None:
+        message = export_contacts_interactive(self, self.profile.store)
+        if message:
+            self.notify(message)
+
+    @Slot()
+    def export_history(self) -> None:
+        from c2c_desktop.core.journal_export import write_journal_csv
+
+        name, _ = QFileDialog.getSaveFileName(self, "Export call history", "call-history.csv", "CSV (*.csv)")
+        if not name:
+            return
+        try:
+            count = write_journal_csv(self.profile.store.list_calls(), Path(name))
+        except OSError as exc:
+            QMessageBox.warning(self, APP_NAME, f"The call history could not be written to {name}: {exc.strerror}")
+            return
+        self.notify(f"Exported {count} calls to {name}")
+
+    def _edit_in_dialog(self, contact: Contact | None) -> None:
+        dialog = ContactDialog(contact, self.profile.settings.region, self.profile.store, self)
+        if dialog.exec() != ContactDialog.DialogCode.Accepted:
+            return
+        saved = dialog.save()
+        self.reload_contacts()
+        self.notify(f"Saved {saved.name}")
+
+    @Slot()
+    def new_contact(self, number: str = "") -> None:
+        """GUI thread: Contacts → New, or "Add contact…" on a history row (with its number)."""
+        phones = (PhoneEntry(number=number, primary=True),) if number else ()
+        self._edit_in_dialog(Contact(id=None, name="", phones=phones) if phones else None)
+
+    @Slot()
+    def edit_contact(self) -> None:
+        contact = self.current_contact()
+        if contact is not None:
+            self._edit_in_dialog(contact)
+
+    @Slot()
+    def delete_contact(self) -> None:
+        """GUI thread: delete the highlighted contact at once; Ctrl+Z brings it back (the journal keeps its calls)."""
+        contact = self.current_contact()
+        if contact is None or contact.id is None:
+            return
+        deleted = self.profile.store.delete_contact(contact.id)
+        if deleted is None:
+            return
+        self._deleted = deleted
+        self.undo_delete_action.setEnabled(True)
+        self.reload_contacts()
+        self.notify(f"Deleted {deleted.name} — Ctrl+Z brings it back")
+
+    @Slot()
+    def undo_delete(self) -> None:
+        if self._deleted is None:
+            return
+        restored = self.profile.store.add_contact(self._deleted)  # re-added under its old id
+        self._deleted = None
+        self.undo_delete_action.setEnabled(False)
+        self.reload_contacts()
+        self.notify(f"Restored {restored.name}")
+
+    @Slot(QPoint)
+    def _contact_menu(self, position: QPoint) -> None:
+        """GUI thread: right-click on the contact list."""
+        menu = QMenu(self)
+        call = menu.addAction(icon("call"), "Call")
+        call.setEnabled(self.current_contact() is not None and not self.controller.is_busy)
+        call.triggered.connect(self.call_current_contact)
+        for act in (self.edit_contact_action, self.delete_contact_action, None, self.new_contact_action):
+            menu.addAction(act) if act else menu.addSeparator()
+        menu.exec(self.contact_list.viewport().mapToGlobal(position))
 
     # -- links from the browser or a second instance ----------------------------------------------------------------
 
