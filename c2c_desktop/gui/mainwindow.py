@@ -170,7 +170,7 @@ class MainWindow(QMainWindow):
         self.contact_list.doubleClicked.connect(self._on_contact_double_clicked)
         self.contact_list.selectionModel().currentChanged.connect(self._on_current_contact_changed)
         self.contact_list.installEventFilter(self)
-        self.contact_list.setAcceptDrops(True)  # drop a CSV or vCard file to import it
+        self.contact_list.viewport().setAcceptDrops(True)  # drop a CSV or vCard file to import it
         self.contact_list.viewport().installEventFilter(self)
         self.contact_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.contact_list.customContextMenuRequested.connect(self._contact_menu)

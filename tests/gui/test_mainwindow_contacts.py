@@ -1,0 +1,168 @@
+"""The window's contact and journal actions: edit/delete with undo, drop-to-import, history, dispositions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QDialog
+
+from c2c_desktop.core.models import Outcome
+from c2c_desktop.core.simulator import Fault, StandInService
+from c2c_desktop.gui.app import open_demo_profile
+from c2c_desktop.gui.mainwindow import MainWindow
+
+SIGNAL_MS = 10_000
+DATA = Path(__file__).parent.parent / "data" / "contacts"
+
+
+@pytest.fixture
+def standin() -> Iterator[StandInService]:
+    with StandInService(ring_seconds=0.1) as service:
+        yield service
+
+
+@pytest.fixture
+def window(qtbot: QtBot, standin: StandInService, monkeypatch: pytest.MonkeyPatch) -> Iterator[MainWindow]:
+    monkeypatch.setenv("C2C_DESKTOP_API_URL", standin.url)
+    profile = open_demo_profile()
+    main = MainWindow(profile)
+    main.show()
+    main.start()
+    qtbot.waitUntil(lambda: not main.controller.credentials_loading, timeout=SIGNAL_MS)
+    qtbot.waitUntil(lambda: not main.contacts_model.is_loading, timeout=SIGNAL_MS)
+    yield main
+    if main.history_dialog is not None:
+        main.history_dialog.close()
+    main.shutdown()
+    main.close()
+    main.deleteLater()
+    profile.close()
+
+
+def highlight(qtbot: QtBot, window: MainWindow, query: str) -> None:
+    window.search.setText(query)
+    qtbot.waitUntil(lambda: window.current_contact() is not None)
+
+
+def call_and_wait(qtbot: QtBot, window: MainWindow, query: str) -> None:
+    highlight(qtbot, window, query)
+    with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
+        window.call_current_contact()
+
+
+def test_delete_then_undo_brings_the_contact_back(qtbot: QtBot, window: MainWindow) -> None:
+    total = window.contacts_model.total_count
+    highlight(qtbot, window, "okafor")
+    qtbot.keyClick(window.contact_list, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: window.contacts_model.total_count == total - 1)
+    assert "Deleted Ada Okafor" in window.statusBar().currentMessage()
+    window.undo_delete_action.trigger()
+    qtbot.waitUntil(lambda: window.contacts_model.total_count == total)
+    highlight(qtbot, window, "okafor")
+    restored = window.current_contact()
+    assert restored is not None and len(restored.phones) == 2
+    assert not window.undo_delete_action.isEnabled()
+
+
+def test_dropping_a_vcard_on_the_list_imports_it(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    total = window.contacts_model.total_count
+    opened: list[Any] = []
+
+    def run_import(dialog: QDialog) -> int:
+        opened.append(dialog)
+        with qtbot.waitSignal(dialog.import_finished, timeout=SIGNAL_MS):  # type: ignore[attr-defined]
+            dialog.start_import()  # type: ignore[attr-defined]
+        return 1
+
+    from c2c_desktop.gui import import_dialog
+
+    monkeypatch.setattr(import_dialog.ImportDialog, "exec", run_import)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(DATA / "vcard40.vcf"))])
+    viewport = window.contact_list.viewport()
+    drop = QDropEvent(
+        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
+    )
+    # A real drag delivers DragEnter, then Drop to the widget that accepted it; QApplication.sendEvent cannot fake
+    # an active drag, so the drop goes straight to the window's event filter for the viewport.
+    assert window.eventFilter(viewport, drop)
+    assert drop.isAccepted()
+    qtbot.waitUntil(lambda: bool(opened), timeout=SIGNAL_MS)
+    qtbot.waitUntil(lambda: window.contacts_model.total_count == total + 2, timeout=SIGNAL_MS)
+
+
+def test_dropping_something_else_is_ignored(window: MainWindow, tmp_path: Path) -> None:
+    other = tmp_path / "photo.png"
+    other.write_bytes(b"\x89PNG")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(other))])
+    drop = QDropEvent(
+        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
+    )
+    assert not window.eventFilter(window.contact_list.viewport(), drop)
+
+
+def test_after_a_call_the_disposition_strip_targets_it(qtbot: QtBot, window: MainWindow) -> None:
+    assert window.disposition.isHidden()
+    call_and_wait(qtbot, window, "okafor")
+    assert window.disposition.isVisible()
+    window.disposition.combo.setCurrentText("Left voicemail")
+    window.disposition.note_edit.setText("call back Tuesday")
+    assert window.disposition.save()
+    entry = window.profile.store.list_calls(limit=1)[0]
+    assert (entry.disposition, entry.note) == ("Left voicemail", "call back Tuesday")
+    # The next call is never blocked by the strip.
+    call_and_wait(qtbot, window, "marcus")
+    assert window.profile.store.list_calls(limit=1)[0].disposition is None
+
+
+def test_history_shows_calls_and_redials_through_the_same_path(
+    qtbot: QtBot, window: MainWindow, standin: StandInService
+) -> None:
+    call_and_wait(qtbot, window, "okafor")
+    window.history_action.trigger()
+    dialog = window.history_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.view.model.rowCount() == 1
+    with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
+        dialog.view.redial_requested.emit(dialog.view.model.entry_at(0))
+    assert standin.request_count == 2
+    qtbot.waitUntil(lambda: dialog.view.model.rowCount() == 2)
+
+
+def test_history_redial_of_unknown_asks_first(
+    qtbot: QtBot, window: MainWindow, standin: StandInService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    standin.fault = Fault.RESET
+    call_and_wait(qtbot, window, "okafor")
+    assert window.profile.store.list_calls(limit=1)[0].outcome is Outcome.UNKNOWN
+    monkeypatch.setattr(window, "_confirm_unknown_redial", lambda _entry: False)
+    window.show_history()
+    assert window.history_dialog is not None
+    window.history_dialog.view.redial_requested.emit(window.history_dialog.view.model.entry_at(0))
+    assert standin.request_count == 1
+
+
+def test_add_contact_from_a_history_row_prefills_the_number(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from c2c_desktop.gui import contact_dialog
+
+    seen: list[Any] = []
+
+    def capture(dialog: Any) -> int:
+        seen.append([row.number_edit.text() for row in dialog.rows])
+        return QDialog.DialogCode.Rejected.value
+
+    monkeypatch.setattr(contact_dialog.ContactDialog, "exec", capture)
+    window.new_contact("(555) 201-0099")
+    assert seen and "(555) 201-0099" in seen[0]
