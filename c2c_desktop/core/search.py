@@ -284,6 +284,25 @@ class ContactIndex:
         self._remember(words, base, bits)
         return base
 
+    def best_match(self, query: str, positions: Sequence[int], scan_limit: int = 500) -> int:
+        """The index in `positions` (a `search(query)` result) of the contact to highlight first.
+
+        Results stay in name order, but "mar" should highlight Marcus rather than Amara: the first contact with a word
+        of its name, company or title starting with the query's first text word wins. Only the first `scan_limit`
+        results are looked at, so this stays cheap on every keystroke; 0 when none qualifies.
+        """
+        text_words = [word for word in query_words(query) if not _NOT_DIGIT.sub("", word)]
+        if not text_words or not positions:
+            return 0
+        word = text_words[0]
+        word_starts = (" " + word, _FIELD_SEPARATOR + word)
+        records = self._records
+        for index, position in enumerate(islice(positions, scan_limit)):
+            record = records[position]
+            if record.startswith(word) or word_starts[0] in record or word_starts[1] in record:
+                return index
+        return 0
+
     def _best_base(self, words: tuple[str, ...]) -> tuple[tuple[str, ...], list[int], int | None]:
         """The smallest remembered result that is known to contain every match of `words`, with its flags if known."""
         best_words: tuple[str, ...] = ()

@@ -253,3 +253,31 @@ def test_text_column_reads_back_what_was_stored() -> None:
     assert column[-2] == "Zoë" and column[1:3] == ["", "Chloé Dupont"]
     with pytest.raises(IndexError):
         column[6]
+
+
+def test_best_match_prefers_a_word_that_starts_with_the_query() -> None:
+    index = ContactIndex(
+        [
+            _contact("Amara Nwosu", "Horizon Home Care"),
+            _contact("Jamal Carter", "Carter Electric"),
+            _contact("Marcus Chen", "Harborview Dental"),
+            _contact("Tom Becker", "Marble Works"),
+        ]
+    )
+    found = index.search("mar")
+    assert [index.names[position] for position in found] == ["Amara Nwosu", "Marcus Chen", "Tom Becker"]
+    assert index.names[found[index.best_match("mar", found)]] == "Marcus Chen"
+    carter = index.search("cart")
+    assert index.names[carter[index.best_match("cart", carter)]] == "Jamal Carter"  # a later word counts too
+    assert index.best_match("nwo", index.search("nwo")) == 0
+    assert index.best_match("", index.search("")) == 0
+    assert index.best_match("zzz", []) == 0
+    assert index.best_match("wosu", index.search("wosu")) == 0  # only inside a word: the first match stays
+
+
+def test_best_match_looks_only_at_the_first_results() -> None:
+    contacts = [_contact(f"Xmar {number:03d}") for number in range(20)] + [_contact("Mara Last")]
+    index = ContactIndex(contacts)
+    found = index.search("mar")
+    assert index.best_match("mar", found, scan_limit=5) == 0
+    assert index.names[found[index.best_match("mar", found)]] == "Mara Last"
