@@ -13,14 +13,13 @@ same number. A contact sharing a number with an earlier contact of the same file
 from __future__ import annotations
 
 import enum
-import gc
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from c2c_desktop.core.fileutil import atomic_write, gc_paused
 from c2c_desktop.core.importers import ImportProblem, ImportResult, read_contacts_file, write_csv, write_vcard
 from c2c_desktop.core.models import Contact, PhoneEntry
 from c2c_desktop.core.store import Store
@@ -94,7 +93,7 @@ def import_file(
     `progress(done, total)`: `total` stays the same for the whole import; reading the file is its first half and
     storing the contacts the second. It is called on the calling thread.
     """
-    with _gc_paused():  # once for all three steps: re-enabling it in between would rescan every contact read
+    with gc_paused():  # once for all three steps: re-enabling it in between would rescan every contact read
         return _import_file(store, Path(path), region, policy, mapping, progress)
 
 
@@ -126,7 +125,7 @@ def _import_file(
 
 def plan_import(store: Store, read: ImportResult) -> ImportPlan:
     """Sort the file's contacts into new ones and duplicates (a number already stored, or earlier in the file)."""
-    with _gc_paused():
+    with gc_paused():
         existing_by_dial = _existing_owners(store, read.contacts)
         new: list[Contact] = []
         duplicates: list[MergeCandidate] = []
@@ -194,7 +193,7 @@ def apply_import(
         to_add, updates = _merge_duplicates(plan)
         merged = len(plan.duplicates)
     # GC paused across the batches: each batch re-enabling it would make it rescan every contact in memory.
-    with store.transaction(), _gc_paused():
+    with store.transaction(), gc_paused():
         for contact in updates:
             store.update_contact(contact)
         for start in range(0, len(to_add), _STORE_BATCH):
@@ -215,7 +214,7 @@ def _merge_duplicates(plan: ImportPlan) -> tuple[list[Contact], list[Contact]]:
     if not plan.duplicates:
         return pending, []
     stored: dict[int, Contact] = {}
-    with _gc_paused():
+    with gc_paused():
         # Where each contact of the file ended up: its index in `pending`, or -id of the stored contact (ids >= 1).
         target_of = {id(contact): index for index, contact in enumerate(pending)}
         for candidate in plan.duplicates:
@@ -342,8 +341,9 @@ def export_format_for(path: str | os.PathLike[str]) -> ExportFormat:
 def export_contacts(store: Store, path: str | os.PathLike[str], fmt: ExportFormat | None = None) -> int:
     """Write every contact to `path` as Google-compatible CSV or vCard 3.0 (by extension if `fmt` is None).
 
-    The file is written next to its destination and renamed into place, so a failed export leaves no half file
-    (and an existing file stays as it was). Returns how many contacts were written. Raises OSError or ValueError.
+    The file is written next to its destination, flushed and renamed into place (`atomic_write`), so a failed export
+    leaves no half file (and an existing file stays as it was); a new file is private to the user. Returns how many
+    contacts were written. Raises OSError or ValueError.
     """
     target = Path(path)
     chosen = fmt if fmt is not None else export_format_for(target)
@@ -351,13 +351,7 @@ def export_contacts(store: Store, path: str | os.PathLike[str], fmt: ExportForma
         raise ValueError(f"unknown export format {chosen!r}; use csv or vcard")
     writer = write_csv if chosen == "csv" else write_vcard
     contacts = store.list_contacts()
-    partial = target.with_name(f".{target.name}.partial")
-    try:
-        count = writer(contacts, partial)
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
-    return count
+    return atomic_write(target, lambda temp: writer(contacts, temp))
 
 
 def contacts_json(contacts: Iterable[Contact]) -> list[dict[str, object]]:
@@ -376,15 +370,3 @@ def contacts_json(contacts: Iterable[Contact]) -> list[dict[str, object]]:
         }
         for contact in contacts
     ]
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    # Sorting 100k+ contacts allocates no cycles; the cyclic GC would only rescan a growing heap many times over.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()

@@ -17,12 +17,12 @@ directly and pausing the cyclic GC while reading (see below).
 from __future__ import annotations
 
 import csv
-import gc
 import io
+import os
 import quopri
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+import stat
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -30,6 +30,7 @@ from urllib.parse import unquote
 
 import phonenumbers
 
+from c2c_desktop.core.fileutil import gc_paused
 from c2c_desktop.core.models import Contact, PhoneEntry
 from c2c_desktop.core.phone import PhoneError, parse_number
 
@@ -48,6 +49,8 @@ _PROGRESS_EVERY = 1000
 # Regions that share country code 1 (their plain 10-digit numbers are grouped by area code).
 _NANP_REGIONS = frozenset(phonenumbers.region_codes_for_country_code(1))
 _GOOGLE_JOIN = ":::"
+#: The largest contacts file read (far above any real address book; keeps /dev/zero or a huge file out of memory).
+MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
 class ContactFileError(Exception):
@@ -85,13 +88,38 @@ def read_contacts_file(
     mapping: dict[str, str] | None = None,
     progress: ProgressCallback | None = None,
 ) -> ImportResult:
-    """Read a CSV or vCard contacts file (format detected from its content). Raises ContactFileError only."""
+    """Read a CSV or vCard contacts file (format detected from its content). Raises ContactFileError only.
+
+    Only a regular file of at most MAX_FILE_BYTES is read (a device or FIFO could never end).
+    """
     file_path = Path(path)
-    try:
-        data = file_path.read_bytes()
-    except OSError as exc:
-        raise ContactFileError(f"Cannot read {file_path.name}: {exc.strerror or 'unreadable'}.") from None
+    data = _read_regular_file(file_path)
     return read_contacts_bytes(data, filename_hint=file_path.name, region=region, mapping=mapping, progress=progress)
+
+
+def _read_regular_file(file_path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    # The bytes of a regular file of at most `limit` bytes, or ContactFileError with a plain message.
+    name = file_path.name
+    nonblocking = getattr(os, "O_NONBLOCK", 0)  # POSIX only: opening a FIFO would otherwise wait for a writer
+    try:
+        fd = os.open(file_path, os.O_RDONLY | nonblocking | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise ContactFileError(f"Cannot read {name}: {exc.strerror or 'unreadable'}.") from None
+    try:
+        # fstat of the opened file, not a stat of the name: nothing can be swapped in between.
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ContactFileError(f"Cannot read {name}: not a regular file.")
+        if nonblocking:
+            os.set_blocking(fd, True)
+        with open(fd, "rb", closefd=False) as stream:
+            data = stream.read(limit + 1)  # one byte more tells "too large" from "exactly the limit"
+    except OSError as exc:
+        raise ContactFileError(f"Cannot read {name}: {exc.strerror or 'unreadable'}.") from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise ContactFileError(f"Cannot read {name}: the file is larger than {limit // (1024 * 1024)} MiB.")
+    return data
 
 
 def read_contacts_bytes(
@@ -111,7 +139,7 @@ def read_contacts_bytes(
         _check_mapping(mapping)
     text = _decode(data)
     numbers = _NumberCache(region)
-    with _gc_paused():
+    with gc_paused():
         if _looks_like_vcard(text, filename_hint):
             return _read_vcard(text, numbers, progress)
         return _read_csv(text, numbers, mapping, progress)
@@ -161,19 +189,6 @@ def write_vcard(contacts: Iterable[Contact], path: str | Path) -> int:
                 stream.write(_fold(line))
             count += 1
     return count
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    # A large file becomes 100k+ small objects that form no cycles: the cyclic GC would rescan the growing heap
-    # again and again (a quarter of the reading time). Pausing only delays collecting anyone else's garbage.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -507,7 +507,7 @@ def serve_forever_cli(
     service = StandInService(host, port, ring_seconds=ring_seconds, fault=fault)
     request_lines = logging.StreamHandler(stream)
     request_lines.setFormatter(logging.Formatter("%(message)s"))
-    previous_level = log.level
+    previous_level, previous_propagate = log.level, log.propagate
     previous_sigterm: Any = None
     in_main_thread = threading.current_thread() is threading.main_thread()
     with service:
@@ -521,6 +521,7 @@ def serve_forever_cli(
         print("Press Ctrl+C to stop.", file=stream, flush=True)
         log.addHandler(request_lines)
         log.setLevel(logging.INFO)
+        log.propagate = False  # else a root handler (the CLI's logging setup) prints every request line again
         if in_main_thread:
 
             def on_sigterm(_signum: int, _frame: FrameType | None) -> None:
@@ -537,5 +538,6 @@ def serve_forever_cli(
                 signal.signal(signal.SIGTERM, previous_sigterm)
             log.removeHandler(request_lines)
             log.setLevel(previous_level)
+            log.propagate = previous_propagate
     print("Stand-in stopped.", file=stream, flush=True)
     return 0

@@ -13,20 +13,23 @@ sort as text and read the same in any database. The journal stores only what it 
 
 from __future__ import annotations
 
-import gc
+import functools
 import os
 import secrets
+import socket
 import sqlite3
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 import platformdirs
 
 from c2c_desktop import APP_NAME
+from c2c_desktop.core.fileutil import gc_paused
 from c2c_desktop.core.models import (
     CallRequest,
     CallResult,
@@ -41,6 +44,9 @@ DB_FILE_NAME = "c2c-desktop.sqlite3"
 MAX_REF_LENGTH = 32  # the service's limit for `ref`
 INTERRUPTED_MESSAGE = "The app stopped before the outcome was known; the call may have been placed."
 BUSY_TIMEOUT_MS = 5000
+#: A call resolves within the client's hard deadline (minutes at most): a row still `placing` after this long is
+#: abandoned whoever owns it (a renamed host, a reused pid, a hung process).
+ABANDONED_AFTER = timedelta(hours=1)
 
 
 class StoreError(Exception):
@@ -58,7 +64,11 @@ def default_db_path() -> Path:
 
 def utc_now() -> str:
     """The current time as ISO 8601 UTC text with milliseconds, e.g. "2026-11-30T10:11:12.345Z"."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return _utc_text(datetime.now(UTC))
+
+
+def _utc_text(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def new_ref() -> str:
@@ -225,11 +235,29 @@ def _migration_3_contact_sort_key(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX contacts_sort_key ON contacts(sort_key, id)")
 
 
+def _migration_4_call_owner(conn: sqlite3.Connection) -> None:
+    """Which process placed a call, so that a still-`placing` row of a live process is not taken for a crashed one.
+
+    Rows from older versions have no owner and are recovered as before.
+    """
+    conn.execute("ALTER TABLE calls ADD COLUMN owner_host TEXT")
+    conn.execute("ALTER TABLE calls ADD COLUMN owner_pid INTEGER")
+    conn.execute("ALTER TABLE calls ADD COLUMN owner_token TEXT")
+
+
+def _migration_5_ref_not_unique(conn: sqlite3.Connection) -> None:
+    """A given ref (e.g. a CRM id) may be used for more than one call; generated refs are unique by construction."""
+    conn.execute("DROP INDEX calls_ref")
+    conn.execute("CREATE INDEX calls_ref ON calls(ref)")
+
+
 #: Migration n (1-based) brings the schema from version n-1 to n; PRAGMA user_version holds the version.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migration_1_tables,
     _migration_2_lookup_indexes,
     _migration_3_contact_sort_key,
+    _migration_4_call_owner,
+    _migration_5_ref_not_unique,
 ]
 
 
@@ -262,6 +290,117 @@ def migrate(conn: sqlite3.Connection, target: int | None = None) -> int:
             raise
         conn.execute("COMMIT")
     return schema_version(conn)
+
+
+# --- plain errors -------------------------------------------------------------------------------------------------
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+# SQLite's primary result codes (the low byte of an extended code).
+_SQLITE_PERM, _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY = 3, 5, 6, 8
+_SQLITE_IOERR, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 10, 11, 13, 14, 26
+
+
+def _plain_error(exc: sqlite3.Error, path: Path) -> StoreError:
+    """The StoreError to show for an sqlite3 error: one plain line saying what the user can do."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = -1 if code is None else code & 0xFF
+    if primary in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        return StoreError("The database is busy (another program holds it); try again.")
+    if primary in (_SQLITE_READONLY, _SQLITE_PERM):
+        return StoreError(f"The database is read-only: {path} (check the permissions of the file and its folder).")
+    if primary == _SQLITE_FULL:
+        return StoreError(f"The disk is full: free some space for the database {path} and try again.")
+    if primary == _SQLITE_CANTOPEN:
+        return StoreError(f"Cannot open the database {path}: {exc}")
+    if primary in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+        return StoreError(f"Cannot use the database {path}: it is damaged or not a database ({exc}).")
+    if primary == _SQLITE_IOERR:
+        return StoreError(f"Cannot read or write the database {path}: {exc}")
+    return StoreError(f"Cannot use the database {path}: {exc}")
+
+
+@contextmanager
+def _plain_errors(path: Path) -> Iterator[None]:
+    """Turn sqlite3 errors raised inside the block into StoreError; ProgrammingError (a bug) passes unchanged."""
+    try:
+        yield
+    except sqlite3.ProgrammingError:
+        raise
+    except sqlite3.Error as exc:
+        raise _plain_error(exc, path) from exc
+
+
+def _with_plain_errors(method: Callable[Concatenate[Store, _P], _R]) -> Callable[Concatenate[Store, _P], _R]:
+    """Decorates a public `Store` method: sqlite3 errors leave it as StoreError (see `_plain_errors`)."""
+
+    @functools.wraps(method)
+    def wrapper(self: Store, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with _plain_errors(self.path):
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
+# --- who owns a placing row ----------------------------------------------------------------------------------------
+
+# A `placing` row belongs to the process that began it until that process ends; only then is it "interrupted".
+# (host, pid) names the process; the token tells this process from an earlier one that had the same pid (containers
+# restart with the same pid and host name). These fields are portable but only mean something to processes on one
+# machine; a journal shared by several machines (PostgreSQL) would use a lease instead: an owner plus an expiry
+# that the caller renews while the call is in flight, and recovery of rows whose lease has run out.
+_OWNER_TOKEN = secrets.token_hex(8)
+
+
+def _this_host() -> str:
+    return socket.gethostname()
+
+
+def _owner_is_gone(host: str | None, pid: int | None, token: str | None) -> bool:
+    """True if the process that began a placing row has ended (or the row predates owners)."""
+    if host is None or pid is None:
+        return True  # written by a version that did not record owners
+    if host != _this_host():
+        return False  # another machine's process: it cannot be checked from here, so it is left alone
+    if pid == os.getpid():
+        return token != _OWNER_TOKEN
+    return not _process_is_alive(pid)
+
+
+def _process_is_alive(pid: int) -> bool:
+    """Whether a process with this id exists on this machine."""
+    if pid <= 0:
+        return False  # never a process of ours: os.kill(0 or -n) would signal a whole process group
+    if sys.platform == "win32":
+        return _windows_process_is_alive(pid)
+    try:
+        os.kill(pid, 0)  # signal 0: only checks that the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists but belongs to another user
+    return True
+
+
+if sys.platform == "win32":
+
+    def _windows_process_is_alive(pid: int) -> bool:
+        # os.kill(pid, 0) on Windows would send CTRL_C_EVENT, so ask the kernel instead.
+        import ctypes
+
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+        process_query_limited_information, still_active, error_access_denied = 0x1000, 259, 5
+        handle = kernel32.OpenProcess(process_query_limited_information, False, pid)
+        if not handle:
+            return bool(ctypes.get_last_error() == error_access_denied)
+        try:
+            exit_code = ctypes.c_ulong()
+            if not kernel32.GetExitCodeProcess(handle, ctypes.byref(exit_code)):
+                return True
+            return bool(exit_code.value == still_active)
+        finally:
+            kernel32.CloseHandle(handle)
 
 
 # --- row <-> dataclass ----------------------------------------------------------------------------------------------
@@ -311,19 +450,6 @@ def _sort_key(contact: Contact) -> tuple[str, int]:
     return (contact.name.casefold(), contact.id or 0)
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    # Building 100k+ rows and dataclasses runs the cyclic GC hundreds of times over a growing heap (it doubled the
-    # load time here). These objects form no cycles; pausing only delays collecting anyone else's.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 _INSERT_CONTACT = "INSERT INTO contacts (id, name, company, title, notes, sort_key) VALUES (?, ?, ?, ?, ?, ?)"
 _INSERT_PHONE = "INSERT INTO phones (contact_id, position, number, label, dial, is_primary) VALUES (?, ?, ?, ?, ?, ?)"
 _SELECT_PHONES = "SELECT contact_id, number, label, dial, is_primary FROM phones"
@@ -342,8 +468,12 @@ _SELECT_CONTACT_ROWS = f"""SELECT c.id, c.name, c.company, c.title,
 class Store:
     """Contacts and the call journal in one SQLite file. Use from one thread only (see the module docstring)."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        """Open (or create, with parent folders) the database at `path` and bring its schema up to date."""
+    def __init__(self, path: str | os.PathLike[str], *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+        """Open (or create, with parent folders) the database at `path` and bring its schema up to date.
+
+        `busy_timeout_ms`: how long a statement waits for another connection's write lock before StoreError "busy".
+        Every public method raises StoreError (with a plain message) for database problems.
+        """
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -352,7 +482,7 @@ class Store:
         except sqlite3.Error as exc:
             raise StoreError(f"Cannot open the database {self.path}: {exc}") from None
         try:
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms):d}")
             conn.execute("PRAGMA journal_mode = WAL")
             # FULL: a journal row written before a call is sent must survive a power cut, not just a crash.
             conn.execute("PRAGMA synchronous = FULL")
@@ -360,7 +490,7 @@ class Store:
             migrate(conn)
         except sqlite3.DatabaseError as exc:
             conn.close()
-            raise StoreError(f"Cannot use the database {self.path}: {exc}") from None
+            raise _plain_error(exc, self.path) from None
         except BaseException:
             conn.close()
             raise
@@ -390,8 +520,10 @@ class Store:
     @property
     def schema_version(self) -> int:
         """The schema version of the open database."""
-        return schema_version(self._db)
+        with _plain_errors(self.path):
+            return schema_version(self._db)
 
+    @_with_plain_errors
     def integrity_check(self) -> str:
         """SQLite's own consistency check: "ok" when the file is sound, otherwise the problems found."""
         rows = self._db.execute("PRAGMA integrity_check").fetchall()
@@ -405,26 +537,31 @@ class Store:
         """
         db = self._db
         depth = self._tx_depth
-        if depth == 0:
-            db.execute("BEGIN IMMEDIATE")
-        else:
-            db.execute(f"SAVEPOINT sp{depth:d}")
+        with _plain_errors(self.path):
+            db.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT sp{depth:d}")
         self._tx_depth += 1
         try:
             yield
+            with _plain_errors(self.path):
+                db.execute("COMMIT" if depth == 0 else f"RELEASE sp{depth:d}")
         except BaseException:
+            self._undo(depth)
+            raise
+        finally:
             self._tx_depth -= 1
+
+    def _undo(self, depth: int) -> None:
+        db = self._db
+        # On some errors (a full disk, for one) SQLite has already rolled the whole transaction back: there is
+        # nothing left to undo, and a ROLLBACK would fail and hide the error that matters.
+        if not db.in_transaction:
+            return
+        with _plain_errors(self.path):
             if depth == 0:
                 db.execute("ROLLBACK")
             else:
                 db.execute(f"ROLLBACK TO sp{depth:d}")
                 db.execute(f"RELEASE sp{depth:d}")
-            raise
-        self._tx_depth -= 1
-        if depth == 0:
-            db.execute("COMMIT")
-        else:
-            db.execute(f"RELEASE sp{depth:d}")
 
     @property
     def in_transaction(self) -> bool:
@@ -433,45 +570,44 @@ class Store:
 
     # --- journal ---------------------------------------------------------------------------------------------
 
+    @_with_plain_errors
     def begin_call(
         self, request: CallRequest, *, display_number: str = "", contact_id: int | None = None, contact_name: str = ""
     ) -> JournalEntry:
         """Record a call as `placing` and commit, BEFORE the request is sent.
 
         If `request.ref` is None a new ref is generated; send the request with `entry.ref` so the service's report
-        and the journal share it. Not allowed inside `transaction()`: the row must be durable before returning.
+        and the journal share it. A given ref may repeat (e.g. a CRM id called twice). The row records this process
+        as its owner (see `recover_interrupted`). Not allowed inside `transaction()`: the row must be durable before
+        returning.
         """
         if self.in_transaction:
             raise StoreError("begin_call must not run inside a transaction: the row must be committed first.")
         if request.ref is not None and len(request.ref) > MAX_REF_LENGTH:
             raise ValueError(f"ref is longer than {MAX_REF_LENGTH} characters")
-        attempts = 1 if request.ref is not None else 3
-        for attempt in range(attempts):
-            ref = request.ref if request.ref is not None else new_ref()
-            try:
-                cursor = self._db.execute(
-                    "INSERT INTO calls (ref, started_at, number, display_number, agent_number, call_type, state, "
-                    "message, contact_id, contact_name, page) VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?)",
-                    (
-                        ref,
-                        utc_now(),
-                        request.phone_to_call,
-                        display_number,
-                        request.agent_number,
-                        int(request.call_type),
-                        CallState.PLACING.value,
-                        contact_id,
-                        contact_name,
-                        request.page,
-                    ),
-                )
-            except sqlite3.IntegrityError:
-                if attempt + 1 < attempts:
-                    continue  # a generated ref collided: draw another
-                raise StoreError(f"The call reference {ref!r} is already in the journal.") from None
-            return self._require_call(int(cursor.lastrowid or 0))
-        raise AssertionError("unreachable")
+        cursor = self._db.execute(
+            "INSERT INTO calls (ref, started_at, number, display_number, agent_number, call_type, state, message, "
+            "contact_id, contact_name, page, owner_host, owner_pid, owner_token) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?)",
+            (
+                request.ref if request.ref is not None else new_ref(),
+                utc_now(),
+                request.phone_to_call,
+                display_number,
+                request.agent_number,
+                int(request.call_type),
+                CallState.PLACING.value,
+                contact_id,
+                contact_name,
+                request.page,
+                _this_host(),
+                os.getpid(),
+                _OWNER_TOKEN,
+            ),
+        )
+        return self._require_call(int(cursor.lastrowid or 0))
 
+    @_with_plain_errors
     def finish_call(self, call_id: int, result: CallResult) -> JournalEntry:
         """Record the outcome of a call begun with `begin_call` (state becomes done) and commit."""
         cursor = self._db.execute(
@@ -492,14 +628,39 @@ class Store:
             raise RowNotFoundError(f"No call with id {call_id} in the journal.")
         return self._require_call(call_id)
 
+    @_with_plain_errors
     def recover_interrupted(self) -> int:
-        """Mark rows left `placing` by a crash or kill as done/UNKNOWN (finished_at stays empty); return how many."""
-        cursor = self._db.execute(
-            "UPDATE calls SET state = ?, outcome = ?, message = ? WHERE state = ?",
-            (CallState.DONE.value, Outcome.UNKNOWN.value, INTERRUPTED_MESSAGE, CallState.PLACING.value),
-        )
+        """Mark rows left `placing` by a crash or kill as done/UNKNOWN (finished_at stays empty); return how many.
+
+        Only rows whose owner process has ended are touched (and rows without an owner, from older versions): a call
+        that another running process (or this one) is still placing stays `placing`. Rows owned by a process on
+        another machine are left alone, unless older than ABANDONED_AFTER (then any owner is presumed gone).
+        """
+        # Read first, outside a transaction: the usual case (nothing to recover) then needs no write lock.
+        placing = self._db.execute(
+            "SELECT id, started_at, owner_host, owner_pid, owner_token FROM calls WHERE state = ?",
+            (CallState.PLACING.value,),
+        ).fetchall()
+        abandoned_before = _utc_text(datetime.now(UTC) - ABANDONED_AFTER)
+        interrupted = [
+            call_id
+            for call_id, started_at, host, pid, token in placing
+            if started_at < abandoned_before or _owner_is_gone(host, pid, token)
+        ]
+        if not interrupted:
+            return 0
+        with self.transaction():
+            # "AND state": another process may have recovered some of these meanwhile; count only ours.
+            cursor = self._db.executemany(
+                "UPDATE calls SET state = ?, outcome = ?, message = ? WHERE id = ? AND state = ?",
+                [
+                    (CallState.DONE.value, Outcome.UNKNOWN.value, INTERRUPTED_MESSAGE, call_id, CallState.PLACING.value)
+                    for call_id in interrupted
+                ],
+            )
         return cursor.rowcount
 
+    @_with_plain_errors
     def list_calls(
         self,
         limit: int | None = None,
@@ -541,11 +702,13 @@ class Store:
             params.append(max(0, int(limit)))
         return [_entry_from_row(row) for row in self._db.execute(sql, params)]
 
+    @_with_plain_errors
     def get_call(self, call_id: int) -> JournalEntry | None:
         """One journal row, or None."""
         row = self._db.execute(f"SELECT {_CALL_COLUMNS} FROM calls WHERE id = ?", (call_id,)).fetchone()
         return None if row is None else _entry_from_row(row)
 
+    @_with_plain_errors
     def last_call_for_number(self, dial: str) -> JournalEntry | None:
         """The most recent journal row that called `dial` (the unformatted number), or None."""
         row = self._db.execute(
@@ -553,6 +716,7 @@ class Store:
         ).fetchone()
         return None if row is None else _entry_from_row(row)
 
+    @_with_plain_errors
     def set_disposition(self, call_id: int, disposition: str | None, note: str = "") -> None:
         """Set the agent's disposition (None clears it) and note for a call."""
         cursor = self._db.execute(
@@ -561,6 +725,7 @@ class Store:
         if cursor.rowcount == 0:
             raise RowNotFoundError(f"No call with id {call_id} in the journal.")
 
+    @_with_plain_errors
     def reconcile(self, call_id: int, outcome: Outcome) -> None:
         """Record what really happened (e.g. an UNKNOWN that did connect); the original outcome is kept."""
         cursor = self._db.execute(
@@ -577,6 +742,7 @@ class Store:
 
     # --- contacts --------------------------------------------------------------------------------------------
 
+    @_with_plain_errors
     def add_contact(self, contact: Contact) -> Contact:
         """Insert one contact with its phones; return it with its id.
 
@@ -601,11 +767,12 @@ class Store:
             notes=contact.notes,
         )
 
+    @_with_plain_errors
     def add_contacts(self, contacts: Iterable[Contact]) -> int:
         """Insert many contacts in one transaction (new ids; any given id is ignored); return how many."""
         contact_rows: list[tuple[int, str, str, str, str, str]] = []
         phone_rows: list[tuple[int, int, str, str, str, int]] = []
-        with self.transaction(), _gc_paused():
+        with self.transaction(), gc_paused():
             # The write lock is held from here, so ids after the current maximum are ours to hand out; this lets
             # both tables be filled with executemany instead of one INSERT per contact.
             next_id = self._last_contact_id() + 1
@@ -626,6 +793,7 @@ class Store:
         ).fetchone()
         return int(row[0])
 
+    @_with_plain_errors
     def update_contact(self, contact: Contact) -> None:
         """Replace a stored contact's fields and phones with those of `contact` (matched by id)."""
         if contact.id is None:
@@ -640,6 +808,7 @@ class Store:
             self._db.execute("DELETE FROM phones WHERE contact_id = ?", (contact.id,))
             self._db.executemany(_INSERT_PHONE, _phone_rows(contact.id, contact.phones))
 
+    @_with_plain_errors
     def delete_contact(self, contact_id: int) -> Contact | None:
         """Delete a contact and its phones; return what was deleted (re-add it to undo), or None if absent."""
         with self.transaction():
@@ -648,18 +817,21 @@ class Store:
                 self._db.execute("DELETE FROM contacts WHERE id = ?", (contact_id,))  # phones go by cascade
         return contact
 
+    @_with_plain_errors
     def get_contact(self, contact_id: int) -> Contact | None:
         """One contact with its phones, or None."""
         found = self._load_contacts("WHERE id = ?", (contact_id,))
         return found[0] if found else None
 
+    @_with_plain_errors
     def list_contacts(self) -> list[Contact]:
         """Every contact with its phones, ordered by name (case-insensitive), then id."""
-        with _gc_paused():
+        with gc_paused():
             contacts = self._load_contacts("", ())
             contacts.sort(key=_sort_key)
         return contacts
 
+    @_with_plain_errors
     def contact_rows(self, offset: int = 0, limit: int | None = None) -> ContactRows:
         """Contacts in list order (that of `list_contacts`) as compact columns; `offset`/`limit` give one page.
 
@@ -676,16 +848,18 @@ class Store:
             rows.numbers,
         )
         cursor = self._db.execute(_SELECT_CONTACT_ROWS, (-1 if limit is None else max(0, limit), max(0, offset)))
-        with _gc_paused():
+        with gc_paused():
             while chunk := cursor.fetchmany(4096):
                 for column, values in zip(columns, zip(*chunk, strict=True), strict=True):
                     column.extend(values)
         return rows
 
+    @_with_plain_errors
     def contact_count(self) -> int:
         """How many contacts are stored."""
         return int(self._db.execute("SELECT COUNT(*) FROM contacts").fetchone()[0])
 
+    @_with_plain_errors
     def find_contacts_by_dial(self, dial: str) -> list[Contact]:
         """Contacts having a phone whose unformatted number is exactly `dial`, ordered by name."""
         contacts = self._load_contacts("WHERE id IN (SELECT contact_id FROM phones WHERE dial = ?)", (dial,))

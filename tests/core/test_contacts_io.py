@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from c2c_desktop.core import contacts_io, importers
 from c2c_desktop.core.contacts_io import (
     DuplicatePolicy,
     ImportPlan,
@@ -292,4 +293,48 @@ def test_export_format_and_failures(store: Store, tmp_path: Path) -> None:
     assert read_contacts_file(tmp_path / "contacts.txt").format == "vcard"
     with pytest.raises(OSError):
         export_contacts(store, tmp_path / "missing-folder" / "x.csv")
-    assert not list(tmp_path.glob("**/.*partial"))
+    assert not list(tmp_path.glob("**/.contacts.*"))  # no temporary file left
+
+
+def test_a_failed_export_keeps_the_old_file(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store.add_contact(ROUND_TRIP[1])
+    target = tmp_path / "exports" / "contacts.csv"
+    target.parent.mkdir()
+    target.write_text("the previous export", encoding="utf-8")
+
+    def failing_writer(contacts: object, path: Path) -> int:
+        path.write_text("half a file", encoding="utf-8")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(contacts_io, "write_csv", failing_writer)
+    with pytest.raises(OSError, match="disk full"):
+        export_contacts(store, target)
+    assert target.read_text(encoding="utf-8") == "the previous export"
+    assert sorted(path.name for path in target.parent.iterdir()) == ["contacts.csv"]
+
+
+def test_two_exports_to_one_file_at_once_do_not_collide(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two windows exporting to the same file: the second finishes while the first has written but not renamed.
+    for contact in ROUND_TRIP:
+        store.add_contact(contact)
+    target = tmp_path / "exports" / "contacts.csv"
+    target.parent.mkdir()
+    real_write_csv = importers.write_csv
+    overlapped: list[int] = []
+    writes = 0
+
+    def write_then_let_another_export_finish(contacts: list[Contact], path: Path) -> int:
+        nonlocal writes
+        writes += 1
+        count = real_write_csv(contacts, path)
+        if writes == 1:
+            overlapped.append(export_contacts(store, target))
+        return count
+
+    monkeypatch.setattr(contacts_io, "write_csv", write_then_let_another_export_finish)
+    assert export_contacts(store, target) == len(ROUND_TRIP)
+    assert overlapped == [len(ROUND_TRIP)]
+    assert len(read_contacts_file(target).contacts) == len(ROUND_TRIP)
+    assert sorted(path.name for path in target.parent.iterdir()) == ["contacts.csv"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 from pathlib import Path
 
@@ -15,10 +16,12 @@ from c2c_desktop.core.importers import (
     FORMAT_GOOGLE_LEGACY,
     FORMAT_OUTLOOK,
     FORMAT_VCARD,
+    MAX_FILE_BYTES,
     ContactFileError,
     ImportProblem,
     ImportResult,
     _NumberCache,
+    _read_regular_file,
     detect_csv_headers,
     read_contacts_bytes,
     read_contacts_file,
@@ -233,6 +236,43 @@ def test_missing_file_and_vcf_name_without_vcard() -> None:
         read_contacts_file(DATA / "does-not-exist.csv")
     with pytest.raises(ContactFileError, match="no vCard"):
         read_contacts_bytes(b"Name,Phone\nAda,2125550142\n", filename_hint="contacts.vcf")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX only")
+def test_a_fifo_is_refused_at_once_instead_of_waiting_for_a_writer(tmp_path: Path) -> None:
+    fifo = tmp_path / "contacts.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(ContactFileError, match=r"^Cannot read contacts\.csv: not a regular file\.$"):
+        read_contacts_file(fifo)
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_a_device_is_refused_instead_of_read_until_memory_runs_out() -> None:
+    with pytest.raises(ContactFileError, match="not a regular file"):
+        read_contacts_file("/dev/zero")
+
+
+def test_a_folder_is_not_a_contacts_file(tmp_path: Path) -> None:
+    with pytest.raises(ContactFileError, match=r"^Cannot read "):
+        read_contacts_file(tmp_path)
+
+
+def test_a_file_over_64_mib_is_refused_without_reading_it_whole(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.csv"
+    with open(huge, "wb") as stream:
+        stream.write(b"Name,Phone\n")
+        stream.truncate(MAX_FILE_BYTES + 1)  # sparse: no disk space used
+    assert MAX_FILE_BYTES == 64 * 1024 * 1024
+    with pytest.raises(ContactFileError, match=r"^Cannot read huge\.csv: the file is larger than 64 MiB\.$"):
+        read_contacts_file(huge)
+
+
+def test_the_size_limit_admits_exactly_the_limit(tmp_path: Path) -> None:
+    path = tmp_path / "small.csv"
+    path.write_bytes(b"0123456789")
+    assert _read_regular_file(path, limit=10) == b"0123456789"
+    with pytest.raises(ContactFileError, match="larger than"):
+        _read_regular_file(path, limit=9)
 
 
 def test_whitespace_only_file_is_empty() -> None:

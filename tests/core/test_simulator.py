@@ -343,6 +343,36 @@ def test_serve_forever_cli_prints_where_and_how_and_stops_on_request() -> None:
     assert text.rstrip().endswith("Stand-in stopped.")
 
 
+def test_serve_forever_cli_prints_each_request_line_once_even_with_a_root_handler() -> None:
+    # The CLI configures a root handler; the request lines must not reach the terminal twice through it.
+    out = ReadyAwareOutput()
+    root_handler = logging.StreamHandler(out)
+    root = logging.getLogger()
+    simulator_log = logging.getLogger("c2c_desktop.core.simulator")
+    root.addHandler(root_handler)
+    done = threading.Event()
+    runner = threading.Thread(
+        target=serve_forever_cli, args=("127.0.0.1", 0, 0.0), kwargs={"out": out, "stop_event": done}
+    )
+    try:
+        runner.start()
+        assert out.ready.wait(5)
+        url = out.getvalue().split("listening on ", 1)[1].split()[0]
+        with ClickToCallClient(url, read_timeout=5) as client:
+            result = client.place_call(call_request(), Credentials(DEMO_ACCESS_KEY, DEMO_SECRET_ACCESS_KEY))
+        assert result.outcome is Outcome.CONNECTED
+        done.set()
+        runner.join(5)
+        assert not runner.is_alive()
+        request_lines = [line for line in out.getvalue().splitlines() if "GET /ibp_api.php" in line]
+        assert len(request_lines) == 1, out.getvalue()
+        assert simulator_log.propagate  # restored after serving
+    finally:
+        done.set()
+        runner.join(5)
+        root.removeHandler(root_handler)
+
+
 def test_simulator_process_stops_cleanly_on_ctrl_c() -> None:
     code = "from c2c_desktop.core.simulator import serve_forever_cli; raise SystemExit(serve_forever_cli(port=0))"
     env = {**os.environ, "PYTHONPATH": str(REPO)}

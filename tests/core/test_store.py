@@ -7,11 +7,14 @@ import os
 import re
 import selectors
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -214,20 +217,35 @@ def test_begin_call_commits_a_placing_row_before_returning(db_path: Path, store:
         other.close()
 
 
-def test_begin_call_keeps_a_given_ref_and_refuses_duplicates_and_long_refs(store: Store) -> None:
-    assert store.begin_call(request(ref="crm-42")).ref == "crm-42"
-    with pytest.raises(StoreError, match="already in the journal"):
-        store.begin_call(request(ref="crm-42"))
+def test_begin_call_keeps_a_given_ref_even_a_repeated_one_and_refuses_long_refs(store: Store) -> None:
+    # A CRM id used as the ref of two calls to the same lead is legitimate.
+    first = store.begin_call(request(ref="crm-42"))
+    second = store.begin_call(request(ref="crm-42"))
+    assert first.ref == second.ref == "crm-42" and first.id != second.id
     with pytest.raises(ValueError, match="32"):
         store.begin_call(request(ref="x" * 33))
-    assert len(store.list_calls()) == 1
+    assert [c.id for c in store.list_calls(text="crm-42")] == [second.id, first.id]
+    plan = " ".join(str(row[3]) for row in store._db.execute("EXPLAIN QUERY PLAN SELECT id FROM calls WHERE ref = 'x'"))
+    assert "calls_ref" in plan  # still indexed, just not unique
 
 
-def test_begin_call_redraws_a_generated_ref_that_collides(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    taken = store.begin_call(request()).ref
-    draws = iter([taken, "c2c-fresh"])
-    monkeypatch.setattr(store_module, "new_ref", lambda: next(draws))
-    assert store.begin_call(request()).ref == "c2c-fresh"
+def test_migration_5_lets_an_old_journal_repeat_a_ref(tmp_path: Path) -> None:
+    path = tmp_path / "v4.sqlite3"
+    _write_v1_database(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        assert migrate(conn, target=4) == 4
+        with pytest.raises(sqlite3.IntegrityError):  # what version 4 did
+            conn.execute(
+                "INSERT INTO calls (ref, started_at, number, agent_number, call_type, state) "
+                "VALUES ('c2c-old', '2026-01-02T03:04:06.000Z', '5552010009', '5552010001', 2, 'placing')"
+            )
+    finally:
+        conn.close()
+    with Store(path) as upgraded:
+        again = upgraded.begin_call(request("5552010009", ref="c2c-old"))
+        assert [c.id for c in upgraded.list_calls(text="c2c-old")] == [again.id, again.id - 1]
+        assert upgraded.integrity_check() == "ok"
 
 
 def test_begin_call_is_refused_inside_a_transaction(store: Store) -> None:
@@ -270,6 +288,10 @@ def test_hundreds_of_calls_survive_reopening(db_path: Path) -> None:
         assert sum(c.state is CallState.PLACING for c in calls) == 100
         assert second.get_call(calls[0].id) == calls[0]
         assert calls[1].outcome is outcomes[298 % 5] and calls[1].message == "call 298"
+        # This process began them and is alive: they may still be in flight, so they stay placing.
+        assert second.recover_interrupted() == 0
+        # As a version without owners left them: now they count as interrupted.
+        second._db.execute("UPDATE calls SET owner_host = NULL, owner_pid = NULL, owner_token = NULL")
         assert second.recover_interrupted() == 100
         assert second.recover_interrupted() == 0
         assert all(c.state is CallState.DONE for c in second.list_calls())
@@ -296,30 +318,40 @@ def _read_line(proc: subprocess.Popen[str], timeout: float) -> str:
     return proc.stdout.readline()
 
 
-def test_kill_9_after_begin_call_leaves_an_unknown_row_and_a_sound_file(db_path: Path) -> None:
+@contextmanager
+def _child_placing_a_call(db_path: Path, number: str) -> Iterator[tuple[subprocess.Popen[str], int]]:
+    """A separate process that has begun a call (its row is `placing`) and waits; yields it and the row's id."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILL_CHILD, str(db_path), number],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        line = _read_line(proc, timeout=30)
+        assert line.startswith("ready"), line
+        yield proc, int(line.split()[1])
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+        for pipe in (proc.stdin, proc.stdout):
+            if pipe is not None:
+                pipe.close()
+
+
+def _kill_9(proc: subprocess.Popen[str]) -> None:
+    os.kill(proc.pid, signal.SIGKILL)
+    assert proc.wait(timeout=10) == -signal.SIGKILL  # reaped: its pid no longer names a process
+
+
+def test_kill_9_after_begin_call_leaves_an_unknown_row_and_a_sound_file(db_path: Path) -> None:
     for round_number in range(5):
         number = f"555201{round_number:04d}"
-        proc = subprocess.Popen(
-            [sys.executable, "-c", _KILL_CHILD, str(db_path), number],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        try:
-            line = _read_line(proc, timeout=30)
-            assert line.startswith("ready"), line
-            os.kill(proc.pid, signal.SIGKILL)
-            assert proc.wait(timeout=10) == -signal.SIGKILL
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait(timeout=10)
-            for pipe in (proc.stdin, proc.stdout):
-                if pipe is not None:
-                    pipe.close()
-        call_id = int(line.split()[1])
+        with _child_placing_a_call(db_path, number) as (proc, call_id):
+            _kill_9(proc)
         with Store(db_path) as reopened:
             assert reopened.recover_interrupted() == 1
             row = reopened.get_call(call_id)
@@ -328,6 +360,137 @@ def test_kill_9_after_begin_call_leaves_an_unknown_row_and_a_sound_file(db_path:
             assert row.finished_at is None
             assert len(reopened.list_calls()) == round_number + 1
             assert reopened.integrity_check() == "ok"
+
+
+def test_a_live_process_s_placing_call_is_not_recovered_by_another_store(db_path: Path) -> None:
+    # `history list` while `call` rings in another process must not mark that call "app stopped".
+    with _child_placing_a_call(db_path, "5552010002") as (proc, call_id), Store(db_path) as other:
+        row = other._db.execute("SELECT owner_host, owner_pid FROM calls WHERE id = ?", (call_id,)).fetchone()
+        assert row == (socket.gethostname(), proc.pid)
+        assert other.recover_interrupted() == 0
+        still = other.get_call(call_id)
+        assert still is not None and still.state is CallState.PLACING and still.outcome is None
+        _kill_9(proc)
+        assert other.recover_interrupted() == 1  # its owner is gone now
+        recovered = other.get_call(call_id)
+        assert recovered is not None and (recovered.state, recovered.outcome) == (CallState.DONE, Outcome.UNKNOWN)
+
+
+def test_recovery_decides_by_the_owner_of_each_placing_row(store: Store) -> None:
+    finished_child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True)
+    dead_pid = int(finished_child.stdout)  # reaped, so no process has this id (a reuse within the test is remote)
+    host = socket.gethostname()
+    owners = {
+        "ours, in flight": (host, os.getpid(), store_module._OWNER_TOKEN),
+        "an earlier process with our pid": (host, os.getpid(), "another-token"),
+        "a dead process": (host, dead_pid, "t"),
+        "a live process on another machine": ("elsewhere.example", dead_pid, "t"),
+        "an older version (no owner)": (None, None, None),
+        "another machine, two hours ago": ("elsewhere.example", dead_pid, "t"),
+        "ours, but two hours ago (a hung call)": (host, os.getpid(), store_module._OWNER_TOKEN),
+    }
+    two_hours_ago = (datetime.now(UTC) - timedelta(hours=2)).isoformat(timespec="milliseconds")[:-6] + "Z"
+    ids = {}
+    for label, owner in owners.items():
+        ids[label] = store.begin_call(request()).id
+        store._db.execute(
+            "UPDATE calls SET owner_host = ?, owner_pid = ?, owner_token = ? WHERE id = ?", (*owner, ids[label])
+        )
+        if "two hours ago" in label:
+            store._db.execute("UPDATE calls SET started_at = ? WHERE id = ?", (two_hours_ago, ids[label]))
+    assert store.recover_interrupted() == 5
+    states = {label: store.get_call(call_id).state for label, call_id in ids.items()}  # type: ignore[union-attr]
+    assert states == {
+        "ours, in flight": CallState.PLACING,
+        "an earlier process with our pid": CallState.DONE,
+        "a dead process": CallState.DONE,
+        "a live process on another machine": CallState.PLACING,
+        "an older version (no owner)": CallState.DONE,
+        "another machine, two hours ago": CallState.DONE,
+        "ours, but two hours ago (a hung call)": CallState.DONE,
+    }
+
+
+# --- database problems become plain StoreErrors ------------------------------------------------------------------
+
+
+def test_a_database_locked_by_another_program_gives_a_plain_busy_error(db_path: Path) -> None:
+    with Store(db_path, busy_timeout_ms=50) as waiting:
+        waiting.add_contact(Contact(None, "Before"))
+        holder = sqlite3.connect(db_path, isolation_level=None)
+        try:
+            holder.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+            for attempt in (
+                lambda: waiting.begin_call(request()),
+                lambda: waiting.add_contact(Contact(None, "During")),
+                lambda: waiting.add_contacts([Contact(None, "During")]),
+            ):
+                with pytest.raises(StoreError, match=r"^The database is busy \(another program holds it\); try again"):
+                    attempt()
+            assert not waiting.in_transaction
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        # Usable again once the lock is gone; nothing half-written.
+        assert waiting.begin_call(request()).state is CallState.PLACING
+        assert [c.name for c in waiting.list_contacts()] == ["Before"]
+
+
+def test_the_busy_error_keeps_the_sqlite_error_as_its_cause(db_path: Path) -> None:
+    with Store(db_path, busy_timeout_ms=50) as waiting:
+        holder = sqlite3.connect(db_path, isolation_level=None)
+        try:
+            holder.execute("BEGIN IMMEDIATE")
+            with pytest.raises(StoreError) as caught:
+                waiting.begin_call(request())
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+    assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
+
+
+def test_writing_a_read_only_connection_gives_a_plain_read_only_error(db_path: Path, store: Store) -> None:
+    # query_only makes SQLite refuse writes even for root (for whom file permissions do not).
+    store.begin_call(request())
+    store._db.execute("UPDATE calls SET owner_pid = NULL, owner_host = NULL")
+    store._db.execute("PRAGMA query_only = ON")
+    for attempt in (
+        lambda: store.begin_call(request()),
+        store.recover_interrupted,
+        lambda: store.add_contact(Contact(None, "Ada")),
+    ):
+        with pytest.raises(StoreError, match=r"^The database is read-only: .*test\.sqlite3"):
+            attempt()
+    assert len(store.list_calls()) == 1  # reading still works
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes read-only files; see the query_only test"
+)
+def test_a_read_only_database_file_gives_a_plain_read_only_error(db_path: Path) -> None:
+    with Store(db_path) as writable:
+        writable.begin_call(request())
+        writable._db.execute("UPDATE calls SET owner_pid = NULL, owner_host = NULL")
+    db_path.chmod(0o444)
+    db_path.parent.chmod(0o555)
+    try:
+        with pytest.raises(StoreError, match=r"^The database is read-only: "):
+            with Store(db_path) as read_only:
+                read_only.recover_interrupted()
+    finally:
+        db_path.parent.chmod(0o755)
+        db_path.chmod(0o644)
+
+
+def test_a_full_disk_gives_a_plain_error_and_changes_nothing(store: Store) -> None:
+    store.add_contact(ada())
+    pages = store._db.execute("PRAGMA page_count").fetchone()[0]
+    store._db.execute(f"PRAGMA max_page_count = {pages}")  # SQLite answers SQLITE_FULL as for a full disk
+    many = [Contact(None, f"Person {i}", notes="x" * 200) for i in range(2000)]
+    with pytest.raises(StoreError, match=r"^The disk is full"):
+        store.add_contacts(many)
+    assert not store.in_transaction
+    assert [c.name for c in store.list_contacts()] == ["Ada Lovelace"]
 
 
 def _journal_for_filters(store: Store) -> dict[str, int]:
@@ -401,9 +564,10 @@ def test_last_call_for_number(store: Store) -> None:
 
 
 def test_journal_columns_mirror_journal_entry_and_nothing_more(store: Store) -> None:
-    # Nothing else (no URL, no keys) has a place to go.
+    # Nothing else (no URL, no keys) has a place to go; the owner columns are recovery bookkeeping only.
     columns = [row[1] for row in store._db.execute("PRAGMA table_info(calls)")]
-    assert sorted(columns) == sorted(f.name for f in dataclasses.fields(JournalEntry))
+    owner = ["owner_host", "owner_pid", "owner_token"]
+    assert sorted(columns) == sorted([f.name for f in dataclasses.fields(JournalEntry)] + owner)
 
 
 # --- contacts -----------------------------------------------------------------------------------------------------
