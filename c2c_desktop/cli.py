@@ -1,6 +1,9 @@
 """The front door: the window by default, `--demo`, tel:/callto: links, and the terminal commands.
 
 Every error is one plain line on stderr, never a traceback. `call` exits with the outcome's code (see EXIT_CODES).
+
+Each command imports what it needs when it runs: opening the window must not wait for the HTTP client, the keyring
+or the contact importers (tests/test_startup_imports.py keeps it that way).
 """
 
 from __future__ import annotations
@@ -13,26 +16,16 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from c2c_desktop import APP_NAME, __version__
 from c2c_desktop.core import config
-from c2c_desktop.core.api import install_log_redaction
-from c2c_desktop.core.contacts_io import DuplicatePolicy, ImportSummary, contacts_json, export_contacts, import_file
-from c2c_desktop.core.credentials import CredentialsError, KeyringCredentialStore
-from c2c_desktop.core.dialer import (
-    CallOverrides,
-    NotSentError,
-    client_for,
-    describe_outcome,
-    place_call_now,
-    prepare_call,
-)
-from c2c_desktop.core.importers import ContactFileError
-from c2c_desktop.core.journal_export import write_journal_csv
 from c2c_desktop.core.models import EXIT_CODES, Contact, Credentials, JournalEntry, Outcome
-from c2c_desktop.core.phone import is_valid_region
-from c2c_desktop.core.store import Store, StoreError, default_db_path
+from c2c_desktop.core.redaction import install_log_redaction
+
+if TYPE_CHECKING:
+    from c2c_desktop.core.contacts_io import ImportSummary
+    from c2c_desktop.core.store import Store
 
 EXIT_OK = 0
 EXIT_ERROR = 2  # bad input, missing keys or configuration (also argparse's usage error code)
@@ -59,6 +52,9 @@ def _positive_seconds(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The parser of the terminal commands."""
+    from c2c_desktop.core.contacts_io import DuplicatePolicy
+
     parser = argparse.ArgumentParser(
         prog=APP_NAME,
         description="Click-to-call dialer for sales agents. Without a command, opens the window.",
@@ -122,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def build_gui_parser() -> argparse.ArgumentParser:
+    """The parser used when no command is given: the window's options."""
     parser = argparse.ArgumentParser(
         prog=APP_NAME,
         description=f"Click-to-call dialer for sales agents. Commands: {', '.join(COMMANDS)} (see {APP_NAME} -h).",
@@ -154,6 +151,8 @@ def _load_settings() -> config.Settings:
 
 
 def _open_store() -> Store:
+    from c2c_desktop.core.store import Store, default_db_path
+
     try:
         store = Store(default_db_path())
     except Exception as exc:  # sqlite3 / OS errors: one line, no traceback
@@ -191,6 +190,17 @@ def _entry_json(entry: JournalEntry) -> dict[str, object]:
 
 
 def cmd_call(args: argparse.Namespace) -> int:
+    """Place one call; exits with the outcome's code."""
+    from c2c_desktop.core.credentials import CredentialsError, KeyringCredentialStore
+    from c2c_desktop.core.dialer import (
+        CallOverrides,
+        NotSentError,
+        client_for,
+        describe_outcome,
+        place_call_now,
+        prepare_call,
+    )
+
     settings = _load_settings()
     if args.timeout is not None:
         settings = dataclasses.replace(settings, read_timeout=args.timeout)
@@ -224,6 +234,9 @@ def cmd_call(args: argparse.Namespace) -> int:
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
+    """Store, check or remove the key pair in the OS keyring."""
+    from c2c_desktop.core.credentials import CredentialsError, KeyringCredentialStore
+
     store = KeyringCredentialStore()
     try:
         if args.action == "set":
@@ -239,6 +252,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 
 def cmd_config(args: argparse.Namespace) -> int:
+    """Read or change settings."""
     path = config.default_settings_path()
     try:
         settings = config.load_settings(path)
@@ -263,6 +277,7 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
+    """List the call journal or export it as CSV."""
     if args.action == "export":
         return _history_export(args)
     if args.file is not None:
@@ -286,6 +301,8 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def _history_export(args: argparse.Namespace) -> int:
+    from c2c_desktop.core.journal_export import write_journal_csv
+
     if not args.file:
         raise CliError("history export needs a FILE to write")
     with _open_store() as store:
@@ -329,6 +346,11 @@ def _summary_lines(label: str, summary: ImportSummary) -> list[str]:
 
 
 def _contacts_import(args: argparse.Namespace) -> int:
+    from c2c_desktop.core.contacts_io import DuplicatePolicy, import_file
+    from c2c_desktop.core.importers import ContactFileError
+    from c2c_desktop.core.phone import is_valid_region
+    from c2c_desktop.core.store import StoreError
+
     region = args.region if args.region is not None else _load_settings().region
     if not is_valid_region(region):
         raise CliError(f"unknown region '{region}'; use a two-letter country code such as US, GB or DE")
@@ -349,6 +371,8 @@ def _contacts_import(args: argparse.Namespace) -> int:
 
 
 def _contacts_export(args: argparse.Namespace) -> int:
+    from c2c_desktop.core.contacts_io import export_contacts
+
     try:
         with _open_store() as store:
             count = export_contacts(store, args.file, args.format)
@@ -371,6 +395,8 @@ def _phones_text(contact: Contact) -> str:
 
 
 def _contacts_list(args: argparse.Namespace) -> int:
+    from c2c_desktop.core.contacts_io import contacts_json
+
     with _open_store() as store:
         contacts = store.list_contacts()
     if args.json:
@@ -385,6 +411,7 @@ def _contacts_list(args: argparse.Namespace) -> int:
 
 
 def cmd_contacts(args: argparse.Namespace) -> int:
+    """Import, export or list contacts."""
     if args.action == "import":
         return _contacts_import(args)
     if args.action == "export":
@@ -393,6 +420,7 @@ def cmd_contacts(args: argparse.Namespace) -> int:
 
 
 def cmd_simulator(args: argparse.Namespace) -> int:
+    """Run the stand-in service on loopback until interrupted."""
     from c2c_desktop.core.simulator import serve_forever_cli
 
     try:
@@ -403,6 +431,7 @@ def cmd_simulator(args: argparse.Namespace) -> int:
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
+    """Open the window (Qt is imported only here)."""
     if args.url and not (args.url.lower().startswith(("tel:", "callto:")) or any(ch.isdigit() for ch in args.url)):
         raise CliError(
             f"unknown command '{args.url}' (commands: {', '.join(COMMANDS)}; a tel: link or a number opens the window)"

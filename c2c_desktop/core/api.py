@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterable
 from types import TracebackType
 from typing import Any, Final
-from urllib.parse import quote, quote_plus, unquote_plus, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -42,7 +42,9 @@ from urllib3.util.ssl_match_hostname import CertificateError as Urllib3Certifica
 
 from c2c_desktop import __version__
 from c2c_desktop.core.models import CallRequest, CallResult, Credentials, Outcome
+from c2c_desktop.core.redaction import SecretRedactingFilter, install_log_redaction, redact_text, redact_url
 
+# The redaction helpers live in redaction.py (light, importable anywhere); re-exported here for existing callers.
 __all__ = [
     "DEFAULT_API_URL",
     "ClickToCallClient",
@@ -81,7 +83,6 @@ _REQUEST_HEADERS: Final = {
     # A fresh connection per call: a stale pooled connection could fail after sending and blur NOT_SENT/UNKNOWN.
     "Connection": "close",
 }
-_KEY_PARAM_NAMES: Final = frozenset({"access_key", "secret_access_key", "key"})
 _ASCII_DIGITS = re.compile(r"[0-9]+")
 _ASCII_WHITESPACE: Final = " \t\r\n\f\v"
 _UTF8_BOM: Final = b"\xef\xbb\xbf"
@@ -91,112 +92,6 @@ _XML_FAILURE = re.compile(r"<result>\s*(?:failed|failure|error)\s*</result>", re
 # Bodies that can only mean the service refused the input (it answered; nothing was dialled).
 _KNOWN_ERROR_PREFIXES: Final = ("invalid ", "access denied", "unauthorized", "authentication failed")
 _KNOWN_ERROR_MAX_CHARS: Final = 200
-# key=value / "key": "value" pairs, in URLs, logs, JSON or echoed bodies.
-_KEY_VALUE = re.compile(
-    r"((?<![A-Za-z0-9])(?:secret_access_key|access_key)[\"']?\s*[=:]\s*[\"']?)[^&\s\"'<>;,]+", re.IGNORECASE
-)
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# Redaction
-
-
-def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
-    """Mask every `access_key=...` / `secret_access_key=...` value and every literal occurrence of `secrets`.
-
-    Literal secrets are also masked in their URL-encoded forms, since a server or a log may echo the query.
-    """
-    secrets = tuple(secrets)
-    variants: set[str] = set()
-    for secret in secrets:
-        if secret:
-            variants.update({secret, quote(secret, safe=""), quote_plus(secret, safe="")})
-    for variant in sorted(variants, key=len, reverse=True):
-        text = text.replace(variant, "***")
-    # An echo may encode characters quote() leaves alone (e.g. %2D): judge the decoded text and show that instead.
-    decoded = text
-    for _ in range(3):
-        decoded = unquote_plus(decoded)
-        if any(secret and secret in decoded for secret in secrets):
-            text = decoded
-            for variant in sorted(variants, key=len, reverse=True):
-                text = text.replace(variant, "***")
-            break
-    return _KEY_VALUE.sub(r"\1***", text)
-
-
-def redact_url(url: str) -> str:
-    """Return `url` with the key parameters' values and any user-info password masked; the rest is kept."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return redact_text(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        netloc = "***@" + netloc.rsplit("@", 1)[1]
-    query = "&".join(_redact_query_pair(pair) for pair in parts.query.split("&")) if parts.query else ""
-    return redact_text(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)))
-
-
-def _redact_query_pair(pair: str) -> str:
-    name, sep, _value = pair.partition("=")
-    if unquote_plus(name).strip().lower() in _KEY_PARAM_NAMES:
-        return f"{name}{sep or '='}***"
-    return pair
-
-
-class SecretRedactingFilter(logging.Filter):
-    """A logging filter that masks key parameters in the message, the formatted exception and the stack text.
-
-    urllib3's DEBUG log prints the request line with its query string; this filter makes that line safe.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken format string is the logging module's business, not ours
-            return True
-        redacted = redact_text(message)
-        if redacted != message:
-            record.msg = redacted
-            record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = redact_text(record.exc_text)
-        if record.stack_info:
-            record.stack_info = redact_text(record.stack_info)
-        return True
-
-
-_REDACTED_LOGGERS: Final = (
-    "",
-    "urllib3",
-    "urllib3.connectionpool",
-    "urllib3.connection",
-    "urllib3.poolmanager",
-    "urllib3.response",
-    "urllib3.util.retry",
-    "requests",
-    "c2c_desktop",
-    "c2c_desktop.core.api",
-    "c2c_desktop.core.simulator",
-)
-_install_lock = threading.Lock()
-
-
-def install_log_redaction() -> None:
-    """Attach a `SecretRedactingFilter` to the HTTP libraries' loggers, the root logger and its handlers.
-
-    Idempotent. A logger's filters only see records created on that very logger, so each emitting logger gets one;
-    the root handlers get one too for records from anywhere else.
-    """
-    with _install_lock:
-        targets: list[logging.Filterer] = [logging.getLogger(name) for name in _REDACTED_LOGGERS]
-        targets.extend(logging.getLogger().handlers)
-        for target in targets:
-            if not any(isinstance(existing, SecretRedactingFilter) for existing in target.filters):
-                target.addFilter(SecretRedactingFilter())
 
 
 # --------------------------------------------------------------------------------------------------------------------

@@ -7,6 +7,9 @@ Callers on the GUI thread should still run these off the GUI thread: the watchdo
 remove it.
 
 No message produced here ever contains the secret access key.
+
+The `keyring` library (and its backends) is imported on first use, inside the watchdog thread: importing this
+module stays cheap for the window's startup path and for commands that never touch the keys.
 """
 
 from __future__ import annotations
@@ -14,14 +17,13 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable
-from typing import Protocol, TypeVar
-
-import keyring
-import keyring.backend
-import keyring.errors
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from c2c_desktop import APP_NAME
 from c2c_desktop.core.models import Credentials
+
+if TYPE_CHECKING:
+    import keyring.backend
 
 SERVICE_NAME = APP_NAME
 ACCESS_KEY_USERNAME = "access_key"
@@ -139,11 +141,13 @@ class KeyringCredentialStore:
         """Delete both keys from the keyring; nothing saved is not an error."""
 
         def delete() -> None:
+            from keyring.errors import PasswordDeleteError
+
             backend = self._resolved_backend()
             for username in (ACCESS_KEY_USERNAME, SECRET_KEY_USERNAME):
                 try:
                     backend.delete_password(SERVICE_NAME, username)
-                except keyring.errors.PasswordDeleteError:
+                except PasswordDeleteError:
                     pass  # usually "no such password"; the read-back below catches a real failure
                 if backend.get_password(SERVICE_NAME, username) is not None:
                     raise CredentialsError(f"The keyring ({backend.name}) did not delete the saved keys.")
@@ -172,6 +176,8 @@ class KeyringCredentialStore:
 
     def _resolved_backend(self) -> keyring.backend.KeyringBackend:
         if self._backend is None:
+            import keyring  # on the watchdog thread: loading the backends is part of what may be slow
+
             self._backend = keyring.get_keyring()
         return self._backend
 
@@ -210,6 +216,11 @@ def _translate(exc: BaseException, secret: str | None) -> BaseException:
         return exc
     if not isinstance(exc, Exception):
         return exc  # KeyboardInterrupt and the like
+    try:
+        import keyring.errors
+    except ImportError:  # the keyring library itself could not be loaded
+        return CredentialsError(_no_keyring_message())
+
     if isinstance(exc, keyring.errors.NoKeyringError):
         return CredentialsError(_no_keyring_message())
     if isinstance(exc, keyring.errors.KeyringLocked):

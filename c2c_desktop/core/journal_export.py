@@ -12,8 +12,8 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from c2c_desktop.core.api import redact_text
 from c2c_desktop.core.models import JournalEntry
+from c2c_desktop.core.redaction import redact_text
 
 JOURNAL_CSV_COLUMNS: tuple[str, ...] = (
     "started_at",

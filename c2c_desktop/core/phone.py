@@ -29,11 +29,11 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-import phonenumbers
-from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumber, PhoneNumberFormat, ValidationResult, re_util
-from phonenumbers import shortnumberinfo as short_info
+if TYPE_CHECKING:
+    from phonenumbers import NumberParseException, PhoneNumber
 
 DEFAULT_REGION = "US"
 
@@ -56,9 +56,19 @@ _NON_ASCII_DIGITS = re.compile(r"[^0-9]+")
 #: Candidates with at most this many digits are checked against the emergency numbers as written.
 _SHORT_DIGITS = 8
 
-# Keep libphonenumber's compiled metadata patterns instead of going through re's small cache on every call:
-# parse_number runs for every contact of an import.
-re_util.enable_pattern_cache()
+
+@functools.cache
+def _load_library() -> None:
+    """Import libphonenumber (~50 ms) on first use, not with this module: the window shows before it is needed.
+
+    Every entry point gets here through is_valid_region; the helpers then import the names they use (a dictionary
+    lookup once loaded).
+    """
+    from phonenumbers import re_util
+
+    # Keep libphonenumber's compiled metadata patterns instead of going through re's small cache on every call:
+    # parse_number runs for every contact of an import.
+    re_util.enable_pattern_cache()
 
 
 class PhoneError(ValueError):
@@ -83,6 +93,9 @@ class DialNumber:
 
 def is_valid_region(region: str) -> bool:
     """True for a region code libphonenumber knows (two letters, any case, e.g. 'US', 'gb')."""
+    _load_library()
+    import phonenumbers
+
     return isinstance(region, str) and region.strip().upper() in phonenumbers.SUPPORTED_REGIONS
 
 
@@ -198,6 +211,8 @@ def _locate(text: str, region: str) -> str | None:
 
 
 def _first_match(text: str, region: str) -> str | None:
+    import phonenumbers
+
     for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE):
         return str(match.raw_string)
     return None
@@ -229,6 +244,11 @@ def _second_reading(candidate: str, unwrapped: str, region: str) -> str | None:
 
 
 def _check(candidate: str, region: str, text: str) -> DialNumber:
+    import phonenumbers  # one import statement: this runs for every number of a contacts import
+
+    short_info = phonenumbers.shortnumberinfo
+    number_format = phonenumbers.PhoneNumberFormat
+
     shown = _shown(candidate)
     # Emergency numbers are short: refuse them as written, before parsing could call them "too short".
     if "+" not in candidate and len(digits_of(candidate)) <= _SHORT_DIGITS:
@@ -236,14 +256,14 @@ def _check(candidate: str, region: str, text: str) -> DialNumber:
             raise PhoneError(_emergency(shown))
     try:
         number = phonenumbers.parse(candidate, region)
-    except NumberParseException as exc:
+    except phonenumbers.NumberParseException as exc:
         raise _UnreadableError(_parse_failure(exc, shown, text)) from None
 
     country_code = number.country_code or 0  # always set after a successful parse
     main_region = phonenumbers.region_code_for_country_code(country_code)
     known_main_region = main_region if main_region in phonenumbers.SUPPORTED_REGIONS else None
     # The number without its extension: the extension is reported, never dialed.
-    bare = PhoneNumber(
+    bare = phonenumbers.PhoneNumber(
         country_code=country_code,
         national_number=number.national_number,
         italian_leading_zero=number.italian_leading_zero,
@@ -252,7 +272,7 @@ def _check(candidate: str, region: str, text: str) -> DialNumber:
     is_home = country_code == phonenumbers.country_code_for_region(region)
 
     if is_home:
-        national = phonenumbers.format_number(bare, PhoneNumberFormat.NATIONAL)
+        national = phonenumbers.format_number(bare, number_format.NATIONAL)
         dial = digits_of(national)
         # Check what is dialed: 1-911-555-1234 dials 9115551234, which reaches 911 in the US.
         if short_info.connects_to_emergency_number(dial, region):
@@ -267,17 +287,17 @@ def _check(candidate: str, region: str, text: str) -> DialNumber:
     if not is_valid and short_region is not None and short_info.is_valid_short_number_for_region(bare, short_region):
         raise PhoneError(f"{shown} is a short service number in {short_region}; only full phone numbers can be called")
     reason = phonenumbers.is_possible_number_with_reason(bare)
-    if reason != ValidationResult.IS_POSSIBLE:
+    if reason != phonenumbers.ValidationResult.IS_POSSIBLE:
         raise _UnreadableError(_length_failure(reason, shown))
 
     if is_home:
-        display = national if not number.extension else phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
+        display = national if not number.extension else phonenumbers.format_number(number, number_format.NATIONAL)
     else:
         international = phonenumbers.format_out_of_country_calling_number(bare, region)
         if international.startswith("+"):
             raise PhoneError(f"{shown} is an international number and {region} has no single international prefix")
         dial = digits_of(international)
-        display = phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+        display = phonenumbers.format_number(number, number_format.INTERNATIONAL)
 
     warning = None
     if not is_valid:
@@ -285,7 +305,7 @@ def _check(candidate: str, region: str, text: str) -> DialNumber:
         warning = f"this number is not valid in {numbering} numbering (possible only); check it"
     return DialNumber(
         dial=dial,
-        e164=phonenumbers.format_number(bare, PhoneNumberFormat.E164),
+        e164=phonenumbers.format_number(bare, number_format.E164),
         display=display,
         region=number_region if number_region in phonenumbers.SUPPORTED_REGIONS else known_main_region,
         extension=number.extension or "",
@@ -300,6 +320,9 @@ def _emergency(shown: str) -> str:
 @functools.cache
 def _region_table(country_code: int) -> tuple[tuple[str, re.Pattern[str] | None], ...]:
     """The regions sharing a country code, in libphonenumber's order, with their compiled leading-digits pattern."""
+    import phonenumbers
+    from phonenumbers import PhoneMetadata
+
     table = []
     for region_code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(country_code, ()):
         metadata = PhoneMetadata.metadata_for_region(region_code.upper(), None)
@@ -315,6 +338,8 @@ def _region_and_validity(number: PhoneNumber) -> tuple[str | None, bool]:
     Same logic as the library, but the library recompiles each region's leading-digits pattern per call: for a
     number no North American region claims (the demo's 555 numbers) that is 25 lookups, half of a parse_number.
     """
+    import phonenumbers
+
     country_code = number.country_code or 0
     regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(country_code, ())
     if len(regions) == 1:
@@ -330,6 +355,8 @@ def _region_and_validity(number: PhoneNumber) -> tuple[str | None, bool]:
 
 
 def _parse_failure(exc: NumberParseException, shown: str, text: str) -> str:
+    from phonenumbers import NumberParseException
+
     kind = exc.error_type
     if kind == NumberParseException.INVALID_COUNTRY_CODE:
         return f"the number {shown} has an unknown country code"
@@ -341,6 +368,8 @@ def _parse_failure(exc: NumberParseException, shown: str, text: str) -> str:
 
 
 def _length_failure(reason: int, shown: str) -> str:
+    from phonenumbers import ValidationResult
+
     if reason == ValidationResult.TOO_SHORT:
         return f"the number {shown} is too short"
     if reason == ValidationResult.TOO_LONG:

@@ -2,37 +2,41 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import importlib
 import logging
 import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QDir, QEvent, QObject, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from c2c_desktop import APP_NAME
 from c2c_desktop.core import config
 from c2c_desktop.core.credentials import CredentialStore, KeyringCredentialStore, MemoryCredentialStore
-from c2c_desktop.core.demo import load_demo_contacts
 from c2c_desktop.core.models import Credentials
-from c2c_desktop.core.simulator import DEMO_ACCESS_KEY, DEMO_SECRET_ACCESS_KEY, Fault, StandInService
 from c2c_desktop.core.store import Store, default_db_path
 from c2c_desktop.gui.icons import icon
+
+if TYPE_CHECKING:
+    from PySide6.QtNetwork import QLocalServer
+
+    from c2c_desktop.core.simulator import Fault, StandInService
 
 log = logging.getLogger(__name__)
 
 DEMO_AGENT_NUMBER = "(555) 010-0100"
 DEMO_RING_SECONDS = 2.5
 DEMO_READ_TIMEOUT = 30.0  # short, so a stalled demo call shows UNKNOWN soon
-#: Demo numbers (digits sent as phone_to_call) that show the outcomes a healthy service never gives.
-DEMO_FAULTS = {"6125550199": Fault.RESET, "5045550197": Fault.XML_FAILURE}  # Peter Lindqvist, Claire Dawson
 
 
 @dataclass
@@ -87,13 +91,16 @@ def open_demo_profile() -> Profile:
     C2C_DESKTOP_API_URL points the demo at a stand-in that is already running (the end-to-end tests run their own);
     C2C_DESKTOP_DEMO_RING_SECONDS changes how long the built-in stand-in rings.
     """
+    from c2c_desktop.core.demo import load_demo_contacts
+    from c2c_desktop.core.simulator import DEMO_ACCESS_KEY, DEMO_SECRET_ACCESS_KEY, StandInService
+
     folder = Path(tempfile.mkdtemp(prefix="c2c-desktop-demo-"))
     cleanups: list[Callable[[], None]] = [lambda: shutil.rmtree(folder, ignore_errors=True)]
     standin = None
     api_url = os.environ.get(config.API_URL_ENV, "").strip()
     if not api_url:
         standin = StandInService(ring_seconds=_demo_ring_seconds())
-        standin.fault_for_number.update(DEMO_FAULTS)
+        standin.fault_for_number.update(demo_faults())
         standin.start()
         cleanups.append(standin.stop)
         api_url = standin.url
@@ -120,6 +127,13 @@ def open_demo_profile() -> Profile:
     )
 
 
+def demo_faults() -> dict[str, Fault]:
+    """Demo numbers (digits sent as phone_to_call) that show the outcomes a healthy service never gives."""
+    from c2c_desktop.core.simulator import Fault
+
+    return {"6125550199": Fault.RESET, "5045550197": Fault.XML_FAILURE}  # Peter Lindqvist, Claire Dawson
+
+
 def _demo_ring_seconds() -> float:
     try:
         return max(0.0, float(os.environ.get("C2C_DESKTOP_DEMO_RING_SECONDS", DEMO_RING_SECONDS)))
@@ -133,8 +147,39 @@ def _instance_key() -> str:
     return f"{APP_NAME}-{getpass.getuser()}"
 
 
+def instance_socket_path() -> str | None:
+    """Where `QLocalServer.listen(key)` puts its socket on POSIX (in the temp folder); None elsewhere (named pipes)."""
+    if os.name != "posix":
+        return None
+    return QDir.cleanPath(QDir.tempPath()) + "/" + _instance_key()
+
+
 def forward_to_running_instance(url: str | None) -> bool:
-    """If a window is already open for this user, hand it the tel: link (or just raise it) and return True."""
+    """If a window is already open for this user, hand it the tel: link (or just raise it) and return True.
+
+    On POSIX this is a plain Unix socket connection to the running window's QLocalServer, so that QtNetwork (~15 ms)
+    is not loaded before the window shows; the window starts its server once it is painted.
+    """
+    path = instance_socket_path()
+    if path is None:
+        return _forward_with_qlocalsocket(url)
+    import socket
+
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+        connection.settimeout(0.5)
+        try:
+            connection.connect(path)
+        except OSError:  # no socket, or a stale one left by a crash: no window is running
+            return False
+        with contextlib.suppress(OSError):  # it was there a moment ago; the link is lost, as with QLocalSocket
+            connection.settimeout(1.0)
+            connection.sendall((url or "").encode("utf-8") + b"\n")
+    return True
+
+
+def _forward_with_qlocalsocket(url: str | None) -> bool:
+    from PySide6.QtNetwork import QLocalSocket
+
     socket = QLocalSocket()
     socket.connectToServer(_instance_key())
     if not socket.waitForConnected(500):
@@ -147,6 +192,8 @@ def forward_to_running_instance(url: str | None) -> bool:
 
 def listen_for_other_instances(on_url: Callable[[str], None]) -> QLocalServer:
     """The first instance listens; later ones send their tel: link here instead of opening a second window."""
+    from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
     server = QLocalServer()
     key = _instance_key()
     if not server.listen(key):
@@ -168,8 +215,80 @@ def listen_for_other_instances(on_url: Callable[[str], None]) -> QLocalServer:
     return server
 
 
+#: QtNetwork, for the single-instance server: first, so that a second launch finds this window soon.
+QT_NETWORK = "PySide6.QtNetwork"
+#: Not needed for the window to appear, but soon after: QtNetwork, libphonenumber for the dial pad's formatting and
+#: the dialer (requests, urllib3, ssl) for the first call. Imported on a background thread once the window is
+#: painted, so neither the first paint nor the first keystroke or call waits for them.
+BACKGROUND_IMPORTS: tuple[str, ...] = (QT_NETWORK, "phonenumbers", "c2c_desktop.core.dialer")
+#: If the window is never exposed (e.g. started minimised), the background work starts after this anyway.
+FIRST_PAINT_FALLBACK_MS = 1000
+
+
+class AfterFirstPaint(QObject):
+    """Imports `modules` in order on a daemon thread once `window` is first painted; after each, calls its callback
+    from `on_imported` (if any) on the GUI thread.
+
+    Imports are thread-safe; the GUI thread stays free meanwhile (it would only wait if it imported one of these
+    modules itself before the thread got to it). A module that fails to import is logged and left to fail again,
+    with its real error, where it is used; its callback is not called.
+    """
+
+    imported = Signal(str)
+
+    def __init__(
+        self, window: QWidget, modules: Sequence[str], on_imported: Mapping[str, Callable[[], None]] | None = None
+    ) -> None:
+        """GUI thread. `window` must be shown (it has a native window to watch)."""
+        super().__init__(window)
+        self._modules = tuple(modules)
+        self._on_imported = dict(on_imported or {})
+        self._started = False
+        self.imported.connect(self._call_back)  # queued: emitted on the import thread
+        handle = window.windowHandle()
+        if handle is not None:
+            handle.installEventFilter(self)
+        QTimer.singleShot(FIRST_PAINT_FALLBACK_MS, self, self._start)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        """GUI thread: the first Expose paints the window synchronously; start once that is done."""
+        if event.type() == QEvent.Type.Expose and not self._started:
+            QTimer.singleShot(0, self, self._start)
+        return False
+
+    @Slot()
+    def _start(self) -> None:
+        """GUI thread."""
+        if self._started:
+            return
+        self._started = True
+        threading.Thread(target=self._import_all, name="c2c-background-imports", daemon=True).start()
+
+    def _import_all(self) -> None:
+        """Import thread."""
+        for name in self._modules:
+            try:
+                importlib.import_module(name)
+            except Exception as exc:
+                log.warning("background import of %s failed: %s", name, type(exc).__name__)
+                continue
+            if name in self._on_imported:
+                try:
+                    self.imported.emit(name)
+                except RuntimeError:  # the window (our parent) is already gone
+                    return
+
+    @Slot(str)
+    def _call_back(self, name: str) -> None:
+        """GUI thread."""
+        self._on_imported[name]()
+
+
 def run_gui(*, demo: bool = False, url: str | None = None) -> int:
-    """Start the window; returns the process exit code. Runs on the main thread."""
+    """Start the window; returns the process exit code. Runs on the main thread.
+
+    Only what the first paint needs is imported before the window shows; the rest follows in the background.
+    """
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
@@ -189,9 +308,14 @@ def run_gui(*, demo: bool = False, url: str | None = None) -> int:
     from c2c_desktop.gui.mainwindow import MainWindow
 
     window = MainWindow(profile)
-    server = None if demo else listen_for_other_instances(window.open_link)
+    servers: list[QLocalServer] = []
+
+    def listen() -> None:
+        servers.append(listen_for_other_instances(window.open_link))
+
     app.aboutToQuit.connect(window.shutdown)
     window.show()
+    AfterFirstPaint(window, BACKGROUND_IMPORTS, on_imported={} if demo else {QT_NETWORK: listen})
     window.start()
     if url:
         window.open_link(url)
@@ -199,6 +323,6 @@ def run_gui(*, demo: bool = False, url: str | None = None) -> int:
         return app.exec()
     finally:
         window.shutdown()
-        if server is not None:
+        for server in servers:
             server.close()
         profile.close()

@@ -24,17 +24,18 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from c2c_desktop.core import dialer
-from c2c_desktop.core.api import ClickToCallClient
 from c2c_desktop.core.config import Settings
-from c2c_desktop.core.dialer import NotSentError, PreparedCall
 from c2c_desktop.core.models import CallRequest, CallResult, CallState, Contact, Credentials, JournalEntry, Outcome
 from c2c_desktop.core.phone import PhoneError, parse_number
 from c2c_desktop.core.store import Store, StoreError
+
+if TYPE_CHECKING:
+    from c2c_desktop.core.api import ClickToCallClient
+    from c2c_desktop.core.dialer import PreparedCall
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,17 @@ class Releasable:
 # The worker (lives in the call thread)
 
 
-ClientFactory = Callable[[Settings], ClickToCallClient]
+ClientFactory = Callable[[Settings], "ClickToCallClient"]
+
+# The dialer pulls in the HTTP stack (requests, urllib3, ssl): it is imported on first use, not with the window.
+# The app warms it in the background once the window shows (see app.py), so the first call does not wait for it.
+
+
+def default_client_factory(settings: Settings) -> ClickToCallClient:
+    """`dialer.client_for`, imported on first use (on the worker thread)."""
+    from c2c_desktop.core import dialer
+
+    return dialer.client_for(settings)
 
 
 class CallWorker(QObject):
@@ -145,7 +156,7 @@ class CallWorker(QObject):
 
     finished = Signal(int, object)  # (call_id, CallResult), emitted on the worker's thread
 
-    def __init__(self, client_factory: ClientFactory = dialer.client_for) -> None:
+    def __init__(self, client_factory: ClientFactory = default_client_factory) -> None:
         super().__init__()
         self._client_factory = client_factory
         self._client: ClickToCallClient | None = None
@@ -262,7 +273,7 @@ class CallController(QObject):
         settings_provider: Callable[[], Settings],
         parent: QObject | None = None,
         *,
-        client_factory: ClientFactory = dialer.client_for,
+        client_factory: ClientFactory = default_client_factory,
     ) -> None:
         """Start the worker thread. `settings_provider` is called on each call for the current settings."""
         super().__init__(parent)
@@ -351,9 +362,11 @@ class CallController(QObject):
             self.not_sent.emit(NO_KEYS_MESSAGE)
             return False
         settings = self._settings_provider()
+        from c2c_desktop.core import dialer  # loaded in the background after the window showed: a dict lookup here
+
         try:
             prepared = dialer.prepare_call(number_text, settings, credentials, contact=contact)
-        except NotSentError as exc:
+        except dialer.NotSentError as exc:
             self.not_sent.emit(str(exc))
             return False
 
@@ -394,7 +407,9 @@ class CallController(QObject):
         self._in_flight = None
         self._busy = False
         self.busy_changed.emit(False)
-        self.call_finished.emit(entry, result, dialer.describe_outcome(result, in_flight.prepared))
+        from c2c_desktop.core.dialer import describe_outcome  # loaded since call()
+
+        self.call_finished.emit(entry, result, describe_outcome(result, in_flight.prepared))
 
     # --- shutdown ---------------------------------------------------------------------------------------------
 

@@ -7,8 +7,6 @@ extension or explain what is wrong). Everything here runs on the GUI thread.
 
 from __future__ import annotations
 
-import phonenumbers
-
 from PySide6.QtCore import QMimeData, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import (
     QAction,
@@ -75,6 +73,8 @@ def _format_as_you_type(dialed: str, region: str) -> str:
     """Partial-number formatting as a phone shows it while typing ('212-555', '(212) 555-01')."""
     if not dialed:
         return ""
+    import phonenumbers  # loaded on the first keystroke at the latest (the app warms it once the window shows)
+
     try:
         formatter = phonenumbers.AsYouTypeFormatter(region)
         shown = dialed

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import re
 
-import phonenumbers
-
 from PySide6.QtCore import QLocale, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QPalette, QShowEvent
 from PySide6.QtWidgets import (
@@ -56,6 +54,8 @@ _REGION_IN_TEXT = re.compile(r"\(([A-Za-z]{2})\)\s*$")
 
 def region_choices() -> list[tuple[str, str]]:
     """(code, 'Country name (CODE)') for every region libphonenumber knows, sorted by country name."""
+    import phonenumbers  # not at module level: this module is imported with the main window
+
     choices = []
     for code in phonenumbers.SUPPORTED_REGIONS:
         territory = QLocale.codeToTerritory(code)

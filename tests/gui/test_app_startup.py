@@ -1,0 +1,100 @@
+"""gui/app.py's startup helpers: the single-instance hand-off without QtNetwork, and the imports deferred until the
+window is painted."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import socket
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from PySide6.QtWidgets import QWidget
+
+from c2c_desktop.gui import app
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="the Unix-socket hand-off is POSIX only")
+
+LINK = "tel:+1-555-010-0123"
+
+
+@pytest.fixture
+def own_temp_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """QLocalServer and the hand-off both put the socket in the temp folder: one of our own per test."""
+    folder = tmp_path / "t"
+    folder.mkdir()
+    monkeypatch.setenv("TMPDIR", str(folder))
+    return folder
+
+
+def test_the_socket_path_is_where_qlocalserver_listens(qtbot: QtBot, own_temp_folder: Path) -> None:
+    server = app.listen_for_other_instances(lambda _url: None)
+    try:
+        assert server.isListening()
+        assert app.instance_socket_path() == server.fullServerName()
+        assert Path(server.fullServerName()).parent == own_temp_folder
+    finally:
+        server.close()
+
+
+def test_a_second_start_hands_its_link_to_the_running_window(qtbot: QtBot, own_temp_folder: Path) -> None:
+    received: list[str] = []
+    server = app.listen_for_other_instances(received.append)
+    try:
+        assert app.forward_to_running_instance(LINK) is True
+        qtbot.waitUntil(lambda: received == [LINK], timeout=2000)
+        assert app.forward_to_running_instance(None) is True  # no link: the running window is just raised
+        qtbot.waitUntil(lambda: received == [LINK, ""], timeout=2000)
+    finally:
+        server.close()
+
+
+def test_no_running_window_means_no_hand_off(own_temp_folder: Path) -> None:
+    assert app.forward_to_running_instance(LINK) is False
+
+
+def test_a_socket_left_by_a_crash_means_no_hand_off(own_temp_folder: Path) -> None:
+    path = app.instance_socket_path()
+    assert path is not None
+    stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        stale.bind(path)  # bound but never listening, like the file a killed instance leaves
+        assert Path(path).exists()
+        assert app.forward_to_running_instance(LINK) is False
+    finally:
+        stale.close()
+
+
+def test_deferred_imports_run_off_the_gui_thread_after_the_window_shows(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two throwaway modules: one that fails to import (logged, no callback, the rest still load) and one that records
+    # the thread that imported it.
+    (tmp_path / "c2c_probe_broken.py").write_text("raise RuntimeError('broken on purpose')\n", encoding="utf-8")
+    (tmp_path / "c2c_probe_module.py").write_text(
+        "import threading\nIMPORTED_ON = threading.current_thread().name\n", encoding="utf-8"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in ("c2c_probe_broken", "c2c_probe_module"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    window = QWidget()
+    qtbot.addWidget(window)
+    window.show()
+    callbacks: list[tuple[str, str]] = []
+
+    app.AfterFirstPaint(
+        window,
+        ("c2c_probe_broken", "c2c_probe_module"),
+        on_imported={
+            name: lambda name=name: callbacks.append((name, threading.current_thread().name))
+            for name in ("c2c_probe_broken", "c2c_probe_module")
+        },
+    )
+    qtbot.waitUntil(lambda: bool(callbacks), timeout=3000)
+
+    assert importlib.import_module("c2c_probe_module").IMPORTED_ON == "c2c-background-imports"
+    assert callbacks == [("c2c_probe_module", threading.main_thread().name)]  # none for the module that failed

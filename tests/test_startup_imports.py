@@ -1,0 +1,72 @@
+"""The window's startup path imports only what the first paint needs (issue 3, performance: time to a visible window).
+
+The HTTP stack, the keyring, the stand-in server and QtNetwork are loaded after the window shows (gui/app.py warms
+them in the background); a module-level import of any of them on this path would slow every start silently.
+Checked in a fresh interpreter, since this test process has long loaded everything.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+#: Never loaded by importing the CLI and the main window: the HTTP client stack, the keyring, the stand-in service.
+HEAVY_MODULES = (
+    "requests",
+    "urllib3",
+    "ssl",
+    "http.client",
+    "http.server",
+    "keyring",
+    "PySide6.QtNetwork",
+    "c2c_desktop.core.api",
+    "c2c_desktop.core.dialer",
+    "c2c_desktop.core.simulator",
+)
+
+#: The modules this startup work made light, which load libphonenumber (~50 ms) only on first use.
+PHONENUMBERS_FREE = (
+    "c2c_desktop.cli",
+    "c2c_desktop.gui.app",
+    "c2c_desktop.gui.calls",
+    "c2c_desktop.gui.keyring_worker",
+    "c2c_desktop.gui.dialpad",
+    "c2c_desktop.gui.settings_dialog",
+    "c2c_desktop.gui.contacts_model",
+)
+
+
+def _loaded_after_importing(modules: tuple[str, ...], watched: tuple[str, ...]) -> list[str]:
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}: importlib.import_module(name)\n"
+        f"print(','.join(name for name in {watched!r} if name in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    return [name for name in result.stdout.strip().split(",") if name]
+
+
+@pytest.mark.parametrize(
+    "modules",
+    [("c2c_desktop.cli",), ("c2c_desktop.cli", "c2c_desktop.gui.app", "c2c_desktop.gui.mainwindow")],
+    ids=["cli", "cli+window"],
+)
+def test_startup_path_loads_no_http_keyring_or_server(modules: tuple[str, ...]) -> None:
+    assert _loaded_after_importing(modules, HEAVY_MODULES) == []
+
+
+def test_light_modules_leave_phonenumbers_for_later() -> None:
+    assert _loaded_after_importing(PHONENUMBERS_FREE, ("phonenumbers",)) == []
+
+
+def test_the_check_sees_a_module_that_is_loaded() -> None:
+    # Guards the helper itself: a broken subprocess script must not make the tests above pass vacuously.
+    assert _loaded_after_importing(("c2c_desktop.core.api",), HEAVY_MODULES) == [
+        "requests",
+        "urllib3",
+        "ssl",
+        "http.client",
+        "c2c_desktop.core.api",
+    ]
