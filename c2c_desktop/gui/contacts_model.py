@@ -104,6 +104,7 @@ class ContactListModel(QAbstractListModel):
         self._last_contact: Contact | None = None
         self._query = ""
         self._positions: Sequence[int] = self._index.search("")
+        self.best_row = 0  # the row to highlight for the current query (set_query)
         self._region = region
         self._number_text: dict[int, str] = {}
         self._fetch: PageFetcher | None = None
@@ -185,6 +186,7 @@ class ContactListModel(QAbstractListModel):
             self.beginResetModel()
             self._positions = positions
             self.endResetModel()
+        self.best_row = self._index.best_match(text, positions)
         return len(positions)
 
     def contact_id_at(self, row: int) -> int | None:

@@ -33,18 +33,18 @@ from c2c_desktop.core.models import CallResult, Contact, Credentials, JournalEnt
 from c2c_desktop.core.phone import display_number
 from c2c_desktop.gui.app import Profile
 from c2c_desktop.gui.calls import CallController
-from c2c_desktop.gui.contact_dialog import ContactDialog
 from c2c_desktop.gui.contacts_model import FIRST_PAGE, ContactListModel, ContactListView
 from c2c_desktop.gui.dialpad import DialPad
 from c2c_desktop.gui.disposition import DispositionStrip, dispositions_path_for
-from c2c_desktop.gui.history import HistoryDialog
 from c2c_desktop.gui.icons import icon
-from c2c_desktop.gui.import_dialog import ImportDialog, dropped_contact_files, export_contacts_interactive
 from c2c_desktop.gui.keyring_worker import KeyringWorker
-from c2c_desktop.gui.settings_dialog import SettingsDialog
 
 if TYPE_CHECKING:
     from c2c_desktop.core.dialer import PreparedCall
+    from c2c_desktop.gui.history import HistoryDialog
+
+# The dialogs (settings, contact, import, history) are imported where they open: they pull in phonenumbers and the
+# importers, which the first paint does not need (tests/test_startup_imports.py).
 
 RECENT_CALLS = 12
 SHUTDOWN_BOUND_MS = 3000
@@ -322,7 +322,9 @@ class MainWindow(QMainWindow):
         shown = f"{count:,} of {total:,} contacts" if text else f"{total:,} contacts"
         self.count_label.setText(shown + (" (loading…)" if model.is_loading else ""))
         if count:
-            self.contact_list.setCurrentIndex(model.index(0, 0))
+            best = model.index(model.best_row, 0)  # "mar" highlights Marcus, not Amara (see ContactIndex.best_match)
+            self.contact_list.setCurrentIndex(best)
+            self.contact_list.scrollTo(best)
         else:
             self._on_current_contact_changed(QModelIndex(), QModelIndex())
 
@@ -369,6 +371,8 @@ class MainWindow(QMainWindow):
                 QEvent.Type.DragMove,
                 QEvent.Type.Drop,
             ):
+                from c2c_desktop.gui.import_dialog import dropped_contact_files
+
                 paths = dropped_contact_files(event.mimeData())
                 if not paths:
                     return False
@@ -525,6 +529,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def open_settings(self, first_run: bool = False) -> None:
+        from c2c_desktop.gui.settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(
             self.profile.settings, self.keyring_worker, first_run=first_run, demo=self.profile.demo, parent=self
         )
@@ -561,6 +567,8 @@ class MainWindow(QMainWindow):
     def show_history(self) -> None:
         """GUI thread: the call history (not modal: calls go on while it is open)."""
         if self.history_dialog is None:
+            from c2c_desktop.gui.history import HistoryDialog
+
             dialog = HistoryDialog(
                 self.profile.store, self.profile.settings.region, self, dispositions_path=self.dispositions_path
             )
@@ -598,12 +606,16 @@ class MainWindow(QMainWindow):
             paths = [Path(name) for name in names]
         if not paths:
             return
+        from c2c_desktop.gui.import_dialog import ImportDialog
+
         dialog = ImportDialog(self.profile.store.path, paths, self.profile.settings.region, self)
         dialog.imported.connect(lambda _changed: self.reload_contacts())
         dialog.exec()
 
     @Slot()
     def export_contacts(self) -> None:
+        from c2c_desktop.gui.import_dialog import export_contacts_interactive
+
         message = export_contacts_interactive(self, self.profile.store)
         if message:
             self.notify(message)
@@ -623,6 +635,8 @@ class MainWindow(QMainWindow):
         self.notify(f"Exported {count} calls to {name}")
 
     def _edit_in_dialog(self, contact: Contact | None) -> None:
+        from c2c_desktop.gui.contact_dialog import ContactDialog
+
         dialog = ContactDialog(contact, self.profile.settings.region, self.profile.store, self)
         if dialog.exec() != ContactDialog.DialogCode.Accepted:
             return

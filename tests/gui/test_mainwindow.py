@@ -65,7 +65,7 @@ def press_enter(widget: Any, autorepeat: bool = False) -> None:
 def test_two_letters_and_enter_call_the_highlighted_contact_once(
     qtbot: QtBot, window: MainWindow, standin: StandInService
 ) -> None:
-    search_and_wait(qtbot, window, MARCUS[0][:4])
+    search_and_wait(qtbot, window, MARCUS[0][:3])  # "mar" also matches Amara Nwosu, listed first
     assert window.current_contact() is not None and window.current_contact().name == "Marcus Chen"
     with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
         qtbot.keyClick(window.search, Qt.Key.Key_Return)
