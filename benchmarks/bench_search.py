@@ -32,7 +32,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from benchlib import close_window, ensure_profile, open_window, wait_until_loaded  # noqa: E402
+from benchlib import close_window, ensure_profile, open_window, quiet_offscreen_warnings, wait_until_loaded  # noqa: E402
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPoint, QSortFilterProxyModel, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
@@ -130,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    quiet_offscreen_warnings()
     assert isinstance(app, QApplication)
     with tempfile.TemporaryDirectory(prefix="c2c-bench-search-") as scratch:
         profile = ensure_profile(args.profile, args.contacts, Path(scratch))

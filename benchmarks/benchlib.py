@@ -20,6 +20,18 @@ import make_profile  # noqa: E402
 from c2c_desktop import APP_NAME  # noqa: E402
 
 
+def quiet_offscreen_warnings() -> None:
+    """The offscreen platform warns on every size-constrained window ("does not support propagateSizeHints");
+    drop that one line so the figures stay readable. Everything else Qt says still goes to stderr."""
+    from PySide6.QtCore import qInstallMessageHandler
+
+    def handler(_mode: Any, _context: Any, message: str) -> None:
+        if "does not support propagateSizeHints" not in message:
+            print(message, file=sys.stderr)
+
+    qInstallMessageHandler(handler)
+
+
 def ensure_profile(profile: Path | None, contacts: int, scratch: Path) -> Path:
     """`profile` if given, else a new profile of `contacts` contacts under `scratch` (make_profile.py, ~10 s)."""
     if profile is not None:
