@@ -11,8 +11,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import getpass
+import io
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -51,6 +53,16 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError("the port must be between 1 and 65535")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of the terminal commands."""
     from c2c_desktop.core.contacts_io import DuplicatePolicy
@@ -73,6 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
     call.add_argument("--page", metavar="P", help="page recorded in the service's report (max 255 chars)")
     call.add_argument("--first-callerid", metavar="N", help="caller ID shown on the first leg")
     call.add_argument("--second-callerid", metavar="N", help="caller ID shown on the second leg")
+    call.add_argument(
+        "--again",
+        action="store_true",
+        help="call even though the previous call to this number may still be ringing (unknown outcome)",
+    )
     call.add_argument(
         "--timeout", type=_positive_seconds, metavar="SECONDS", help="read timeout (default: read_timeout)"
     )
@@ -111,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     contacts_list.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     sim = sub.add_parser("simulator", help="run the stand-in click-to-call service on loopback")
-    sim.add_argument("--port", type=int, default=8765)
+    sim.add_argument("--port", type=_port, default=8765)
     sim.add_argument("--ring-seconds", type=float, default=2.0)
 
     return parser
@@ -163,8 +180,11 @@ def _open_store() -> Store:
 
 def _read_keys_from_stdin(stdin: TextIO) -> Credentials:
     if stdin.isatty():
-        access_key = input("Access key: ").strip()
-        secret = getpass.getpass("Secret access key: ").strip()
+        try:
+            access_key = input("Access key: ").strip()
+            secret = getpass.getpass("Secret access key: ").strip()
+        except EOFError:
+            raise CliError("no keys entered (input ended); nothing was stored") from None
     else:
         access_key = stdin.readline().strip()
         secret = stdin.readline().strip()
@@ -192,14 +212,9 @@ def _entry_json(entry: JournalEntry) -> dict[str, object]:
 def cmd_call(args: argparse.Namespace) -> int:
     """Place one call; exits with the outcome's code."""
     from c2c_desktop.core.credentials import CredentialsError, KeyringCredentialStore
-    from c2c_desktop.core.dialer import (
-        CallOverrides,
-        NotSentError,
-        client_for,
-        describe_outcome,
-        place_call_now,
-        prepare_call,
-    )
+    from c2c_desktop.core.dialer import CallOverrides, NotSentError, begin, client_for, describe_outcome, prepare_call
+    from c2c_desktop.core.models import CallResult
+    from c2c_desktop.core.store import StoreError
 
     settings = _load_settings()
     if args.timeout is not None:
@@ -224,13 +239,41 @@ def cmd_call(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     for warning in prepared.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    journal_problem = ""
     with _open_store() as store, client_for(settings) as client:
-        entry, result = place_call_now(store, client, prepared, credentials)
+        dial = prepared.request.phone_to_call
+        previous = store.last_call_for_number(dial)
+        if previous is not None and _may_still_be_ringing(previous) and not args.again:
+            raise CliError(
+                f"Not sent: the previous call to {prepared.display_number or dial} may still be ringing "
+                "(unknown outcome); add --again to call anyway"
+            )
+        entry, request = begin(store, prepared)
+        try:
+            result = client.place_call(request, credentials)
+        except KeyboardInterrupt:
+            result = CallResult(Outcome.UNKNOWN, INTERRUPTED_MESSAGE)
+        try:
+            store.finish_call(entry.id, result)
+        except StoreError as exc:
+            journal_problem = f" (the journal could not be updated: {exc})"
     line = describe_outcome(result, prepared)
     if result.excerpt:
         line += f" (service said: {result.excerpt})"
-    print(f"{line} [ref {entry.ref}]")
+    print(f"{line} [ref {entry.ref}]{journal_problem}")
     return EXIT_CODES[result.outcome]
+
+
+INTERRUPTED_MESSAGE = "Unknown — interrupted while waiting; the call may still be ringing; it was not retried."
+
+
+def _may_still_be_ringing(entry: JournalEntry) -> bool:
+    """A call still placing, or ended UNKNOWN and not reconciled by the agent since."""
+    from c2c_desktop.core.models import CallState
+
+    if entry.state == CallState.PLACING:
+        return True
+    return entry.outcome is Outcome.UNKNOWN and entry.reconciled_outcome is None
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
@@ -453,20 +496,51 @@ HANDLERS = {
 }
 
 
+def _tolerate_unencodable_output() -> None:
+    # A terminal or pipe that cannot show a name (PYTHONIOENCODING=ascii) gets a "?" instead of a traceback.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="replace")
+
+
+def _silence_closed_stdout() -> None:
+    # The reader went away (`| head -1`): stop writing, and keep the interpreter's final flush from complaining.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command named in `argv` (or open the window); return the exit code. Errors are one line on stderr."""
+    _tolerate_unencodable_output()
     argv = list(sys.argv[1:] if argv is None else argv)
     args = (build_parser() if _wants_command(argv) else build_gui_parser()).parse_args(argv)
-    install_log_redaction()
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    install_log_redaction()  # after basicConfig: the filter must sit on the handler it created
     handler = HANDLERS.get(getattr(args, "command", None) or "", cmd_gui)
     try:
-        return handler(args)
+        code = handler(args)
+        sys.stdout.flush()  # a closed pipe shows up here, inside the handling below, not at interpreter exit
+        return code
     except CliError as exc:
         print(f"{APP_NAME}: {exc}", file=sys.stderr)
         return exc.code
     except KeyboardInterrupt:
         print(f"{APP_NAME}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        _silence_closed_stdout()
+        return EXIT_OK
+    except Exception as exc:
+        from c2c_desktop.core.store import StoreError
+
+        if not isinstance(exc, StoreError):
+            raise
+        print(f"{APP_NAME}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ an exact body; and the secret never in a message, excerpt or log line.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import math
 import os
@@ -22,7 +21,7 @@ import time
 from collections.abc import Iterable
 from types import TracebackType
 from typing import Any, Final
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -43,8 +42,15 @@ from urllib3.util.ssl_match_hostname import CertificateError as Urllib3Certifica
 from c2c_desktop import __version__
 from c2c_desktop.core.models import CallRequest, CallResult, Credentials, Outcome
 from c2c_desktop.core.redaction import SecretRedactingFilter, install_log_redaction, redact_text, redact_url
+from c2c_desktop.core.service import (
+    DEFAULT_API_URL,
+    PAGE_MAX_CHARS,
+    REF_MAX_CHARS,
+    is_loopback_host,
+    validate_api_url,
+)
 
-# The redaction helpers live in redaction.py (light, importable anywhere); re-exported here for existing callers.
+# The redaction and URL helpers live in light modules (redaction.py, service.py); re-exported for existing callers.
 __all__ = [
     "DEFAULT_API_URL",
     "ClickToCallClient",
@@ -60,10 +66,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-DEFAULT_API_URL: Final = "https://secure.dialogtech.com/ibp_api.php"
 ACTION: Final = "clickto.call"
-PAGE_MAX_CHARS: Final = 255
-REF_MAX_CHARS: Final = 32
 NUMBER_MIN_DIGITS: Final = 3
 NUMBER_MAX_DIGITS: Final = 20
 EXCERPT_MAX_CHARS: Final = 80
@@ -88,45 +91,11 @@ _ASCII_WHITESPACE: Final = " \t\r\n\f\v"
 _UTF8_BOM: Final = b"\xef\xbb\xbf"
 _BINARY_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _HTML_MARKUP = re.compile(r"<\s*(?:!doctype|html|head|body|title|div|p|h1|h2|br|span|table|script)\b", re.IGNORECASE)
-_XML_FAILURE = re.compile(r"<result>\s*(?:failed|failure|error)\s*</result>", re.IGNORECASE)
-# Bodies that can only mean the service refused the input (it answered; nothing was dialled).
-_KNOWN_ERROR_PREFIXES: Final = ("invalid ", "access denied", "unauthorized", "authentication failed")
-_KNOWN_ERROR_MAX_CHARS: Final = 200
+_XML_FAILURE = re.compile(r"<result>\s*failed\s*</result>", re.IGNORECASE)
 
 
 # --------------------------------------------------------------------------------------------------------------------
 # Validation
-
-
-def is_loopback_host(host: str) -> bool:
-    """True for `localhost`, 127.0.0.0/8 and ::1 — the only hosts plain http may be used with."""
-    host = host.strip("[]").lower()
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def validate_api_url(api_url: object) -> str | None:
-    """Return why `api_url` must not be used, or None. https always; http only for a loopback stand-in."""
-    if not isinstance(api_url, str) or not api_url.strip():
-        return "the service URL is missing"
-    try:
-        parts = urlsplit(api_url)
-        host = parts.hostname
-        _ = parts.port  # raises ValueError for a malformed port
-    except ValueError:
-        return "the service URL is not a valid URL"
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https"):
-        return "the service URL must use https"
-    if not host:
-        return "the service URL has no host name"
-    if scheme == "http" and not is_loopback_host(host):
-        return "the service URL must use https"
-    return None
 
 
 def _check_number(label: str, value: object, *, required: bool) -> str | None:
@@ -269,80 +238,92 @@ def _classify(status: int, body: bytes, content_type: str | None, secrets: tuple
         message = "Rejected: the service asked to slow down (HTTP 429); wait a moment before the next call."
         return CallResult(Outcome.REJECTED, message, excerpt, status)
 
-    kind, text = _body_kind(body)
-    if status == 200 and kind == "connected":
-        message = "Connected — the first leg answered; the service is calling the other."
-        return CallResult(Outcome.CONNECTED, message, http_status=status)
-    if status == 200 and kind == "no_answer":
-        return CallResult(Outcome.NO_ANSWER, "No answer on the first leg.", http_status=status)
-    if status == 200 or 500 <= status < 600:
-        if kind == "xml_failure":
-            message = f"Rejected: the service reported a failure (HTTP {status})."
-            return CallResult(Outcome.REJECTED, message, excerpt, status)
-        if kind == "known_error":
-            message = (
-                _keys_refused(status)
-                if "key" in text.lower()
-                else f"Rejected: the service reported an error (HTTP {status})."
-            )
-            return CallResult(Outcome.REJECTED, message, excerpt, status)
     if 500 <= status < 600:
+        # A server error says nothing about whether the carrier was asked to dial, whatever its body says.
         return CallResult(
             Outcome.UNKNOWN, _unknown(f"the service reported a server error (HTTP {status})"), excerpt, status
         )
     if status != 200:
         return CallResult(Outcome.UNKNOWN, _unknown(f"the service answered with HTTP {status}"), excerpt, status)
+
+    kind = _body_kind(body)
+    if kind == "connected":
+        message = "Connected — the first leg answered; the service is calling the other."
+        return CallResult(Outcome.CONNECTED, message, http_status=status)
+    if kind == "no_answer":
+        return CallResult(Outcome.NO_ANSWER, "No answer on the first leg.", http_status=status)
+    if kind == "xml_failure":
+        # The documented failure form: the service answered that it did not place the call.
+        message = f"Rejected: the service reported a failure (HTTP {status})."
+        return CallResult(Outcome.REJECTED, message, excerpt, status)
     reasons = {
         "empty": "the service answered with an empty reply",
         "binary": "the service answered with unreadable data",
         "html": "the service answered with a web page, not a call result",
     }
+    # Free text (even "Invalid …") is undocumented: it may have been written after dialling, so never "safe to redial".
     reason = reasons.get(kind, "the service answered with an unexpected text")
     return CallResult(Outcome.UNKNOWN, _unknown(f"{reason} (HTTP {status})"), excerpt, status)
 
 
-def _body_kind(body: bytes) -> tuple[str, str]:
-    """Sort a body into empty / binary / connected / no_answer / html / xml_failure / known_error / text."""
+def _body_kind(body: bytes) -> str:
+    """Sort a body into empty / binary / connected / no_answer / html / xml_failure / text."""
     if body.startswith(_UTF8_BOM):
         body = body[len(_UTF8_BOM) :]
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        return "binary", ""
+        return "binary"
     if _BINARY_CHARS.search(text):
-        return "binary", ""
+        return "binary"
     stripped = text.strip(_ASCII_WHITESPACE)
     if not stripped:
-        return "empty", ""
+        return "empty"
     if stripped == BODY_CONNECTED:
-        return "connected", stripped
+        return "connected"
     if stripped == BODY_NO_ANSWER:
-        return "no_answer", stripped
+        return "no_answer"
     if _HTML_MARKUP.search(stripped):
-        return "html", stripped
+        return "html"  # checked first: a failure tag inside a web page is not the service's answer
     if _XML_FAILURE.search(stripped):
-        return "xml_failure", stripped
-    lowered = stripped.lower()
-    if len(stripped) <= _KNOWN_ERROR_MAX_CHARS and lowered.startswith(_KNOWN_ERROR_PREFIXES):
-        return "known_error", stripped
-    return "text", stripped
+        return "xml_failure"
+    return "text"
 
 
-def _excerpt(body: bytes, secrets: tuple[str, ...]) -> str | None:
-    """A short, printable, redacted bit of the body for the agent (None when there is no body)."""
+def _excerpt(body: bytes, secrets: tuple[str, ...], *, partial: bool = False) -> str | None:
+    """A short, printable, redacted bit of the body for the agent (None when there is no body).
+
+    The whole (capped) body is redacted before it is cut, so a cut never splits a secret; a body that was itself
+    cut short (`partial`) may end in the start of a secret, which is masked too, and is labelled as partial.
+    """
     if body.startswith(_UTF8_BOM):
         body = body[len(_UTF8_BOM) :]
     if not body.strip(_ASCII_WHITESPACE.encode()):
         return None
     text = body.decode("utf-8", errors="replace")
+    if partial:
+        text = text.rstrip("\ufffd")  # a multi-byte character split by the cut
     if _BINARY_CHARS.search(text) or "\ufffd" in text:
         return f"({len(body)} bytes of binary data)"
     printable = "".join(char if char.isprintable() else " " for char in text)
     collapsed = " ".join(printable.split())
-    redacted = redact_text(collapsed, secrets)  # redact before cutting, so no secret is split in two
+    redacted = _mask_trailing_partial_secret(redact_text(collapsed, secrets), secrets)
     if len(redacted) > EXCERPT_MAX_CHARS:
-        redacted = redacted[: EXCERPT_MAX_CHARS - 1] + "…"
-    return redacted
+        redacted = _mask_trailing_partial_secret(redacted[: EXCERPT_MAX_CHARS - 1], secrets) + "…"
+    return f"partial answer: {redacted}" if partial else redacted
+
+
+_PARTIAL_SECRET_MIN_CHARS: Final = 6
+
+
+def _mask_trailing_partial_secret(text: str, secrets: tuple[str, ...]) -> str:
+    """Mask the end of `text` when it is the first 6 or more characters of a secret (or of its URL-encoded form)."""
+    variants = {variant for secret in secrets if secret for variant in (secret, quote(secret, safe=""))}
+    for variant in sorted(variants, key=len, reverse=True):
+        for length in range(len(variant) - 1, _PARTIAL_SECRET_MIN_CHARS - 1, -1):
+            if text.endswith(variant[:length]):
+                return text[:-length] + "***"
+    return text
 
 
 def _unknown(reason: str) -> str:
@@ -814,12 +795,15 @@ class ClickToCallClient:
         if failure is None and len(body) > self._max_body_bytes:
             failure = _unknown(f"the service's answer was longer than {self._max_body_bytes} bytes")
         elapsed = attempt.elapsed()
-        result = classify_response(status, bytes(body[: self._max_body_bytes]), content_type, secrets=secrets)
-        if failure is not None and not _status_decides(status):
-            return CallResult(
-                Outcome.UNKNOWN, failure, _excerpt(bytes(body[: EXCERPT_MAX_CHARS * 4]), secrets), status, elapsed
-            )
-        return CallResult(result.outcome, result.message, result.excerpt, status, elapsed)
+        capped = bytes(body[: self._max_body_bytes])
+        result = classify_response(status, capped, content_type, secrets=secrets)
+        excerpt = result.excerpt
+        if failure is not None:
+            # Truncated, oversized or dripped: redact the whole capped body, then cut, and say it is partial.
+            excerpt = _excerpt(capped, secrets, partial=True)
+            if not _status_decides(status):
+                return CallResult(Outcome.UNKNOWN, failure, excerpt, status, elapsed)
+        return CallResult(result.outcome, result.message, excerpt, status, elapsed)
 
 
 def _status_decides(status: int) -> bool:

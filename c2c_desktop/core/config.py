@@ -11,18 +11,32 @@ import dataclasses
 import json
 import math
 import os
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import platformdirs
 
 from c2c_desktop import APP_NAME
+from c2c_desktop.core.fileutil import atomic_write_text
+from c2c_desktop.core.service import DEFAULT_API_URL, validate_api_url
 
-DEFAULT_API_URL = "https://secure.dialogtech.com/ibp_api.php"
+__all__ = [
+    "API_URL_ENV",
+    "DEFAULT_API_URL",
+    "SETTING_HELP",
+    "ConfigError",
+    "Settings",
+    "default_config_dir",
+    "default_settings_path",
+    "effective_settings",
+    "format_value",
+    "load_settings",
+    "save_settings",
+    "setting_names",
+    "with_value",
+]
 API_URL_ENV = "C2C_DESKTOP_API_URL"
 
 
@@ -41,7 +55,8 @@ class Settings:
     api_url: str = DEFAULT_API_URL
     connect_timeout: float = 5.0
     read_timeout: float = 120.0
-    ca_bundle: str = ""  # extra CA file for a service with a private CA; verification itself is always on
+    # Absolute path of a CA file trusted INSTEAD of the system store (requests' verify=path replaces it).
+    ca_bundle: str = ""
 
 
 #: What `config set` accepts, with the one-line help shown by `config list`.
@@ -55,7 +70,7 @@ SETTING_HELP: dict[str, str] = {
     "api_url": "the service URL (https; http only for a loopback stand-in)",
     "connect_timeout": "seconds to wait for the connection to the service",
     "read_timeout": "seconds to wait for the first leg to be answered or not (the phone may ring long)",
-    "ca_bundle": "path of an extra CA certificate file for the service's TLS certificate",
+    "ca_bundle": "a CA certificate file to trust instead of the system's (for a service behind a private CA)",
 }
 
 
@@ -100,10 +115,11 @@ def _parse_region(raw: str) -> str:
 
 def _parse_api_url(raw: str) -> str:
     url = raw.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ConfigError("api_url must be a full https:// URL")
-    if parts.query:
+    # The client's own rule (https always; http only for loopback), so a URL saved here is one it will use.
+    problem = validate_api_url(url)
+    if problem:
+        raise ConfigError(f"api_url: {problem} (a full https:// URL is needed)")
+    if "?" in url:
         raise ConfigError("api_url must not contain a query string (keys never go in the settings file)")
     return url
 
@@ -115,9 +131,12 @@ def _parse_number_setting(raw: str) -> str:
 
 def _parse_path(raw: str) -> str:
     path = raw.strip()
-    if path and not Path(path).is_file():
+    if not path:
+        return ""
+    if not Path(path).is_file():
         raise ConfigError(f"no such file: {path}")
-    return path
+    # Absolute, so the setting means the same file whatever folder the app is started from.
+    return str(Path(path).absolute())
 
 
 _PARSERS: dict[str, Callable[[str], Any]] = {
@@ -170,9 +189,11 @@ def load_settings(path: Path | None = None) -> Settings:
         return Settings()
     except OSError as exc:
         raise ConfigError(f"cannot read the settings file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"the settings file {path} is not UTF-8 text; fix or delete it") from None
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         raise ConfigError(f"the settings file {path} is not valid JSON; fix or delete it") from None
     if not isinstance(data, dict):
         raise ConfigError(f"the settings file {path} is not a JSON object; fix or delete it")
@@ -187,16 +208,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
     path = path or default_settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(dataclasses.asdict(settings), indent=2, sort_keys=True) + "\n"
-    fd, tmp_name = tempfile.mkstemp(prefix=".settings-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    atomic_write_text(path, text)
     return path
 
 

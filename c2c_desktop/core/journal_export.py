@@ -1,5 +1,8 @@
 """The call journal as CSV for a manager's spreadsheet, and the agent's editable list of call dispositions.
 
+Text cells that a spreadsheet would run as a formula (starting with = + - @, after any whitespace) are prefixed with
+a `'`, so a contact name or note cannot inject one.
+
 The CSV carries `ref`, so each row can be joined with the service's Smart Click-to-Call report. It never carries a
 key or the service URL: the journal holds neither, and every text cell is passed through the key redaction anyway
 (a message or note could quote one).
@@ -11,7 +14,9 @@ import csv
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Final
 
+from c2c_desktop.core.fileutil import atomic_write, atomic_write_text
 from c2c_desktop.core.models import JournalEntry
 from c2c_desktop.core.redaction import redact_text
 
@@ -43,12 +48,22 @@ DEFAULT_DISPOSITIONS: tuple[str, ...] = (
 )
 
 
+_FORMULA_STARTS: Final = ("=", "+", "-", "@")
+
+
 def _cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
         return f"{value:.3f}"
-    return redact_text(str(value))
+    if isinstance(value, int):
+        return str(value)
+    return _defuse_formula(redact_text(str(value)))
+
+
+def _defuse_formula(text: str) -> str:
+    """Prefix a `'` to text a spreadsheet would evaluate as a formula (CSV injection)."""
+    return "'" + text if text.lstrip().startswith(_FORMULA_STARTS) else text
 
 
 def _row(entry: JournalEntry) -> list[str]:
@@ -80,20 +95,18 @@ def write_journal_csv(entries: Iterable[JournalEntry], path: str | os.PathLike[s
     and `reconciled_outcome` what the agent recorded afterwards. Raises OSError. The file is renamed into place
     when complete, so a failed export leaves no half file.
     """
-    target = Path(path)
-    partial = target.with_name(f".{target.name}.partial")
-    count = 0
-    try:
-        with open(partial, "w", encoding="utf-8", newline="") as stream:
+
+    def write(temp: Path) -> int:
+        count = 0
+        with open(temp, "w", encoding="utf-8", newline="") as stream:
             writer = csv.writer(stream)
             writer.writerow(JOURNAL_CSV_COLUMNS)
             for entry in entries:
                 writer.writerow(_row(entry))
                 count += 1
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
-    return count
+        return count
+
+    return atomic_write(path, write)
 
 
 def load_dispositions(path: str | os.PathLike[str]) -> list[str]:
@@ -116,12 +129,7 @@ def save_dispositions(path: str | os.PathLike[str], items: Sequence[str]) -> Non
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.partial")
-    try:
-        partial.write_text("".join(f"{item}\n" for item in _clean(items)), encoding="utf-8")
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
+    atomic_write_text(target, "".join(f"{item}\n" for item in _clean(items)))
 
 
 def _clean(items: Iterable[str]) -> list[str]:

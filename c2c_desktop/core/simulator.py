@@ -37,7 +37,7 @@ from types import FrameType, TracebackType
 from typing import Any, Final, TextIO
 from urllib.parse import parse_qsl, urlsplit
 
-from c2c_desktop.core.api import redact_text
+from c2c_desktop.core.redaction import redact_text
 
 __all__ = [
     "DEMO_ACCESS_KEY",

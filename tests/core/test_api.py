@@ -7,7 +7,7 @@ import math
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -499,10 +499,17 @@ def test_every_request_carries_a_connect_and_read_timeout_and_no_retry_policy(
         (418, b"", Outcome.UNKNOWN),
         (-1, b"", Outcome.UNKNOWN),
         (200, b"<?xml version='1.0'?><response><result>failed</result></response>", Outcome.REJECTED),
-        (500, b"<response><result> error </result></response>", Outcome.REJECTED),
-        (200, b"Invalid access key", Outcome.REJECTED),
-        (200, b"Invalid phone_to_call", Outcome.REJECTED),
-        (500, b"Access denied", Outcome.REJECTED),
+        (200, b"<response><result> FAILED </result></response>", Outcome.REJECTED),
+        # Undocumented bodies never mean "nothing was dialled": every 5xx and every free text is UNKNOWN.
+        (500, b"<response><result>failed</result></response>", Outcome.UNKNOWN),
+        (200, b"<response><result>error</result></response>", Outcome.UNKNOWN),
+        (200, b"Invalid access key", Outcome.UNKNOWN),
+        (200, b"Invalid phone_to_call", Outcome.UNKNOWN),
+        (200, b"Invalid caller id, call placed", Outcome.UNKNOWN),
+        (500, b"Access denied", Outcome.UNKNOWN),
+        (500, b"Invalid response from upstream carrier", Outcome.UNKNOWN),
+        (502, b"Unauthorized gateway, the carrier may have been reached", Outcome.UNKNOWN),
+        (503, b"<result>failed</result>", Outcome.UNKNOWN),
         (200, b"<html><result>failed</result></html>", Outcome.UNKNOWN),
         (401, b"", Outcome.REJECTED),
         (403, b"Forbidden", Outcome.REJECTED),
@@ -525,7 +532,8 @@ def test_status_specific_messages() -> None:
     assert "check the access key and secret" in classify_response(403, b"").message
     assert "slow down" in classify_response(429, b"").message
     assert "HTTP 302" in classify_response(302, b"").message and "service URL" in classify_response(302, b"").message
-    assert "keys" in classify_response(200, b"Invalid access key").message
+    free_text = classify_response(200, b"Invalid access key")
+    assert "unexpected text" in free_text.message and free_text.excerpt == "Invalid access key"
     assert "HTTP 503" in classify_response(503, b"").message
 
 
@@ -554,7 +562,7 @@ def test_truncated_answer_is_unknown_even_when_it_reads_like_success(standin: St
     with ClickToCallClient(standin.url, read_timeout=5) as client:
         result = client.place_call(call_request(), CREDENTIALS)
     assert result.outcome is Outcome.UNKNOWN and "cut off" in result.message
-    assert result.excerpt == "Call Connected"
+    assert result.excerpt == "partial answer: Call Connected"
 
 
 # ---- redaction
@@ -754,3 +762,49 @@ def test_close_then_abort_cuts_the_call_and_refuses_later_ones(standin: StandInS
     later = client.place_call(call_request(), CREDENTIALS)
     assert later.outcome is Outcome.NOT_SENT and "closed" in later.message
     assert standin.request_count == 1
+
+
+def _truncated_echo(body: bytes) -> Callable[[socket.socket, RawServer], None]:
+    """A server that claims a longer body than it sends (so the answer is partial) and sends `body`."""
+
+    def behaviour(connection: socket.socket, server: RawServer) -> None:
+        read_request_head(connection, server)
+        head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body) + 100}\r\nContent-Type: text/plain\r\n\r\n"
+        connection.sendall(head.encode() + body)
+        connection.shutdown(socket.SHUT_WR)
+
+    return behaviour
+
+
+def test_secret_echoed_after_padding_is_redacted_before_the_excerpt_is_cut() -> None:
+    # 300 spaces would have pushed the secret across the old 320-byte pre-cut: its first 20 characters leaked.
+    body = b" " * 300 + f"echo secret_key {CANARY} and {ACCESS_KEY}".encode()
+    with raw_server(_truncated_echo(body)) as server, ClickToCallClient(server.url, read_timeout=5) as client:
+        result = client.place_call(call_request(), CREDENTIALS)
+    assert result.outcome is Outcome.UNKNOWN and "cut off" in result.message
+    assert result.excerpt == "partial answer: echo secret_key *** and ***"
+    assert_no_canary(*result_texts(result))
+    assert CANARY[:6] not in (result.excerpt or "")
+
+
+@pytest.mark.parametrize("kept", [6, 20, len(CANARY) - 1])
+def test_a_secret_cut_by_the_body_cap_is_masked(kept: int) -> None:
+    body = b"x" * 50 + b" the key was " + CANARY[:kept].encode()
+    with raw_server(_truncated_echo(body)) as server, ClickToCallClient(server.url, read_timeout=5) as client:
+        result = client.place_call(call_request(), CREDENTIALS)
+    assert result.excerpt is not None and result.excerpt.startswith("partial answer: ")
+    assert result.excerpt.endswith("the key was ***") or result.excerpt.endswith("…")
+    assert CANARY[:6] not in result.excerpt
+
+
+def test_a_short_secret_prefix_is_left_alone_and_whole_answers_are_not_partial() -> None:
+    assert classify_response(200, b"Invalid ABCDE", secrets=["ABCDEFGH"]).excerpt == "Invalid ABCDE"
+    assert classify_response(200, b"Invalid ABCDEF", secrets=["ABCDEFGH"]).excerpt == "Invalid ***"
+
+
+def test_oversized_answer_excerpt_is_labelled_partial() -> None:
+    with running_standin() as standin, ClickToCallClient(standin.url, read_timeout=5) as client:
+        standin.fault = Fault.OVERSIZED
+        result = client.place_call(call_request(), CREDENTIALS)
+    assert result.outcome is Outcome.UNKNOWN
+    assert result.excerpt is not None and result.excerpt.startswith("partial answer: Call Connected")

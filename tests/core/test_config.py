@@ -54,6 +54,10 @@ def test_round_trip_every_key(tmp_path: Path) -> None:
         ("region", "XX", "not a known region"),
         ("api_url", "secure.dialogtech.com", "full https://"),
         ("api_url", "https://h/x?secret_access_key=1", "query string"),
+        ("api_url", "https://[abc", "not a valid URL"),
+        ("api_url", "http://example.com/ibp_api.php", "must use https"),
+        ("api_url", "ftp://example.com/", "must use https"),
+        ("api_url", "https://example.com:99999/", "not a valid URL"),
         ("read_timeout", "soon", "not a number"),
         ("read_timeout", "0", "between 0.1 and 3600"),
         ("connect_timeout", "nan", "between 0.1 and 3600"),
@@ -94,3 +98,45 @@ def test_env_overrides_api_url_only_for_the_run(tmp_path: Path) -> None:
 def test_settings_have_no_key_fields() -> None:
     names = {field for field in Settings.__dataclass_fields__}
     assert not {name for name in names if "key" in name or "secret" in name}
+
+
+def test_the_client_and_the_settings_share_one_url_rule_and_default() -> None:
+    from c2c_desktop.core import api, service
+
+    assert config.DEFAULT_API_URL is service.DEFAULT_API_URL is api.DEFAULT_API_URL
+    assert api.validate_api_url is service.validate_api_url
+    for url in ("http://localhost:8765/ibp_api.php", "http://[::1]:9/x", "https://example.com/ibp_api.php"):
+        assert config.with_value(Settings(), "api_url", url).api_url == url
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b'{"api_url": "https://[abc"}', "not a valid URL"),
+        (b'{"page": "caf\xe9"}', "not UTF-8"),
+        (b"[" * 100_000 + b"]" * 100_000, "not valid JSON"),
+    ],
+    ids=["bad-url", "latin-1", "deeply-nested"],
+)
+def test_unreadable_settings_files_are_one_line_errors(tmp_path: Path, content: bytes, words: str) -> None:
+    path = tmp_path / "settings.json"
+    path.write_bytes(content)
+    with pytest.raises(ConfigError, match=words) as caught:
+        config.load_settings(path)
+    assert "\n" not in str(caught.value)
+
+
+def test_bad_env_url_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="C2C_DESKTOP_API_URL: .*not a valid URL"):
+        config.effective_settings(Settings(), {"C2C_DESKTOP_API_URL": "https://[abc"})
+
+
+def test_ca_bundle_is_stored_absolute_and_help_says_it_replaces_the_system_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "corp-ca.pem").write_text("not checked here\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    settings = config.with_value(Settings(), "ca_bundle", "corp-ca.pem")
+    assert settings.ca_bundle == str(tmp_path / "corp-ca.pem")
+    assert "instead of the system's" in config.SETTING_HELP["ca_bundle"]
+    assert config.with_value(settings, "ca_bundle", "").ca_bundle == ""

@@ -106,3 +106,19 @@ def test_dispositions_default_then_saved_list(tmp_path: Path) -> None:
     assert load_dispositions(path) == list(DEFAULT_DISPOSITIONS)  # never an empty strip
     path.write_bytes(b"\xff\xfe broken")
     assert load_dispositions(path) == list(DEFAULT_DISPOSITIONS)
+
+
+def test_cells_a_spreadsheet_would_run_as_formulas_are_defused(tmp_path: Path) -> None:
+    with Store(tmp_path / "j.sqlite3") as store:
+        entry = store.begin_call(CallRequest("5552010001", "5552010003"), contact_name='=HYPERLINK("http://evil","x")')
+        store.finish_call(entry.id, CallResult(Outcome.REJECTED, "-2 credits left", http_status=400))
+        store.set_disposition(entry.id, " @SUM(A1)", note="+1 call back")
+        entries = store.list_calls()
+    path = tmp_path / "journal.csv"
+    write_journal_csv(entries, path)
+    [row] = read_rows(path)
+    assert row["contact"] == '\'=HYPERLINK("http://evil","x")'
+    assert row["message"] == "'-2 credits left"
+    assert row["note"] == "'+1 call back"
+    assert row["disposition"].startswith("'") and row["disposition"].endswith("@SUM(A1)")
+    assert (row["number"], row["http_status"], row["outcome"]) == ("5552010003", "400", "rejected")

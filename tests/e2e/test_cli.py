@@ -119,11 +119,11 @@ def test_not_sent_cases_send_nothing(configured: StandInService) -> None:
 
 
 def test_refused_connection_is_not_sent(configured: StandInService) -> None:
-    port = configured.url.split(":")[2].split("/")[0]
     configured.stop()
     result = run_cli("call", "5552010003")
     assert result.returncode == 2, result.stdout + result.stderr
-    assert f":{port}" not in result.stdout + result.stderr or "secret" not in result.stdout + result.stderr
+    assert "refused the connection" in result.stdout, result.stdout + result.stderr
+    assert "secret_access_key" not in result.stdout + result.stderr
     assert_no_secret(result.stdout, result.stderr)
 
 
@@ -208,7 +208,7 @@ def test_kill_9_mid_call_leaves_an_unknown_row(configured: StandInService) -> No
 def test_settings_file_and_database_never_hold_the_secret(configured: StandInService, isolated_profile: Path) -> None:
     for fault in (Fault.NONE, Fault.RESET, Fault.SERVER_ERROR, Fault.REDIRECT, Fault.XML_FAILURE):
         configured.fault = fault
-        run_cli("-v", "call", "5552010003")
+        run_cli("-v", "call", "5552010003", "--again")  # --again: the UNKNOWN outcomes would block the next call
     for path in isolated_profile.rglob("*"):
         if path.is_file():
             assert CANARY.encode() not in path.read_bytes(), path
@@ -243,3 +243,133 @@ def test_no_keyring_is_a_clear_error() -> None:
     assert result.returncode == 2
     assert "keyring" in result.stderr.lower() and "Traceback" not in result.stderr
     assert "b\n" not in result.stderr
+
+
+def test_ctrl_c_while_ringing_finishes_the_row_unknown_and_blocks_a_blind_redial(configured: StandInService) -> None:
+    configured.fault = Fault.HANG
+    process = subprocess.Popen(
+        [sys.executable, "-m", "c2c_desktop", "call", "5552010003"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=os.environ.copy(),
+    )
+    try:
+        assert configured.wait_for_requests(1, timeout=30)
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate(timeout=30)
+    assert process.returncode == 3, stderr
+    assert "interrupted while waiting; the call may still be ringing; it was not retried" in stdout
+    assert "Traceback" not in stderr
+    [row] = json.loads(run_cli("history", "list", "--json").stdout)
+    assert (row["state"], row["outcome"]) == ("done", "unknown") and "interrupted while waiting" in row["message"]
+
+    configured.fault = Fault.NONE
+    refused = run_cli("call", "(555) 201-0003")
+    assert refused.returncode == 2
+    assert "may still be ringing (unknown outcome); add --again" in refused.stderr
+    assert configured.request_count == 1
+    again = run_cli("call", "5552010003", "--again")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert configured.request_count == 2
+    assert run_cli("call", "5552010003").returncode == 0  # a known outcome does not block
+
+
+def _run_main_with(handler_code: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run cli.main in a child whose `config` command is replaced by `handler_code` (a function body)."""
+    body = "\n".join(f"    {line}" for line in handler_code.splitlines())
+    code = (
+        "import logging, sys\n"
+        "from c2c_desktop import cli\n"
+        f"def handler(args):\n{body}\n"
+        "cli.HANDLERS['config'] = handler\n"
+        "sys.exit(cli.main(sys.argv[1:]))\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60, env=os.environ.copy()
+    )
+
+
+def test_verbose_log_filter_sits_on_the_root_handler() -> None:
+    # A record from a logger that has no filter of its own (keyring, the window) reaches only the root handler.
+    result = _run_main_with(
+        f"logging.getLogger('keyring.backend').warning('url ?secret_access_key={CANARY}&x=1')\nreturn 0",
+        "-v",
+        "config",
+        "list",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "secret_access_key=***" in result.stderr
+    assert_no_secret(result.stdout, result.stderr)
+
+
+def test_a_store_error_reaching_main_is_one_line() -> None:
+    result = _run_main_with(
+        "from c2c_desktop.core.store import StoreError\nraise StoreError('the journal is locked')", "config", "list"
+    )
+    assert result.returncode == 2
+    assert result.stderr == "c2c-desktop: the journal is locked\n"
+
+
+@pytest.mark.parametrize(
+    ("setup", "args", "words"),
+    [
+        ("none", ("config", "set", "api_url", "https://[abc"), "not a valid URL"),
+        ("env", ("config", "get", "api_url"), "C2C_DESKTOP_API_URL"),
+        ("file-url", ("config", "list"), "not a valid URL"),
+        ("file-latin1", ("config", "list"), "not UTF-8"),
+        ("file-nested", ("config", "list"), "not valid JSON"),
+        ("none", ("simulator", "--port", "70000"), "between 1 and 65535"),
+    ],
+)
+def test_bad_input_is_one_line_not_a_traceback(
+    isolated_profile: Path, monkeypatch: pytest.MonkeyPatch, setup: str, args: tuple[str, ...], words: str
+) -> None:
+    from c2c_desktop.core.config import default_settings_path
+
+    path = default_settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if setup == "env":
+        monkeypatch.setenv("C2C_DESKTOP_API_URL", "https://[abc")
+    elif setup == "file-url":
+        path.write_text('{"api_url": "https://[abc"}', encoding="utf-8")
+    elif setup == "file-latin1":
+        path.write_bytes(b'{"page": "caf\xe9"}')
+    elif setup == "file-nested":
+        path.write_bytes(b"[" * 100_000 + b"]" * 100_000)
+    result = run_cli(*args)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert words in result.stderr
+    assert "Traceback" not in result.stderr
+    if not args[0] == "simulator":  # argparse adds its usage line
+        assert result.stderr.count("\n") == 1, result.stderr
+
+
+def test_keys_set_on_a_terminal_then_end_of_input_is_one_line() -> None:
+    import pty
+
+    controller, terminal = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "c2c_desktop", "keys", "set"],
+            stdin=terminal,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=os.environ.copy(),
+        )
+        os.close(terminal)
+        terminal = -1
+        os.write(controller, b"\x04")  # Ctrl+D at the prompt: end of input
+        stdout, stderr = process.communicate(timeout=30)
+    finally:
+        if terminal != -1:
+            os.close(terminal)
+        os.close(controller)
+    assert process.returncode == 2, stdout + stderr
+    assert "input ended" in stderr and "Traceback" not in stderr

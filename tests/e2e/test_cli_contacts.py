@@ -239,3 +239,37 @@ def test_kill_9_during_a_large_import_leaves_the_database_as_it_was(big_csv: Pat
         with sqlite3.connect(default_db_path()) as db:
             assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert listed() == before
+
+
+def test_a_reader_that_went_away_ends_the_list_quietly() -> None:
+    assert run_cli("contacts", "import", str(DATA / "google_legacy.csv")).returncode == 0
+    reader, writer = os.pipe()
+    os.close(reader)  # like `| head -1` having exited: every write now fails with EPIPE
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "c2c_desktop", "contacts", "list"],
+            stdin=subprocess.DEVNULL,
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            env=os.environ.copy(),
+        )
+    finally:
+        os.close(writer)
+    assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_a_terminal_that_cannot_show_a_name_gets_a_replacement_character(tmp_path: Path) -> None:
+    source = tmp_path / "accents.csv"
+    source.write_text("Name,Phone\nZoë Ångström,+1 212 555 0142\n", encoding="utf-8")
+    assert run_cli("contacts", "import", str(source)).returncode == 0
+    result = subprocess.run(
+        [sys.executable, "-m", "c2c_desktop", "contacts", "list"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=60,
+        env={**os.environ, "PYTHONIOENCODING": "ascii"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert b"Zo? ?ngstr?m" in result.stdout and b"2125550142" in result.stdout
