@@ -235,6 +235,8 @@ def _sentence(text: str) -> str:
 def inspect_contact_file(path: Path, region: str = "US") -> FileCheck:
     """Look at the start of `path`: CSV headers the importer cannot place need a mapping step. Never raises."""
     try:
+        if path.exists() and not path.is_file():  # a FIFO or device would block this quick look (GUI thread)
+            return FileCheck(path, error=f"Cannot read {path.name}: not a regular file.")
         with open(path, "rb") as stream:
             head = stream.read(HEAD_BYTES + 1)
     except OSError as exc:

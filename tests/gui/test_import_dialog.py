@@ -324,3 +324,14 @@ def test_dropped_contact_files(tmp_path: Path, qapp: object) -> None:
     mime_text = QMimeData()
     mime_text.setText("/tmp/a.csv")
     assert dropped_contact_files(mime_text) == []
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    import os
+
+    from c2c_desktop.gui.import_dialog import inspect_contact_file
+
+    fifo = tmp_path / "contacts.csv"
+    os.mkfifo(fifo)  # opening it for reading would block until a writer comes
+    check = inspect_contact_file(fifo)
+    assert check.error is not None and "not a regular file" in check.error
