@@ -41,7 +41,13 @@ from urllib3.util.ssl_match_hostname import CertificateError as Urllib3Certifica
 
 from c2c_desktop import __version__
 from c2c_desktop.core.models import CallRequest, CallResult, Credentials, Outcome
-from c2c_desktop.core.redaction import SecretRedactingFilter, install_log_redaction, redact_text, redact_url
+from c2c_desktop.core.redaction import (
+    SecretRedactingFilter,
+    install_log_redaction,
+    redact_text,
+    redact_url,
+    register_secret,
+)
 from c2c_desktop.core.service import (
     DEFAULT_API_URL,
     PAGE_MAX_CHARS,
@@ -656,6 +662,8 @@ class ClickToCallClient:
         Exactly one HTTP request at most. Failures before the request could leave are NOT_SENT; anything after
         that which is not a clear answer is UNKNOWN (the phone may be ringing) and is never retried.
         """
+        if isinstance(credentials, Credentials) and isinstance(credentials.secret_access_key, str):
+            register_secret(credentials.secret_access_key)  # the log filter masks it wherever it shows up
         attempt = _Attempt(self._total_deadline)
         with self._state_lock:
             if self._closed:

@@ -6,6 +6,7 @@ module does not load the HTTP libraries.
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import threading
@@ -13,13 +14,26 @@ from collections.abc import Iterable
 from typing import Final
 from urllib.parse import quote, quote_plus, unquote_plus, urlsplit, urlunsplit
 
-__all__ = ["SecretRedactingFilter", "install_log_redaction", "redact_text", "redact_url"]
+__all__ = ["SecretRedactingFilter", "install_log_redaction", "redact_text", "redact_url", "register_secret"]
 
 _KEY_PARAM_NAMES: Final = frozenset({"access_key", "secret_access_key", "key"})
 # key=value / "key": "value" pairs, in URLs, logs, JSON or echoed bodies.
 _KEY_VALUE = re.compile(
     r"((?<![A-Za-z0-9])(?:secret_access_key|access_key)[\"']?\s*[=:]\s*[\"']?)[^&\s\"'<>;,]+", re.IGNORECASE
 )
+
+
+_known_secrets: set[str] = set()  # secrets in use in this process: log records are searched for them literally
+_known_secrets_lock = threading.Lock()
+
+
+def register_secret(secret: str) -> None:
+    """Tell the log filter about a secret in use, so it is masked even where no `key=` pattern precedes it
+    (e.g. a value holding `&` or `;`, or an HTML-escaped echo)."""
+    if secret:
+        with _known_secrets_lock:
+            _known_secrets.add(secret)
+            _known_secrets.add(html.escape(secret))
 
 
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
@@ -77,16 +91,18 @@ class SecretRedactingFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # a broken format string is the logging module's business, not ours
             return True
-        redacted = redact_text(message)
+        with _known_secrets_lock:
+            known = tuple(_known_secrets)
+        redacted = redact_text(message, known)
         if redacted != message:
             record.msg = redacted
             record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = redact_text(record.exc_text)
+            record.exc_text = redact_text(record.exc_text, known)
         if record.stack_info:
-            record.stack_info = redact_text(record.stack_info)
+            record.stack_info = redact_text(record.stack_info, known)
         return True
 
 

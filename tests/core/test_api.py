@@ -808,3 +808,19 @@ def test_oversized_answer_excerpt_is_labelled_partial() -> None:
         result = client.place_call(call_request(), CREDENTIALS)
     assert result.outcome is Outcome.UNKNOWN
     assert result.excerpt is not None and result.excerpt.startswith("partial answer: Call Connected")
+
+
+def test_a_secret_in_use_is_masked_in_logs_even_without_a_key_pattern(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from c2c_desktop.core.redaction import install_log_redaction, register_secret
+
+    secret = "S3cr&t;Key+==canary"  # characters that end the key=value pattern early
+    install_log_redaction()
+    register_secret(secret)
+    log = logging.getLogger("c2c_desktop.core.api")
+    with caplog.at_level(logging.DEBUG, logger="c2c_desktop.core.api"):
+        log.debug("the service echoed SECRET_ACCESS_KEY: %s and %s", secret, "S3cr&amp;t;Key+==canary")
+    text = "\n".join(record.getMessage() for record in caplog.records)
+    assert "canary" not in text
+    assert "***" in text
