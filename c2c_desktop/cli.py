@@ -301,8 +301,12 @@ def cmd_config(args: argparse.Namespace) -> int:
         settings = config.load_settings(path)
         if args.action == "list":
             print(f"# {path}")
+            effective = config.effective_settings(settings)
             for key, help_text in config.SETTING_HELP.items():
-                print(f"{key} = {config.format_value(settings, key)}    # {help_text}")
+                value = config.format_value(effective, key)
+                if value != config.format_value(settings, key):  # what `call` uses, and why it differs from the file
+                    help_text = f"from {config.API_URL_ENV}; the file says {config.format_value(settings, key)}"
+                print(f"{key} = {value}    # {help_text}")
         elif args.action == "get":
             if not args.key:
                 raise CliError("config get needs a KEY")

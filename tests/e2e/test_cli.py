@@ -373,3 +373,14 @@ def test_keys_set_on_a_terminal_then_end_of_input_is_one_line() -> None:
         os.close(controller)
     assert process.returncode == 2, stdout + stderr
     assert "input ended" in stderr and "Traceback" not in stderr
+
+
+def test_config_list_shows_the_environment_override(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("C2C_DESKTOP_API_URL", "http://127.0.0.1:9/ibp_api.php")
+    listing = run_cli("config", "list")
+    assert listing.returncode == 0
+    assert (
+        "api_url = http://127.0.0.1:9/ibp_api.php    # from C2C_DESKTOP_API_URL; the file says https://"
+        in listing.stdout
+    )
+    assert run_cli("config", "get", "api_url").stdout.strip() == "http://127.0.0.1:9/ibp_api.php"
