@@ -41,6 +41,7 @@ from urllib3.util.ssl_match_hostname import CertificateError as Urllib3Certifica
 
 from c2c_desktop import __version__
 from c2c_desktop.core.models import CallRequest, CallResult, Credentials, Outcome
+from c2c_desktop.core.netutil import shutdown_quietly
 from c2c_desktop.core.redaction import (
     SecretRedactingFilter,
     install_log_redaction,
@@ -424,20 +425,12 @@ class _Attempt:
             else:
                 self._deadline_fired = True
             for sock in self._sockets:
-                _shutdown_quietly(sock)
+                shutdown_quietly(sock)
 
     def finish(self) -> None:
         with self._lock:
             self._finished = True
         self._timer.cancel()
-
-
-def _shutdown_quietly(sock: socket.socket) -> None:
-    try:
-        # The base method, not SSLSocket.shutdown (which drops its TLS state under a reader in another thread).
-        socket.socket.shutdown(sock, socket.SHUT_RDWR)
-    except (OSError, ValueError):
-        pass  # already closed
 
 
 def _tracked_connect(connection: HTTPConnection, connect: Any) -> None:

@@ -29,6 +29,7 @@ __all__ = [
     "ConfigError",
     "Settings",
     "default_config_dir",
+    "parse_timeout",
     "default_settings_path",
     "effective_settings",
     "format_value",
@@ -82,7 +83,8 @@ def default_settings_path() -> Path:
     return default_config_dir() / "settings.json"
 
 
-def _parse_timeout(raw: str) -> float:
+def parse_timeout(raw: str) -> float:
+    """Seconds from text, 0.1 to 3600 (the settings file and the CLI's --timeout share this rule)."""
     try:
         value = float(raw)
     except ValueError:
@@ -147,8 +149,8 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "page": _parse_page,
     "region": _parse_region,
     "api_url": _parse_api_url,
-    "connect_timeout": _parse_timeout,
-    "read_timeout": _parse_timeout,
+    "connect_timeout": parse_timeout,
+    "read_timeout": parse_timeout,
     "ca_bundle": _parse_path,
 }
 

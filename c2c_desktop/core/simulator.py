@@ -37,6 +37,7 @@ from types import FrameType, TracebackType
 from typing import Any, Final, TextIO
 from urllib.parse import parse_qsl, urlsplit
 
+from c2c_desktop.core.netutil import shutdown_quietly
 from c2c_desktop.core.redaction import redact_text
 
 __all__ = [
@@ -173,7 +174,7 @@ class StandInService:
             with self._active_lock:
                 active = dict(self._active)
             for connection in active.values():
-                _shutdown_quietly(connection)  # unblocks a handler still reading a request
+                shutdown_quietly(connection)  # unblocks a handler still reading a request
             give_up_at = time.monotonic() + _STOP_JOIN_S
             for handler_thread in [*active, *([thread] if thread else [])]:
                 handler_thread.join(max(0.0, give_up_at - time.monotonic()))
@@ -418,13 +419,6 @@ def _abort(handler: _Handler) -> None:
     try:
         handler.connection.shutdown(socket.SHUT_RDWR)
     except OSError:
-        pass
-
-
-def _shutdown_quietly(connection: socket.socket) -> None:
-    try:
-        socket.socket.shutdown(connection, socket.SHUT_RDWR)
-    except (OSError, ValueError):
         pass
 
 
