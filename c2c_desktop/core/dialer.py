@@ -79,9 +79,8 @@ def prepare_call(
     dial, display, warning = _normalise(number_text, "the number to call", region)
     if warning:
         warnings.append(f"{display}: {warning}")
-    agent_dial, agent_display, agent_warning = _normalise(agent_text, "your own phone number", region)
-    if agent_warning:
-        warnings.append(f"your phone {agent_display}: {agent_warning}")
+    # The agent's own number is checked (and any warning shown) where it is set, in Settings; not on every call.
+    agent_dial, agent_display, _ = _normalise(agent_text, "your own phone number", region)
 
     call_type = overrides.call_type if overrides.call_type is not None else settings.call_type
     first_text = overrides.first_callerid if overrides.first_callerid is not None else settings.first_callerid
