@@ -29,8 +29,6 @@ ProgressCallback = Callable[[int, int], None]
 #: Below this many distinct numbers in a file, existing owners are looked up number by number; above it, the whole
 #: address book is loaded once (one indexed query per number costs more than one scan beyond this).
 _LOOKUP_ONE_BY_ONE_MAX = 2000
-#: Contacts written per batch inside the import's transaction (a progress step).
-_STORE_BATCH = 5000
 
 
 class DuplicatePolicy(enum.StrEnum):
@@ -192,15 +190,10 @@ def apply_import(
     else:
         to_add, updates = _merge_duplicates(plan)
         merged = len(plan.duplicates)
-    # GC paused across the batches: each batch re-enabling it would make it rescan every contact in memory.
     with store.transaction(), gc_paused():
         for contact in updates:
             store.update_contact(contact)
-        for start in range(0, len(to_add), _STORE_BATCH):
-            # Batches inside the one transaction: only to report progress while the rows go in.
-            store.add_contacts(to_add[start : start + _STORE_BATCH])
-            if progress is not None:
-                progress(min(start + _STORE_BATCH, len(to_add)), len(to_add))
+        store.add_contacts(to_add, progress=progress)
     if progress is not None:
         progress(len(to_add), len(to_add))
     return ImportSummary(

@@ -20,7 +20,7 @@ import socket
 import sqlite3
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -119,7 +119,9 @@ class ContactStore(Protocol):
     """The contact operations the app uses; any database implementation provides these."""
 
     def add_contact(self, contact: Contact) -> Contact: ...
-    def add_contacts(self, contacts: Iterable[Contact]) -> int: ...
+    def add_contacts(
+        self, contacts: Iterable[Contact], *, progress: Callable[[int, int], None] | None = None
+    ) -> int: ...
     def update_contact(self, contact: Contact) -> None: ...
     def delete_contact(self, contact_id: int) -> Contact | None: ...
     def get_contact(self, contact_id: int) -> Contact | None: ...
@@ -441,6 +443,11 @@ def _phone_rows(contact_id: int, phones: Iterable[PhoneEntry]) -> Iterator[tuple
         yield (contact_id, position, phone.number, phone.label, phone.dial, int(phone.primary))
 
 
+@functools.cache
+def _multi_row_insert(insert: str, rows: int) -> str:
+    return insert + ", ".join([_ONE_ROW] * rows)
+
+
 def _like_pattern(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -450,8 +457,20 @@ def _sort_key(contact: Contact) -> tuple[str, int]:
     return (contact.name.casefold(), contact.id or 0)
 
 
-_INSERT_CONTACT = "INSERT INTO contacts (id, name, company, title, notes, sort_key) VALUES (?, ?, ?, ?, ?, ?)"
-_INSERT_PHONE = "INSERT INTO phones (contact_id, position, number, label, dial, is_primary) VALUES (?, ?, ?, ?, ?, ?)"
+_CONTACT_COLUMNS = 6  # in _INSERT_CONTACT and _INSERT_PHONE alike
+_INSERT_CONTACTS = "INSERT INTO contacts (id, name, company, title, notes, sort_key) VALUES "
+_INSERT_PHONES = "INSERT INTO phones (contact_id, position, number, label, dial, is_primary) VALUES "
+_ONE_ROW = "(?, ?, ?, ?, ?, ?)"
+_INSERT_CONTACT = _INSERT_CONTACTS + _ONE_ROW
+_INSERT_PHONE = _INSERT_PHONES + _ONE_ROW
+#: Rows per INSERT statement in add_contacts: one statement per row (executemany) costs twice as much in SQLite.
+#: 166 rows of 6 values stay under 999 parameters, the limit of SQLite builds older than 3.32.
+_ROWS_PER_INSERT = 999 // _CONTACT_COLUMNS
+#: Contacts written between two progress reports of add_contacts.
+_ADD_BATCH = 30 * _ROWS_PER_INSERT
+#: add_contacts rebuilds the contact and phone indexes (instead of updating them row by row) for at least this many
+#: contacts, when they are also at least as many as the table holds: sorting all keys once is then cheaper.
+_REBUILD_INDEXES_MIN = 5000
 _SELECT_PHONES = "SELECT contact_id, number, label, dial, is_primary FROM phones"
 # The primary phone is the first one marked primary, else the first one (as Contact.primary_phone); each subquery is
 # a primary-key lookup. group_concat's order does not matter here: the numbers are only searched.
@@ -768,22 +787,74 @@ class Store:
         )
 
     @_with_plain_errors
-    def add_contacts(self, contacts: Iterable[Contact]) -> int:
-        """Insert many contacts in one transaction (new ids; any given id is ignored); return how many."""
-        contact_rows: list[tuple[int, str, str, str, str, str]] = []
-        phone_rows: list[tuple[int, int, str, str, str, int]] = []
+    def add_contacts(self, contacts: Iterable[Contact], *, progress: Callable[[int, int], None] | None = None) -> int:
+        """Insert many contacts in one transaction (new ids; any given id is ignored); return how many.
+
+        `progress(stored, total)` is called on this thread after each batch of contacts is written. A large addition
+        (at least _REBUILD_INDEXES_MIN contacts, and no fewer than are stored) drops the indexes of the contact
+        tables and builds them again at the end, inside the same transaction: everything, indexes included, commits
+        together or not at all.
+        """
+        batch = contacts if isinstance(contacts, list) else list(contacts)
+        total = len(batch)
         with self.transaction(), gc_paused():
             # The write lock is held from here, so ids after the current maximum are ours to hand out; this lets
-            # both tables be filled with executemany instead of one INSERT per contact.
-            next_id = self._last_contact_id() + 1
-            for contact in contacts:
-                name = contact.name
-                contact_rows.append((next_id, name, contact.company, contact.title, contact.notes, _sort_text(name)))
-                phone_rows.extend(_phone_rows(next_id, contact.phones))
-                next_id += 1
-            self._db.executemany(_INSERT_CONTACT, contact_rows)
-            self._db.executemany(_INSERT_PHONE, phone_rows)
-        return len(contact_rows)
+            # both tables be filled with multi-row INSERTs instead of one INSERT per contact.
+            first_id = self._last_contact_id() + 1
+            rebuild = total >= _REBUILD_INDEXES_MIN and total >= self.contact_count()
+            with self._indexes_rebuilt_after("contacts", "phones") if rebuild else nullcontext():
+                for start in range(0, total, _ADD_BATCH):
+                    self._insert_contacts(batch[start : start + _ADD_BATCH], first_id + start)
+                    if progress is not None:
+                        progress(min(start + _ADD_BATCH, total), total)
+        return total
+
+    def _insert_contacts(self, contacts: list[Contact], first_id: int) -> None:
+        # Rows flattened into one parameter list per table, as _insert_rows wants them.
+        contact_values: list[object] = []
+        phone_values: list[object] = []
+        for contact_id, contact in enumerate(contacts, first_id):
+            name = contact.name
+            contact_values += (contact_id, name, contact.company, contact.title, contact.notes, _sort_text(name))
+            position = 0
+            for phone in contact.phones:
+                phone_values += (contact_id, position, phone.number, phone.label, phone.dial, int(phone.primary))
+                position += 1
+        self._insert_rows(_INSERT_CONTACTS, contact_values)
+        self._insert_rows(_INSERT_PHONES, phone_values)
+
+    def _insert_rows(self, insert: str, values: list[object]) -> None:
+        """Run `insert` ("INSERT ... VALUES ") for rows of _CONTACT_COLUMNS values flattened into `values`."""
+        db = self._db
+        step = _ROWS_PER_INSERT * _CONTACT_COLUMNS
+        whole = len(values) - len(values) % step
+        if whole:
+            sql = _multi_row_insert(insert, _ROWS_PER_INSERT)
+            for start in range(0, whole, step):
+                db.execute(sql, values[start : start + step])
+        if whole < len(values):
+            db.execute(_multi_row_insert(insert, (len(values) - whole) // _CONTACT_COLUMNS), values[whole:])
+
+    @contextmanager
+    def _indexes_rebuilt_after(self, *tables: str) -> Iterator[None]:
+        """Drop the indexes of `tables` for the block and create them again (the same SQL) after it.
+
+        Only inside a transaction: if the block fails, the rollback brings the indexes back with the old rows.
+        """
+        if not self.in_transaction:
+            raise StoreError("indexes may only be rebuilt inside a transaction")
+        db = self._db
+        marks = ", ".join("?" * len(tables))
+        # sql IS NULL: the automatic indexes of UNIQUE and PRIMARY KEY constraints, which cannot be dropped.
+        indexes = db.execute(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({marks})",
+            tables,
+        ).fetchall()
+        for name, _ in indexes:
+            db.execute('DROP INDEX "{}"'.format(name.replace('"', '""')))
+        yield
+        for _, sql in indexes:
+            db.execute(sql)
 
     def _last_contact_id(self) -> int:
         # The highest id ever used (AUTOINCREMENT's record), or the highest present if that is larger.

@@ -178,20 +178,27 @@ def test_a_failure_while_storing_rolls_back_everything(store: Store, monkeypatch
     before = store.list_contacts()
     rows = [f"P{index},,,(646) 555-{index:04d},," for index in range(12_000)]
     plan = plan_of(store, "Ada L,Analytical Engines,,212-555-0142,,", *rows)
+    indexes = store._db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name").fetchall()
     real_add = store.add_contacts
-    calls = []
+    stored: list[int] = []
 
-    def failing_add(contacts: object) -> int:
-        calls.append(1)
-        if len(calls) == 2:  # after one batch is in, and the stored contact was updated
-            raise OSError("disk full")
-        return real_add(contacts)  # type: ignore[arg-type]
+    def failing_add(contacts: list[Contact], *, progress: object = None) -> int:
+        def fail_after_the_first_batch(done: int, total: int) -> None:
+            stored.append(done)
+            raise OSError("disk full")  # after one batch is in, and the stored contact was updated
+
+        return real_add(contacts, progress=fail_after_the_first_batch)
 
     monkeypatch.setattr(store, "add_contacts", failing_add)
     with pytest.raises(OSError):
         apply_import(store, plan)
+    assert 0 < stored[0] < 12_000
     assert store.list_contacts() == before
     assert store.integrity_check() == "ok"
+    # The indexes dropped for the bulk insert came back with the rollback.
+    assert store._db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name").fetchall() == (
+        indexes
+    )
 
 
 def test_progress_keeps_one_total_and_ends_full(store: Store, tmp_path: Path) -> None:

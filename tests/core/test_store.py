@@ -672,6 +672,86 @@ def test_ids_of_deleted_contacts_are_never_reused(store: Store) -> None:
     assert store.add_contact(Contact(last.id, "Last")).id == last.id
 
 
+def _indexes(store: Store) -> list[tuple[str, str]]:
+    return store._db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name").fetchall()
+
+
+@contextmanager
+def _statements(store: Store) -> Iterator[list[str]]:
+    seen: list[str] = []
+    store._db.set_trace_callback(seen.append)
+    try:
+        yield seen
+    finally:
+        store._db.set_trace_callback(None)
+
+
+def _numbered(count: int, start: int = 0) -> list[Contact]:
+    # 0 to 3 phones each, so that the phone rows do not line up with the contact rows of one INSERT.
+    return [
+        Contact(
+            None,
+            f"Person {index}",
+            f"Co {index % 7}",
+            "",
+            tuple(PhoneEntry(f"555-{index:07d}", str(n), f"8{index:07d}{n}", n == 1) for n in range(index % 4)),
+            "x" if index % 5 else "",
+        )
+        for index in range(start, start + count)
+    ]
+
+
+@pytest.mark.parametrize("count", [1, 165, 166, 167, 333, 4979, 4980, 4981])
+def test_add_contacts_stores_every_row_whatever_the_batch_sizes(store: Store, count: int) -> None:
+    calls: list[tuple[int, int]] = []
+    contacts = _numbered(count)
+    assert store.add_contacts(contacts, progress=lambda done, total: calls.append((done, total))) == count
+    loaded = sorted(store.list_contacts(), key=lambda contact: contact.id or 0)
+    assert [dataclasses.replace(contact, id=None) for contact in loaded] == contacts
+    assert [contact.id for contact in loaded] == list(range(1, count + 1))
+    assert calls[-1] == (count, count) and len(calls) == -(-count // 4980)
+
+
+def test_a_large_add_rebuilds_the_indexes_a_small_one_keeps_them(store: Store) -> None:
+    indexes = _indexes(store)
+    assert {"phones_dial", "contacts_sort_key"} <= {name for name, _ in indexes}
+    with _statements(store) as seen:
+        store.add_contacts(_numbered(6000))
+    assert any(sql.startswith("DROP INDEX") for sql in seen)
+    assert _indexes(store) == indexes
+    assert store.integrity_check() == "ok"
+    assert [c.name for c in store.find_contacts_by_dial("800000050")] == ["Person 5"]
+    with _statements(store) as seen:
+        store.add_contacts(_numbered(5999, start=6000))  # fewer than are stored
+        store.add_contacts(_numbered(100, start=20_000))
+    assert not any("INDEX" in sql for sql in seen)
+    assert _indexes(store) == indexes
+    assert store.contact_count() == 12_099 and store.integrity_check() == "ok"
+
+
+def test_a_failure_during_a_large_add_brings_back_the_rows_and_the_indexes(store: Store) -> None:
+    store.add_contact(ada())
+    before, indexes = store.list_contacts(), _indexes(store)
+
+    def stop(done: int, total: int) -> None:
+        if done < total:
+            raise RuntimeError("stopped after the first batch")
+
+    with _statements(store) as seen, pytest.raises(RuntimeError, match="first batch"):
+        store.add_contacts(_numbered(12_000), progress=stop)
+    assert any(sql.startswith("DROP INDEX") for sql in seen)
+    assert not store.in_transaction
+    assert store.list_contacts() == before and _indexes(store) == indexes
+    assert store.integrity_check() == "ok"
+    # Inside an outer transaction the failure undoes the add (a savepoint) and leaves the rest of the block.
+    with store.transaction():
+        store.add_contact(Contact(None, "Kept"))
+        with pytest.raises(RuntimeError):
+            store.add_contacts(_numbered(12_000), progress=stop)
+    assert sorted(c.name for c in store.list_contacts()) == ["Ada Lovelace", "Kept"]
+    assert _indexes(store) == indexes and store.integrity_check() == "ok"
+
+
 def _many_contacts(count: int) -> list[Contact]:
     contacts = []
     for i in range(count):
