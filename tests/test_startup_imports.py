@@ -70,3 +70,20 @@ def test_the_check_sees_a_module_that_is_loaded() -> None:
         "http.client",
         "c2c_desktop.core.api",
     ]
+
+
+def test_the_http_client_loads_no_charset_detector() -> None:
+    # ~3.5 MiB in every window (issue 3, memory): requests only needs it for Response.text, which the client never
+    # uses. The real module is installed (a dependency of requests), so this sees the block in c2c_desktop.core.
+    code = (
+        "import sys, warnings\n"
+        "warnings.simplefilter('error')\n"
+        "import c2c_desktop.core.api, requests\n"
+        "print(sys.modules.get('charset_normalizer'), sys.modules.get('chardet'), requests.compat.chardet)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.split() == ["None", "None", "None"]
+    installed = subprocess.run(
+        [sys.executable, "-c", "import charset_normalizer"], capture_output=True, timeout=60, check=False
+    )
+    assert installed.returncode == 0

@@ -8,7 +8,7 @@ Matching rule: every whitespace-separated word of the query must match the conta
   matched with its country code 1 in front, so "15552010003" and "+1 555 201" find "(555) 201-0003".
 
 The index works on `ContactRows` (compact columns from `Store.contact_rows`, never full Contact objects) and keeps the
-columns a list shows (ids, names, companies, titles, primary numbers), with repeated companies and titles stored once.
+columns a list shows (ids, names, companies, titles, primary numbers), each text column in one UTF-8 buffer.
 
 How it is fast: each contact becomes one precomputed record string, ``"name\\ncompany\\ntitle\\x02digits"``, with the
 number digits shifted to the control characters \\x10-\\x19. A text word can then never match inside the numbers and
@@ -63,7 +63,7 @@ PRECOMPUTED_CHARS = "abcdefghijklmnopqrstuvwxyz" + "0123456789".translate(_SHIFT
 
 #: How many result positions the query cache may hold in total (8 bytes each: the int objects are shared).
 CACHE_POSITION_BUDGET = 300_000
-_BUILD_CHUNK = 8192
+_BUILD_CHUNK = 1024  # contacts per bulk pass: the temporaries of one pass stay as free heap (~1 MiB), not more
 #: How many past queries are remembered at most.
 CACHE_QUERIES = 64
 
@@ -208,15 +208,14 @@ class ContactIndex:
         """Index `rows` (in display order, normally name order; Contacts are converted); 100,000 take ~0.3 s."""
         self.ids: array[int] = array("q")
         self.names = TextColumn()
-        self.companies: list[str] = []
-        self.titles: list[str] = []
+        self.companies = TextColumn()
+        self.titles = TextColumn()
         self.primary_numbers = TextColumn()
         self._records: list[str] = []
         self._all: list[int] = []
         self._cache: OrderedDict[tuple[str, ...], tuple[list[int], int | None]] = OrderedDict()
         self._cached_positions = 0
         self._char_flags: dict[str, int] = {}
-        self._shared_texts: dict[str, str] = {}
         self.replace(rows)
 
     def __len__(self) -> int:
@@ -226,22 +225,21 @@ class ContactIndex:
         """Index a new contact list (after an import, edit or delete), forgetting every cached result."""
         self.ids = array("q")
         self.names = TextColumn()
-        self.companies = []
-        self.titles = []
+        self.companies = TextColumn()
+        self.titles = TextColumn()
         self.primary_numbers = TextColumn()
         self._records = []
-        self._shared_texts.clear()
+        self._all = []
         self._char_flags.clear()
         self.extend(rows)
 
     def extend(self, rows: ContactRows | Iterable[Contact]) -> None:
         """Add contacts after the indexed ones (the next page of a list loaded in pages); forgets cached results."""
         rows = _rows(rows)
-        share = self._shared_texts.setdefault  # a company or title shared by many contacts is kept once
         self.ids.extend(rows.ids)
         self.names.extend(rows.names)
-        self.companies.extend(map(share, rows.companies, rows.companies))
-        self.titles.extend(map(share, rows.titles, rows.titles))
+        self.companies.extend(rows.companies)
+        self.titles.extend(rows.titles)
         self.primary_numbers.extend(rows.primary_numbers)
         start = len(self._records)
         added = _build_records(rows)
@@ -250,8 +248,9 @@ class ContactIndex:
         for char in set(self._char_flags).union(PRECOMPUTED_CHARS):
             new_bits = _bits_of(bytes(map(operator.contains, added, repeat(char))))
             self._char_flags[char] = self._char_flags.get(char, 0) | (new_bits << start)
-        # One shared int object per position: results hold 8-byte references instead of new ints.
-        self._all = list(range(len(self.ids)))
+        # One shared int object per position: results hold 8-byte references instead of new ints. A new list (a
+        # caller may hold the old one) that reuses the old ints: making them all again per page fragments the heap.
+        self._all = [*self._all, *range(len(self._all), len(self.ids))]
         self._cache.clear()
         self._cached_positions = 0
 
