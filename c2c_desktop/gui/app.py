@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import importlib
 import logging
 import os
 import shutil
+import socket
 import sys
 import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QDir, QEvent, QObject, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QDir, QEvent, QObject, QSettings, QSocketNotifier, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -148,7 +150,8 @@ def _instance_key() -> str:
 
 
 def instance_socket_path() -> str | None:
-    """Where `QLocalServer.listen(key)` puts its socket on POSIX (in the temp folder); None elsewhere (named pipes)."""
+    """The single-instance socket on POSIX: in the temp folder, where `QLocalServer.listen(key)` would put it (so a
+    window of an earlier version is found too); None elsewhere (named pipes)."""
     if os.name != "posix":
         return None
     return QDir.cleanPath(QDir.tempPath()) + "/" + _instance_key()
@@ -157,14 +160,12 @@ def instance_socket_path() -> str | None:
 def forward_to_running_instance(url: str | None) -> bool:
     """If a window is already open for this user, hand it the tel: link (or just raise it) and return True.
 
-    On POSIX this is a plain Unix socket connection to the running window's QLocalServer, so that QtNetwork (~15 ms)
-    is not loaded before the window shows; the window starts its server once it is painted.
+    On POSIX this is a plain Unix socket connection to the running window's `UnixInstanceServer`, so that QtNetwork
+    is never loaded; elsewhere QLocalSocket.
     """
     path = instance_socket_path()
     if path is None:
         return _forward_with_qlocalsocket(url)
-    import socket
-
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
         connection.settimeout(0.5)
         try:
@@ -180,18 +181,141 @@ def forward_to_running_instance(url: str | None) -> bool:
 def _forward_with_qlocalsocket(url: str | None) -> bool:
     from PySide6.QtNetwork import QLocalSocket
 
-    socket = QLocalSocket()
-    socket.connectToServer(_instance_key())
-    if not socket.waitForConnected(500):
+    local_socket = QLocalSocket()
+    local_socket.connectToServer(_instance_key())
+    if not local_socket.waitForConnected(500):
         return False
-    socket.write((url or "").encode("utf-8") + b"\n")
-    socket.waitForBytesWritten(1000)
-    socket.disconnectFromServer()
+    local_socket.write((url or "").encode("utf-8") + b"\n")
+    local_socket.waitForBytesWritten(1000)
+    local_socket.disconnectFromServer()
     return True
 
 
-def listen_for_other_instances(on_url: Callable[[str], None]) -> QLocalServer:
-    """The first instance listens; later ones send their tel: link here instead of opening a second window."""
+class InstanceServer(Protocol):
+    """What a single-instance listener offers the app: closing it."""
+
+    def close(self) -> None: ...
+
+
+def listen_for_other_instances(on_url: Callable[[str], None]) -> InstanceServer | None:
+    """The first instance listens; later ones send their tel: link here instead of opening a second window.
+
+    None when the socket cannot be made (logged): this window still works, only a later launch opens its own.
+    """
+    path = instance_socket_path()
+    if path is None:
+        return _listen_with_qlocalserver(on_url)
+    try:
+        return UnixInstanceServer(path, on_url)
+    except OSError as exc:
+        log.warning("cannot listen for other launches at %s: %s", path, exc.strerror or exc)
+        return None
+
+
+class UnixInstanceServer(QObject):
+    """The running window's end of the hand-off on POSIX: a Unix socket watched by QSocketNotifiers.
+
+    Plain sockets (as `forward_to_running_instance` uses) rather than QLocalServer, so that QtNetwork (~2.6 MiB and
+    ~15 ms) is never loaded. Each launch sends one line, its tel: link or nothing (just raise the window), and closes.
+    Runs on the GUI thread; nothing here blocks (every socket is non-blocking).
+    """
+
+    #: A line longer than this is not a link: the connection is dropped.
+    MAX_LINE_BYTES = 4096
+
+    def __init__(self, path: str, on_url: Callable[[str], None], parent: QObject | None = None) -> None:
+        """GUI thread. Raises OSError if the socket cannot be bound."""
+        super().__init__(parent)
+        self.path = path
+        self._on_url = on_url
+        self._clients: dict[int, tuple[socket.socket, QSocketNotifier, bytearray]] = {}
+        self._socket = _bind_unix_socket(path)
+        self._inode = os.stat(path).st_ino
+        self._notifier = QSocketNotifier(self._socket.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier.activated.connect(self._accept)
+
+    def is_listening(self) -> bool:
+        return self._socket.fileno() != -1
+
+    def close(self) -> None:
+        """GUI thread. Idempotent; removes the socket file if it is still ours."""
+        if not self.is_listening():
+            return
+        self._notifier.setEnabled(False)
+        for fd in list(self._clients):
+            self._drop(fd)
+        self._socket.close()
+        with contextlib.suppress(OSError):
+            if os.stat(self.path).st_ino == self._inode:
+                os.unlink(self.path)
+
+    def _accept(self, *_args: object) -> None:
+        """GUI thread: a later launch connected."""
+        while True:
+            try:
+                connection, _ = self._socket.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                log.warning("accepting a later launch failed: %s", exc.strerror or exc)
+                return
+            connection.setblocking(False)
+            notifier = QSocketNotifier(connection.fileno(), QSocketNotifier.Type.Read, self)
+            fd = connection.fileno()
+            notifier.activated.connect(lambda *_args, fd=fd: self._read(fd))
+            self._clients[fd] = (connection, notifier, bytearray())
+
+    def _read(self, fd: int) -> None:
+        """GUI thread: bytes (or the end) arrived from a later launch; one whole line is its link."""
+        client = self._clients.get(fd)
+        if client is None:
+            return
+        connection, _, buffer = client
+        try:
+            while (chunk := connection.recv(self.MAX_LINE_BYTES)) and len(buffer) <= self.MAX_LINE_BYTES:
+                buffer += chunk
+            ended = True  # recv gave b"" (the launch closed) or the line is too long
+        except (BlockingIOError, InterruptedError):
+            ended = False
+        except OSError:
+            ended = True
+        line, newline, _ = bytes(buffer).partition(b"\n")
+        if newline and len(line) <= self.MAX_LINE_BYTES:
+            self._drop(fd)
+            self._on_url(line.decode("utf-8", "replace").strip())
+        elif ended:
+            self._drop(fd)
+
+    def _drop(self, fd: int) -> None:
+        connection, notifier, _ = self._clients.pop(fd)
+        notifier.setEnabled(False)
+        notifier.deleteLater()
+        connection.close()
+
+
+def _bind_unix_socket(path: str) -> socket.socket:
+    """A listening, non-blocking Unix socket at `path`, readable by this user only."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        try:
+            sock.bind(path)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            # Left by a crash: run_gui found nobody answering on it before getting here.
+            os.unlink(path)
+            sock.bind(path)
+        os.chmod(path, 0o600)
+        sock.listen(8)
+        sock.setblocking(False)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _listen_with_qlocalserver(on_url: Callable[[str], None]) -> QLocalServer:
+    """Elsewhere (Windows named pipes): QLocalServer."""
     from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
     server = QLocalServer()
@@ -215,12 +339,17 @@ def listen_for_other_instances(on_url: Callable[[str], None]) -> QLocalServer:
     return server
 
 
-#: QtNetwork, for the single-instance server: first, so that a second launch finds this window soon.
+#: QtNetwork, for the single-instance server where it is not a plain Unix socket: first, so that a second launch
+#: finds this window soon.
 QT_NETWORK = "PySide6.QtNetwork"
-#: Not needed for the window to appear, but soon after: QtNetwork, libphonenumber for the dial pad's formatting and
-#: the dialer (requests, urllib3, ssl) for the first call. Imported on a background thread once the window is
-#: painted, so neither the first paint nor the first keystroke or call waits for them.
-BACKGROUND_IMPORTS: tuple[str, ...] = (QT_NETWORK, "phonenumbers", "c2c_desktop.core.dialer")
+#: Not needed for the window to appear, but soon after: libphonenumber for the dial pad's formatting and the dialer
+#: (requests, urllib3, ssl) for the first call. Imported on a background thread once the window is painted, so
+#: neither the first paint nor the first keystroke or call waits for them.
+BACKGROUND_IMPORTS: tuple[str, ...] = (
+    *(() if os.name == "posix" else (QT_NETWORK,)),
+    "phonenumbers",
+    "c2c_desktop.core.dialer",
+)
 #: If the window is never exposed (e.g. started minimised), the background work starts after this anyway.
 FIRST_PAINT_FALLBACK_MS = 1000
 
@@ -308,14 +437,22 @@ def run_gui(*, demo: bool = False, url: str | None = None) -> int:
     from c2c_desktop.gui.mainwindow import MainWindow
 
     window = MainWindow(profile)
-    servers: list[QLocalServer] = []
+    servers: list[InstanceServer] = []
 
     def listen() -> None:
-        servers.append(listen_for_other_instances(window.open_link))
+        server = listen_for_other_instances(window.open_link)
+        if server is not None:
+            servers.append(server)
 
     app.aboutToQuit.connect(window.shutdown)
     window.show()
-    AfterFirstPaint(window, BACKGROUND_IMPORTS, on_imported={} if demo else {QT_NETWORK: listen})
+    if demo:
+        AfterFirstPaint(window, BACKGROUND_IMPORTS)
+    elif instance_socket_path() is not None:
+        listen()  # a plain socket: no import to wait for
+        AfterFirstPaint(window, BACKGROUND_IMPORTS)
+    else:
+        AfterFirstPaint(window, BACKGROUND_IMPORTS, on_imported={QT_NETWORK: listen})
     window.start()
     if url:
         window.open_link(url)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import os
 import socket
+import stat
 import sys
 import threading
 from pathlib import Path
@@ -24,19 +25,75 @@ LINK = "tel:+1-555-010-0123"
 
 @pytest.fixture
 def own_temp_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """QLocalServer and the hand-off both put the socket in the temp folder: one of our own per test."""
+    """The window's server and the hand-off both put the socket in the temp folder: one of our own per test."""
     folder = tmp_path / "t"
     folder.mkdir()
     monkeypatch.setenv("TMPDIR", str(folder))
     return folder
 
 
-def test_the_socket_path_is_where_qlocalserver_listens(qtbot: QtBot, own_temp_folder: Path) -> None:
+def test_the_window_listens_on_a_private_socket_in_the_temp_folder(qtbot: QtBot, own_temp_folder: Path) -> None:
     server = app.listen_for_other_instances(lambda _url: None)
+    assert isinstance(server, app.UnixInstanceServer)
     try:
-        assert server.isListening()
+        assert server.is_listening()
+        assert server.path == app.instance_socket_path()
+        assert Path(server.path).parent == own_temp_folder
+        assert stat.S_IMODE(os.stat(server.path).st_mode) == 0o600  # other users cannot send it links
+    finally:
+        server.close()
+    assert not Path(server.path).exists()
+    server.close()  # idempotent
+
+
+def test_the_socket_matches_where_qlocalserver_listens(qtbot: QtBot, own_temp_folder: Path) -> None:
+    # A window of an earlier version (QLocalServer) and this one find each other.
+    from PySide6.QtNetwork import QLocalServer
+
+    server = QLocalServer()
+    try:
+        assert server.listen(app._instance_key())
         assert app.instance_socket_path() == server.fullServerName()
-        assert Path(server.fullServerName()).parent == own_temp_folder
+    finally:
+        server.close()
+
+
+def test_a_socket_left_by_a_crash_is_replaced(qtbot: QtBot, own_temp_folder: Path) -> None:
+    path = app.instance_socket_path()
+    assert path is not None
+    stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    stale.bind(path)
+    stale.close()  # the file stays, as after kill -9
+    received: list[str] = []
+    server = app.listen_for_other_instances(received.append)
+    assert server is not None
+    try:
+        assert app.forward_to_running_instance(LINK) is True
+        qtbot.waitUntil(lambda: received == [LINK], timeout=2000)
+    finally:
+        server.close()
+
+
+def test_a_socket_that_cannot_be_made_leaves_the_window_without_hand_off(
+    own_temp_folder: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("TMPDIR", str(own_temp_folder / "missing"))
+    assert app.listen_for_other_instances(lambda _url: None) is None
+    assert "cannot listen for other launches" in caplog.text
+
+
+def test_a_line_too_long_or_cut_short_is_no_link(qtbot: QtBot, own_temp_folder: Path) -> None:
+    received: list[str] = []
+    server = app.listen_for_other_instances(received.append)
+    assert isinstance(server, app.UnixInstanceServer)
+    try:
+        for payload in (b"x" * (app.UnixInstanceServer.MAX_LINE_BYTES + 10) + b"\n", b"tel:123"):  # no newline
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+                client.connect(server.path)
+                client.sendall(payload)
+        qtbot.waitUntil(lambda: not server._clients, timeout=2000)  # both connections dropped
+        assert app.forward_to_running_instance(LINK) is True  # and the server still serves
+        qtbot.waitUntil(lambda: received == [LINK], timeout=2000)
     finally:
         server.close()
 
@@ -44,6 +101,7 @@ def test_the_socket_path_is_where_qlocalserver_listens(qtbot: QtBot, own_temp_fo
 def test_a_second_start_hands_its_link_to_the_running_window(qtbot: QtBot, own_temp_folder: Path) -> None:
     received: list[str] = []
     server = app.listen_for_other_instances(received.append)
+    assert server is not None
     try:
         assert app.forward_to_running_instance(LINK) is True
         qtbot.waitUntil(lambda: received == [LINK], timeout=2000)
