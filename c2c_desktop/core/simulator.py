@@ -505,14 +505,6 @@ def serve_forever_cli(
     previous_sigterm: Any = None
     in_main_thread = threading.current_thread() is threading.main_thread()
     with service:
-        print(f"Stand-in click-to-call service listening on {service.url}", file=stream)
-        print(f"  access key:        {DEMO_ACCESS_KEY}", file=stream)
-        print(f"  secret access key: {DEMO_SECRET_ACCESS_KEY}   (demo keys, not real ones)", file=stream)
-        print(
-            f"  rings {ring_seconds:g} s, then numbers ending in 7, 8 or 9 get 'No Answer', others 'Call Connected'",
-            file=stream,
-        )
-        print("Press Ctrl+C to stop.", file=stream, flush=True)
         log.addHandler(request_lines)
         log.setLevel(logging.INFO)
         log.propagate = False  # else a root handler (the CLI's logging setup) prints every request line again
@@ -523,6 +515,16 @@ def serve_forever_cli(
 
             previous_sigterm = signal.signal(signal.SIGTERM, on_sigterm)
         try:
+            # Announced only now: a Ctrl+C from here on (or a script that waits for this text) meets the handling.
+            print(f"Stand-in click-to-call service listening on {service.url}", file=stream)
+            print(f"  access key:        {DEMO_ACCESS_KEY}", file=stream)
+            print(f"  secret access key: {DEMO_SECRET_ACCESS_KEY}   (demo keys, not real ones)", file=stream)
+            print(
+                f"  rings {ring_seconds:g} s, then numbers ending in 7, 8 or 9 get 'No Answer', "
+                "others 'Call Connected'",
+                file=stream,
+            )
+            print("Press Ctrl+C to stop.", file=stream, flush=True)
             while not done.wait(0.2):
                 pass
         except KeyboardInterrupt:
