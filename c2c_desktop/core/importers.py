@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import operator
 import os
 import quopri
 import re
@@ -275,6 +276,12 @@ class _NumberCache:
 
     def dial(self, raw: str) -> tuple[str, str]:
         """(dial digits, "") for a usable number, ("", reason) otherwise."""
+        # First, inline, a North American number of an area code already seen: nearly every number of a large
+        # file at home in North America, each usually a different one (remembering it by text would not pay).
+        if self._nanp_home and (match := _NANP_PLAIN.fullmatch(raw)) is not None:
+            area, exchange, line = match.groups()
+            if area in self._dial_prefix_by_area and (prefix := self._dial_prefix_by_area[area]) is not None:
+                return prefix + area + exchange + line, ""
         known = self._by_text.get(raw)
         if known is None:
             known = self._by_group(raw) or self._parse(raw)
@@ -290,25 +297,30 @@ class _NumberCache:
     def _by_group(self, raw: str) -> tuple[str, str] | None:
         if self._nanp_home and (match := _NANP_PLAIN.fullmatch(raw)) is not None:
             area, exchange, line = match.groups()
-            return self._shared(raw, self._dial_prefix_by_area, area, area + exchange + line)
+            by_area = self._dial_prefix_by_area
+            if area not in by_area:
+                return self._first_of_group(raw, by_area, area, area + exchange + line)
+            prefix = by_area[area]
+            return None if prefix is None else (prefix + area + exchange + line, "")
         if _PLAIN_DIGITS.fullmatch(raw) is None:
             return None
         digits = raw.translate(_DROP_SEPARATORS)
         if len(digits) < _GROUPED_MIN_DIGITS:
             return None
         group = (raw.translate(_DIGIT_TO_D), digits[:-4])
-        return self._shared(raw, self._dial_prefix_by_group, group, digits[-4:])
+        if group not in self._dial_prefix_by_group:
+            return self._first_of_group(raw, self._dial_prefix_by_group, group, digits[-4:])
+        prefix = self._dial_prefix_by_group[group]
+        return None if prefix is None else (prefix + digits[-4:], "")
 
-    def _shared(
+    def _first_of_group(
         self, raw: str, prefixes: dict[_GroupKey, str | None], group: _GroupKey, varying: str
-    ) -> tuple[str, str] | None:
-        if group not in prefixes:
-            dial, error = self._parse(raw)
-            shared = not error and dial.endswith(varying)
-            prefixes[group] = dial[: -len(varying)] if shared else None
-            return dial, error
-        prefix = prefixes[group]
-        return None if prefix is None else (prefix + varying, "")
+    ) -> tuple[str, str]:
+        """Parse the group's first number; its dial prefix is shared if its dial ends with the varying digits."""
+        dial, error = self._parse(raw)
+        shared = not error and dial.endswith(varying)
+        prefixes[group] = dial[: -len(varying)] if shared else None
+        return dial, error
 
 
 def _phone_entries(
@@ -342,7 +354,7 @@ def _phone_entries(
             primary = len(kept)
         kept.append((raw, label, dial))
     primary = max(primary, 0)
-    return tuple(_new_phone(raw, label, dial, index == primary) for index, (raw, label, dial) in enumerate(kept))
+    return tuple([_new_phone(raw, label, dial, index == primary) for index, (raw, label, dial) in enumerate(kept)])
 
 
 def _make_contact(
@@ -365,9 +377,10 @@ def _make_contact(
             for index in range(first_problem, len(problems)):
                 problems[index] = ImportProblem(location, problems[index].reason, skipped=True)
         return None
-    return _new_contact(
-        _one_line(name) or _one_line(company) or phones[0].number, _one_line(company), _one_line(title), phones, notes
-    )
+    # The checks for "" save calls: company and title are often empty.
+    company = _one_line(company) if company else ""
+    name = (_one_line(name) if name else "") or company or phones[0].number
+    return _new_contact(name, company, _one_line(title) if title else "", phones, notes)
 
 
 def _one_line(value: str) -> str:
@@ -375,6 +388,9 @@ def _one_line(value: str) -> str:
     if value.isprintable() and "  " not in value and value[:1] != " " and value[-1:] != " ":
         return value  # the common case, checked much faster than split and join
     return " ".join(value.split())
+
+
+_DIAL_OF = operator.attrgetter("dial")
 
 
 def _count_duplicates(contacts: Iterable[Contact]) -> int:
@@ -390,7 +406,7 @@ def _count_duplicates(contacts: Iterable[Contact]) -> int:
             else:
                 add(dial)
             continue
-        dials = {phone.dial for phone in phones}
+        dials = set(map(_DIAL_OF, phones))
         if not dials.isdisjoint(seen):
             duplicates += 1
         seen |= dials
@@ -528,14 +544,14 @@ def _read_csv(
     skipped = 0
     total = len(records) - header_index - 1
     width = len(header)
-    phone_columns = [(column.value_index, column.label, column.label_index, column.preferred) for column in plan.phones]
-    for done, row_index in enumerate(range(header_index + 1, len(records)), start=1):
+    read_row = _csv_row_reader(plan, numbers, problems)
+    # A spreadsheet's row number: the header is row header_index + 1.
+    for done, record in enumerate(records[header_index + 1 :], start=1):
         if progress is not None and done % _PROGRESS_EVERY == 0:
             progress(done, total)
-        record = records[row_index]
         if not "".join(record).strip():
             continue  # a blank row
-        location = f"row {row_index + 1}"
+        location = f"row {header_index + 1 + done}"
         if record[0] == _UNREADABLE_MARK:
             problems.append(ImportProblem(location, f"the rest of the file could not be read ({record[1]})", True))
             skipped += 1
@@ -547,7 +563,7 @@ def _read_csv(
                 )
             elif len(record) < width:
                 record = record + [""] * (width - len(record))
-        contact = _csv_contact(record, plan, phone_columns, numbers, location, problems)
+        contact = read_row(record, location)
         if contact is None:
             skipped += 1
         else:
@@ -565,35 +581,61 @@ def _first_of(record: list[str], indexes: list[int], split_multi: bool) -> str:
     return ""
 
 
-def _csv_contact(
-    record: list[str],
-    plan: _CsvPlan,
-    phone_columns: list[tuple[int, str, int | None, bool]],
-    numbers: _NumberCache,
-    location: str,
-    problems: list[ImportProblem],
-) -> Contact | None:
-    """One row (at least as wide as the header) as a contact; None when it has no usable number."""
+def _cells(indexes: list[int]) -> Callable[[list[str]], Sequence[str]]:
+    """A function giving the cells of a record at `indexes`, always as a sequence (itemgetter, when it can)."""
+    if len(indexes) > 1:
+        return operator.itemgetter(*indexes)
+    if indexes:
+        index = indexes[0]
+        return lambda record: (record[index],)
+    return lambda record: ()
+
+
+def _csv_row_reader(
+    plan: _CsvPlan, numbers: _NumberCache, problems: list[ImportProblem]
+) -> Callable[[list[str], str], Contact | None]:
+    """The function reading one row (at least as wide as the header) as a contact, None when no number is usable.
+
+    Which cells hold what depends on the header only, so it is worked out here, once per file.
+    """
     split_multi = plan.split_multi
-    candidates: list[tuple[str, str, bool]] = []
-    for value_index, column_label, label_index, preferred in phone_columns:
-        value = record[value_index].strip()
-        if not value:
-            continue
-        label = column_label if label_index is None else record[label_index].strip()
-        if split_multi and (_GOOGLE_JOIN in value or label.startswith("*")):
-            candidates += _google_phones(value, label)
+    phone_columns = [(column.value_index, column.label, column.label_index, column.preferred) for column in plan.phones]
+    full_name, fallback_name, company, title = plan.full_name, plan.fallback_name, plan.company, plan.title
+    name_parts = _cells(plan.name_parts)
+    notes_columns = plan.notes
+    single_notes = notes_columns[0] if len(notes_columns) == 1 else None
+
+    def read_row(record: list[str], location: str) -> Contact | None:
+        candidates: list[tuple[str, str, bool]] = []
+        for value_index, column_label, label_index, preferred in phone_columns:
+            value = record[value_index].strip()
+            if not value:
+                continue
+            label = column_label if label_index is None else record[label_index].strip()
+            if split_multi and (_GOOGLE_JOIN in value or label.startswith("*")):
+                candidates += _google_phones(value, label)
+            else:
+                candidates.append((value, label, preferred))
+        name = _first_of(record, full_name, split_multi) if full_name else ""
+        if not name:
+            # Joined, then split: drops empty parts and collapses the spaces around them.
+            name = " ".join(" ".join(name_parts(record)).split()) or _first_of(record, fallback_name, split_multi)
+        if single_notes is not None:
+            notes = record[single_notes].strip()
         else:
-            candidates.append((value, label, preferred))
-    name = _first_of(record, plan.full_name, split_multi) if plan.full_name else ""
-    if not name:
-        # Joined, then split: drops empty parts and collapses the spaces around them.
-        name = " ".join(" ".join([record[index] for index in plan.name_parts]).split())
-        name = name or _first_of(record, plan.fallback_name, split_multi)
-    notes = "\n".join([note for index in plan.notes if (note := record[index].strip())]) if plan.notes else ""
-    company = _first_of(record, plan.company, split_multi)
-    title = _first_of(record, plan.title, split_multi) if plan.title else ""
-    return _make_contact(name, company, title, notes, candidates, numbers, location, problems)
+            notes = "\n".join([note for index in notes_columns if (note := record[index].strip())])
+        return _make_contact(
+            name,
+            _first_of(record, company, split_multi),
+            _first_of(record, title, split_multi) if title else "",
+            notes,
+            candidates,
+            numbers,
+            location,
+            problems,
+        )
+
+    return read_row
 
 
 def _first_value(cell_text: str) -> str:
