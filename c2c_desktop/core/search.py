@@ -329,20 +329,23 @@ class ContactIndex:
                 return self._select(self._all, flags), flags
             return self._select(positions, flags), None
         contains = operator.contains
-        if bits is not None and len(positions) * 3 > len(records):
-            # Most records are candidates (typically the second keystroke): test every record in one C pass, with no
-            # per-position lookups, and keep those that were candidates.
-            hits = bytes(map(contains, records, repeat(word)))
-            flags = _bits_of(hits)
-            if shifted:
-                flags |= _bits_of(bytes(map(contains, records, repeat(shifted))))
-            flags &= bits
-            return self._select(self._all, flags), flags
         known = self._known_flags(word)
         if known is not None and shifted:
             known_digits = self._known_flags(shifted)
             known = None if known_digits is None else known | known_digits
-        if known is not None and known.bit_count() * 2 < len(positions):
+        if bits is not None and len(positions) * 3 > len(records):
+            # Most records are candidates (typically the second keystroke). Only those holding every character of the
+            # word can match: when that rules out at least a quarter, test just those (a substring test costs ~170 ns
+            # a record, the lookup ~25 ns); else test every record in one C pass, with no per-position lookups.
+            narrowed = None if known is None else known & bits
+            if narrowed is None or narrowed.bit_count() * 4 > len(records) * 3:
+                flags = _bits_of(bytes(map(contains, records, repeat(word))))
+                if shifted:
+                    flags |= _bits_of(bytes(map(contains, records, repeat(shifted))))
+                flags &= bits
+                return self._select(self._all, flags), flags
+            positions = self._select(self._all, narrowed)
+        elif known is not None and known.bit_count() * 2 < len(positions):
             # Contacts lacking one of the word's characters go in one C pass before the substring tests.
             positions = self._select(positions, known)
         if shifted:

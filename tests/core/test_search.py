@@ -202,6 +202,17 @@ def test_a_bigger_list_typed_then_backspaced_agrees_with_the_oracle() -> None:
         assert list(index.search(query)) == _oracle(contacts, query), query
 
 
+def test_a_second_letter_tests_only_contacts_holding_both_letters() -> None:
+    # "c" matches everybody; only a few hold an "o" too, so "co" tests just those (the narrowed pass), and must still
+    # find exactly the contacts with "co" in them, not those with "c" and "o" apart.
+    names = ["Cole Cox", "Oscar Clark", "Jacob Colt", "Cid Ramos"] + [f"Clay Cat {n}" for n in range(300)]
+    contacts = [_contact(name, "", "", f"(555) 201-{n:04d}") for n, name in enumerate(names)]
+    index = ContactIndex(contacts)
+    assert len(index.search("c")) == len(contacts)
+    assert [contacts[p].name for p in index.search("co")] == ["Cole Cox", "Jacob Colt"]
+    assert list(index.search("co")) == _oracle(contacts, "co")
+
+
 def test_an_index_built_in_pages_answers_like_one_built_at_once() -> None:
     rows = contact_rows_of(CONTACTS)
     whole = ContactIndex(rows)
