@@ -14,8 +14,9 @@ How it is fast: each contact becomes one precomputed record string, ``"name\\nco
 number digits shifted to the control characters \\x10-\\x19. A text word can then never match inside the numbers and
 a (shifted) digit word never matches inside the text, so one ``in`` test per contact per word suffices, run by
 ``map``/``compress`` in C. The records are built in bulk (one casefold, one regex pass over joined text) rather than
-per contact. Results of recent queries are kept, so a query that extends one of them (one more letter typed, or a
-new word) only filters that result, and backspacing returns a remembered result. Per single character one bit per
+per contact. Results of recent queries are kept (big ones as one bit per contact), so a query that extends one of
+them (one more letter typed, or a new word) only filters that result, and backspacing or typing a word again returns
+a remembered result. Per single character one bit per
 contact is kept (12.5 kB each; letters and digits computed while indexing), which answers one-letter queries and
 prefilters longer words.
 """
@@ -157,6 +158,11 @@ def _build_chunk(names: list[str], companies: list[str], titles: list[str], numb
     return list(map(operator.add, texts, digits.split(_NUMBERS_RECORD_SEPARATOR)))
 
 
+#: A remembered result: its positions (None when only its flags are kept), its flags (None when not computed) and
+#: how many contacts it holds.
+_Cached = tuple[list[int] | None, int | None, int]
+
+
 class TextColumn(Sequence[str]):
     """A column of texts in one UTF-8 buffer plus end offsets: ~20 bytes a text instead of ~75 as a list of str.
 
@@ -213,7 +219,7 @@ class ContactIndex:
         self.primary_numbers = TextColumn()
         self._records: list[str] = []
         self._all: list[int] = []
-        self._cache: OrderedDict[tuple[str, ...], tuple[list[int], int | None]] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, ...], _Cached] = OrderedDict()
         self._cached_positions = 0
         self._char_flags: dict[str, int] = {}
         self.replace(rows)
@@ -272,7 +278,7 @@ class ContactIndex:
         cached = self._cache.get(words)
         if cached is not None:
             self._cache.move_to_end(words)
-            return cached[0]
+            return self._positions_of(cached)
         base_words, base, bits = self._best_base(words)
         for word in words:
             if word in base_words:
@@ -305,14 +311,23 @@ class ContactIndex:
     def _best_base(self, words: tuple[str, ...]) -> tuple[tuple[str, ...], list[int], int | None]:
         """The smallest remembered result that is known to contain every match of `words`, with its flags if known."""
         best_words: tuple[str, ...] = ()
-        best = self._all
-        best_bits: int | None = (1 << len(self._all)) - 1
-        for cached_words, (positions, bits) in self._cache.items():
-            if len(positions) < len(best) and all(
+        best: _Cached | None = None
+        best_count = len(self._all)
+        for cached_words, cached in self._cache.items():
+            if cached[2] < best_count and all(
                 any(_implies(word, cached_word) for word in words) for cached_word in cached_words
             ):
-                best_words, best, best_bits = cached_words, positions, bits
-        return best_words, best, best_bits
+                best_words, best, best_count = cached_words, cached, cached[2]
+        if best is None:
+            return (), self._all, (1 << len(self._all)) - 1
+        return best_words, self._positions_of(best), best[1]
+
+    def _positions_of(self, cached: _Cached) -> list[int]:
+        positions, bits, _ = cached
+        if positions is None:
+            assert bits is not None  # _remember keeps one or the other
+            return self._select(self._all, bits)
+        return positions
 
     def _filter(self, positions: list[int], bits: int | None, word: str) -> tuple[list[int], int | None]:
         """The positions whose record matches query word `word`, and their flags (None when not computed).
@@ -386,12 +401,17 @@ class ContactIndex:
     def _remember(self, words: tuple[str, ...], positions: list[int], bits: int | None) -> None:
         if positions is self._all or (len(words) == 1 and len(words[0]) == 1):
             return  # one character: its flags answer it again in a millisecond or two, so spare the memory
-        self._cache[words] = (positions, bits)
-        self._cached_positions += len(positions)
+        if bits is not None and len(positions) * 64 > len(self._records):
+            # A big result (typically two letters): its flags (one bit a contact) are smaller than its position list
+            # (8 bytes a contact) and give the list back in a millisecond or two, so keep only them.
+            self._cache[words] = (None, bits, len(positions))
+        else:
+            self._cache[words] = (positions, bits, len(positions))
+            self._cached_positions += len(positions)
         while (
             self._cache
             and (len(self._cache) > CACHE_QUERIES or self._cached_positions > CACHE_POSITION_BUDGET)
             and len(self._cache) > 1
         ):
-            _, (dropped, _) = self._cache.popitem(last=False)
-            self._cached_positions -= len(dropped)
+            _, (dropped, _, _) = self._cache.popitem(last=False)
+            self._cached_positions -= len(dropped or ())

@@ -213,6 +213,16 @@ def test_a_second_letter_tests_only_contacts_holding_both_letters() -> None:
     assert list(index.search("co")) == _oracle(contacts, "co")
 
 
+def test_a_big_result_is_remembered_as_flags_and_comes_back_the_same() -> None:
+    contacts = [_contact(f"Anna {n}", "", "", f"(555) 201-{n:04d}") for n in range(500)]
+    index = ContactIndex(contacts)
+    index.search("a")
+    first = list(index.search("an"))  # every contact: a big result, kept as one bit each
+    assert len(first) == 500 and index._cached_positions == 0
+    index.search("ann")
+    assert list(index.search("an")) == first == _oracle(contacts, "an")  # backspaced: from the flags
+
+
 def test_an_index_built_in_pages_answers_like_one_built_at_once() -> None:
     rows = contact_rows_of(CONTACTS)
     whole = ContactIndex(rows)
