@@ -130,18 +130,35 @@ def plan_import(store: Store, read: ImportResult) -> ImportPlan:
         first_in_file: dict[str, Contact] = {}  # dial -> the first contact of the file having it
         for contact in read.contacts:
             phones = contact.phones
-            if len(phones) == 1 and not existing_by_dial:  # the common case, without building tuples
-                dial = phones[0].dial
-                earlier = first_in_file.get(dial)
-                if earlier is None:
-                    first_in_file[dial] = contact
+            if not existing_by_dial:  # the common case (nothing stored shares a number), with less bookkeeping
+                if len(phones) == 1:
+                    dial = phones[0].dial
+                    earlier = first_in_file.get(dial)
+                    if earlier is None:
+                        first_in_file[dial] = contact
+                        new.append(contact)
+                    else:
+                        duplicates.append(MergeCandidate(contact, earlier, (dial,)))
+                    continue
+                file_match: Contact | None = None
+                shared: list[str] = []
+                for phone in phones:
+                    dial = phone.dial
+                    earlier = first_in_file.get(dial)
+                    if earlier is None:
+                        first_in_file[dial] = contact
+                    else:
+                        file_match = file_match or earlier
+                        if dial not in shared:
+                            shared.append(dial)
+                if file_match is None:
                     new.append(contact)
                 else:
-                    duplicates.append(MergeCandidate(contact, earlier, (dial,)))
+                    duplicates.append(MergeCandidate(contact, file_match, tuple(shared)))
                 continue
             stored_match: Contact | None = None
-            file_match: Contact | None = None
-            shared: list[str] = []
+            file_match = None
+            shared = []
             for phone in phones:
                 dial = phone.dial
                 owners = existing_by_dial.get(dial)
@@ -209,7 +226,7 @@ def _merge_duplicates(plan: ImportPlan) -> tuple[list[Contact], list[Contact]]:
     stored: dict[int, Contact] = {}
     with gc_paused():
         # Where each contact of the file ended up: its index in `pending`, or -id of the stored contact (ids >= 1).
-        target_of = {id(contact): index for index, contact in enumerate(pending)}
+        target_of = dict(zip(map(id, pending), range(len(pending)), strict=True))
         for candidate in plan.duplicates:
             existing = candidate.existing
             target = -existing.id if existing.id is not None else target_of[id(existing)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -109,6 +110,32 @@ def test_plan_finds_stored_and_in_file_duplicates_by_dial(store: Store) -> None:
         ("Ada L.", "Ada", ada.id, ("2125550142",)),
         ("Bobby", "Bob", None, ("6465550134",)),
     ]
+
+
+def test_the_plan_for_an_empty_address_book_follows_the_general_rules(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With nothing stored, plan_import takes a shorter path; forcing the general one (an owner for a number of
+    # nobody in the file) must give the same plan, repeated numbers within one contact included.
+    rng = random.Random(3)
+    dials = [f"646555{index:04d}" for index in range(40)]
+    contacts = [
+        Contact(None, f"P{index}", phones=tuple(phone(dial, dial) for dial in rng.choices(dials, k=rng.randint(1, 3))))
+        for index in range(300)
+    ]
+    read = importers.ImportResult(contacts, [], 0, importers.FORMAT_GENERIC)
+
+    def described(plan: ImportPlan) -> list[object]:
+        return [
+            [c.name for c in plan.new],
+            [(c.incoming.name, c.existing.name, c.shared_dials) for c in plan.duplicates],
+        ]
+
+    short = plan_import(store, read)
+    monkeypatch.setattr(contacts_io, "_existing_owners", lambda store, contacts: {"nobody": [Contact(9, "Nobody")]})
+    general = plan_import(store, read)
+    assert described(short) == described(general)
+    assert len(short.duplicates) > 100 and any(len(c.shared_dials) > 1 for c in short.duplicates)
 
 
 def test_merge_policy_folds_duplicates_and_never_duplicates_a_number(store: Store) -> None:

@@ -20,7 +20,10 @@ from c2c_desktop.core.importers import (
     ContactFileError,
     ImportProblem,
     ImportResult,
+    _first_nonblank_line,
+    _make_contact,
     _NumberCache,
+    _phone_entries,
     _read_regular_file,
     detect_csv_headers,
     read_contacts_bytes,
@@ -419,6 +422,61 @@ def test_fast_object_construction_equals_the_constructors() -> None:
     assert ada == rebuilt and hash(ada.phones) == hash(rebuilt.phones)
     assert vars(ada) == vars(rebuilt) and [vars(p) for p in ada.phones] == [vars(p) for p in rebuilt.phones]
     assert type(ada) is Contact and all(type(p) is PhoneEntry for p in ada.phones)
+
+
+def _general_contact(
+    candidates: list[tuple[str, str, bool]], numbers: _NumberCache, problems: list[ImportProblem]
+) -> Contact | None:
+    # What _make_contact gives for any number of candidates, through _phone_entries (its rules for every count).
+    first = len(problems)
+    phones = _phone_entries(candidates, numbers, "row 2", problems)
+    if not phones:
+        if len(problems) == first:
+            problems.append(ImportProblem("row 2", "no phone number", skipped=True))
+        problems[first:] = [ImportProblem(p.location, p.reason, skipped=True) for p in problems[first:]]
+        return None
+    return Contact(None, phones[0].number, "", "", phones, "")
+
+
+def test_rows_of_one_or_two_numbers_follow_the_general_rules() -> None:
+    # _make_contact has shortcuts for one and two numbers: duplicates, refused numbers and the preferred flag
+    # must come out exactly as the general path has them.
+    rng = random.Random(5)
+    pool = [
+        "(212) 555-0142",
+        "212.555.0142",
+        "+1 415 555 0100",
+        "(415) 555-0100",
+        "911",
+        "555",
+        "+44 20 7946 0018",
+        "?",
+    ]
+    numbers = _NumberCache("US")
+    for _ in range(600):
+        count = rng.choice([1, 2, 2, 3])
+        candidates = [(rng.choice(pool), rng.choice(["", "Work"]), rng.random() < 0.4) for _ in range(count)]
+        fast_problems: list[ImportProblem] = []
+        general_problems: list[ImportProblem] = []
+        fast = _make_contact("", "", "", "", candidates, numbers, "row 2", fast_problems)
+        general = _general_contact(candidates, numbers, general_problems)
+        assert (fast, fast_problems) == (general, general_problems), candidates
+        if fast is not None and general is not None:
+            assert [vars(phone) for phone in fast.phones] == [vars(phone) for phone in general.phones]
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.sampled_from(["", " ", "\t", "a,b", "x;y;z", "\r", "\n", "\r\n", "\x0c", "\u2028", "q\tr"]), max_size=12
+    ),
+    st.integers(min_value=1, max_value=12),
+)
+def test_the_first_nonblank_line_is_found_in_the_head_alone_when_it_is_there(pieces: list[str], head: int) -> None:
+    text = "".join(pieces)
+    expected = next((line for line in text.splitlines() if line.strip()), "")
+    assert _first_nonblank_line(text, head_size=head) == expected
+    assert _first_nonblank_line(text) == expected
 
 
 # --- round trips ----------------------------------------------------------------------------------------------------
