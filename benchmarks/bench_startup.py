@@ -18,7 +18,12 @@ the window is up before the contacts are. `contacts_searchable_100k_s` is the ti
 is indexed, measured by launching the app through benchmarks/startup_probe.py, which runs the same entry point and
 prints the moment the contact list model reports loading_finished.
 
-Runs are interleaved (bare, empty, 100k, probe) after one unmeasured warm-up of each. Prints `name: value` lines.
+A third window, the "widgets floor" (FLOOR_SCRIPT), is built from the same kinds of Qt widgets as the app's with no app
+code: what PySide6 itself costs for such a window (materialising each Qt class and its enums, the font database),
+which no change to the app's own code can go below.
+
+Runs are interleaved (bare, floor, empty, 100k, probe) after one unmeasured warm-up of each. Prints `name: value`
+lines.
 
 The app's package is byte-compiled first (`compileall`, into its gitignored __pycache__ folders), as an installed
 wheel is: the bare window's PySide6 is byte-compiled too, and with PYTHONDONTWRITEBYTECODE set (as in this team's
@@ -57,6 +62,62 @@ from PySide6.QtWidgets import QApplication, QMainWindow
 app = QApplication(sys.argv)
 window = QMainWindow()
 window.setWindowTitle({BARE_TITLE!r})
+window.resize(1000, 680)
+window.show()
+sys.exit(app.exec())
+"""
+#: The floor under the app's own figure: a window made of the same kinds of Qt widgets as the app's (search field with
+#: a clear button, a table view over a Python model with a Python delegate, a splitter, a dial pad of buttons, a list,
+#: menus with shortcuts, a status bar) and the Qt classes it imports, with no app code, no database and no settings.
+FLOOR_TITLE = "c2c-widgets-floor"
+FLOOR_SCRIPT = f"""
+import sys
+from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, QSettings, Qt, QThread, QTimer, Signal
+from PySide6.QtGui import QAction, QFont, QIcon, QKeySequence, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView, QApplication, QComboBox, QFileDialog, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+    QListWidget, QMainWindow, QMessageBox, QPushButton, QSplitter, QStyle, QStyledItemDelegate, QTableView,
+    QVBoxLayout, QWidget,
+)
+
+class Model(QAbstractTableModel):
+    changed = Signal()
+    def rowCount(self, parent=QModelIndex()): return 0
+    def columnCount(self, parent=QModelIndex()): return 1
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole): return None
+
+class Delegate(QStyledItemDelegate):
+    def paint(self, painter, option, index): super().paint(painter, option, index)
+
+app = QApplication(sys.argv)
+window = QMainWindow()
+window.setWindowTitle({FLOOR_TITLE!r})
+search = QLineEdit(); search.setPlaceholderText("Search name, company or number"); search.setClearButtonEnabled(True)
+view = QTableView(); view.setModel(Model(view)); view.setItemDelegate(Delegate(view))
+view.horizontalHeader().hide(); view.verticalHeader().hide()
+view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+left = QWidget(); left_layout = QVBoxLayout(left); left_layout.addWidget(search); left_layout.addWidget(view, 1)
+row = QHBoxLayout(); row.addWidget(QLabel("0 contacts"), 1); row.addWidget(QPushButton("Call selected"))
+left_layout.addLayout(row)
+right = QWidget(); right_layout = QVBoxLayout(right)
+number = QLineEdit(); number.setClearButtonEnabled(True); right_layout.addWidget(number)
+pad = QGridLayout()
+for i, key in enumerate("123456789*0#"):
+    pad.addWidget(QPushButton(key), i // 3, i % 3)
+right_layout.addLayout(pad)
+for widget in (QPushButton("Call"), QLabel("Ready"), QComboBox()):
+    right_layout.addWidget(widget)
+right_layout.addWidget(QLabel("Recent calls")); right_layout.addWidget(QListWidget(), 1)
+splitter = QSplitter(Qt.Orientation.Horizontal); splitter.addWidget(left); splitter.addWidget(right)
+window.setCentralWidget(splitter)
+for title in ("&File", "C&ontacts", "&Call"):
+    menu = window.menuBar().addMenu(title)
+    for n in range(4):
+        action = QAction(f"Action {{n}}", window)
+        action.setShortcut(QKeySequence(f"Ctrl+{{n}}"))
+        menu.addAction(action)
+window.statusBar()
 window.resize(1000, 680)
 window.show()
 sys.exit(app.exec())
@@ -260,16 +321,18 @@ def main(argv: list[str] | None = None) -> int:
             empty = scratch / "empty-profile"
             (empty / "config").mkdir(parents=True)
             (empty / "data").mkdir()
-            tmp = {kind: scratch / f"tmp-{kind}" for kind in ("bare", "empty", "big", "probe")}
+            tmp = {kind: scratch / f"tmp-{kind}" for kind in ("bare", "floor", "empty", "big", "probe")}
             for folder in tmp.values():
                 folder.mkdir()
             envs = {
                 "bare": _environment(display, empty, tmp["bare"]),
+                "floor": _environment(display, empty, tmp["floor"]),
                 "empty": _environment(display, empty, tmp["empty"]),
                 "big": _environment(display, big, tmp["big"]),
                 "probe": _environment(display, big, tmp["probe"]),
             }
             bare_command = [sys.executable, "-c", BARE_SCRIPT]
+            floor_command = [sys.executable, "-c", FLOOR_SCRIPT]
             app_command = [sys.executable, "-m", "c2c_desktop"]
             watcher = MapWatcher(display)
             times: dict[str, list[float]] = {kind: [] for kind in envs}
@@ -277,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
                 for run in range(runs + 1):  # run 0 warms the caches (and creates the empty profile's database)
                     measured = {
                         "bare": launch_until_visible(watcher, bare_command, envs["bare"], BARE_TITLE),
+                        "floor": launch_until_visible(watcher, floor_command, envs["floor"], FLOOR_TITLE),
                         "empty": launch_until_visible(watcher, app_command, envs["empty"], APP_TITLE),
                         "big": launch_until_visible(watcher, app_command, envs["big"], APP_TITLE),
                         "probe": launch_until_searchable(envs["probe"]),
@@ -299,10 +363,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"startup_100k_s: {big_s:.3f}")
     print(f"startup_empty_ratio: {empty_s / bare:.2f}")
     print(f"startup_100k_ratio: {big_s / bare:.2f}")
+    floor = statistics.median(times["floor"])
+    print(f"startup_widgets_floor_s: {floor:.3f}   (the same kinds of Qt widgets, no app code)")
+    print(f"startup_widgets_floor_ratio: {floor / bare:.2f}")
     print("startup_target_ratio: empty <= 1.5, 100k <= 3")
     print(f"contacts_searchable_100k_s: {statistics.median(times['probe']):.3f}")
     print(f"contacts_searchable_100k_ratio: {statistics.median(times['probe']) / bare:.2f}")
-    for kind in ("bare", "empty", "big", "probe"):
+    for kind in ("bare", "floor", "empty", "big", "probe"):
         print(f"startup_{kind}_all_s: {' '.join(f'{seconds:.3f}' for seconds in times[kind])}")
     return 0
 
