@@ -25,6 +25,9 @@ HEAVY_MODULES = (
     "c2c_desktop.core.dialer",
     "c2c_desktop.core.simulator",
     "secrets",  # loads OpenSSL's hashing (~7 ms); os.urandom gives the same bytes
+    "c2c_desktop.gui.disposition",  # made after the first call
+    "c2c_desktop.core.journal_export",
+    "importlib.resources",  # icons come from the package folder when it is one
 )
 
 #: The modules this startup work made light, which load libphonenumber (~50 ms) only on first use.
@@ -70,6 +73,7 @@ def test_the_check_sees_a_module_that_is_loaded() -> None:
         "ssl",
         "http.client",
         "c2c_desktop.core.api",
+        "importlib.resources",  # certifi's
     ]
 
 

@@ -25,12 +25,14 @@ from c2c_desktop.core.service import DEFAULT_API_URL, validate_api_url
 __all__ = [
     "API_URL_ENV",
     "DEFAULT_API_URL",
+    "DISPOSITIONS_FILE_NAME",
     "SETTING_HELP",
     "ConfigError",
     "Settings",
     "default_config_dir",
     "parse_timeout",
     "default_settings_path",
+    "dispositions_path_for",
     "effective_settings",
     "format_value",
     "load_settings",
@@ -81,6 +83,15 @@ def default_config_dir() -> Path:
 
 def default_settings_path() -> Path:
     return default_config_dir() / "settings.json"
+
+
+#: The editable disposition list lives next to the settings file.
+DISPOSITIONS_FILE_NAME = "dispositions.txt"
+
+
+def dispositions_path_for(settings_path: str | os.PathLike[str]) -> Path:
+    """Where the disposition list is kept: `dispositions.txt` next to the settings file."""
+    return Path(settings_path).with_name(DISPOSITIONS_FILE_NAME)
 
 
 def parse_timeout(raw: str) -> float:

@@ -5,7 +5,8 @@ calls `set_call()` again and the strip moves on to it; a choice made but not sav
 that call first, so nothing typed is lost. A call nobody gave a disposition keeps NULL in the journal.
 
 The editable disposition list lives in a plain text file (one per line) read and written by
-`core.journal_export.load_dispositions` / `save_dispositions`; `dispositions_path_for()` says where. GUI thread only.
+`core.journal_export.load_dispositions` / `save_dispositions`; `core.config.dispositions_path_for()` says where.
+GUI thread only.
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ from c2c_desktop.core.journal_export import DEFAULT_DISPOSITIONS, load_dispositi
 from c2c_desktop.core.models import JournalEntry, Outcome
 from c2c_desktop.core.store import Store, StoreError
 
-DISPOSITIONS_FILE_NAME = "dispositions.txt"
 SHORTCUT_COUNT = 5  # Alt+1 … Alt+5
 MAX_NOTE_LENGTH = 500
 
@@ -49,11 +49,6 @@ _OUTCOME_WORDS = {
     Outcome.REJECTED: "rejected",
     Outcome.UNKNOWN: "unknown",
 }
-
-
-def dispositions_path_for(settings_path: str | os.PathLike[str]) -> Path:
-    """Where the disposition list is kept: `dispositions.txt` next to the settings file."""
-    return Path(settings_path).with_name(DISPOSITIONS_FILE_NAME)
 
 
 def read_dispositions(path: str | os.PathLike[str] | None) -> list[str]:
@@ -269,7 +264,7 @@ class DispositionStrip(QWidget):
         dispositions_path: str | os.PathLike[str] | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        """`dispositions_path`: the list file (see `dispositions_path_for`); None: the defaults, not editable."""
+        """`dispositions_path`: the list file (see `config.dispositions_path_for`); None: the defaults, not editable."""
         super().__init__(parent)
         self.store = store
         self.dispositions_path = None if dispositions_path is None else Path(dispositions_path)

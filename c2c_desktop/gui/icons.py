@@ -1,6 +1,7 @@
 """SVG icons shipped in c2c_desktop/resources/icons, loaded once and cached.
 
-Icons are found with importlib.resources so they work from a source tree and from an installed wheel. QIcon renders
+Icons are read from the package folder, or through importlib.resources when the package is zipped (its import costs
+~4 ms at startup, so only then). QIcon renders
 SVG files itself (the qsvgicon engine ships with PySide6-Essentials), so the icons stay sharp at any scaling.
 """
 
@@ -9,7 +10,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import functools
-from importlib import resources
 from pathlib import Path
 
 from PySide6.QtGui import QIcon
@@ -36,10 +36,15 @@ atexit.register(_extracted.close)
 
 @functools.cache
 def _icons_dir() -> Path:
-    folder = resources.files("c2c_desktop") / "resources" / "icons"
-    if isinstance(folder, Path):
+    folder = Path(__file__).resolve().parent.parent / "resources" / "icons"
+    if folder.is_dir():
         return folder
-    return _extracted.enter_context(resources.as_file(folder))
+    from importlib import resources
+
+    packaged = resources.files("c2c_desktop") / "resources" / "icons"
+    if isinstance(packaged, Path):
+        return packaged
+    return _extracted.enter_context(resources.as_file(packaged))
 
 
 def icon_path(name: str) -> Path:

@@ -35,12 +35,12 @@ from c2c_desktop.gui.app import Profile
 from c2c_desktop.gui.calls import CallController
 from c2c_desktop.gui.contacts_model import FIRST_PAGE, ContactListModel, ContactListView
 from c2c_desktop.gui.dialpad import DialPad
-from c2c_desktop.gui.disposition import DispositionStrip, dispositions_path_for
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.keyring_worker import KeyringWorker
 
 if TYPE_CHECKING:
     from c2c_desktop.core.dialer import PreparedCall
+    from c2c_desktop.gui.disposition import DispositionStrip
     from c2c_desktop.gui.history import HistoryDialog
 
 # The dialogs (settings, contact, import, history) are imported where they open: they pull in phonenumbers and the
@@ -134,7 +134,7 @@ class MainWindow(QMainWindow):
         self._confirmed_close = False
         self._deleted: Contact | None = None  # the last deleted contact, for Undo
         self.history_dialog: HistoryDialog | None = None
-        self.dispositions_path = None if profile.demo else dispositions_path_for(profile.settings_path)
+        self.dispositions_path = None if profile.demo else config.dispositions_path_for(profile.settings_path)
 
         self.controller = CallController(profile.store, lambda: self.profile.settings, parent=self)
         self.keyring_worker = KeyringWorker(profile.credential_store)
@@ -209,9 +209,7 @@ class MainWindow(QMainWindow):
         self.dialpad.set_region(self.profile.settings.region)
         self.dialpad.call_requested.connect(self.call_number)
         self.status_panel = StatusPanel()
-        self.disposition = DispositionStrip(self.profile.store, self.dispositions_path)
-        self.disposition.hide()  # shown after the first call of the session
-        self.disposition.saved.connect(lambda _call_id: self._refresh_journal_views())
+        self._disposition: DispositionStrip | None = None  # made when the first call ends (see `disposition`)
         self.recent = QListWidget()
         self.recent.setAccessibleName("Recent calls")
         self.recent.setToolTip("Double-click or press Enter to call again")
@@ -223,7 +221,7 @@ class MainWindow(QMainWindow):
         right_layout = QVBoxLayout(right)
         right_layout.addWidget(self.dialpad)
         right_layout.addWidget(self.status_panel)
-        right_layout.addWidget(self.disposition)
+        self._right_layout = right_layout  # the disposition strip goes in after the status panel
         right_layout.addWidget(recent_label)
         right_layout.addWidget(self.recent, 1)
 
@@ -250,6 +248,33 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.statusBar().setSizeGripEnabled(False)  # created now so the first notice does not shift the layout
         self.resize(1000, 680)
+
+    @property
+    def disposition(self) -> DispositionStrip:
+        """The disposition strip under the status, made on first use (GUI thread).
+
+        It is shown only after a call, so it is not built (nor its module imported) before the window first shows.
+        """
+        if self._disposition is None:
+            from c2c_desktop.gui.disposition import DispositionStrip
+
+            strip = DispositionStrip(self.profile.store, self.dispositions_path)
+            strip.hide()  # shown after the first call of the session
+            strip.saved.connect(lambda _call_id: self._refresh_journal_views())
+            before = self.recent.previousInFocusChain()  # what Tab reached just before the recent calls
+            self._right_layout.insertWidget(self._right_layout.indexOf(self.status_panel) + 1, strip)
+            # Tab goes through the strip between the dial pad and the recent calls, where it sits (made last, its
+            # controls would otherwise come last). Popups (a combo box's list) are windows of their own: left out.
+            chain = [
+                widget
+                for widget in strip.findChildren(QWidget)
+                if widget.window() is self and widget.focusPolicy() & Qt.FocusPolicy.TabFocus
+            ]
+            if before is not None:
+                for first, second in zip([before, *chain], [*chain, self.recent], strict=True):
+                    QWidget.setTabOrder(first, second)
+            self._disposition = strip
+        return self._disposition
 
     def _build_actions(self) -> None:
         def action(text: str, shortcut: QKeySequence | str | None, slot: object, name: str) -> QAction:
@@ -585,7 +610,8 @@ class MainWindow(QMainWindow):
     @Slot(int)
     def _on_history_call_updated(self, _call_id: int) -> None:
         """GUI thread: a disposition or reconciliation was recorded in the history window."""
-        self.disposition.reload()
+        if self._disposition is not None:
+            self._disposition.reload()
         self.refresh_recent()
 
     @Slot(object)

@@ -11,6 +11,7 @@ from pytestqt.qtbot import QtBot
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from c2c_desktop.core.config import dispositions_path_for
 from c2c_desktop.core.journal_export import DEFAULT_DISPOSITIONS, load_dispositions
 from c2c_desktop.core.models import CallRequest, CallResult, JournalEntry, Outcome
 from c2c_desktop.core.store import Store
@@ -19,7 +20,6 @@ from c2c_desktop.gui.disposition import (
     DispositionListDialog,
     DispositionStrip,
     clean_dispositions,
-    dispositions_path_for,
 )
 from c2c_desktop.gui.history import NO_VALUE, HistoryView, JournalTableModel
 

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QWidget
 
 from c2c_desktop.core.models import Outcome
 from c2c_desktop.core.simulator import Fault, StandInService
@@ -109,6 +109,29 @@ def test_dropping_something_else_is_ignored(window: MainWindow, tmp_path: Path) 
         QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
     )
     assert not window.eventFilter(window.contact_list.viewport(), drop)
+
+
+def test_the_disposition_strip_is_made_after_the_first_call_and_tab_reaches_it_in_place(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    assert window._disposition is None  # not built (nor imported) before the window shows
+    call_and_wait(qtbot, window, "okafor")
+    strip = window.disposition
+    assert strip.isVisible()
+    # Tab order: ... dial pad, the strip's controls, then the recent calls, as the layout reads top to bottom.
+    order: list[QWidget] = []
+    widget: QWidget | None = window.search
+    for _ in range(200):
+        assert widget is not None
+        widget = widget.nextInFocusChain()
+        if widget is window.search:
+            break
+        if widget.focusPolicy() & Qt.FocusPolicy.TabFocus and widget.window() is window:
+            order.append(widget)
+    strip_controls = [w for w in order if strip.isAncestorOf(w)]
+    assert strip.combo in strip_controls and strip.note_edit in strip_controls
+    assert order.index(window.dialpad.number_edit) < order.index(strip_controls[0])
+    assert order.index(strip_controls[-1]) < order.index(window.recent)
 
 
 def test_after_a_call_the_disposition_strip_targets_it(qtbot: QtBot, window: MainWindow) -> None:
