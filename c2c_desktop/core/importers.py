@@ -17,6 +17,7 @@ directly and pausing the cyclic GC while reading (see below).
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import operator
 import os
@@ -69,13 +70,20 @@ class ImportProblem:
 
 @dataclass
 class ImportResult:
-    """What a file held. `duplicates_in_file` counts contacts sharing a dial number with an earlier one in the file."""
+    """What a file held: its contacts in file order, the problems of its rows or cards, how many were skipped."""
 
     contacts: list[Contact]
     problems: list[ImportProblem]
     skipped: int
     format: str
-    duplicates_in_file: int = 0
+
+    @functools.cached_property
+    def duplicates_in_file(self) -> int:
+        """How many contacts share a dial number with an earlier one in the file.
+
+        Counted on first use: an import does not need it (plan_import finds the same duplicates).
+        """
+        return _count_duplicates(self.contacts)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -602,7 +610,7 @@ def _read_csv(
             contacts.append(contact)
     if progress is not None:
         progress(total, total)
-    return ImportResult(contacts, problems, skipped, plan.format, _count_duplicates(contacts))
+    return ImportResult(contacts, problems, skipped, plan.format)
 
 
 def _first_of(record: list[str], indexes: list[int], split_multi: bool) -> str:
@@ -904,7 +912,7 @@ def _read_vcard(text: str, numbers: _NumberCache, progress: ProgressCallback | N
             contacts.append(contact)
     if progress is not None:
         progress(total, total)
-    return ImportResult(contacts, problems, skipped, FORMAT_VCARD, _count_duplicates(contacts))
+    return ImportResult(contacts, problems, skipped, FORMAT_VCARD)
 
 
 def _split_cards(text: str) -> list[list[_Property]]:
