@@ -288,7 +288,8 @@ class _NumberCache:
         # file at home in North America, each usually a different one (remembering it by text would not pay).
         if self._nanp_home and (match := _NANP_PLAIN.fullmatch(raw)) is not None:
             area, exchange, line = match.groups()
-            if area in self._dial_prefix_by_area and (prefix := self._dial_prefix_by_area[area]) is not None:
+            # None: an area code not seen yet, or one whose numbers are not shared (both are handled below).
+            if (prefix := self._dial_prefix_by_area.get(area)) is not None:
                 return prefix + area + exchange + line, ""
         known = self._by_text.get(raw)
         if known is None:
