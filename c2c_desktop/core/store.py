@@ -469,8 +469,10 @@ _ROWS_PER_INSERT = 999 // _CONTACT_COLUMNS
 #: Contacts written between two progress reports of add_contacts.
 _ADD_BATCH = 30 * _ROWS_PER_INSERT
 #: add_contacts rebuilds the contact and phone indexes (instead of updating them row by row) for at least this many
-#: contacts, when they are also at least as many as the table holds: sorting all keys once is then cheaper.
+#: contacts, when they are also at least a quarter of those stored: sorting all keys once is then cheaper (measured
+#: with 100k stored: adding 25k takes 0.7 s instead of 0.9 s, 50k 0.7 s instead of 1.5 s; 10k is a little slower).
 _REBUILD_INDEXES_MIN = 5000
+_REBUILD_INDEXES_FRACTION = 4
 _SELECT_PHONES = "SELECT contact_id, number, label, dial, is_primary FROM phones"
 # The primary phone is the first one marked primary, else the first one (as Contact.primary_phone); each subquery is
 # a primary-key lookup. group_concat's order does not matter here: the numbers are only searched.
@@ -791,7 +793,7 @@ class Store:
         """Insert many contacts in one transaction (new ids; any given id is ignored); return how many.
 
         `progress(stored, total)` is called on this thread after each batch of contacts is written. A large addition
-        (at least _REBUILD_INDEXES_MIN contacts, and no fewer than are stored) drops the indexes of the contact
+        (at least _REBUILD_INDEXES_MIN contacts, and a quarter of those stored) drops the indexes of the contact
         tables and builds them again at the end, inside the same transaction: everything, indexes included, commits
         together or not at all.
         """
@@ -801,7 +803,7 @@ class Store:
             # The write lock is held from here, so ids after the current maximum are ours to hand out; this lets
             # both tables be filled with multi-row INSERTs instead of one INSERT per contact.
             first_id = self._last_contact_id() + 1
-            rebuild = total >= _REBUILD_INDEXES_MIN and total >= self.contact_count()
+            rebuild = total >= _REBUILD_INDEXES_MIN and total * _REBUILD_INDEXES_FRACTION >= self.contact_count()
             with self._indexes_rebuilt_after("contacts", "phones") if rebuild else nullcontext():
                 for start in range(0, total, _ADD_BATCH):
                     self._insert_contacts(batch[start : start + _ADD_BATCH], first_id + start)

@@ -722,11 +722,15 @@ def test_a_large_add_rebuilds_the_indexes_a_small_one_keeps_them(store: Store) -
     assert store.integrity_check() == "ok"
     assert [c.name for c in store.find_contacts_by_dial("800000050")] == ["Person 5"]
     with _statements(store) as seen:
-        store.add_contacts(_numbered(5999, start=6000))  # fewer than are stored
-        store.add_contacts(_numbered(100, start=20_000))
+        store.add_contacts(_numbered(16_000, start=6000))  # more than a quarter of those stored
+    assert any(sql.startswith("DROP INDEX") for sql in seen)
+    with _statements(store) as seen:
+        store.add_contacts(_numbered(5000, start=30_000))  # less than a quarter of the 22,000 stored
+        store.add_contacts(_numbered(100, start=40_000))  # too few
     assert not any("INDEX" in sql for sql in seen)
     assert _indexes(store) == indexes
-    assert store.contact_count() == 12_099 and store.integrity_check() == "ok"
+    assert store.contact_count() == 27_100 and store.integrity_check() == "ok"
+    assert [c.name for c in store.find_contacts_by_dial("800300070")] == ["Person 30007"]
 
 
 def test_a_failure_during_a_large_add_brings_back_the_rows_and_the_indexes(store: Store) -> None:
@@ -750,6 +754,48 @@ def test_a_failure_during_a_large_add_brings_back_the_rows_and_the_indexes(store
             store.add_contacts(_numbered(12_000), progress=stop)
     assert sorted(c.name for c in store.list_contacts()) == ["Ada Lovelace", "Kept"]
     assert _indexes(store) == indexes and store.integrity_check() == "ok"
+
+
+_BULK_CHILD = """
+import sys
+from c2c_desktop.core.models import Contact, PhoneEntry
+from c2c_desktop.core.store import Store
+store = Store(sys.argv[1])
+contacts = [Contact(None, f"P{i}", phones=(PhoneEntry(f"555-{i:07d}", "", f"9{i:07d}", True),)) for i in range(20000)]
+def wait_inside(done, total):
+    if done < total:
+        print("inside", flush=True)  # the indexes are dropped and a batch is written, uncommitted
+        sys.stdin.read()  # blocks until killed
+store.add_contacts(contacts, progress=wait_inside)
+"""
+
+
+def test_kill_9_during_a_large_add_leaves_the_rows_and_the_indexes_as_they_were(db_path: Path) -> None:
+    with Store(db_path) as store:
+        store.add_contact(ada())
+        before, indexes = store.list_contacts(), _indexes(store)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _BULK_CHILD, str(db_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert _read_line(proc, timeout=60).strip() == "inside"
+        _kill_9(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+        for pipe in (proc.stdin, proc.stdout):
+            if pipe is not None:
+                pipe.close()
+    with Store(db_path) as reopened:
+        assert reopened.integrity_check() == "ok"
+        assert reopened.list_contacts() == before and _indexes(reopened) == indexes
+        assert reopened.add_contacts(_numbered(6000)) == 6000 and _indexes(reopened) == indexes
 
 
 def _many_contacts(count: int) -> list[Contact]:
