@@ -547,8 +547,7 @@ def _csv_records(text: str) -> list[list[str]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
     records: list[list[str]] = []
     try:
-        for record in reader:
-            records.append(record)
+        records.extend(reader)  # on an error, what was read before stays in the list
     except csv.Error as exc:
         records.append([_UNREADABLE_MARK, str(exc)])
     return records

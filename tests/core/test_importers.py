@@ -344,6 +344,16 @@ def test_duplicates_in_file_are_counted_not_merged() -> None:
     assert (len(result.contacts), result.duplicates_in_file) == (4, 2)
 
 
+def test_a_record_that_cannot_be_read_ends_the_file_and_the_rows_before_it_are_kept() -> None:
+    data = b'Name,Phone\nAda,(212) 555-0142\nBob,(212) 555-0143\nCy,"' + b"x" * 200_000 + b"\nDan,(212) 555-0144\n"
+    result = read_contacts_bytes(data)
+    assert [contact.name for contact in result.contacts] == ["Ada", "Bob"]
+    assert result.skipped == 1 and len(result.problems) == 1
+    problem = result.problems[0]
+    assert (problem.location, problem.skipped) == ("row 4", True)
+    assert problem.reason.startswith("the rest of the file could not be read (field larger than field limit")
+
+
 def test_region_is_used_for_national_numbers() -> None:
     result = read_contacts_bytes(b"Name,Phone\nBen,020 7946 0018\n", region="GB")
     assert result.contacts[0].phones[0].dial == "02079460018"
