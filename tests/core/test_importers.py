@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import random
 from pathlib import Path
@@ -20,11 +22,13 @@ from c2c_desktop.core.importers import (
     ContactFileError,
     ImportProblem,
     ImportResult,
+    _csv_records,
     _first_nonblank_line,
     _make_contact,
     _NumberCache,
     _phone_entries,
     _read_regular_file,
+    _sniff_delimiter,
     detect_csv_headers,
     read_contacts_bytes,
     read_contacts_file,
@@ -487,6 +491,15 @@ def test_the_first_nonblank_line_is_found_in_the_head_alone_when_it_is_there(pie
     expected = next((line for line in text.splitlines() if line.strip()), "")
     assert _first_nonblank_line(text, head_size=head) == expected
     assert _first_nonblank_line(text) == expected
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(["a", ";", ",", '"', "\r", "\n", "\r\n", "\x0c", "\x1e", "\u2028", " "]), max_size=20))
+def test_csv_records_are_the_records_of_a_stream_read_with_newline_off(pieces: list[str]) -> None:
+    # _csv_records splits the lines itself when it can; csv must see the same lines as from io.StringIO.
+    text = "".join(pieces)
+    expected = list(csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text)))
+    assert _csv_records(text) == expected
 
 
 # --- round trips ----------------------------------------------------------------------------------------------------
