@@ -5,6 +5,9 @@
 Without --profile a temporary profile is generated first (make_profile.py). Children:
 
 * bare: an empty QMainWindow (the baseline).
+* stack: the floor under the app's figure: a window with text widgets (so the font database is loaded) and the
+  libraries the app needs (requests with OpenSSL, keyring, libphonenumber, SQLite) loaded and used once, with no app
+  code.
 * list: the contact list as the window shows it (a search field above a ContactListView with ContactListModel) in a
   QMainWindow, loaded from the profile's database the way the window loads it (`model.load(store.contact_rows)`,
   in pages), after a few searches (so search caches are in the figure). The headline figure, as this benchmark has
@@ -24,10 +27,12 @@ import argparse
 import contextlib
 import gc
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -53,6 +58,8 @@ def _child(kind: str, profile: Path | None) -> int:
     app = QApplication(sys.argv[:1])
     window = QMainWindow()
     window.resize(1000, 680)
+    if kind == "stack":
+        _load_the_stack(window)
     if kind == "list":
         from benchlib import wait_until_loaded
         from make_profile import profile_db_path
@@ -89,6 +96,27 @@ def _child(kind: str, profile: Path | None) -> int:
     sys.stdout.flush()
     window.close()
     return 0
+
+
+def _load_the_stack(window: Any) -> None:
+    """What the app needs before any app code: text widgets (the font database) and its libraries, loaded and used."""
+    from PySide6.QtWidgets import QLabel, QLineEdit, QTableView, QVBoxLayout, QWidget
+
+    import c2c_desktop.core  # the app's import policy for requests (no charset detector)  # noqa: F401
+
+    central = QWidget()
+    layout = QVBoxLayout(central)
+    for widget in (QLineEdit("search"), QTableView(), QLabel("status")):
+        layout.addWidget(widget)
+    window.setCentralWidget(central)
+    import keyring
+    import phonenumbers
+    import requests  # noqa: F401
+
+    os.environ["PYTHON_KEYRING_BACKEND"] = "keyring_with_keys.KeysKeyring"  # as for the app below
+    keyring.get_keyring()
+    phonenumbers.parse("(212) 555-0142", "US")
+    sqlite3.connect(":memory:").execute("SELECT 1").close()
 
 
 def _figures(completed: subprocess.CompletedProcess[str], kind: str) -> dict[str, float]:
@@ -135,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", type=Path, help="a folder made by make_profile.py (else one is generated)")
     parser.add_argument("--contacts", type=int, default=100_000, help="contacts when generating a profile")
-    parser.add_argument("--child", choices=["bare", "list"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["bare", "stack", "list"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         return _child(args.child, args.profile)
@@ -151,12 +179,16 @@ def main(argv: list[str] | None = None) -> int:
 
         Store(profile_db_path(empty)).close()
         bare = _run_child("bare", None)
+        stack = _run_child("stack", None)
         loaded = _run_child("list", profile)
         app_loaded = _run_app(profile, Path(scratch))
         app_empty = _run_app(empty, Path(scratch))
 
     print(f"contacts: {int(loaded['contacts_loaded'])}")
     print(f"memory_bare_window_mib: {bare['rss_mib']:.1f}")
+    print(
+        f"memory_stack_floor_mib: {stack['rss_mib']:.1f}   (text widgets + requests, keyring, libphonenumber, SQLite)"
+    )
     print(f"memory_contacts_window_mib: {loaded['rss_mib']:.1f}")
     print(f"memory_contacts_window_peak_mib: {loaded['rss_peak_mib']:.1f}")
     print(f"memory_delta_mib: {loaded['rss_mib'] - bare['rss_mib']:.1f}")
