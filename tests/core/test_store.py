@@ -334,12 +334,17 @@ def _child_placing_a_call(db_path: Path, number: str) -> Iterator[tuple[subproce
         assert line.startswith("ready"), line
         yield proc, int(line.split()[1])
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
-        for pipe in (proc.stdin, proc.stdout):
-            if pipe is not None:
-                pipe.close()
+        _end(proc)
+
+
+def _end(proc: subprocess.Popen[str]) -> None:
+    """Kill the child if it still runs and close its pipes."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait(timeout=10)
+    for pipe in (proc.stdin, proc.stdout):
+        if pipe is not None:
+            pipe.close()
 
 
 def _kill_9(proc: subprocess.Popen[str]) -> None:
@@ -786,12 +791,7 @@ def test_kill_9_during_a_large_add_leaves_the_rows_and_the_indexes_as_they_were(
         assert _read_line(proc, timeout=60).strip() == "inside"
         _kill_9(proc)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
-        for pipe in (proc.stdin, proc.stdout):
-            if pipe is not None:
-                pipe.close()
+        _end(proc)
     with Store(db_path) as reopened:
         assert reopened.integrity_check() == "ok"
         assert reopened.list_contacts() == before and _indexes(reopened) == indexes

@@ -3,12 +3,14 @@ window is painted."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import socket
 import stat
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -58,20 +60,27 @@ def test_the_socket_matches_where_qlocalserver_listens(qtbot: QtBot, own_temp_fo
         server.close()
 
 
+@contextlib.contextmanager
+def listening() -> Iterator[tuple[app.UnixInstanceServer, list[str]]]:
+    """The running window's server, and the links it has received so far."""
+    received: list[str] = []
+    server = app.listen_for_other_instances(received.append)
+    assert isinstance(server, app.UnixInstanceServer)
+    try:
+        yield server, received
+    finally:
+        server.close()
+
+
 def test_a_socket_left_by_a_crash_is_replaced(qtbot: QtBot, own_temp_folder: Path) -> None:
     path = app.instance_socket_path()
     assert path is not None
     stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     stale.bind(path)
     stale.close()  # the file stays, as after kill -9
-    received: list[str] = []
-    server = app.listen_for_other_instances(received.append)
-    assert server is not None
-    try:
+    with listening() as (_server, received):
         assert app.forward_to_running_instance(LINK) is True
         qtbot.waitUntil(lambda: received == [LINK], timeout=2000)
-    finally:
-        server.close()
 
 
 def test_a_socket_that_cannot_be_made_leaves_the_window_without_hand_off(
@@ -83,10 +92,7 @@ def test_a_socket_that_cannot_be_made_leaves_the_window_without_hand_off(
 
 
 def test_a_line_too_long_or_cut_short_is_no_link(qtbot: QtBot, own_temp_folder: Path) -> None:
-    received: list[str] = []
-    server = app.listen_for_other_instances(received.append)
-    assert isinstance(server, app.UnixInstanceServer)
-    try:
+    with listening() as (server, received):
         for payload in (b"x" * (app.UnixInstanceServer.MAX_LINE_BYTES + 10) + b"\n", b"tel:123"):  # no newline
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
                 client.connect(server.path)
@@ -94,21 +100,14 @@ def test_a_line_too_long_or_cut_short_is_no_link(qtbot: QtBot, own_temp_folder: 
         qtbot.waitUntil(lambda: not server._clients, timeout=2000)  # both connections dropped
         assert app.forward_to_running_instance(LINK) is True  # and the server still serves
         qtbot.waitUntil(lambda: received == [LINK], timeout=2000)
-    finally:
-        server.close()
 
 
 def test_a_second_start_hands_its_link_to_the_running_window(qtbot: QtBot, own_temp_folder: Path) -> None:
-    received: list[str] = []
-    server = app.listen_for_other_instances(received.append)
-    assert server is not None
-    try:
+    with listening() as (_server, received):
         assert app.forward_to_running_instance(LINK) is True
         qtbot.waitUntil(lambda: received == [LINK], timeout=2000)
         assert app.forward_to_running_instance(None) is True  # no link: the running window is just raised
         qtbot.waitUntil(lambda: received == [LINK, ""], timeout=2000)
-    finally:
-        server.close()
 
 
 def test_no_running_window_means_no_hand_off(own_temp_folder: Path) -> None:
