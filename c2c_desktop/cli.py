@@ -27,6 +27,7 @@ from c2c_desktop.core.redaction import install_log_redaction
 
 if TYPE_CHECKING:
     from c2c_desktop.core.contacts_io import ImportSummary
+    from c2c_desktop.core.credentials import KeyringCredentialStore
     from c2c_desktop.core.store import Store
 
 EXIT_OK = 0
@@ -286,9 +287,24 @@ def cmd_keys(args: argparse.Namespace) -> int:
             print("Keys removed from the system keyring.")
         else:
             print(store.status())
+            return _keys_status_code(store)
     except CredentialsError as exc:
         raise CliError(str(exc)) from None
     return EXIT_OK
+
+
+#: `keys status` exit codes beyond 0 (both keys saved), so that a script can tell the cases apart.
+EXIT_KEYS_MISSING = 1  # no keys, or only one of the two, are saved
+EXIT_KEYRING_UNUSABLE = EXIT_ERROR  # no keyring, a locked or refusing one
+
+
+def _keys_status_code(store: KeyringCredentialStore) -> int:
+    from c2c_desktop.core.credentials import CredentialsError
+
+    try:
+        return EXIT_OK if store.load() is not None else EXIT_KEYS_MISSING
+    except CredentialsError:
+        return EXIT_KEYRING_UNUSABLE
 
 
 def cmd_config(args: argparse.Namespace) -> int:

@@ -142,6 +142,19 @@ def test_keys_status_never_prints_the_secret(configured: StandInService) -> None
     assert_no_secret(result.stdout, result.stderr)
 
 
+def test_keys_status_exit_code_says_whether_keys_are_there(
+    configured: StandInService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run_cli("keys", "status").returncode == 0  # both saved (the fixture)
+    assert run_cli("keys", "clear").returncode == 0
+    missing = run_cli("keys", "status")
+    assert missing.returncode == 1 and "No keys saved" in missing.stdout
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    unusable = run_cli("keys", "status")
+    assert unusable.returncode == 2, unusable.stdout + unusable.stderr
+    assert "keyring" in unusable.stdout.lower()
+
+
 def test_overrides_reach_the_service(configured: StandInService) -> None:
     result = run_cli(
         "call",
