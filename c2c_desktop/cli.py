@@ -327,8 +327,12 @@ def cmd_config(args: argparse.Namespace) -> int:
         else:
             if not args.key or args.value is None:
                 raise CliError("config set needs a KEY and a VALUE")
-            config.save_settings(config.with_value(settings, args.key, args.value), path)
+            settings = config.with_value(settings, args.key, args.value)
+            config.save_settings(settings, path)
             print(f"{args.key} = {config.format_value(config.load_settings(path), args.key)}")
+            warning = config.read_timeout_warning(settings.read_timeout) if args.key == "read_timeout" else None
+            if warning:
+                print(f"{APP_NAME}: warning: {warning}", file=sys.stderr)
     except config.ConfigError as exc:
         raise CliError(str(exc)) from None
     except OSError as exc:

@@ -31,6 +31,7 @@ __all__ = [
     "Settings",
     "default_config_dir",
     "parse_timeout",
+    "read_timeout_warning",
     "default_settings_path",
     "dispositions_path_for",
     "effective_settings",
@@ -83,6 +84,20 @@ def default_config_dir() -> Path:
 
 def default_settings_path() -> Path:
     return default_config_dir() / "settings.json"
+
+
+#: A phone often rings 20-30 s before it is answered or voicemail picks up; the service answers only then.
+SHORT_READ_TIMEOUT_S = 30.0
+
+
+def read_timeout_warning(seconds: float) -> str | None:
+    """A warning when `seconds` is too short for the service's answer (it comes when the first leg is answered)."""
+    if seconds >= SHORT_READ_TIMEOUT_S:
+        return None
+    return (
+        f"A phone often rings 20-30 s before it is answered or voicemail picks up: a call still ringing after "
+        f"{seconds:g} s is recorded as unknown (it may still connect)."
+    )
 
 
 #: The editable disposition list lives next to the settings file.

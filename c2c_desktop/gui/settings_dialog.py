@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from c2c_desktop.core.config import SETTING_HELP, ConfigError, Settings, with_value
+from c2c_desktop.core.config import SETTING_HELP, ConfigError, Settings, read_timeout_warning, with_value
 from c2c_desktop.core.models import CallType, Credentials
 from c2c_desktop.core.phone import PhoneError, is_valid_region, parse_number
 from c2c_desktop.gui.icons import icon
@@ -522,6 +522,10 @@ class SettingsDialog(QDialog):
                 continue
             if number.warning:
                 warnings[key] = _sentence(f"{number.display}: {number.warning}")
+
+        timeout_warning = None if "read_timeout" in errors else read_timeout_warning(settings.read_timeout)
+        if timeout_warning:
+            warnings["read_timeout"] = timeout_warning
 
         keys_error = ""
         if not self._demo:

@@ -140,3 +140,10 @@ def test_ca_bundle_is_stored_absolute_and_help_says_it_replaces_the_system_store
     assert settings.ca_bundle == str(tmp_path / "corp-ca.pem")
     assert "instead of the system's" in config.SETTING_HELP["ca_bundle"]
     assert config.with_value(settings, "ca_bundle", "").ca_bundle == ""
+
+
+def test_a_read_timeout_below_a_ring_gets_a_warning() -> None:
+    assert config.read_timeout_warning(config.Settings().read_timeout) is None  # the default, 120 s
+    assert config.read_timeout_warning(config.SHORT_READ_TIMEOUT_S) is None
+    warning = config.read_timeout_warning(10)
+    assert warning is not None and "10 s" in warning and "unknown" in warning

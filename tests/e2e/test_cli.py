@@ -155,6 +155,13 @@ def test_keys_status_exit_code_says_whether_keys_are_there(
     assert "keyring" in unusable.stdout.lower()
 
 
+def test_config_set_warns_about_a_read_timeout_shorter_than_a_ring(configured: StandInService) -> None:
+    short = run_cli("config", "set", "read_timeout", "10")
+    assert short.returncode == 0 and "read_timeout = 10" in short.stdout
+    assert "recorded as unknown" in short.stderr
+    assert "warning" not in run_cli("config", "set", "read_timeout", "90").stderr
+
+
 def test_overrides_reach_the_service(configured: StandInService) -> None:
     result = run_cli(
         "call",

@@ -156,6 +156,16 @@ def test_number_warning_is_shown_but_allowed(qtbot: QtBot) -> None:
     assert dialog.ok_button.isEnabled()
 
 
+def test_a_read_timeout_shorter_than_a_ring_is_a_warning_not_an_error(qtbot: QtBot) -> None:
+    dialog = _open(qtbot, ORIGINAL, None)
+    dialog.read_timeout_spin.setValue(10)
+    message = dialog.read_timeout_field.message
+    assert not message.isHidden() and "recorded as unknown" in message.text()
+    assert dialog.ok_button.isEnabled()
+    dialog.read_timeout_spin.setValue(60)
+    assert message.isHidden()
+
+
 def test_bad_caller_id_region_url_and_page_are_errors(qtbot: QtBot) -> None:
     dialog = _open(qtbot, ORIGINAL, None)
     _set_text(dialog.agent_callerid_edit, "12")
