@@ -27,7 +27,7 @@ from c2c_desktop.core.redaction import install_log_redaction
 
 if TYPE_CHECKING:
     from c2c_desktop.core.contacts_io import ImportSummary
-    from c2c_desktop.core.credentials import KeyringCredentialStore
+    from c2c_desktop.core.credentials import KeysState
     from c2c_desktop.core.store import Store
 
 EXIT_OK = 0
@@ -286,25 +286,17 @@ def cmd_keys(args: argparse.Namespace) -> int:
             store.clear()
             print("Keys removed from the system keyring.")
         else:
-            print(store.status())
-            return _keys_status_code(store)
+            state, line = store.check()
+            print(line)
+            return KEYS_STATUS_EXIT_CODES[state]
     except CredentialsError as exc:
         raise CliError(str(exc)) from None
     return EXIT_OK
 
 
-#: `keys status` exit codes beyond 0 (both keys saved), so that a script can tell the cases apart.
-EXIT_KEYS_MISSING = 1  # no keys, or only one of the two, are saved
-EXIT_KEYRING_UNUSABLE = EXIT_ERROR  # no keyring, a locked or refusing one
-
-
-def _keys_status_code(store: KeyringCredentialStore) -> int:
-    from c2c_desktop.core.credentials import CredentialsError
-
-    try:
-        return EXIT_OK if store.load() is not None else EXIT_KEYS_MISSING
-    except CredentialsError:
-        return EXIT_KEYRING_UNUSABLE
+#: `keys status` exit codes, so that a script can tell the cases apart: 1 when no keys (or only one of the two) are
+#: saved, 2 when there is no usable keyring (none, locked, refusing or hanging).
+KEYS_STATUS_EXIT_CODES: dict[KeysState, int] = {"saved": EXIT_OK, "missing": 1, "unusable": EXIT_ERROR}
 
 
 def cmd_config(args: argparse.Namespace) -> int:

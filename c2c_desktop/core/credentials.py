@@ -17,7 +17,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
 
 from c2c_desktop import APP_NAME
 from c2c_desktop.core.models import Credentials
@@ -32,6 +32,8 @@ DEFAULT_TIMEOUT_S = 10.0
 _MAX_REASON_LENGTH = 200
 
 T = TypeVar("T")
+#: What `KeyringCredentialStore.check` found: both keys usable, not (or half) saved, or no usable keyring.
+KeysState = Literal["saved", "missing", "unusable"]
 
 
 class CredentialsError(Exception):
@@ -156,21 +158,27 @@ class KeyringCredentialStore:
 
     def status(self) -> str:
         """Where the keys are and whether they are saved; a failure is described, not raised."""
+        return self.check()[1]
 
-        def inspect() -> str:
+    def check(self) -> tuple[KeysState, str]:
+        """One keyring read: whether the keys are usable (as `load` sees them) and the `status` line. Never raises."""
+
+        def inspect() -> tuple[KeysState, str]:
             backend = self._resolved_backend()
             access_key = backend.get_password(SERVICE_NAME, ACCESS_KEY_USERNAME)
-            has_secret = backend.get_password(SERVICE_NAME, SECRET_KEY_USERNAME) is not None
+            has_secret = bool(backend.get_password(SERVICE_NAME, SECRET_KEY_USERNAME))
             if access_key and has_secret:
-                return f"Keys saved in the system keyring ({backend.name}); access key {_mask(access_key)}"
+                return "saved", f"Keys saved in the system keyring ({backend.name}); access key {_mask(access_key)}"
             if access_key or has_secret:
-                return f"Only one of the two keys is saved in the system keyring ({backend.name}); save both again."
-            return f"No keys saved in the system keyring ({backend.name})."
+                return "missing", (
+                    f"Only one of the two keys is saved in the system keyring ({backend.name}); save both again."
+                )
+            return "missing", f"No keys saved in the system keyring ({backend.name})."
 
         try:
             return self._watchdog(inspect, secret=None)
         except CredentialsError as exc:
-            return str(exc)
+            return "unusable", str(exc)
 
     # --- machinery -------------------------------------------------------------------------------------------
 

@@ -276,3 +276,27 @@ def test_a_missing_daemon_fails_with_the_debian_packages_to_install(
     monkeypatch.setenv("PATH", str(tmp_path))  # a folder with no programs in it
     with pytest.raises(pytest.fail.Exception, match="apt-get install dbus gnome-keyring"):
         keyring_session._require("gnome-keyring-daemon")
+
+
+class _FixedKeyring(_TestBackend):
+    """Holds the given values (None: not saved)."""
+
+    def __init__(self, values: dict[str, str | None]) -> None:
+        super().__init__()
+        self.values = values
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.values.get(username)
+
+
+@pytest.mark.parametrize(
+    ("access_key", "secret", "state"),
+    [("AKEY12345678", "s3cret", "saved"), ("AKEY12345678", "", "missing"), (None, "s3cret", "missing")],
+)
+def test_check_agrees_with_load(access_key: str | None, secret: str | None, state: str) -> None:
+    # `keys status` prints check()'s line and exits by its state: an empty saved secret is no key, as for load().
+    backend = _FixedKeyring({ACCESS_KEY_USERNAME: access_key, SECRET_KEY_USERNAME: secret})
+    store = KeyringCredentialStore(backend=backend)
+    found, line = store.check()
+    assert found == state and (store.load() is not None) == (state == "saved")
+    assert "s3cret" not in line
