@@ -10,6 +10,7 @@ import logging
 import os
 import shutil
 import socket
+import stat
 import sys
 import tempfile
 import threading
@@ -166,6 +167,8 @@ def forward_to_running_instance(url: str | None) -> bool:
     path = instance_socket_path()
     if path is None:
         return _forward_with_qlocalsocket(url)
+    if not _is_own_socket(path):
+        return False  # none there, or another user's file in the shared temp folder: never hand them a number
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
         connection.settimeout(0.5)
         try:
@@ -222,6 +225,12 @@ class UnixInstanceServer(QObject):
 
     #: A line longer than this is not a link: the connection is dropped.
     MAX_LINE_BYTES = 4096
+    #: A launch sends its line at once; one that has not within this is dropped.
+    CLIENT_TIMEOUT_MS = 2000
+    #: Launches served at a time; more are turned away (their window opens on its own).
+    MAX_CLIENTS = 16
+    #: After a failed accept (e.g. no file descriptors left), listening pauses this long instead of spinning.
+    ACCEPT_RETRY_MS = 1000
 
     def __init__(self, path: str, on_url: Callable[[str], None], parent: QObject | None = None) -> None:
         """GUI thread. Raises OSError if the socket cannot be bound."""
@@ -251,19 +260,36 @@ class UnixInstanceServer(QObject):
 
     def _accept(self, *_args: object) -> None:
         """GUI thread: a later launch connected."""
-        while True:
+        while self.is_listening():
             try:
                 connection, _ = self._socket.accept()
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as exc:
+                # The connection stays queued, so the notifier would fire again at once: pause instead of spinning.
                 log.warning("accepting a later launch failed: %s", exc.strerror or exc)
+                self._notifier.setEnabled(False)
+                QTimer.singleShot(self.ACCEPT_RETRY_MS, self, self._resume_accepting)
                 return
+            if len(self._clients) >= self.MAX_CLIENTS:
+                connection.close()
+                continue
             connection.setblocking(False)
             notifier = QSocketNotifier(connection.fileno(), QSocketNotifier.Type.Read, self)
             fd = connection.fileno()
             notifier.activated.connect(lambda *_args, fd=fd: self._read(fd))
             self._clients[fd] = (connection, notifier, bytearray())
+            QTimer.singleShot(self.CLIENT_TIMEOUT_MS, self, lambda fd=fd, c=connection: self._drop_if_still(fd, c))
+
+    def _resume_accepting(self) -> None:
+        if self.is_listening():
+            self._notifier.setEnabled(True)
+
+    def _drop_if_still(self, fd: int, connection: socket.socket) -> None:
+        """GUI thread: a launch's time is up; its fd may since belong to a newer connection, which is kept."""
+        client = self._clients.get(fd)
+        if client is not None and client[0] is connection:
+            self._drop(fd)
 
     def _read(self, fd: int) -> None:
         """GUI thread: bytes (or the end) arrived from a later launch; one whole line is its link."""
@@ -283,7 +309,7 @@ class UnixInstanceServer(QObject):
         if newline and len(line) <= self.MAX_LINE_BYTES:
             self._drop(fd)
             self._on_url(line.decode("utf-8", "replace").strip())
-        elif ended:
+        elif ended or len(buffer) > self.MAX_LINE_BYTES:
             self._drop(fd)
 
     def _drop(self, fd: int) -> None:
@@ -294,24 +320,57 @@ class UnixInstanceServer(QObject):
 
 
 def _bind_unix_socket(path: str) -> socket.socket:
-    """A listening, non-blocking Unix socket at `path`, readable by this user only."""
+    """A listening, non-blocking Unix socket at `path`, usable by this user only.
+
+    Raises OSError when it cannot be made, or when the path is taken by a live listener (another window of this
+    user that started at the same moment: it keeps the hand-off) or by something that is not this user's socket.
+    """
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         try:
-            sock.bind(path)
+            _bind_privately(sock, path)
         except OSError as exc:
             if exc.errno != errno.EADDRINUSE:
                 raise
-            # Left by a crash: run_gui found nobody answering on it before getting here.
-            os.unlink(path)
-            sock.bind(path)
-        os.chmod(path, 0o600)
+            _remove_stale_socket(path)
+            _bind_privately(sock, path)
         sock.listen(8)
         sock.setblocking(False)
     except OSError:
         sock.close()
         raise
     return sock
+
+
+def _bind_privately(sock: socket.socket, path: str) -> None:
+    # The socket file takes its mode from the umask at bind: no moment in which others may connect.
+    previous = os.umask(0o077)
+    try:
+        sock.bind(path)
+    finally:
+        os.umask(previous)
+
+
+def _is_own_socket(path: str) -> bool:
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISSOCK(info.st_mode) and info.st_uid == os.getuid()
+
+
+def _remove_stale_socket(path: str) -> None:
+    """Remove the socket a crashed window left at `path`; raise OSError if it is live or not this user's."""
+    if not _is_own_socket(path):
+        raise OSError(errno.EADDRINUSE, "the path is taken by a file that is not this user's socket")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.2)
+        try:
+            probe.connect(path)
+        except OSError:  # refused: nobody listens any more
+            os.unlink(path)
+            return
+    raise OSError(errno.EADDRINUSE, "another window of this user is listening there")
 
 
 def _listen_with_qlocalserver(on_url: Callable[[str], None]) -> QLocalServer:

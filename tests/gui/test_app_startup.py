@@ -41,7 +41,7 @@ def test_the_window_listens_on_a_private_socket_in_the_temp_folder(qtbot: QtBot,
         assert server.is_listening()
         assert server.path == app.instance_socket_path()
         assert Path(server.path).parent == own_temp_folder
-        assert stat.S_IMODE(os.stat(server.path).st_mode) == 0o600  # other users cannot send it links
+        assert stat.S_IMODE(os.stat(server.path).st_mode) & 0o077 == 0  # other users cannot send it links
     finally:
         server.close()
     assert not Path(server.path).exists()
@@ -81,6 +81,33 @@ def test_a_socket_left_by_a_crash_is_replaced(qtbot: QtBot, own_temp_folder: Pat
     with listening() as (_server, received):
         assert app.forward_to_running_instance(LINK) is True
         qtbot.waitUntil(lambda: received == [LINK], timeout=2000)
+
+
+def test_a_second_window_never_takes_over_a_listening_socket(qtbot: QtBot, own_temp_folder: Path) -> None:
+    # Two launches at the same moment: the later one gets no server (and logs why); the first keeps the hand-off.
+    with listening() as (_first, received):
+        assert app.listen_for_other_instances(lambda _url: None) is None
+        assert app.forward_to_running_instance(LINK) is True
+        qtbot.waitUntil(lambda: received == [LINK], timeout=2000)
+
+
+def test_another_users_file_at_the_path_is_left_alone(own_temp_folder: Path) -> None:
+    path = app.instance_socket_path()
+    assert path is not None
+    Path(path).write_text("not a socket")  # stands in for a file someone else put in the shared temp folder
+    assert app.forward_to_running_instance(LINK) is False  # nothing is sent to it
+    assert app.listen_for_other_instances(lambda _url: None) is None
+    assert Path(path).read_text() == "not a socket"
+
+
+def test_a_launch_that_never_sends_is_dropped(
+    qtbot: QtBot, own_temp_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app.UnixInstanceServer, "CLIENT_TIMEOUT_MS", 100)
+    with listening() as (server, _received), socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as silent:
+        silent.connect(server.path)
+        qtbot.waitUntil(lambda: len(server._clients) == 1, timeout=2000)
+        qtbot.waitUntil(lambda: not server._clients, timeout=2000)
 
 
 def test_a_socket_that_cannot_be_made_leaves_the_window_without_hand_off(
