@@ -1,9 +1,9 @@
 """Import speed: 100,000 Google-CSV rows (one or two phones each) read, checked for duplicates and stored.
 
 Prints `import_100k_rows_s`: the median of --runs whole imports (`contacts_io.import_file` into an empty database:
-read + plan + store; the target is <= 3 s), each in a new process as `c2c-desktop contacts import` runs, with every
-run's wall and CPU time (this machine's speed varies from minute to minute); then each part timed on its own, and
-the machine's load average.
+read + plan + store; the target is <= 3 s), each in a new process as `c2c-desktop contacts import` runs (the import
+is timed, not the interpreter's start), with every run's wall and CPU time (this machine's speed varies from minute
+to minute); then each part timed on its own, and the machine's load average.
 
 Run: .venv/bin/python benchmarks/bench_import.py [--runs 5]
 """

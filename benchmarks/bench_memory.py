@@ -14,7 +14,7 @@ Without --profile a temporary profile is generated first (make_profile.py). Chil
   always measured it (`memory_contacts_window_mib`).
 * app / app_empty: the whole app, started as `c2c-desktop` starts (benchmarks/memory_probe.py runs its entry point)
   over the profile and over an empty one, with keys in its keyring (keyring_with_keys.py), measured once it has
-  settled: every contact loaded, the modules it warms after the first paint (requests, libphonenumber, QtNetwork)
+  settled: every contact loaded, the modules it warms after the first paint (requests, libphonenumber)
   and the keyring loaded. This is the figure the issue's target applies to (`memory_app_window_100k_mib`).
 
 Each child reads VmRSS from /proc/self/status once its window has painted (the app: once settled). Prints

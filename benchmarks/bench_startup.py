@@ -19,8 +19,8 @@ is indexed, measured by launching the app through benchmarks/startup_probe.py, w
 prints the moment the contact list model reports loading_finished.
 
 A third window, the "widgets floor" (FLOOR_SCRIPT), is built from the same kinds of Qt widgets as the app's with no app
-code: what PySide6 itself costs for such a window (materialising each Qt class and its enums, the font database),
-which no change to the app's own code can go below.
+code: what PySide6 itself costs for such a window (materialising each Qt class and its enums, the font database).
+It is a reference for the toolkit's share, not an exact floor: the app's window differs in detail.
 
 Runs are interleaved in rounds (bare, floor, empty, 100k, probe) after one unmeasured warm-up round. Each ratio is
 the median over the rounds of that launch's time over the bare window's in the same round, since this machine's

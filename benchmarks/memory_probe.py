@@ -1,8 +1,9 @@
 """Runs the app exactly as `python -m c2c_desktop` does, and prints its resident memory once it has settled.
 
 Used by bench_memory.py for the whole-app figures; not a benchmark itself. "Settled" means: the contact list has
-loaded every contact, the modules warmed after the first paint (the HTTP client stack, libphonenumber, QtNetwork)
-and the keyring are loaded, and a further SETTLE_MS has passed for the keys to be read. It then prints
+loaded every contact, the modules warmed after the first paint (gui/app.py's BACKGROUND_IMPORTS: the HTTP client
+stack and libphonenumber) and the keyring are loaded, and a further SETTLE_MS has passed for the keys to be read
+(the key check itself is not observed). It then prints
 `rss_mib: <VmRSS>` and `contacts_loaded: <count>` and quits the app. Before measuring, it types the same few searches
 into the window's search field as bench_memory.py's list window (so the search caches are in the figure).
 """
