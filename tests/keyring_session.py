@@ -92,6 +92,29 @@ def _wait_for_secret_service(bus_address: str, start: Callable[[], object], time
                 connection.recv_until_filtered(owner_changes, timeout=max(0.0, deadline - time.monotonic()))
 
 
+def _wait_until_unlocked(bus_address: str, timeout: float) -> None:
+    """Wait until the daemon's default collection exists and is unlocked (TimeoutError after timeout).
+
+    The daemon registers its bus name before it has necessarily created and unlocked the login keyring from the
+    password on its stdin; a client asking in between finds it locked and fails ("Failed to unlock the collection").
+    The Secret Service sends no signal for the unlock, so this asks again every few milliseconds, up to the deadline.
+    """
+    import secretstorage
+    from secretstorage.exceptions import ItemNotFoundException
+
+    deadline = time.monotonic() + timeout
+    with open_dbus_connection(bus=bus_address) as connection:
+        while True:
+            try:
+                if not secretstorage.Collection(connection).is_locked():
+                    return
+            except ItemNotFoundException:
+                pass  # the default alias is not there yet
+            if time.monotonic() >= deadline:
+                raise TimeoutError("the default collection stayed locked")
+            time.sleep(0.01)
+
+
 def _stop(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
         proc.terminate()
@@ -157,10 +180,11 @@ def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[st
 
         try:
             _wait_for_secret_service(address, start_keyring, STARTUP_TIMEOUT_S)
+            _wait_until_unlocked(address, STARTUP_TIMEOUT_S)
         except TimeoutError:
             log_tail = keyring_log.read_text(errors="replace")[-500:]
             pytest.fail(
-                f"gnome-keyring-daemon did not offer the Secret Service within {STARTUP_TIMEOUT_S:g} s "
+                f"gnome-keyring-daemon did not offer an unlocked Secret Service within {STARTUP_TIMEOUT_S:g} s "
                 f"(exit code {daemons[-1].poll()}): {log_tail}",
                 pytrace=False,
             )
