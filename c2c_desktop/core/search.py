@@ -279,13 +279,16 @@ class ContactIndex:
         if cached is not None:
             self._cache.move_to_end(words)
             return self._positions_of(cached)
-        base_words, base, bits = self._best_base(words)
+        base_words, (base, bits, count) = self._best_base(words)
         for word in words:
             if word in base_words:
                 continue
-            base, bits = self._filter(base, bits, word)
+            base, bits = self._filter(base, bits, count, word)
+            count = len(base)
             if not base:
                 break
+        # A query equal to its base would have been a cache hit: at least one word was filtered.
+        assert base is not None
         self._remember(words, base, bits)
         return base
 
@@ -308,8 +311,9 @@ class ContactIndex:
                 return index
         return 0
 
-    def _best_base(self, words: tuple[str, ...]) -> tuple[tuple[str, ...], list[int], int | None]:
-        """The smallest remembered result that is known to contain every match of `words`, with its flags if known."""
+    def _best_base(self, words: tuple[str, ...]) -> tuple[tuple[str, ...], _Cached]:
+        """The smallest remembered result that is known to contain every match of `words` (its positions may be
+        None: then only its flags are kept, and `_filter` makes the positions only if it needs them)."""
         best_words: tuple[str, ...] = ()
         best: _Cached | None = None
         best_count = len(self._all)
@@ -319,8 +323,8 @@ class ContactIndex:
             ):
                 best_words, best, best_count = cached_words, cached, cached[2]
         if best is None:
-            return (), self._all, (1 << len(self._all)) - 1
-        return best_words, self._positions_of(best), best[1]
+            return (), (self._all, (1 << len(self._all)) - 1, len(self._all))
+        return best_words, best
 
     def _positions_of(self, cached: _Cached) -> list[int]:
         positions, bits, _ = cached
@@ -329,10 +333,13 @@ class ContactIndex:
             return self._select(self._all, bits)
         return positions
 
-    def _filter(self, positions: list[int], bits: int | None, word: str) -> tuple[list[int], int | None]:
+    def _filter(
+        self, positions: list[int] | None, bits: int | None, count: int, word: str
+    ) -> tuple[list[int], int | None]:
         """The positions whose record matches query word `word`, and their flags (None when not computed).
 
-        `bits` are the flags of `positions` when known (bit i set: record i is in).
+        The candidates are `count` contacts: `positions`, and `bits` their flags when known (bit i set: record i is
+        in). `positions` is None when only the flags are kept; they are made only on the paths that need them.
         """
         records = self._records
         shifted = _shifted_digits(word)
@@ -342,13 +349,14 @@ class ContactIndex:
             if bits is not None:
                 flags &= bits
                 return self._select(self._all, flags), flags
+            assert positions is not None  # a base without positions has its flags
             return self._select(positions, flags), None
         contains = operator.contains
         known = self._known_flags(word)
         if known is not None and shifted:
             known_digits = self._known_flags(shifted)
             known = None if known_digits is None else known | known_digits
-        if bits is not None and len(positions) * 3 > len(records):
+        if bits is not None and count * 3 > len(records):
             # Most records are candidates (typically the second keystroke). Only those holding every character of the
             # word can match: when that rules out at least a quarter, test just those (a substring test costs ~170 ns
             # a record, the lookup ~25 ns); else test every record in one C pass, with no per-position lookups.
@@ -360,9 +368,15 @@ class ContactIndex:
                 flags &= bits
                 return self._select(self._all, flags), flags
             positions = self._select(self._all, narrowed)
-        elif known is not None and known.bit_count() * 2 < len(positions):
+        elif known is not None and known.bit_count() * 2 < count:
             # Contacts lacking one of the word's characters go in one C pass before the substring tests.
-            positions = self._select(positions, known)
+            if positions is None:
+                assert bits is not None  # a base without positions has its flags
+                known &= bits
+            positions = self._select(self._all if positions is None else positions, known)
+        if positions is None:
+            assert bits is not None
+            positions = self._select(self._all, bits)
         if shifted:
             candidates = records if positions is self._all else list(map(records.__getitem__, positions))
             found = map(
