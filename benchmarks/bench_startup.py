@@ -55,6 +55,8 @@ sys.path.insert(0, str(HERE))
 
 from benchlib import ensure_profile  # noqa: E402
 
+from tests.e2e.xvfb import start_xvfb  # noqa: E402
+
 APP_TITLE = "c2c-desktop"
 BARE_TITLE = "c2c-bare-window"
 BARE_SCRIPT = f"""
@@ -219,25 +221,14 @@ class MapWatcher:
         self._x11.XCloseDisplay(self._display)
 
 
-def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
-    """Xvfb on a free display number (it reports the number on a pipe)."""
+def _start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
     xvfb = shutil.which("Xvfb")
     if xvfb is None:
         raise SystemExit("Xvfb is missing: apt-get install xvfb")
-    read_end, write_end = os.pipe()
-    server = subprocess.Popen(
-        [xvfb, "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        pass_fds=(write_end,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_end)
-    with os.fdopen(read_end) as pipe:
-        number = pipe.readline().strip()
-    if not number:
-        server.kill()
-        raise SystemExit("Xvfb did not start")
-    return server, f":{number}"
+    try:
+        return start_xvfb(xvfb)
+    except RuntimeError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 def _environment(display: str, profile: Path, tmp: Path) -> dict[str, str]:
@@ -314,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_compile and not compileall.compile_dir(HERE.parent / "c2c_desktop", quiet=1):
         raise SystemExit("byte-compiling c2c_desktop failed")
 
-    server, display = start_xvfb()
+    server, display = _start_xvfb()
     try:
         with tempfile.TemporaryDirectory(prefix="c2c-bench-startup-") as scratch_name:
             scratch = Path(scratch_name)

@@ -18,11 +18,11 @@ def _need(tool: str, package: str) -> str:
     return path
 
 
-@pytest.fixture(scope="session")
-def xvfb_display() -> Iterator[str]:
-    """Start Xvfb on a free display number (it picks one and reports it on a pipe) and yield ':N'."""
-    xvfb = _need("Xvfb", "xvfb")
-    _need("xdotool", "xdotool")
+def start_xvfb(xvfb: str = "Xvfb") -> tuple[subprocess.Popen[bytes], str]:
+    """Start Xvfb on a free display number (it picks one and reports it on a pipe); return it and ':N'.
+
+    Raises RuntimeError if it does not start. Used by the fixture below and by benchmarks/bench_startup.py.
+    """
     read_end, write_end = os.pipe()
     server = subprocess.Popen(
         [xvfb, "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
@@ -35,9 +35,21 @@ def xvfb_display() -> Iterator[str]:
         number = pipe.readline().strip()
     if not number:
         server.kill()
-        pytest.fail("Xvfb did not start")
+        raise RuntimeError("Xvfb did not start")
+    return server, f":{number}"
+
+
+@pytest.fixture(scope="session")
+def xvfb_display() -> Iterator[str]:
+    """A private Xvfb display ':N' for the session."""
+    xvfb = _need("Xvfb", "xvfb")
+    _need("xdotool", "xdotool")
     try:
-        yield f":{number}"
+        server, display = start_xvfb(xvfb)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield display
     finally:
         server.terminate()
         server.wait(timeout=10)
