@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from c2c_desktop.core.store import Store
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
@@ -23,3 +25,10 @@ def isolated_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
     if "C2C_TEST_KEEP_KEYRING" not in os.environ:
         monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     yield home
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """An empty database in a real SQLite file (modules that need one filled define their own `store`)."""
+    with Store(tmp_path / "c2c-desktop.sqlite3") as opened:
+        yield opened

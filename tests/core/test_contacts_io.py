@@ -26,12 +26,6 @@ from c2c_desktop.core.store import Store
 DATA = Path(__file__).resolve().parents[1] / "data" / "contacts"
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    with Store(tmp_path / "contacts.sqlite3") as opened:
-        yield opened  # type: ignore[misc]
-
-
 def phone(number: str, dial: str, label: str = "", primary: bool = False) -> PhoneEntry:
     return PhoneEntry(number, label, dial, primary)
 

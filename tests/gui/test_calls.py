@@ -42,13 +42,6 @@ def service() -> Iterator[StandInService]:
         yield stand_in
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    journal = Store(tmp_path / "journal.sqlite3")
-    yield journal
-    journal.close()
-
-
 class Harness:
     """A controller wired to the stand-in, recording every controller signal (all emitted on the GUI thread)."""
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -28,12 +27,6 @@ ADA = Contact(
     ),
     notes="Prefers mornings",
 )
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(tmp_path / "contacts.sqlite3") as opened:
-        yield opened
 
 
 @pytest.fixture

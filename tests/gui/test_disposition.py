@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,13 +35,6 @@ def record_call(store: Store, number: str, outcome: Outcome, contact_name: str =
         contact_name=contact_name,
     )
     return store.finish_call(entry.id, CallResult(outcome, "done", elapsed_s=1.0))
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    journal = Store(tmp_path / "journal.sqlite3")
-    yield journal
-    journal.close()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import sqlite3
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -92,13 +91,6 @@ class Journal:
     def newest_first(self) -> list[int]:
         calls = (self.carl_call, self.stranger_new, self.bob_call, self.stranger_old, self.ann_call)
         return [call.id for call in calls]
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    journal = Store(tmp_path / "journal.sqlite3")
-    yield journal
-    journal.close()
 
 
 @pytest.fixture
