@@ -9,8 +9,7 @@ Every method here runs on the GUI thread.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal, Slot
-from PySide6.QtGui import QPalette
+from PySide6.QtCore import QSize, Signal, Slot
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -36,6 +35,7 @@ from c2c_desktop.core.models import Contact, PhoneEntry
 from c2c_desktop.core.phone import DialNumber, PhoneError, display_number, parse_number
 from c2c_desktop.core.store import Store
 from c2c_desktop.gui.icons import icon
+from c2c_desktop.gui.messages import message_colours, message_label, show_message
 
 #: Offered in each number's label box; any other text may be typed (imports bring their own labels).
 PHONE_LABELS: tuple[str, ...] = ("Mobile", "Work", "Home", "Main", "Other")
@@ -71,10 +71,7 @@ class PhoneRow(QWidget):
         self.remove_button.setToolTip("Remove this number")
         self.remove_button.setAccessibleName("Remove this number")
         self.remove_button.clicked.connect(lambda: self.remove_requested.emit(self))
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setTextFormat(Qt.TextFormat.PlainText)
-        self.message.hide()
+        self.message = message_label()
 
         layout = QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -121,9 +118,7 @@ class PhoneRow(QWidget):
         return True
 
     def show_message(self, text: str, kind: str) -> None:
-        self.message.setText(text)
-        self.message.setStyleSheet(f"color: {self._colours[kind]};")
-        self.message.setVisible(bool(text))
+        show_message(self.message, text, self._colours[kind])
         self.message.setProperty("kind", kind if text else "")
         self.number_edit.setAccessibleDescription(text)
 
@@ -149,8 +144,7 @@ class ContactDialog(QDialog):
         self._merge_target: Contact | None = None
         self.setWindowTitle(f"Edit contact — {contact.name or contact.company}" if contact else "New contact")
         self.setWindowIcon(icon("c2c-desktop"))
-        dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
-        self._colours = {"error": "#f28b82" if dark else "#c5221f", "warning": "#fdd663" if dark else "#a35200"}
+        self._colours = message_colours(self)
         self._build_ui()
         self._load(contact)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import QLocale, QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QPalette, QShowEvent
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -40,6 +40,7 @@ from c2c_desktop.core.config import SETTING_HELP, ConfigError, Settings, read_ti
 from c2c_desktop.core.models import CallType, Credentials
 from c2c_desktop.core.phone import PhoneError, is_valid_region, parse_number
 from c2c_desktop.gui.icons import icon
+from c2c_desktop.gui.messages import message_colours, message_label, show_message
 
 FIRST_RUN_TEXT = "Paste your access key pair from the Key Manager and enter your own phone number to start calling."
 DEMO_KEYS_TEXT = "Demo keys are built in."
@@ -71,10 +72,7 @@ class _Field(QWidget):
         super().__init__(parent)
         self.editor = editor
         self._colours = {"error": error_colour, "warning": warning_colour}
-        self.message = QLabel(self)
-        self.message.setWordWrap(True)
-        self.message.setTextFormat(Qt.TextFormat.PlainText)
-        self.message.hide()
+        self.message = message_label(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -83,9 +81,7 @@ class _Field(QWidget):
         self.setFocusProxy(editor)
 
     def show_message(self, text: str, kind: str = "error") -> None:
-        self.message.setText(text)
-        self.message.setStyleSheet(f"color: {self._colours[kind]};")
-        self.message.setVisible(bool(text))
+        show_message(self.message, text, self._colours[kind])
         self.message.setAccessibleName(f"{self.editor.accessibleName()}: {kind}" if text else "")
         self.editor.setAccessibleDescription(text)
 
@@ -126,10 +122,8 @@ class SettingsDialog(QDialog):
         self._valid = False
         self._worker = keyring_worker
         self._worker_connected = False
-        dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
-        self._error_colour = "#f28b82" if dark else "#c5221f"
-        self._warning_colour = "#fdd663" if dark else "#a35200"
-        self._ok_colour = "#81c995" if dark else "#137333"
+        colours = message_colours(self)
+        self._error_colour, self._warning_colour, self._ok_colour = colours["error"], colours["warning"], colours["ok"]
 
         self._patience = QTimer(self)
         self._patience.setSingleShot(True)

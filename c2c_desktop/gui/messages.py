@@ -1,0 +1,34 @@
+"""Inline messages under an input (the settings and contact dialogs): colours that read on light and dark palettes,
+and one kind of label for them. GUI thread only."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QLabel, QWidget
+
+
+def message_colours(widget: QWidget) -> dict[str, str]:
+    """Text colours by message kind ("error", "warning", "ok") for `widget`'s palette."""
+    dark = widget.palette().color(QPalette.ColorRole.Window).lightness() < 128
+    return {
+        "error": "#f28b82" if dark else "#c5221f",
+        "warning": "#fdd663" if dark else "#a35200",
+        "ok": "#81c995" if dark else "#137333",
+    }
+
+
+def message_label(parent: QWidget | None = None) -> QLabel:
+    """A wrapped plain-text label, hidden until `show_message` gives it text."""
+    label = QLabel(parent)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.hide()
+    return label
+
+
+def show_message(label: QLabel, text: str, colour: str) -> None:
+    """Show `text` in `colour` (hide the label when `text` is empty)."""
+    label.setText(text)
+    label.setStyleSheet(f"color: {colour};")
+    label.setVisible(bool(text))
