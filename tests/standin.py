@@ -202,6 +202,19 @@ def drip_headers(connection: socket.socket, server: RawServer) -> None:
             return
 
 
+def drip_tls_handshake(connection: socket.socket, server: RawServer) -> None:
+    """Read the TLS ClientHello, then answer with the start of a TLS record one byte every 0.2 s for ~10 s, so the
+    handshake never completes but never stalls long enough for a per-read timeout."""
+    connection.settimeout(5)
+    server.received.append(connection.recv(4096))
+    server.got_request.set()
+    record = b"\x16\x03\x03\x40\x00" + b"\x02" * 45  # a 16 kB handshake record that never arrives whole
+    for index in range(len(record)):
+        connection.sendall(record[index : index + 1])
+        if server.stop.wait(0.2):
+            return
+
+
 @contextmanager
 def full_backlog_port() -> Iterator[int]:
     """A listening loopback port whose accept queue is full, so a new connect() stalls until its timeout.

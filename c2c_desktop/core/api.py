@@ -370,6 +370,7 @@ class _Attempt:
         self._aborted = False
         self._finished = False
         self._sockets: list[socket.socket] = []
+        self._duplicates: list[socket.socket] = []
         self._lock = threading.Lock()
         self._timer = threading.Timer(deadline_s, self._on_deadline)
         self._timer.daemon = True
@@ -399,6 +400,19 @@ class _Attempt:
             self.connects_started += 1
             return not (self._deadline_fired or self._aborted)
 
+    def on_socket_opened(self, sock: socket.socket) -> bool:
+        """Watch a socket as soon as its TCP connection is up, so that a cut also stops a proxy tunnel or a TLS
+        handshake in progress on it (nothing is sent before those finish). False when already cut.
+
+        TLS wrapping detaches `sock` before its handshake, so a duplicate of it is kept: shutting the duplicate down
+        shuts the one connection down. `finish()` closes the duplicates.
+        """
+        with self._lock:
+            if self._deadline_fired or self._aborted:
+                return False
+            self._duplicates.append(sock.dup())
+            return True
+
     def on_connected(self, sock: socket.socket | None) -> bool:
         """Register a connected socket; False when the attempt was already cut (the caller must not send)."""
         with self._lock:
@@ -424,13 +438,16 @@ class _Attempt:
                 self._aborted = True
             else:
                 self._deadline_fired = True
-            for sock in self._sockets:
+            for sock in (*self._sockets, *self._duplicates):
                 shutdown_quietly(sock)
 
     def finish(self) -> None:
         with self._lock:
             self._finished = True
+            duplicates, self._duplicates = self._duplicates, []
         self._timer.cancel()
+        for duplicate in duplicates:
+            duplicate.close()
 
 
 def _tracked_connect(connection: HTTPConnection, connect: Any) -> None:
@@ -443,12 +460,27 @@ def _tracked_connect(connection: HTTPConnection, connect: Any) -> None:
         raise ConnectTimeoutError("the attempt was cut off before the connection was ready")
 
 
+def _tracked_new_conn(new_conn: Any) -> socket.socket:
+    sock: socket.socket = new_conn()
+    attempt: _Attempt | None = getattr(_current, "attempt", None)
+    if attempt is not None and not attempt.on_socket_opened(sock):
+        sock.close()
+        raise ConnectTimeoutError("the attempt was cut off before the connection was ready")
+    return sock
+
+
 class _TrackedHTTPConnection(HTTPConnection):
+    def _new_conn(self) -> socket.socket:
+        return _tracked_new_conn(super()._new_conn)
+
     def connect(self) -> None:
         _tracked_connect(self, super().connect)
 
 
 class _TrackedHTTPSConnection(HTTPSConnection):
+    def _new_conn(self) -> socket.socket:
+        return _tracked_new_conn(super()._new_conn)
+
     def connect(self) -> None:
         _tracked_connect(self, super().connect)
 

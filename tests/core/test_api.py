@@ -42,6 +42,7 @@ from tests.standin import (
     call_request,
     closed_port,
     drip_headers,
+    drip_tls_handshake,
     fast_client,
     full_backlog_port,
     make_tls_files,
@@ -123,6 +124,41 @@ def test_header_drip_is_cut_off_by_the_hard_deadline() -> None:
         assert server.request_count == 1
     assert result.outcome is Outcome.UNKNOWN
     assert "within 1.5 s" in result.message
+
+
+def test_tls_handshake_drip_is_cut_off_by_the_hard_deadline() -> None:
+    """Python bounds a whole TLS handshake by the socket's timeout (here the 4 s connect timeout); a server feeding it a
+    byte at a time is stopped sooner by the total deadline. Nothing is sent before the handshake completes: NOT_SENT."""
+    with raw_server(drip_tls_handshake) as server:
+        url = server.url.replace("http://", "https://")
+        with ClickToCallClient(url, connect_timeout=4.0, read_timeout=1.0, total_deadline=1.5) as client:
+            started = time.monotonic()
+            result = client.place_call(call_request(), CREDENTIALS)
+            took = time.monotonic() - started
+        assert server.got_request.is_set()  # the ClientHello arrived: the handshake was under way when cut
+    assert took < 2.5
+    assert result.outcome is Outcome.NOT_SENT
+    assert "could not be reached within 1.5 s" in result.message
+
+
+def test_proxy_tunnel_drip_is_cut_off_by_the_hard_deadline() -> None:
+    """A proxy answering CONNECT a byte at a time: only the deadline stops it, before anything reached the service."""
+    with raw_server(drip_headers) as proxy:
+        proxy_url = f"http://127.0.0.1:{proxy.port}"
+        with ClickToCallClient(
+            "https://c2c.example/ibp_api.php",
+            connect_timeout=4.0,
+            read_timeout=1.0,
+            total_deadline=1.5,
+            proxies={"https": proxy_url},
+        ) as client:
+            started = time.monotonic()
+            result = client.place_call(call_request(), CREDENTIALS)
+            took = time.monotonic() - started
+        assert proxy.received and proxy.received[0].startswith(b"CONNECT c2c.example:443")
+    assert took < 2.5
+    assert result.outcome is Outcome.NOT_SENT
+    assert "could not be reached within 1.5 s" in result.message
 
 
 def test_hang_is_unknown_after_the_read_timeout(standin: StandInService) -> None:
