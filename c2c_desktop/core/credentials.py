@@ -1,8 +1,11 @@
 """The access key pair, kept in the OS keyring and nowhere else.
 
 There is no plaintext fallback: if no keyring is available the keys are not saved, and the user is told how to get
-one. Every keyring operation runs in a daemon thread behind a watchdog, because a locked collection can prompt or
-hang indefinitely; the caller gets a `CredentialsError` after the timeout instead (the stuck thread is abandoned).
+one. A keyring that keeps them in a plain or weakly protected file (keyrings.alt's, or any backend keyring itself
+rates below 1) is refused for saving unless the user opts in with C2C_DESKTOP_ALLOW_INSECURE_KEYRING=1.
+
+Every keyring operation runs in a daemon thread behind a watchdog, because a locked collection can prompt or hang
+indefinitely; the caller gets a `CredentialsError` after the timeout instead (the stuck thread is abandoned).
 Callers on the GUI thread should still run these off the GUI thread: the watchdog bounds the wait, it does not
 remove it.
 
@@ -14,6 +17,7 @@ module stays cheap for the window's startup path and for commands that never tou
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from collections.abc import Callable
@@ -26,6 +30,8 @@ if TYPE_CHECKING:
     import keyring.backend
 
 SERVICE_NAME = APP_NAME
+#: Set to 1 to let the keys be saved in a keyring that keeps them in a file (see `is_insecure_backend`).
+ALLOW_INSECURE_ENV = "C2C_DESKTOP_ALLOW_INSECURE_KEYRING"
 ACCESS_KEY_USERNAME = "access_key"
 SECRET_KEY_USERNAME = "secret_access_key"
 DEFAULT_TIMEOUT_S = 10.0
@@ -81,6 +87,43 @@ def _no_keyring_message() -> str:
     return message
 
 
+def _insecure_keyring_message(name: str) -> str:
+    return (
+        f"The keyring in use ({name}) keeps keys in a plain or weakly protected file, so the keys were not saved. "
+        f"Install and unlock gnome-keyring or KWallet, or set {ALLOW_INSECURE_ENV}=1 to accept that keyring."
+    )
+
+
+def insecure_keyring_allowed() -> bool:
+    """True when the user chose to allow a file-based keyring (C2C_DESKTOP_ALLOW_INSECURE_KEYRING=1)."""
+    return os.environ.get(ALLOW_INSECURE_ENV, "").strip() == "1"
+
+
+def is_insecure_backend(backend: keyring.backend.KeyringBackend) -> bool:
+    """True for a backend that keeps keys in a plain or weakly protected file: keyrings.alt's, or one the keyring
+    library itself rates below 1 ("not recommended"). The null and fail backends keep nothing and are not counted."""
+    module = type(backend).__module__
+    if module.split(".")[0] == "keyrings":  # keyrings.alt (plaintext, file-encrypted), keyrings.cryptfile, ...
+        return True
+    if module in ("keyring.backends.null", "keyring.backends.fail", "keyring.backends.chainer"):
+        return False
+    try:
+        priority = float(backend.priority)
+    except Exception:  # a backend may refuse to rate itself when not autodetectable
+        return False
+    return priority < 1
+
+
+def _without_insecure_links(backend: keyring.backend.KeyringBackend) -> keyring.backend.KeyringBackend:
+    """keyring's chainer falls back to every backend it finds, file ones included (say, when the Secret Service is
+    locked): with a file one among them, keep to the best secure one (the chain is sorted best first)."""
+    chained = getattr(backend, "backends", None)
+    if type(backend).__module__ != "keyring.backends.chainer" or not chained:
+        return backend
+    secure = [link for link in chained if not is_insecure_backend(link)]
+    return secure[0] if secure and len(secure) < len(chained) else backend
+
+
 class KeyringCredentialStore:
     """The key pair in the OS keyring (Secret Service, KWallet, macOS Keychain, Windows Credential Locker).
 
@@ -125,6 +168,8 @@ class KeyringCredentialStore:
 
         def write() -> str:
             backend = self._resolved_backend()
+            if not insecure_keyring_allowed() and self._is_insecure(backend):
+                raise CredentialsError(_insecure_keyring_message(backend.name))
             backend.set_password(SERVICE_NAME, ACCESS_KEY_USERNAME, credentials.access_key)
             backend.set_password(SERVICE_NAME, SECRET_KEY_USERNAME, credentials.secret_access_key)
             # The null backend (and a broken one) accepts writes and keeps nothing: only a read-back tells.
@@ -186,8 +231,16 @@ class KeyringCredentialStore:
         if self._backend is None:
             import keyring  # on the watchdog thread: loading the backends is part of what may be slow
 
-            self._backend = keyring.get_keyring()
+            backend = keyring.get_keyring()
+            self._backend = backend if insecure_keyring_allowed() else _without_insecure_links(backend)
         return self._backend
+
+    @staticmethod
+    def _is_insecure(backend: keyring.backend.KeyringBackend) -> bool:
+        chained = getattr(backend, "backends", None)
+        if type(backend).__module__ == "keyring.backends.chainer" and chained:
+            return any(map(is_insecure_backend, chained))
+        return is_insecure_backend(backend)
 
     def _watchdog(self, operation: Callable[[], T], *, secret: str | None) -> T:
         """Run `operation` in a daemon thread; translate its errors; give up after the timeout."""

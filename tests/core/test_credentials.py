@@ -20,12 +20,14 @@ from keyring.compat import properties
 import c2c_desktop
 from c2c_desktop.core.credentials import (
     ACCESS_KEY_USERNAME,
+    ALLOW_INSECURE_ENV,
     SECRET_KEY_USERNAME,
     SERVICE_NAME,
     CredentialsError,
     CredentialStore,
     KeyringCredentialStore,
     MemoryCredentialStore,
+    is_insecure_backend,
 )
 from c2c_desktop.core.models import Credentials
 from tests import keyring_session
@@ -300,3 +302,92 @@ def test_check_agrees_with_load(access_key: str | None, secret: str | None, stat
     found, line = store.check()
     assert found == state and (store.load() is not None) == (state == "saved")
     assert "s3cret" not in line
+
+
+# --- keyrings that keep the keys in a file ------------------------------------------------------------------------
+
+
+class _FileKeyring(_TestBackend):
+    """Keeps every key in a plain file, as keyrings.alt's PlaintextKeyring does."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+
+    def get_password(self, service: str, username: str) -> str | None:
+        if not self.path.exists():
+            return None
+        lines = dict(line.split("=", 1) for line in self.path.read_text().splitlines())
+        return lines.get(username)
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        with self.path.open("a") as file:
+            file.write(f"{username}={password}\n")
+
+
+class _AltFileKeyring(_FileKeyring):
+    """Looks like keyrings.alt's backend, which rates itself usable."""
+
+    priority = 1  # type: ignore[assignment]
+
+
+_AltFileKeyring.__module__ = "keyrings.alt.file"
+
+
+class _LowRatedFileKeyring(_FileKeyring):
+    """Any backend that keyring itself rates "not recommended" (priority below 1)."""
+
+    priority = 0.5  # type: ignore[assignment]
+
+
+@pytest.mark.parametrize("kind", [_AltFileKeyring, _LowRatedFileKeyring])
+def test_a_file_keyring_is_refused_unless_the_user_opts_in(
+    kind: type[_FileKeyring], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(ALLOW_INSECURE_ENV, raising=False)
+    path = tmp_path / "keyring_pass.cfg"
+    store = KeyringCredentialStore(kind(path))
+    with pytest.raises(CredentialsError) as raised:
+        store.save(KEYS)
+    assert "keeps keys in a plain or weakly protected file, so the keys were not saved" in str(raised.value)
+    assert f"{ALLOW_INSECURE_ENV}=1" in str(raised.value)
+    assert not path.exists()
+
+    monkeypatch.setenv(ALLOW_INSECURE_ENV, "1")  # the user's explicit choice
+    assert store.save(KEYS).startswith("Saved in the system keyring")
+    assert store.load() == KEYS
+
+
+class _SecureKeyring(_FixedKeyring):
+    priority = 5  # type: ignore[assignment]
+
+
+class _Chainer:
+    """Stands in for keyring's ChainerBackend (module and `backends`, best first)."""
+
+    def __init__(self, links: list[keyring.backend.KeyringBackend]) -> None:
+        self.backends = links
+
+
+_Chainer.__module__ = "keyring.backends.chainer"
+
+
+def test_the_chainer_keeps_to_its_secure_backend_when_a_file_one_is_chained(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # keyring chains every backend rated above 0: a locked Secret Service would fall through to the file.
+    monkeypatch.delenv(ALLOW_INSECURE_ENV, raising=False)
+    secure = _SecureKeyring({})
+    chain = _Chainer([secure, _LowRatedFileKeyring(tmp_path / "keys.cfg")])
+    monkeypatch.setattr(keyring, "get_keyring", lambda: chain)
+    store = KeyringCredentialStore()
+    assert store.backend_name() == secure.name
+    assert store.check()[0] == "missing"
+
+
+def test_is_insecure_backend() -> None:
+    assert is_insecure_backend(_AltFileKeyring(Path("unused")))
+    assert is_insecure_backend(_LowRatedFileKeyring(Path("unused")))
+    assert not is_insecure_backend(_SecureKeyring({}))
+    assert not is_insecure_backend(null.Keyring()) and not is_insecure_backend(fail.Keyring())
+    assert not is_insecure_backend(HangingKeyring())  # a backend that will not rate itself is not judged by it
