@@ -12,7 +12,7 @@ import re
 import threading
 from collections.abc import Iterable
 from typing import Final
-from urllib.parse import quote, quote_plus, unquote_plus, urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus, unquote, unquote_plus, urlsplit, urlunsplit
 
 __all__ = ["SecretRedactingFilter", "install_log_redaction", "redact_text", "redact_url", "register_secret"]
 
@@ -48,16 +48,32 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
             variants.update({secret, quote(secret, safe=""), quote_plus(secret, safe="")})
     for variant in sorted(variants, key=len, reverse=True):
         text = text.replace(variant, "***")
-    # An echo may encode characters quote() leaves alone (e.g. %2D): judge the decoded text and show that instead.
+    # An echo may escape the secret otherwise: URL-encoding characters quote() leaves alone (%2D), JSON's "\/" (PHP's
+    # json_encode default) or "\u002b", HTML entities ("&#x2F;"). Judge the decoded text and show that instead.
     decoded = text
     for _ in range(3):
-        decoded = unquote_plus(decoded)
-        if any(secret and secret in decoded for secret in secrets):
-            text = decoded
-            for variant in sorted(variants, key=len, reverse=True):
-                text = text.replace(variant, "***")
-            break
+        for decode in _DECODERS:
+            decoded = decode(decoded)
+            if any(secret and secret in decoded for secret in secrets):
+                text = decoded
+                for variant in sorted(variants, key=len, reverse=True):
+                    text = text.replace(variant, "***")
+                return _KEY_VALUE.sub(r"\1***", text)
     return _KEY_VALUE.sub(r"\1***", text)
+
+
+_JSON_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|([\"\\/bfnrt]))")
+_JSON_SIMPLE_ESCAPES: Final = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+def _json_unescape(text: str) -> str:
+    return _JSON_ESCAPE.sub(
+        lambda match: chr(int(match.group(1), 16)) if match.group(1) else _JSON_SIMPLE_ESCAPES[match.group(2)], text
+    )
+
+
+# Tried in turn, each on the result of the one before: the secret is looked for after every step.
+_DECODERS: Final = (html.unescape, _json_unescape, unquote, unquote_plus)
 
 
 def redact_url(url: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import string
 from urllib.parse import quote
@@ -48,6 +50,33 @@ def test_an_echoed_secret_never_reaches_the_excerpt(secret: str, before: str, af
     body = f"{before}secret_access_key={secret}&{after} {secret}".encode("utf-8", errors="replace")
     result = classify_response(status, body, secrets=[secret])
     assert secret not in (result.excerpt or "")
+
+
+def _php_json(secret: str) -> str:
+    return json.dumps(secret)[1:-1].replace("/", "\\/")  # PHP's json_encode escapes "/" by default
+
+
+_ESCAPES = {
+    "php_json": _php_json,
+    "json_unicode": lambda secret: "".join(f"\\u{ord(char):04x}" for char in secret),
+    "html": html.escape,
+    "html_hex_entities": lambda secret: "".join(char if char.isalnum() else f"&#x{ord(char):X};" for char in secret),
+    "url_every_char": lambda secret: "".join(f"%{ord(char):02X}" for char in secret),
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    secret=secrets,
+    escape=st.sampled_from(sorted(_ESCAPES)),
+    before=st.text(alphabet=string.printable, max_size=40),
+    status=statuses,
+)
+def test_a_secret_echoed_escaped_never_reaches_the_excerpt(secret: str, escape: str, before: str, status: int) -> None:
+    escaped = _ESCAPES[escape](secret)
+    body = f'{{"error": "{before} bad secret {escaped}"}}'.encode()
+    excerpt = classify_response(status, body, secrets=[secret]).excerpt or ""
+    assert secret not in excerpt and escaped not in excerpt
 
 
 @settings(max_examples=300, deadline=None)
