@@ -8,7 +8,7 @@ import re
 import string
 from urllib.parse import quote
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from c2c_desktop.core.api import classify_response, redact_text, redact_url, validate_request
@@ -18,6 +18,8 @@ SUCCESS_BODIES = {"Call Connected", "No Answer"}
 
 # Secrets as key managers issue them: printable, no spaces; '*' excluded because '***' is the mask itself.
 secrets = st.text(alphabet=string.ascii_letters + string.digits + "-_.~+/=!$%&@", min_size=6, max_size=40)
+#: What an excerpt may say by itself: a "secret" that is one of these words is not an echo.
+_EXCERPT_OWN_WORDS = "(0123456789 bytes of binary data) partial answer: ***…"
 statuses = st.one_of(st.integers(min_value=100, max_value=599), st.integers())
 bodies = st.one_of(
     st.binary(max_size=300),
@@ -47,6 +49,7 @@ def test_classify_response_is_total_and_success_is_exact(status: int, body: byte
 @settings(max_examples=300, deadline=None)
 @given(secret=secrets, before=st.text(max_size=100), after=st.text(max_size=100), status=statuses)
 def test_an_echoed_secret_never_reaches_the_excerpt(secret: str, before: str, after: str, status: int) -> None:
+    assume(secret not in _EXCERPT_OWN_WORDS)
     body = f"{before}secret_access_key={secret}&{after} {secret}".encode("utf-8", errors="replace")
     result = classify_response(status, body, secrets=[secret])
     assert secret not in (result.excerpt or "")
@@ -73,6 +76,7 @@ _ESCAPES = {
     status=statuses,
 )
 def test_a_secret_echoed_escaped_never_reaches_the_excerpt(secret: str, escape: str, before: str, status: int) -> None:
+    assume(secret not in _EXCERPT_OWN_WORDS)
     escaped = _ESCAPES[escape](secret)
     body = f'{{"error": "{before} bad secret {escaped}"}}'.encode()
     excerpt = classify_response(status, body, secrets=[secret]).excerpt or ""
