@@ -240,8 +240,8 @@ def cmd_call(args: argparse.Namespace) -> int:
     journal_problem = ""
     with _open_store() as store, client_for(settings) as client:
         dial = prepared.request.phone_to_call
-        previous = store.last_call_for_number(dial)
-        if previous is not None and _may_still_be_ringing(previous) and not args.again:
+        previous = store.last_call_that_may_have_rung([dial])
+        if previous is not None and previous.may_still_be_ringing and not args.again:
             raise CliError(
                 f"Not sent: the previous call to {prepared.display_number or dial} may still be ringing "
                 "(unknown outcome); add --again to call anyway"
@@ -263,15 +263,6 @@ def cmd_call(args: argparse.Namespace) -> int:
 
 
 INTERRUPTED_MESSAGE = "Unknown — interrupted while waiting; the call may still be ringing; it was not retried."
-
-
-def _may_still_be_ringing(entry: JournalEntry) -> bool:
-    """A call still placing, or ended UNKNOWN and not reconciled by the agent since."""
-    from c2c_desktop.core.models import CallState
-
-    if entry.state == CallState.PLACING:
-        return True
-    return entry.outcome is Outcome.UNKNOWN and entry.reconciled_outcome is None
 
 
 def cmd_keys(args: argparse.Namespace) -> int:

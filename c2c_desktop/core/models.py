@@ -126,3 +126,8 @@ class JournalEntry:
     disposition: str | None = None
     note: str = ""
     reconciled_outcome: Outcome | None = None
+
+    @property
+    def may_still_be_ringing(self) -> bool:
+        """Still placing, or ended unknown and not settled by the agent since: calling again may ring twice."""
+        return self.state is CallState.PLACING or (self.reconciled_outcome or self.outcome) is Outcome.UNKNOWN

@@ -150,7 +150,7 @@ class CallJournal(Protocol):
         until: str | None = None,
     ) -> list[JournalEntry]: ...
     def get_call(self, call_id: int) -> JournalEntry | None: ...
-    def last_call_for_number(self, dial: str) -> JournalEntry | None: ...
+    def last_call_that_may_have_rung(self, dials: Iterable[str]) -> JournalEntry | None: ...
     def set_disposition(self, call_id: int, disposition: str | None, note: str = "") -> None: ...
     def reconcile(self, call_id: int, outcome: Outcome) -> None: ...
 
@@ -730,10 +730,17 @@ class Store:
         return None if row is None else _entry_from_row(row)
 
     @_with_plain_errors
-    def last_call_for_number(self, dial: str) -> JournalEntry | None:
-        """The most recent journal row that called `dial` (the unformatted number), or None."""
+    def last_call_that_may_have_rung(self, dials: Iterable[str]) -> JournalEntry | None:
+        """The most recent journal row that called one of `dials` (unformatted numbers) and may have rung a phone, or
+        None. Calls that were not sent or that the service rejected dialled nobody, so they are passed over: an
+        unknown call followed by a failed retry may still be ringing."""
+        wanted = sorted(set(dials))
+        if not wanted:
+            return None
         row = self._db.execute(
-            f"SELECT {_CALL_COLUMNS} FROM calls WHERE number = ? ORDER BY id DESC LIMIT 1", (dial,)
+            f"SELECT {_CALL_COLUMNS} FROM calls WHERE number IN ({', '.join('?' * len(wanted))})"
+            " AND (state = ? OR COALESCE(reconciled_outcome, outcome) NOT IN (?, ?)) ORDER BY id DESC LIMIT 1",
+            (*wanted, CallState.PLACING.value, Outcome.NOT_SENT.value, Outcome.REJECTED.value),
         ).fetchone()
         return None if row is None else _entry_from_row(row)
 

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, TypeVar
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from c2c_desktop.core.config import Settings
-from c2c_desktop.core.models import CallRequest, CallResult, CallState, Contact, Credentials, JournalEntry, Outcome
+from c2c_desktop.core.models import CallRequest, CallResult, Contact, Credentials, JournalEntry, Outcome
 from c2c_desktop.core.phone import PhoneError, parse_number
 from c2c_desktop.core.store import Store, StoreError
 
@@ -324,22 +324,20 @@ class CallController(QObject):
             return time.monotonic() - self._started_at
         return self._last_elapsed_s
 
-    def needs_unknown_confirmation(self, number_text: str) -> JournalEntry | None:
-        """GUI thread: the last journal row for this number if its outcome is unknown (ask before calling again)."""
+    def needs_unknown_confirmation(self, number_text: str, previous_dial: str | None = None) -> JournalEntry | None:
+        """GUI thread: the last call to this number that may have rung, if it may still be ringing (ask before
+        calling again). `previous_dial`: the digits a redialled journal row sent, which the region in force when it
+        was placed may have made different from what `number_text` reads as now."""
+        dials = {previous_dial} if previous_dial else set()
         try:
-            dial = parse_number(number_text, self._settings_provider().region).dial
+            dials.add(parse_number(number_text, self._settings_provider().region).dial)
         except PhoneError:
-            return None  # call() will say what is wrong with the number
+            pass  # call() will say what is wrong with the number
         try:
-            last = self._store.last_call_for_number(dial)
+            last = self._store.last_call_that_may_have_rung(dials)
         except StoreError:
             return None
-        if last is None:
-            return None
-        effective = last.reconciled_outcome or last.outcome
-        if last.state is CallState.PLACING or effective is Outcome.UNKNOWN:
-            return last
-        return None
+        return last if last is not None and last.may_still_be_ringing else None
 
     # --- placing ----------------------------------------------------------------------------------------------
 

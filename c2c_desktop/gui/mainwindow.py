@@ -460,10 +460,10 @@ class MainWindow(QMainWindow):
         """GUI thread: the dial pad's Enter or Call button."""
         self._call(text, None)
 
-    def _call(self, number_text: str, contact: Contact | None) -> None:
+    def _call(self, number_text: str, contact: Contact | None, previous_dial: str | None = None) -> None:
         if self.controller.is_busy:
             return  # one call at a time; the actions are disabled too
-        previous = self.controller.needs_unknown_confirmation(number_text)
+        previous = self.controller.needs_unknown_confirmation(number_text, previous_dial)
         if previous is not None and not self._confirm_unknown_redial(previous):
             return
         self.controller.call(number_text, contact)
@@ -536,7 +536,7 @@ class MainWindow(QMainWindow):
         if entry is None:
             return
         contact = self.profile.store.get_contact(entry.contact_id) if entry.contact_id else None
-        self._call(entry.display_number or entry.number, contact)
+        self._call(entry.display_number or entry.number, contact, previous_dial=entry.number)
 
     # -- keys and settings -----------------------------------------------------------------------------------------
 
@@ -617,7 +617,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _redial(self, entry: JournalEntry) -> None:
         contact = self.profile.store.get_contact(entry.contact_id) if entry.contact_id else None
-        self._call(entry.display_number or entry.number, contact)
+        self._call(entry.display_number or entry.number, contact, previous_dial=entry.number)
 
     @Slot()
     def import_contacts(self, paths: list[Path] | None = None) -> None:

@@ -153,7 +153,7 @@ def test_a_version_1_database_migrates_to_the_latest_schema(tmp_path: Path) -> N
         indexes = {row[0] for row in upgraded._db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
         assert {"phones_dial", "calls_number", "calls_started_at"} <= indexes
         assert [c.name for c in upgraded.find_contacts_by_dial("5552010009")] == ["Grace Hopper"]
-        old = upgraded.last_call_for_number("5552010009")
+        old = upgraded.last_call_that_may_have_rung(["5552010009"])
         assert old is not None and old.ref == "c2c-old" and old.outcome is Outcome.CONNECTED
         assert upgraded.integrity_check() == "ok"
 
@@ -559,13 +559,28 @@ def test_list_calls_date_range(store: Store) -> None:
     assert [c.started_at for c in store.list_calls(until="2026-11-30")] == times[:1]
 
 
-def test_last_call_for_number(store: Store) -> None:
-    assert store.last_call_for_number("5552010002") is None
+def test_last_call_that_may_have_rung(store: Store) -> None:
+    assert store.last_call_that_may_have_rung(["5552010002"]) is None
     first = store.begin_call(request("5552010002"))
     store.begin_call(request("5552010003"))
     second = store.begin_call(request("5552010002"))
-    found = store.last_call_for_number("5552010002")
-    assert found is not None and found.id == second.id != first.id
+    found = store.last_call_that_may_have_rung(["5552010002"])
+    assert found is not None and found.id == second.id != first.id and found.may_still_be_ringing  # still placing
+    store.finish_call(second.id, CallResult(Outcome.UNKNOWN, "Unknown — timed out"))
+    # Later calls that dialled nobody (not sent, rejected) do not hide an unknown one that may still be ringing.
+    for outcome in (Outcome.NOT_SENT, Outcome.REJECTED):
+        retry = store.begin_call(request("5552010002"))
+        store.finish_call(retry.id, CallResult(outcome, "did not ring"))
+    found = store.last_call_that_may_have_rung(["5552010002"])
+    assert found is not None and found.id == second.id and found.may_still_be_ringing
+    store.reconcile(second.id, Outcome.NO_ANSWER)  # the agent settled it
+    found = store.last_call_that_may_have_rung(["5552010002"])
+    assert found is not None and found.id == second.id and not found.may_still_be_ringing
+    # Several spellings of one number (the digits a region gave then and now): the newest call to any of them.
+    other = store.begin_call(request("011442079460958"))
+    found = store.last_call_that_may_have_rung(["02079460958", "011442079460958"])
+    assert found is not None and found.id == other.id
+    assert store.last_call_that_may_have_rung([]) is None
 
 
 def test_journal_columns_mirror_journal_entry_and_nothing_more(store: Store) -> None:

@@ -274,6 +274,25 @@ def test_unknown_outcome_needs_confirmation_before_redial(
     assert harness.controller.needs_unknown_confirmation("not a number") is None
 
 
+def test_a_failed_retry_does_not_hide_an_unknown_call(qtbot: QtBot, harness: Harness, service: StandInService) -> None:
+    service.fault = Fault.SERVER_ERROR
+    unknown, _result, _message = call_and_wait(qtbot, harness, CONNECTS)
+    service.fault = Fault.RATE_LIMITED  # the confirmed retry is rejected: it rang nobody
+    call_and_wait(qtbot, harness, CONNECTS)
+    previous = harness.controller.needs_unknown_confirmation(CONNECTS)
+    assert previous is not None and previous.id == unknown.id
+
+
+def test_redial_checks_the_digits_the_row_sent(qtbot: QtBot, harness: Harness, service: StandInService) -> None:
+    # The display text of a redialled row may read as other digits now (the region changed since): the guard also
+    # looks at the digits that were sent.
+    service.fault = Fault.SERVER_ERROR
+    unknown, _result, _message = call_and_wait(qtbot, harness, CONNECTS)
+    assert harness.controller.needs_unknown_confirmation("(555) 999-0000") is None
+    previous = harness.controller.needs_unknown_confirmation("(555) 999-0000", previous_dial=unknown.number)
+    assert previous is not None and previous.id == unknown.id
+
+
 # --- shutdown ----------------------------------------------------------------------------------------------------
 
 
