@@ -43,7 +43,7 @@ EXPECTED_OUTCOME: dict[Fault, Outcome] = {
     Fault.OVERSIZED: Outcome.UNKNOWN,
     Fault.UNKNOWN_TEXT: Outcome.UNKNOWN,
     Fault.XML_FAILURE: Outcome.REJECTED,
-    Fault.REDIRECT: Outcome.REJECTED,
+    Fault.REDIRECT: Outcome.UNKNOWN,
     Fault.UNAUTHORIZED: Outcome.REJECTED,
     Fault.RATE_LIMITED: Outcome.REJECTED,
 }

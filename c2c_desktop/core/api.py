@@ -231,8 +231,9 @@ def classify_response(
 def _classify(status: int, body: bytes, content_type: str | None, secrets: tuple[str, ...]) -> CallResult:
     excerpt = _excerpt(body, secrets)
     if 300 <= status < 400:
-        message = f"Rejected: the service answered with a redirect (HTTP {status}); check the service URL."
-        return CallResult(Outcome.REJECTED, message, excerpt, status)
+        # Not followed, and not a refusal either: the service may have dialled before it redirected.
+        reason = f"the service answered with a redirect (HTTP {status}), which is not followed; check the service URL"
+        return CallResult(Outcome.UNKNOWN, _unknown(reason), excerpt, status)
     if status in (401, 403):
         return CallResult(Outcome.REJECTED, _keys_refused(status), excerpt, status)
     if status == 400:

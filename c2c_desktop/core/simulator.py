@@ -84,7 +84,7 @@ class Fault(enum.StrEnum):
     OVERSIZED = "oversized"  # 200 with a 1 MiB body starting with "Call Connected" -> UNKNOWN
     UNKNOWN_TEXT = "unknown_text"  # 200 "OK" -> UNKNOWN
     XML_FAILURE = "xml_failure"  # 200 <response><result>failed</result></response> -> REJECTED
-    REDIRECT = "redirect"  # 302 to another URL on this server -> REJECTED (and never followed)
+    REDIRECT = "redirect"  # 302 to another URL on this server -> UNKNOWN (and never followed)
     UNAUTHORIZED = "unauthorized"  # 401 "Invalid access key" -> REJECTED
     RATE_LIMITED = "rate_limited"  # 429 -> REJECTED
 
