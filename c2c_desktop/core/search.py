@@ -158,6 +158,14 @@ def _build_chunk(names: list[str], companies: list[str], titles: list[str], numb
     return list(map(operator.add, texts, digits.split(_NUMBERS_RECORD_SEPARATOR)))
 
 
+# best_match's ranks (lower wins); a name starting with the word ranks above all and ends the scan.
+_RANK_SURNAME, _RANK_COMPANY, _RANK_TITLE, _NO_RANK = 1, 2, 3, 4
+
+
+def _has_word_starting(field: str, word: str, later_word: tuple[str, str]) -> bool:
+    return field.startswith(word) or later_word[0] in field or later_word[1] in field
+
+
 #: A remembered result: its positions (None when only its flags are kept), its flags (None when not computed) and
 #: how many contacts it holds.
 _Cached = tuple[list[int] | None, int | None, int]
@@ -295,21 +303,34 @@ class ContactIndex:
     def best_match(self, query: str, positions: Sequence[int], scan_limit: int = 500) -> int:
         """The index in `positions` (a `search(query)` result) of the contact to highlight first.
 
-        Results stay in name order, but "mar" should highlight Marcus rather than Amara: the first contact with a word
-        of its name, company or title starting with the query's first text word wins. Only the first `scan_limit`
-        results are looked at, so this stays cheap on every keystroke; 0 when none qualifies.
+        Results stay in name order, but "mar" should highlight Marcus rather than Amara, and "pet" Peter rather than
+        Elena Petrova, since Enter calls the highlighted contact. With the query's first text word, the first contact
+        wins whose name starts with it; else whose surname (a later word of the name) does; else whose company
+        does (a word of it); else whose title does. Only the first `scan_limit` results are looked at, so this stays
+        cheap on every keystroke; 0 when none qualifies.
         """
         text_words = [word for word in query_words(query) if not _NOT_DIGIT.sub("", word)]
         if not text_words or not positions:
             return 0
         word = text_words[0]
-        word_starts = (" " + word, _FIELD_SEPARATOR + word)
+        later_word = (" " + word, "-" + word)
+        best_rank, best_index = _NO_RANK, 0
         records = self._records
         for index, position in enumerate(islice(positions, scan_limit)):
-            record = records[position]
-            if record.startswith(word) or word_starts[0] in record or word_starts[1] in record:
-                return index
-        return 0
+            name, _, rest = records[position].partition(_FIELD_SEPARATOR)
+            if name.startswith(word):
+                return index  # nothing ranks higher
+            if best_rank <= _RANK_SURNAME:
+                continue
+            if later_word[0] in name or later_word[1] in name:
+                best_rank, best_index = _RANK_SURNAME, index
+                continue
+            company, _, title = rest.partition(_FIELD_SEPARATOR)
+            if best_rank > _RANK_COMPANY and _has_word_starting(company, word, later_word):
+                best_rank, best_index = _RANK_COMPANY, index
+            elif best_rank > _RANK_TITLE and _has_word_starting(title, word, later_word):
+                best_rank, best_index = _RANK_TITLE, index
+        return best_index
 
     def _best_base(self, words: tuple[str, ...]) -> tuple[tuple[str, ...], _Cached]:
         """The smallest remembered result that is known to contain every match of `words` (its positions may be

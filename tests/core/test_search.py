@@ -296,6 +296,39 @@ def test_best_match_prefers_a_word_that_starts_with_the_query() -> None:
     assert index.best_match("wosu", index.search("wosu")) == 0  # only inside a word: the first match stays
 
 
+def test_best_match_prefers_the_name_then_the_surname_then_company_then_title() -> None:
+    # Enter calls the highlighted contact: a word the list does not show (a title) must not beat a name.
+    index = ContactIndex(
+        [
+            _contact("Andre Jackson", "Peachtree Realty", "Sales Manager"),
+            _contact("Claire Dawson", "Dawson & Co", "Principal"),
+            _contact("Elena Petrova", "Northwind"),
+            _contact("Kwame Mensah", "Cobalt Software"),
+            _contact("Marcus Chen", "Harborview Dental"),
+            _contact("Peter Lindqvist", "Fjord Logistics"),
+            _contact("Priya Raman", "Raman Foods"),
+            _contact("Sofia Marquez", "Marquez Legal"),
+            _contact("Zed Young", "Anna-Maria Bakery", "Manager"),
+        ]
+    )
+
+    def best(query: str) -> str:
+        found = index.search(query)
+        return index.names[found[index.best_match(query, found)]]
+
+    assert best("pet") == "Peter Lindqvist"  # not Elena Petrova (surname)
+    assert best("pe") == "Peter Lindqvist"  # not Andre Jackson (Peachtree)
+    assert best("pri") == "Priya Raman"  # not Claire Dawson (Principal, a title)
+    assert best("sof") == "Sofia Marquez"  # not Kwame Mensah (Cobalt Software)
+    assert best("ma") == "Marcus Chen"  # not Andre Jackson (Manager)
+    assert best("da") == "Claire Dawson"  # a surname, the best there is
+    assert best("soft") == "Kwame Mensah"  # only a company has it
+    assert best("mar") == "Marcus Chen"
+    assert best("marq") == "Sofia Marquez"
+    assert best("maria") == "Zed Young"  # a company word after a hyphen
+    assert best("manag") == "Andre Jackson"  # only titles have it: the first such contact
+
+
 def test_best_match_looks_only_at_the_first_results() -> None:
     contacts = [_contact(f"Xmar {number:03d}") for number in range(20)] + [_contact("Mara Last")]
     index = ContactIndex(contacts)
