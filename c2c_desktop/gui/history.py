@@ -227,7 +227,8 @@ class JournalTableModel(QAbstractTableModel):
         if column == self.TIME:
             return f"Started {entry.started_at} (UTC)"
         if column == self.OUTCOME:
-            return entry.message or None
+            said = f"The service said: “{entry.excerpt}”" if entry.excerpt else ""
+            return "\n".join(part for part in (entry.message, said) if part) or None
         if column == self.NOTE and entry.note:
             return entry.note
         if column == self.DISPOSITION and not entry.disposition:

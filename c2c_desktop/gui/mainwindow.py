@@ -59,6 +59,11 @@ OUTCOME_STYLE: dict[Outcome, tuple[str, str]] = {
 }
 
 
+def _is_markup(excerpt: str) -> bool:
+    """An XML or HTML answer: no help to the agent in the status line (the message already says what it was)."""
+    return excerpt.removeprefix("partial answer: ").lstrip().startswith("<")
+
+
 class StatusPanel(QFrame):
     """Idle → ringing with a live timer → the outcome, which stays until the next call."""
 
@@ -107,8 +112,11 @@ class StatusPanel(QFrame):
         self.timer_label.setText("0:00")
         self._ticker.start()
 
-    def show_outcome(self, outcome: Outcome, text: str) -> None:
+    def show_outcome(self, outcome: Outcome, text: str, *, timed: bool = True) -> None:
+        """The outcome of a call; `timed` False for one that never started (the timer of an earlier call is cleared)."""
         self._ticker.stop()
+        if not timed:
+            self.timer_label.setText("")
         words, colour = OUTCOME_STYLE[outcome]
         self._set_icon(str(outcome))
         self.title_label.setText(words)
@@ -500,12 +508,13 @@ class MainWindow(QMainWindow):
             text += "\nNote: " + "; ".join(prepared.warnings)
         self.status_panel.show_ringing(text)
         self.setWindowTitle(f"Calling {prepared.label}… — {self.base_title}")  # visible in the taskbar too
+        self.search.selectAll()  # the next name typed replaces this query instead of adding to it
         self.refresh_recent()
 
     @Slot(object, object, str)
     def _on_call_finished(self, entry: JournalEntry, result: CallResult, message: str) -> None:
-        if result.excerpt and result.outcome in (Outcome.REJECTED, Outcome.UNKNOWN):
-            message += f"\nThe service said: “{result.excerpt}”"
+        if result.excerpt and result.outcome in (Outcome.REJECTED, Outcome.UNKNOWN) and not _is_markup(result.excerpt):
+            message += f"\nThe service said: “{result.excerpt}”"  # markup only in the tooltips (Recent, history)
         self.status_panel.show_outcome(result.outcome, message)
         self.setWindowTitle(self.base_title)
         self.disposition.set_call(entry)  # optional: the next call never waits for it
@@ -514,7 +523,8 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_not_sent(self, message: str) -> None:
-        self.status_panel.show_outcome(Outcome.NOT_SENT, message)
+        """GUI thread: refused before any journal row or request (bad number, no keys): no call time to show."""
+        self.status_panel.show_outcome(Outcome.NOT_SENT, message, timed=False)
 
     # -- recent calls ----------------------------------------------------------------------------------------------
 
@@ -527,7 +537,8 @@ class MainWindow(QMainWindow):
             who = entry.contact_name or entry.display_number or entry.number
             item = QListWidgetItem(icon(str(outcome) if outcome else "ringing"), f"{when}  {who} — {words}")
             item.setData(Qt.ItemDataRole.UserRole, entry.id)
-            item.setToolTip(f"{entry.display_number}\n{entry.message}\nref {entry.ref}")
+            said = f"\nThe service said: “{entry.excerpt}”" if entry.excerpt else ""
+            item.setToolTip(f"{entry.display_number}\n{entry.message}{said}\nref {entry.ref}")
             self.recent.addItem(item)
 
     @Slot(QListWidgetItem)

@@ -142,6 +142,37 @@ def test_outcomes_show_their_words(
     assert title in window.recent.item(0).text()
 
 
+def test_a_markup_answer_stays_out_of_the_status_but_not_out_of_reach(
+    qtbot: QtBot, window: MainWindow, standin: StandInService
+) -> None:
+    standin.fault = Fault.XML_FAILURE
+    search_and_wait(qtbot, window, ADA[0])
+    with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
+        window.call_current_contact()
+    assert "<" not in window.status_panel.detail_label.text()
+    assert "The service said: “<?xml" in window.recent.item(0).toolTip()
+
+
+def test_after_a_call_typing_starts_a_new_search(qtbot: QtBot, window: MainWindow, standin: StandInService) -> None:
+    search_and_wait(qtbot, window, ADA[0])
+    with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
+        window.call_current_contact()
+    assert window.search.selectedText() == window.search.text() == ADA[0]
+    qtbot.keyClicks(window.search, "gr")
+    assert window.search.text() == "gr"
+
+
+def test_not_sent_clears_the_last_calls_time(qtbot: QtBot, window: MainWindow, standin: StandInService) -> None:
+    search_and_wait(qtbot, window, ADA[0])
+    with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
+        window.call_current_contact()
+    assert window.status_panel.timer_label.text() == "0:00"
+    window.dialpad.set_number("911")
+    press_enter(window.dialpad.number_edit)
+    qtbot.waitUntil(lambda: window.status_panel.title_label.text() == "Not sent")
+    assert window.status_panel.timer_label.text() == ""
+
+
 def test_not_sent_from_the_dial_pad(qtbot: QtBot, window: MainWindow, standin: StandInService) -> None:
     window.dialpad.set_number("555")
     press_enter(window.dialpad.number_edit)
