@@ -1,10 +1,12 @@
-"""Small file helpers shared by the core: crash-safe writes and pausing the cyclic garbage collector."""
+"""Small file helpers shared by the core: crash-safe writes, pausing the cyclic garbage collector, CSV cells that a
+spreadsheet cannot run as formulas."""
 
 from __future__ import annotations
 
 import contextlib
 import gc
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -90,3 +92,19 @@ def _fsync_folder(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@")
+_PHONE_NUMBER_TEXT = re.compile(r"\+?[0-9 ().\-/]*")
+
+
+def defuse_formula(text: str, *, keep_phone_numbers: bool = False) -> str:
+    """`text` with a `'` in front when a spreadsheet would evaluate it as a formula (starts with = + - @, after any
+    whitespace): CSV injection. `keep_phone_numbers`: leave a plain phone number such as "+1 555 201 0003" as it is
+    (digits, spaces, + ( ) . - / only), so that another address book imports it as a number."""
+    stripped = text.lstrip()
+    if not stripped.startswith(_FORMULA_STARTS):
+        return text
+    if keep_phone_numbers and _PHONE_NUMBER_TEXT.fullmatch(stripped.rstrip()):
+        return text
+    return "'" + text

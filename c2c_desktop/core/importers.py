@@ -32,7 +32,7 @@ from urllib.parse import unquote
 
 import phonenumbers
 
-from c2c_desktop.core.fileutil import gc_paused
+from c2c_desktop.core.fileutil import defuse_formula, gc_paused
 from c2c_desktop.core.models import Contact, PhoneEntry
 from c2c_desktop.core.phone import PhoneError, parse_number
 
@@ -178,12 +178,13 @@ def write_csv(contacts: Iterable[Contact], path: str | Path) -> int:
         writer.writerow(header)
         for contact in rows:
             first, last = _split_name(_name_to_write(contact))
-            row = [first, "", last, contact.company, contact.title, contact.notes]
+            # A cell a spreadsheet would run as a formula gets a ' in front; plain phone numbers stay importable.
+            row = list(map(defuse_formula, [first, "", last, contact.company, contact.title, contact.notes]))
             primary = _primary_index(contact.phones)
             for index, phone in enumerate(contact.phones):
                 # "* " marks the primary number, as Google does; only needed when it is not the first one.
                 label = f"* {phone.label}" if index == primary and index != 0 else phone.label
-                row += [label, phone.number]
+                row += [defuse_formula(label), defuse_formula(phone.number, keep_phone_numbers=True)]
             row += [""] * (len(header) - len(row))
             writer.writerow(row)
     return len(rows)

@@ -14,9 +14,8 @@ import csv
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Final
 
-from c2c_desktop.core.fileutil import atomic_write, atomic_write_text
+from c2c_desktop.core.fileutil import atomic_write, atomic_write_text, defuse_formula
 from c2c_desktop.core.models import JournalEntry
 from c2c_desktop.core.redaction import redact_text
 
@@ -48,9 +47,6 @@ DEFAULT_DISPOSITIONS: tuple[str, ...] = (
 )
 
 
-_FORMULA_STARTS: Final = ("=", "+", "-", "@")
-
-
 def _cell(value: object) -> str:
     if value is None:
         return ""
@@ -58,12 +54,7 @@ def _cell(value: object) -> str:
         return f"{value:.3f}"
     if isinstance(value, int):
         return str(value)
-    return _defuse_formula(redact_text(str(value)))
-
-
-def _defuse_formula(text: str) -> str:
-    """Prefix a `'` to text a spreadsheet would evaluate as a formula (CSV injection)."""
-    return "'" + text if text.lstrip().startswith(_FORMULA_STARTS) else text
+    return defuse_formula(redact_text(str(value)))
 
 
 def _row(entry: JournalEntry) -> list[str]:

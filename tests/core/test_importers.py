@@ -551,6 +551,26 @@ def test_csv_export_uses_google_headers(tmp_path: Path) -> None:
     assert read_contacts_file(path).format == FORMAT_GOOGLE
 
 
+def test_csv_export_defuses_formulas_but_keeps_phone_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "out.csv"
+    hostile = Contact(
+        None,
+        '=HYPERLINK("http://x")',
+        "@cmd",
+        "-2+3",
+        (PhoneEntry("+1 (555) 201-0003", label="=work", primary=True), PhoneEntry("+cmd|' /C calc'!A0")),
+        "+note",
+    )
+    write_csv([hostile], path)
+    with path.open(newline="", encoding="utf-8") as stream:
+        rows = list(csv.reader(stream))
+    first, _middle, last, company, title, notes, label1, value1, _label2, value2 = rows[1]
+    assert (first, last) == ('\'=HYPERLINK("http://x")', "")
+    assert (company, title, notes, label1) == ("'@cmd", "'-2+3", "'+note", "'=work")
+    assert value1 == "+1 (555) 201-0003"  # a plain number stays a number for the next address book
+    assert value2 == "'+cmd|' /C calc'!A0"
+
+
 def test_vcard_export_is_folded_crlf_30(tmp_path: Path) -> None:
     path = tmp_path / "out.vcf"
     write_vcard(ROUND_TRIP_CONTACTS, path)
