@@ -265,6 +265,24 @@ def cmd_call(args: argparse.Namespace) -> int:
 INTERRUPTED_MESSAGE = "Unknown — interrupted while waiting; the call may still be ringing; it was not retried."
 
 
+_NUMBER_SETTINGS = ("agent_number", "first_callerid", "second_callerid")
+
+
+def _number_setting_warning(settings: config.Settings, key: str) -> str | None:
+    """For a phone number setting: CliError when it holds no usable number (in the configured region), else the
+    warning a possible-only number gets; None for other settings and for an empty value (which clears it)."""
+    text = getattr(settings, key) if key in _NUMBER_SETTINGS else ""
+    if not text:
+        return None
+    from c2c_desktop.core.phone import PhoneError, parse_number
+
+    try:
+        number = parse_number(text, settings.region)
+    except PhoneError as exc:
+        raise CliError(f"{key}: {exc}") from None
+    return f"{key}: {number.display}: {number.warning}" if number.warning else None
+
+
 def cmd_keys(args: argparse.Namespace) -> int:
     """Store, check or remove the key pair in the OS keyring."""
     from c2c_desktop.core.credentials import CredentialsError, KeyringCredentialStore
@@ -311,9 +329,11 @@ def cmd_config(args: argparse.Namespace) -> int:
             if not args.key or args.value is None:
                 raise CliError("config set needs a KEY and a VALUE")
             settings = config.with_value(settings, args.key, args.value)
+            warning = _number_setting_warning(settings, args.key)  # as Settings does: a number that is no number fails
             config.save_settings(settings, path)
             print(f"{args.key} = {config.format_value(config.load_settings(path), args.key)}")
-            warning = config.read_timeout_warning(settings.read_timeout) if args.key == "read_timeout" else None
+            if args.key == "read_timeout":
+                warning = config.read_timeout_warning(settings.read_timeout)
             if warning:
                 print(f"{APP_NAME}: warning: {warning}", file=sys.stderr)
     except config.ConfigError as exc:

@@ -162,6 +162,17 @@ def test_config_set_warns_about_a_read_timeout_shorter_than_a_ring(configured: S
     assert "warning" not in run_cli("config", "set", "read_timeout", "90").stderr
 
 
+def test_config_set_refuses_a_phone_setting_that_holds_no_number(configured: StandInService) -> None:
+    before = run_cli("config", "get", "agent_number").stdout
+    refused = run_cli("config", "set", "agent_number", "garbage")
+    assert refused.returncode == 2 and "agent_number: no phone number found in 'garbage'" in refused.stderr
+    assert run_cli("config", "get", "agent_number").stdout == before  # nothing was saved
+    assert run_cli("config", "set", "first_callerid", "12").returncode == 2
+    accepted = run_cli("config", "set", "second_callerid", "(555) 201-0004")
+    assert accepted.returncode == 0 and "second_callerid = (555) 201-0004" in accepted.stdout
+    assert run_cli("config", "set", "second_callerid", "").returncode == 0  # empty clears it
+
+
 def test_overrides_reach_the_service(configured: StandInService) -> None:
     result = run_cli(
         "call",
