@@ -39,6 +39,7 @@ __all__ = [
     "load_settings",
     "save_settings",
     "setting_names",
+    "settings_to_save",
     "with_value",
 ]
 API_URL_ENV = "C2C_DESKTOP_API_URL"
@@ -238,6 +239,15 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
     text = json.dumps(dataclasses.asdict(settings), indent=2, sort_keys=True) + "\n"
     atomic_write_text(path, text)
     return path
+
+
+def settings_to_save(edited: Settings, in_file: Settings, environ: Mapping[str, str] | None = None) -> Settings:
+    """What to write back after `edited` (a copy of the effective settings) was changed: a value that only came from
+    an environment override, left as it was, keeps the file's own value instead of being written into the file."""
+    in_use = effective_settings(in_file, environ)
+    if edited.api_url == in_use.api_url != in_file.api_url:
+        return dataclasses.replace(edited, api_url=in_file.api_url)
+    return edited
 
 
 def effective_settings(settings: Settings, environ: Mapping[str, str] | None = None) -> Settings:

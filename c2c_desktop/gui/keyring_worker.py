@@ -31,7 +31,8 @@ class KeyringWorker(QObject):
     loaded = Signal(object)  # Credentials | None
     saved = Signal(str)  # where the keys were stored
     cleared = Signal()
-    failed = Signal(str)  # a plain message; never holds the secret
+    failed = Signal(str)  # a save or removal failed: a plain message; never holds the secret
+    load_failed = Signal(str)  # reading the keys failed (the keys in use are not affected by a failed save)
 
     _load_requested = Signal()
     _save_requested = Signal(object)
@@ -105,29 +106,31 @@ class KeyringWorker(QObject):
     @Slot()
     def _do_load(self) -> None:
         """Worker thread."""
-        self._run(self._store.load, self.loaded.emit)
+        self._run(self._store.load, self.loaded.emit, self.load_failed.emit)
 
     @Slot(object)
     def _do_save(self, credentials: Credentials) -> None:
         """Worker thread."""
-        self._run(lambda: self._store.save(credentials), self.saved.emit)
+        self._run(lambda: self._store.save(credentials), self.saved.emit, self.failed.emit)
 
     @Slot()
     def _do_clear(self) -> None:
         """Worker thread."""
-        self._run(self._store.clear, lambda _none: self.cleared.emit())
+        self._run(self._store.clear, lambda _none: self.cleared.emit(), self.failed.emit)
 
-    def _run(self, operation: Callable[[], object], report: Callable[[object], None]) -> None:
+    def _run(
+        self, operation: Callable[[], object], report: Callable[[object], None], fail: Callable[[str], None]
+    ) -> None:
         try:
             value = self._releasable.run(operation)
         except Released:
             return  # shutting down: nobody is waiting for this answer
         except CredentialsError as exc:
-            self.failed.emit(str(exc))
+            fail(str(exc))
             return
         except Exception as exc:  # a store that broke its contract; its text could hold anything, so type only
             log.warning("keyring worker: unexpected %s", type(exc).__name__)
-            self.failed.emit(f"The system keyring failed unexpectedly ({type(exc).__name__}).")
+            fail(f"The system keyring failed unexpectedly ({type(exc).__name__}).")
             return
         report(value)
 

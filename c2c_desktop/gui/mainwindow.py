@@ -147,7 +147,7 @@ class MainWindow(QMainWindow):
         self.controller = CallController(profile.store, lambda: self.profile.settings, parent=self)
         self.keyring_worker = KeyringWorker(profile.credential_store)
         self.keyring_worker.loaded.connect(self._on_keys_loaded)
-        self.keyring_worker.failed.connect(self._on_keys_failed)
+        self.keyring_worker.load_failed.connect(self._on_keys_failed)
         self._build_ui()
         self._build_actions()
         self._wire_controller()
@@ -570,9 +570,24 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(
             self.profile.settings, self.keyring_worker, first_run=first_run, demo=self.profile.demo, parent=self
         )
-        if dialog.exec() != SettingsDialog.DialogCode.Accepted:
+        accepted = dialog.exec() == SettingsDialog.DialogCode.Accepted
+        if dialog.asked_keyring():
+            # A save or removal was asked for, finished or not (Cancel does not stop one under way): read the keys
+            # again, queued after it on the keyring thread, so the window uses what the keyring now holds.
+            self.controller.credentials_loading = True
+            self.keyring_worker.load()
+        if dialog.keys_message():
+            self.notify(dialog.keys_message())
+        elif dialog.keys_removed():
+            self.notify("Keys removed from the system keyring.")
+        if not accepted:
             return
         settings = dialog.result_settings()
+        try:
+            # The dialog shows what is in use, environment overrides included; those are not written to the file.
+            settings = config.settings_to_save(settings, config.load_settings(self.profile.settings_path))
+        except config.ConfigError:
+            pass  # the file cannot be read: it is replaced by what the dialog shows
         try:
             config.save_settings(settings, self.profile.settings_path)
         except OSError as exc:
@@ -581,12 +596,6 @@ class MainWindow(QMainWindow):
         self.profile.settings = config.effective_settings(settings)
         self.dialpad.set_region(settings.region)
         self.contacts_model.set_region(settings.region)
-        if dialog.keys_message():
-            self.keyring_worker.load()  # pick up the saved keys (queued to the keyring thread)
-            self.notify(dialog.keys_message())
-        elif dialog.keys_removed():
-            self.controller.set_credentials(None)
-            self.notify("Keys removed from the system keyring.")
 
     # -- journal, contacts in and out -------------------------------------------------------------------------------
 

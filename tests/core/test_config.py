@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -147,3 +148,15 @@ def test_a_read_timeout_below_a_ring_gets_a_warning() -> None:
     assert config.read_timeout_warning(config.SHORT_READ_TIMEOUT_S) is None
     warning = config.read_timeout_warning(10)
     assert warning is not None and "10 s" in warning and "unknown" in warning
+
+
+def test_an_environment_override_is_not_written_back() -> None:
+    env = {config.API_URL_ENV: "http://127.0.0.1:8765/ibp_api.php"}
+    in_file = Settings(agent_number="5550100")
+    shown = config.effective_settings(in_file, env)  # what the Settings dialog shows
+    edited = dataclasses.replace(shown, agent_number="5550199")
+    saved = config.settings_to_save(edited, in_file, env)
+    assert saved.api_url == config.DEFAULT_API_URL and saved.agent_number == "5550199"
+    chosen = dataclasses.replace(shown, api_url="https://c2c.example/ibp_api.php")  # the user typed a new URL
+    assert config.settings_to_save(chosen, in_file, env).api_url == "https://c2c.example/ibp_api.php"
+    assert config.settings_to_save(edited, in_file, {}) == edited  # no override: written as edited

@@ -39,6 +39,7 @@ class Relay(QObject):
         worker.saved.connect(self._on_saved)
         worker.cleared.connect(self._on_cleared)
         worker.failed.connect(self._on_failed)
+        worker.load_failed.connect(self._on_failed)
 
     @Slot(object)
     def _on_loaded(self, credentials: object) -> None:

@@ -13,8 +13,10 @@ from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from c2c_desktop.core.models import Outcome
+from c2c_desktop.core.credentials import CredentialsError
+from c2c_desktop.core.models import Credentials, Outcome
 from c2c_desktop.core.simulator import Fault, StandInService
+from c2c_desktop.gui import settings_dialog
 from c2c_desktop.gui.app import Profile, open_demo_profile
 from c2c_desktop.gui.mainwindow import MainWindow
 
@@ -272,3 +274,58 @@ def test_status_strings_for_every_outcome_are_distinct() -> None:
 
     assert set(OUTCOME_STYLE) == set(Outcome)
     assert len({words for words, _ in OUTCOME_STYLE.values()}) == len(Outcome)
+
+
+# --- keys changed from Settings ---------------------------------------------------------------------------------
+
+
+def test_a_failed_key_save_leaves_the_keys_in_use(
+    qtbot: QtBot, window: MainWindow, standin: StandInService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(_credentials: Credentials) -> str:
+        raise CredentialsError("The system keyring refused to store the keys: locked.")
+
+    monkeypatch.setattr(window.profile.credential_store, "save", refuse)
+    window.keyring_worker.failed.connect(window.notify)  # queued to the GUI thread (the window's own slot)
+    window.keyring_worker.save(Credentials("NEWACCESSKEY", "new-secret"))
+    qtbot.waitUntil(lambda: "refused to store" in window.statusBar().currentMessage(), timeout=SIGNAL_MS)
+    search_and_wait(qtbot, window, ADA[0])
+    with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
+        window.call_current_contact()
+    assert standin.request_count == 1  # still called with the keys that were working
+
+
+class _CancelledAfterRemovingKeys:
+    """Stands in for SettingsDialog: removes the keys (through the window's keyring worker), then is cancelled."""
+
+    class DialogCode:
+        Accepted = 1
+
+    def __init__(self, _settings: object, worker: Any, **_kwargs: object) -> None:
+        self._worker = worker
+
+    def exec(self) -> int:
+        self._worker.clear()
+        return 0
+
+    def asked_keyring(self) -> bool:
+        return True
+
+    def keys_message(self) -> str:
+        return ""
+
+    def keys_removed(self) -> bool:
+        return True
+
+
+def test_keys_removed_then_cancel_are_no_longer_used(
+    qtbot: QtBot, window: MainWindow, standin: StandInService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings_dialog, "SettingsDialog", _CancelledAfterRemovingKeys)
+    window.open_settings()
+    qtbot.waitUntil(lambda: not window.controller.credentials_loading, timeout=SIGNAL_MS)
+    assert window.profile.credential_store.load() is None
+    search_and_wait(qtbot, window, ADA[0])
+    window.call_current_contact()
+    qtbot.waitUntil(lambda: window.status_panel.title_label.text() == "Not sent", timeout=SIGNAL_MS)
+    assert standin.request_count == 0
