@@ -9,6 +9,7 @@ import importlib
 import logging
 import os
 import shutil
+import signal
 import socket
 import stat
 import sys
@@ -472,6 +473,40 @@ class AfterFirstPaint(QObject):
         self._on_imported[name]()
 
 
+class QuitOnSignals(QObject):
+    """Ctrl+C in the terminal (SIGINT) or SIGTERM quits the app the orderly way: the window's threads are shut down
+    within their bound and a demo profile's folder is removed, as when the window is closed (no question asked).
+
+    Python runs a signal handler only when the interpreter gets control, which a Qt event loop waiting in C does not
+    give it; the signal's byte on a wake-up socket (`signal.set_wakeup_fd`) wakes the loop so that it does. Main
+    thread only (Python's rule for signal handlers).
+    """
+
+    def __init__(self, app: QApplication) -> None:
+        super().__init__(app)
+        self._app = app
+        self._wake, self._wake_write = socket.socketpair()
+        for end in (self._wake, self._wake_write):
+            end.setblocking(False)
+        signal.set_wakeup_fd(self._wake_write.fileno(), warn_on_full_buffer=False)
+        self._notifier = QSocketNotifier(self._wake.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier.activated.connect(self._drain)
+        for number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(number, self._on_signal)
+
+    def _on_signal(self, number: int, _frame: object) -> None:
+        """Main (GUI) thread, from the interpreter's signal handling."""
+        log.info("%s received: quitting", signal.Signals(number).name)
+        QTimer.singleShot(0, self._app.quit)  # also when the event loop has not started yet: quit() would be lost
+
+    @Slot()
+    def _drain(self) -> None:
+        """GUI thread: empty the wake-up socket (the handler itself runs right after this, in Python)."""
+        with contextlib.suppress(OSError):
+            while self._wake.recv(64):
+                pass
+
+
 def run_gui(*, demo: bool = False, url: str | None = None) -> int:
     """Start the window; returns the process exit code. Runs on the main thread.
 
@@ -484,6 +519,8 @@ def run_gui(*, demo: bool = False, url: str | None = None) -> int:
     app.setOrganizationName(APP_NAME)
     app.setDesktopFileName(APP_NAME)
     app.setWindowIcon(icon("c2c-desktop"))
+    if threading.current_thread() is threading.main_thread():
+        QuitOnSignals(app)
 
     if not demo and forward_to_running_instance(url):
         return 0
