@@ -776,7 +776,20 @@ class MainWindow(QMainWindow):
             close_button = box.addButton("Close anyway", QMessageBox.ButtonRole.AcceptRole)
             box.addButton(QMessageBox.StandardButton.Cancel)
             box.setDefaultButton(close_button)
-            box.exec()
+
+            def call_ended(_entry: JournalEntry, result: CallResult, _message: str) -> None:
+                # The question no longer stands: say how the call ended and leave the choice to the agent.
+                box.setIcon(QMessageBox.Icon.Information)
+                box.setWindowTitle("The call has ended")
+                box.setText(f"The call has ended: {OUTCOME_STYLE[result.outcome][0]}. Close the window?")
+                box.setInformativeText("Its outcome is in the journal.")
+                close_button.setText("Close")
+
+            self.controller.call_finished.connect(call_ended)
+            try:
+                box.exec()
+            finally:
+                self.controller.call_finished.disconnect(call_ended)
             if box.clickedButton() is not close_button:
                 event.ignore()
                 return

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pytestqt.qtbot import QtBot
 
-from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -329,3 +329,25 @@ def test_keys_removed_then_cancel_are_no_longer_used(
     window.call_current_contact()
     qtbot.waitUntil(lambda: window.status_panel.title_label.text() == "Not sent", timeout=SIGNAL_MS)
     assert standin.request_count == 0
+
+
+def test_the_close_question_follows_a_call_that_ends_meanwhile(
+    qtbot: QtBot, window: MainWindow, standin: StandInService
+) -> None:
+    standin.ring_seconds = 0.5
+    search_and_wait(qtbot, window, ADA[0])
+    window.call_current_contact()
+    asked: list[tuple[str, str]] = []
+
+    def answer_once_the_call_ended() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox) or window.controller.is_busy:
+            QTimer.singleShot(20, answer_once_the_call_ended)  # the question is modal: look again soon
+            return
+        asked.append((box.windowTitle(), box.text()))
+        box.button(QMessageBox.StandardButton.Cancel).click()
+
+    QTimer.singleShot(0, answer_once_the_call_ended)
+    window.close()  # asks (a call is out) and returns once the question is answered
+    assert asked == [("The call has ended", "The call has ended: Connected. Close the window?")]
+    assert window.isVisible() and standin.request_count == 1
