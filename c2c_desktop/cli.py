@@ -217,12 +217,13 @@ def cmd_call(args: argparse.Namespace) -> int:
     settings = _load_settings()
     if args.timeout is not None:
         settings = dataclasses.replace(settings, read_timeout=args.timeout)
+    keys_problem = None
     try:
         credentials = KeyringCredentialStore().load()
     except CredentialsError as exc:
-        raise CliError(f"Not sent: {exc}") from None
-    if credentials is None:
-        raise CliError("Not sent: no keys stored; run `c2c-desktop keys set` first")
+        credentials, keys_problem = None, str(exc)
+    if credentials is None and keys_problem is None:
+        keys_problem = "no keys stored; run `c2c-desktop keys set` first"
     overrides = CallOverrides(
         agent_number=args.agent,
         call_type=args.call_type,
@@ -232,9 +233,12 @@ def cmd_call(args: argparse.Namespace) -> int:
         second_callerid=args.second_callerid,
     )
     try:
-        prepared = prepare_call(args.number, settings, credentials, overrides=overrides)
+        # Without keys the rest is still checked first, so a bad number is not hidden behind the keys' problem.
+        prepared = prepare_call(args.number, settings, credentials or _PLACEHOLDER_KEYS, overrides=overrides)
     except NotSentError as exc:
         raise CliError(str(exc)) from None
+    if keys_problem is not None:
+        raise CliError(f"Not sent: {keys_problem}")
     for warning in prepared.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     journal_problem = ""
@@ -261,6 +265,9 @@ def cmd_call(args: argparse.Namespace) -> int:
     print(f"{line} [ref {entry.ref}]{journal_problem}")
     return EXIT_CODES[result.outcome]
 
+
+#: Stands in for missing keys while `call` checks the rest of a call; that call is refused before anything is sent.
+_PLACEHOLDER_KEYS = Credentials("placeholder-access-key", "placeholder-secret")
 
 INTERRUPTED_MESSAGE = "Unknown — interrupted while waiting; the call may still be ringing; it was not retried."
 

@@ -59,6 +59,10 @@ OUTCOME_STYLE: dict[Outcome, tuple[str, str]] = {
 }
 
 
+def _sentence_case(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _is_markup(excerpt: str) -> bool:
     """An XML or HTML answer: no help to the agent in the status line (the message already says what it was)."""
     return excerpt.removeprefix("partial answer: ").lstrip().startswith("<")
@@ -121,8 +125,16 @@ class StatusPanel(QFrame):
         self._set_icon(str(outcome))
         self.title_label.setText(words)
         self.title_label.setStyleSheet(f"color: {colour};")
-        detail = text.removeprefix(f"{words} — ")  # the title already says it
-        self.detail_label.setText(detail[:1].upper() + detail[1:])
+        self.detail_label.setText(_sentence_case(text.removeprefix(f"{words} — ")))  # the title already says it
+
+    def show_problem(self, title: str, text: str) -> None:
+        """Something that stops calls but is no call's outcome (no keys, settings not loaded): no timer."""
+        self._ticker.stop()
+        self.timer_label.setText("")
+        self._set_icon(str(Outcome.NOT_SENT))
+        self.title_label.setText(title)
+        self.title_label.setStyleSheet(f"color: {OUTCOME_STYLE[Outcome.NOT_SENT][1]};")
+        self.detail_label.setText(text)
 
     @Slot()
     def _tick(self) -> None:
@@ -335,7 +347,7 @@ class MainWindow(QMainWindow):
         self.keyring_worker.load()
         self.search.setFocus()
         if self.profile.settings_error:
-            self.status_panel.show_outcome(Outcome.NOT_SENT, f"Settings not loaded: {self.profile.settings_error}")
+            self.status_panel.show_problem("Settings not loaded", _sentence_case(self.profile.settings_error))
 
     # -- contacts and search ---------------------------------------------------------------------------------------
 
@@ -561,7 +573,7 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_keys_failed(self, message: str) -> None:
         self.controller.set_credentials(None)
-        self.status_panel.show_outcome(Outcome.NOT_SENT, f"Keys not available: {message}")
+        self.status_panel.show_problem("Keys not available", message)
 
     @Slot()
     def open_settings(self, first_run: bool = False) -> None:

@@ -132,6 +132,9 @@ def test_missing_keys_is_not_sent(configured: StandInService) -> None:
     result = run_cli("call", "5552010003")
     assert result.returncode == 2
     assert "keys set" in result.stderr
+    bad_number = run_cli("call", "911")  # without keys, a refused number is still named
+    assert bad_number.returncode == 2 and "emergency number" in bad_number.stderr
+    assert "keys" not in bad_number.stderr
     assert configured.request_count == 0
 
 

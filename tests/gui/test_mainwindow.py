@@ -351,3 +351,11 @@ def test_the_close_question_follows_a_call_that_ends_meanwhile(
     window.close()  # asks (a call is out) and returns once the question is answered
     assert asked == [("The call has ended", "The call has ended: Connected. Close the window?")]
     assert window.isVisible() and standin.request_count == 1
+
+
+def test_keys_that_cannot_be_read_are_a_problem_not_a_call_outcome(qtbot: QtBot, window: MainWindow) -> None:
+    window.keyring_worker.load_failed.emit("No system keyring is available, so the keys cannot be kept.")
+    qtbot.waitUntil(lambda: window.status_panel.title_label.text() == "Keys not available", timeout=SIGNAL_MS)
+    assert window.status_panel.detail_label.text().startswith("No system keyring is available")
+    assert window.status_panel.timer_label.text() == ""
+    assert window.recent.count() == 0  # nothing was attempted
