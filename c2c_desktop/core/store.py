@@ -935,6 +935,11 @@ class Store:
         return rows
 
     @_with_plain_errors
+    def set_busy_timeout(self, milliseconds: int) -> None:
+        """How long a write waits for another connection's write lock before StoreError "busy" (from now on)."""
+        self._db.execute(f"PRAGMA busy_timeout = {max(0, int(milliseconds)):d}")
+
+    @_with_plain_errors
     def contact_count(self) -> int:
         """How many contacts are stored."""
         return int(self._db.execute("SELECT COUNT(*) FROM contacts").fetchone()[0])

@@ -41,6 +41,9 @@ log = logging.getLogger(__name__)
 DEMO_AGENT_NUMBER = "(555) 010-0100"
 DEMO_RING_SECONDS = 2.5
 DEMO_READ_TIMEOUT = 30.0  # short, so a stalled demo call shows UNKNOWN soon
+#: How long a write on the GUI thread waits for another program's write lock (an import running in the CLI or in the
+#: import dialog's thread) before it fails as "busy": the window must not freeze for the store's usual 5 s.
+GUI_BUSY_TIMEOUT_MS = 250
 
 
 @dataclass
@@ -75,8 +78,9 @@ def open_user_profile() -> Profile:
         settings = config.effective_settings(config.load_settings(settings_path))
     except config.ConfigError as exc:
         settings, settings_error = config.Settings(), str(exc)
-    store = Store(default_db_path())
+    store = Store(default_db_path())  # opening may wait the usual 5 s for a lock: the window is not up yet
     store.recover_interrupted()
+    store.set_busy_timeout(GUI_BUSY_TIMEOUT_MS)
     profile = Profile(
         store=store,
         settings_path=settings_path,
@@ -119,6 +123,7 @@ def open_demo_profile() -> Profile:
     store = Store(folder / "c2c-desktop.sqlite3")
     cleanups.append(store.close)
     store.add_contacts(load_demo_contacts(settings.region))
+    store.set_busy_timeout(GUI_BUSY_TIMEOUT_MS)
     return Profile(
         store=store,
         settings_path=settings_path,

@@ -18,6 +18,7 @@ Shutdown must be bounded even while a request hangs. Two measures (verified by t
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -26,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from c2c_desktop.core.config import Settings
 from c2c_desktop.core.models import CallRequest, CallResult, Contact, Credentials, JournalEntry, Outcome
@@ -48,6 +49,8 @@ CLOSING_MESSAGE = "Not sent: the app is closing"
 CLOSED_BEFORE_SENDING_MESSAGE = "Not sent: the app was closed before the call was sent."
 SHUTDOWN_MESSAGE = f"Unknown — the app was closed before the outcome was known. {NOT_RETRIED}"
 DEFAULT_SHUTDOWN_MS = 3000
+#: How often an outcome the journal could not take (its write lock held elsewhere) is written again.
+JOURNAL_RETRY_MS = 1000
 
 # Outcomes that are the service's real answer: kept even when they arrive while the app is closing.
 _ANSWERS = (Outcome.CONNECTED, Outcome.NO_ANSWER, Outcome.REJECTED)
@@ -262,6 +265,7 @@ class CallController(QObject):
     """
 
     busy_changed = Signal(bool)
+    journal_changed = Signal()  # an outcome that could not be written at once has been written since
     call_started = Signal(object, object)  # (PreparedCall, JournalEntry)
     call_finished = Signal(object, object, str)  # (JournalEntry, CallResult, message for the status)
     not_sent = Signal(str)
@@ -286,6 +290,11 @@ class CallController(QObject):
         self._started_at = 0.0  # time.monotonic() of the current call's trigger
         self._last_elapsed_s = 0.0
         self._shutdown_result: bool | None = None
+        # Outcomes the journal could not take yet (another program held its write lock): written again until it does.
+        self._unwritten: dict[int, CallResult] = {}
+        self._write_retry = QTimer(self)
+        self._write_retry.setInterval(JOURNAL_RETRY_MS)
+        self._write_retry.timeout.connect(self._write_unwritten)
 
         self._thread = QThread()  # no parent: its lifetime is managed by shutdown(), never by a parent's deletion
         self._thread.setObjectName("c2c-calls")
@@ -398,9 +407,11 @@ class CallController(QObject):
     def _finish(self, in_flight: _InFlight, result: CallResult) -> None:
         try:
             entry = self._store.finish_call(in_flight.entry.id, result)
-        except Exception as exc:  # the row stays "placing" and becomes UNKNOWN at the next start
-            log.warning("journal update failed: %s", type(exc).__name__)
+        except Exception as exc:  # e.g. busy: kept and written again (the outcome must not be lost)
+            log.warning("journal update failed, will try again: %s", type(exc).__name__)
             entry = in_flight.entry
+            self._unwritten[in_flight.entry.id] = result
+            self._write_retry.start()
         self._last_elapsed_s = time.monotonic() - self._started_at
         self._in_flight = None
         self._busy = False
@@ -408,6 +419,26 @@ class CallController(QObject):
         from c2c_desktop.core.dialer import describe_outcome  # loaded since call()
 
         self.call_finished.emit(entry, result, describe_outcome(result, in_flight.prepared))
+
+    @property
+    def unwritten_outcomes(self) -> int:
+        """How many finished calls' outcomes are still waiting to be written to the journal."""
+        return len(self._unwritten)
+
+    @Slot()
+    def _write_unwritten(self) -> bool:
+        """GUI thread (timer): write the outcomes the journal could not take; True when none is left."""
+        for call_id, result in list(self._unwritten.items()):
+            try:
+                self._store.finish_call(call_id, result)
+            except Exception as exc:
+                log.info("journal update still failing: %s", type(exc).__name__)
+                continue
+            del self._unwritten[call_id]
+            self.journal_changed.emit()
+        if not self._unwritten:
+            self._write_retry.stop()
+        return not self._unwritten
 
     # --- shutdown ---------------------------------------------------------------------------------------------
 
@@ -435,6 +466,12 @@ class CallController(QObject):
                 elapsed = time.monotonic() - self._started_at
                 result = CallResult(Outcome.UNKNOWN, SHUTDOWN_MESSAGE, elapsed_s=elapsed)
             self._finish(in_flight, result)
+        if self._unwritten:
+            self._write_retry.stop()
+            with contextlib.suppress(StoreError):
+                self._store.set_busy_timeout(timeout_ms)  # a last, longer wait: the window is going anyway
+            if not self._write_unwritten():  # those rows stay "placing": UNKNOWN at the next start
+                log.warning("%d call outcome(s) could not be written to the journal", len(self._unwritten))
         if stopped:
             self._worker.close_client()
         if not stopped:

@@ -339,6 +339,7 @@ class MainWindow(QMainWindow):
         self.controller.call_started.connect(self._on_call_started)
         self.controller.call_finished.connect(self._on_call_finished)
         self.controller.not_sent.connect(self._on_not_sent)
+        self.controller.journal_changed.connect(self._refresh_journal_views)
 
     def start(self) -> None:
         """GUI thread, once the window is shown: read the keys off the GUI thread."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -21,6 +22,7 @@ from c2c_desktop.core.config import Settings
 from c2c_desktop.core.models import CallResult, CallState, Credentials, JournalEntry, Outcome
 from c2c_desktop.core.simulator import DEMO_ACCESS_KEY, DEMO_SECRET_ACCESS_KEY, Fault, StandInService
 from c2c_desktop.core.store import Store
+from c2c_desktop.gui.app import GUI_BUSY_TIMEOUT_MS
 from c2c_desktop.gui.calls import (
     CLOSING_MESSAGE,
     KEYS_LOADING_MESSAGE,
@@ -255,6 +257,80 @@ def test_journal_write_failure_is_not_sent(
     assert len(harness.not_sent) == 1 and "journal" in harness.not_sent[0]
     assert not harness.controller.is_busy
     assert service.request_count == 0
+
+
+# --- another program holding the journal's write lock -------------------------------------------------------------
+
+
+def _hold_write_lock(path: Path) -> sqlite3.Connection:
+    """Another program's open write transaction on the journal (an import does this for seconds)."""
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    return other
+
+
+def test_an_outcome_the_journal_cannot_take_yet_is_written_later_without_freezing(
+    qtbot: QtBot, store: Store, service: StandInService
+) -> None:
+    store.set_busy_timeout(GUI_BUSY_TIMEOUT_MS)  # as the app's profile does
+    rig = Harness(store, service)
+    service.ring_seconds = 0.5
+    try:
+        assert rig.controller.call(CONNECTS)
+        assert service.wait_for_requests(1, timeout=10)
+        other = _hold_write_lock(store.path)  # taken while the phone rings, after the row was written
+        started = time.monotonic()
+        with qtbot.waitSignal(rig.controller.call_finished, timeout=SIGNAL_TIMEOUT_MS):
+            pass
+        assert time.monotonic() - started < 2.0  # not the store's usual 5 s wait on the GUI thread
+        entry, result, _message = rig.finished[0]
+        assert result.outcome is Outcome.CONNECTED and rig.controller.unwritten_outcomes == 1
+        assert not rig.controller.is_busy  # the next call need not wait for the journal
+        with qtbot.waitSignal(rig.controller.journal_changed, timeout=SIGNAL_TIMEOUT_MS):
+            other.rollback()
+        other.close()
+        written = store.get_call(entry.id)
+        assert written is not None and written.outcome is Outcome.CONNECTED and written.state is CallState.DONE
+        assert rig.controller.unwritten_outcomes == 0
+    finally:
+        assert rig.controller.shutdown(2000)
+
+
+def test_a_call_is_not_sent_when_its_journal_row_cannot_be_written(
+    qtbot: QtBot, store: Store, service: StandInService
+) -> None:
+    store.set_busy_timeout(GUI_BUSY_TIMEOUT_MS)
+    rig = Harness(store, service)
+    other = _hold_write_lock(store.path)
+    try:
+        started = time.monotonic()
+        assert not rig.controller.call(CONNECTS)
+        assert time.monotonic() - started < 1.5
+        assert rig.not_sent and "busy" in rig.not_sent[0] and not rig.controller.is_busy
+        assert service.request_count == 0  # rule 6: no row, no request
+    finally:
+        other.rollback()
+        other.close()
+        assert rig.controller.shutdown(2000)
+
+
+def test_an_outcome_still_unwritten_at_shutdown_gets_a_last_longer_try(
+    qtbot: QtBot, store: Store, service: StandInService
+) -> None:
+    store.set_busy_timeout(GUI_BUSY_TIMEOUT_MS)
+    rig = Harness(store, service)
+    entry, _result, _message = call_and_wait(qtbot, rig, CONNECTS)
+    other = _hold_write_lock(store.path)
+    rig.controller._unwritten[entry.id] = CallResult(Outcome.NO_ANSWER, "No answer on the first leg.")
+    release = threading.Timer(0.5, other.rollback)  # the other program commits while the window closes
+    release.start()
+    try:
+        assert rig.controller.shutdown(3000)
+    finally:
+        release.join()
+        other.close()
+    written = store.get_call(entry.id)
+    assert written is not None and written.outcome is Outcome.NO_ANSWER
 
 
 # --- redial of an unknown outcome ---------------------------------------------------------------------------------
