@@ -18,7 +18,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from c2c_desktop import APP_NAME, __version__
 from c2c_desktop.core import config
@@ -61,13 +61,32 @@ def _port(text: str) -> int:
     return value
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (the usage is one `--help` away), as every other error of this CLI."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_ERROR, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _positive_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("it must be 1 or more")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of the terminal commands."""
     from c2c_desktop.core.contacts_io import DuplicatePolicy
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=APP_NAME,
         description="Click-to-call dialer for sales agents. Without a command, opens the window.",
+        epilog=f"The window: {APP_NAME} [--demo] [tel:NUMBER]; --demo runs it against the built-in stand-in service "
+        "with sample contacts, in a throwaway profile.",
     )
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details to stderr (keys redacted)")
@@ -104,7 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("action", choices=("list", "export"))
     history.add_argument("file", nargs="?", metavar="FILE", help="export: the CSV file to write")
     history.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    history.add_argument("--limit", type=int, default=None, help="only the newest N calls")
+    history.add_argument(
+        "--limit", type=_positive_count, default=None, metavar="N", help="list: only the newest N calls"
+    )
 
     contacts = sub.add_parser("contacts", help="import, export or list contacts")
     contacts_sub = contacts.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -134,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def build_gui_parser() -> argparse.ArgumentParser:
     """The parser used when no command is given: the window's options."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=APP_NAME,
         description=f"Click-to-call dialer for sales agents. Commands: {', '.join(COMMANDS)} (see {APP_NAME} -h).",
     )

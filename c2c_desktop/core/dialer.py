@@ -55,7 +55,7 @@ def _normalise(text: str, what: str, region: str) -> tuple[str, str, str | None]
     try:
         number = parse_number(text, region)
     except PhoneError as exc:
-        raise NotSentError(f"Not sent: {what}: {exc}") from None
+        raise NotSentError(f"Not sent: {what} — {exc}") from None
     return number.dial, number.display, number.warning
 
 

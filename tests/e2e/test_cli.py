@@ -418,3 +418,21 @@ def test_config_list_shows_the_environment_override(monkeypatch: pytest.MonkeyPa
         in listing.stdout
     )
     assert run_cli("config", "get", "api_url").stdout.strip() == "http://127.0.0.1:9/ibp_api.php"
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("call", "--type", "3", "5552010003"), "invalid choice: 3"),
+        (("history", "list", "--limit", "-1"), "it must be 1 or more"),
+        (("keys", "bogus"), "invalid choice: 'bogus'"),
+    ],
+)
+def test_usage_errors_are_one_line(args: tuple[str, ...], words: str) -> None:
+    result = run_cli(*args)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and words in result.stderr and "--help" in result.stderr
+
+
+def test_help_says_how_to_open_the_demo() -> None:
+    assert "--demo" in run_cli("--help").stdout
