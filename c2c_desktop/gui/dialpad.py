@@ -295,8 +295,9 @@ class KeypadButton(QToolButton):
         self.setAccessibleDescription(f"letters {letters}" if letters.isalpha() else "")
         self.setToolTip(f"{key}  {letters}".strip())
         self.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # clicking keeps the focus where it is
-        self.setMinimumSize(64, 52)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.setMinimumSize(64, 48)
+        # Fixed height: the keys and the Call button under them never move when the status or the window changes.
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
         digit = QLabel(key, self)
         digit_font = digit.font()

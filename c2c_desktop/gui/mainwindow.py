@@ -231,6 +231,8 @@ class MainWindow(QMainWindow):
         self.status_panel = StatusPanel()
         self._disposition: DispositionStrip | None = None  # made when the first call ends (see `disposition`)
         self.recent = QListWidget()
+        # At least three calls show whole; it takes whatever height the column has left (the keys do not stretch).
+        self.recent.setMinimumHeight(3 * max(self.recent.sizeHintForRow(0), self.fontMetrics().height() + 8) + 6)
         self.recent.setAccessibleName("Recent calls")
         self.recent.setToolTip("Double-click or press Enter to call again")
         self.recent.itemActivated.connect(self._on_recent_activated)
@@ -519,6 +521,8 @@ class MainWindow(QMainWindow):
         text = status_while_ringing(prepared)
         if prepared.warnings:
             text += "\nNote: " + "; ".join(prepared.warnings)
+        for number in {prepared.display_number, prepared.agent_display} - {""}:
+            text = text.replace(number, number.replace(" ", "\u00a0"))  # a number never breaks across two lines
         self.status_panel.show_ringing(text)
         self.setWindowTitle(f"Calling {prepared.label}… — {self.base_title}")  # visible in the taskbar too
         self.search.selectAll()  # the next name typed replaces this query instead of adding to it

@@ -572,7 +572,23 @@ class SettingsDialog(QDialog):
         if self._advanced_has_error():
             self._set_advanced_visible(True)
         self._update_buttons()
+        self._grow_to_fit()
         return self._valid
+
+    def _grow_to_fit(self) -> None:
+        """Grow (never shrink) so that messages that appeared under the fields are not squeezed: a top-level window
+        does not follow the height its wrapped labels need by itself."""
+        if not self.isVisible():
+            return
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+        needed = self.heightForWidth(self.width())
+        if needed < 0:
+            needed = self.sizeHint().height()
+        needed = min(needed, self.screen().availableGeometry().height())
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def _advanced_has_error(self) -> bool:
         fields = (self.api_url_field, self.connect_timeout_field, self.read_timeout_field, self.ca_file_field)

@@ -359,3 +359,27 @@ def test_keys_that_cannot_be_read_are_a_problem_not_a_call_outcome(qtbot: QtBot,
     assert window.status_panel.detail_label.text().startswith("No system keyring is available")
     assert window.status_panel.timer_label.text() == ""
     assert window.recent.count() == 0  # nothing was attempted
+
+
+def test_the_keys_and_the_call_button_stay_put_through_a_call(
+    qtbot: QtBot, window: MainWindow, standin: StandInService
+) -> None:
+    # Buttons must not move under the mouse when the status grows (a note while ringing) or the disposition strip
+    # appears; the recent calls list gives up the room instead.
+    window.resize(1000, 680)
+    qtbot.waitUntil(lambda: window.height() == 680)
+
+    def places() -> tuple[object, ...]:
+        QApplication.processEvents()
+        button = window.dialpad.call_button
+        return (window.size(), button.mapTo(window, QPoint(0, 0)), button.height(), window.dialpad.height())
+
+    before = places()
+    standin.ring_seconds = 0.5
+    window.dialpad.set_number("(555) 201-0003")  # possible only in US numbering: a note while ringing
+    press_enter(window.dialpad.number_edit)
+    qtbot.waitUntil(lambda: "Note:" in window.status_panel.detail_label.text(), timeout=SIGNAL_MS)
+    assert places() == before
+    wait_outcome(qtbot, window)
+    assert window.disposition.isVisible()
+    assert places() == before
