@@ -44,6 +44,7 @@ from c2c_desktop.core.models import CallRequest, CallResult, Credentials, Outcom
 from c2c_desktop.core.netutil import shutdown_quietly
 from c2c_desktop.core.redaction import (
     SecretRedactingFilter,
+    decoded_forms,
     install_log_redaction,
     redact_text,
     redact_url,
@@ -325,12 +326,16 @@ _PARTIAL_SECRET_MIN_CHARS: Final = 6
 
 
 def _mask_trailing_partial_secret(text: str, secrets: tuple[str, ...]) -> str:
-    """Mask the end of `text` when it is the first 6 or more characters of a secret (or of its URL-encoded form)."""
-    variants = {variant for secret in secrets if secret for variant in (secret, quote(secret, safe=""))}
-    for variant in sorted(variants, key=len, reverse=True):
-        for length in range(len(variant) - 1, _PARTIAL_SECRET_MIN_CHARS - 1, -1):
-            if text.endswith(variant[:length]):
-                return text[:-length] + "***"
+    """Mask the end of `text` when it is the first 6 or more characters of a secret (or of its URL-encoded form), also
+    when escaped (then the decoded text is shown, as `redact_text` does)."""
+    variants = sorted(
+        {variant for secret in secrets if secret for variant in (secret, quote(secret, safe=""))}, key=len, reverse=True
+    )
+    for form in (text, *decoded_forms(text)):
+        for variant in variants:
+            for length in range(len(variant) - 1, _PARTIAL_SECRET_MIN_CHARS - 1, -1):
+                if form.endswith(variant[:length]):
+                    return form[:-length] + "***"
     return text
 
 
@@ -464,7 +469,12 @@ def _tracked_connect(connection: HTTPConnection, connect: Any) -> None:
 def _tracked_new_conn(new_conn: Any) -> socket.socket:
     sock: socket.socket = new_conn()
     attempt: _Attempt | None = getattr(_current, "attempt", None)
-    if attempt is not None and not attempt.on_socket_opened(sock):
+    try:
+        watched = attempt is None or attempt.on_socket_opened(sock)
+    except OSError:  # no descriptor left for the duplicate: nothing was sent, and the socket must not leak
+        sock.close()
+        raise
+    if not watched:
         sock.close()
         raise ConnectTimeoutError("the attempt was cut off before the connection was ready")
     return sock

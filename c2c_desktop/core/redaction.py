@@ -14,7 +14,14 @@ from collections.abc import Iterable
 from typing import Final
 from urllib.parse import quote, quote_plus, unquote, unquote_plus, urlsplit, urlunsplit
 
-__all__ = ["SecretRedactingFilter", "install_log_redaction", "redact_text", "redact_url", "register_secret"]
+__all__ = [
+    "SecretRedactingFilter",
+    "decoded_forms",
+    "install_log_redaction",
+    "redact_text",
+    "redact_url",
+    "register_secret",
+]
 
 _KEY_PARAM_NAMES: Final = frozenset({"access_key", "secret_access_key", "key"})
 # key=value / "key": "value" pairs, in URLs, logs, JSON or echoed bodies.
@@ -29,11 +36,10 @@ _known_secrets_lock = threading.Lock()
 
 def register_secret(secret: str) -> None:
     """Tell the log filter about a secret in use, so it is masked even where no `key=` pattern precedes it
-    (e.g. a value holding `&` or `;`, or an HTML-escaped echo)."""
+    (e.g. a value holding `&` or `;`, or an escaped echo: see `redact_text`)."""
     if secret:
         with _known_secrets_lock:
             _known_secrets.add(secret)
-            _known_secrets.add(html.escape(secret))
 
 
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
@@ -41,25 +47,41 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
 
     Literal secrets are also masked in their URL-encoded forms, since a server or a log may echo the query.
     """
-    secrets = tuple(secrets)
-    variants: set[str] = set()
-    for secret in secrets:
-        if secret:
-            variants.update({secret, quote(secret, safe=""), quote_plus(secret, safe="")})
-    for variant in sorted(variants, key=len, reverse=True):
-        text = text.replace(variant, "***")
+    secrets = tuple(secret for secret in secrets if secret)
+    variants = sorted(
+        {form for secret in secrets for form in (secret, quote(secret, safe=""), quote_plus(secret, safe=""))},
+        key=len,
+        reverse=True,
+    )
+
+    def mask(masked: str) -> str:
+        for variant in variants:
+            masked = masked.replace(variant, "***")
+        return masked
+
+    text = mask(text)
     # An echo may escape the secret otherwise: URL-encoding characters quote() leaves alone (%2D), JSON's "\/" (PHP's
-    # json_encode default) or "\u002b", HTML entities ("&#x2F;"). Judge the decoded text and show that instead.
+    # json_encode default) or "\u002b", HTML entities ("&#x2F;"). Where a decoding reveals one, show the decoded text
+    # masked; again until no decoding reveals any (two echoes may be escaped two ways). Bounded: each round masks one.
+    for _ in range(8):
+        revealing = next((form for form in decoded_forms(text) if any(secret in form for secret in secrets)), None)
+        if revealing is None:
+            break
+        text = mask(revealing)
+    return _KEY_VALUE.sub(r"\1***", text)
+
+
+def decoded_forms(text: str) -> list[str]:
+    """`text` read through each escaping a service or log may apply (HTML entities, JSON escapes, URL-encoding),
+    one after another; the forms that differ from `text`."""
+    forms: list[str] = []
     decoded = text
-    for _ in range(3):
+    for _ in range(3):  # escapings may nest (a URL-encoded JSON string)
         for decode in _DECODERS:
             decoded = decode(decoded)
-            if any(secret and secret in decoded for secret in secrets):
-                text = decoded
-                for variant in sorted(variants, key=len, reverse=True):
-                    text = text.replace(variant, "***")
-                return _KEY_VALUE.sub(r"\1***", text)
-    return _KEY_VALUE.sub(r"\1***", text)
+            if decoded != text and decoded not in forms:
+                forms.append(decoded)
+    return forms
 
 
 _JSON_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|([\"\\/bfnrt]))")

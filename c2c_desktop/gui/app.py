@@ -480,7 +480,8 @@ class AfterFirstPaint(QObject):
 
 class QuitOnSignals(QObject):
     """Ctrl+C in the terminal (SIGINT) or SIGTERM quits the app the orderly way: the window's threads are shut down
-    within their bound and a demo profile's folder is removed, as when the window is closed (no question asked).
+    within their bound (a call out is recorded as unknown, as when the window is closed during it) and a demo
+    profile's folder is removed. Nothing is asked, even during a call: whoever sent the signal is not at the window.
 
     Python runs a signal handler only when the interpreter gets control, which a Qt event loop waiting in C does not
     give it; the signal's byte on a wake-up socket (`signal.set_wakeup_fd`) wakes the loop so that it does. Main
@@ -502,7 +503,10 @@ class QuitOnSignals(QObject):
     def _on_signal(self, number: int, _frame: object) -> None:
         """Main (GUI) thread, from the interpreter's signal handling."""
         log.info("%s received: quitting", signal.Signals(number).name)
-        QTimer.singleShot(0, self._app.quit)  # also when the event loop has not started yet: quit() would be lost
+        # exit(), not quit(): quit() first asks every window to close, and one with a call out would ask the agent
+        # (a dialog nobody at a terminal sees). exit() ends every event loop, open dialogs' too; the window's threads
+        # are then shut down by aboutToQuit. From a timer, so that a signal before the loop has started is not lost.
+        QTimer.singleShot(0, lambda: self._app.exit(0))
 
     @Slot()
     def _drain(self) -> None:

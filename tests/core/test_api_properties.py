@@ -11,7 +11,7 @@ from urllib.parse import quote
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from c2c_desktop.core.api import classify_response, redact_text, redact_url, validate_request
+from c2c_desktop.core.api import _excerpt, classify_response, redact_text, redact_url, validate_request
 from c2c_desktop.core.models import CallRequest, Credentials, Outcome
 
 SUCCESS_BODIES = {"Call Connected", "No Answer"}
@@ -81,6 +81,33 @@ def test_a_secret_echoed_escaped_never_reaches_the_excerpt(secret: str, escape: 
     body = f'{{"error": "{before} bad secret {escaped}"}}'.encode()
     excerpt = classify_response(status, body, secrets=[secret]).excerpt or ""
     assert secret not in excerpt and escaped not in excerpt
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    secret=secrets,
+    access_key=secrets,
+    escapes=st.tuples(st.sampled_from(sorted(_ESCAPES)), st.sampled_from(sorted(_ESCAPES))),
+    status=statuses,
+)
+def test_two_echoes_escaped_two_ways_never_reach_the_excerpt(
+    secret: str, access_key: str, escapes: tuple[str, str], status: int
+) -> None:
+    assume(secret not in _EXCERPT_OWN_WORDS and access_key not in _EXCERPT_OWN_WORDS)
+    first, second = (_ESCAPES[escape] for escape in escapes)
+    body = f"key {first(access_key)} / secret {second(secret)} / again {second(access_key)} {first(secret)}"
+    excerpt = classify_response(status, body.encode(), secrets=[secret, access_key]).excerpt or ""
+    for key in (secret, access_key):
+        assert key not in excerpt and first(key) not in excerpt and second(key) not in excerpt
+
+
+@settings(max_examples=300, deadline=None)
+@given(secret=secrets, escape=st.sampled_from(sorted(_ESCAPES)), cut=st.integers(min_value=6, max_value=39))
+def test_a_cut_off_escaped_secret_never_reaches_the_excerpt(secret: str, escape: str, cut: int) -> None:
+    assume(cut < len(secret) and secret[:cut] not in _EXCERPT_OWN_WORDS)
+    partial_body = f"bad key {_ESCAPES[escape](secret[:cut])}".encode()
+    excerpt = _excerpt(partial_body, (secret,), partial=True) or ""
+    assert secret[:cut] not in excerpt and _ESCAPES[escape](secret[:cut]) not in excerpt
 
 
 @settings(max_examples=300, deadline=None)

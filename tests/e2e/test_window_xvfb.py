@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -21,8 +23,10 @@ def standin() -> Iterator[StandInService]:
         yield service
 
 
-def launch_demo(display: str, api_url: str) -> subprocess.Popen[str]:
+def launch_demo(display: str, api_url: str, *, tmpdir: Path | None = None) -> subprocess.Popen[str]:
     env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb", "C2C_DESKTOP_API_URL": api_url}
+    if tmpdir is not None:
+        env["TMPDIR"] = str(tmpdir)  # the demo's throwaway folder goes here
     return subprocess.Popen(
         [sys.executable, "-m", "c2c_desktop", "--demo"],
         env=env,
@@ -86,3 +90,24 @@ def test_close_during_a_call_exits_cleanly(xvfb_display: str) -> None:  # noqa: 
     assert code == 0, stderr
     assert "QThread: Destroyed while thread is still running" not in stderr
     assert "Traceback" not in stderr
+
+
+def test_sigterm_during_a_call_quits_without_asking(xvfb_display: str, tmp_path: Path) -> None:  # noqa: F811
+    with StandInService(ring_seconds=60) as slow:
+        app = launch_demo(xvfb_display, slow.url, tmpdir=tmp_path)
+        try:
+            window = wait_for_window(xvfb_display, "^c2c-desktop")
+            xdotool(xvfb_display, "windowfocus", "--sync", window)
+            xdotool(xvfb_display, "type", "--delay", "40", "ada")
+            xdotool(xvfb_display, "key", "Return")
+            assert slow.wait_for_requests(1, timeout=30)
+            app.send_signal(signal.SIGTERM)  # as a logout or `kill` does: nobody is there to answer a question
+            code, stderr = finish(app)
+        finally:
+            if app.poll() is None:
+                app.kill()
+                app.communicate()
+        assert slow.request_count == 1
+    assert code == 0, stderr
+    assert "QThread: Destroyed while thread is still running" not in stderr and "Traceback" not in stderr
+    assert not list(tmp_path.glob("c2c-desktop-demo-*"))  # the throwaway profile went with it
