@@ -54,7 +54,7 @@ class KeyringWorker(QObject):
 
     @Slot()
     def load(self) -> None:
-        """Any thread: read the keys; answers `loaded(credentials or None)` or `failed(message)`."""
+        """Any thread: read the keys; answers `loaded(credentials or None)` or `load_failed(message)`."""
         self._ensure_off_gui_thread()
         self._load_requested.emit()
 

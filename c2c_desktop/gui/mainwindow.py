@@ -160,6 +160,11 @@ class MainWindow(QMainWindow):
         self.keyring_worker = KeyringWorker(profile.credential_store)
         self.keyring_worker.loaded.connect(self._on_keys_loaded)
         self.keyring_worker.load_failed.connect(self._on_keys_failed)
+        # A save or removal (from Settings) that went through, even one whose dialog was cancelled meanwhile: read the
+        # keys again, so the window uses what the keyring now holds. A failed one changes nothing here.
+        self.keyring_worker.saved.connect(self._reload_keys)
+        self.keyring_worker.cleared.connect(self._reload_keys)
+        self._ask_for_missing_keys = True  # only after the first read: a removal must not reopen Settings
         self._build_ui()
         self._build_actions()
         self._wire_controller()
@@ -572,8 +577,16 @@ class MainWindow(QMainWindow):
     def _on_keys_loaded(self, credentials: Credentials | None) -> None:
         """GUI thread: the keyring worker read the keys (None: none stored)."""
         self.controller.set_credentials(credentials)
-        if credentials is None and not self.profile.demo:
+        if credentials is None and not self.profile.demo and self._ask_for_missing_keys:
             QTimer.singleShot(0, lambda: self.open_settings(first_run=True))
+        self._ask_for_missing_keys = False
+
+    @Slot()
+    def _reload_keys(self, *_args: object) -> None:
+        """GUI thread (queued from the keyring worker): a save or removal went through; read the keys again."""
+        self._ask_for_missing_keys = False
+        self.controller.credentials_loading = True
+        self.keyring_worker.load()
 
     @Slot(str)
     def _on_keys_failed(self, message: str) -> None:
@@ -588,11 +601,6 @@ class MainWindow(QMainWindow):
             self.profile.settings, self.keyring_worker, first_run=first_run, demo=self.profile.demo, parent=self
         )
         accepted = dialog.exec() == SettingsDialog.DialogCode.Accepted
-        if dialog.asked_keyring():
-            # A save or removal was asked for, finished or not (Cancel does not stop one under way): read the keys
-            # again, queued after it on the keyring thread, so the window uses what the keyring now holds.
-            self.controller.credentials_loading = True
-            self.keyring_worker.load()
         if dialog.keys_message():
             self.notify(dialog.keys_message())
         elif dialog.keys_removed():
@@ -601,10 +609,11 @@ class MainWindow(QMainWindow):
             return
         settings = dialog.result_settings()
         try:
-            # The dialog shows what is in use, environment overrides included; those are not written to the file.
-            settings = config.settings_to_save(settings, config.load_settings(self.profile.settings_path))
+            in_file = config.load_settings(self.profile.settings_path)
         except config.ConfigError:
-            pass  # the file cannot be read: it is replaced by what the dialog shows
+            in_file = config.Settings()  # the file cannot be read: it is replaced
+        # The dialog shows what is in use, environment overrides included; those are not written to the file.
+        settings = config.settings_to_save(settings, in_file)
         try:
             config.save_settings(settings, self.profile.settings_path)
         except OSError as exc:

@@ -114,7 +114,6 @@ class SettingsDialog(QDialog):
         self._demo = demo
         self._first_run = first_run
         self._pending: str | None = None  # "save" or "clear" while the worker is busy for us
-        self._asked_keyring = False  # a save or removal was sent to the worker
         self._keys_message = ""
         self._keys_removed = False
         self._access_key_text = ""
@@ -433,10 +432,6 @@ class SettingsDialog(QDialog):
         """The settings as entered (valid once the dialog was accepted); the caller saves them."""
         return self._result
 
-    def asked_keyring(self) -> bool:
-        """True when a save or removal was sent to the keyring worker (it may still be under way, or have failed)."""
-        return self._asked_keyring
-
     def keys_message(self) -> str:
         """Where the keys were stored (the keyring worker's `saved` text), or '' if no keys were saved."""
         return self._keys_message
@@ -669,7 +664,6 @@ class SettingsDialog(QDialog):
 
     def _start_keyring_request(self, kind: str, status: str) -> None:
         self._pending = kind
-        self._asked_keyring = True
         self._show_keys_status(status, "note")
         self._update_buttons()
         self._patience.start()

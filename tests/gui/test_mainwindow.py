@@ -301,15 +301,15 @@ class _CancelledAfterRemovingKeys:
     class DialogCode:
         Accepted = 1
 
+    opened = 0
+
     def __init__(self, _settings: object, worker: Any, **_kwargs: object) -> None:
         self._worker = worker
+        _CancelledAfterRemovingKeys.opened += 1
 
     def exec(self) -> int:
         self._worker.clear()
         return 0
-
-    def asked_keyring(self) -> bool:
-        return True
 
     def keys_message(self) -> str:
         return ""
@@ -322,9 +322,13 @@ def test_keys_removed_then_cancel_are_no_longer_used(
     qtbot: QtBot, window: MainWindow, standin: StandInService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(settings_dialog, "SettingsDialog", _CancelledAfterRemovingKeys)
+    monkeypatch.setattr(window.profile, "demo", False)  # a real profile: no keys at the first read opens Settings
     window.open_settings()
-    qtbot.waitUntil(lambda: not window.controller.credentials_loading, timeout=SIGNAL_MS)
+    qtbot.waitUntil(lambda: window.controller._credentials is None, timeout=SIGNAL_MS)  # read again after removal
+    assert not window.controller.credentials_loading
     assert window.profile.credential_store.load() is None
+    QApplication.processEvents()
+    assert _CancelledAfterRemovingKeys.opened == 1  # the removal did not reopen Settings as on a first run
     search_and_wait(qtbot, window, ADA[0])
     window.call_current_contact()
     qtbot.waitUntil(lambda: window.status_panel.title_label.text() == "Not sent", timeout=SIGNAL_MS)
