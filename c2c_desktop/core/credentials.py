@@ -99,11 +99,24 @@ def insecure_keyring_allowed() -> bool:
     return os.environ.get(ALLOW_INSECURE_ENV, "").strip() == "1"
 
 
+_FILE_KEYRING_MODULES = ("keyrings.alt", "keyrings.cryptfile")
+
+
+def _chain_links(backend: keyring.backend.KeyringBackend) -> list[keyring.backend.KeyringBackend] | None:
+    """The backends keyring's chainer tries in turn (best first), or None for any other backend."""
+    links = getattr(backend, "backends", None)
+    return list(links) if type(backend).__module__ == "keyring.backends.chainer" and links else None
+
+
 def is_insecure_backend(backend: keyring.backend.KeyringBackend) -> bool:
-    """True for a backend that keeps keys in a plain or weakly protected file: keyrings.alt's, or one the keyring
-    library itself rates below 1 ("not recommended"). The null and fail backends keep nothing and are not counted."""
+    """True for a backend that keeps keys in a plain or weakly protected file: keyrings.alt's or keyrings.cryptfile's,
+    one the keyring library itself rates below 1 ("not recommended"), or a chain holding one. The null and fail
+    backends keep nothing and are not counted."""
+    links = _chain_links(backend)
+    if links is not None:
+        return any(map(is_insecure_backend, links))
     module = type(backend).__module__
-    if module.split(".")[0] == "keyrings":  # keyrings.alt (plaintext, file-encrypted), keyrings.cryptfile, ...
+    if module.startswith(_FILE_KEYRING_MODULES):
         return True
     if module in ("keyring.backends.null", "keyring.backends.fail", "keyring.backends.chainer"):
         return False
@@ -112,16 +125,6 @@ def is_insecure_backend(backend: keyring.backend.KeyringBackend) -> bool:
     except Exception:  # a backend may refuse to rate itself when not autodetectable
         return False
     return priority < 1
-
-
-def _without_insecure_links(backend: keyring.backend.KeyringBackend) -> keyring.backend.KeyringBackend:
-    """keyring's chainer falls back to every backend it finds, file ones included (say, when the Secret Service is
-    locked): with a file one among them, keep to the best secure one (the chain is sorted best first)."""
-    chained = getattr(backend, "backends", None)
-    if type(backend).__module__ != "keyring.backends.chainer" or not chained:
-        return backend
-    secure = [link for link in chained if not is_insecure_backend(link)]
-    return secure[0] if secure and len(secure) < len(chained) else backend
 
 
 class KeyringCredentialStore:
@@ -136,6 +139,9 @@ class KeyringCredentialStore:
     ) -> None:
         self._backend = backend
         self.timeout_s = timeout_s
+        # File keyrings that keyring's chain held besides a secure backend: not used, but cleared and reported, since
+        # keys saved there earlier (another tool, or a session without the Secret Service) are still on disk.
+        self._set_aside: list[keyring.backend.KeyringBackend] = []
 
     def __repr__(self) -> str:
         return f"KeyringCredentialStore(backend={self._backend!r}, timeout_s={self.timeout_s:g})"
@@ -168,7 +174,7 @@ class KeyringCredentialStore:
 
         def write() -> str:
             backend = self._resolved_backend()
-            if not insecure_keyring_allowed() and self._is_insecure(backend):
+            if not insecure_keyring_allowed() and is_insecure_backend(backend):
                 raise CredentialsError(_insecure_keyring_message(backend.name))
             backend.set_password(SERVICE_NAME, ACCESS_KEY_USERNAME, credentials.access_key)
             backend.set_password(SERVICE_NAME, SECRET_KEY_USERNAME, credentials.secret_access_key)
@@ -190,14 +196,14 @@ class KeyringCredentialStore:
         def delete() -> None:
             from keyring.errors import PasswordDeleteError
 
-            backend = self._resolved_backend()
-            for username in (ACCESS_KEY_USERNAME, SECRET_KEY_USERNAME):
-                try:
-                    backend.delete_password(SERVICE_NAME, username)
-                except PasswordDeleteError:
-                    pass  # usually "no such password"; the read-back below catches a real failure
-                if backend.get_password(SERVICE_NAME, username) is not None:
-                    raise CredentialsError(f"The keyring ({backend.name}) did not delete the saved keys.")
+            for backend in (self._resolved_backend(), *self._set_aside):  # a file copy goes too
+                for username in (ACCESS_KEY_USERNAME, SECRET_KEY_USERNAME):
+                    try:
+                        backend.delete_password(SERVICE_NAME, username)
+                    except PasswordDeleteError:
+                        pass  # usually "no such password"; the read-back below catches a real failure
+                    if backend.get_password(SERVICE_NAME, username) is not None:
+                        raise CredentialsError(f"The keyring ({backend.name}) did not delete the saved keys.")
 
         self._watchdog(delete, secret=None)
 
@@ -209,7 +215,13 @@ class KeyringCredentialStore:
         """One keyring read: whether the keys are usable (as `load` sees them) and the `status` line. Never raises."""
 
         def inspect() -> tuple[KeysState, str]:
-            backend = self._resolved_backend()
+            state, line = describe(self._resolved_backend())
+            copies = [link.name for link in self._set_aside if link.get_password(SERVICE_NAME, SECRET_KEY_USERNAME)]
+            if copies:
+                line += f" A copy is also in a file keyring ({', '.join(copies)}); Remove keys deletes it."
+            return state, line
+
+        def describe(backend: keyring.backend.KeyringBackend) -> tuple[KeysState, str]:
             access_key = backend.get_password(SERVICE_NAME, ACCESS_KEY_USERNAME)
             has_secret = bool(backend.get_password(SERVICE_NAME, SECRET_KEY_USERNAME))
             if access_key and has_secret:
@@ -232,15 +244,15 @@ class KeyringCredentialStore:
             import keyring  # on the watchdog thread: loading the backends is part of what may be slow
 
             backend = keyring.get_keyring()
-            self._backend = backend if insecure_keyring_allowed() else _without_insecure_links(backend)
+            links = _chain_links(backend)
+            secure = [link for link in links or () if not is_insecure_backend(link)]
+            if links and secure and len(secure) < len(links) and not insecure_keyring_allowed():
+                # The chain would fall back to a file one (a Secret Service that raises NotImplementedError): keep
+                # to its best secure backend.
+                backend = secure[0]
+                self._set_aside = [link for link in links if is_insecure_backend(link)]
+            self._backend = backend
         return self._backend
-
-    @staticmethod
-    def _is_insecure(backend: keyring.backend.KeyringBackend) -> bool:
-        chained = getattr(backend, "backends", None)
-        if type(backend).__module__ == "keyring.backends.chainer" and chained:
-            return any(map(is_insecure_backend, chained))
-        return is_insecure_backend(backend)
 
     def _watchdog(self, operation: Callable[[], T], *, secret: str | None) -> T:
         """Run `operation` in a daemon thread; translate its errors; give up after the timeout."""

@@ -324,6 +324,11 @@ class _FileKeyring(_TestBackend):
         with self.path.open("a") as file:
             file.write(f"{username}={password}\n")
 
+    def delete_password(self, service: str, username: str) -> None:
+        if self.path.exists():
+            kept = [line for line in self.path.read_text().splitlines() if not line.startswith(f"{username}=")]
+            self.path.write_text("".join(f"{line}\n" for line in kept))
+
 
 class _AltFileKeyring(_FileKeyring):
     """Looks like keyrings.alt's backend, which rates itself usable."""
@@ -365,6 +370,8 @@ class _SecureKeyring(_FixedKeyring):
 class _Chainer:
     """Stands in for keyring's ChainerBackend (module and `backends`, best first)."""
 
+    name = "chainer ChainerBackend"
+
     def __init__(self, links: list[keyring.backend.KeyringBackend]) -> None:
         self.backends = links
 
@@ -378,11 +385,26 @@ def test_the_chainer_keeps_to_its_secure_backend_when_a_file_one_is_chained(
     # keyring chains every backend rated above 0: a locked Secret Service would fall through to the file.
     monkeypatch.delenv(ALLOW_INSECURE_ENV, raising=False)
     secure = _SecureKeyring({})
-    chain = _Chainer([secure, _LowRatedFileKeyring(tmp_path / "keys.cfg")])
+    leftover = _LowRatedFileKeyring(tmp_path / "keys.cfg")
+    leftover.set_password(SERVICE_NAME, SECRET_KEY_USERNAME, CANARY_SECRET)  # saved there by an earlier session
+    chain = _Chainer([secure, leftover])
     monkeypatch.setattr(keyring, "get_keyring", lambda: chain)
     store = KeyringCredentialStore()
     assert store.backend_name() == secure.name
-    assert store.check()[0] == "missing"
+    state, line = store.check()
+    assert state == "missing" and "A copy is also in a file keyring" in line and CANARY_SECRET not in line
+    store.clear()  # removing the keys removes the file copy too
+    assert _files_containing(tmp_path, CANARY_SECRET) == []
+    assert "copy" not in store.check()[1]
+
+
+def test_a_chain_of_file_keyrings_only_is_refused_for_saving(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ALLOW_INSECURE_ENV, raising=False)
+    chain = _Chainer([_AltFileKeyring(tmp_path / "a.cfg"), _LowRatedFileKeyring(tmp_path / "b.cfg")])
+    monkeypatch.setattr(keyring, "get_keyring", lambda: chain)
+    with pytest.raises(CredentialsError, match="plain or weakly protected file"):
+        KeyringCredentialStore().save(KEYS)
+    assert _files_containing(tmp_path, CANARY_SECRET) == []
 
 
 def test_is_insecure_backend() -> None:
