@@ -52,6 +52,10 @@ class StoreError(Exception):
     """A database problem worth showing to the user; str() is one plain line."""
 
 
+class StoreBusyError(StoreError):
+    """Another connection held the write lock for longer than the busy timeout: trying again later may succeed."""
+
+
 class RowNotFoundError(StoreError, LookupError):
     """The contact or journal row asked for does not exist."""
 
@@ -309,7 +313,7 @@ def _plain_error(exc: sqlite3.Error, path: Path) -> StoreError:
     code = getattr(exc, "sqlite_errorcode", None)
     primary = -1 if code is None else code & 0xFF
     if primary in (_SQLITE_BUSY, _SQLITE_LOCKED):
-        return StoreError("The database is busy (another program holds it); try again.")
+        return StoreBusyError("The database is busy (another program holds it); try again.")
     if primary in (_SQLITE_READONLY, _SQLITE_PERM):
         return StoreError(f"The database is read-only: {path} (check the permissions of the file and its folder).")
     if primary == _SQLITE_FULL:
@@ -935,9 +939,12 @@ class Store:
         return rows
 
     @_with_plain_errors
-    def set_busy_timeout(self, milliseconds: int) -> None:
-        """How long a write waits for another connection's write lock before StoreError "busy" (from now on)."""
+    def set_busy_timeout(self, milliseconds: int) -> int:
+        """How long a write waits for another connection's write lock before StoreBusyError (from now on); returns
+        the previous value."""
+        previous = int(self._db.execute("PRAGMA busy_timeout").fetchone()[0])
         self._db.execute(f"PRAGMA busy_timeout = {max(0, int(milliseconds)):d}")
+        return previous
 
     @_with_plain_errors
     def contact_count(self) -> int:

@@ -32,7 +32,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 from c2c_desktop.core.config import Settings
 from c2c_desktop.core.models import CallRequest, CallResult, Contact, Credentials, JournalEntry, Outcome
 from c2c_desktop.core.phone import PhoneError, parse_number
-from c2c_desktop.core.store import Store, StoreError
+from c2c_desktop.core.store import Store, StoreBusyError, StoreError
 
 if TYPE_CHECKING:
     from c2c_desktop.core.api import ClickToCallClient
@@ -407,11 +407,14 @@ class CallController(QObject):
     def _finish(self, in_flight: _InFlight, result: CallResult) -> None:
         try:
             entry = self._store.finish_call(in_flight.entry.id, result)
-        except Exception as exc:  # e.g. busy: kept and written again (the outcome must not be lost)
-            log.warning("journal update failed, will try again: %s", type(exc).__name__)
+        except StoreBusyError:  # another program is writing: kept and written again once it is done
+            log.warning("journal busy; the outcome of call %d will be written again", in_flight.entry.id)
             entry = in_flight.entry
             self._unwritten[in_flight.entry.id] = result
             self._write_retry.start()
+        except Exception as exc:  # the row stays "placing" and becomes UNKNOWN at the next start
+            log.warning("journal update failed: %s", type(exc).__name__)
+            entry = in_flight.entry
         self._last_elapsed_s = time.monotonic() - self._started_at
         self._in_flight = None
         self._busy = False
@@ -427,15 +430,18 @@ class CallController(QObject):
 
     @Slot()
     def _write_unwritten(self) -> bool:
-        """GUI thread (timer): write the outcomes the journal could not take; True when none is left."""
+        """GUI thread (timer): write the outcomes the journal could not take; True when none is left. Stops at the
+        first that is still busy (the others would wait as long); one that fails otherwise is given up (logged)."""
         for call_id, result in list(self._unwritten.items()):
             try:
                 self._store.finish_call(call_id, result)
-            except Exception as exc:
-                log.info("journal update still failing: %s", type(exc).__name__)
-                continue
+            except StoreBusyError:
+                break
+            except Exception as exc:  # not going to get better: that row becomes UNKNOWN at the next start
+                log.warning("journal update of call %d failed: %s", call_id, type(exc).__name__)
+            else:
+                self.journal_changed.emit()
             del self._unwritten[call_id]
-            self.journal_changed.emit()
         if not self._unwritten:
             self._write_retry.stop()
         return not self._unwritten
@@ -468,10 +474,14 @@ class CallController(QObject):
             self._finish(in_flight, result)
         if self._unwritten:
             self._write_retry.stop()
+            previous = None
             with contextlib.suppress(StoreError):
-                self._store.set_busy_timeout(timeout_ms)  # a last, longer wait: the window is going anyway
+                previous = self._store.set_busy_timeout(timeout_ms)  # one last, longer wait: the window is going
             if not self._write_unwritten():  # those rows stay "placing": UNKNOWN at the next start
                 log.warning("%d call outcome(s) could not be written to the journal", len(self._unwritten))
+            if previous is not None:
+                with contextlib.suppress(StoreError):
+                    self._store.set_busy_timeout(previous)
         if stopped:
             self._worker.close_client()
         if not stopped:

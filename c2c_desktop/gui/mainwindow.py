@@ -808,7 +808,12 @@ class MainWindow(QMainWindow):
                 box.setIcon(QMessageBox.Icon.Information)
                 box.setWindowTitle("The call has ended")
                 box.setText(f"The call has ended: {OUTCOME_STYLE[result.outcome][0]}. Close the window?")
-                box.setInformativeText("Its outcome is in the journal.")
+                box.setInformativeText(
+                    "Its outcome could not be written to the journal yet (another program is writing to it); it "
+                    "is written once that is done, while the window is open."
+                    if self.controller.unwritten_outcomes
+                    else "Its outcome is in the journal."
+                )
                 close_button.setText("Close")
 
             self.controller.call_finished.connect(call_ended)

@@ -333,6 +333,12 @@ def test_an_outcome_still_unwritten_at_shutdown_gets_a_last_longer_try(
     assert written is not None and written.outcome is Outcome.NO_ANSWER
 
 
+def test_only_a_busy_journal_is_tried_again(harness: Harness) -> None:
+    harness.controller._unwritten[987654] = CallResult(Outcome.CONNECTED, "Connected")  # no such row: never better
+    assert harness.controller._write_unwritten()
+    assert harness.controller.unwritten_outcomes == 0
+
+
 # --- redial of an unknown outcome ---------------------------------------------------------------------------------
 
 
