@@ -52,6 +52,7 @@ from c2c_desktop.core.importers import ContactFileError
 from c2c_desktop.core.phone import PhoneError, digits_of, parse_number
 from c2c_desktop.core.store import Store, StoreError
 from c2c_desktop.gui.icons import icon
+from c2c_desktop.gui.messages import sentence
 
 log = logging.getLogger(__name__)
 
@@ -199,9 +200,9 @@ class ImportWorker(QObject):
         except ImportCancelled:
             return FileReport(job.path, cancelled=True)
         except ContactFileError as exc:
-            return FileReport(job.path, error=_sentence(str(exc)))
+            return FileReport(job.path, error=sentence(str(exc)))
         except (StoreError, sqlite3.Error) as exc:
-            return FileReport(job.path, error=_sentence(f"The database refused the import ({exc})"))
+            return FileReport(job.path, error=sentence(f"The database refused the import ({exc})"))
         except Exception as exc:  # a bug must not kill the thread; the text of an unknown error could hold anything
             log.exception("import of a contacts file failed")
             return FileReport(job.path, error=f"Unexpected error ({type(exc).__name__}).")
@@ -221,11 +222,6 @@ class ImportWorker(QObject):
         with self._lock:
             self._reports.append(report)
         self.file_done.emit(index, report)
-
-
-def _sentence(text: str) -> str:
-    text = text.strip()
-    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 # --------------------------------------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from c2c_desktop.gui.contacts_model import FIRST_PAGE, ContactListModel, Contact
 from c2c_desktop.gui.dialpad import DialPad
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.keyring_worker import KeyringWorker
+from c2c_desktop.gui.messages import sentence
 
 if TYPE_CHECKING:
     from c2c_desktop.core.dialer import PreparedCall
@@ -57,10 +58,6 @@ OUTCOME_STYLE: dict[Outcome, tuple[str, str]] = {
     Outcome.REJECTED: ("Rejected", "#d13438"),
     Outcome.UNKNOWN: ("Unknown", "#8a4fd1"),
 }
-
-
-def _sentence_case(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _is_markup(excerpt: str) -> bool:
@@ -125,7 +122,8 @@ class StatusPanel(QFrame):
         self._set_icon(str(outcome))
         self.title_label.setText(words)
         self.title_label.setStyleSheet(f"color: {colour};")
-        self.detail_label.setText(_sentence_case(text.removeprefix(f"{words} — ")))  # the title already says it
+        detail = text.removeprefix(f"{words} — ")  # the title already says it
+        self.detail_label.setText(sentence(detail, full_stop=False))
 
     def show_problem(self, title: str, text: str) -> None:
         """Something that stops calls but is no call's outcome (no keys, settings not loaded): no timer."""
@@ -355,7 +353,7 @@ class MainWindow(QMainWindow):
         self.keyring_worker.load()
         self.search.setFocus()
         if self.profile.settings_error:
-            self.status_panel.show_problem("Settings not loaded", _sentence_case(self.profile.settings_error))
+            self.status_panel.show_problem("Settings not loaded", sentence(self.profile.settings_error))
 
     # -- contacts and search ---------------------------------------------------------------------------------------
 

@@ -32,3 +32,12 @@ def show_message(label: QLabel, text: str, colour: str) -> None:
     label.setText(text)
     label.setStyleSheet(f"color: {colour};")
     label.setVisible(bool(text))
+
+
+def sentence(text: str, *, full_stop: bool = True) -> str:
+    """`text` capitalised (messages from the core are lower-case phrases), ending with a full stop if `full_stop`."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if not full_stop or text.endswith((".", "!", "?", "…")) else text + "."

@@ -40,7 +40,7 @@ from c2c_desktop.core.config import SETTING_HELP, ConfigError, Settings, read_ti
 from c2c_desktop.core.models import CallType, Credentials
 from c2c_desktop.core.phone import PhoneError, is_valid_region, parse_number
 from c2c_desktop.gui.icons import icon
-from c2c_desktop.gui.messages import message_colours, message_label, show_message
+from c2c_desktop.gui.messages import message_colours, message_label, sentence, show_message
 
 FIRST_RUN_TEXT = "Paste your access key pair from the Key Manager and enter your own phone number to start calling."
 DEMO_KEYS_TEXT = "Demo keys are built in."
@@ -496,7 +496,7 @@ class SettingsDialog(QDialog):
             try:
                 settings = with_value(settings, key, raw)
             except ConfigError as exc:
-                errors[key] = _sentence(str(exc))
+                errors[key] = sentence(str(exc))
 
         region = settings.region if "region" not in errors and is_valid_region(settings.region) else None
         numbers = {
@@ -512,10 +512,10 @@ class SettingsDialog(QDialog):
             try:
                 number = parse_number(text, region)
             except PhoneError as exc:
-                errors[key] = _sentence(str(exc))
+                errors[key] = sentence(str(exc))
                 continue
             if number.warning:
-                warnings[key] = _sentence(f"{number.display}: {number.warning}")
+                warnings[key] = sentence(f"{number.display}: {number.warning}")
 
         timeout_warning = None if "read_timeout" in errors else read_timeout_warning(settings.read_timeout)
         if timeout_warning:
@@ -745,12 +745,3 @@ class SettingsDialog(QDialog):
         self._patience.stop()
         self._disconnect_worker()
         super().done(result)
-
-
-def _sentence(text: str) -> str:
-    """Capitalised, with a full stop: messages from the core are lower-case phrases."""
-    text = text.strip()
-    if not text:
-        return text
-    text = text[0].upper() + text[1:]
-    return text if text.endswith((".", "!", "?", "…")) else text + "."
