@@ -158,12 +158,12 @@ def _build_chunk(names: list[str], companies: list[str], titles: list[str], numb
     return list(map(operator.add, texts, digits.split(_NUMBERS_RECORD_SEPARATOR)))
 
 
-# best_match's ranks (lower wins); a name starting with the word ranks above all and ends the scan.
-_RANK_SURNAME, _RANK_COMPANY, _RANK_TITLE, _NO_RANK = 1, 2, 3, 4
+# best_match's ranks below a name match (lower wins).
+_RANK_COMPANY, _RANK_TITLE, _NO_RANK = 2, 3, 4
 
 
-def _has_word_starting(field: str, word: str, later_word: tuple[str, str]) -> bool:
-    return field.startswith(word) or later_word[0] in field or later_word[1] in field
+def _has_word_starting(field: str, word: str, later_words: tuple[str, ...]) -> bool:
+    return field.startswith(word) or later_words[0] in field or later_words[1] in field
 
 
 #: A remembered result: its positions (None when only its flags are kept), its flags (None when not computed) and
@@ -304,7 +304,7 @@ class ContactIndex:
         """The index in `positions` (a `search(query)` result) of the contact to highlight first.
 
         Results stay in name order, but "mar" should highlight Marcus rather than Amara, and "pet" Peter rather than
-        Elena Petrova, since Enter calls the highlighted contact. With the query's first text word, the first contact
+        Elena Petrova, since Enter calls the highlighted contact. With the query's longest text word, the first contact
         wins whose name starts with it; else whose surname (a later word of the name) does; else whose company
         does (a word of it); else whose title does. Only the first `scan_limit` results are looked at, so this stays
         cheap on every keystroke; 0 when none qualifies.
@@ -313,22 +313,31 @@ class ContactIndex:
         if not text_words or not positions:
             return 0
         word = text_words[0]
-        later_word = (" " + word, "-" + word)
-        best_rank, best_index = _NO_RANK, 0
         records = self._records
-        for index, position in enumerate(islice(positions, scan_limit)):
-            name, _, rest = records[position].partition(_FIELD_SEPARATOR)
-            if name.startswith(word):
-                return index  # nothing ranks higher
-            if best_rank <= _RANK_SURNAME:
-                continue
-            if later_word[0] in name or later_word[1] in name:
-                best_rank, best_index = _RANK_SURNAME, index
-                continue
+        scanned = list(map(records.__getitem__, positions[:scan_limit]))
+        # C passes pick the candidates; Python looks only at those. A name starting with the word ranks first.
+        name_starts = list(map(str.startswith, scanned, repeat(word)))
+        if True in name_starts:
+            return name_starts.index(True)
+        later_words = (" " + word, "-" + word, _FIELD_SEPARATOR + word)  # a word of any field but the first
+        somewhere = map(
+            operator.or_,
+            map(operator.contains, scanned, repeat(later_words[0])),
+            map(
+                operator.or_,
+                map(operator.contains, scanned, repeat(later_words[1])),
+                map(operator.contains, scanned, repeat(later_words[2])),
+            ),
+        )
+        best_rank, best_index = _NO_RANK, 0
+        for index in compress(range(len(scanned)), somewhere):
+            name, _, rest = scanned[index].partition(_FIELD_SEPARATOR)
+            if later_words[0] in name or later_words[1] in name:
+                return index  # a surname: nothing left ranks higher
             company, _, title = rest.partition(_FIELD_SEPARATOR)
-            if best_rank > _RANK_COMPANY and _has_word_starting(company, word, later_word):
+            if best_rank > _RANK_COMPANY and _has_word_starting(company, word, later_words):
                 best_rank, best_index = _RANK_COMPANY, index
-            elif best_rank > _RANK_TITLE and _has_word_starting(title, word, later_word):
+            elif best_rank > _RANK_TITLE and _has_word_starting(title, word, later_words):
                 best_rank, best_index = _RANK_TITLE, index
         return best_index
 
