@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -68,46 +69,41 @@ def test_type_a_name_and_enter_places_one_call(xvfb_display: str, standin: Stand
     assert "Traceback" not in stderr and "QThread" not in stderr
 
 
-def test_close_during_a_call_exits_cleanly(xvfb_display: str) -> None:  # noqa: F811
+@contextmanager
+def calling_ada_on_a_slow_line(display: str, tmpdir: Path | None = None) -> Iterator[subprocess.Popen[str]]:
+    """The demo app with a call to Ada out (the stand-in holds it 60 s); killed at the end if still running."""
     with StandInService(ring_seconds=60) as slow:
-        app = launch_demo(xvfb_display, slow.url)
+        app = launch_demo(display, slow.url, tmpdir=tmpdir)
         try:
-            window = wait_for_window(xvfb_display, "^c2c-desktop")
-            xdotool(xvfb_display, "windowfocus", "--sync", window)
-            xdotool(xvfb_display, "type", "--delay", "40", "ada")
-            xdotool(xvfb_display, "key", "Return")
+            window = wait_for_window(display, "^c2c-desktop")
+            xdotool(display, "windowfocus", "--sync", window)
+            xdotool(display, "type", "--delay", "40", "ada")
+            xdotool(display, "key", "Return")
             assert slow.wait_for_requests(1, timeout=30)
-            xdotool(xvfb_display, "key", "ctrl+q")
-            dialog = wait_for_window(xvfb_display, "^A call is in progress")
-            xdotool(xvfb_display, "windowfocus", "--sync", dialog)
-            xdotool(xvfb_display, "key", "Return")  # the default button closes
-            code, stderr = finish(app)
+            yield app
         finally:
             if app.poll() is None:
                 app.kill()
                 app.communicate()
         assert slow.request_count == 1
+
+
+def test_close_during_a_call_exits_cleanly(xvfb_display: str) -> None:  # noqa: F811
+    with calling_ada_on_a_slow_line(xvfb_display) as app:
+        xdotool(xvfb_display, "key", "ctrl+q")
+        dialog = wait_for_window(xvfb_display, "^A call is in progress")
+        xdotool(xvfb_display, "windowfocus", "--sync", dialog)
+        xdotool(xvfb_display, "key", "Return")  # the default button closes
+        code, stderr = finish(app)
     assert code == 0, stderr
     assert "QThread: Destroyed while thread is still running" not in stderr
     assert "Traceback" not in stderr
 
 
 def test_sigterm_during_a_call_quits_without_asking(xvfb_display: str, tmp_path: Path) -> None:  # noqa: F811
-    with StandInService(ring_seconds=60) as slow:
-        app = launch_demo(xvfb_display, slow.url, tmpdir=tmp_path)
-        try:
-            window = wait_for_window(xvfb_display, "^c2c-desktop")
-            xdotool(xvfb_display, "windowfocus", "--sync", window)
-            xdotool(xvfb_display, "type", "--delay", "40", "ada")
-            xdotool(xvfb_display, "key", "Return")
-            assert slow.wait_for_requests(1, timeout=30)
-            app.send_signal(signal.SIGTERM)  # as a logout or `kill` does: nobody is there to answer a question
-            code, stderr = finish(app)
-        finally:
-            if app.poll() is None:
-                app.kill()
-                app.communicate()
-        assert slow.request_count == 1
+    with calling_ada_on_a_slow_line(xvfb_display, tmp_path) as app:
+        app.send_signal(signal.SIGTERM)  # as a logout or `kill` does: nobody is there to answer a question
+        code, stderr = finish(app)
     assert code == 0, stderr
     assert "QThread: Destroyed while thread is still running" not in stderr and "Traceback" not in stderr
     assert not list(tmp_path.glob("c2c-desktop-demo-*"))  # the throwaway profile went with it
