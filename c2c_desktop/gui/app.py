@@ -252,6 +252,10 @@ class UnixInstanceServer(QObject):
     def is_listening(self) -> bool:
         return self._socket.fileno() != -1
 
+    def deliver_to(self, on_url: Callable[[str], None]) -> None:
+        """GUI thread: send links to `on_url` from now on (the window, once it exists)."""
+        self._on_url = on_url
+
     def close(self) -> None:
         """GUI thread. Idempotent; removes the socket file if it is still ours."""
         if not self.is_listening():
@@ -531,18 +535,31 @@ def run_gui(*, demo: bool = False, url: str | None = None) -> int:
     if threading.current_thread() is threading.main_thread():
         QuitOnSignals(app)
 
-    if not demo and forward_to_running_instance(url):
+    servers: list[InstanceServer] = []
+    early_links: list[str] = []  # links handed over before the window exists
+    path = None if demo else instance_socket_path()
+    if path is not None:
+        # Claim the hand-off socket first, with one atomic bind: of two launches at the same moment exactly one
+        # becomes the window, and the other finds it listening and hands its link over.
+        try:
+            servers.append(UnixInstanceServer(path, early_links.append))
+        except OSError as exc:
+            if forward_to_running_instance(url):
+                return 0
+            log.warning("cannot listen for other launches at %s: %s", path, exc.strerror or exc)
+    elif not demo and forward_to_running_instance(url):
         return 0
     try:
         profile = open_demo_profile() if demo else open_user_profile()
     except Exception as exc:
+        for server in servers:
+            server.close()
         QMessageBox.critical(None, APP_NAME, f"c2c-desktop cannot start: {exc}")
         return 2
 
     from c2c_desktop.gui.mainwindow import MainWindow
 
     window = MainWindow(profile)
-    servers: list[InstanceServer] = []
 
     def listen() -> None:
         server = listen_for_other_instances(window.open_link)
@@ -551,16 +568,18 @@ def run_gui(*, demo: bool = False, url: str | None = None) -> int:
 
     app.aboutToQuit.connect(window.shutdown)
     window.show()
-    if demo:
-        AfterFirstPaint(window, BACKGROUND_IMPORTS)
-    elif instance_socket_path() is not None:
-        listen()  # a plain socket: no import to wait for
+    if demo or path is not None:
         AfterFirstPaint(window, BACKGROUND_IMPORTS)
     else:
         AfterFirstPaint(window, BACKGROUND_IMPORTS, on_imported={QT_NETWORK: listen})
     window.start()
     if url:
         window.open_link(url)
+    for server in servers:
+        if isinstance(server, UnixInstanceServer):
+            server.deliver_to(window.open_link)
+    for link in early_links:
+        window.open_link(link)
     try:
         return app.exec()
     finally:
