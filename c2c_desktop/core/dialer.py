@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from c2c_desktop.core.api import ClickToCallClient, validate_request
 from c2c_desktop.core.config import Settings
 from c2c_desktop.core.models import CallRequest, CallResult, CallType, Contact, Credentials, JournalEntry, Outcome
-from c2c_desktop.core.phone import PhoneError, parse_number
+from c2c_desktop.core.phone import DialNumber, PhoneError, parse_number
 from c2c_desktop.core.store import Store
 
 
@@ -41,6 +41,7 @@ class PreparedCall:
     request: CallRequest
     display_number: str
     agent_display: str
+    e164: str = ""  # the number called in international form (kept in the journal for redials)
     contact_id: int | None = None
     contact_name: str = ""
     warnings: tuple[str, ...] = field(default=())
@@ -51,12 +52,11 @@ class PreparedCall:
         return self.contact_name or self.display_number
 
 
-def _normalise(text: str, what: str, region: str) -> tuple[str, str, str | None]:
+def _normalise(text: str, what: str, region: str) -> DialNumber:
     try:
-        number = parse_number(text, region)
+        return parse_number(text, region)
     except PhoneError as exc:
         raise NotSentError(f"Not sent: {what} — {exc}") from None
-    return number.dial, number.display, number.warning
 
 
 def prepare_call(
@@ -76,17 +76,19 @@ def prepare_call(
             "Not sent: your own phone number is not set (c2c-desktop config set agent_number NUMBER, or Settings)"
         )
     warnings: list[str] = []
-    dial, display, warning = _normalise(number_text, "the number to call", region)
-    if warning:
-        warnings.append(f"{display}: {warning}")
+    number = _normalise(number_text, "the number to call", region)
+    dial, display = number.dial, number.display
+    if number.warning:
+        warnings.append(f"{display}: {number.warning}")
     # The agent's own number is checked (and any warning shown) where it is set, in Settings; not on every call.
-    agent_dial, agent_display, _ = _normalise(agent_text, "your own phone number", region)
+    agent = _normalise(agent_text, "your own phone number", region)
+    agent_dial, agent_display = agent.dial, agent.display
 
     call_type = overrides.call_type if overrides.call_type is not None else settings.call_type
     first_text = overrides.first_callerid if overrides.first_callerid is not None else settings.first_callerid
     second_text = overrides.second_callerid if overrides.second_callerid is not None else settings.second_callerid
-    first_callerid = _normalise(first_text, "first caller ID", region)[0] if first_text.strip() else None
-    second_callerid = _normalise(second_text, "second caller ID", region)[0] if second_text.strip() else None
+    first_callerid = _normalise(first_text, "first caller ID", region).dial if first_text.strip() else None
+    second_callerid = _normalise(second_text, "second caller ID", region).dial if second_text.strip() else None
     if first_callerid is None and call_type == CallType.AGENT_FIRST:
         # Show the prospect's number on the agent's phone: the agent sees who is coming (allowed: a dialed number).
         first_callerid = dial
@@ -108,6 +110,7 @@ def prepare_call(
         request=request,
         display_number=display,
         agent_display=agent_display,
+        e164=number.e164,
         contact_id=contact.id if contact else None,
         contact_name=contact.name if contact else "",
         warnings=tuple(warnings),
@@ -130,6 +133,7 @@ def begin(store: Store, prepared: PreparedCall) -> tuple[JournalEntry, CallReque
         display_number=prepared.display_number,
         contact_id=prepared.contact_id,
         contact_name=prepared.contact_name,
+        e164=prepared.e164,
     )
     request = prepared.request
     if request.ref != entry.ref:

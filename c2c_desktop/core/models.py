@@ -126,6 +126,9 @@ class JournalEntry:
     disposition: str | None = None
     note: str = ""
     reconciled_outcome: Outcome | None = None
+    #: The number called in international form ("+12125550142"), so that a redial reads the same number whatever the
+    #: default region is by then; "" for rows from before this was kept.
+    e164: str = ""
 
     @property
     def may_still_be_ringing(self) -> bool:

@@ -140,7 +140,13 @@ class CallJournal(Protocol):
     """The call journal operations the app uses; any database implementation provides these."""
 
     def begin_call(
-        self, request: CallRequest, *, display_number: str = "", contact_id: int | None = None, contact_name: str = ""
+        self,
+        request: CallRequest,
+        *,
+        display_number: str = "",
+        contact_id: int | None = None,
+        contact_name: str = "",
+        e164: str = "",
     ) -> JournalEntry: ...
     def finish_call(self, call_id: int, result: CallResult) -> JournalEntry: ...
     def recover_interrupted(self) -> int: ...
@@ -257,6 +263,11 @@ def _migration_5_ref_not_unique(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX calls_ref ON calls(ref)")
 
 
+def _migration_6_call_e164(conn: sqlite3.Connection) -> None:
+    """The number called in international form, so that a redial means the same number after a region change."""
+    conn.execute("ALTER TABLE calls ADD COLUMN e164 TEXT NOT NULL DEFAULT ''")
+
+
 #: Migration n (1-based) brings the schema from version n-1 to n; PRAGMA user_version holds the version.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migration_1_tables,
@@ -264,6 +275,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migration_3_contact_sort_key,
     _migration_4_call_owner,
     _migration_5_ref_not_unique,
+    _migration_6_call_e164,
 ]
 
 
@@ -413,7 +425,7 @@ if sys.platform == "win32":
 
 _CALL_COLUMNS = (
     "id, ref, started_at, number, display_number, agent_number, call_type, state, outcome, message, contact_id, "
-    "contact_name, page, finished_at, resolution_s, http_status, excerpt, disposition, note, reconciled_outcome"
+    "contact_name, page, finished_at, resolution_s, http_status, excerpt, disposition, note, reconciled_outcome, e164"
 )
 
 
@@ -439,6 +451,7 @@ def _entry_from_row(row: tuple[Any, ...]) -> JournalEntry:
         disposition=row[17],
         note=row[18],
         reconciled_outcome=None if row[19] is None else Outcome(row[19]),
+        e164=row[20] or "",
     )
 
 
@@ -597,7 +610,13 @@ class Store:
 
     @_with_plain_errors
     def begin_call(
-        self, request: CallRequest, *, display_number: str = "", contact_id: int | None = None, contact_name: str = ""
+        self,
+        request: CallRequest,
+        *,
+        display_number: str = "",
+        contact_id: int | None = None,
+        contact_name: str = "",
+        e164: str = "",
     ) -> JournalEntry:
         """Record a call as `placing` and commit, BEFORE the request is sent.
 
@@ -612,8 +631,8 @@ class Store:
             raise ValueError(f"ref is longer than {MAX_REF_LENGTH} characters")
         cursor = self._db.execute(
             "INSERT INTO calls (ref, started_at, number, display_number, agent_number, call_type, state, message, "
-            "contact_id, contact_name, page, owner_host, owner_pid, owner_token) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?)",
+            "contact_id, contact_name, page, owner_host, owner_pid, owner_token, e164) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?)",
             (
                 request.ref if request.ref is not None else new_ref(),
                 utc_now(),
@@ -628,6 +647,7 @@ class Store:
                 _this_host(),
                 os.getpid(),
                 _OWNER_TOKEN,
+                e164,
             ),
         )
         return self._require_call(int(cursor.lastrowid or 0))

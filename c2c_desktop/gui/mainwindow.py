@@ -567,7 +567,8 @@ class MainWindow(QMainWindow):
         if entry is None:
             return
         contact = self.profile.store.get_contact(entry.contact_id) if entry.contact_id else None
-        self._call(entry.display_number or entry.number, contact, previous_dial=entry.number)
+        # The international form reads as the same number whatever the region is by now (the display text may not).
+        self._call(entry.e164 or entry.display_number or entry.number, contact, previous_dial=entry.number)
 
     # -- keys and settings -----------------------------------------------------------------------------------------
 
@@ -661,7 +662,8 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _redial(self, entry: JournalEntry) -> None:
         contact = self.profile.store.get_contact(entry.contact_id) if entry.contact_id else None
-        self._call(entry.display_number or entry.number, contact, previous_dial=entry.number)
+        # The international form reads as the same number whatever the region is by now (the display text may not).
+        self._call(entry.e164 or entry.display_number or entry.number, contact, previous_dial=entry.number)
 
     @Slot()
     def import_contacts(self, paths: list[Path] | None = None) -> None:

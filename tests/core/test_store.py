@@ -155,6 +155,7 @@ def test_a_version_1_database_migrates_to_the_latest_schema(tmp_path: Path) -> N
         assert [c.name for c in upgraded.find_contacts_by_dial("5552010009")] == ["Grace Hopper"]
         old = upgraded.last_call_that_may_have_rung(["5552010009"])
         assert old is not None and old.ref == "c2c-old" and old.outcome is Outcome.CONNECTED
+        assert old.e164 == ""  # not kept before: a redial reads its display text, as it did then
         assert upgraded.integrity_check() == "ok"
 
 
@@ -557,6 +558,13 @@ def test_list_calls_date_range(store: Store) -> None:
     assert [c.started_at for c in on_the_30th] == times[2:0:-1]
     assert [c.started_at for c in store.list_calls(since="2026-11-30T12:00:00.000Z")] == times[:1:-1]
     assert [c.started_at for c in store.list_calls(until="2026-11-30")] == times[:1]
+
+
+def test_a_call_keeps_its_number_in_international_form(store: Store) -> None:
+    entry = store.begin_call(request("2125550142"), display_number="(212) 555-0142", e164="+12125550142")
+    assert entry.e164 == "+12125550142"
+    assert store.finish_call(entry.id, CallResult(Outcome.CONNECTED, "Connected")).e164 == "+12125550142"
+    assert store.begin_call(request()).e164 == ""
 
 
 def test_last_call_that_may_have_rung(store: Store) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -387,3 +388,17 @@ def test_the_keys_and_the_call_button_stay_put_through_a_call(
     wait_outcome(qtbot, window)
     assert window.disposition.isVisible()
     assert places() == before
+
+
+def test_a_redial_after_a_region_change_calls_the_same_number(
+    qtbot: QtBot, window: MainWindow, standin: StandInService
+) -> None:
+    search_and_wait(qtbot, window, ADA[0])
+    with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
+        window.call_current_contact()
+    assert window.profile.store.list_calls(limit=1)[0].e164 == "+12125550142"
+    # The agent moves to the London office. Read again in GB, "(212) 555-0142" would be the UK number 02125550142.
+    window.profile.settings = dataclasses.replace(window.profile.settings, region="GB", agent_number="+1 555 010 0100")
+    with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
+        window._on_recent_activated(window.recent.item(0))
+    assert standin.requests[-1].params["phone_to_call"] == "0012125550142"  # Ada again, dialled from the UK
