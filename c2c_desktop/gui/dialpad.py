@@ -329,6 +329,8 @@ class DialPad(QWidget):
     def __init__(self, parent: QWidget | None = None, *, region: str = DEFAULT_REGION) -> None:
         super().__init__(parent)
         self._call_enabled = True
+        # Its own height, never more or less: the keys and the Call button stay put whatever the status below says.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
         self.number_edit = NumberField(self, region=region)
         self.number_edit.setAccessibleName("Number to call")

@@ -11,6 +11,7 @@ from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, QPoint, Qt,
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -234,8 +235,9 @@ class MainWindow(QMainWindow):
         self.status_panel = StatusPanel()
         self._disposition: DispositionStrip | None = None  # made when the first call ends (see `disposition`)
         self.recent = QListWidget()
-        # At least three calls show whole; it takes whatever height the column has left (the keys do not stretch).
-        self.recent.setMinimumHeight(3 * max(self.recent.sizeHintForRow(0), self.fontMetrics().height() + 8) + 6)
+        # At least two calls show whole; it takes whatever height the column has left (the keys do not stretch), so
+        # that a longer status or the disposition strip never squeezes the keys at the default window size.
+        self.recent.setMinimumHeight(2 * max(self.recent.sizeHintForRow(0), self.fontMetrics().height() + 8) + 6)
         self.recent.setAccessibleName("Recent calls")
         self.recent.setToolTip("Double-click or press Enter to call again")
         self.recent.itemActivated.connect(self._on_recent_activated)
@@ -509,6 +511,7 @@ class MainWindow(QMainWindow):
     @Slot(bool)
     def _on_busy_changed(self, busy: bool) -> None:
         """GUI thread, synchronously from the controller: no second trigger can get through while a call is out."""
+        focused = QApplication.focusWidget()
         self.dialpad.set_call_enabled(not busy)
         self.call_selected.setEnabled(not busy and self.current_contact() is not None)
         for button in self.other_numbers.findChildren(QPushButton):
@@ -516,6 +519,15 @@ class MainWindow(QMainWindow):
         self.recent.setEnabled(not busy)
         if self.history_dialog is not None:
             self.history_dialog.view.set_call_enabled(not busy)
+        if busy and self._disposition is not None:
+            # It is about the last call; while the next one rings it gives its room to the status (the keys above stay
+            # put) and cannot take stray keystrokes. It comes back, for the new call, when that one ends.
+            self._disposition.hide()
+        if busy and focused is not None and not focused.isEnabled() and focused.window() is self:
+            # Qt would pass the focus of a button just disabled to the next widget in the Tab order (the dial pad,
+            # or the last call's disposition, which the next typed letters would then overwrite): search instead.
+            self.search.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.search.selectAll()
 
     @Slot(object, object)
     def _on_call_started(self, prepared: PreparedCall, _entry: JournalEntry) -> None:

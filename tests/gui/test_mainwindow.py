@@ -402,3 +402,22 @@ def test_a_redial_after_a_region_change_calls_the_same_number(
     with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
         window._on_recent_activated(window.recent.item(0))
     assert standin.requests[-1].params["phone_to_call"] == "0012125550142"  # Ada again, dialled from the UK
+
+
+def test_a_mouse_call_leaves_the_focus_in_search_not_where_qt_would_pass_it(
+    qtbot: QtBot, window: MainWindow, standin: StandInService
+) -> None:
+    # Disabling the clicked button would pass the focus on in Tab order (the dial pad, or the last call's
+    # disposition, which the agent's next letters would overwrite).
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    search_and_wait(qtbot, window, ADA[0])
+    window.call_selected.setFocus()
+    qtbot.waitUntil(window.call_selected.hasFocus)
+    standin.ring_seconds = 0.3
+    qtbot.mouseClick(window.call_selected, Qt.MouseButton.LeftButton)
+    assert window.controller.is_busy
+    assert QApplication.focusWidget() is window.search
+    wait_outcome(qtbot, window)
+    qtbot.keyClicks(QApplication.focusWidget(), "gr")
+    assert window.search.text() == "gr" and window.dialpad.number_text() == ""
