@@ -446,7 +446,8 @@ def _contacts_import(args: argparse.Namespace) -> int:
     from c2c_desktop.core.phone import is_valid_region
     from c2c_desktop.core.store import StoreError
 
-    region = args.region if args.region is not None else _load_settings().region
+    dial_region = _load_settings().region
+    region = args.region if args.region is not None else dial_region
     if not is_valid_region(region):
         raise CliError(f"unknown region '{region}'; use a two-letter country code such as US, GB or DE")
     policy = DuplicatePolicy(args.on_duplicate)
@@ -454,7 +455,14 @@ def _contacts_import(args: argparse.Namespace) -> int:
     with _open_store() as store:
         for name in args.files:
             try:
-                summary = import_file(store, name, region=region, policy=policy, progress=_import_progress(name))
+                summary = import_file(
+                    store,
+                    name,
+                    region=region,
+                    policy=policy,
+                    progress=_import_progress(name),
+                    dial_region=dial_region,  # a --region file's numbers are still dialled from here
+                )
             except ContactFileError as exc:
                 print(f"{APP_NAME}: {name}: {exc} Nothing was imported from it.", file=sys.stderr)
                 code = EXIT_ERROR

@@ -12,6 +12,7 @@ same number. A contact sharing a number with an earlier contact of the same file
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -85,14 +86,20 @@ def import_file(
     policy: DuplicatePolicy = DuplicatePolicy.MERGE,
     mapping: dict[str, str] | None = None,
     progress: ProgressCallback | None = None,
+    dial_region: str | None = None,
 ) -> ImportSummary:
     """Read, plan and apply one file. Raises ContactFileError (changing nothing) when the file cannot be read at all.
+
+    `region`: the country of the file's numbers written without a country code. `dial_region`: the region calls are
+    made from (the settings' default region; None: the same as `region`). When they differ, every number is stored in
+    international form, with the digits to dial from `dial_region`: "01 42 68 53 00" from a French file becomes
+    "+33 1 42 68 53 00", dialled 01133142685300 from the US, not 0142685300.
 
     `progress(done, total)`: `total` stays the same for the whole import; reading the file is its first half and
     storing the contacts the second. It is called on the calling thread.
     """
     with gc_paused():  # once for all three steps: re-enabling it in between would rescan every contact read
-        return _import_file(store, Path(path), region, policy, mapping, progress)
+        return _import_file(store, Path(path), region, policy, mapping, progress, dial_region)
 
 
 def _import_file(
@@ -102,9 +109,13 @@ def _import_file(
     policy: DuplicatePolicy,
     mapping: dict[str, str] | None,
     progress: ProgressCallback | None,
+    dial_region: str | None = None,
 ) -> ImportSummary:
+    foreign = dial_region is not None and dial_region.strip().upper() != region.strip().upper()
     if progress is None:
         read = read_contacts_file(path, region=region, mapping=mapping)
+        if foreign:
+            read = dialled_from(read, region, dial_region or region)
         return apply_import(store, plan_import(store, read), policy)
     report = progress
     half = 1  # the reader's row or card count, once it has said
@@ -118,7 +129,36 @@ def _import_file(
         report(half + half * stored // max(1, total), 2 * half)
 
     read = read_contacts_file(path, region=region, mapping=mapping, progress=read_progress)
+    if foreign:
+        read = dialled_from(read, region, dial_region or region)
     return apply_import(store, plan_import(store, read), policy, progress=store_progress)
+
+
+def dialled_from(read: ImportResult, file_region: str, dial_region: str) -> ImportResult:
+    """`read` (numbers read as of `file_region`) with every number in international form and its digits to dial from
+    `dial_region`. A number already written with "+" keeps its text."""
+    from c2c_desktop.core.phone import PhoneError, parse_number
+
+    converted: dict[str, tuple[str, str]] = {}
+
+    def convert(phone: PhoneEntry) -> PhoneEntry:
+        known = converted.get(phone.number)
+        if known is None:
+            try:
+                number = parse_number(phone.number, file_region)
+                home = parse_number(number.e164, dial_region)
+            except PhoneError:  # the reader accepted it as of file_region: keep it as read
+                known = (phone.number, phone.dial)
+            else:
+                text = phone.number if phone.number.lstrip().startswith("+") else home.display
+                if number.extension and not phone.number.lstrip().startswith("+"):
+                    text += f" ext. {number.extension}"
+                known = (text, home.dial)
+            converted[phone.number] = known
+        return dataclasses.replace(phone, number=known[0], dial=known[1])
+
+    contacts = [dataclasses.replace(contact, phones=tuple(map(convert, contact.phones))) for contact in read.contacts]
+    return dataclasses.replace(read, contacts=contacts)
 
 
 def plan_import(store: Store, read: ImportResult) -> ImportPlan:

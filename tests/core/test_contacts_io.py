@@ -366,3 +366,25 @@ def test_two_exports_to_one_file_at_once_do_not_collide(
     assert overlapped == [len(ROUND_TRIP)]
     assert len(read_contacts_file(target).contacts) == len(ROUND_TRIP)
     assert sorted(path.name for path in target.parent.iterdir()) == ["contacts.csv"]
+
+
+def test_a_file_of_another_country_is_dialled_from_here(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "paris.csv"
+    path.write_text(
+        "Full Name;Company;Phone\nRenée Façade;Café Crème;01 42 68 53 00\nHans Berlin;Acme;+49 30 1234567\n",
+        encoding="utf-8",
+    )
+    summary = import_file(store, path, region="FR", dial_region="US")
+    assert summary.imported == 2
+    phones = {contact.name: contact.phones[0] for contact in store.list_contacts()}
+    # Read as French, kept in international form, dialled from the US (not 0142685300, a US-looking number).
+    assert (phones["Renée Façade"].number, phones["Renée Façade"].dial) == ("+33 1 42 68 53 00", "01133142685300")
+    assert (phones["Hans Berlin"].number, phones["Hans Berlin"].dial) == ("+49 30 1234567", "01149301234567")
+
+
+def test_a_file_of_the_home_country_keeps_its_numbers_as_written(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "home.csv"
+    path.write_text("Full Name;Phone\nAda Home;(212) 555-0142\n", encoding="utf-8")
+    import_file(store, path, region="US", dial_region="us")
+    phone = store.list_contacts()[0].phones[0]
+    assert (phone.number, phone.dial) == ("(212) 555-0142", "2125550142")
