@@ -19,6 +19,7 @@ Shutdown must be bounded even while a request hangs. Two measures (verified by t
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import queue
 import threading
@@ -376,6 +377,8 @@ class CallController(QObject):
         except dialer.NotSentError as exc:
             self.not_sent.emit(str(exc))
             return False
+        if contact is None:
+            prepared = self._with_known_contact(prepared)
 
         # Busy first, synchronously: any re-entrant trigger from here on is refused.
         self._busy = True
@@ -394,6 +397,16 @@ class CallController(QObject):
         self.call_started.emit(prepared, entry)
         self._place_requested.emit(entry.id, request, credentials, settings)
         return True
+
+    def _with_known_contact(self, prepared: PreparedCall) -> PreparedCall:
+        """A number typed or pasted that belongs to exactly one contact is journaled as a call to that contact."""
+        try:
+            matches = self._store.find_contacts_by_dial(prepared.request.phone_to_call)
+        except StoreError:
+            return prepared  # only a name for the journal: the call itself does not depend on it
+        if len(matches) != 1:
+            return prepared
+        return dataclasses.replace(prepared, contact_id=matches[0].id, contact_name=matches[0].name)
 
     @Slot(int, object)
     def _on_worker_finished(self, call_id: int, result: CallResult) -> None:

@@ -739,3 +739,11 @@ class HistoryDialog(QDialog):
     def refresh(self) -> None:
         """GUI thread: re-read the journal."""
         self.view.refresh()
+
+    def focus_calls(self) -> None:
+        """GUI thread: the keyboard in the table, on the selected call (the newest one if none), so that Up/Down move
+        through calls and Enter calls again, rather than changing the filter."""
+        table = self.view.table
+        if not table.selectionModel().hasSelection() and self.view.model.rowCount():
+            table.selectRow(0 if self.view.model.newest_first else self.view.model.rowCount() - 1)
+        table.setFocus(Qt.FocusReason.OtherFocusReason)

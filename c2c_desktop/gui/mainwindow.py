@@ -563,7 +563,7 @@ class MainWindow(QMainWindow):
     def refresh_recent(self) -> None:
         self.recent.clear()
         for entry in self.profile.store.list_calls(limit=RECENT_CALLS):
-            outcome = entry.outcome
+            outcome = entry.reconciled_outcome or entry.outcome  # what the agent recorded, once they have
             words = OUTCOME_STYLE[outcome][0] if outcome else "Calling…"
             when = datetime.fromisoformat(entry.started_at).astimezone().strftime("%H:%M")
             who = entry.contact_name or entry.display_number or entry.number
@@ -663,6 +663,7 @@ class MainWindow(QMainWindow):
         self.history_dialog.show()
         self.history_dialog.raise_()
         self.history_dialog.activateWindow()
+        self.history_dialog.focus_calls()
 
     @Slot(int)
     def _on_history_call_updated(self, _call_id: int) -> None:

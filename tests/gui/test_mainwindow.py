@@ -421,3 +421,33 @@ def test_a_mouse_call_leaves_the_focus_in_search_not_where_qt_would_pass_it(
     wait_outcome(qtbot, window)
     qtbot.keyClicks(QApplication.focusWidget(), "gr")
     assert window.search.text() == "gr" and window.dialpad.number_text() == ""
+
+
+def test_a_typed_number_of_a_known_contact_is_journaled_under_the_name(
+    qtbot: QtBot, window: MainWindow, standin: StandInService
+) -> None:
+    window.dialpad.set_number("+1 212-555-0142")  # Ada Okafor's work number, typed
+    with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
+        press_enter(window.dialpad.number_edit)
+    assert window.profile.store.list_calls(limit=1)[0].contact_name == "Ada Okafor"
+    assert "Ada Okafor" in window.recent.item(0).text()
+
+
+def test_recent_calls_show_what_the_agent_recorded_and_history_opens_on_the_calls(
+    qtbot: QtBot, window: MainWindow, standin: StandInService
+) -> None:
+    standin.fault = Fault.RESET
+    search_and_wait(qtbot, window, ADA[0])
+    with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
+        window.call_current_contact()
+    assert "Unknown" in window.recent.item(0).text()
+    window.show_history()
+    assert window.history_dialog is not None
+    table = window.history_dialog.view.table
+    qtbot.waitUntil(table.hasFocus)  # Up/Down move through calls, not through the outcome filter
+    assert table.selectionModel().selectedRows()[0].row() == 0
+    entry = window.profile.store.list_calls(limit=1)[0]
+    window.profile.store.reconcile(entry.id, Outcome.NO_ANSWER)  # as "Record what happened…" does
+    window._on_history_call_updated(entry.id)
+    assert "No answer" in window.recent.item(0).text()
+    window.history_dialog.close()
