@@ -739,6 +739,9 @@ class SettingsDialog(QDialog):
         if not self._initial_focus_done:
             self._initial_focus_done = True
             (self.agent_number_edit if self._demo else self.access_key_edit).setFocus(Qt.FocusReason.OtherFocusReason)
+            # Qt sizes a new window to at most 2/3 of the screen's height, which squeezes the wrapped messages
+            # under the fields on a 900-pixel screen: grow to what they need once the window is there.
+            QTimer.singleShot(0, self, self._grow_to_fit)
 
     def done(self, result: int) -> None:
         """Closing (OK, Cancel, Esc): stop listening to the shared keyring worker."""
