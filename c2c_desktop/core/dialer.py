@@ -80,6 +80,8 @@ def prepare_call(
     dial, display = number.dial, number.display
     if number.warning:
         warnings.append(f"{display}: {number.warning}")
+    if number.extension:  # the service has no way to dial one: say so, rather than let the agent wait for it
+        warnings.append(f"the service rings the main number; ask for extension {number.extension}")
     # The agent's own number is checked (and any warning shown) where it is set, in Settings; not on every call.
     agent = _normalise(agent_text, "your own phone number", region)
     agent_dial, agent_display = agent.dial, agent.display
