@@ -313,6 +313,11 @@ class CallController(QObject):
         self._credentials_loading = False
 
     @property
+    def has_credentials(self) -> bool:
+        """True when keys are loaded."""
+        return self._credentials is not None
+
+    @property
     def credentials_loading(self) -> bool:
         """True while the keyring worker is still reading the keys (set it when starting the read)."""
         return self._credentials_loading

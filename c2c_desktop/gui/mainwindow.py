@@ -164,6 +164,7 @@ class MainWindow(QMainWindow):
         self.keyring_worker.saved.connect(self._reload_keys)
         self.keyring_worker.cleared.connect(self._reload_keys)
         self._ask_for_missing_keys = True  # only after the first read: a removal must not reopen Settings
+        self._keyring_problem = ""  # why the keys could not be read, for Settings to say at once
         self._build_ui()
         self._build_actions()
         self._wire_controller()
@@ -587,6 +588,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_keys_loaded(self, credentials: Credentials | None) -> None:
         """GUI thread: the keyring worker read the keys (None: none stored)."""
+        self._keyring_problem = ""
         self.controller.set_credentials(credentials)
         if credentials is None and not self.profile.demo and self._ask_for_missing_keys:
             QTimer.singleShot(0, lambda: self.open_settings(first_run=True))
@@ -601,6 +603,7 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_keys_failed(self, message: str) -> None:
+        self._keyring_problem = message
         self.controller.set_credentials(None)
         self.status_panel.show_problem("Keys not available", message)
 
@@ -609,7 +612,13 @@ class MainWindow(QMainWindow):
         from c2c_desktop.gui.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(
-            self.profile.settings, self.keyring_worker, first_run=first_run, demo=self.profile.demo, parent=self
+            self.profile.settings,
+            self.keyring_worker,
+            first_run=first_run,
+            demo=self.profile.demo,
+            keys_stored=None if self.controller.credentials_loading else self.controller.has_credentials,
+            keyring_problem=self._keyring_problem,
+            parent=self,
         )
         accepted = dialog.exec() == SettingsDialog.DialogCode.Accepted
         if dialog.keys_message():

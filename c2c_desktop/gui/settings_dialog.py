@@ -104,9 +104,15 @@ class SettingsDialog(QDialog):
         *,
         first_run: bool = False,
         demo: bool = False,
+        keys_stored: bool | None = None,
+        keyring_problem: str = "",
         parent: QWidget | None = None,
     ) -> None:
+        """`keys_stored`: whether the window has keys from the keyring (None: not known yet), so that the fields and
+        Remove keys do not speak of stored keys when there are none. `keyring_problem`: why the keys could not be
+        read (no keyring, locked), shown at once rather than after OK."""
         super().__init__(parent)
+        self._keys_stored = keys_stored
         self.setWindowTitle("Settings — c2c-desktop")
         self.setWindowIcon(icon("settings"))
         self._original = settings
@@ -166,6 +172,8 @@ class SettingsDialog(QDialog):
         self._on_call_type_changed()
         self._validate()
         self._set_advanced_visible(self._advanced_differs(settings) or self._advanced_has_error())
+        if keyring_problem and not demo:
+            self._show_keys_status(keyring_problem, "error")
 
     # --- construction -------------------------------------------------------------------------------------------
 
@@ -187,7 +195,11 @@ class SettingsDialog(QDialog):
         self.secret_key_edit = self._line_edit("Secret access key")
         for edit in (self.access_key_edit, self.secret_key_edit):
             edit.setEchoMode(QLineEdit.EchoMode.Password)
-            edit.setPlaceholderText("leave empty to keep the stored key")
+            edit.setPlaceholderText(
+                "paste it from your account's Key Manager"
+                if self._keys_stored is False
+                else "leave empty to keep the stored key"
+            )
         self.access_key_edit.setToolTip("The Access Key from your account's Key Manager (stored in the OS keyring)")
         self.secret_key_edit.setToolTip("The Secret Access Key (stored only in the OS keyring, never in a file)")
         form.addRow("Access &key:", self.access_key_edit)
@@ -598,7 +610,7 @@ class SettingsDialog(QDialog):
     def _update_buttons(self) -> None:
         busy = self._pending is not None
         self.ok_button.setEnabled(self._valid and not busy)
-        self.remove_keys_button.setEnabled(not self._demo and not busy)
+        self.remove_keys_button.setEnabled(not self._demo and not busy and self._keys_stored is not False)
         for edit in (self.access_key_edit, self.secret_key_edit):
             edit.setReadOnly(busy)
 

@@ -350,3 +350,15 @@ def test_region_choices_have_country_names() -> None:
     assert choices["GB"] == "United Kingdom (GB)"
     assert choices["US"] == "United States (US)"
     assert len(choices) > 200
+
+
+def test_without_stored_keys_the_dialog_does_not_speak_of_stored_keys(qtbot: QtBot) -> None:
+    problem = "No system keyring is available, so the keys cannot be kept. Nothing was written anywhere."
+    dialog = SettingsDialog(Settings(agent_number="2125550100"), None, keys_stored=False, keyring_problem=problem)
+    qtbot.addWidget(dialog)
+    assert "stored" not in dialog.access_key_edit.placeholderText()
+    assert not dialog.remove_keys_button.isEnabled()
+    assert dialog.keys_status_label.text() == problem  # said at once, not only after OK
+    known = SettingsDialog(Settings(agent_number="2125550100"), None, keys_stored=True)
+    qtbot.addWidget(known)
+    assert "keep the stored key" in known.access_key_edit.placeholderText() and known.remove_keys_button.isEnabled()
