@@ -35,7 +35,7 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -375,6 +375,25 @@ class ContactListView(QTableView):
         rows.setMinimumSectionSize(1)
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # no per-row size hints, ever
         self._update_row_height()
+        self._empty_text = ""
+
+    def set_empty_text(self, text: str) -> None:
+        """GUI thread: what the view says in its middle while it shows no contacts ("": nothing)."""
+        if text != self._empty_text:
+            self._empty_text = text
+            self.setAccessibleDescription(text)
+            self.viewport().update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        """GUI thread: the rows; when there are none, the empty text (how to get contacts, or that none matches)."""
+        super().paintEvent(event)
+        model = self.model()
+        if self._empty_text and model is not None and model.rowCount() == 0:
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            area = self.viewport().rect().adjusted(16, 16, -16, -16)
+            painter.drawText(area, int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap), self._empty_text)
+            painter.end()
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
         """Rows follow the font (and so the scaling)."""

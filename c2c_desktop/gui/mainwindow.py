@@ -375,6 +375,17 @@ class MainWindow(QMainWindow):
         total = model.total_count
         shown = f"{count:,} of {total:,} contacts" if text else f"{total:,} contacts"
         self.count_label.setText(shown + (" (loading…)" if model.is_loading else ""))
+        if count or model.is_loading:
+            self.contact_list.set_empty_text("")
+        elif text:
+            self.contact_list.set_empty_text(
+                f"No contact matches “{text}”.\nEsc clears the search; Ctrl+L dials a number."
+            )
+        else:
+            self.contact_list.set_empty_text(
+                "No contacts yet.\nImport a file with File → Import contacts… (Ctrl+I),\n"
+                "or add one with Contacts → New contact… (Ctrl+N)."
+            )
         if count:
             best = model.index(model.best_row, 0)  # "mar" highlights Marcus, not Amara (see ContactIndex.best_match)
             self.contact_list.setCurrentIndex(best)

@@ -451,3 +451,12 @@ def test_recent_calls_show_what_the_agent_recorded_and_history_opens_on_the_call
     window._on_history_call_updated(entry.id)
     assert "No answer" in window.recent.item(0).text()
     window.history_dialog.close()
+
+
+def test_an_empty_list_says_why_and_what_to_do(qtbot: QtBot, window: MainWindow) -> None:
+    qtbot.keyClicks(window.search, "zzqx")
+    assert window.contacts_model.rowCount() == 0
+    assert window.contact_list.accessibleDescription().startswith("No contact matches “zzqx”")
+    window.contact_list.grab()  # paints the text without error
+    window.search.clear()
+    assert window.contact_list.accessibleDescription() == ""  # contacts are shown again
