@@ -417,6 +417,8 @@ class MainWindow(QMainWindow):
             button = QPushButton(icon("call"), "")
             button.clicked.connect(lambda _=False, i=position: self.call_contact(*self._other_number_targets[i]))
             self.other_numbers_layout.insertWidget(position, button)
+            # In the Tab order where it shows, between the list and Call selected (not after the dial pad).
+            QWidget.setTabOrder(buttons[-1] if buttons else self.contact_list, button)
             buttons.append(button)
         self._other_number_targets = [(contact, phone) for phone in others]
         for button, phone in zip(buttons, others, strict=False):

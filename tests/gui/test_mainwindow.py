@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from PySide6.QtCore import QEvent, QPoint, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from c2c_desktop.core.credentials import CredentialsError
 from c2c_desktop.core.models import Credentials, Outcome
@@ -460,3 +460,18 @@ def test_an_empty_list_says_why_and_what_to_do(qtbot: QtBot, window: MainWindow)
     window.contact_list.grab()  # paints the text without error
     window.search.clear()
     assert window.contact_list.accessibleDescription() == ""  # contacts are shown again
+
+
+def test_other_number_buttons_come_right_after_the_list_in_the_tab_order(qtbot: QtBot, window: MainWindow) -> None:
+    search_and_wait(qtbot, window, ADA[0])  # Ada Okafor has a second (mobile) number
+    other = [button for button in window._other_number_buttons if button.isVisible()]
+    assert other
+
+    def next_tab_stop(widget: QWidget) -> QWidget:
+        candidate = widget.nextInFocusChain()
+        while not (candidate.focusPolicy() & Qt.FocusPolicy.TabFocus and candidate.isVisible()):
+            candidate = candidate.nextInFocusChain()
+        return candidate
+
+    assert next_tab_stop(window.contact_list) is other[0]
+    assert next_tab_stop(other[-1]) is window.call_selected
