@@ -111,26 +111,22 @@ def _import_file(
     progress: ProgressCallback | None,
     dial_region: str | None = None,
 ) -> ImportSummary:
-    foreign = dial_region is not None and dial_region.strip().upper() != region.strip().upper()
-    if progress is None:
-        read = read_contacts_file(path, region=region, mapping=mapping)
-        if foreign:
-            read = dialled_from(read, region, dial_region or region)
-        return apply_import(store, plan_import(store, read), policy)
-    report = progress
-    half = 1  # the reader's row or card count, once it has said
+    read_progress = store_progress = None
+    if progress is not None:
+        report = progress
+        half = 1  # the reader's row or card count, once it has said
 
-    def read_progress(done: int, total: int) -> None:
-        nonlocal half
-        half = max(1, total)
-        report(done, 2 * half)
+        def read_progress(done: int, total: int) -> None:
+            nonlocal half
+            half = max(1, total)
+            report(done, 2 * half)
 
-    def store_progress(stored: int, total: int) -> None:
-        report(half + half * stored // max(1, total), 2 * half)
+        def store_progress(stored: int, total: int) -> None:
+            report(half + half * stored // max(1, total), 2 * half)
 
     read = read_contacts_file(path, region=region, mapping=mapping, progress=read_progress)
-    if foreign:
-        read = dialled_from(read, region, dial_region or region)
+    if dial_region is not None and dial_region.strip().upper() != region.strip().upper():
+        read = dialled_from(read, region, dial_region)
     return apply_import(store, plan_import(store, read), policy, progress=store_progress)
 
 
@@ -150,9 +146,10 @@ def dialled_from(read: ImportResult, file_region: str, dial_region: str) -> Impo
             except PhoneError:  # the reader accepted it as of file_region: keep it as read
                 known = (phone.number, phone.dial)
             else:
-                text = phone.number if phone.number.lstrip().startswith("+") else home.display
-                if number.extension and not phone.number.lstrip().startswith("+"):
-                    text += f" ext. {number.extension}"
+                if phone.number.lstrip().startswith("+"):
+                    text = phone.number  # already international
+                else:
+                    text = home.display + (f" ext. {number.extension}" if number.extension else "")
                 known = (text, home.dial)
             converted[phone.number] = known
         return dataclasses.replace(phone, number=known[0], dial=known[1])

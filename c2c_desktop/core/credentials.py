@@ -127,6 +127,17 @@ def is_insecure_backend(backend: keyring.backend.KeyringBackend) -> bool:
     return priority < 1
 
 
+def _keys_state(backend: keyring.backend.KeyringBackend) -> tuple[KeysState, str]:
+    """Whether `backend` holds both keys (as `load` sees them), and the `status` line saying so."""
+    access_key = backend.get_password(SERVICE_NAME, ACCESS_KEY_USERNAME)
+    has_secret = bool(backend.get_password(SERVICE_NAME, SECRET_KEY_USERNAME))
+    if access_key and has_secret:
+        return "saved", f"Keys saved in the system keyring ({backend.name}); access key {_mask(access_key)}"
+    if access_key or has_secret:
+        return "missing", f"Only one of the two keys is saved in the system keyring ({backend.name}); save both again."
+    return "missing", f"No keys saved in the system keyring ({backend.name})."
+
+
 class KeyringCredentialStore:
     """The key pair in the OS keyring (Secret Service, KWallet, macOS Keychain, Windows Credential Locker).
 
@@ -215,22 +226,11 @@ class KeyringCredentialStore:
         """One keyring read: whether the keys are usable (as `load` sees them) and the `status` line. Never raises."""
 
         def inspect() -> tuple[KeysState, str]:
-            state, line = describe(self._resolved_backend())
+            state, line = _keys_state(self._resolved_backend())
             copies = [link.name for link in self._set_aside if link.get_password(SERVICE_NAME, SECRET_KEY_USERNAME)]
             if copies:
                 line += f" A copy is also in a file keyring ({', '.join(copies)}); Remove keys deletes it."
             return state, line
-
-        def describe(backend: keyring.backend.KeyringBackend) -> tuple[KeysState, str]:
-            access_key = backend.get_password(SERVICE_NAME, ACCESS_KEY_USERNAME)
-            has_secret = bool(backend.get_password(SERVICE_NAME, SECRET_KEY_USERNAME))
-            if access_key and has_secret:
-                return "saved", f"Keys saved in the system keyring ({backend.name}); access key {_mask(access_key)}"
-            if access_key or has_secret:
-                return "missing", (
-                    f"Only one of the two keys is saved in the system keyring ({backend.name}); save both again."
-                )
-            return "missing", f"No keys saved in the system keyring ({backend.name})."
 
         try:
             return self._watchdog(inspect, secret=None)
@@ -244,13 +244,13 @@ class KeyringCredentialStore:
             import keyring  # on the watchdog thread: loading the backends is part of what may be slow
 
             backend = keyring.get_keyring()
-            links = _chain_links(backend)
-            secure = [link for link in links or () if not is_insecure_backend(link)]
-            if links and secure and len(secure) < len(links) and not insecure_keyring_allowed():
+            links = _chain_links(backend) or []
+            files = [link for link in links if is_insecure_backend(link)]
+            secure = [link for link in links if link not in files]
+            if files and secure and not insecure_keyring_allowed():
                 # The chain would fall back to a file one (a Secret Service that raises NotImplementedError): keep
                 # to its best secure backend.
-                backend = secure[0]
-                self._set_aside = [link for link in links if is_insecure_backend(link)]
+                backend, self._set_aside = secure[0], files
             self._backend = backend
         return self._backend
 
