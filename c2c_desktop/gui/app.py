@@ -238,11 +238,13 @@ class UnixInstanceServer(QObject):
     #: After a failed accept (e.g. no file descriptors left), listening pauses this long instead of spinning.
     ACCEPT_RETRY_MS = 1000
 
-    def __init__(self, path: str, on_url: Callable[[str], None], parent: QObject | None = None) -> None:
-        """GUI thread. Raises OSError if the socket cannot be bound."""
+    def __init__(self, path: str, on_url: Callable[[str], None] | None, parent: QObject | None = None) -> None:
+        """GUI thread. Raises OSError if the socket cannot be bound. `on_url` None: links are kept until
+        `deliver_to` (the socket is claimed before the window exists)."""
         super().__init__(parent)
         self.path = path
         self._on_url = on_url
+        self._kept: list[str] = []
         self._clients: dict[int, tuple[socket.socket, QSocketNotifier, bytearray]] = {}
         self._socket = _bind_unix_socket(path)
         self._inode = os.stat(path).st_ino
@@ -253,8 +255,11 @@ class UnixInstanceServer(QObject):
         return self._socket.fileno() != -1
 
     def deliver_to(self, on_url: Callable[[str], None]) -> None:
-        """GUI thread: send links to `on_url` from now on (the window, once it exists)."""
+        """GUI thread: send links to `on_url` from now on (the window, once it exists), and those kept until now."""
         self._on_url = on_url
+        kept, self._kept = self._kept, []
+        for url in kept:
+            on_url(url)
 
     def close(self) -> None:
         """GUI thread. Idempotent; removes the socket file if it is still ours."""
@@ -318,7 +323,11 @@ class UnixInstanceServer(QObject):
         line, newline, _ = bytes(buffer).partition(b"\n")
         if newline and len(line) <= self.MAX_LINE_BYTES:
             self._drop(fd)
-            self._on_url(line.decode("utf-8", "replace").strip())
+            url = line.decode("utf-8", "replace").strip()
+            if self._on_url is None:
+                self._kept.append(url)
+            else:
+                self._on_url(url)
         elif ended or len(buffer) > self.MAX_LINE_BYTES:
             self._drop(fd)
 
@@ -536,13 +545,14 @@ def run_gui(*, demo: bool = False, url: str | None = None) -> int:
         QuitOnSignals(app)
 
     servers: list[InstanceServer] = []
-    early_links: list[str] = []  # links handed over before the window exists
+    claimed: UnixInstanceServer | None = None
     path = None if demo else instance_socket_path()
     if path is not None:
         # Claim the hand-off socket first, with one atomic bind: of two launches at the same moment exactly one
         # becomes the window, and the other finds it listening and hands its link over.
         try:
-            servers.append(UnixInstanceServer(path, early_links.append))
+            claimed = UnixInstanceServer(path, None)
+            servers.append(claimed)
         except OSError as exc:
             if forward_to_running_instance(url):
                 return 0
@@ -575,11 +585,8 @@ def run_gui(*, demo: bool = False, url: str | None = None) -> int:
     window.start()
     if url:
         window.open_link(url)
-    for server in servers:
-        if isinstance(server, UnixInstanceServer):
-            server.deliver_to(window.open_link)
-    for link in early_links:
-        window.open_link(link)
+    if claimed is not None:
+        claimed.deliver_to(window.open_link)
     try:
         return app.exec()
     finally:

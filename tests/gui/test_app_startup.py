@@ -137,6 +137,20 @@ def test_a_second_start_hands_its_link_to_the_running_window(qtbot: QtBot, own_t
         qtbot.waitUntil(lambda: received == [LINK, ""], timeout=2000)
 
 
+def test_links_that_arrive_before_the_window_exists_are_kept_for_it(qtbot: QtBot, own_temp_folder: Path) -> None:
+    path = app.instance_socket_path()
+    assert path is not None
+    server = app.UnixInstanceServer(path, None)  # claimed at start, before the window is built
+    try:
+        assert app.forward_to_running_instance(LINK) is True
+        qtbot.waitUntil(lambda: server._kept == [LINK], timeout=2000)
+        received: list[str] = []
+        server.deliver_to(received.append)
+        assert received == [LINK]
+    finally:
+        server.close()
+
+
 def test_no_running_window_means_no_hand_off(own_temp_folder: Path) -> None:
     assert app.forward_to_running_instance(LINK) is False
 
