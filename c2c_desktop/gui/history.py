@@ -53,6 +53,7 @@ from c2c_desktop.core.phone import display_number
 from c2c_desktop.core.store import Store, StoreError
 from c2c_desktop.gui.disposition import DispositionDialog
 from c2c_desktop.gui.icons import icon
+from c2c_desktop.gui.messages import service_said
 
 SEARCH_DEBOUNCE_MS = 150
 NO_VALUE = "—"  # shown for an empty disposition, an unknown duration, …
@@ -227,8 +228,7 @@ class JournalTableModel(QAbstractTableModel):
         if column == self.TIME:
             return f"Started {entry.started_at} (UTC)"
         if column == self.OUTCOME:
-            said = f"The service said: “{entry.excerpt}”" if entry.excerpt else ""
-            return "\n".join(part for part in (entry.message, said) if part) or None
+            return "\n".join(part for part in (entry.message, service_said(entry.excerpt)) if part) or None
         if column == self.NOTE and entry.note:
             return entry.note
         if column == self.DISPOSITION and not entry.disposition:

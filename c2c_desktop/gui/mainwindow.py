@@ -38,7 +38,7 @@ from c2c_desktop.gui.contacts_model import FIRST_PAGE, ContactListModel, Contact
 from c2c_desktop.gui.dialpad import DialPad
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.keyring_worker import KeyringWorker
-from c2c_desktop.gui.messages import sentence
+from c2c_desktop.gui.messages import sentence, service_said
 
 if TYPE_CHECKING:
     from c2c_desktop.core.dialer import PreparedCall
@@ -116,24 +116,22 @@ class StatusPanel(QFrame):
 
     def show_outcome(self, outcome: Outcome, text: str, *, timed: bool = True) -> None:
         """The outcome of a call; `timed` False for one that never started (the timer of an earlier call is cleared)."""
-        self._ticker.stop()
-        if not timed:
-            self.timer_label.setText("")
         words, colour = OUTCOME_STYLE[outcome]
-        self._set_icon(str(outcome))
-        self.title_label.setText(words)
-        self.title_label.setStyleSheet(f"color: {colour};")
         detail = text.removeprefix(f"{words} — ")  # the title already says it
-        self.detail_label.setText(sentence(detail, full_stop=False))
+        self._show(outcome, words, colour, sentence(detail, full_stop=False), keep_time=timed)
 
     def show_problem(self, title: str, text: str) -> None:
         """Something that stops calls but is no call's outcome (no keys, settings not loaded): no timer."""
+        self._show(Outcome.NOT_SENT, title, OUTCOME_STYLE[Outcome.NOT_SENT][1], text, keep_time=False)
+
+    def _show(self, icon_of: Outcome, title: str, colour: str, detail: str, *, keep_time: bool) -> None:
         self._ticker.stop()
-        self.timer_label.setText("")
-        self._set_icon(str(Outcome.NOT_SENT))
+        if not keep_time:
+            self.timer_label.setText("")
+        self._set_icon(str(icon_of))
         self.title_label.setText(title)
-        self.title_label.setStyleSheet(f"color: {OUTCOME_STYLE[Outcome.NOT_SENT][1]};")
-        self.detail_label.setText(text)
+        self.title_label.setStyleSheet(f"color: {colour};")
+        self.detail_label.setText(detail)
 
     @Slot()
     def _tick(self) -> None:
@@ -560,7 +558,7 @@ class MainWindow(QMainWindow):
     @Slot(object, object, str)
     def _on_call_finished(self, entry: JournalEntry, result: CallResult, message: str) -> None:
         if result.excerpt and result.outcome in (Outcome.REJECTED, Outcome.UNKNOWN) and not _is_markup(result.excerpt):
-            message += f"\nThe service said: “{result.excerpt}”"  # markup only in the tooltips (Recent, history)
+            message += "\n" + service_said(result.excerpt)  # markup only in the tooltips (Recent, history)
         self.status_panel.show_outcome(result.outcome, message)
         self.setWindowTitle(self.base_title)
         self.disposition.set_call(entry)  # optional: the next call never waits for it
@@ -583,18 +581,15 @@ class MainWindow(QMainWindow):
             who = entry.contact_name or entry.display_number or entry.number
             item = QListWidgetItem(icon(str(outcome) if outcome else "ringing"), f"{when}  {who} — {words}")
             item.setData(Qt.ItemDataRole.UserRole, entry.id)
-            said = f"\nThe service said: “{entry.excerpt}”" if entry.excerpt else ""
+            said = "\n" + service_said(entry.excerpt) if entry.excerpt else ""
             item.setToolTip(f"{entry.display_number}\n{entry.message}{said}\nref {entry.ref}")
             self.recent.addItem(item)
 
     @Slot(QListWidgetItem)
     def _on_recent_activated(self, item: QListWidgetItem) -> None:
         entry = self.profile.store.get_call(int(item.data(Qt.ItemDataRole.UserRole)))
-        if entry is None:
-            return
-        contact = self.profile.store.get_contact(entry.contact_id) if entry.contact_id else None
-        # The international form reads as the same number whatever the region is by now (the display text may not).
-        self._call(entry.e164 or entry.display_number or entry.number, contact, previous_dial=entry.number)
+        if entry is not None:
+            self._redial(entry)
 
     # -- keys and settings -----------------------------------------------------------------------------------------
 

@@ -41,3 +41,8 @@ def sentence(text: str, *, full_stop: bool = True) -> str:
         return text
     text = text[0].upper() + text[1:]
     return text if not full_stop or text.endswith((".", "!", "?", "…")) else text + "."
+
+
+def service_said(excerpt: str | None) -> str:
+    """The line that quotes what the service answered ("" when it said nothing)."""
+    return f"The service said: “{excerpt}”" if excerpt else ""
