@@ -54,6 +54,13 @@ def search_and_wait(qtbot: QtBot, window: MainWindow, query: str) -> None:
     qtbot.waitUntil(lambda: window.current_contact() is not None)
 
 
+def call_ada_and_wait(qtbot: QtBot, window: MainWindow) -> None:
+    """Find Ada Okafor, call her (Enter's path), and wait for the outcome."""
+    search_and_wait(qtbot, window, ADA[0])
+    with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
+        window.call_current_contact()
+
+
 def wait_outcome(qtbot: QtBot, window: MainWindow) -> Any:
     with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS) as blocker:
         pass
@@ -136,9 +143,7 @@ def test_outcomes_show_their_words(
     qtbot: QtBot, window: MainWindow, standin: StandInService, fault: Fault, title: str, words: str
 ) -> None:
     standin.fault = fault
-    search_and_wait(qtbot, window, ADA[0])
-    with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
-        window.call_current_contact()
+    call_ada_and_wait(qtbot, window)
     assert window.status_panel.title_label.text() == title
     assert words in window.status_panel.detail_label.text()
     assert window.recent.count() == 1
@@ -149,26 +154,20 @@ def test_a_markup_answer_stays_out_of_the_status_but_not_out_of_reach(
     qtbot: QtBot, window: MainWindow, standin: StandInService
 ) -> None:
     standin.fault = Fault.XML_FAILURE
-    search_and_wait(qtbot, window, ADA[0])
-    with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
-        window.call_current_contact()
+    call_ada_and_wait(qtbot, window)
     assert "<" not in window.status_panel.detail_label.text()
     assert "The service said: “<?xml" in window.recent.item(0).toolTip()
 
 
 def test_after_a_call_typing_starts_a_new_search(qtbot: QtBot, window: MainWindow, standin: StandInService) -> None:
-    search_and_wait(qtbot, window, ADA[0])
-    with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
-        window.call_current_contact()
+    call_ada_and_wait(qtbot, window)
     assert window.search.selectedText() == window.search.text() == ADA[0]
     qtbot.keyClicks(window.search, "gr")
     assert window.search.text() == "gr"
 
 
 def test_not_sent_clears_the_last_calls_time(qtbot: QtBot, window: MainWindow, standin: StandInService) -> None:
-    search_and_wait(qtbot, window, ADA[0])
-    with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
-        window.call_current_contact()
+    call_ada_and_wait(qtbot, window)
     assert window.status_panel.timer_label.text() == "0:00"
     window.dialpad.set_number("911")
     press_enter(window.dialpad.number_edit)
@@ -203,9 +202,7 @@ def test_redial_of_an_unknown_call_asks_first(
     qtbot: QtBot, window: MainWindow, standin: StandInService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     standin.fault = Fault.RESET
-    search_and_wait(qtbot, window, ADA[0])
-    with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
-        window.call_current_contact()
+    call_ada_and_wait(qtbot, window)
     asked: list[str] = []
 
     def decline(*args: Any, **_kwargs: Any) -> QMessageBox.StandardButton:
@@ -219,9 +216,7 @@ def test_redial_of_an_unknown_call_asks_first(
 
 
 def test_recent_call_redials_with_one_click(qtbot: QtBot, window: MainWindow, standin: StandInService) -> None:
-    search_and_wait(qtbot, window, ADA[0])
-    with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
-        window.call_current_contact()
+    call_ada_and_wait(qtbot, window)
     with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
         window._on_recent_activated(window.recent.item(0))
     assert standin.request_count == 2
@@ -290,9 +285,7 @@ def test_a_failed_key_save_leaves_the_keys_in_use(
     window.keyring_worker.failed.connect(window.notify)  # queued to the GUI thread (the window's own slot)
     window.keyring_worker.save(Credentials("NEWACCESSKEY", "new-secret"))
     qtbot.waitUntil(lambda: "refused to store" in window.statusBar().currentMessage(), timeout=SIGNAL_MS)
-    search_and_wait(qtbot, window, ADA[0])
-    with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
-        window.call_current_contact()
+    call_ada_and_wait(qtbot, window)
     assert standin.request_count == 1  # still called with the keys that were working
 
 
@@ -393,9 +386,7 @@ def test_the_keys_and_the_call_button_stay_put_through_a_call(
 def test_a_redial_after_a_region_change_calls_the_same_number(
     qtbot: QtBot, window: MainWindow, standin: StandInService
 ) -> None:
-    search_and_wait(qtbot, window, ADA[0])
-    with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
-        window.call_current_contact()
+    call_ada_and_wait(qtbot, window)
     assert window.profile.store.list_calls(limit=1)[0].e164 == "+12125550142"
     # The agent moves to the London office. Read again in GB, "(212) 555-0142" would be the UK number 02125550142.
     window.profile.settings = dataclasses.replace(window.profile.settings, region="GB", agent_number="+1 555 010 0100")
@@ -437,9 +428,7 @@ def test_recent_calls_show_what_the_agent_recorded_and_history_opens_on_the_call
     qtbot: QtBot, window: MainWindow, standin: StandInService
 ) -> None:
     standin.fault = Fault.RESET
-    search_and_wait(qtbot, window, ADA[0])
-    with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
-        window.call_current_contact()
+    call_ada_and_wait(qtbot, window)
     assert "Unknown" in window.recent.item(0).text()
     window.show_history()
     assert window.history_dialog is not None
