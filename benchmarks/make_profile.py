@@ -115,7 +115,7 @@ def _words(text: str, separator: str | None = None) -> list[str]:
 
 
 def _phone(rng: random.Random) -> tuple[str, str]:
-    """One number (as written, as dialed)."""
+    """One number (as written, in international form)."""
     area = rng.choice(AREA_CODES)
     if rng.random() < 0.5:
         exchange, subscriber = "555", f"01{rng.randrange(100):02d}"
@@ -124,7 +124,7 @@ def _phone(rng: random.Random) -> tuple[str, str]:
     written = rng.choice(FORMATS).format(a=area, e=exchange, s=subscriber)
     if rng.random() < 0.05:
         written += f" x{rng.randrange(10, 999)}"
-    return written, f"{area}{exchange}{subscriber}"
+    return written, f"+1{area}{exchange}{subscriber}"
 
 
 def generate_contacts(count: int, seed: int = 1) -> list[Contact]:
@@ -147,8 +147,8 @@ def generate_contacts(count: int, seed: int = 1) -> list[Contact]:
             company = ""
         phones = []
         for index in range(1 if rng.random() < 0.6 else 2):
-            written, dial = _phone(rng)
-            phones.append(PhoneEntry(number=written, label=rng.choice(LABELS), dial=dial, primary=index == 0))
+            written, e164 = _phone(rng)
+            phones.append(PhoneEntry(number=written, label=rng.choice(LABELS), e164=e164, primary=index == 0))
         contacts.append(Contact(id=None, name=name, company=company, title=rng.choice(titles), phones=tuple(phones)))
     contacts.sort(key=lambda contact: contact.name.casefold())
     return contacts

@@ -190,7 +190,11 @@ def _open_store() -> Store:
     from c2c_desktop.core.store import Store, default_db_path
 
     try:
-        store = Store(default_db_path())
+        region = config.load_settings().region
+    except config.ConfigError:
+        region = config.Settings().region  # only an upgrade that pins old numbers reads it; the command says the rest
+    try:
+        store = Store(default_db_path(), region=region)
     except Exception as exc:  # sqlite3 / OS errors: one line, no traceback
         raise CliError(f"cannot open the call journal at {default_db_path()}: {exc}") from None
     store.recover_interrupted()
@@ -293,13 +297,10 @@ _PLACEHOLDER_KEYS = Credentials("placeholder-access-key", "placeholder-secret")
 INTERRUPTED_MESSAGE = "Unknown — interrupted while waiting; the call may still be ringing; it was not retried."
 
 
-_NUMBER_SETTINGS = ("agent_number", "first_callerid", "second_callerid")
-
-
 def _number_setting_warning(settings: config.Settings, key: str) -> str | None:
     """For a phone number setting: CliError when it holds no usable number (in the configured region), else the
     warning a possible-only number gets; None for other settings and for an empty value (which clears it)."""
-    text = getattr(settings, key) if key in _NUMBER_SETTINGS else ""
+    text = getattr(settings, key) if key in config.NUMBER_SETTINGS else ""
     if not text:
         return None
     from c2c_desktop.core.phone import PhoneError, parse_number
@@ -478,7 +479,7 @@ def _contacts_export(args: argparse.Namespace) -> int:
 
     try:
         with _open_store() as store:
-            count = export_contacts(store, args.file, args.format)
+            count = export_contacts(store, args.file, args.format, region=_load_settings().region)
     except ValueError as exc:
         raise CliError(f"{exc} (--format csv|vcard)") from None
     except OSError as exc:
@@ -487,29 +488,33 @@ def _contacts_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _phones_text(contact: Contact) -> str:
+def _phones_text(contact: Contact, region: str) -> str:
+    """Each number as it is dialled from `region` (what the window calls), with its label."""
+    from c2c_desktop.core.phone import digits_to_dial
+
     primary = contact.primary_phone
-    return ", ".join(
-        f"{phone.dial} ({', '.join(part for part in (phone.label, 'primary' if phone is primary else '') if part)})"
-        if phone.label or phone is primary
-        else phone.dial
-        for phone in contact.phones
-    )
+    texts = []
+    for phone in contact.phones:
+        dial = digits_to_dial(phone, region) or f"{phone.number} (cannot be called)"
+        notes = ", ".join(part for part in (phone.label, "primary" if phone is primary else "") if part)
+        texts.append(f"{dial} ({notes})" if notes else dial)
+    return ", ".join(texts)
 
 
 def _contacts_list(args: argparse.Namespace) -> int:
     from c2c_desktop.core.contacts_io import contacts_json
 
+    region = _load_settings().region
     with _open_store() as store:
         contacts = store.list_contacts()
     if args.json:
-        print(json.dumps(contacts_json(contacts), indent=2, ensure_ascii=False))
+        print(json.dumps(contacts_json(contacts, region), indent=2, ensure_ascii=False))
         return EXIT_OK
     if not contacts:
         print("No contacts yet.")
         return EXIT_OK
     for contact in contacts:
-        print(f"{contact.name:<28}  {contact.company:<24}  {_phones_text(contact)}")
+        print(f"{contact.name:<28}  {contact.company:<24}  {_phones_text(contact, region)}")
     return EXIT_OK
 
 

@@ -11,6 +11,7 @@ import dataclasses
 import json
 import math
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,11 +27,13 @@ __all__ = [
     "API_URL_ENV",
     "DEFAULT_API_URL",
     "DISPOSITIONS_FILE_NAME",
+    "NUMBER_SETTINGS",
     "SETTING_HELP",
     "ConfigError",
     "Settings",
     "default_config_dir",
     "parse_timeout",
+    "pin_number",
     "read_timeout_warning",
     "default_settings_path",
     "dispositions_path_for",
@@ -153,9 +156,23 @@ def _parse_api_url(raw: str) -> str:
     return url
 
 
-def _parse_number_setting(raw: str) -> str:
-    # Stored as typed; normalised (and refused if bad) when a call is prepared, so the message names the field.
-    return raw.strip()
+#: A number already in international form: kept without loading libphonenumber (the settings load at startup).
+_E164 = re.compile(r"\+[1-9][0-9]{1,14}")
+
+
+def pin_number(raw: str, region: str) -> str:
+    """A phone number setting as stored: in international form, read in `region` (the default region in force when
+    it is set), so that a later change of region never makes it another number. Kept as typed when it cannot be read:
+    a call then refuses it with a message naming the setting."""
+    text = raw.strip()
+    if not text or _E164.fullmatch(text):
+        return text
+    from c2c_desktop.core.phone import PhoneError, parse_number
+
+    try:
+        return parse_number(text, region).e164
+    except PhoneError:
+        return text
 
 
 def _parse_path(raw: str) -> str:
@@ -168,11 +185,11 @@ def _parse_path(raw: str) -> str:
     return str(Path(path).absolute())
 
 
+#: The settings that hold a phone number: pinned to their country when set (`pin_number`).
+NUMBER_SETTINGS = ("agent_number", "first_callerid", "second_callerid")
+
 _PARSERS: dict[str, Callable[[str], Any]] = {
-    "agent_number": _parse_number_setting,
     "call_type": _parse_call_type,
-    "first_callerid": _parse_number_setting,
-    "second_callerid": _parse_number_setting,
     "page": _parse_page,
     "region": _parse_region,
     "api_url": _parse_api_url,
@@ -187,7 +204,13 @@ def setting_names() -> list[str]:
 
 
 def with_value(settings: Settings, key: str, raw: str) -> Settings:
-    """Return settings with `key` set from the text `raw`; ConfigError names what is wrong."""
+    """Return settings with `key` set from the text `raw`; ConfigError names what is wrong.
+
+    A phone number is read in the region of `settings` (see `pin_number`): set the region first.
+    """
+    if key in NUMBER_SETTINGS:
+        pinned: dict[str, Any] = {key: pin_number(raw, settings.region)}
+        return dataclasses.replace(settings, **pinned)
     parser = _PARSERS.get(key)
     if parser is None:
         raise ConfigError(f"unknown setting '{key}' (known: {', '.join(SETTING_HELP)})")
@@ -203,8 +226,9 @@ def format_value(settings: Settings, key: str) -> str:
 
 def _from_mapping(data: Mapping[str, Any]) -> Settings:
     settings = Settings()
-    for key, value in data.items():
-        if key in _PARSERS and value is not None:
+    # The region first: a number stored as typed by an older version is read in the file's region.
+    for key, value in sorted(data.items(), key=lambda item: item[0] != "region"):
+        if key in SETTING_HELP and value is not None:
             settings = with_value(settings, key, str(value))
     return settings
 

@@ -6,8 +6,8 @@ An import is three steps, so a window can show what will happen before anything 
   apply_import()       -> ImportSummary    writes everything in ONE transaction: all of it is stored, or nothing
 `import_file()` runs the three in order (the CLI, and the window's worker thread with its own Store).
 
-Duplicates are found by the number as dialed (`PhoneEntry.dial`), so "(212) 555-0142" and "+1 212.555.0142" are the
-same number. A contact sharing a number with an earlier contact of the same file is a duplicate too.
+Duplicates are found by the number in international form (`PhoneEntry.e164`), so "(212) 555-0142" and "+1 212.555.0142"
+are the same number. A contact sharing a number with an earlier contact of the same file is a duplicate too.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Literal
 from c2c_desktop.core.fileutil import atomic_write, gc_paused
 from c2c_desktop.core.importers import ImportProblem, ImportResult, read_contacts_file, write_csv, write_vcard
 from c2c_desktop.core.models import Contact, PhoneEntry
+from c2c_desktop.core.phone import DEFAULT_REGION, digits_to_dial, written_for
 from c2c_desktop.core.store import Store
 
 ProgressCallback = Callable[[int, int], None]
@@ -45,8 +46,8 @@ class MergeCandidate:
     """An imported contact sharing numbers with a known one.
 
     `existing` is a stored contact (it has an id) or, when the number first appeared earlier in the same file, that
-    earlier imported contact (id None). `shared_dials` are the incoming numbers (dial form) already known, in the
-    address book or earlier in the file; a shared number that `existing` does not have belongs to another contact.
+    earlier imported contact (id None). `shared_dials` are the incoming numbers (international form) already known, in
+    the address book or earlier in the file; a shared number that `existing` does not have belongs to another contact.
     """
 
     incoming: Contact
@@ -90,9 +91,10 @@ def import_file(
 ) -> ImportSummary:
     """Read, plan and apply one file. Raises ContactFileError (changing nothing) when the file cannot be read at all.
 
-    `region`: the country of the file's numbers written without a country code. `dial_region`: the region calls are
-    made from (the settings' default region; None: the same as `region`). When they differ, every number is stored in
-    international form, with the digits to dial from `dial_region`: "01 42 68 53 00" from a French file becomes
+    `region`: the country of the file's numbers written without a country code; each number is pinned to its country
+    as of `region` (`PhoneEntry.e164`). `dial_region`: the region calls are made from (the settings' default region;
+    None: the same as `region`). When they differ, a number's text is also rewritten in international form, so that
+    it reads as the same number wherever it is shown or exported: "01 42 68 53 00" from a French file becomes
     "+33 1 42 68 53 00", dialled 01133142685300 from the US, not 0142685300.
 
     `progress(done, total)`: `total` stays the same for the whole import; reading the file is its first half and
@@ -131,7 +133,7 @@ def _import_file(
 
 
 def dialled_from(read: ImportResult, file_region: str, dial_region: str) -> ImportResult:
-    """`read` (numbers read as of `file_region`) with every number in international form and its digits to dial from
+    """`read` (numbers read as of `file_region`) with every number's text in international form as written from
     `dial_region`. A number already written with "+" keeps its text."""
     from c2c_desktop.core.phone import PhoneError, parse_number
 
@@ -144,15 +146,15 @@ def dialled_from(read: ImportResult, file_region: str, dial_region: str) -> Impo
                 number = parse_number(phone.number, file_region)
                 home = parse_number(number.e164, dial_region)
             except PhoneError:  # the reader accepted it as of file_region: keep it as read
-                known = (phone.number, phone.dial)
+                known = (phone.number, phone.e164)
             else:
                 if phone.number.lstrip().startswith("+"):
                     text = phone.number  # already international
                 else:
                     text = home.display + (f" ext. {number.extension}" if number.extension else "")
-                known = (text, home.dial)
+                known = (text, number.e164)
             converted[phone.number] = known
-        return dataclasses.replace(phone, number=known[0], dial=known[1])
+        return dataclasses.replace(phone, number=known[0], e164=known[1])
 
     contacts = [dataclasses.replace(contact, phones=tuple(map(convert, contact.phones))) for contact in read.contacts]
     return dataclasses.replace(read, contacts=contacts)
@@ -169,7 +171,7 @@ def plan_import(store: Store, read: ImportResult) -> ImportPlan:
             phones = contact.phones
             if not existing_by_dial:  # the common case (nothing stored shares a number), with less bookkeeping
                 if len(phones) == 1:
-                    dial = phones[0].dial
+                    dial = phones[0].e164
                     earlier = first_in_file.get(dial)
                     if earlier is None:
                         first_in_file[dial] = contact
@@ -180,7 +182,7 @@ def plan_import(store: Store, read: ImportResult) -> ImportPlan:
                 file_match: Contact | None = None
                 shared: list[str] = []
                 for phone in phones:
-                    dial = phone.dial
+                    dial = phone.e164
                     earlier = first_in_file.get(dial)
                     if earlier is None:
                         first_in_file[dial] = contact
@@ -197,7 +199,7 @@ def plan_import(store: Store, read: ImportResult) -> ImportPlan:
             file_match = None
             shared = []
             for phone in phones:
-                dial = phone.dial
+                dial = phone.e164
                 owners = existing_by_dial.get(dial)
                 earlier = first_in_file.get(dial)
                 if owners:
@@ -282,7 +284,7 @@ def _merge_duplicates(plan: ImportPlan) -> tuple[list[Contact], list[Contact]]:
 
 def _without_numbers_of_others(candidate: MergeCandidate, base: Contact) -> Contact:
     """The incoming contact minus the known numbers `base` lacks: those live on another contact already."""
-    own = {phone.dial for phone in base.phones}
+    own = {phone.e164 for phone in base.phones}
     foreign = {dial for dial in candidate.shared_dials if dial not in own}
     if not foreign:
         return candidate.incoming
@@ -292,7 +294,7 @@ def _without_numbers_of_others(candidate: MergeCandidate, base: Contact) -> Cont
         incoming.name,
         incoming.company,
         incoming.title,
-        tuple(phone for phone in incoming.phones if phone.dial not in foreign),
+        tuple(phone for phone in incoming.phones if phone.e164 not in foreign),
         incoming.notes,
     )
 
@@ -301,16 +303,16 @@ def _existing_owners(store: Store, contacts: Sequence[Contact]) -> dict[str, lis
     """Stored contacts by the dial numbers of `contacts` they have (each list ordered by name)."""
     if not contacts or store.contact_count() == 0:
         return {}
-    dials = {phone.dial for contact in contacts for phone in contact.phones}
+    dials = {phone.e164 for contact in contacts for phone in contact.phones}
     owners: dict[str, list[Contact]] = {}
     if len(dials) <= _LOOKUP_ONE_BY_ONE_MAX:
         for dial in dials:
-            found = store.find_contacts_by_dial(dial)
+            found = store.find_contacts_by_e164(dial)
             if found:
                 owners[dial] = found
         return owners
-    for contact in store.list_contacts():  # ordered by name, like find_contacts_by_dial
-        for dial in {phone.dial for phone in contact.phones}:
+    for contact in store.list_contacts():  # ordered by name, like find_contacts_by_e164
+        for dial in {phone.e164 for phone in contact.phones}:
             if dial in dials:
                 owners.setdefault(dial, []).append(contact)
     return owners
@@ -327,16 +329,16 @@ def merge_contacts(existing: Contact, incoming: Contact) -> Contact:
     Name, company, title: filled in when empty. Notes: incoming notes not already there are appended on a new line.
     """
     phones = list(existing.phones)
-    index_of = {phone.dial: index for index, phone in enumerate(phones)}
+    index_of = {phone.e164: index for index, phone in enumerate(phones)}
     for phone in incoming.phones:
-        index = index_of.get(phone.dial)
+        index = index_of.get(phone.e164)
         if index is None:
-            index_of[phone.dial] = len(phones)
+            index_of[phone.e164] = len(phones)
             # A primary number stays primary only for a contact that had none.
-            phones.append(PhoneEntry(phone.number, phone.label, phone.dial, phone.primary and not existing.phones))
+            phones.append(PhoneEntry(phone.number, phone.label, phone.e164, phone.primary and not existing.phones))
         elif not phones[index].label and phone.label:
             known = phones[index]
-            phones[index] = PhoneEntry(known.number, phone.label, known.dial, known.primary)
+            phones[index] = PhoneEntry(known.number, phone.label, known.e164, known.primary)
     notes = existing.notes
     extra = incoming.notes.strip()
     if extra and extra not in notes:
@@ -356,15 +358,15 @@ def _one_primary(phones: list[PhoneEntry]) -> tuple[PhoneEntry, ...]:
         return tuple(phones)
     first = next((index for index, phone in enumerate(phones) if phone.primary), 0)
     return tuple(
-        PhoneEntry(phone.number, phone.label, phone.dial, index == first) for index, phone in enumerate(phones)
+        PhoneEntry(phone.number, phone.label, phone.e164, index == first) for index, phone in enumerate(phones)
     )
 
 
 def duplicates_of(store: Store, contact: Contact) -> list[Contact]:
     """Stored contacts (other than `contact` itself) sharing any of its numbers, ordered by name: for add/edit."""
     found: dict[int, Contact] = {}
-    for dial in dict.fromkeys(phone.dial for phone in contact.phones if phone.dial):
-        for other in store.find_contacts_by_dial(dial):
+    for dial in dict.fromkeys(phone.e164 for phone in contact.phones if phone.e164):
+        for other in store.find_contacts_by_e164(dial):
             if other.id is not None and other.id != contact.id:
                 found.setdefault(other.id, other)
     return sorted(found.values(), key=lambda other: (other.name.casefold(), other.id or 0))
@@ -385,8 +387,13 @@ def export_format_for(path: str | os.PathLike[str]) -> ExportFormat:
     return _FORMAT_BY_SUFFIX[suffix]
 
 
-def export_contacts(store: Store, path: str | os.PathLike[str], fmt: ExportFormat | None = None) -> int:
+def export_contacts(
+    store: Store, path: str | os.PathLike[str], fmt: ExportFormat | None = None, *, region: str = DEFAULT_REGION
+) -> int:
     """Write every contact to `path` as Google-compatible CSV or vCard 3.0 (by extension if `fmt` is None).
+
+    Numbers are written as entered where they read as the same number in `region` (the default region), else in
+    international form (`phone.written_for`), so that the file, read in `region`, means the numbers the app calls.
 
     The file is written next to its destination, flushed and renamed into place (`atomic_write`), so a failed export
     leaves no half file (and an existing file stays as it was); a new file is private to the user. Returns how many
@@ -397,12 +404,18 @@ def export_contacts(store: Store, path: str | os.PathLike[str], fmt: ExportForma
     if chosen not in ("csv", "vcard"):
         raise ValueError(f"unknown export format {chosen!r}; use csv or vcard")
     writer = write_csv if chosen == "csv" else write_vcard
-    contacts = store.list_contacts()
+    contacts = [_written_for(contact, region) for contact in store.list_contacts()]
     return atomic_write(target, lambda temp: writer(contacts, temp))
 
 
-def contacts_json(contacts: Iterable[Contact]) -> list[dict[str, object]]:
-    """Contacts as plain JSON-ready dicts (for `contacts list --json`)."""
+def _written_for(contact: Contact, region: str) -> Contact:
+    phones = tuple(dataclasses.replace(phone, number=written_for(phone, region)) for phone in contact.phones)
+    return dataclasses.replace(contact, phones=phones)
+
+
+def contacts_json(contacts: Iterable[Contact], region: str) -> list[dict[str, object]]:
+    """Contacts as plain JSON-ready dicts (for `contacts list --json`); "dial" is what is sent when called from
+    `region` ("" for a number that cannot be called)."""
     return [
         {
             "id": contact.id,
@@ -411,7 +424,13 @@ def contacts_json(contacts: Iterable[Contact]) -> list[dict[str, object]]:
             "title": contact.title,
             "notes": contact.notes,
             "phones": [
-                {"number": phone.number, "label": phone.label, "dial": phone.dial, "primary": phone.primary}
+                {
+                    "number": phone.number,
+                    "label": phone.label,
+                    "e164": phone.e164,
+                    "dial": digits_to_dial(phone, region),
+                    "primary": phone.primary,
+                }
                 for phone in contact.phones
             ],
         }

@@ -11,25 +11,24 @@ from importlib import resources
 from typing import Any
 
 from c2c_desktop.core.models import Contact, PhoneEntry
-from c2c_desktop.core.phone import DEFAULT_REGION, PhoneError, parse_number
+from c2c_desktop.core.phone import PhoneError, parse_number
 
 DEMO_CONTACTS_RESOURCE = "demo_contacts.json"
 #: The sample numbers are North American, written as people there write them (mostly without +1).
 DEMO_NUMBERS_REGION = "US"
 
 
-def _phone_entry(raw: dict[str, Any], region: str, primary: bool) -> PhoneEntry:
+def _phone_entry(raw: dict[str, Any], primary: bool) -> PhoneEntry:
     number = str(raw["number"])
     try:
-        # Read where the numbers were written, then dial them from the agent's region.
-        dial = parse_number(parse_number(number, DEMO_NUMBERS_REGION).e164, region).dial
+        e164 = parse_number(number, DEMO_NUMBERS_REGION).e164  # read where the numbers were written
     except PhoneError:
-        dial = ""  # kept visible; calling it explains what is wrong
-    return PhoneEntry(number=number, label=str(raw.get("label", "")), dial=dial, primary=primary)
+        e164 = ""  # kept visible; calling it explains what is wrong
+    return PhoneEntry(number=number, label=str(raw.get("label", "")), e164=e164, primary=primary)
 
 
-def _contact(raw: dict[str, Any], region: str) -> Contact:
-    phones = tuple(_phone_entry(phone, region, index == 0) for index, phone in enumerate(raw.get("phones", ())))
+def _contact(raw: dict[str, Any]) -> Contact:
+    phones = tuple(_phone_entry(phone, index == 0) for index, phone in enumerate(raw.get("phones", ())))
     return Contact(
         id=None,
         name=str(raw["name"]),
@@ -46,7 +45,7 @@ def demo_contacts_text() -> str:
     return resource.read_text(encoding="utf-8")
 
 
-def load_demo_contacts(region: str = DEFAULT_REGION) -> list[Contact]:
-    """The ~50 sample contacts (id None, first number primary). PhoneEntry.dial is the form dialed from `region`."""
+def load_demo_contacts() -> list[Contact]:
+    """The ~50 sample contacts (id None, first number primary), their numbers pinned to North America."""
     data = json.loads(demo_contacts_text())
-    return [_contact(raw, region) for raw in data["contacts"]]
+    return [_contact(raw) for raw in data["contacts"]]

@@ -15,8 +15,17 @@ from dataclasses import dataclass, field
 
 from c2c_desktop.core.api import ClickToCallClient, validate_request
 from c2c_desktop.core.config import Settings
-from c2c_desktop.core.models import CallRequest, CallResult, CallType, Contact, Credentials, JournalEntry, Outcome
-from c2c_desktop.core.phone import DialNumber, PhoneError, parse_number
+from c2c_desktop.core.models import (
+    CallRequest,
+    CallResult,
+    CallType,
+    Contact,
+    Credentials,
+    JournalEntry,
+    Outcome,
+    PhoneEntry,
+)
+from c2c_desktop.core.phone import DialNumber, PhoneError, number_to_call
 from c2c_desktop.core.store import Store
 
 
@@ -52,22 +61,25 @@ class PreparedCall:
         return self.contact_name or self.display_number
 
 
-def _normalise(text: str, what: str, region: str) -> DialNumber:
+def _normalise(target: str | PhoneEntry, what: str, region: str) -> DialNumber:
     try:
-        return parse_number(text, region)
+        return number_to_call(target, region)
     except PhoneError as exc:
         raise NotSentError(f"Not sent: {what} — {exc}") from None
 
 
 def prepare_call(
-    number_text: str,
+    target: str | PhoneEntry,
     settings: Settings,
     credentials: Credentials | None,
     *,
     contact: Contact | None = None,
     overrides: CallOverrides | None = None,
 ) -> PreparedCall:
-    """Validate and normalise one call; raises NotSentError with a plain message. Touches no network or disk."""
+    """Validate and normalise one call; raises NotSentError with a plain message. Touches no network or disk.
+
+    `target`: a contact's number (called as the number it was pinned to) or text typed now (read in the region).
+    """
     overrides = overrides or CallOverrides()
     region = settings.region
     agent_text = overrides.agent_number if overrides.agent_number is not None else settings.agent_number
@@ -76,7 +88,7 @@ def prepare_call(
             "Not sent: your own phone number is not set (c2c-desktop config set agent_number NUMBER, or Settings)"
         )
     warnings: list[str] = []
-    number = _normalise(number_text, "the number to call", region)
+    number = _normalise(target, "the number to call", region)
     dial, display = number.dial, number.display
     if number.warning:
         warnings.append(f"{display}: {number.warning}")

@@ -2,16 +2,17 @@
 
 The readers never touch the database: they return an `ImportResult` (contacts, per-row problems) and the caller
 stores the contacts in one transaction. Every number goes through `phone.parse_number`, which fills
-`PhoneEntry.dial`; a row keeps its good numbers and is skipped (and reported) only when none is usable.
+`PhoneEntry.e164` (the number in international form); a row keeps its good numbers and is skipped (and reported)
+only when none is usable.
 
-Speed: libphonenumber needs ~180 µs per number, too slow for 100k-row files. Results are therefore cached by raw
-text, and plain 10-digit North American numbers (``(212) 555-0142``, ``+1 212.555.0142``) are cached per area
-code (other plain-digit numbers per written shape and all but their last four digits): parse_number checks the
-first number of each such group and the rest of the group reuses its verdict and dial prefix. That is exact because
-for these numbers parse_number's outcome depends only on the length and the leading digits (emergency prefixes),
-not on how the separators are written — tests/core/test_importers.py checks it against parse_number on random
-numbers in every written form the pattern accepts. The rest of the speed comes from building the model objects
-directly and pausing the cyclic GC while reading (see below).
+Speed: libphonenumber needs ~180 µs per number, too slow for 100k-row files. Results are therefore cached by raw text,
+and plain 10-digit North American numbers (``(212) 555-0142``, ``+1 212.555.0142``) are cached per area code (other
+plain-digit numbers per written shape and all but their last four digits): parse_number checks the first number of each
+such group and the rest of the group reuses its verdict and the start of its international form. That is exact because
+for these numbers parse_number's outcome depends only on the length and the leading digits (emergency prefixes), not on
+how the separators are written — tests/core/test_importers.py checks it against parse_number on random numbers in every
+written form the pattern accepts. The rest of the speed comes from building the model objects directly and pausing the
+cyclic GC while reading (see below).
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ class ImportResult:
 
     @functools.cached_property
     def duplicates_in_file(self) -> int:
-        """How many contacts share a dial number with an earlier one in the file.
+        """How many contacts share a number with an earlier one in the file.
 
         Counted on first use: an import does not need it (plan_import finds the same duplicates).
         """
@@ -272,25 +273,26 @@ _GroupKey = TypeVar("_GroupKey", str, tuple[str, str])
 class _NumberCache:
     """parse_number with memory: by raw text, and by group for numbers written as plain digits (module docstring).
 
-    A group's first number goes through parse_number; the others reuse its verdict, and its dial prefix when the
-    dial ends with the varying digits as written. Groups whose first number is refused are not shared.
+    A group's first number goes through parse_number; the others reuse its verdict, and the start of its
+    international form when that ends with the varying digits as written. Groups whose first number is refused are
+    not shared.
     """
 
     def __init__(self, region: str) -> None:
         self.region = region
         self._nanp_home = region.strip().upper() in _NANP_REGIONS
-        self._by_text: dict[str, tuple[str, str]] = {}  # raw -> (dial, "") or ("", error message)
-        self._dial_prefix_by_area: dict[str, str | None] = {}
-        self._dial_prefix_by_group: dict[tuple[str, str], str | None] = {}
+        self._by_text: dict[str, tuple[str, str]] = {}  # raw -> (e164, "") or ("", error message)
+        self._prefix_by_area: dict[str, str | None] = {}
+        self._prefix_by_group: dict[tuple[str, str], str | None] = {}
 
-    def dial(self, raw: str) -> tuple[str, str]:
-        """(dial digits, "") for a usable number, ("", reason) otherwise."""
+    def pinned(self, raw: str) -> tuple[str, str]:
+        """(the number in international form, "") for a usable number, ("", reason) otherwise."""
         # First, inline, a North American number of an area code already seen: nearly every number of a large
         # file at home in North America, each usually a different one (remembering it by text would not pay).
         if self._nanp_home and (match := _NANP_PLAIN.fullmatch(raw)) is not None:
             area, exchange, line = match.groups()
             # None: an area code not seen yet, or one whose numbers are not shared (both are handled below).
-            if (prefix := self._dial_prefix_by_area.get(area)) is not None:
+            if (prefix := self._prefix_by_area.get(area)) is not None:
                 return prefix + area + exchange + line, ""
         known = self._by_text.get(raw)
         if known is None:
@@ -300,14 +302,14 @@ class _NumberCache:
 
     def _parse(self, raw: str) -> tuple[str, str]:
         try:
-            return parse_number(raw, self.region).dial, ""
+            return parse_number(raw, self.region).e164, ""
         except PhoneError as exc:  # its only exception, also for a bad region
             return "", str(exc) or f"unparseable number '{raw}'"
 
     def _by_group(self, raw: str) -> tuple[str, str] | None:
         if self._nanp_home and (match := _NANP_PLAIN.fullmatch(raw)) is not None:
             area, exchange, line = match.groups()
-            by_area = self._dial_prefix_by_area
+            by_area = self._prefix_by_area
             if area not in by_area:
                 return self._first_of_group(raw, by_area, area, area + exchange + line)
             prefix = by_area[area]
@@ -318,19 +320,20 @@ class _NumberCache:
         if len(digits) < _GROUPED_MIN_DIGITS:
             return None
         group = (raw.translate(_DIGIT_TO_D), digits[:-4])
-        if group not in self._dial_prefix_by_group:
-            return self._first_of_group(raw, self._dial_prefix_by_group, group, digits[-4:])
-        prefix = self._dial_prefix_by_group[group]
+        if group not in self._prefix_by_group:
+            return self._first_of_group(raw, self._prefix_by_group, group, digits[-4:])
+        prefix = self._prefix_by_group[group]
         return None if prefix is None else (prefix + digits[-4:], "")
 
     def _first_of_group(
         self, raw: str, prefixes: dict[_GroupKey, str | None], group: _GroupKey, varying: str
     ) -> tuple[str, str]:
-        """Parse the group's first number; its dial prefix is shared if its dial ends with the varying digits."""
-        dial, error = self._parse(raw)
-        shared = not error and dial.endswith(varying)
-        prefixes[group] = dial[: -len(varying)] if shared else None
-        return dial, error
+        """Parse the group's first number; the start of its international form is shared if the rest is the varying
+        digits."""
+        e164, error = self._parse(raw)
+        shared = not error and e164.endswith(varying)
+        prefixes[group] = e164[: -len(varying)] if shared else None
+        return e164, error
 
 
 def _phone_entries(
@@ -342,29 +345,29 @@ def _phone_entries(
     """
     if len(candidates) == 1:  # the common case, without the bookkeeping below
         raw, label, _ = candidates[0]
-        dial, error = numbers.dial(raw)
+        e164, error = numbers.pinned(raw)
         if error:
             problems.append(ImportProblem(location, error))
             return ()
-        return (_new_phone(raw, label, dial, True),)
+        return (_new_phone(raw, label, e164, True),)
     kept: list[tuple[str, str, str]] = []
-    dials: dict[str, int] = {}
+    e164s: dict[str, int] = {}
     primary = -1
     for raw, label, preferred in candidates:
-        dial, error = numbers.dial(raw)
+        e164, error = numbers.pinned(raw)
         if error:
             problems.append(ImportProblem(location, error))
             continue
-        if dial in dials:
+        if e164 in e164s:
             if preferred and primary < 0:
-                primary = dials[dial]
+                primary = e164s[e164]
             continue
-        dials[dial] = len(kept)
+        e164s[e164] = len(kept)
         if preferred and primary < 0:
             primary = len(kept)
-        kept.append((raw, label, dial))
+        kept.append((raw, label, e164))
     primary = max(primary, 0)
-    return tuple([_new_phone(raw, label, dial, index == primary) for index, (raw, label, dial) in enumerate(kept)])
+    return tuple([_new_phone(raw, label, e164, index == primary) for index, (raw, label, e164) in enumerate(kept)])
 
 
 def _make_contact(
@@ -386,16 +389,16 @@ def _make_contact(
     # (tests/core/test_importers.py compares them), without its bookkeeping.
     if len(candidates) == 1:
         raw, label, _ = candidates[0]
-        dial, error = numbers.dial(raw)
+        e164, error = numbers.pinned(raw)
         if not error:
-            return _new_contact(name or company or raw, company, title, (_new_phone(raw, label, dial, True),), notes)
+            return _new_contact(name or company or raw, company, title, (_new_phone(raw, label, e164, True),), notes)
     elif len(candidates) == 2:
         (raw, label, preferred), (raw2, label2, preferred2) = candidates
-        dial, error = numbers.dial(raw)
-        dial2, error2 = numbers.dial(raw2)
-        if not error and not error2 and dial != dial2:
+        e164, error = numbers.pinned(raw)
+        e164_2, error2 = numbers.pinned(raw2)
+        if not error and not error2 and e164 != e164_2:
             second = preferred2 and not preferred  # the primary one: the first preferred, else the first
-            pair = (_new_phone(raw, label, dial, not second), _new_phone(raw2, label2, dial2, second))
+            pair = (_new_phone(raw, label, e164, not second), _new_phone(raw2, label2, e164_2, second))
             return _new_contact(name or company or raw, company, title, pair, notes)
     first_problem = len(problems)
     phones = _phone_entries(candidates, numbers, location, problems)
@@ -416,7 +419,7 @@ def _one_line(value: str) -> str:
     return " ".join(value.split())
 
 
-_DIAL_OF = operator.attrgetter("dial")
+_E164_OF = operator.attrgetter("e164")
 
 
 def _count_duplicates(contacts: Iterable[Contact]) -> int:
@@ -426,16 +429,16 @@ def _count_duplicates(contacts: Iterable[Contact]) -> int:
     for contact in contacts:
         phones = contact.phones
         if len(phones) == 1:
-            dial = phones[0].dial
-            if dial in seen:
+            e164 = phones[0].e164
+            if e164 in seen:
                 duplicates += 1
             else:
-                add(dial)
+                add(e164)
             continue
-        dials = set(map(_DIAL_OF, phones))
-        if not dials.isdisjoint(seen):
+        e164s = set(map(_E164_OF, phones))
+        if not e164s.isdisjoint(seen):
             duplicates += 1
-        seen |= dials
+        seen |= e164s
     return duplicates
 
 
@@ -445,12 +448,12 @@ def _count_duplicates(contacts: Iterable[Contact]) -> int:
 _new_object = object.__new__
 
 
-def _new_phone(number: str, label: str, dial: str, primary: bool) -> PhoneEntry:
+def _new_phone(number: str, label: str, e164: str, primary: bool) -> PhoneEntry:
     entry = _new_object(PhoneEntry)
     fields = entry.__dict__
     fields["number"] = number
     fields["label"] = label
-    fields["dial"] = dial
+    fields["e164"] = e164
     fields["primary"] = primary
     return entry
 

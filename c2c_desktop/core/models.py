@@ -77,12 +77,23 @@ class CallResult:
 
 @dataclass(frozen=True)
 class PhoneEntry:
-    """One labelled number of a contact. `number` is as entered; `dial` is the unformatted form to send."""
+    """One labelled number of a contact.
+
+    `number` is the text as entered (kept for search and export). `e164` is the number in international form
+    ("+15055550104"), fixed once when the number entered the app, read in the region in force then: what is dialled
+    and shown is worked out from it, so a later change of the default region never makes it another number. "" when
+    the number could not be read (it is then read from `number` at call time, and refused there).
+    """
 
     number: str
     label: str = ""
-    dial: str = ""
+    e164: str = ""
     primary: bool = False
+
+    @property
+    def pinned(self) -> str:
+        """The text to read to call or show this number: its international form where known, else as entered."""
+        return self.e164 or self.number
 
 
 @dataclass(frozen=True)

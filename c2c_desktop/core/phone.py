@@ -25,6 +25,7 @@ valid (the fictional 555 numbers of the demo) is accepted with a warning.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import unicodedata
@@ -34,6 +35,8 @@ from urllib.parse import unquote
 
 if TYPE_CHECKING:
     from phonenumbers import NumberParseException, PhoneNumber
+
+    from c2c_desktop.core.models import PhoneEntry
 
 DEFAULT_REGION = "US"
 
@@ -53,6 +56,8 @@ _VANITY_NUMBER = re.compile(r"\s*\+?[\d\s().\-]*\d[\d\s().\-]*[A-Za-z][A-Za-z\d(
 _DIGIT_RUN = re.compile(rf"\+?\d(?:[\d{_SEPARATORS}]*\d)?")
 _SCHEME = re.compile(r"^\s*(?:tel|callto|sip|sips):(?://)?", re.IGNORECASE)
 _NON_ASCII_DIGITS = re.compile(r"[^0-9]+")
+# An extension at the end of a number as entered ("… ext. 214", "… x214"): the pinned form has none.
+_TRAILING_EXTENSION = re.compile(r"\d\D*?(?:e?xt(?:ension|n)?\.?|x|#|ext=)\s*[:.]?\s*(\d{1,10})#?\s*$", re.IGNORECASE)
 #: Candidates with at most this many digits are checked against the emergency numbers as written.
 _SHORT_DIGITS = 8
 
@@ -379,3 +384,47 @@ def _length_failure(reason: int, shown: str) -> str:
     if reason == ValidationResult.INVALID_COUNTRY_CODE:
         return f"the number {shown} has an unknown country code"
     return f"the number {shown} has the wrong number of digits"
+
+
+def number_to_call(target: str | PhoneEntry, region: str = DEFAULT_REGION) -> DialNumber:
+    """What calling `target` dials from `region`, and how it is shown; raises PhoneError.
+
+    The one reading shared by the window, the CLI, the journal and the exports. A contact's number (a `PhoneEntry`)
+    is read from its pinned international form, so a change of region never makes it another number (its extension
+    comes from the text as entered); text typed or pasted now is read in `region`.
+    """
+    if isinstance(target, str):
+        return parse_number(target, region)
+    number = parse_number(target.pinned, region)
+    if target.e164 and (extension := _TRAILING_EXTENSION.search(target.number)) is not None:
+        number = dataclasses.replace(number, extension=extension.group(1))
+    return number
+
+
+def digits_to_dial(phone: PhoneEntry, region: str = DEFAULT_REGION) -> str:
+    """The digits `number_to_call` sends from `region`, or "" for a number that cannot be called."""
+    try:
+        return number_to_call(phone, region).dial
+    except PhoneError:
+        return ""
+
+
+def written_for(phone: PhoneEntry, region: str = DEFAULT_REGION) -> str:
+    """The number's text to put in a field or a file read in `region`: as entered when it reads as the same number
+    there, else its international form (an entered "(505) 555-0104" pinned to the US reads as a UK number in GB)."""
+    if not phone.e164:
+        return phone.number
+    try:
+        as_entered: DialNumber | None = parse_number(phone.number, region)
+    except PhoneError:
+        as_entered = None
+    if as_entered is not None and as_entered.e164 == phone.e164:
+        return phone.number
+    import phonenumbers
+
+    try:
+        text = phonenumbers.format_number(phonenumbers.parse(phone.e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    except phonenumbers.NumberParseException:
+        text = phone.e164
+    extension = as_entered.extension if as_entered is not None else ""
+    return f"{text} ext. {extension}" if extension else text

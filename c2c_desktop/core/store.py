@@ -38,6 +38,7 @@ from c2c_desktop.core.models import (
     Outcome,
     PhoneEntry,
 )
+from c2c_desktop.core.phone import DEFAULT_REGION
 
 DB_FILE_NAME = "c2c-desktop.sqlite3"
 MAX_REF_LENGTH = 32  # the service's limit for `ref`
@@ -96,7 +97,8 @@ class ContactRows:
     names: list[str] = field(default_factory=list)
     companies: list[str] = field(default_factory=list)
     titles: list[str] = field(default_factory=list)
-    #: The primary phone's number as entered (its dial form when that is empty); "" for a contact without phones.
+    #: The primary phone's number in international form (as entered when it could not be read): what is called and
+    #: shown; "" for a contact without phones.
     primary_numbers: list[str] = field(default_factory=list)
     #: Every number of the contact as entered, joined by NUMBERS_SEPARATOR; "" for a contact without phones.
     numbers: list[str] = field(default_factory=list)
@@ -114,7 +116,7 @@ def contact_rows_of(contacts: Iterable[Contact]) -> ContactRows:
         rows.names.append(contact.name)
         rows.companies.append(contact.company)
         rows.titles.append(contact.title)
-        rows.primary_numbers.append((primary.number or primary.dial) if primary else "")
+        rows.primary_numbers.append(primary.pinned if primary else "")
         rows.numbers.append(NUMBERS_SEPARATOR.join(phone.number for phone in contact.phones))
     return rows
 
@@ -132,7 +134,7 @@ class ContactStore(Protocol):
     def list_contacts(self) -> list[Contact]: ...
     def contact_rows(self, offset: int = 0, limit: int | None = None) -> ContactRows: ...
     def contact_count(self) -> int: ...
-    def find_contacts_by_dial(self, dial: str) -> list[Contact]: ...
+    def find_contacts_by_e164(self, e164: str) -> list[Contact]: ...
     def transaction(self) -> AbstractContextManager[None]: ...
 
 
@@ -268,7 +270,42 @@ def _migration_6_call_e164(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE calls ADD COLUMN e164 TEXT NOT NULL DEFAULT ''")
 
 
-#: Migration n (1-based) brings the schema from version n-1 to n; PRAGMA user_version holds the version.
+def _migration_7_pinned_numbers(conn: sqlite3.Connection, region: str) -> None:
+    """Every contact number gets its country once: the phones' digits-to-dial column becomes `e164`.
+
+    Before, a number was stored as entered and read again in the current default region at every call, so a change
+    of region made "(505) 555-0104" a UK number. Each stored number is now read once, in `region` (the default region
+    in force when the database is upgraded: the region it was imported under is not recorded), and kept in
+    international form. A number that cannot be read keeps "" and is refused at call time, as before. Journal rows
+    from before migration 6 get their `e164` the same way from the digits they sent.
+    """
+    from c2c_desktop.core.phone import PhoneError, parse_number
+
+    def pinned(text: str) -> str:
+        try:
+            return parse_number(text, region).e164
+        except PhoneError:
+            return ""
+
+    conn.execute("DROP INDEX phones_dial")
+    conn.execute("ALTER TABLE phones RENAME COLUMN dial TO e164")
+    rows = conn.execute("SELECT contact_id, position, number, e164 FROM phones").fetchall()
+    known: dict[str, str] = {}
+    updates = []
+    for contact_id, position, number, dial in rows:
+        text = number or dial
+        e164 = known.get(text)
+        if e164 is None:
+            e164 = known[text] = pinned(text)
+        updates.append((e164, contact_id, position))
+    conn.executemany("UPDATE phones SET e164 = ? WHERE contact_id = ? AND position = ?", updates)
+    conn.execute("CREATE INDEX phones_e164 ON phones(e164)")
+    calls = conn.execute("SELECT id, number FROM calls WHERE e164 = ''").fetchall()
+    conn.executemany("UPDATE calls SET e164 = ? WHERE id = ?", [(pinned(number), id_) for id_, number in calls])
+
+
+#: Migration n (1-based) brings the schema from version n-1 to n; PRAGMA user_version holds the version. A migration
+#: that reads phone numbers takes the default region in force as a second argument (see `migrate`).
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migration_1_tables,
     _migration_2_lookup_indexes,
@@ -276,6 +313,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migration_4_call_owner,
     _migration_5_ref_not_unique,
     _migration_6_call_e164,
+    functools.partial(_migration_7_pinned_numbers, region=DEFAULT_REGION),
 ]
 
 
@@ -284,11 +322,12 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
-def migrate(conn: sqlite3.Connection, target: int | None = None) -> int:
+def migrate(conn: sqlite3.Connection, target: int | None = None, *, region: str = DEFAULT_REGION) -> int:
     """Apply the pending migrations up to `target` (default: all), each in its own transaction; return the version.
 
     `conn` must be in autocommit mode (isolation_level=None). A failing migration is rolled back whole and the
-    version stays at the last one that succeeded.
+    version stays at the last one that succeeded. `region`: the default region in force, for a migration that reads
+    stored numbers written without a country code.
     """
     latest = len(MIGRATIONS) if target is None else target
     version = schema_version(conn)
@@ -300,7 +339,10 @@ def migrate(conn: sqlite3.Connection, target: int | None = None) -> int:
     for number in range(version + 1, latest + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:
-            MIGRATIONS[number - 1](conn)
+            step = MIGRATIONS[number - 1]
+            if isinstance(step, functools.partial) and "region" in step.keywords:
+                step = functools.partial(step, region=region)
+            step(conn)
             # user_version is part of the database header, so it commits or rolls back with the migration.
             conn.execute(f"PRAGMA user_version = {number:d}")
         except BaseException:
@@ -457,7 +499,7 @@ def _entry_from_row(row: tuple[Any, ...]) -> JournalEntry:
 
 def _phone_rows(contact_id: int, phones: Iterable[PhoneEntry]) -> Iterator[tuple[int, int, str, str, str, int]]:
     for position, phone in enumerate(phones):
-        yield (contact_id, position, phone.number, phone.label, phone.dial, int(phone.primary))
+        yield (contact_id, position, phone.number, phone.label, phone.e164, int(phone.primary))
 
 
 @functools.cache
@@ -476,7 +518,7 @@ def _sort_key(contact: Contact) -> tuple[str, int]:
 
 _CONTACT_COLUMNS = 6  # in _INSERT_CONTACT and _INSERT_PHONE alike
 _INSERT_CONTACTS = "INSERT INTO contacts (id, name, company, title, notes, sort_key) VALUES "
-_INSERT_PHONES = "INSERT INTO phones (contact_id, position, number, label, dial, is_primary) VALUES "
+_INSERT_PHONES = "INSERT INTO phones (contact_id, position, number, label, e164, is_primary) VALUES "
 _ONE_ROW = "(?, ?, ?, ?, ?, ?)"
 _INSERT_CONTACT = _INSERT_CONTACTS + _ONE_ROW
 _INSERT_PHONE = _INSERT_PHONES + _ONE_ROW
@@ -490,10 +532,10 @@ _ADD_BATCH = 30 * _ROWS_PER_INSERT
 #: with 100k stored: adding 25k takes 0.7 s instead of 0.9 s, 50k 0.7 s instead of 1.5 s; 10k is a little slower).
 _REBUILD_INDEXES_MIN = 5000
 _REBUILD_INDEXES_FRACTION = 4
-_SELECT_PHONES = "SELECT contact_id, number, label, dial, is_primary FROM phones"
+_SELECT_PHONES = "SELECT contact_id, number, label, e164, is_primary FROM phones"
 # The primary phone is the first one marked primary, else the first one (as Contact.primary_phone); each subquery is
 # a primary-key lookup. group_concat's order does not matter here: the numbers are only searched.
-_PHONE_TEXT = "CASE WHEN p.number <> '' THEN p.number ELSE p.dial END"
+_PHONE_TEXT = "CASE WHEN p.e164 <> '' THEN p.e164 ELSE p.number END"
 _SELECT_CONTACT_ROWS = f"""SELECT c.id, c.name, c.company, c.title,
     COALESCE(
         (SELECT {_PHONE_TEXT} FROM phones p WHERE p.contact_id = c.id AND p.is_primary = 1 ORDER BY p.position LIMIT 1),
@@ -506,10 +548,13 @@ _SELECT_CONTACT_ROWS = f"""SELECT c.id, c.name, c.company, c.title,
 class Store:
     """Contacts and the call journal in one SQLite file. Use from one thread only (see the module docstring)."""
 
-    def __init__(self, path: str | os.PathLike[str], *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, region: str = DEFAULT_REGION
+    ) -> None:
         """Open (or create, with parent folders) the database at `path` and bring its schema up to date.
 
         `busy_timeout_ms`: how long a statement waits for another connection's write lock before StoreError "busy".
+        `region`: the default region in force, used only by an upgrade that pins stored numbers to their country.
         Every public method raises StoreError (with a plain message) for database problems.
         """
         self.path = Path(path)
@@ -525,7 +570,7 @@ class Store:
             # FULL: a journal row written before a call is sent must survive a power cut, not just a crash.
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
-            migrate(conn)
+            migrate(conn, region=region)
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise _plain_error(exc, self.path) from None
@@ -851,7 +896,7 @@ class Store:
             contact_values += (contact_id, name, contact.company, contact.title, contact.notes, _sort_text(name))
             position = 0
             for phone in contact.phones:
-                phone_values += (contact_id, position, phone.number, phone.label, phone.dial, int(phone.primary))
+                phone_values += (contact_id, position, phone.number, phone.label, phone.e164, int(phone.primary))
                 position += 1
         self._insert_rows(_INSERT_CONTACTS, contact_values)
         self._insert_rows(_INSERT_PHONES, phone_values)
@@ -972,9 +1017,11 @@ class Store:
         return int(self._db.execute("SELECT COUNT(*) FROM contacts").fetchone()[0])
 
     @_with_plain_errors
-    def find_contacts_by_dial(self, dial: str) -> list[Contact]:
-        """Contacts having a phone whose unformatted number is exactly `dial`, ordered by name."""
-        contacts = self._load_contacts("WHERE id IN (SELECT contact_id FROM phones WHERE dial = ?)", (dial,))
+    def find_contacts_by_e164(self, e164: str) -> list[Contact]:
+        """Contacts having the number `e164` (international form, "+15055550104"), ordered by name."""
+        if not e164:
+            return []
+        contacts = self._load_contacts("WHERE id IN (SELECT contact_id FROM phones WHERE e164 = ?)", (e164,))
         contacts.sort(key=_sort_key)
         return contacts
 
@@ -990,9 +1037,9 @@ class Store:
         else:
             phone_sql = _SELECT_PHONES
         phone_rows = db.execute(phone_sql + " ORDER BY contact_id, position", params).fetchall()
-        for contact_id, number, label, dial, is_primary in phone_rows:
+        for contact_id, number, label, e164, is_primary in phone_rows:
             # Positional arguments: measurably faster than keywords over 100k+ rows.
-            entry = PhoneEntry(number, label, dial, is_primary == 1)
+            entry = PhoneEntry(number, label, e164, is_primary == 1)
             phones = phones_by_contact.get(contact_id)
             if phones is None:
                 phones_by_contact[contact_id] = [entry]

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEMO_AGENT_NUMBER = "(555) 010-0100"
+DEMO_AGENT_NUMBER = "+15550100100"  # (555) 010-0100, pinned to North America like every stored number
 DEMO_RING_SECONDS = 2.5
 DEMO_READ_TIMEOUT = 30.0  # short, so a stalled demo call shows UNKNOWN soon
 #: How long a write on the GUI thread waits for another program's write lock (an import running in the CLI or in the
@@ -78,7 +78,9 @@ def open_user_profile() -> Profile:
         settings = config.effective_settings(config.load_settings(settings_path))
     except config.ConfigError as exc:
         settings, settings_error = config.Settings(), str(exc)
-    store = Store(default_db_path())  # opening may wait the usual 5 s for a lock: the window is not up yet
+    # Opening may wait the usual 5 s for a lock: the window is not up yet. The region pins numbers an older version
+    # stored as typed (a one-time upgrade).
+    store = Store(default_db_path(), region=settings.region)
     store.recover_interrupted()
     store.set_busy_timeout(GUI_BUSY_TIMEOUT_MS)
     profile = Profile(
@@ -122,7 +124,7 @@ def open_demo_profile() -> Profile:
     config.save_settings(settings, settings_path)
     store = Store(folder / "c2c-desktop.sqlite3")
     cleanups.append(store.close)
-    store.add_contacts(load_demo_contacts(settings.region))
+    store.add_contacts(load_demo_contacts())
     store.set_busy_timeout(GUI_BUSY_TIMEOUT_MS)
     return Profile(
         store=store,

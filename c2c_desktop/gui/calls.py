@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING, TypeVar
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from c2c_desktop.core.config import Settings
-from c2c_desktop.core.models import CallRequest, CallResult, Contact, Credentials, JournalEntry, Outcome
-from c2c_desktop.core.phone import PhoneError, parse_number
+from c2c_desktop.core.models import CallRequest, CallResult, Contact, Credentials, JournalEntry, Outcome, PhoneEntry
+from c2c_desktop.core.phone import PhoneError, number_to_call
 from c2c_desktop.core.store import Store, StoreBusyError, StoreError
 
 if TYPE_CHECKING:
@@ -339,13 +339,15 @@ class CallController(QObject):
             return time.monotonic() - self._started_at
         return self._last_elapsed_s
 
-    def needs_unknown_confirmation(self, number_text: str, previous_dial: str | None = None) -> JournalEntry | None:
+    def needs_unknown_confirmation(
+        self, target: str | PhoneEntry, previous_dial: str | None = None
+    ) -> JournalEntry | None:
         """GUI thread: the last call to this number that may have rung, if it may still be ringing (ask before
         calling again). `previous_dial`: the digits a redialled journal row sent, which the region in force when it
-        was placed may have made different from what `number_text` reads as now."""
+        was placed may have made different from what `target` reads as now."""
         dials = {previous_dial} if previous_dial else set()
         try:
-            dials.add(parse_number(number_text, self._settings_provider().region).dial)
+            dials.add(number_to_call(target, self._settings_provider().region).dial)
         except PhoneError:
             pass  # call() will say what is wrong with the number
         try:
@@ -356,7 +358,7 @@ class CallController(QObject):
 
     # --- placing ----------------------------------------------------------------------------------------------
 
-    def call(self, number_text: str, contact: Contact | None = None) -> bool:
+    def call(self, target: str | PhoneEntry, contact: Contact | None = None) -> bool:
         """GUI thread: place one call; True if it went to the worker.
 
         While a call is placing this returns False and does nothing (never a second request). Problems found
@@ -378,7 +380,7 @@ class CallController(QObject):
         from c2c_desktop.core import dialer  # loaded in the background after the window showed: a dict lookup here
 
         try:
-            prepared = dialer.prepare_call(number_text, settings, credentials, contact=contact)
+            prepared = dialer.prepare_call(target, settings, credentials, contact=contact)
         except dialer.NotSentError as exc:
             self.not_sent.emit(str(exc))
             return False
@@ -406,7 +408,7 @@ class CallController(QObject):
     def _with_known_contact(self, prepared: PreparedCall) -> PreparedCall:
         """A number typed or pasted that belongs to exactly one contact is journaled as a call to that contact."""
         try:
-            matches = self._store.find_contacts_by_dial(prepared.request.phone_to_call)
+            matches = self._store.find_contacts_by_e164(prepared.e164)
         except StoreError:
             return prepared  # only a name for the journal: the call itself does not depend on it
         if len(matches) != 1:

@@ -9,6 +9,8 @@ Every method here runs on the GUI thread.
 
 from __future__ import annotations
 
+import dataclasses
+
 from PySide6.QtCore import QSize, Signal, Slot
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -32,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from c2c_desktop.core import contacts_io
 from c2c_desktop.core.models import Contact, PhoneEntry
-from c2c_desktop.core.phone import DialNumber, PhoneError, display_number, parse_number
+from c2c_desktop.core.phone import DialNumber, PhoneError, display_number, number_to_call, parse_number, written_for
 from c2c_desktop.core.store import Store
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.messages import message_colours, message_label, show_message
@@ -84,9 +86,13 @@ class PhoneRow(QWidget):
         layout.addWidget(self.message, 1, 1, 1, 3)
         layout.setColumnStretch(1, 1)
 
+        # A stored number and the text it is shown as: left as shown, it stays that number whatever the region.
+        self._stored: tuple[str, PhoneEntry] | None = None
         if phone is not None:
             self.label_box.setCurrentText(phone.label)
-            self.number_edit.setText(phone.number)
+            shown = written_for(phone, region)
+            self._stored = (shown, phone)
+            self.number_edit.setText(shown)
             self.primary_radio.setChecked(phone.primary)
         else:
             self.label_box.setCurrentText(PHONE_LABELS[0])
@@ -104,6 +110,8 @@ class PhoneRow(QWidget):
     def parsed(self) -> DialNumber | None:
         """The checked number, or None when the field is empty; raises PhoneError when it cannot be called."""
         text = self.number_text
+        if self._stored is not None and self._stored[0].strip() == text:
+            return number_to_call(self._stored[1], self._region)
         return parse_number(text, self._region) if text else None
 
     @Slot()
@@ -214,7 +222,7 @@ class ContactDialog(QDialog):
             self.notes_edit.setPlainText(contact.notes)
             primary = contact.primary_phone
             for phone in contact.phones:
-                self.add_row(PhoneEntry(phone.number, phone.label, phone.dial, phone is primary))
+                self.add_row(dataclasses.replace(phone, primary=phone is primary))
         if not self.rows:
             self.add_row(None)
         self.name_edit.setFocus()
@@ -279,14 +287,14 @@ class ContactDialog(QDialog):
             parsed = row.parsed()
             if parsed is None:
                 continue
-            if parsed.dial in seen:
-                row.show_message(f"The same number as number {seen[parsed.dial] + 1} above.", "error")
+            if parsed.e164 in seen:
+                row.show_message(f"The same number as number {seen[parsed.e164] + 1} above.", "error")
                 first_bad = first_bad or row
                 continue
-            seen[parsed.dial] = len(phones)
+            seen[parsed.e164] = len(phones)
             if row.primary_radio.isChecked():
                 primary_index = len(phones)
-            phones.append(PhoneEntry(row.number_text, row.label, parsed.dial, False))
+            phones.append(PhoneEntry(row.number_text, row.label, parsed.e164, False))
         if first_bad is not None:
             self._show_message("Correct the numbers marked in red, or remove them.")
             first_bad.number_edit.setFocus()
@@ -298,7 +306,7 @@ class ContactDialog(QDialog):
             self.name_edit.setFocus()
             return None
         phones = [
-            PhoneEntry(phone.number, phone.label, phone.dial, index == primary_index)
+            PhoneEntry(phone.number, phone.label, phone.e164, index == primary_index)
             for index, phone in enumerate(phones)
         ]
         self._show_message("")
@@ -324,9 +332,9 @@ class ContactDialog(QDialog):
         target_name = _who(target)
         lines = []
         for phone in contact.phones:
-            owner = next((other for other in existing if any(p.dial == phone.dial for p in other.phones)), None)
+            owner = next((other for other in existing if any(p.e164 == phone.e164 for p in other.phones)), None)
             if owner is not None:
-                lines.append(f"{display_number(phone.number, self._region)} already belongs to {_who(owner)}.")
+                lines.append(f"{display_number(phone.pinned, self._region)} already belongs to {_who(owner)}.")
         box = QMessageBox(self)
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle("Number already in your contacts")

@@ -338,7 +338,7 @@ class ContactListModel(QAbstractListModel):
         for phone in contact.phones:
             label = f"{phone.label}: " if phone.label else ""
             primary = " (primary)" if phone.primary and len(contact.phones) > 1 else ""
-            lines.append(f"{label}{display_number(phone.number or phone.dial, self._region)}{primary}")
+            lines.append(f"{label}{display_number(phone.pinned, self._region)}{primary}")
         return "\n".join(lines)
 
 

@@ -587,7 +587,7 @@ class HistoryView(QWidget):
 
     def number_has_contact(self, entry: JournalEntry) -> bool:
         """True if some contact has the number this call went to."""
-        return bool(self.store.find_contacts_by_dial(entry.number))
+        return bool(self.store.find_contacts_by_e164(entry.e164))
 
     @Slot()
     def _update_actions(self, *_args: object) -> None:

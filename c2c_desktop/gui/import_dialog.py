@@ -49,7 +49,7 @@ from PySide6.QtWidgets import (
 from c2c_desktop.core import contacts_io, importers
 from c2c_desktop.core.contacts_io import DuplicatePolicy, ImportSummary
 from c2c_desktop.core.importers import ContactFileError
-from c2c_desktop.core.phone import PhoneError, digits_of, parse_number
+from c2c_desktop.core.phone import DEFAULT_REGION, PhoneError, digits_of, parse_number
 from c2c_desktop.core.store import Store, StoreError
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.messages import sentence
@@ -767,7 +767,7 @@ class ImportDialog(QDialog):
 # Export and drag-and-drop
 
 
-def export_contacts_interactive(parent: QWidget | None, store: Store) -> str | None:
+def export_contacts_interactive(parent: QWidget | None, store: Store, region: str = DEFAULT_REGION) -> str | None:
     """GUI thread: ask where to save, export every contact; the status message, or None if the agent cancelled.
 
     Errors are shown in a message box (a plain sentence, never a traceback) and return None.
@@ -782,7 +782,7 @@ def export_contacts_interactive(parent: QWidget | None, store: Store) -> str | N
     if path.suffix.lower() not in (".csv", ".vcf", ".vcard"):  # the typed name decides; else the chosen filter
         path = path.with_name(path.name + EXPORT_FILTERS.get(chosen_filter, ".csv"))
     try:
-        count = contacts_io.export_contacts(store, path, contacts_io.export_format_for(path))
+        count = contacts_io.export_contacts(store, path, contacts_io.export_format_for(path), region=region)
     except OSError as exc:
         QMessageBox.warning(parent, "Export contacts", f"The contacts could not be saved to {path}: {exc.strerror}.")
         return None

@@ -420,7 +420,7 @@ class MainWindow(QMainWindow):
             buttons.append(button)
         self._other_number_targets = [(contact, phone) for phone in others]
         for button, phone in zip(buttons, others, strict=False):
-            shown = display_number(phone.number, self.profile.settings.region)
+            shown = display_number(phone.pinned, self.profile.settings.region)
             button.setText(f"{phone.label or 'other'} {shown}")
             button.setToolTip(f"Call {contact.name} on this number")
             button.setAccessibleName(f"Call {contact.name} on {phone.label or 'other'} {shown}")
@@ -493,20 +493,21 @@ class MainWindow(QMainWindow):
         if phone is None:
             self._on_not_sent(f"Not sent: {contact.name} has no phone number")
             return
-        self._call(phone.number, contact)
+        self._call(phone, contact)
 
     @Slot(str)
     def call_number(self, text: str) -> None:
         """GUI thread: the dial pad's Enter or Call button."""
         self._call(text, None)
 
-    def _call(self, number_text: str, contact: Contact | None, previous_dial: str | None = None) -> None:
+    def _call(self, target: str | PhoneEntry, contact: Contact | None, previous_dial: str | None = None) -> None:
+        """GUI thread: `target` is a contact's number, or text typed (a number in any form) read in the region."""
         if self.controller.is_busy:
             return  # one call at a time; the actions are disabled too
-        previous = self.controller.needs_unknown_confirmation(number_text, previous_dial)
+        previous = self.controller.needs_unknown_confirmation(target, previous_dial)
         if previous is not None and not self._confirm_unknown_redial(previous):
             return
-        self.controller.call(number_text, contact)
+        self.controller.call(target, contact)
 
     def _confirm_unknown_redial(self, previous: JournalEntry) -> bool:
         who = previous.contact_name or previous.display_number or previous.number
@@ -718,7 +719,7 @@ class MainWindow(QMainWindow):
     def export_contacts(self) -> None:
         from c2c_desktop.gui.import_dialog import export_contacts_interactive
 
-        message = export_contacts_interactive(self, self.profile.store)
+        message = export_contacts_interactive(self, self.profile.store, self.profile.settings.region)
         if message:
             self.notify(message)
 

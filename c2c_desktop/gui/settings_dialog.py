@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 
 from c2c_desktop.core.config import SETTING_HELP, ConfigError, Settings, read_timeout_warning, with_value
 from c2c_desktop.core.models import CallType, Credentials
-from c2c_desktop.core.phone import PhoneError, is_valid_region, parse_number
+from c2c_desktop.core.phone import PhoneError, display_number, is_valid_region, parse_number
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.messages import message_colours, message_label, sentence, show_message
 
@@ -128,6 +128,8 @@ class SettingsDialog(QDialog):
         self._valid = False
         self._worker = keyring_worker
         self._worker_connected = False
+        # For each number field: (the text shown, the number stored), see _number_value.
+        self._shown_numbers: dict[QLineEdit, tuple[str, str]] = {}
         colours = message_colours(self)
         self._error_colour, self._warning_colour, self._ok_colour = colours["error"], colours["warning"], colours["ok"]
 
@@ -348,7 +350,8 @@ class SettingsDialog(QDialog):
         return spin
 
     def _load(self, settings: Settings) -> None:
-        self.agent_number_edit.setText(settings.agent_number)
+        self._shown_numbers.clear()
+        self._show_number(self.agent_number_edit, settings.agent_number, settings.region)
         agent_first = settings.call_type != int(CallType.PROSPECT_FIRST)
         (self.agent_first_radio if agent_first else self.prospect_first_radio).setChecked(True)
         agent_cid, prospect_cid = (
@@ -356,8 +359,8 @@ class SettingsDialog(QDialog):
             if agent_first
             else (settings.second_callerid, settings.first_callerid)
         )
-        self.agent_callerid_edit.setText(agent_cid)
-        self.prospect_callerid_edit.setText(prospect_cid)
+        self._show_number(self.agent_callerid_edit, agent_cid, settings.region)
+        self._show_number(self.prospect_callerid_edit, prospect_cid, settings.region)
         index = self.region_combo.findData(settings.region)
         if index >= 0:
             self.region_combo.setCurrentIndex(index)
@@ -368,6 +371,19 @@ class SettingsDialog(QDialog):
         self.connect_timeout_spin.setValue(settings.connect_timeout)
         self.read_timeout_spin.setValue(settings.read_timeout)
         self.ca_file_edit.setText(settings.ca_bundle)
+
+    def _show_number(self, edit: QLineEdit, stored: str, region: str) -> None:
+        """Show a stored number formatted for reading; left as shown, it keeps the country it was stored with."""
+        shown = display_number(stored, region) if stored else ""
+        edit.setText(shown)
+        self._shown_numbers[edit] = (shown, stored)
+
+    def _number_value(self, edit: QLineEdit) -> str:
+        """The number to keep for a field: the stored one if the field still shows it, else the text typed (read in
+        the region chosen now)."""
+        shown, stored = self._shown_numbers.get(edit, ("", ""))
+        text = edit.text()
+        return stored if stored and text == shown else text
 
     def _connect_changes(self) -> None:
         for edit in (
@@ -491,14 +507,17 @@ class SettingsDialog(QDialog):
         warnings: dict[str, str] = {}
 
         agent_first = self._call_type() == int(CallType.AGENT_FIRST)
-        agent_cid, prospect_cid = self.agent_callerid_edit.text(), self.prospect_callerid_edit.text()
+        agent_cid = self._number_value(self.agent_callerid_edit)
+        prospect_cid = self._number_value(self.prospect_callerid_edit)
+        agent_number = self._number_value(self.agent_number_edit)
+        # The region first: a number typed now is read in the region chosen now.
         raw_values = {
-            "agent_number": self.agent_number_edit.text(),
+            "region": self._region_text(),
+            "agent_number": agent_number,
             "call_type": str(self._call_type()),
             "first_callerid": agent_cid if agent_first else prospect_cid,
             "second_callerid": prospect_cid if agent_first else agent_cid,
             "page": self.page_edit.text(),
-            "region": self._region_text(),
             "api_url": self.api_url_edit.text(),
             "connect_timeout": f"{self.connect_timeout_spin.value():g}",
             "read_timeout": f"{self.read_timeout_spin.value():g}",
@@ -512,7 +531,7 @@ class SettingsDialog(QDialog):
 
         region = settings.region if "region" not in errors and is_valid_region(settings.region) else None
         numbers = {
-            "agent_number": self.agent_number_edit.text(),
+            "agent_number": agent_number,
             "agent_callerid": agent_cid,
             "prospect_callerid": prospect_cid,
         }

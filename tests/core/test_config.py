@@ -84,7 +84,7 @@ def test_broken_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_unknown_keys_in_file_are_ignored(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     path.write_text(json.dumps({"agent_number": "5552010001", "from_the_future": 1}), encoding="utf-8")
-    assert config.load_settings(path).agent_number == "5552010001"
+    assert config.load_settings(path).agent_number == "+15552010001"  # pinned to its country, read in the file's region
 
 
 def test_env_overrides_api_url_only_for_the_run(tmp_path: Path) -> None:

@@ -39,13 +39,13 @@ def plan_of(store: Store, *rows: str) -> ImportPlan:
 
 
 def owners(store: Store, dial: str) -> list[str]:
-    return [contact.name for contact in store.find_contacts_by_dial(dial)]
+    return [contact.name for contact in store.find_contacts_by_e164(dial)]
 
 
 def without_ids(contacts: list[Contact]) -> list[Contact]:
     return sorted(
         (Contact(None, c.name, c.company, c.title, c.phones, c.notes) for c in contacts),
-        key=lambda c: (c.name, c.phones[0].dial if c.phones else ""),
+        key=lambda c: (c.name, c.phones[0].e164 if c.phones else ""),
     )
 
 
@@ -91,7 +91,7 @@ def test_unreadable_file_changes_nothing(store: Store, name: str) -> None:
 
 
 def test_plan_finds_stored_and_in_file_duplicates_by_dial(store: Store) -> None:
-    ada = store.add_contact(Contact(None, "Ada", phones=(phone("(212) 555-0142", "2125550142", "Work", True),)))
+    ada = store.add_contact(Contact(None, "Ada", phones=(phone("(212) 555-0142", "+12125550142", "Work", True),)))
     plan = plan_of(
         store,
         "Ada L.,AE Ltd,,+1 212.555.0142,,",  # the stored number, written differently
@@ -101,8 +101,8 @@ def test_plan_finds_stored_and_in_file_duplicates_by_dial(store: Store) -> None:
     )
     assert [contact.name for contact in plan.new] == ["Bob", "Cy"]
     assert [(c.incoming.name, c.existing.name, c.existing.id, c.shared_dials) for c in plan.duplicates] == [
-        ("Ada L.", "Ada", ada.id, ("2125550142",)),
-        ("Bobby", "Bob", None, ("6465550134",)),
+        ("Ada L.", "Ada", ada.id, ("+12125550142",)),
+        ("Bobby", "Bob", None, ("+16465550134",)),
     ]
 
 
@@ -134,7 +134,7 @@ def test_the_plan_for_an_empty_address_book_follows_the_general_rules(
 
 def test_merge_policy_folds_duplicates_and_never_duplicates_a_number(store: Store) -> None:
     store.add_contact(
-        Contact(None, "Ada", phones=(phone("(212) 555-0142", "2125550142", "", True),), notes="met at expo")
+        Contact(None, "Ada", phones=(phone("(212) 555-0142", "+12125550142", "", True),), notes="met at expo")
     )
     summary = apply_import(
         store,
@@ -148,26 +148,30 @@ def test_merge_policy_folds_duplicates_and_never_duplicates_a_number(store: Stor
     assert (summary.imported, summary.merged, summary.skipped) == (1, 2, 0)
     ada, bob = store.list_contacts()
     assert (ada.name, ada.company, ada.title) == ("Ada", "Analytical Engines", "CTO")  # empty fields filled
-    assert [(p.dial, p.label, p.primary) for p in ada.phones] == [
-        ("2125550142", "Work", True),  # the empty label is filled in; the primary stays
-        ("2125550143", "Mobile", False),
+    assert [(p.e164, p.label, p.primary) for p in ada.phones] == [
+        ("+12125550142", "Work", True),  # the empty label is filled in; the primary stays
+        ("+12125550143", "Mobile", False),
     ]
     assert ada.notes == "met at expo\ncall after 3"
-    assert (bob.name, bob.company, [p.dial for p in bob.phones]) == ("Bob", "Bob Corp", ["6465550134", "6465550135"])
+    assert (bob.name, bob.company, [p.e164 for p in bob.phones]) == (
+        "Bob",
+        "Bob Corp",
+        ["+16465550134", "+16465550135"],
+    )
     assert bob.notes == "second note"
-    for dial in ("2125550142", "2125550143", "6465550134", "6465550135"):
+    for dial in ("+12125550142", "+12125550143", "+16465550134", "+16465550135"):
         assert len(owners(store, dial)) == 1
 
 
 def test_skip_and_add_policies(store: Store, tmp_path: Path) -> None:
-    store.add_contact(Contact(None, "Ada", phones=(phone("(212) 555-0142", "2125550142", "", True),)))
+    store.add_contact(Contact(None, "Ada", phones=(phone("(212) 555-0142", "+12125550142", "", True),)))
     rows = ("Ada Again,,,212-555-0142,,", "Eve,,,(646) 555-0100,,", "Eve Again,,,(646) 555-0100,,")
     skipped = apply_import(store, plan_of(store, *rows), DuplicatePolicy.SKIP)
     assert (skipped.imported, skipped.merged, skipped.skipped) == (1, 0, 2)
     assert sorted(c.name for c in store.list_contacts()) == ["Ada", "Eve"]
     added = apply_import(store, plan_of(store, *rows), DuplicatePolicy.ADD)
     assert (added.imported, added.merged, added.skipped) == (3, 0, 0)
-    assert owners(store, "2125550142") == ["Ada", "Ada Again"]  # only because ADD was asked for
+    assert owners(store, "+12125550142") == ["Ada", "Ada Again"]  # only because ADD was asked for
 
 
 def test_chains_inside_a_file_merge_into_one_contact(store: Store) -> None:
@@ -182,20 +186,20 @@ def test_chains_inside_a_file_merge_into_one_contact(store: Store) -> None:
     )
     assert (summary.imported, summary.merged) == (1, 2)
     (only,) = store.list_contacts()
-    assert (only.name, [p.dial for p in only.phones]) == ("One", ["6465550101", "6465550102", "6465550103"])
+    assert (only.name, [p.e164 for p in only.phones]) == ("One", ["+16465550101", "+16465550102", "+16465550103"])
 
 
 def test_a_contact_matching_two_stored_ones_moves_no_number_between_them(store: Store) -> None:
-    store.add_contact(Contact(None, "Ann", phones=(phone("(646) 555-0101", "6465550101", "", True),)))
-    store.add_contact(Contact(None, "Ben", phones=(phone("(646) 555-0102", "6465550102", "", True),)))
+    store.add_contact(Contact(None, "Ann", phones=(phone("(646) 555-0101", "+16465550101", "", True),)))
+    store.add_contact(Contact(None, "Ben", phones=(phone("(646) 555-0102", "+16465550102", "", True),)))
     apply_import(store, plan_of(store, "Ann B,,,(646) 555-0101,(646) 555-0102,"))
-    assert owners(store, "6465550101") == ["Ann"]
-    assert owners(store, "6465550102") == ["Ben"]
+    assert owners(store, "+16465550101") == ["Ann"]
+    assert owners(store, "+16465550102") == ["Ben"]
     assert store.contact_count() == 2
 
 
 def test_a_failure_while_storing_rolls_back_everything(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    store.add_contact(Contact(None, "Ada", phones=(phone("(212) 555-0142", "2125550142", "", True),)))
+    store.add_contact(Contact(None, "Ada", phones=(phone("(212) 555-0142", "+12125550142", "", True),)))
     before = store.list_contacts()
     rows = [f"P{index},,,(646) 555-{index:04d},," for index in range(12_000)]
     plan = plan_of(store, "Ada L,Analytical Engines,,212-555-0142,,", *rows)
@@ -243,7 +247,7 @@ def test_merge_contacts_keeps_everything_of_the_existing_contact() -> None:
         "Ada",
         "AE",
         "",
-        (phone("212 555 0142", "2125550142", "Work"), phone("212 555 0143", "2125550143", "", True)),
+        (phone("212 555 0142", "+12125550142", "Work"), phone("212 555 0143", "+12125550143", "", True)),
         "note",
     )
     incoming = Contact(
@@ -251,24 +255,24 @@ def test_merge_contacts_keeps_everything_of_the_existing_contact() -> None:
         "Ada Lovelace",
         "Other Co",
         "CTO",
-        (phone("+1 212 555 0143", "2125550143", "Mobile", True), phone("646 555 0100", "6465550100", "Home", True)),
+        (phone("+1 212 555 0143", "+12125550143", "Mobile", True), phone("646 555 0100", "+16465550100", "Home", True)),
         "note",
     )
     merged = merge_contacts(existing, incoming)
     assert (merged.id, merged.name, merged.company, merged.title, merged.notes) == (7, "Ada", "AE", "CTO", "note")
     assert merged.phones == (
-        phone("212 555 0142", "2125550142", "Work"),
-        phone("212 555 0143", "2125550143", "Mobile", True),
-        phone("646 555 0100", "6465550100", "Home"),
+        phone("212 555 0142", "+12125550142", "Work"),
+        phone("212 555 0143", "+12125550143", "Mobile", True),
+        phone("646 555 0100", "+16465550100", "Home"),
     )
     lonely = merge_contacts(Contact(3, "No Phones"), incoming)
     assert sum(p.primary for p in lonely.phones) == 1 and lonely.phones[0].primary
 
 
 def test_duplicates_of_finds_other_contacts_sharing_a_number(store: Store) -> None:
-    ada = store.add_contact(Contact(None, "Ada", phones=(phone("(212) 555-0142", "2125550142", "", True),)))
-    bob = store.add_contact(Contact(None, "Bob", phones=(phone("(646) 555-0134", "6465550134", "", True),)))
-    typed = Contact(None, "New", phones=(phone("212.555.0142", "2125550142"), phone("646-555-0134", "6465550134")))
+    ada = store.add_contact(Contact(None, "Ada", phones=(phone("(212) 555-0142", "+12125550142", "", True),)))
+    bob = store.add_contact(Contact(None, "Bob", phones=(phone("(646) 555-0134", "+16465550134", "", True),)))
+    typed = Contact(None, "New", phones=(phone("212.555.0142", "+12125550142"), phone("646-555-0134", "+16465550134")))
     assert [c.name for c in duplicates_of(store, typed)] == ["Ada", "Bob"]
     assert duplicates_of(store, ada) == []  # a contact is not its own duplicate (editing it)
     assert duplicates_of(store, Contact(None, "X", phones=(phone("1", "5550000"),))) == []
@@ -284,19 +288,19 @@ ROUND_TRIP = [
         "Analytical Engines, Ltd.",
         "Mathematician; Countess",
         (
-            phone("(212) 555-0142", "2125550142", "Mobile"),
-            phone("+44 20 7946 0018", "011442079460018", "Work", True),
-            phone("212-555-0143 ext. 12", "2125550143", "Lab direct line"),
-            phone("(212) 555-0144", "2125550144"),
+            phone("(212) 555-0142", "+12125550142", "Mobile"),
+            phone("+44 20 7946 0018", "+442079460018", "Work", True),
+            phone("212-555-0143 ext. 12", "+12125550143", "Lab direct line"),
+            phone("(212) 555-0144", "+12125550144"),
         ),
         'Met at the expo\nline 2: "quotes", commas; semicolons \\ backslash ::: café 🙂',
     ),
-    Contact(None, "Initech", "Initech", "", (phone("(512) 555-0199", "5125550199", "Work", True),)),
-    Contact(None, "(646) 555-0134", "", "", (phone("(646) 555-0134", "6465550134", "Home Fax", True),)),
+    Contact(None, "Initech", "Initech", "", (phone("(512) 555-0199", "+15125550199", "Work", True),)),
+    Contact(None, "(646) 555-0134", "", "", (phone("(646) 555-0134", "+16465550134", "Home Fax", True),)),
     Contact(
-        None, "山田 太郎", "山田商事", "部長", (phone("+81 90-1234-5678", "011819012345678", "iPhone", True),), "日本語"
+        None, "山田 太郎", "山田商事", "部長", (phone("+81 90-1234-5678", "+819012345678", "iPhone", True),), "日本語"
     ),
-    Contact(None, "Zoë O’Brien", "", "", (phone("+353 1 234 5678", "01135312345678", "", True),)),
+    Contact(None, "Zoë O’Brien", "", "", (phone("+353 1 234 5678", "+35312345678", "", True),)),
 ]
 
 
@@ -378,8 +382,8 @@ def test_a_file_of_another_country_is_dialled_from_here(store: Store, tmp_path: 
     assert summary.imported == 2
     phones = {contact.name: contact.phones[0] for contact in store.list_contacts()}
     # Read as French, kept in international form, dialled from the US (not 0142685300, a US-looking number).
-    assert (phones["Renée Façade"].number, phones["Renée Façade"].dial) == ("+33 1 42 68 53 00", "01133142685300")
-    assert (phones["Hans Berlin"].number, phones["Hans Berlin"].dial) == ("+49 30 1234567", "01149301234567")
+    assert (phones["Renée Façade"].number, phones["Renée Façade"].e164) == ("+33 1 42 68 53 00", "+33142685300")
+    assert (phones["Hans Berlin"].number, phones["Hans Berlin"].e164) == ("+49 30 1234567", "+49301234567")
 
 
 def test_a_file_of_the_home_country_keeps_its_numbers_as_written(store: Store, tmp_path: Path) -> None:
@@ -387,4 +391,4 @@ def test_a_file_of_the_home_country_keeps_its_numbers_as_written(store: Store, t
     path.write_text("Full Name;Phone\nAda Home;(212) 555-0142\n", encoding="utf-8")
     import_file(store, path, region="US", dial_region="us")
     phone = store.list_contacts()[0].phones[0]
-    assert (phone.number, phone.dial) == ("(212) 555-0142", "2125550142")
+    assert (phone.number, phone.e164) == ("(212) 555-0142", "+12125550142")

@@ -7,7 +7,7 @@ import json
 from importlib import resources
 
 from c2c_desktop.core.demo import demo_contacts_text, load_demo_contacts
-from c2c_desktop.core.phone import digits_of, parse_number
+from c2c_desktop.core.phone import digits_of, digits_to_dial, parse_number
 
 NO_ANSWER_DIGITS = "789"  # the stand-in's rule: No Answer when phone_to_call ends in 7, 8 or 9
 
@@ -22,18 +22,19 @@ def test_about_fifty_contacts_with_primary_numbers() -> None:
     assert sum(bool(contact.notes) for contact in contacts) >= 10
 
 
-def test_every_number_parses_and_dial_is_filled() -> None:
+def test_every_number_parses_and_is_pinned() -> None:
     for contact in load_demo_contacts():
         for phone in contact.phones:
             assert phone.label
-            assert phone.dial == parse_number(phone.number).dial, phone
-            assert len(phone.dial) == 10  # North American numbers, sent as their 10 digits
-            assert phone.dial[3:7] == "5550" and 100 <= int(phone.dial[6:]) <= 199  # fictional 555-01xx only
+            assert phone.e164 == parse_number(phone.number).e164, phone
+            dial = digits_to_dial(phone, "US")
+            assert len(dial) == 10  # North American numbers, sent as their 10 digits
+            assert dial[3:7] == "5550" and 100 <= int(dial[6:]) <= 199  # fictional 555-01xx only
 
 
 def test_both_answer_rules_are_represented() -> None:
     primaries = [contact.primary_phone for contact in load_demo_contacts()]
-    no_answer = sum(1 for phone in primaries if phone is not None and phone.dial[-1] in NO_ANSWER_DIGITS)
+    no_answer = sum(1 for phone in primaries if phone is not None and phone.e164[-1] in NO_ANSWER_DIGITS)
     share = no_answer / len(primaries)
     assert 0.25 <= share <= 0.42  # roughly a third do not answer
 
@@ -49,9 +50,11 @@ def test_numbers_come_in_various_formats() -> None:
     assert len({digits_of(number)[-10:-7] for number in numbers}) >= 20  # many area codes
 
 
-def test_region_is_applied_to_dial() -> None:
-    contact = load_demo_contacts(region="GB")[0]
-    assert contact.phones[0].dial == "0012125550142"  # from GB, the US number is dialed internationally
+def test_numbers_are_pinned_to_north_america_and_dialled_from_the_region() -> None:
+    phone = load_demo_contacts()[0].phones[0]
+    assert phone.e164 == "+12125550142"
+    assert digits_to_dial(phone, "GB") == "0012125550142"  # from GB, the US number is dialed internationally
+    assert digits_to_dial(phone, "US") == "2125550142"
 
 
 def test_desktop_entry_handles_tel_links() -> None:

@@ -60,8 +60,8 @@ def ada(**changes: object) -> Contact:
         company="Analytical Engines",
         title="Countess",
         phones=(
-            PhoneEntry("(555) 201-0002", label="work", dial="5552010002", primary=False),
-            PhoneEntry("555.201.0003", label="mobile", dial="5552010003", primary=True),
+            PhoneEntry("(555) 201-0002", label="work", e164="+15552010002", primary=False),
+            PhoneEntry("555.201.0003", label="mobile", e164="+15552010003", primary=True),
         ),
         notes="Prefers mornings",
     )
@@ -151,11 +151,12 @@ def test_a_version_1_database_migrates_to_the_latest_schema(tmp_path: Path) -> N
     with Store(path) as upgraded:
         assert upgraded.schema_version == len(MIGRATIONS) >= 2
         indexes = {row[0] for row in upgraded._db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-        assert {"phones_dial", "calls_number", "calls_started_at"} <= indexes
-        assert [c.name for c in upgraded.find_contacts_by_dial("5552010009")] == ["Grace Hopper"]
+        assert {"phones_e164", "calls_number", "calls_started_at"} <= indexes
+        # Migration 7 pinned the stored number and the old call to their country, read in the region in force.
+        assert [c.name for c in upgraded.find_contacts_by_e164("+15552010009")] == ["Grace Hopper"]
         old = upgraded.last_call_that_may_have_rung(["5552010009"])
         assert old is not None and old.ref == "c2c-old" and old.outcome is Outcome.CONNECTED
-        assert old.e164 == ""  # not kept before: a redial reads its display text, as it did then
+        assert old.e164 == "+15552010009"
         assert upgraded.integrity_check() == "ok"
 
 
@@ -606,14 +607,14 @@ def test_add_get_update_delete_contact(store: Store) -> None:
     assert added.id is not None and added == ada(id=added.id)
     assert store.get_contact(added.id) == added
     assert store.get_contact(added.id + 1) is None
-    assert added.primary_phone is not None and added.primary_phone.dial == "5552010003"
+    assert added.primary_phone is not None and added.primary_phone.e164 == "+15552010003"
 
     changed = dataclasses.replace(
-        added, name="Augusta Ada King", phones=(PhoneEntry("555 201 0004", "home", "5552010004"),)
+        added, name="Augusta Ada King", phones=(PhoneEntry("555 201 0004", "home", "+15552010004"),)
     )
     store.update_contact(changed)
     assert store.get_contact(added.id) == changed
-    assert store.find_contacts_by_dial("5552010002") == []
+    assert store.find_contacts_by_e164("+15552010002") == []
     with pytest.raises(RowNotFoundError):
         store.update_contact(dataclasses.replace(changed, id=9999))
     with pytest.raises(ValueError):
@@ -641,17 +642,18 @@ def test_list_contacts_orders_by_name_case_insensitively(store: Store) -> None:
     assert store.contact_count() == len(names)
 
 
-def test_find_contacts_by_dial(store: Store) -> None:
+def test_find_contacts_by_e164(store: Store) -> None:
     first = store.add_contact(ada())
     second = store.add_contact(
-        Contact(None, "Ada's assistant", phones=(PhoneEntry("555-201-0003", dial="5552010003"),))
+        Contact(None, "Ada's assistant", phones=(PhoneEntry("555-201-0003", e164="+15552010003"),))
     )
-    store.add_contact(Contact(None, "Nobody", phones=(PhoneEntry("555-201-0099", dial="5552010099"),)))
-    assert store.find_contacts_by_dial("5552010003") == [first, second]
-    assert store.find_contacts_by_dial("5552010002") == [first]
-    assert store.find_contacts_by_dial("555201000") == []
-    plan = " ".join(row[3] for row in store._db.execute("EXPLAIN QUERY PLAN SELECT * FROM phones WHERE dial = 'x'"))
-    assert "phones_dial" in plan
+    store.add_contact(Contact(None, "Nobody", phones=(PhoneEntry("555-201-0099", e164="+15552010099"),)))
+    assert store.find_contacts_by_e164("+15552010003") == [first, second]
+    assert store.find_contacts_by_e164("+15552010002") == [first]
+    assert store.find_contacts_by_e164("+1555201000") == []
+    assert store.find_contacts_by_e164("") == []  # numbers that could not be read are nobody's
+    plan = " ".join(row[3] for row in store._db.execute("EXPLAIN QUERY PLAN SELECT * FROM phones WHERE e164 = 'x'"))
+    assert "phones_e164" in plan
 
 
 def test_a_failed_import_changes_nothing(store: Store) -> None:
@@ -742,13 +744,13 @@ def test_add_contacts_stores_every_row_whatever_the_batch_sizes(store: Store, co
 
 def test_a_large_add_rebuilds_the_indexes_a_small_one_keeps_them(store: Store) -> None:
     indexes = _indexes(store)
-    assert {"phones_dial", "contacts_sort_key"} <= {name for name, _ in indexes}
+    assert {"phones_e164", "contacts_sort_key"} <= {name for name, _ in indexes}
     with _statements(store) as seen:
         store.add_contacts(_numbered(6000))
     assert any(sql.startswith("DROP INDEX") for sql in seen)
     assert _indexes(store) == indexes
     assert store.integrity_check() == "ok"
-    assert [c.name for c in store.find_contacts_by_dial("800000050")] == ["Person 5"]
+    assert [c.name for c in store.find_contacts_by_e164("800000050")] == ["Person 5"]
     with _statements(store) as seen:
         store.add_contacts(_numbered(16_000, start=6000))  # more than a quarter of those stored
     assert any(sql.startswith("DROP INDEX") for sql in seen)
@@ -758,7 +760,7 @@ def test_a_large_add_rebuilds_the_indexes_a_small_one_keeps_them(store: Store) -
     assert not any("INDEX" in sql for sql in seen)
     assert _indexes(store) == indexes
     assert store.contact_count() == 27_100 and store.integrity_check() == "ok"
-    assert [c.name for c in store.find_contacts_by_dial("800300070")] == ["Person 30007"]
+    assert [c.name for c in store.find_contacts_by_e164("800300070")] == ["Person 30007"]
 
 
 def test_a_failure_during_a_large_add_brings_back_the_rows_and_the_indexes(store: Store) -> None:
@@ -867,7 +869,9 @@ def test_one_hundred_thousand_contacts_insert_and_load_fast(db_path: Path) -> No
 def _mixed_contacts() -> list[Contact]:
     return [
         ada(),  # primary is the second phone
-        Contact(None, "émile Zola", "Rougon", "", (PhoneEntry("", "work", "5552010007"),)),  # only a dial form
+        Contact(
+            None, "émile Zola", "Rougon", "", (PhoneEntry("", "work", "+15552010007"),)
+        ),  # only an international form
         Contact(None, "Émile Durand", phones=(PhoneEntry("555 201 0008", primary=True),)),
         Contact(None, "bob", "Acme"),  # no phones
         Contact(None, "Zoë", "", "CEO", (PhoneEntry("+44 20 7946 0018"), PhoneEntry("555-201-0010"))),
@@ -884,8 +888,9 @@ def test_contact_rows_are_list_contacts_in_compact_columns(store: Store) -> None
     assert len(rows) == 7
     assert rows.names == [c.name for c in sorted(listed, key=lambda c: (c.name.casefold(), c.id))]
     by_name = dict(zip(rows.names, zip(rows.primary_numbers, rows.numbers, strict=True), strict=True))
-    assert by_name["Ada Lovelace"] == ("555.201.0003", "(555) 201-0002\x01555.201.0003")
-    assert by_name["émile Zola"] == ("5552010007", "")  # an empty number shows its dial form
+    # The primary number as it is called (its international form), every number as entered for the search.
+    assert by_name["Ada Lovelace"] == ("+15552010003", "(555) 201-0002\x01555.201.0003")
+    assert by_name["émile Zola"] == ("+15552010007", "")  # an empty number shows its international form
     assert by_name["bob"] == ("", "")
     assert by_name["Zoë"] == ("+44 20 7946 0018", "+44 20 7946 0018\x01555-201-0010")  # no primary: the first
     assert by_name["Straße"][0] == "555-201-0011"

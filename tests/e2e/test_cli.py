@@ -172,7 +172,8 @@ def test_config_set_refuses_a_phone_setting_that_holds_no_number(configured: Sta
     assert run_cli("config", "get", "agent_number").stdout == before  # nothing was saved
     assert run_cli("config", "set", "first_callerid", "12").returncode == 2
     accepted = run_cli("config", "set", "second_callerid", "(555) 201-0004")
-    assert accepted.returncode == 0 and "second_callerid = (555) 201-0004" in accepted.stdout
+    # Stored pinned to its country (read in the configured region), so a later change of region keeps the number.
+    assert accepted.returncode == 0 and "second_callerid = +15552010004" in accepted.stdout
     assert run_cli("config", "set", "second_callerid", "").returncode == 0  # empty clears it
 
 
@@ -436,3 +437,20 @@ def test_usage_errors_are_one_line(args: tuple[str, ...], words: str) -> None:
 
 def test_help_says_how_to_open_the_demo() -> None:
     assert "--demo" in run_cli("--help").stdout
+
+
+def test_a_change_of_region_keeps_every_stored_number_the_same_number(
+    configured: StandInService, tmp_path: Path
+) -> None:
+    # Numbers entered under US (the agent's phone in the fixture, a lead file) stay US numbers after region GB:
+    # `contacts list` and `call` agree on the digits, dialled internationally from the UK.
+    leads = tmp_path / "leads.csv"
+    leads.write_text("Name,Phone\nAna Ruiz,(505) 555-0104\n", encoding="utf-8")
+    assert run_cli("contacts", "import", str(leads)).returncode == 0
+    assert run_cli("config", "set", "region", "GB").returncode == 0
+    listed = run_cli("contacts", "list")
+    assert "0015055550104" in listed.stdout, listed.stdout
+    result = run_cli("call", "+1 505 555 0104")
+    assert result.returncode == 0, result.stderr
+    sent = configured.requests[0].params
+    assert (sent["phone_to_call"], sent["id"]) == ("0015055550104", "0015552010001")

@@ -122,7 +122,13 @@ def test_region_option_reads_national_numbers(tmp_path: Path) -> None:
     path.write_text("Name,Phone\nBen,020 7946 0018\n", encoding="utf-8")
     assert run_cli("contacts", "import", str(path), "--region", "GB").returncode == 0
     # Read as British; the app still calls from its configured region (US here): international form, US digits.
-    expected = {"number": "+44 20 7946 0018", "label": "", "dial": "011442079460018", "primary": True}
+    expected = {
+        "number": "+44 20 7946 0018",
+        "label": "",
+        "e164": "+442079460018",
+        "dial": "011442079460018",
+        "primary": True,
+    }
     assert listed()[0]["phones"] == [expected]
     bad = run_cli("contacts", "import", str(path), "--region", "XX")
     assert bad.returncode == 2 and "unknown region" in bad.stderr and bad.stderr.count("\n") == 1

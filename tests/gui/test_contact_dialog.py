@@ -22,8 +22,8 @@ ADA = Contact(
     company="Okafor Logistics",
     title="Buyer",
     phones=(
-        PhoneEntry("(555) 201-0003", "Work", "5552010003", True),
-        PhoneEntry("(212) 555-0142", "Mobile", "2125550142", False),
+        PhoneEntry("(555) 201-0003", "Work", "+15552010003", True),
+        PhoneEntry("(212) 555-0142", "Mobile", "+12125550142", False),
     ),
     notes="Prefers mornings",
 )
@@ -99,8 +99,8 @@ def test_add_round_trip(qtbot: QtBot, store: Store, open_dialog: Callable[[Conta
         "Navy, Inc.",
         "Rear Admiral",
         (
-            PhoneEntry("(212) 555-0142", "Work", "2125550142", False),
-            PhoneEntry("+44 20 7946 0958", "Mobile", "011442079460958", True),
+            PhoneEntry("(212) 555-0142", "Work", "+12125550142", False),
+            PhoneEntry("+44 20 7946 0958", "Mobile", "+442079460958", True),
         ),
         "Line one, with a comma\nLine two",
     )
@@ -131,7 +131,7 @@ def test_edit_round_trip_does_not_call_its_own_numbers_duplicates(
         "Ada N. Okafor",
         "Okafor Logistics",
         "Buyer",
-        (PhoneEntry("(212) 555-0142", "Mobile", "2125550142", True),),  # the remaining number became primary
+        (PhoneEntry("(212) 555-0142", "Mobile", "+12125550142", True),),  # the remaining number became primary
         "Prefers mornings",
     )
 
@@ -168,7 +168,7 @@ def test_warning_is_shown_but_allows_saving(
     assert "possible only" in row.message.text()
     _save(qtbot, dialog)
     assert dialog.result() == QDialog.DialogCode.Accepted
-    assert dialog.result_contact().phones == (PhoneEntry("(200) 555-0100", "Mobile", "2005550100", True),)
+    assert dialog.result_contact().phones == (PhoneEntry("(200) 555-0100", "Mobile", "+12005550100", True),)
 
 
 def test_nothing_entered_or_same_number_twice_blocks_ok(
@@ -212,7 +212,7 @@ def test_existing_number_offers_merge(
     stored = store.get_contact(ada.id or 0)
     assert stored == merged
     assert stored is not None and stored.name == "Ada Okafor"
-    assert {phone.dial for phone in stored.phones} == {"5552010003", "2125550142", "6465550134"}
+    assert {phone.e164 for phone in stored.phones} == {"+15552010003", "+12125550142", "+16465550134"}
 
 
 def test_existing_number_separate_or_cancel(
@@ -240,7 +240,7 @@ def test_editing_into_another_contacts_number_merges_and_removes_the_edited_one(
     qtbot: QtBot, store: Store, open_dialog: Callable[[Contact | None], ContactDialog]
 ) -> None:
     ada = store.add_contact(ADA)
-    other = store.add_contact(Contact(None, "A. Okafor", phones=(PhoneEntry("(646) 555-0134", "", "6465550134"),)))
+    other = store.add_contact(Contact(None, "A. Okafor", phones=(PhoneEntry("(646) 555-0134", "", "+16465550134"),)))
     dialog = open_dialog(other)
     _type(qtbot, dialog, 1, "(212) 555-0142")
     seen: list[str] = []
@@ -250,4 +250,8 @@ def test_editing_into_another_contacts_number_merges_and_removes_the_edited_one(
     dialog.save()
     assert [contact.id for contact in store.list_contacts()] == [ada.id]
     stored = store.get_contact(ada.id or 0)
-    assert stored is not None and {phone.dial for phone in stored.phones} == {"5552010003", "2125550142", "6465550134"}
+    assert stored is not None and {phone.e164 for phone in stored.phones} == {
+        "+15552010003",
+        "+12125550142",
+        "+16465550134",
+    }

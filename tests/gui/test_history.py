@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMenu
 
 from c2c_desktop.core.journal_export import JOURNAL_CSV_COLUMNS
 from c2c_desktop.core.models import CallRequest, CallResult, Contact, JournalEntry, Outcome, PhoneEntry
+from c2c_desktop.core.phone import parse_number
 from c2c_desktop.core.store import Store
 from c2c_desktop.gui.disposition import DispositionDialog
 from c2c_desktop.gui.history import (
@@ -52,6 +53,7 @@ def record_call(
         display_number=display,
         contact_id=None if contact is None else contact.id,
         contact_name="" if contact is None else contact.name,
+        e164=parse_number(number, "US").e164,
     )
     store.finish_call(entry.id, CallResult(outcome, f"{outcome} message", elapsed_s=elapsed))
     if days_ago:
@@ -64,7 +66,8 @@ def record_call(
 
 
 def add_contact(store: Store, name: str, number: str) -> Contact:
-    return store.add_contact(Contact(None, name, phones=(PhoneEntry(number, "work", number, True),)))
+    pinned = parse_number(number, "US").e164
+    return store.add_contact(Contact(None, name, phones=(PhoneEntry(number, "work", pinned, True),)))
 
 
 class Journal:

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 DATA = Path(__file__).resolve().parent.parent / "data" / "contacts"
 WAIT_MS = 20_000
 EXISTING = Contact(
-    None, "Existing Person", "Old Co", phones=(PhoneEntry("(415) 555-0100", "Work", "4155550100", True),)
+    None, "Existing Person", "Old Co", phones=(PhoneEntry("(415) 555-0100", "Work", "+14155550100", True),)
 )
 
 DialogFactory = Callable[[list[Path]], ImportDialog]
@@ -175,7 +175,7 @@ def test_unknown_headers_get_a_mapping_step(
     stored = {contact.name: contact for contact in store.list_contacts()}
     assert stored["Jörg Schmidt"].company == "Beispiel GmbH"
     assert stored["Jörg Schmidt"].notes == "Rückruf"
-    assert stored["Pat Jones"].phones[0].dial == "6465550134"
+    assert stored["Pat Jones"].phones[0].e164 == "+16465550134"
 
 
 def test_unreadable_files_change_nothing(
@@ -244,7 +244,7 @@ def test_closing_mid_import_stops_the_thread_and_changes_nothing(
     assert dialog.shutdown() is True  # already stopped within the bound by close()
     assert not dialog.is_importing
     assert _snapshot(store) == before
-    store.add_contact(Contact(None, "After", phones=(PhoneEntry("(646) 555-0134", "", "6465550134"),)))  # not locked
+    store.add_contact(Contact(None, "After", phones=(PhoneEntry("(646) 555-0134", "", "+16465550134"),)))  # not locked
     assert store.contact_count() == 2
 
 
@@ -264,12 +264,12 @@ def test_export_imports_back_unchanged(
             "Navy, Inc.",
             "Rear Admiral",
             (
-                PhoneEntry("(212) 555-0142", "Work", "2125550142", False),
-                PhoneEntry("+44 20 7946 0958", "Mobile", "011442079460958", True),
+                PhoneEntry("(212) 555-0142", "Work", "+12125550142", False),
+                PhoneEntry("+44 20 7946 0958", "Mobile", "+442079460958", True),
             ),
             "Line one, with a comma\nLine two",
         ),
-        Contact(None, "Front Desk", "Acme Corp", phones=(PhoneEntry("(646) 555-0134", "Main", "6465550134", True),)),
+        Contact(None, "Front Desk", "Acme Corp", phones=(PhoneEntry("(646) 555-0134", "Main", "+16465550134", True),)),
     ]
     for contact in originals:
         store.add_contact(contact)
@@ -295,8 +295,8 @@ def test_export_imports_back_unchanged(
     for original in originals:
         copy = back[(original.name, original.company)]
         assert (copy.title, copy.notes) == (original.title, original.notes)
-        assert [(p.label, p.dial, p.primary) for p in copy.phones] == [
-            (p.label, p.dial, p.primary) for p in original.phones
+        assert [(p.label, p.e164, p.primary) for p in copy.phones] == [
+            (p.label, p.e164, p.primary) for p in original.phones
         ]
 
 

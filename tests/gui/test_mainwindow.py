@@ -19,6 +19,7 @@ from c2c_desktop.core.models import Credentials, Outcome
 from c2c_desktop.core.simulator import Fault, StandInService
 from c2c_desktop.gui import settings_dialog
 from c2c_desktop.gui.app import Profile, open_demo_profile
+from c2c_desktop.gui.contacts_model import NumberRole
 from c2c_desktop.gui.mainwindow import MainWindow
 
 SIGNAL_MS = 10_000
@@ -464,3 +465,16 @@ def test_other_number_buttons_come_right_after_the_list_in_the_tab_order(qtbot: 
 
     assert next_tab_stop(window.contact_list) is other[0]
     assert next_tab_stop(other[-1]) is window.call_selected
+
+
+def test_a_change_of_region_calls_the_same_people(qtbot: QtBot, window: MainWindow, standin: StandInService) -> None:
+    # The demo's numbers are North American. Switched to GB, the window must still call Ada's US number (and the
+    # agent's US phone), dialled internationally from the UK, never the UK numbers its digits would read as there.
+    window.profile.settings = dataclasses.replace(window.profile.settings, region="GB")
+    window.contacts_model.set_region("GB")
+    call_ada_and_wait(qtbot, window)
+    assert standin.request_count == 1
+    sent = standin.requests[0].params
+    assert (sent["phone_to_call"], sent["id"]) == ("00" + "1" + ADA[1], "0015550100100")
+    search_and_wait(qtbot, window, ADA[0])
+    assert window.contacts_model.data(window.contact_list.currentIndex(), NumberRole) == "+1 212-555-0142"

@@ -30,10 +30,11 @@ pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
 SECRET = "s3cr3t-Do-Not-Leak-7f1c"
 ORIGINAL = Settings(
-    agent_number="(212) 555-0100",
+    # Stored numbers are pinned to their country (international form); the dialog shows them formatted.
+    agent_number="+12125550100",
     call_type=1,
-    first_callerid="(415) 555-0101",  # type 1: the prospect is rung first, so this is what the prospect sees
-    second_callerid="(212) 555-0102",  # ... and this is what the agent's phone shows
+    first_callerid="+14155550101",  # type 1: the prospect is rung first, so this is what the prospect sees
+    second_callerid="+12125550102",  # ... and this is what the agent's phone shows
     page="spring-campaign",
     region="CA",
     api_url="http://127.0.0.1:8080/ibp_api.php",
@@ -103,11 +104,11 @@ def test_edited_values_come_back_in_result_settings(qtbot: QtBot, memory_worker:
         dialog.accept()
     expected = dataclasses.replace(
         ORIGINAL,
-        agent_number="+1 617 555 0123",
+        agent_number="+16175550123",
         call_type=2,
         # Caller IDs follow who sees them: the agent's phone is now the first leg.
-        first_callerid="(212) 555-0102",
-        second_callerid="(415) 555-0101",
+        first_callerid="+12125550102",
+        second_callerid="+14155550101",
         page="q3",
         region="US",
         api_url="https://c2c.example.com/ibp_api.php",
