@@ -94,16 +94,17 @@ def test_plan_finds_stored_and_in_file_duplicates_by_dial(store: Store) -> None:
     ada = store.add_contact(Contact(None, "Ada", phones=(phone("(212) 555-0142", "2125550142", "Work", True),)))
     plan = plan_of(
         store,
-        "Ada L.,AE Ltd,,+1 212.555.0142,,",  # the stored number, written differently
+        "ADA,AE Ltd,,+1 212.555.0142,,",  # the stored number, written differently (and the same name)
         "Bob,,,(646) 555-0134,,",
-        "Bobby,,,,646-555-0134,",  # Bob's number again, later in the same file
+        "bob,,,,646-555-0134,",  # Bob's number again, later in the same file
         "Cy,,,(646) 555-0199,,",
     )
     assert [contact.name for contact in plan.new] == ["Bob", "Cy"]
-    assert [(c.incoming.name, c.existing.name, c.existing.id, c.shared_dials) for c in plan.duplicates] == [
-        ("Ada L.", "Ada", ada.id, ("2125550142",)),
-        ("Bobby", "Bob", None, ("6465550134",)),
+    assert [(c.incoming.name, c.existing.name, c.existing.id, c.shared_dials, c.location) for c in plan.duplicates] == [
+        ("ADA", "Ada", ada.id, ("2125550142",), "row 2"),
+        ("bob", "Bob", None, ("6465550134",), "row 4"),
     ]
+    assert plan.shared == []
 
 
 def test_the_plan_for_an_empty_address_book_follows_the_general_rules(
@@ -113,8 +114,9 @@ def test_the_plan_for_an_empty_address_book_follows_the_general_rules(
     # nobody in the file) must give the same plan, repeated numbers within one contact included.
     rng = random.Random(3)
     dials = [f"646555{index:04d}" for index in range(40)]
+    names = ["Ann", "ANN", "Ben", "Cy", "cy"]
     contacts = [
-        Contact(None, f"P{index}", phones=tuple(phone(dial, dial) for dial in rng.choices(dials, k=rng.randint(1, 3))))
+        Contact(None, rng.choice(names), phones=tuple(phone(dial, dial) for dial in rng.choices(dials, k=rng.randint(1, 3))))
         for index in range(300)
     ]
     read = importers.ImportResult(contacts, [], 0, importers.FORMAT_GENERIC)
@@ -123,13 +125,15 @@ def test_the_plan_for_an_empty_address_book_follows_the_general_rules(
         return [
             [c.name for c in plan.new],
             [(c.incoming.name, c.existing.name, c.shared_dials) for c in plan.duplicates],
+            [(c.incoming.name, c.existing.name, c.shared_dials) for c in plan.shared],
         ]
 
     short = plan_import(store, read)
     monkeypatch.setattr(contacts_io, "_existing_owners", lambda store, contacts: {"nobody": [Contact(9, "Nobody")]})
     general = plan_import(store, read)
     assert described(short) == described(general)
-    assert len(short.duplicates) > 100 and any(len(c.shared_dials) > 1 for c in short.duplicates)
+    assert len(short.duplicates) > 50 and any(len(c.shared_dials) > 1 for c in short.duplicates)
+    assert len(short.shared) > 20
 
 
 def test_merge_policy_folds_duplicates_and_never_duplicates_a_number(store: Store) -> None:
@@ -140,9 +144,9 @@ def test_merge_policy_folds_duplicates_and_never_duplicates_a_number(store: Stor
         store,
         plan_of(
             store,
-            "Ada Lovelace,Analytical Engines,CTO,212-555-0142,(212) 555-0143,call after 3",
+            "ada,Analytical Engines,CTO,212-555-0142,(212) 555-0143,call after 3",
             "Bob,,,(646) 555-0134,,",
-            "Bobby,Bob Corp,,646-555-0134,(646) 555-0135,second note",
+            "BOB,Bob Corp,,646-555-0134,(646) 555-0135,second note",
         ),
     )
     assert (summary.imported, summary.merged, summary.skipped) == (1, 2, 0)
@@ -176,8 +180,8 @@ def test_chains_inside_a_file_merge_into_one_contact(store: Store) -> None:
         plan_of(
             store,
             "One,,,(646) 555-0101,,",
-            "Two,,,(646) 555-0101,(646) 555-0102,",
-            "Three,,,(646) 555-0102,(646) 555-0103,",
+            "one,,,(646) 555-0101,(646) 555-0102,",
+            " ONE ,,,(646) 555-0102,(646) 555-0103,",
         ),
     )
     assert (summary.imported, summary.merged) == (1, 2)
@@ -188,7 +192,7 @@ def test_chains_inside_a_file_merge_into_one_contact(store: Store) -> None:
 def test_a_contact_matching_two_stored_ones_moves_no_number_between_them(store: Store) -> None:
     store.add_contact(Contact(None, "Ann", phones=(phone("(646) 555-0101", "6465550101", "", True),)))
     store.add_contact(Contact(None, "Ben", phones=(phone("(646) 555-0102", "6465550102", "", True),)))
-    apply_import(store, plan_of(store, "Ann B,,,(646) 555-0101,(646) 555-0102,"))
+    apply_import(store, plan_of(store, "Ann,,,(646) 555-0101,(646) 555-0102,"))
     assert owners(store, "6465550101") == ["Ann"]
     assert owners(store, "6465550102") == ["Ben"]
     assert store.contact_count() == 2
@@ -198,7 +202,7 @@ def test_a_failure_while_storing_rolls_back_everything(store: Store, monkeypatch
     store.add_contact(Contact(None, "Ada", phones=(phone("(212) 555-0142", "2125550142", "", True),)))
     before = store.list_contacts()
     rows = [f"P{index},,,(646) 555-{index:04d},," for index in range(12_000)]
-    plan = plan_of(store, "Ada L,Analytical Engines,,212-555-0142,,", *rows)
+    plan = plan_of(store, "Ada,Analytical Engines,,212-555-0142,,", *rows)
     indexes = store._db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name").fetchall()
     real_add = store.add_contacts
     stored: list[int] = []
