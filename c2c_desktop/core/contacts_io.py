@@ -298,7 +298,12 @@ def apply_import(
         to_add, updates = _merge_duplicates(plan)
         merged = len(plan.duplicates)
     store.store_import(
-        to_add, updates, file_name=file_name, format=read.format, counts=(len(to_add), merged, skipped), progress=progress
+        to_add,
+        updates,
+        file_name=file_name,
+        format=read.format,
+        counts=(len(to_add), merged, skipped),
+        progress=progress,
     )
     if progress is not None:
         progress(len(to_add), len(to_add))
@@ -315,11 +320,10 @@ def apply_import(
 
 def _notes(plan: ImportPlan, policy: DuplicatePolicy) -> list[ImportNote]:
     """What happened to each row sharing a number with another contact, in file order."""
-    notes: list[tuple[MergeCandidate, str]] = []
-    for candidate in plan.duplicates:
-        notes.append((candidate, "merged" if policy is DuplicatePolicy.MERGE else str(policy)))
-    for candidate in plan.shared:
-        notes.append((candidate, "skipped" if policy is DuplicatePolicy.SKIP else "kept both"))
+    outcomes = {DuplicatePolicy.MERGE: ("merged", "kept both"), DuplicatePolicy.SKIP: ("skipped", "skipped")}
+    duplicate, shared = outcomes.get(policy, ("add", "add"))
+    notes = [(candidate, duplicate) for candidate in plan.duplicates]
+    notes += [(candidate, shared) for candidate in plan.shared]
     if not notes:
         return []
     order = {id(contact): index for index, contact in enumerate(plan.read.contacts)}

@@ -1072,7 +1072,8 @@ class Store:
                     how = "edited" if contact_id in current else "deleted"
                     raise UndoRefusedError(f"{refused}: {name}, whom it merged into, was {how} since. Nothing changed.")
             edited = db.execute(
-                "SELECT name FROM contacts WHERE id BETWEEN ? AND ? AND revision <> 0 ORDER BY id LIMIT 1", (first, last)
+                "SELECT name FROM contacts WHERE id BETWEEN ? AND ? AND revision <> 0 ORDER BY id LIMIT 1",
+                (first, last),
             ).fetchone()
             if edited is not None:
                 raise UndoRefusedError(f"{refused}: {edited[0]}, whom it added, was edited since. Nothing changed.")

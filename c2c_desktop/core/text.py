@@ -21,6 +21,8 @@ _BIDI_FORMATTING = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 _UNWANTED = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI_FORMATTING}]")
 #: The same plus tab, line feed and carriage return: in one line of terminal output they are shown escaped too.
 _UNPRINTABLE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI_FORMATTING}]")
+#: What json.dumps leaves unescaped of those (it escapes C0 in strings; its own line breaks are layout).
+_UNPRINTABLE_IN_JSON = re.compile(f"[\x7f-\x9f{_BIDI_FORMATTING}]")
 
 
 def clean_text(text: str) -> str:
@@ -48,8 +50,8 @@ def terminal_safe(text: str) -> str:
 
 
 def json_terminal_safe(json_text: str) -> str:
-    """JSON text (from json.dumps) with C1 controls and bidi formatting characters written as \\uXXXX escapes:
+    """JSON text (from json.dumps) with DEL, C1 controls and bidi formatting characters written as \\uXXXX escapes:
     the same JSON value, safe on a terminal (json.dumps already escapes C0 controls)."""
-    if json_text.isascii():
+    if json_text.isascii() and "\x7f" not in json_text:
         return json_text
-    return _UNPRINTABLE.sub(lambda match: f"\\u{ord(match.group()):04x}", json_text)
+    return _UNPRINTABLE_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", json_text)
