@@ -1011,7 +1011,7 @@ class Store:
         """
         with self.transaction(), gc_paused():
             ids = [contact.id for contact in merged_into if contact.id is not None]
-            before = {contact.id: contact for contact in self._contacts_by_ids(ids)}
+            before = {contact.id or 0: contact for contact in self._contacts_by_ids(ids)}
             revisions = self._revisions(ids)
             for contact in merged_into:
                 self.update_contact(contact)

@@ -318,7 +318,8 @@ def test_undo_import_refuses_when_a_contact_was_edited_since(tmp_path: Path) -> 
     refused = run_cli("contacts", "undo-import")
     assert refused.returncode == 2 and refused.stdout == ""
     assert refused.stderr == (
-        "c2c-desktop: The import of leads.csv cannot be undone: Ada, whom it added, was edited since. Nothing changed.\n"
+        "c2c-desktop: The import of leads.csv cannot be undone: Ada, whom it added, was edited since."
+        " Nothing changed.\n"
     )
     assert [c["notes"] for c in listed()] == ["called: interested"]
 
