@@ -138,7 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--on-duplicate",
         choices=[policy.value for policy in DuplicatePolicy],
         default=DuplicatePolicy.MERGE.value,
-        help="a contact whose number is already known: merge it (default), skip it, or add it anyway",
+        help="a contact whose number is already known: merge it into the same person (default; somebody else with "
+        "that number is kept beside them), skip it, or add it anyway",
     )
     contacts_import.add_argument("--region", metavar="R", help="country of numbers without a country code")
     contacts_export = contacts_sub.add_parser("export", help="write every contact to a CSV or vCard 3.0 file")

@@ -66,7 +66,7 @@ HEAD_BYTES = 64 * 1024  # enough for the header row and a first value per column
 MAX_PROBLEMS_SHOWN = 1000  # per file; a hopeless file can have 100k problems
 
 POLICY_TEXTS: dict[DuplicatePolicy, str] = {
-    DuplicatePolicy.MERGE: "Merge into existing contacts (recommended)",
+    DuplicatePolicy.MERGE: "Merge into the same person (same name); keep anyone else beside them (recommended)",
     DuplicatePolicy.SKIP: "Skip rows whose number already exists",
     DuplicatePolicy.ADD: "Add as separate contacts",
 }
