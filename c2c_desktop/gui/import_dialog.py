@@ -64,6 +64,7 @@ SHUTDOWN_BOUND_MS = 5000
 PROGRESS_INTERVAL_S = 0.05  # at most ~20 progress signals a second reach the GUI
 HEAD_BYTES = 64 * 1024  # enough for the header row and a first value per column
 MAX_PROBLEMS_SHOWN = 1000  # per file; a hopeless file can have 100k problems
+UNDO_BUSY_TIMEOUT_MS = 250
 
 POLICY_TEXTS: dict[DuplicatePolicy, str] = {
     DuplicatePolicy.MERGE: "Merge into the same person (same name); keep anyone else beside them (recommended)",
@@ -839,7 +840,8 @@ def undo_last_import(parent: QWidget | None, db_path: Path) -> str | None:
     """GUI thread: undo the last import in the database at `db_path` (one short transaction); the message saying
     what was undone, or None after showing why nothing was (no import left, or a contact edited since)."""
     try:
-        with Store(db_path) as store:
+        # The GUI thread waits no longer for another writer than the window's own Store does (app.GUI_BUSY_TIMEOUT_MS).
+        with Store(db_path, busy_timeout_ms=UNDO_BUSY_TIMEOUT_MS) as store:
             record = store.undo_last_import()
     except NothingToUndoError as exc:
         QMessageBox.information(parent, "Undo last import", sentence(str(exc)))
