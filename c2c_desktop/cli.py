@@ -24,6 +24,7 @@ from c2c_desktop import APP_NAME, __version__
 from c2c_desktop.core import config
 from c2c_desktop.core.models import EXIT_CODES, Contact, Credentials, JournalEntry, Outcome
 from c2c_desktop.core.redaction import install_log_redaction
+from c2c_desktop.core.text import json_terminal_safe, terminal_safe
 
 if TYPE_CHECKING:
     from c2c_desktop.core.contacts_io import ImportSummary
@@ -137,7 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--on-duplicate",
         choices=[policy.value for policy in DuplicatePolicy],
         default=DuplicatePolicy.MERGE.value,
-        help="a contact whose number is already known: merge it (default), skip it, or add it anyway",
+        help="a contact whose number is already known: merge it into the same person (default; somebody else with "
+        "that number is kept beside them), skip it, or add it anyway",
     )
     contacts_import.add_argument("--region", metavar="R", help="country of numbers without a country code")
     contacts_export = contacts_sub.add_parser("export", help="write every contact to a CSV or vCard 3.0 file")
@@ -145,6 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
     contacts_export.add_argument("--format", choices=("csv", "vcard"), help="default: from the file name")
     contacts_list = contacts_sub.add_parser("list", help="print every contact with its numbers as dialed")
     contacts_list.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    contacts_sub.add_parser(
+        "undo-import", help="undo the last import as a whole: its contacts removed, those it merged into restored"
+    )
 
     sim = sub.add_parser("simulator", help="run the stand-in click-to-call service on loopback")
     sim.add_argument("--port", type=_port, default=8765)
@@ -265,7 +270,7 @@ def cmd_call(args: argparse.Namespace) -> int:
     if keys_problem is not None:
         raise CliError(f"Not sent: {keys_problem}")
     for warning in prepared.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {terminal_safe(warning)}", file=sys.stderr)
     journal_problem = ""
     with _open_store() as store, client_for(settings) as client:
         dial = prepared.request.phone_to_call
@@ -287,7 +292,7 @@ def cmd_call(args: argparse.Namespace) -> int:
     line = describe_outcome(result, prepared)
     if result.excerpt:
         line += f" (service said: {result.excerpt})"
-    print(f"{line} [ref {entry.ref}]{journal_problem}")
+    print(terminal_safe(f"{line} [ref {entry.ref}]{journal_problem}"))  # the service's words are data
     return EXIT_CODES[result.outcome]
 
 
@@ -381,18 +386,17 @@ def cmd_history(args: argparse.Namespace) -> int:
     with _open_store() as store:
         entries = store.list_calls(limit=args.limit)
     if args.json:
-        print(json.dumps([_entry_json(entry) for entry in entries], indent=2, ensure_ascii=False))
+        print(json_terminal_safe(json.dumps([_entry_json(entry) for entry in entries], indent=2, ensure_ascii=False)))
         return EXIT_OK
     if not entries:
         print("No calls yet.")
         return EXIT_OK
     for entry in entries:
         outcome = str(entry.outcome) if entry.outcome else str(entry.state)
-        who = entry.contact_name or entry.display_number or entry.number
+        who = terminal_safe(entry.contact_name or entry.display_number or entry.number)
         resolution = f"{entry.resolution_s:.1f}s" if entry.resolution_s is not None else "-"
-        print(
-            f"{_local_time(entry.started_at)}  {outcome:<9}  {who:<28}  {resolution:>6}  {entry.ref}  {entry.message}"
-        )
+        ref, message = terminal_safe(entry.ref), terminal_safe(entry.message)
+        print(f"{_local_time(entry.started_at)}  {outcome:<9}  {who:<28}  {resolution:>6}  {ref}  {message}")
     return EXIT_OK
 
 
@@ -408,7 +412,7 @@ def _history_export(args: argparse.Namespace) -> int:
         count = write_journal_csv(entries, args.file)
     except OSError as exc:
         raise CliError(f"cannot write {args.file}: {exc.strerror or exc}") from None
-    print(f"{count} calls written to {args.file}")
+    print(terminal_safe(f"{count} calls written to {args.file}"))
     return EXIT_OK
 
 
@@ -427,17 +431,21 @@ def _import_progress(label: str) -> Callable[[int, int], None]:
         tenth = 10 * done // total
         if tenth > shown:
             shown = tenth
-            print(f"{label}: {10 * tenth}%", file=sys.stderr, flush=True)
+            print(f"{terminal_safe(label)}: {10 * tenth}%", file=sys.stderr, flush=True)
 
     return report
 
 
 def _summary_lines(label: str, summary: ImportSummary) -> list[str]:
+    label = terminal_safe(label)
     lines = [
         f"{label}: {summary.imported} imported, {summary.merged} merged, {summary.skipped} skipped ({summary.format})"
     ]
+    for note in summary.notes:
+        lines.append(f"{label}: {terminal_safe(str(note))}")
     for problem in summary.problems:
-        lines.append(f"{label}: {problem.location}: {problem.reason}{' (skipped)' if problem.skipped else ''}")
+        reason = terminal_safe(problem.reason)
+        lines.append(f"{label}: {problem.location}: {reason}{' (skipped)' if problem.skipped else ''}")
     return lines
 
 
@@ -465,7 +473,7 @@ def _contacts_import(args: argparse.Namespace) -> int:
                     dial_region=dial_region,  # a --region file's numbers are still dialled from here
                 )
             except ContactFileError as exc:
-                print(f"{APP_NAME}: {name}: {exc} Nothing was imported from it.", file=sys.stderr)
+                print(f"{APP_NAME}: {terminal_safe(f'{name}: {exc}')} Nothing was imported from it.", file=sys.stderr)
                 code = EXIT_ERROR
                 continue
             except StoreError as exc:
@@ -484,7 +492,7 @@ def _contacts_export(args: argparse.Namespace) -> int:
         raise CliError(f"{exc} (--format csv|vcard)") from None
     except OSError as exc:
         raise CliError(f"cannot write {args.file}: {exc.strerror or exc}") from None
-    print(f"{count} contacts written to {args.file}")
+    print(terminal_safe(f"{count} contacts written to {args.file}"))
     return EXIT_OK
 
 
@@ -508,13 +516,31 @@ def _contacts_list(args: argparse.Namespace) -> int:
     with _open_store() as store:
         contacts = store.list_contacts()
     if args.json:
-        print(json.dumps(contacts_json(contacts, region), indent=2, ensure_ascii=False))
+        print(json_terminal_safe(json.dumps(contacts_json(contacts, region), indent=2, ensure_ascii=False)))
         return EXIT_OK
     if not contacts:
         print("No contacts yet.")
         return EXIT_OK
     for contact in contacts:
-        print(f"{contact.name:<28}  {contact.company:<24}  {_phones_text(contact, region)}")
+        name, company = terminal_safe(contact.name), terminal_safe(contact.company)
+        print(f"{name:<28}  {company:<24}  {terminal_safe(_phones_text(contact, region))}")
+    return EXIT_OK
+
+
+def _contacts_undo_import() -> int:
+    from c2c_desktop.core.store import NothingToUndoError
+
+    with _open_store() as store:
+        try:
+            record = store.undo_last_import()
+        except NothingToUndoError as exc:
+            raise CliError(str(exc)) from None
+    # UndoRefusedError is a StoreError: main() prints it as one line and exits 2.
+    added = f"{record.imported} contact{'s' if record.imported != 1 else ''} removed"
+    merged = f"{record.merged} merge{'s' if record.merged != 1 else ''} undone"
+    print(
+        terminal_safe(f"Undid the import of {record.file_name} ({_local_time(record.imported_at)}): {added}, {merged}.")
+    )
     return EXIT_OK
 
 
@@ -524,6 +550,8 @@ def cmd_contacts(args: argparse.Namespace) -> int:
         return _contacts_import(args)
     if args.action == "export":
         return _contacts_export(args)
+    if args.action == "undo-import":
+        return _contacts_undo_import()
     return _contacts_list(args)
 
 
@@ -591,7 +619,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # a closed pipe shows up here, inside the handling below, not at interpreter exit
         return code
     except CliError as exc:
-        print(f"{APP_NAME}: {exc}", file=sys.stderr)
+        print(f"{APP_NAME}: {terminal_safe(str(exc))}", file=sys.stderr)
         return exc.code
     except KeyboardInterrupt:
         print(f"{APP_NAME}: interrupted", file=sys.stderr)
@@ -604,7 +632,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if not isinstance(exc, StoreError):
             raise
-        print(f"{APP_NAME}: {exc}", file=sys.stderr)
+        print(f"{APP_NAME}: {terminal_safe(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
 
 

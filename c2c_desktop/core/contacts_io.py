@@ -7,7 +7,10 @@ An import is three steps, so a window can show what will happen before anything 
 `import_file()` runs the three in order (the CLI, and the window's worker thread with its own Store).
 
 Duplicates are found by the number in international form (`PhoneEntry.e164`), so "(212) 555-0142" and "+1 212.555.0142"
-are the same number. A contact sharing a number with an earlier contact of the same file is a duplicate too.
+are the same number, and the name (`same_person`): a contact sharing a number with one of the same name (or with no name
+of its own) is merged into it; one sharing it with somebody else (an office line) is kept beside them. A contact sharing
+a number with an earlier contact of the same file is treated the same way. Each import is recorded so that the last one
+can be undone (`Store.undo_last_import`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import os
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,33 +50,61 @@ class MergeCandidate:
     """An imported contact sharing numbers with a known one.
 
     `existing` is a stored contact (it has an id) or, when the number first appeared earlier in the same file, that
-    earlier imported contact (id None). `shared_dials` are the incoming numbers (international form) already known, in
+    earlier imported contact (id None). `shared_e164s` are the incoming numbers (international form) already known, in
     the address book or earlier in the file; a shared number that `existing` does not have belongs to another contact.
     """
 
     incoming: Contact
     existing: Contact
-    shared_dials: tuple[str, ...]
+    shared_e164s: tuple[str, ...]
+    location: str = ""  # where `incoming` is in the file ("row 26")
 
 
 @dataclass
 class ImportPlan:
-    """What an import would do: `new` contacts (no number known) and `duplicates`, both in file order."""
+    """What an import would do, each list in file order: `new` contacts (no number known), `duplicates` (the same
+    person as a contact having one of its numbers) and `shared` (another person having one of its numbers)."""
 
     new: list[Contact]
     duplicates: list[MergeCandidate]
     read: ImportResult
+    shared: list[MergeCandidate] = dataclasses.field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ImportNote:
+    """A row that shares a number with another contact, and what the import did with it (`outcome`: "merged",
+    "kept both", "skipped" or "add")."""
+
+    location: str
+    name: str
+    other: str  # the contact it shares a number with (merged into, or kept beside)
+    number: str  # the shared number as the row wrote it
+    outcome: str
+
+    def __str__(self) -> str:
+        if self.outcome == "merged":
+            return f"{self.location} {self.name} → merged into {self.other}"
+        if self.outcome == "kept both":
+            return f"{self.location} {self.name} shares {self.number} with {self.other}; kept both"
+        if self.outcome == "skipped":
+            return f"{self.location} {self.name} skipped: {self.number} is already {self.other}'s"
+        return f"{self.location} {self.name} added although {self.other} has {self.number}"
 
 
 @dataclass(frozen=True)
 class ImportSummary:
-    """The outcome of an import. `skipped` counts rows/cards left out for problems plus duplicates left out by SKIP."""
+    """The outcome of an import. `skipped` counts rows/cards left out for problems plus duplicates left out by SKIP;
+    imported + merged + skipped == rows_read (blank rows are not counted). `notes`: each row that shared a number
+    with another contact and what became of it (merged into it, or kept beside it)."""
 
     imported: int
     merged: int
     skipped: int
     problems: tuple[ImportProblem, ...]
     format: str
+    rows_read: int = 0
+    notes: tuple[ImportNote, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -129,7 +161,7 @@ def _import_file(
     read = read_contacts_file(path, region=region, mapping=mapping, progress=read_progress)
     if dial_region is not None and dial_region.strip().upper() != region.strip().upper():
         read = dialled_from(read, region, dial_region)
-    return apply_import(store, plan_import(store, read), policy, progress=store_progress)
+    return apply_import(store, plan_import(store, read), policy, progress=store_progress, file_name=path.name)
 
 
 def dialled_from(read: ImportResult, file_region: str, dial_region: str) -> ImportResult:
@@ -161,62 +193,80 @@ def dialled_from(read: ImportResult, file_region: str, dial_region: str) -> Impo
 
 
 def plan_import(store: Store, read: ImportResult) -> ImportPlan:
-    """Sort the file's contacts into new ones and duplicates (a number already stored, or earlier in the file)."""
+    """Sort the file's contacts into new ones, duplicates of the same person, and other people sharing a number.
+
+    A contact whose number is already known (stored, or earlier in the file) is a duplicate when one of the contacts
+    having that number is the same person (`same_person`); otherwise it is a different person sharing the number
+    (an office line) and goes to `shared`, to be kept beside the others.
+    """
     with gc_paused():
-        existing_by_dial = _existing_owners(store, read.contacts)
+        existing_by_e164 = _existing_owners(store, read.contacts)
         new: list[Contact] = []
         duplicates: list[MergeCandidate] = []
-        first_in_file: dict[str, Contact] = {}  # dial -> the first contact of the file having it
-        for contact in read.contacts:
+        shared: list[MergeCandidate] = []
+        first_in_file: dict[str, Contact] = {}  # e164 -> the first contact of the file having it (or its target)
+        others_in_file: dict[str, list[Contact]] = {}  # e164 -> later contacts of the file kept beside the first
+        for index, contact in enumerate(read.contacts):
             phones = contact.phones
-            if not existing_by_dial:  # the common case (nothing stored shares a number), with less bookkeeping
-                if len(phones) == 1:
-                    dial = phones[0].e164
-                    earlier = first_in_file.get(dial)
-                    if earlier is None:
-                        first_in_file[dial] = contact
-                        new.append(contact)
-                    else:
-                        duplicates.append(MergeCandidate(contact, earlier, (dial,)))
-                    continue
-                file_match: Contact | None = None
-                shared: list[str] = []
-                for phone in phones:
-                    dial = phone.e164
-                    earlier = first_in_file.get(dial)
-                    if earlier is None:
-                        first_in_file[dial] = contact
-                    else:
-                        file_match = file_match or earlier
-                        if dial not in shared:
-                            shared.append(dial)
-                if file_match is None:
+            if not existing_by_e164 and len(phones) == 1:  # the common case, with less bookkeeping
+                e164 = phones[0].e164
+                if e164 not in first_in_file:
+                    first_in_file[e164] = contact
                     new.append(contact)
-                else:
-                    duplicates.append(MergeCandidate(contact, file_match, tuple(shared)))
-                continue
-            stored_match: Contact | None = None
-            file_match = None
-            shared = []
+                    continue
+            known: list[Contact] = []  # the contacts having any of its numbers, stored ones first
+            shared_e164s: list[str] = []
             for phone in phones:
-                dial = phone.e164
-                owners = existing_by_dial.get(dial)
-                earlier = first_in_file.get(dial)
-                if owners:
-                    stored_match = stored_match or owners[0]
-                if earlier is not None:
-                    file_match = file_match or earlier
+                e164 = phone.e164
+                owners = existing_by_e164.get(e164)
+                earlier = first_in_file.get(e164)
                 if owners or earlier is not None:
-                    if dial not in shared:
-                        shared.append(dial)
-                else:
-                    first_in_file[dial] = contact
-            match = stored_match or file_match
-            if match is None:
+                    if e164 not in shared_e164s:
+                        shared_e164s.append(e164)
+                    if owners:
+                        known += owners
+                    if earlier is not None:
+                        known.append(earlier)
+                        known += others_in_file.get(e164, ())
+            if not known:
+                for phone in phones:
+                    first_in_file.setdefault(phone.e164, contact)
                 new.append(contact)
-            else:
-                duplicates.append(MergeCandidate(contact, match, tuple(shared)))
-    return ImportPlan(new, duplicates, read)
+                continue
+            location = read.location_of(index)
+            match = next((other for other in known if same_person(contact, other)), None)
+            if match is not None:
+                duplicates.append(MergeCandidate(contact, match, tuple(shared_e164s), location))
+                for phone in phones:  # its other numbers lead later rows to what it is merged into
+                    first_in_file.setdefault(phone.e164, match)
+                continue
+            shared.append(MergeCandidate(contact, known[0], tuple(shared_e164s), location))
+            for phone in phones:
+                if phone.e164 in shared_e164s:
+                    others_in_file.setdefault(phone.e164, []).append(contact)
+                else:
+                    first_in_file.setdefault(phone.e164, contact)
+    return ImportPlan(new, duplicates, read, shared)
+
+
+def _name_key(contact: Contact) -> str:
+    """The contact's name compared case-, accent- and spacing-blind; "" when it has none of its own (the reader
+    names a contact without a name after its company or its first number)."""
+    name = contact.name
+    if not name or name == contact.company or (contact.phones and name == contact.phones[0].number):
+        return ""
+    if name.isascii():
+        return " ".join(name.casefold().split())
+    decomposed = unicodedata.normalize("NFKD", name)
+    return " ".join("".join(char for char in decomposed if not unicodedata.combining(char)).casefold().split())
+
+
+def same_person(one: Contact, other: Contact) -> bool:
+    """Whether two contacts sharing a number are the same person: equal names ignoring case, accents and spacing
+    ("José  Ruiz" and "jose ruiz"), or one of them without a name of its own. "Leonel Salamanca" and "Marco
+    Salamanca" are two people (the contact files this app reads hold no e-mail addresses to tell them apart)."""
+    mine, theirs = _name_key(one), _name_key(other)
+    return not mine or not theirs or mine == theirs
 
 
 def apply_import(
@@ -225,41 +275,80 @@ def apply_import(
     policy: DuplicatePolicy = DuplicatePolicy.MERGE,
     *,
     progress: ProgressCallback | None = None,
+    file_name: str = "",
 ) -> ImportSummary:
     """Store the plan in ONE transaction: if anything fails, nothing of this import is written.
 
     MERGE folds each duplicate into the contact it matched (stored contacts are updated; duplicates inside the file
-    are merged with each other), SKIP leaves duplicates out, ADD stores them as separate contacts.
-    `progress(stored, total)` follows the writing of the new contacts.
+    are merged with each other) and keeps a different person sharing a number as a contact of their own; SKIP
+    leaves both out; ADD stores both as separate contacts. The import is recorded (as `file_name`) so that
+    `Store.undo_last_import` can undo it. `progress(stored, total)` follows the writing of the new contacts.
     """
     policy = DuplicatePolicy(policy)
     read = plan.read
     skipped = read.skipped
     updates: list[Contact] = []
+    kept_beside = [candidate.incoming for candidate in plan.shared]
     if policy is DuplicatePolicy.ADD:
-        to_add = plan.new + [candidate.incoming for candidate in plan.duplicates]
+        to_add = plan.new + kept_beside + [candidate.incoming for candidate in plan.duplicates]
         merged = 0
     elif policy is DuplicatePolicy.SKIP:
         to_add = list(plan.new)
-        skipped += len(plan.duplicates)
+        skipped += len(plan.duplicates) + len(plan.shared)
         merged = 0
     else:
         to_add, updates = _merge_duplicates(plan)
         merged = len(plan.duplicates)
-    with store.transaction(), gc_paused():
-        for contact in updates:
-            store.update_contact(contact)
-        store.add_contacts(to_add, progress=progress)
+    store.store_import(
+        to_add,
+        updates,
+        file_name=file_name,
+        format=read.format,
+        counts=(len(to_add), merged, skipped),
+        progress=progress,
+    )
     if progress is not None:
         progress(len(to_add), len(to_add))
     return ImportSummary(
-        imported=len(to_add), merged=merged, skipped=skipped, problems=tuple(read.problems), format=read.format
+        imported=len(to_add),
+        merged=merged,
+        skipped=skipped,
+        problems=tuple(read.problems),
+        format=read.format,
+        rows_read=read.rows_read,
+        notes=tuple(_notes(plan, policy)),
     )
+
+
+def _notes(plan: ImportPlan, policy: DuplicatePolicy) -> list[ImportNote]:
+    """What happened to each row sharing a number with another contact, in file order."""
+    outcomes = {DuplicatePolicy.MERGE: ("merged", "kept both"), DuplicatePolicy.SKIP: ("skipped", "skipped")}
+    duplicate, shared = outcomes.get(policy, ("add", "add"))
+    notes = [(candidate, duplicate) for candidate in plan.duplicates]
+    notes += [(candidate, shared) for candidate in plan.shared]
+    if not notes:
+        return []
+    order = {id(contact): index for index, contact in enumerate(plan.read.contacts)}
+    notes.sort(key=lambda note: order.get(id(note[0].incoming), 0))
+    return [
+        ImportNote(
+            candidate.location,
+            candidate.incoming.name,
+            candidate.existing.name,
+            _number_text(candidate.incoming, candidate.shared_e164s[0]) if candidate.shared_e164s else "",
+            outcome,
+        )
+        for candidate, outcome in notes
+    ]
+
+
+def _number_text(contact: Contact, e164: str) -> str:
+    return next((phone.number for phone in contact.phones if phone.e164 == e164), e164)
 
 
 def _merge_duplicates(plan: ImportPlan) -> tuple[list[Contact], list[Contact]]:
     """MERGE: (contacts to add, stored contacts to update), merging each duplicate into what it matched, in order."""
-    pending = list(plan.new)
+    pending = plan.new + [candidate.incoming for candidate in plan.shared]
     if not plan.duplicates:
         return pending, []
     stored: dict[int, Contact] = {}
@@ -285,7 +374,7 @@ def _merge_duplicates(plan: ImportPlan) -> tuple[list[Contact], list[Contact]]:
 def _without_numbers_of_others(candidate: MergeCandidate, base: Contact) -> Contact:
     """The incoming contact minus the known numbers `base` lacks: those live on another contact already."""
     own = {phone.e164 for phone in base.phones}
-    foreign = {dial for dial in candidate.shared_dials if dial not in own}
+    foreign = {e164 for e164 in candidate.shared_e164s if e164 not in own}
     if not foreign:
         return candidate.incoming
     incoming = candidate.incoming
@@ -300,21 +389,21 @@ def _without_numbers_of_others(candidate: MergeCandidate, base: Contact) -> Cont
 
 
 def _existing_owners(store: Store, contacts: Sequence[Contact]) -> dict[str, list[Contact]]:
-    """Stored contacts by the dial numbers of `contacts` they have (each list ordered by name)."""
+    """Stored contacts by the numbers (international form) of `contacts` they have (each list ordered by name)."""
     if not contacts or store.contact_count() == 0:
         return {}
-    dials = {phone.e164 for contact in contacts for phone in contact.phones}
+    e164s = {phone.e164 for contact in contacts for phone in contact.phones}
     owners: dict[str, list[Contact]] = {}
-    if len(dials) <= _LOOKUP_ONE_BY_ONE_MAX:
-        for dial in dials:
-            found = store.find_contacts_by_e164(dial)
+    if len(e164s) <= _LOOKUP_ONE_BY_ONE_MAX:
+        for e164 in e164s:
+            found = store.find_contacts_by_e164(e164)
             if found:
-                owners[dial] = found
+                owners[e164] = found
         return owners
     for contact in store.list_contacts():  # ordered by name, like find_contacts_by_e164
-        for dial in {phone.e164 for phone in contact.phones}:
-            if dial in dials:
-                owners.setdefault(dial, []).append(contact)
+        for e164 in {phone.e164 for phone in contact.phones}:
+            if e164 in e164s:
+                owners.setdefault(e164, []).append(contact)
     return owners
 
 
@@ -325,8 +414,10 @@ def _existing_owners(store: Store, contacts: Sequence[Contact]) -> dict[str, lis
 def merge_contacts(existing: Contact, incoming: Contact) -> Contact:
     """`existing` completed by `incoming`; keeps existing.id and never drops anything of `existing`.
 
-    Numbers: the union by dial form (existing ones first, its primary stays primary; an empty label is filled in).
-    Name, company, title: filled in when empty. Notes: incoming notes not already there are appended on a new line.
+    Numbers: the union by international form (existing ones first, its primary stays primary; an empty label is
+    filled in).
+    Name, company, title: filled in when empty (a name that is only the company or the number, as the reader gives
+    a contact without one, counts as empty). Notes: incoming notes not already there are appended on a new line.
     """
     phones = list(existing.phones)
     index_of = {phone.e164: index for index, phone in enumerate(phones)}
@@ -343,9 +434,10 @@ def merge_contacts(existing: Contact, incoming: Contact) -> Contact:
     extra = incoming.notes.strip()
     if extra and extra not in notes:
         notes = f"{notes.rstrip()}\n{extra}" if notes.strip() else extra
+    name = incoming.name if incoming.name and not _name_key(existing) and _name_key(incoming) else existing.name
     return Contact(
         existing.id,
-        existing.name or incoming.name,
+        name or incoming.name,
         existing.company or incoming.company,
         existing.title or incoming.title,
         _one_primary(phones),
@@ -365,8 +457,8 @@ def _one_primary(phones: list[PhoneEntry]) -> tuple[PhoneEntry, ...]:
 def duplicates_of(store: Store, contact: Contact) -> list[Contact]:
     """Stored contacts (other than `contact` itself) sharing any of its numbers, ordered by name: for add/edit."""
     found: dict[int, Contact] = {}
-    for dial in dict.fromkeys(phone.e164 for phone in contact.phones if phone.e164):
-        for other in store.find_contacts_by_e164(dial):
+    for e164 in dict.fromkeys(phone.e164 for phone in contact.phones if phone.e164):
+        for other in store.find_contacts_by_e164(e164):
             if other.id is not None and other.id != contact.id:
                 found.setdefault(other.id, other)
     return sorted(found.values(), key=lambda other: (other.name.casefold(), other.id or 0))

@@ -36,6 +36,7 @@ import phonenumbers
 from c2c_desktop.core.fileutil import defuse_formula, gc_paused
 from c2c_desktop.core.models import Contact, PhoneEntry
 from c2c_desktop.core.phone import PhoneError, parse_number
+from c2c_desktop.core.text import clean_text
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -52,8 +53,12 @@ _PROGRESS_EVERY = 1000
 # Regions that share country code 1 (their plain 10-digit numbers are grouped by area code).
 _NANP_REGIONS = frozenset(phonenumbers.region_codes_for_country_code(1))
 _GOOGLE_JOIN = ":::"
+#: Several numbers in one phone cell: "(505) 555-0123;(505) 555-0124" (not before a tel: parameter such as ";ext=").
+_NUMBERS_SEPARATOR = re.compile(r";(?!\s*(?:ext|isub|phone-context)\s*=)", re.IGNORECASE)
 #: The largest contacts file read (far above any real address book; keeps /dev/zero or a huge file out of memory).
 MAX_FILE_BYTES = 64 * 1024 * 1024
+#: The longest CSV cell read; a row with a longer one is a problem row, and the rest of the file is still read.
+MAX_CELL_CHARS = 100_000
 
 
 class ContactFileError(Exception):
@@ -71,12 +76,25 @@ class ImportProblem:
 
 @dataclass
 class ImportResult:
-    """What a file held: its contacts in file order, the problems of its rows or cards, how many were skipped."""
+    """What a file held: its contacts in file order, the problems of its rows or cards, how many were skipped.
+
+    `locations[i]` is where contacts[i] came from ("row 26", "card 3"); empty for results not read from a file.
+    """
 
     contacts: list[Contact]
     problems: list[ImportProblem]
     skipped: int
     format: str
+    locations: list[str] = field(default_factory=list)
+
+    @property
+    def rows_read(self) -> int:
+        """Rows or cards read (blank rows not counted): each is a contact or was skipped."""
+        return len(self.contacts) + self.skipped
+
+    def location_of(self, index: int) -> str:
+        """Where the contact at `index` came from ("row 26"), or "contact N" when the file's place is not known."""
+        return self.locations[index] if index < len(self.locations) else f"contact {index + 1}"
 
     @functools.cached_property
     def duplicates_in_file(self) -> int:
@@ -147,7 +165,9 @@ def read_contacts_bytes(
     """
     if mapping is not None:
         _check_mapping(mapping)
-    text = _decode(data)
+    # Controls and bidi formatting characters go before anything is read (tabs and line ends stay: the CSV needs
+    # them); one scan of the text, which costs little next to reading it.
+    text = clean_text(_decode(data))
     numbers = _NumberCache(region)
     with gc_paused():
         if _looks_like_vcard(text, filename_hint):
@@ -551,18 +571,25 @@ _OTHER_LINE_BREAKS = "\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 
 
 def _csv_records(text: str) -> list[list[str]]:
-    """All records; a record that cannot be read (e.g. an unclosed quote running past the field size limit) ends it."""
+    """All records; a record the csv module cannot read is a mark (_UNREADABLE_MARK) and reading goes on after it."""
+    # csv's own cell limit (128 KiB by default) would end the reading at the first longer cell; no cell can be longer
+    # than the file, so with the file's limit csv reads every row and _read_csv reports a long cell as one problem.
+    if csv.field_size_limit() < MAX_FILE_BYTES:
+        csv.field_size_limit(MAX_FILE_BYTES)
     # Lines as io.StringIO(text, newline="") gives them; splitlines gives the same lines unless the text holds one of
     # the other line breaks, and it does not copy the text at four bytes a character as StringIO does.
     plain = not any(char in text for char in _OTHER_LINE_BREAKS)
     lines: Iterable[str] = text.splitlines(keepends=True) if plain else io.StringIO(text, newline="")
     reader = csv.reader(lines, delimiter=_sniff_delimiter(text))
     records: list[list[str]] = []
-    try:
-        records.extend(reader)  # on an error, what was read before stays in the list
-    except csv.Error as exc:
-        records.append([_UNREADABLE_MARK, str(exc)])
-    return records
+    while True:
+        try:
+            records.extend(reader)  # on an error, what was read before stays in the list
+        except csv.Error:
+            # The reader starts afresh at the next line; the message is csv's, not one for the agent.
+            records.append([_UNREADABLE_MARK])
+            continue
+        return records
 
 
 _UNREADABLE_MARK = "\x00unreadable"  # cannot occur in decoded text: NUL is refused
@@ -592,6 +619,7 @@ def _read_csv(
         raise ContactFileError(f"No phone number column found in this file (columns: {shown}).")
 
     contacts: list[Contact] = []
+    locations: list[str] = []
     problems: list[ImportProblem] = []
     skipped = 0
     total = len(records) - header_index - 1
@@ -601,11 +629,16 @@ def _read_csv(
     for done, record in enumerate(records[header_index + 1 :], start=1):
         if progress is not None and done % _PROGRESS_EVERY == 0:
             progress(done, total)
-        if not "".join(record).strip():
+        joined = "".join(record)
+        if not joined.strip():
             continue  # a blank row
         location = f"row {header_index + 1 + done}"
         if record[0] == _UNREADABLE_MARK:
-            problems.append(ImportProblem(location, f"the rest of the file could not be read ({record[1]})", True))
+            problems.append(ImportProblem(location, "this row is not readable as CSV", True))
+            skipped += 1
+            continue
+        if len(joined) > MAX_CELL_CHARS and (longest := max(map(len, record))) > MAX_CELL_CHARS:
+            problems.append(ImportProblem(location, _too_long(longest, record, last=done == total), True))
             skipped += 1
             continue
         if len(record) != width:
@@ -620,9 +653,17 @@ def _read_csv(
             skipped += 1
         else:
             contacts.append(contact)
+            locations.append(location)
     if progress is not None:
         progress(total, total)
-    return ImportResult(contacts, problems, skipped, plan.format)
+    return ImportResult(contacts, problems, skipped, plan.format, locations)
+
+
+def _too_long(length: int, record: list[str], *, last: bool) -> str:
+    reason = f"a cell of {length:,} characters is longer than the limit of {MAX_CELL_CHARS:,}"
+    if last and any(len(cell) == length and "\n" in cell for cell in record):  # it ran to the end of the file
+        reason += " (a quote that is never closed takes in the rest of the file)"
+    return reason
 
 
 def _first_of(record: list[str], indexes: list[int], split_multi: bool) -> str:
@@ -664,8 +705,10 @@ def _csv_row_reader(
             if not value:
                 continue
             label = column_label if label_index is None else record[label_index].strip()
-            if split_multi and (_GOOGLE_JOIN in value or label.startswith("*")):
+            if split_multi and (_GOOGLE_JOIN in value or label.startswith("*") or ";" in value):
                 candidates += _google_phones(value, label)
+            elif ";" in value:
+                candidates += [(number, label, preferred) for number in _numbers_of_cell(value)]
             else:
                 candidates.append((value, label, preferred))
         name = _one_line(_first_of(record, full_name, split_multi)) if full_name else ""
@@ -697,8 +740,16 @@ def _first_value(cell_text: str) -> str:
     return cell_text.split(_GOOGLE_JOIN, 1)[0].strip()
 
 
+def _numbers_of_cell(cell_text: str) -> list[str]:
+    """The numbers of one phone cell: several separated by ';' (Google, and some exports, join them so)."""
+    return [number for part in _NUMBERS_SEPARATOR.split(cell_text) if (number := part.strip())]
+
+
 def _google_phones(values_text: str, labels_text: str) -> list[tuple[str, str, bool]]:
-    """Google's cells: 'a ::: b' numbers, a label per number or one for all, '* ' marking the primary one."""
+    """Google's cells: 'a ::: b' numbers, a label per number or one for all, '* ' marking the primary one.
+
+    A value holding several numbers separated by ';' gives each of them, with that value's label.
+    """
     values = [value.strip() for value in values_text.split(_GOOGLE_JOIN)]
     labels = [label.strip() for label in labels_text.split(_GOOGLE_JOIN)]
     if len(labels) != len(values):
@@ -708,7 +759,9 @@ def _google_phones(values_text: str, labels_text: str) -> list[tuple[str, str, b
         preferred = label.startswith("*")
         if preferred:
             label = label[1:].strip()
-        if value:
+        if ";" in value:
+            phones += [(number, label, preferred) for number in _numbers_of_cell(value)]
+        elif value:
             phones.append((value, label, preferred))
     return phones
 
@@ -911,20 +964,23 @@ _BARE_ENCODINGS = {"QUOTED-PRINTABLE", "BASE64", "8BIT", "7BIT", "B"}
 def _read_vcard(text: str, numbers: _NumberCache, progress: ProgressCallback | None) -> ImportResult:
     cards = _split_cards(text)
     contacts: list[Contact] = []
+    locations: list[str] = []
     problems: list[ImportProblem] = []
     skipped = 0
     total = len(cards)
     for done, card in enumerate(cards, start=1):
         if progress is not None and done % _PROGRESS_EVERY == 0:
             progress(done, total)
-        contact = _vcard_contact(card, numbers, f"card {done}", problems)
+        location = f"card {done}"
+        contact = _vcard_contact(card, numbers, location, problems)
         if contact is None:
             skipped += 1
         else:
             contacts.append(contact)
+            locations.append(location)
     if progress is not None:
         progress(total, total)
-    return ImportResult(contacts, problems, skipped, FORMAT_VCARD)
+    return ImportResult(contacts, problems, skipped, FORMAT_VCARD, locations)
 
 
 def _split_cards(text: str) -> list[list[_Property]]:
@@ -1016,9 +1072,10 @@ def _raw_value(prop: _Property) -> str | None:
     raw = quopri.decodestring(prop.value.encode("utf-8"))
     charset = _param(prop, "CHARSET") or "utf-8"
     try:
-        return raw.decode(charset)
+        decoded = raw.decode(charset)
     except (LookupError, ValueError):  # unknown or unsuitable charset, bytes not in it
-        return raw.decode("cp1252", errors="replace")
+        decoded = raw.decode("cp1252", errors="replace")
+    return clean_text(decoded)  # =1B is an ESC again once decoded
 
 
 def _unescape(value: str) -> str:

@@ -14,6 +14,7 @@ sort as text and read the same in any database. The journal stores only what it 
 from __future__ import annotations
 
 import functools
+import json
 import os
 import socket
 import sqlite3
@@ -55,6 +56,14 @@ class StoreError(Exception):
 
 class StoreBusyError(StoreError):
     """Another connection held the write lock for longer than the busy timeout: trying again later may succeed."""
+
+
+class NothingToUndoError(StoreError):
+    """There is no import to undo."""
+
+
+class UndoRefusedError(StoreError):
+    """The last import cannot be undone exactly (a contact it touched was edited since); str() says which."""
 
 
 class RowNotFoundError(StoreError, LookupError):
@@ -119,6 +128,36 @@ def contact_rows_of(contacts: Iterable[Contact]) -> ContactRows:
         rows.primary_numbers.append(primary.pinned if primary else "")
         rows.numbers.append(NUMBERS_SEPARATOR.join(phone.number for phone in contact.phones))
     return rows
+
+
+@dataclass(frozen=True)
+class ImportRecord:
+    """One import that changed the contacts, as kept so that it can be undone (`Store.undo_last_import`)."""
+
+    id: int
+    imported_at: str  # ISO 8601 UTC
+    file_name: str
+    format: str
+    imported: int
+    merged: int
+    skipped: int
+
+
+_IMPORT_COLUMNS = "id, imported_at, file_name, format, imported, merged, skipped"
+
+
+def _contact_json(contact: Contact, revision: int) -> str:
+    """A stored contact as it is, for restoring it exactly (phones as lists: independent of PhoneEntry's names)."""
+    phones = [[phone.number, phone.label, phone.e164, phone.primary] for phone in contact.phones]
+    fields = [contact.name, contact.company, contact.title, contact.notes]
+    return json.dumps({"contact": fields, "phones": phones, "revision": revision}, ensure_ascii=False)
+
+
+def _contact_from_json(contact_id: int, text: str) -> tuple[Contact, int]:
+    data = json.loads(text)
+    name, company, title, notes = data["contact"]
+    phones = tuple(PhoneEntry(number, label, e164, bool(primary)) for number, label, e164, primary in data["phones"])
+    return Contact(contact_id, name, company, title, phones, notes), int(data["revision"])
 
 
 class ContactStore(Protocol):
@@ -304,6 +343,39 @@ def _migration_7_pinned_numbers(conn: sqlite3.Connection, region: str) -> None:
     conn.executemany("UPDATE calls SET e164 = ? WHERE id = ?", [(pinned(number), id_) for id_, number in calls])
 
 
+def _migration_8_import_journal(conn: sqlite3.Connection) -> None:
+    """Each import, so that the last one can be undone whole, and a revision per contact to tell an edit since.
+
+    `imports`: one row per import that changed something; the contacts it added are the ids first_added_id ..
+    first_added_id + added - 1 (add_contacts hands out consecutive ids under the write lock, and ids are never
+    reused). `import_merges`: each contact it merged into, as it was before (JSON) and its revision right after.
+    `contacts.revision` goes up by one on each update, so "edited since" is a different revision.
+    """
+    conn.execute("ALTER TABLE contacts ADD COLUMN revision INTEGER NOT NULL DEFAULT 0")
+    conn.execute(
+        """CREATE TABLE imports (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            imported_at TEXT NOT NULL,
+            file_name TEXT NOT NULL DEFAULT '',
+            format TEXT NOT NULL DEFAULT '',
+            imported INTEGER NOT NULL DEFAULT 0,
+            merged INTEGER NOT NULL DEFAULT 0,
+            skipped INTEGER NOT NULL DEFAULT 0,
+            first_added_id INTEGER NOT NULL DEFAULT 0,
+            added INTEGER NOT NULL DEFAULT 0
+        )"""
+    )
+    conn.execute(
+        """CREATE TABLE import_merges (
+            import_id INTEGER NOT NULL REFERENCES imports(id) ON DELETE CASCADE,
+            contact_id INTEGER NOT NULL,
+            before_json TEXT NOT NULL,
+            revision_after INTEGER NOT NULL,
+            PRIMARY KEY (import_id, contact_id)
+        ) WITHOUT ROWID"""
+    )
+
+
 #: Migration n (1-based) brings the schema from version n-1 to n; PRAGMA user_version holds the version. A migration
 #: that reads phone numbers takes the default region in force as a second argument (see `migrate`).
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
@@ -314,6 +386,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migration_5_ref_not_unique,
     _migration_6_call_e164,
     functools.partial(_migration_7_pinned_numbers, region=DEFAULT_REGION),
+    _migration_8_import_journal,
 ]
 
 
@@ -531,6 +604,7 @@ _ADD_BATCH = 30 * _ROWS_PER_INSERT
 #: contacts, when they are also at least a quarter of those stored: sorting all keys once is then cheaper (measured
 #: with 100k stored: adding 25k takes 0.7 s instead of 0.9 s, 50k 0.7 s instead of 1.5 s; 10k is a little slower).
 _REBUILD_INDEXES_MIN = 5000
+_IDS_PER_QUERY = 500  # ids per "IN (...)" list: under the 999 parameters of older SQLite builds
 _REBUILD_INDEXES_FRACTION = 4
 _SELECT_PHONES = "SELECT contact_id, number, label, e164, is_primary FROM phones"
 # The primary phone is the first one marked primary, else the first one (as Contact.primary_phone); each subquery is
@@ -948,14 +1022,128 @@ class Store:
         if contact.id is None:
             raise ValueError("update_contact needs a contact with an id")
         with self.transaction():
+            # The revision tells an undo of an import whether the contact was edited since (undo_last_import).
             cursor = self._db.execute(
-                "UPDATE contacts SET name = ?, company = ?, title = ?, notes = ?, sort_key = ? WHERE id = ?",
+                "UPDATE contacts SET name = ?, company = ?, title = ?, notes = ?, sort_key = ?, revision = revision + 1"
+                " WHERE id = ?",
                 (contact.name, contact.company, contact.title, contact.notes, _sort_text(contact.name), contact.id),
             )
             if cursor.rowcount == 0:
                 raise RowNotFoundError(f"No contact with id {contact.id}.")
             self._db.execute("DELETE FROM phones WHERE contact_id = ?", (contact.id,))
             self._db.executemany(_INSERT_PHONE, _phone_rows(contact.id, contact.phones))
+
+    # --- imports and their undo ------------------------------------------------------------------------------
+
+    @_with_plain_errors
+    def store_import(
+        self,
+        added: list[Contact],
+        merged_into: list[Contact],
+        *,
+        file_name: str,
+        format: str,  # noqa: A002 (the import's format, as ImportSummary names it)
+        counts: tuple[int, int, int],
+        progress: Callable[[int, int], None] | None = None,
+    ) -> ImportRecord | None:
+        """Write one import in ONE transaction and record it for `undo_last_import`.
+
+        `merged_into`: stored contacts (by id) with what was merged into them; `added`: new contacts (their ids are
+        handed out here). `counts`: (imported, merged, skipped) of the import's summary. Each contact merged into is
+        kept as it was just before, read inside this transaction. Returns the record, or None when nothing changed
+        (nothing is recorded then). `progress` as for `add_contacts`.
+        """
+        with self.transaction(), gc_paused():
+            ids = [contact.id for contact in merged_into if contact.id is not None]
+            before = {contact.id or 0: contact for contact in self._contacts_by_ids(ids)}
+            revisions = self._revisions(ids)
+            for contact in merged_into:
+                self.update_contact(contact)
+            first_added_id = self._last_contact_id() + 1
+            self.add_contacts(added, progress=progress)
+            if not added and not merged_into:
+                return None
+            imported, merged, skipped = counts
+            imported_at = utc_now()
+            cursor = self._db.execute(
+                "INSERT INTO imports (imported_at, file_name, format, imported, merged, skipped, first_added_id, added)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (imported_at, file_name, format, imported, merged, skipped, first_added_id, len(added)),
+            )
+            import_id = int(cursor.lastrowid or 0)
+            after = self._revisions(ids)
+            self._db.executemany(
+                "INSERT INTO import_merges (import_id, contact_id, before_json, revision_after) VALUES (?, ?, ?, ?)",
+                [
+                    (import_id, contact_id, _contact_json(contact, revisions[contact_id]), after[contact_id])
+                    for contact_id, contact in before.items()
+                ],
+            )
+        return ImportRecord(import_id, imported_at, file_name, format, imported, merged, skipped)
+
+    @_with_plain_errors
+    def last_import(self) -> ImportRecord | None:
+        """The import `undo_last_import` would undo, or None."""
+        row = self._db.execute(f"SELECT {_IMPORT_COLUMNS} FROM imports ORDER BY id DESC LIMIT 1").fetchone()
+        return None if row is None else ImportRecord(*row)
+
+    @_with_plain_errors
+    def undo_last_import(self) -> ImportRecord:
+        """Undo the last recorded import as a whole, in one transaction; return what was undone.
+
+        Its added contacts are deleted (any deleted since stay deleted) and the contacts it merged into get back
+        exactly what they were before it. Refused (UndoRefusedError, nothing changed) if a contact it added or merged
+        into was edited since, or one it merged into was deleted since; NothingToUndoError when no import is left.
+        The journal is never touched: a call to an added contact keeps its row (and its name).
+        """
+        db = self._db
+        with self.transaction():
+            row = db.execute(
+                f"SELECT {_IMPORT_COLUMNS}, first_added_id, added FROM imports ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+            if row is None:
+                raise NothingToUndoError("There is no import to undo.")
+            record = ImportRecord(*row[:7])
+            first, last = row[7], row[7] + row[8] - 1
+            refused = f"The import of {record.file_name} cannot be undone"
+            merges = db.execute(
+                "SELECT contact_id, before_json, revision_after FROM import_merges WHERE import_id = ?", (record.id,)
+            ).fetchall()
+            current = self._revisions([contact_id for contact_id, _, _ in merges])
+            for contact_id, before_json, revision_after in merges:
+                if current.get(contact_id) != revision_after:
+                    name = _contact_from_json(contact_id, before_json)[0].name
+                    how = "edited" if contact_id in current else "deleted"
+                    raise UndoRefusedError(f"{refused}: {name}, whom it merged into, was {how} since. Nothing changed.")
+            edited = db.execute(
+                "SELECT name FROM contacts WHERE id BETWEEN ? AND ? AND revision <> 0 ORDER BY id LIMIT 1",
+                (first, last),
+            ).fetchone()
+            if edited is not None:
+                raise UndoRefusedError(f"{refused}: {edited[0]}, whom it added, was edited since. Nothing changed.")
+            db.execute("DELETE FROM phones WHERE contact_id BETWEEN ? AND ?", (first, last))
+            db.execute("DELETE FROM contacts WHERE id BETWEEN ? AND ?", (first, last))
+            for contact_id, before_json, _ in merges:
+                contact, revision = _contact_from_json(contact_id, before_json)
+                self.update_contact(contact)
+                db.execute("UPDATE contacts SET revision = ? WHERE id = ?", (revision, contact_id))
+            db.execute("DELETE FROM imports WHERE id = ?", (record.id,))  # its import_merges rows go by cascade
+        return record
+
+    def _contacts_by_ids(self, ids: list[int]) -> list[Contact]:
+        found: list[Contact] = []
+        for start in range(0, len(ids), _IDS_PER_QUERY):
+            chunk = ids[start : start + _IDS_PER_QUERY]
+            found += self._load_contacts(f"WHERE id IN ({', '.join('?' * len(chunk))})", tuple(chunk))
+        return found
+
+    def _revisions(self, ids: list[int]) -> dict[int, int]:
+        revisions: dict[int, int] = {}
+        for start in range(0, len(ids), _IDS_PER_QUERY):
+            chunk = ids[start : start + _IDS_PER_QUERY]
+            marks = ", ".join("?" * len(chunk))
+            revisions.update(self._db.execute(f"SELECT id, revision FROM contacts WHERE id IN ({marks})", chunk))
+        return revisions
 
     @_with_plain_errors
     def delete_contact(self, contact_id: int) -> Contact | None:

@@ -36,6 +36,7 @@ from c2c_desktop.core import contacts_io
 from c2c_desktop.core.models import Contact, PhoneEntry
 from c2c_desktop.core.phone import DialNumber, PhoneError, display_number, number_to_call, parse_number, written_for
 from c2c_desktop.core.store import Store
+from c2c_desktop.core.text import clean_text
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.messages import message_colours, message_label, show_message
 
@@ -294,13 +295,14 @@ class ContactDialog(QDialog):
             seen[parsed.e164] = len(phones)
             if row.primary_radio.isChecked():
                 primary_index = len(phones)
-            phones.append(PhoneEntry(row.number_text, row.label, parsed.e164, False))
+            phones.append(PhoneEntry(clean_text(row.number_text), clean_text(row.label), parsed.e164, False))
         if first_bad is not None:
             self._show_message("Correct the numbers marked in red, or remove them.")
             first_bad.number_edit.setFocus()
             return None
-        name = " ".join(self.name_edit.text().split())
-        company = self.company_edit.text().strip()
+        # Controls and bidi formatting characters go, as on import (pasted text can carry them).
+        name = " ".join(clean_text(self.name_edit.text()).split())
+        company = clean_text(self.company_edit.text()).strip()
         if not (name or company or phones):
             self._show_message(NOTHING_ENTERED_TEXT)
             self.name_edit.setFocus()
@@ -314,9 +316,9 @@ class ContactDialog(QDialog):
             id=self._original.id if self._original is not None else None,
             name=name,
             company=company,
-            title=self.title_edit.text().strip(),
+            title=clean_text(self.title_edit.text()).strip(),
             phones=tuple(phones),
-            notes=self.notes_edit.toPlainText().strip(),
+            notes=clean_text(self.notes_edit.toPlainText()).strip(),
         )
 
     def _show_message(self, text: str) -> None:

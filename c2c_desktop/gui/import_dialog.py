@@ -50,7 +50,7 @@ from c2c_desktop.core import contacts_io, importers
 from c2c_desktop.core.contacts_io import DuplicatePolicy, ImportSummary
 from c2c_desktop.core.importers import ContactFileError
 from c2c_desktop.core.phone import DEFAULT_REGION, PhoneError, digits_of, parse_number
-from c2c_desktop.core.store import Store, StoreError
+from c2c_desktop.core.store import ImportRecord, NothingToUndoError, Store, StoreError
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.messages import sentence
 
@@ -64,9 +64,10 @@ SHUTDOWN_BOUND_MS = 5000
 PROGRESS_INTERVAL_S = 0.05  # at most ~20 progress signals a second reach the GUI
 HEAD_BYTES = 64 * 1024  # enough for the header row and a first value per column
 MAX_PROBLEMS_SHOWN = 1000  # per file; a hopeless file can have 100k problems
+UNDO_BUSY_TIMEOUT_MS = 250
 
 POLICY_TEXTS: dict[DuplicatePolicy, str] = {
-    DuplicatePolicy.MERGE: "Merge into existing contacts (recommended)",
+    DuplicatePolicy.MERGE: "Merge into the same person (same name); keep anyone else beside them (recommended)",
     DuplicatePolicy.SKIP: "Skip rows whose number already exists",
     DuplicatePolicy.ADD: "Add as separate contacts",
 }
@@ -396,6 +397,8 @@ class ImportDialog(QDialog):
     import_finished = Signal(object)
     #: GUI thread: (file index, done, total) as the current file goes.
     progress_changed = Signal(int, int, int)
+    #: GUI thread, after "Undo this import" undid it: the contacts are as before it.
+    undone = Signal()
     _start_requested = Signal(object, str, str)  # to the worker's run (queued: it lives on its own thread)
 
     def __init__(self, db_path: Path, paths: list[Path], region: str, parent: QWidget | None = None) -> None:
@@ -434,7 +437,12 @@ class ImportDialog(QDialog):
         self.close_button = QPushButton("Close")
         self.close_button.clicked.connect(self.accept)
         self.close_button.hide()
+        self.undo_button = QPushButton("&Undo this import")
+        self.undo_button.setToolTip("Remove the contacts this import added and restore those it merged into")
+        self.undo_button.clicked.connect(self.undo_import)
+        self.undo_button.hide()
         buttons = QHBoxLayout()
+        buttons.addWidget(self.undo_button)
         buttons.addStretch(1)
         buttons.addWidget(self.import_button)
         buttons.addWidget(self.cancel_button)
@@ -700,6 +708,13 @@ class ImportDialog(QDialog):
                 reason = QTreeWidgetItem([report.error])
                 reason.setToolTip(0, report.error)
                 item.addChild(reason)
+            notes = report.summary.notes if report.summary is not None else ()
+            for note in notes[:MAX_PROBLEMS_SHOWN]:  # every merge, and every number kept on two people
+                child = QTreeWidgetItem([str(note)])
+                child.setToolTip(0, "Merged: the same number and the same name" if note.outcome == "merged" else "")
+                item.addChild(child)
+            if len(notes) > MAX_PROBLEMS_SHOWN:
+                item.addChild(QTreeWidgetItem([f"…and {len(notes) - MAX_PROBLEMS_SHOWN:,} more shared numbers"]))
             problems = report.summary.problems if report.summary is not None else ()
             for problem in problems[:MAX_PROBLEMS_SHOWN]:
                 child = QTreeWidgetItem([f"{problem.location}: {problem.reason}"])
@@ -708,15 +723,36 @@ class ImportDialog(QDialog):
             if len(problems) > MAX_PROBLEMS_SHOWN:
                 item.addChild(QTreeWidgetItem([f"…and {len(problems) - MAX_PROBLEMS_SHOWN:,} more problems"]))
             self.summary_tree.addTopLevelItem(item)
-            item.setExpanded(len(reports) == 1 or len(problems) <= 20)
+            item.setExpanded(len(reports) == 1 or len(problems) + len(notes) <= 20)
             item.setFirstColumnSpanned(True)
         self.pages.setCurrentIndex(2)
         self.cancel_button.hide()
+        self._offer_undo(reports)
         self.close_button.show()
         self.close_button.setDefault(True)
         self.close_button.setFocus()
         self._announce(reports)
         self.import_finished.emit(reports)
+
+    def _offer_undo(self, reports: list[FileReport]) -> None:
+        # The last file that changed something is the last import recorded: that is the one an undo takes back.
+        changed = [report for report in reports if report.changed]
+        if not changed:
+            return
+        name = changed[-1].path.name
+        if len(changed) > 1:
+            self.undo_button.setText(f"&Undo the import of {name}")
+        self.undo_button.show()
+
+    @Slot()
+    def undo_import(self) -> None:
+        """GUI thread: Undo this import: the last import is undone as a whole, or the reason it cannot be is shown."""
+        message = undo_last_import(self, self._db_path)
+        if message is None:
+            return
+        self.undo_button.hide()
+        self.summary_title.setText(message)
+        self.undone.emit()
 
     def _announce(self, reports: Iterable[FileReport]) -> None:
         if self._announced:
@@ -791,6 +827,29 @@ def export_contacts_interactive(parent: QWidget | None, store: Store, region: st
         QMessageBox.warning(parent, "Export contacts", f"The contacts could not be exported ({type(exc).__name__}).")
         return None
     return f"Exported {count:,} contact{'s' if count != 1 else ''} to {path}"
+
+
+def undo_message(record: ImportRecord) -> str:
+    """What an undone import did, in one sentence."""
+    removed = f"{record.imported:,} contact{'s' if record.imported != 1 else ''} removed"
+    restored = f"{record.merged:,} merge{'s' if record.merged != 1 else ''} undone"
+    return f"Undid the import of {record.file_name}: {removed}, {restored}."
+
+
+def undo_last_import(parent: QWidget | None, db_path: Path) -> str | None:
+    """GUI thread: undo the last import in the database at `db_path` (one short transaction); the message saying
+    what was undone, or None after showing why nothing was (no import left, or a contact edited since)."""
+    try:
+        # The GUI thread waits no longer for another writer than the window's own Store does (app.GUI_BUSY_TIMEOUT_MS).
+        with Store(db_path, busy_timeout_ms=UNDO_BUSY_TIMEOUT_MS) as store:
+            record = store.undo_last_import()
+    except NothingToUndoError as exc:
+        QMessageBox.information(parent, "Undo last import", sentence(str(exc)))
+        return None
+    except StoreError as exc:  # UndoRefusedError says which contact was edited since
+        QMessageBox.warning(parent, "Undo last import", sentence(str(exc)))
+        return None
+    return undo_message(record)
 
 
 def dropped_contact_files(mime: QMimeData) -> list[Path]:

@@ -325,6 +325,7 @@ class MainWindow(QMainWindow):
         self.delete_contact_action = action("&Delete contact", None, self.delete_contact, "delete_contact")
         self.undo_delete_action = action("&Undo delete", "Ctrl+Z", self.undo_delete, "undo_delete")
         self.undo_delete_action.setEnabled(False)
+        self.undo_import_action = action("Undo last &import", None, self.undo_last_import, "undo_import")
 
         file_menu = self.menuBar().addMenu("&File")
         for item in (self.import_action, self.export_action, self.export_history_action, None, self.settings_action):
@@ -335,6 +336,7 @@ class MainWindow(QMainWindow):
         for item in (self.new_contact_action, self.edit_contact_action, self.delete_contact_action):
             contacts_menu.addAction(item)
         contacts_menu.addAction(self.undo_delete_action)
+        contacts_menu.addAction(self.undo_import_action)
         call_menu = self.menuBar().addMenu("&Call")
         call_menu.addAction(self.find_action)
         call_menu.addAction(self.dialpad_action)
@@ -713,7 +715,18 @@ class MainWindow(QMainWindow):
 
         dialog = ImportDialog(self.profile.store.path, paths, self.profile.settings.region, self)
         dialog.imported.connect(lambda _changed: self.reload_contacts())
+        dialog.undone.connect(self.reload_contacts)
         dialog.exec()
+
+    @Slot()
+    def undo_last_import(self) -> None:
+        """GUI thread: Contacts → Undo last import: the last import undone as a whole (or why it cannot be)."""
+        from c2c_desktop.gui.import_dialog import undo_last_import
+
+        message = undo_last_import(self, self.profile.store.path)
+        if message is not None:
+            self.reload_contacts()
+            self.notify(message)
 
     @Slot()
     def export_contacts(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from pathlib import Path
 
@@ -20,8 +21,8 @@ from c2c_desktop.core.contacts_io import (
     plan_import,
 )
 from c2c_desktop.core.importers import ContactFileError, read_contacts_bytes, read_contacts_file
-from c2c_desktop.core.models import Contact, PhoneEntry
-from c2c_desktop.core.store import Store
+from c2c_desktop.core.models import CallRequest, Contact, PhoneEntry
+from c2c_desktop.core.store import NothingToUndoError, Store, UndoRefusedError
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "contacts"
 
@@ -36,6 +37,10 @@ def csv_bytes(*rows: str) -> bytes:
 
 def plan_of(store: Store, *rows: str) -> ImportPlan:
     return plan_import(store, read_contacts_bytes(csv_bytes(*rows)))
+
+
+def store_request(number: str) -> CallRequest:
+    return CallRequest(agent_number="+15550100100", phone_to_call=number)
 
 
 def owners(store: Store, dial: str) -> list[str]:
@@ -94,16 +99,17 @@ def test_plan_finds_stored_and_in_file_duplicates_by_dial(store: Store) -> None:
     ada = store.add_contact(Contact(None, "Ada", phones=(phone("(212) 555-0142", "+12125550142", "Work", True),)))
     plan = plan_of(
         store,
-        "Ada L.,AE Ltd,,+1 212.555.0142,,",  # the stored number, written differently
+        "ADA,AE Ltd,,+1 212.555.0142,,",  # the stored number, written differently (and the same name)
         "Bob,,,(646) 555-0134,,",
-        "Bobby,,,,646-555-0134,",  # Bob's number again, later in the same file
+        "bob,,,,646-555-0134,",  # Bob's number again, later in the same file
         "Cy,,,(646) 555-0199,,",
     )
     assert [contact.name for contact in plan.new] == ["Bob", "Cy"]
-    assert [(c.incoming.name, c.existing.name, c.existing.id, c.shared_dials) for c in plan.duplicates] == [
-        ("Ada L.", "Ada", ada.id, ("+12125550142",)),
-        ("Bobby", "Bob", None, ("+16465550134",)),
+    assert [(c.incoming.name, c.existing.name, c.existing.id, c.shared_e164s, c.location) for c in plan.duplicates] == [
+        ("ADA", "Ada", ada.id, ("+12125550142",), "row 2"),
+        ("bob", "Bob", None, ("+16465550134",), "row 4"),
     ]
+    assert plan.shared == []
 
 
 def test_the_plan_for_an_empty_address_book_follows_the_general_rules(
@@ -113,8 +119,11 @@ def test_the_plan_for_an_empty_address_book_follows_the_general_rules(
     # nobody in the file) must give the same plan, repeated numbers within one contact included.
     rng = random.Random(3)
     dials = [f"646555{index:04d}" for index in range(40)]
+    names = ["Ann", "ANN", "Ben", "Cy", "cy"]
     contacts = [
-        Contact(None, f"P{index}", phones=tuple(phone(dial, dial) for dial in rng.choices(dials, k=rng.randint(1, 3))))
+        Contact(
+            None, rng.choice(names), phones=tuple(phone(dial, dial) for dial in rng.choices(dials, k=rng.randint(1, 3)))
+        )
         for index in range(300)
     ]
     read = importers.ImportResult(contacts, [], 0, importers.FORMAT_GENERIC)
@@ -122,14 +131,16 @@ def test_the_plan_for_an_empty_address_book_follows_the_general_rules(
     def described(plan: ImportPlan) -> list[object]:
         return [
             [c.name for c in plan.new],
-            [(c.incoming.name, c.existing.name, c.shared_dials) for c in plan.duplicates],
+            [(c.incoming.name, c.existing.name, c.shared_e164s) for c in plan.duplicates],
+            [(c.incoming.name, c.existing.name, c.shared_e164s) for c in plan.shared],
         ]
 
     short = plan_import(store, read)
     monkeypatch.setattr(contacts_io, "_existing_owners", lambda store, contacts: {"nobody": [Contact(9, "Nobody")]})
     general = plan_import(store, read)
     assert described(short) == described(general)
-    assert len(short.duplicates) > 100 and any(len(c.shared_dials) > 1 for c in short.duplicates)
+    assert len(short.duplicates) > 50 and any(len(c.shared_e164s) > 1 for c in short.duplicates)
+    assert len(short.shared) > 20
 
 
 def test_merge_policy_folds_duplicates_and_never_duplicates_a_number(store: Store) -> None:
@@ -140,9 +151,9 @@ def test_merge_policy_folds_duplicates_and_never_duplicates_a_number(store: Stor
         store,
         plan_of(
             store,
-            "Ada Lovelace,Analytical Engines,CTO,212-555-0142,(212) 555-0143,call after 3",
+            "ada,Analytical Engines,CTO,212-555-0142,(212) 555-0143,call after 3",
             "Bob,,,(646) 555-0134,,",
-            "Bobby,Bob Corp,,646-555-0134,(646) 555-0135,second note",
+            "BOB,Bob Corp,,646-555-0134,(646) 555-0135,second note",
         ),
     )
     assert (summary.imported, summary.merged, summary.skipped) == (1, 2, 0)
@@ -180,8 +191,8 @@ def test_chains_inside_a_file_merge_into_one_contact(store: Store) -> None:
         plan_of(
             store,
             "One,,,(646) 555-0101,,",
-            "Two,,,(646) 555-0101,(646) 555-0102,",
-            "Three,,,(646) 555-0102,(646) 555-0103,",
+            "one,,,(646) 555-0101,(646) 555-0102,",
+            " ONE ,,,(646) 555-0102,(646) 555-0103,",
         ),
     )
     assert (summary.imported, summary.merged) == (1, 2)
@@ -192,7 +203,7 @@ def test_chains_inside_a_file_merge_into_one_contact(store: Store) -> None:
 def test_a_contact_matching_two_stored_ones_moves_no_number_between_them(store: Store) -> None:
     store.add_contact(Contact(None, "Ann", phones=(phone("(646) 555-0101", "+16465550101", "", True),)))
     store.add_contact(Contact(None, "Ben", phones=(phone("(646) 555-0102", "+16465550102", "", True),)))
-    apply_import(store, plan_of(store, "Ann B,,,(646) 555-0101,(646) 555-0102,"))
+    apply_import(store, plan_of(store, "Ann,,,(646) 555-0101,(646) 555-0102,"))
     assert owners(store, "+16465550101") == ["Ann"]
     assert owners(store, "+16465550102") == ["Ben"]
     assert store.contact_count() == 2
@@ -202,7 +213,7 @@ def test_a_failure_while_storing_rolls_back_everything(store: Store, monkeypatch
     store.add_contact(Contact(None, "Ada", phones=(phone("(212) 555-0142", "+12125550142", "", True),)))
     before = store.list_contacts()
     rows = [f"P{index},,,(646) 555-{index:04d},," for index in range(12_000)]
-    plan = plan_of(store, "Ada L,Analytical Engines,,212-555-0142,,", *rows)
+    plan = plan_of(store, "Ada,Analytical Engines,,212-555-0142,,", *rows)
     indexes = store._db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name").fetchall()
     real_add = store.add_contacts
     stored: list[int] = []
@@ -392,3 +403,121 @@ def test_a_file_of_the_home_country_keeps_its_numbers_as_written(store: Store, t
     import_file(store, path, region="US", dial_region="us")
     phone = store.list_contacts()[0].phones[0]
     assert (phone.number, phone.e164) == ("(212) 555-0142", "+12125550142")
+
+
+# --- issue 9: merge only the same person; undo the last import -------------------------------------------------------
+
+
+def test_a_different_person_sharing_a_number_is_kept_and_every_merge_is_listed(store: Store) -> None:
+    # Issue 9, finding 3: Marco was merged into Leonel (and disappeared) because they share an office line.
+    leonel = store.add_contact(Contact(None, "Leonel Salamanca", phones=(phone("(505) 555-0104", "+15055550104"),)))
+    summary = apply_import(
+        store,
+        plan_of(
+            store,
+            "Marco Salamanca,,,(505) 555-0104,,",  # another person on the office line: kept, with the number
+            "leonel  SALAMANCÁ,Cartel,,505-555-0104,(505) 555-0105,",  # the same person (case, accent, spacing)
+            "Los Pollos,Los Pollos,,,(505) 555-0105,",  # no name of its own: the same contact as Leonel
+            "Gus,,,(505) 555-0200,,",
+            "Gustavo,,,(505) 555-0200,,",  # shares a number with a contact earlier in the file
+        ),
+    )
+    assert (summary.imported, summary.merged, summary.skipped, summary.rows_read) == (3, 2, 0, 5)
+    assert [str(note) for note in summary.notes] == [
+        "row 2 Marco Salamanca shares (505) 555-0104 with Leonel Salamanca; kept both",
+        "row 3 leonel SALAMANCÁ → merged into Leonel Salamanca",
+        "row 4 Los Pollos → merged into Leonel Salamanca",
+        "row 6 Gustavo shares (505) 555-0200 with Gus; kept both",
+    ]
+    assert owners(store, "+15055550104") == ["Leonel Salamanca", "Marco Salamanca"]
+    assert owners(store, "+15055550105") == ["Leonel Salamanca"]
+    assert owners(store, "+15055550200") == ["Gus", "Gustavo"]
+    merged = store.get_contact(leonel.id or 0)
+    assert merged is not None and (merged.name, merged.company) == ("Leonel Salamanca", "Cartel")
+
+
+def test_same_person_compares_names_blind_to_case_accents_and_spacing() -> None:
+    def named(name: str, company: str = "") -> Contact:
+        return Contact(None, name, company, phones=(phone("(505) 555-0104", "+15055550104"),))
+
+    assert contacts_io.same_person(named("José  Ruiz"), named("jose ruiz"))
+    assert contacts_io.same_person(named("Acme", "Acme"), named("Leonel Salamanca"))  # named after its company
+    assert contacts_io.same_person(named("(505) 555-0104"), named("Marco"))  # named after its number
+    assert not contacts_io.same_person(named("Leonel Salamanca"), named("Marco Salamanca"))
+    assert not contacts_io.same_person(named("Ada"), named("Ada Lovelace"))
+
+
+def test_skip_and_add_list_what_they_did_with_shared_numbers(store: Store) -> None:
+    store.add_contact(Contact(None, "Leonel Salamanca", phones=(phone("(505) 555-0104", "+15055550104"),)))
+    rows = ("Marco Salamanca,,,(505) 555-0104,,", "Leonel Salamanca,,,(505) 555-0104,,")
+    skipped = apply_import(store, plan_of(store, *rows), DuplicatePolicy.SKIP)
+    assert (skipped.imported, skipped.merged, skipped.skipped) == (0, 0, 2)
+    assert [str(note) for note in skipped.notes] == [
+        "row 2 Marco Salamanca skipped: (505) 555-0104 is already Leonel Salamanca's",
+        "row 3 Leonel Salamanca skipped: (505) 555-0104 is already Leonel Salamanca's",
+    ]
+    added = apply_import(store, plan_of(store, *rows), DuplicatePolicy.ADD)
+    assert (added.imported, added.merged, added.skipped) == (2, 0, 0)
+    assert str(added.notes[1]) == "row 3 Leonel Salamanca added although Leonel Salamanca has (505) 555-0104"
+
+
+def test_undo_last_import_restores_the_contacts_exactly_and_never_touches_calls(store: Store, tmp_path: Path) -> None:
+    leonel = store.add_contact(
+        Contact(None, "Leonel Salamanca", phones=(phone("(505) 555-0104", "+15055550104", "Office", True),), notes="n")
+    )
+    store.update_contact(leonel)  # a revision of its own before the import
+    first = tmp_path / "first.csv"
+    first.write_bytes(csv_bytes("Ada,,,(212) 555-0142,,"))
+    import_file(store, first)
+    before = store.list_contacts()
+    ada = store.find_contacts_by_e164("+12125550142")[0]
+    call = store.begin_call(store_request("+12125550142"), contact_id=ada.id, contact_name=ada.name)
+    second = tmp_path / "second.csv"
+    second.write_bytes(
+        csv_bytes(
+            "Leonel Salamanca,Cartel,Boss,(505) 555-0104,(505) 555-0105,more",
+            "Marco Salamanca,,,(505) 555-0104,,",
+            "Bob,,,(646) 555-0134,,",
+        )
+    )
+    summary = import_file(store, second)
+    assert (summary.imported, summary.merged) == (2, 1)
+    record = store.last_import()
+    assert record is not None and (record.file_name, record.imported, record.merged) == ("second.csv", 2, 1)
+    calls_before = store.list_calls()
+
+    undone = store.undo_last_import()
+    assert undone == record
+    assert store.list_contacts() == before
+    assert store.list_calls() == calls_before and store.get_call(call.id) is not None
+    # The import before it is next, and after that there is none.
+    assert store.last_import() is not None and store.last_import().file_name == "first.csv"  # type: ignore[union-attr]
+    store.undo_last_import()
+    assert [c.name for c in store.list_contacts()] == ["Leonel Salamanca"]
+    with pytest.raises(NothingToUndoError, match="There is no import to undo."):
+        store.undo_last_import()
+
+
+def test_undo_is_refused_when_a_contact_of_the_import_was_edited_since(store: Store, tmp_path: Path) -> None:
+    leonel = store.add_contact(Contact(None, "Leonel Salamanca", phones=(phone("(505) 555-0104", "+15055550104"),)))
+    path = tmp_path / "leads.csv"
+    path.write_bytes(csv_bytes("Leonel Salamanca,Cartel,,(505) 555-0104,,", "Marco Salamanca,,,(505) 555-0104,,"))
+    import_file(store, path)
+    marco = store.find_contacts_by_e164("+15055550104")[1]
+    store.update_contact(Contact(marco.id, "Marco S.", phones=marco.phones))
+    edited = store.list_contacts()
+    with pytest.raises(UndoRefusedError, match="leads.csv cannot be undone: Marco S., whom it added, was edited since"):
+        store.undo_last_import()
+    assert store.list_contacts() == edited  # nothing changed
+    store.update_contact(Contact(marco.id, "Marco Salamanca", phones=marco.phones))  # edited back: still an edit
+    with pytest.raises(UndoRefusedError):
+        store.undo_last_import()
+    store.delete_contact(marco.id or 0)  # a contact it added and that is gone since does not stand in the way
+    current = store.get_contact(leonel.id or 0)
+    assert current is not None
+    store.update_contact(dataclasses.replace(current, notes="called"))
+    with pytest.raises(UndoRefusedError, match="Leonel Salamanca, whom it merged into, was edited since"):
+        store.undo_last_import()
+    store.delete_contact(leonel.id or 0)
+    with pytest.raises(UndoRefusedError, match="Leonel Salamanca, whom it merged into, was deleted since"):
+        store.undo_last_import()

@@ -19,6 +19,7 @@ from c2c_desktop.core.importers import (
     FORMAT_GOOGLE_LEGACY,
     FORMAT_OUTLOOK,
     FORMAT_VCARD,
+    MAX_CELL_CHARS,
     MAX_FILE_BYTES,
     ContactFileError,
     ImportProblem,
@@ -349,14 +350,39 @@ def test_duplicates_in_file_are_counted_not_merged() -> None:
     assert (len(result.contacts), result.duplicates_in_file) == (4, 2)
 
 
-def test_a_record_that_cannot_be_read_ends_the_file_and_the_rows_before_it_are_kept() -> None:
+def test_an_oversized_cell_is_one_problem_row_and_the_rest_of_the_file_is_read() -> None:
+    # Issue 9, finding 4: the csv module's own limit (128 KiB) used to end the file at row 4 with its own message.
+    data = (
+        b"Name,Phone,Notes\nAda,(212) 555-0142,\nBob,(212) 555-0143,\n"
+        + b"Cy,(212) 555-0145,"
+        + b"x" * 200_000
+        + b"\nDan,(212) 555-0144,\n\nEve,(212) 555-0146,"
+        + b"y" * 150_000
+        + b"\nFay,(212) 555-0147,"
+        + b"z" * MAX_CELL_CHARS
+        + b"\n"
+    )
+    result = read_contacts_bytes(data)
+    assert [contact.name for contact in result.contacts] == ["Ada", "Bob", "Dan", "Fay"]  # a cell at the limit is fine
+    assert result.locations == ["row 2", "row 3", "row 5", "row 8"]
+    assert (result.skipped, result.rows_read) == (2, 6)
+    assert result.problems == [
+        ImportProblem("row 4", "a cell of 200,000 characters is longer than the limit of 100,000", skipped=True),
+        ImportProblem("row 7", "a cell of 150,000 characters is longer than the limit of 100,000", skipped=True),
+    ]
+
+
+def test_an_unclosed_quote_says_so() -> None:
     data = b'Name,Phone\nAda,(212) 555-0142\nBob,(212) 555-0143\nCy,"' + b"x" * 200_000 + b"\nDan,(212) 555-0144\n"
     result = read_contacts_bytes(data)
     assert [contact.name for contact in result.contacts] == ["Ada", "Bob"]
     assert result.skipped == 1 and len(result.problems) == 1
     problem = result.problems[0]
     assert (problem.location, problem.skipped) == ("row 4", True)
-    assert problem.reason.startswith("the rest of the file could not be read (field larger than field limit")
+    assert problem.reason == (
+        "a cell of 200,020 characters is longer than the limit of 100,000 (a quote that is never closed takes in "
+        "the rest of the file)"
+    )
 
 
 def test_region_is_used_for_national_numbers() -> None:
@@ -623,3 +649,46 @@ def test_arbitrary_bytes_only_raise_contact_file_error(data: bytes) -> None:
 @given(st.sampled_from(PREFIXES), st.one_of(st.binary(max_size=300), TEXTISH.map(lambda text: text.encode("utf-8"))))
 def test_valid_start_then_garbage_only_raises_contact_file_error(prefix: bytes, tail: bytes) -> None:
     _check_read(prefix + tail)
+
+
+# --- issue 9: control and bidi characters, several numbers in one cell ---------------------------------------------
+
+
+def test_control_and_bidi_characters_are_stripped_from_csv_and_vcard_alike() -> None:
+    # Issue 9, finding 5: an ESC sequence in a company reached the terminal; U+202E reversed how a name looks.
+    csv_data = (
+        "Name,Company,Title,Phone,Notes\n"
+        "Ad\u202ea\u2066 Okafor\u200f,Evil\x1b[2J\x1b]0;pwned\x07 Corp\x9b31m,C\x08TO,(212) 555-0142,"
+        '"line one\tindented\nline two\x1b[31m"\n'
+        "\u0646\u0627\u062f\u064a\u0629 \u05e9\u05dc\u05d5\u05dd,\u061cAcme,,(212) 555-0143,\n"
+    ).encode()
+    ada, rtl = read_contacts_bytes(csv_data).contacts
+    assert (ada.name, ada.company, ada.title) == ("Ada Okafor", "Evil[2J]0;pwned Corp31m", "CTO")
+    assert ada.notes == "line one\tindented\nline two[31m"  # tabs and line breaks of notes stay
+    assert (rtl.name, rtl.company) == ("\u0646\u0627\u062f\u064a\u0629 \u05e9\u05dc\u05d5\u05dd", "Acme")  # RTL kept
+    vcard = (
+        "BEGIN:VCARD\r\nVERSION:2.1\r\nFN:Ad\u202ea\r\nORG;ENCODING=QUOTED-PRINTABLE:Evil=1B[2J Corp\r\n"
+        "TITLE:Boss\x1b[5m\r\nNOTE;ENCODING=QUOTED-PRINTABLE:a=0D=0Ab=1B\r\nTEL:(212) 555-0142\r\nEND:VCARD\r\n"
+    ).encode()
+    (card,) = read_contacts_bytes(vcard).contacts
+    assert (card.name, card.company, card.title, card.notes) == ("Ada", "Evil[2J Corp", "Boss[5m", "a\nb")
+
+
+def test_a_phone_cell_with_numbers_separated_by_semicolons_gives_each_number() -> None:
+    # Issue 9: Google's "(505) 555-0123;(505) 555-0124" kept only the first number, without a word.
+    google = (
+        b"First Name,Last Name,Phone 1 - Label,Phone 1 - Value,Phone 2 - Label,Phone 2 - Value\n"
+        b"Ada,Okafor,* Work,(505) 555-0123;(505) 555-0124,Mobile,(505) 555-0125 ::: (505) 555-0126;(505) 555-0127\n"
+    )
+    (ada,) = read_contacts_bytes(google).contacts
+    assert [(p.e164, p.label, p.primary) for p in ada.phones] == [
+        ("+15055550123", "Work", True),
+        ("+15055550124", "Work", False),
+        ("+15055550125", "Mobile", False),
+        ("+15055550126", "Mobile", False),
+        ("+15055550127", "Mobile", False),
+    ]
+    generic = read_contacts_bytes(b"Name,Phone\nBob,(505) 555-0123; (505) 555-0124;\n").contacts
+    assert [p.e164 for p in generic[0].phones] == ["+15055550123", "+15055550124"]
+    extension = read_contacts_bytes(b"Name,Phone\nCy,+1 505 555 0123;ext=22\n")
+    assert [p.number for p in extension.contacts[0].phones] == ["+1 505 555 0123;ext=22"]

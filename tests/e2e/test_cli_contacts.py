@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import os
@@ -105,7 +106,7 @@ def test_duplicates_merge_by_default_and_add_only_when_asked(tmp_path: Path) -> 
     first = tmp_path / "first.csv"
     first.write_text("Name,Phone\nAda,(212) 555-0142\n", encoding="utf-8")
     second = tmp_path / "second.csv"
-    second.write_text("Name,Company,Mobile\nAda Lovelace,Analytical Engines,+1 212.555.0142\n", encoding="utf-8")
+    second.write_text("Name,Company,Mobile\nADA,Analytical Engines,+1 212.555.0142\n", encoding="utf-8")
     assert run_cli("contacts", "import", str(first)).returncode == 0
     merged = run_cli("contacts", "import", str(second))
     assert merged.stdout.startswith(f"{second}: 0 imported, 1 merged, 0 skipped")
@@ -281,3 +282,93 @@ def test_a_terminal_that_cannot_show_a_name_gets_a_replacement_character(tmp_pat
     )
     assert result.returncode == 0, result.stderr
     assert b"Zo? ?ngstr?m" in result.stdout and b"2125550142" in result.stdout
+
+
+# --- issue 9 ---------------------------------------------------------------------------------------------------------
+
+
+def test_an_office_line_keeps_both_people_every_merge_is_listed_and_the_import_can_be_undone(tmp_path: Path) -> None:
+    first = tmp_path / "first.csv"
+    first.write_text("Name,Phone\nLeonel Salamanca,(505) 555-0104\n", encoding="utf-8")
+    leads = tmp_path / "leads.csv"
+    leads.write_text(
+        "Name,Company,Phone\nMarco Salamanca,,(505) 555-0104\nleonel salamanca,Cartel,505-555-0104\n", encoding="utf-8"
+    )
+    assert run_cli("contacts", "import", str(first)).returncode == 0
+    result = run_cli("contacts", "import", str(leads))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        f"{leads}: 1 imported, 1 merged, 0 skipped (generic-csv)",
+        f"{leads}: row 2 Marco Salamanca shares (505) 555-0104 with Leonel Salamanca; kept both",
+        f"{leads}: row 3 leonel salamanca → merged into Leonel Salamanca",
+    ]
+    assert [(c["name"], c["company"]) for c in listed()] == [("Leonel Salamanca", "Cartel"), ("Marco Salamanca", "")]
+
+    undo = run_cli("contacts", "undo-import")
+    assert undo.returncode == 0, undo.stderr
+    assert undo.stdout.startswith("Undid the import of leads.csv (")
+    assert undo.stdout.rstrip().endswith("): 1 contact removed, 1 merge undone.")
+    assert [(c["name"], c["company"]) for c in listed()] == [("Leonel Salamanca", "")]
+    assert run_cli("contacts", "undo-import").returncode == 0  # first.csv
+    nothing = run_cli("contacts", "undo-import")
+    assert (nothing.returncode, nothing.stdout, nothing.stderr) == (2, "", "c2c-desktop: There is no import to undo.\n")
+
+
+def test_undo_import_refuses_when_a_contact_was_edited_since(tmp_path: Path) -> None:
+    leads = tmp_path / "leads.csv"
+    leads.write_text("Name,Phone\nAda,(212) 555-0142\n", encoding="utf-8")
+    assert run_cli("contacts", "import", str(leads)).returncode == 0
+    with Store(default_db_path()) as store:
+        (ada,) = store.list_contacts()
+        store.update_contact(dataclasses.replace(ada, notes="called: interested"))
+    refused = run_cli("contacts", "undo-import")
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr == (
+        "c2c-desktop: The import of leads.csv cannot be undone: Ada, whom it added, was edited since."
+        " Nothing changed.\n"
+    )
+    assert [c["notes"] for c in listed()] == ["called: interested"]
+
+
+def test_an_oversized_cell_is_reported_and_the_rest_of_the_file_imported(tmp_path: Path) -> None:
+    path = tmp_path / "big-cell.csv"
+    rows = ["Name,Phone,Notes", "Ada,(212) 555-0142,", "Bob,(212) 555-0143,", "Cy,(212) 555-0144," + "x" * 200_000]
+    rows += [f"P{index},(212) 555-{index:04d}," for index in range(200, 210)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = run_cli("contacts", "import", str(path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        f"{path}: 12 imported, 0 merged, 1 skipped (generic-csv)",
+        f"{path}: row 4: a cell of 200,000 characters is longer than the limit of 100,000 (skipped)",
+    ]
+    assert contact_count() == 12
+
+
+def test_control_and_bidi_characters_never_reach_the_terminal(tmp_path: Path) -> None:
+    path = tmp_path / "hostile.csv"
+    path.write_text(
+        "Name,Company,Phone\nAd\u202ea Okafor,Evil\x1b[2J\x1b]0;owned\x07 Corp,(212) 555-0142\n", encoding="utf-8"
+    )
+    assert run_cli("contacts", "import", str(path)).returncode == 0
+    # Stored clean on import...
+    (ada,) = listed()
+    assert (ada["name"], ada["company"]) == ("Ada Okafor", "Evil[2J]0;owned Corp")
+    # ...and what is already stored (an older version's import) is escaped when printed.
+    with Store(default_db_path()) as store:
+        (stored,) = store.list_contacts()
+        store.update_contact(dataclasses.replace(stored, name="Eve\u202eevil", company="Co\x1b[31m\x9b"))
+        store.begin_call(
+            CallRequest(agent_number="5550100100", phone_to_call="2125550142"),
+            contact_id=stored.id,
+            contact_name="Eve\u202eevil\x1b[5m",
+        )
+    table = run_cli("contacts", "list").stdout
+    history = run_cli("history", "list").stdout
+    as_json = run_cli("contacts", "list", "--json").stdout
+    for output in (table, history, as_json):
+        assert not any(char in output for char in "\x1b\x9b\u202e\x07"), output
+    assert table.startswith("Eve\\u202eevil") and "Co\\x1b[31m\\x9b" in table
+    assert "Eve\\u202eevil\\x1b[5m" in history
+    assert json.loads(as_json)[0]["name"] == "Eve\u202eevil"  # the same JSON value, escaped
+    bad = run_cli("contacts", "import", str(tmp_path / "no\x1b[31mfile.csv"))
+    assert bad.returncode == 2 and "\x1b" not in bad.stderr and "no\\x1b[31mfile.csv" in bad.stderr

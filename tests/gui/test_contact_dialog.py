@@ -255,3 +255,26 @@ def test_editing_into_another_contacts_number_merges_and_removes_the_edited_one(
         "+12125550142",
         "+16465550134",
     }
+
+
+def test_control_and_bidi_characters_are_removed_on_save(
+    qtbot: QtBot, store: Store, open_dialog: Callable[[Contact | None], ContactDialog]
+) -> None:
+    # Issue 9, finding 5: pasted text can carry them as a file can; the same core function removes them.
+    dialog = open_dialog(None)
+    dialog.name_edit.setText("Ad\u202ea\u2066 \u05e9\u05dc\u05d5\u05dd\x1b")
+    dialog.company_edit.setText("Evil\x1b[2J Corp\x9b")
+    dialog.title_edit.setText("C\u200fTO")
+    _type(qtbot, dialog, 0, "(212) 555-0142", "Wo\u202erk")
+    dialog.notes_edit.setPlainText("line\x07 one\nline two")
+    _save(qtbot, dialog)
+    saved = dialog.save()
+    stored = store.get_contact(saved.id or 0)
+    assert stored is not None
+    assert (stored.name, stored.company, stored.title, stored.notes) == (
+        "Ada \u05e9\u05dc\u05d5\u05dd",
+        "Evil[2J Corp",
+        "CTO",
+        "line one\nline two",
+    )
+    assert [(phone.number, phone.label) for phone in stored.phones] == [("(212) 555-0142", "Work")]

@@ -335,3 +335,53 @@ def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
     os.mkfifo(fifo)  # opening it for reading would block until a writer comes
     check = inspect_contact_file(fifo)
     assert check.error is not None and "not a regular file" in check.error
+
+
+# --- issue 9: every merge listed; undo this import ------------------------------------------------------------------
+
+SALAMANCA = "Name,Company,Phone\nMarco Salamanca,,(505) 555-0104\nleonel salamanca,Cartel,505-555-0104\n"
+
+
+def test_the_summary_lists_merges_and_shared_numbers_and_offers_undo(
+    qtbot: QtBot, tmp_path: Path, store: Store, open_dialog: DialogFactory
+) -> None:
+    leonel = store.add_contact(
+        Contact(None, "Leonel Salamanca", phones=(PhoneEntry("(505) 555-0104", "", "+15055550104"),))
+    )
+    before = _snapshot(store)
+    path = tmp_path / "leads.csv"
+    path.write_text(SALAMANCA, encoding="utf-8")
+    dialog = open_dialog([path])
+    summary = _run(qtbot, dialog)[0].summary
+    assert summary is not None and (summary.imported, summary.merged) == (1, 1)
+    item = dialog.summary_tree.topLevelItem(0)
+    assert [item.child(index).text(0) for index in range(item.childCount())] == [
+        "row 2 Marco Salamanca shares (505) 555-0104 with Leonel Salamanca; kept both",
+        "row 3 leonel salamanca → merged into Leonel Salamanca",
+    ]
+    assert dialog.undo_button.isVisible() and dialog.undo_button.text() == "&Undo this import"
+
+    with qtbot.waitSignal(dialog.undone, timeout=WAIT_MS):
+        dialog.undo_button.click()
+    assert _snapshot(store) == before and store.get_contact(leonel.id or 0) == before[0]
+    assert dialog.summary_title.text() == "Undid the import of leads.csv: 1 contact removed, 1 merge undone."
+    assert not dialog.undo_button.isVisible()
+
+
+def test_undo_in_the_dialog_is_refused_after_an_edit_and_changes_nothing(
+    qtbot: QtBot, tmp_path: Path, store: Store, open_dialog: DialogFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text(SALAMANCA, encoding="utf-8")
+    dialog = open_dialog([path])
+    _run(qtbot, dialog)
+    marco = store.find_contacts_by_e164("+15055550104")[1]
+    store.update_contact(Contact(marco.id, "Marco", phones=marco.phones))
+    edited = _snapshot(store)
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text, *_: shown.append(text))
+    dialog.undo_button.click()
+    assert shown == [
+        "The import of leads.csv cannot be undone: Marco, whom it added, was edited since. Nothing changed."
+    ]
+    assert _snapshot(store) == edited and dialog.undo_button.isVisible()

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QDialog, QWidget
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from c2c_desktop.core.models import Outcome
 from c2c_desktop.core.simulator import Fault, StandInService
@@ -189,3 +189,28 @@ def test_add_contact_from_a_history_row_prefills_the_number(
     monkeypatch.setattr(contact_dialog.ContactDialog, "exec", capture)
     window.new_contact("(555) 201-0099")
     assert seen and "(555) 201-0099" in seen[0]
+
+
+def test_undo_last_import_from_the_menu(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 9: an import can be undone as a whole from the window (Contacts → Undo last import).
+    info: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _parent, _title, text, *_: info.append(text))
+    window.undo_import_action.trigger()
+    assert info == ["There is no import to undo."]  # the demo's own contacts are not an import
+
+    total = window.contacts_model.total_count
+    path = tmp_path / "leads.csv"
+    path.write_text("Name,Phone\nMarco Salamanca,(505) 555-0104\nGus Fring,(505) 555-0200\n", encoding="utf-8")
+    from c2c_desktop.core.contacts_io import import_file
+    from c2c_desktop.core.store import Store
+
+    with Store(window.profile.store.path) as other:  # as `contacts import` in a terminal would
+        import_file(other, path)
+    window.reload_contacts()
+    qtbot.waitUntil(lambda: window.contacts_model.total_count == total + 2, timeout=SIGNAL_MS)
+    assert [action.text() for action in window.menuBar().actions()[1].menu().actions()][-1] == "Undo last &import"
+    window.undo_import_action.trigger()
+    qtbot.waitUntil(lambda: window.contacts_model.total_count == total, timeout=SIGNAL_MS)
+    assert window.statusBar().currentMessage() == "Undid the import of leads.csv: 2 contacts removed, 0 merges undone."
