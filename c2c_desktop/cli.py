@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, NoReturn, TextIO
@@ -272,10 +273,11 @@ def cmd_call(args: argparse.Namespace) -> int:
                 "(unknown outcome); add --again to call anyway"
             )
         entry, request = begin(store, prepared)
+        sending = time.monotonic()
         try:
             result = client.place_call(request, credentials)
-        except KeyboardInterrupt:
-            result = CallResult(Outcome.UNKNOWN, INTERRUPTED_MESSAGE)
+        except KeyboardInterrupt:  # the first leg was still undecided after this long
+            result = CallResult(Outcome.UNKNOWN, INTERRUPTED_MESSAGE, elapsed_s=time.monotonic() - sending)
         try:
             store.finish_call(entry.id, result)
         except StoreError as exc:

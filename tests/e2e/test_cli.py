@@ -291,6 +291,8 @@ def test_ctrl_c_while_ringing_finishes_the_row_unknown_and_blocks_a_blind_redial
     )
     try:
         assert configured.wait_for_requests(1, timeout=30)
+        with pytest.raises(subprocess.TimeoutExpired):
+            process.wait(timeout=1.0)  # still waiting for the first leg a second later
         process.send_signal(signal.SIGINT)
         stdout, stderr = process.communicate(timeout=30)
     finally:
@@ -302,6 +304,7 @@ def test_ctrl_c_while_ringing_finishes_the_row_unknown_and_blocks_a_blind_redial
     assert "Traceback" not in stderr
     [row] = json.loads(run_cli("history", "list", "--json").stdout)
     assert (row["state"], row["outcome"]) == ("done", "unknown") and "interrupted while waiting" in row["message"]
+    assert 1.0 <= row["resolution_s"] < 30  # the time it waited for the first leg, not 0.0
 
     configured.fault = Fault.NONE
     refused = run_cli("call", "(555) 201-0003")
