@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, NoReturn, TextIO
@@ -67,6 +68,20 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_ERROR, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+#: The longest ring the stand-in accepts: an hour is already far beyond any read timeout.
+MAX_RING_SECONDS = 3600.0
+
+
+def _ring_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    if not 0 <= value <= MAX_RING_SECONDS:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"the ring must last 0 to {MAX_RING_SECONDS:g} seconds")
+    return value
 
 
 def _positive_count(text: str) -> int:
@@ -153,7 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sim = sub.add_parser("simulator", help="run the stand-in click-to-call service on loopback")
     sim.add_argument("--port", type=_port, default=8765)
-    sim.add_argument("--ring-seconds", type=float, default=2.0)
+    sim.add_argument(
+        "--ring-seconds", type=_ring_seconds, default=2.0, help="how long a call rings before the answer (0 to 3600)"
+    )
 
     return parser
 
@@ -281,10 +298,11 @@ def cmd_call(args: argparse.Namespace) -> int:
                 "(unknown outcome); add --again to call anyway"
             )
         entry, request = begin(store, prepared)
+        sending = time.monotonic()
         try:
             result = client.place_call(request, credentials)
-        except KeyboardInterrupt:
-            result = CallResult(Outcome.UNKNOWN, INTERRUPTED_MESSAGE)
+        except KeyboardInterrupt:  # the first leg was still undecided after this long
+            result = CallResult(Outcome.UNKNOWN, INTERRUPTED_MESSAGE, elapsed_s=time.monotonic() - sending)
         try:
             store.finish_call(entry.id, result)
         except StoreError as exc:

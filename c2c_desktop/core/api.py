@@ -10,6 +10,7 @@ an exact body; and the secret never in a message, excerpt or log line.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import os
@@ -24,6 +25,7 @@ from typing import Any, Final
 from urllib.parse import quote, urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -37,6 +39,8 @@ from urllib3.exceptions import (
     ReadTimeoutError,
 )
 from urllib3.exceptions import ProxyError as Urllib3ProxyError
+from urllib3.response import HTTPResponse
+from urllib3.util.retry import Retry
 from urllib3.util.ssl_match_hostname import CertificateError as Urllib3CertificateError
 
 from c2c_desktop import __version__
@@ -504,24 +508,103 @@ class _TrackedHTTPSConnectionPool(HTTPSConnectionPool):
     ConnectionCls = _TrackedHTTPSConnection
 
 
-_TRACKED_POOLS: Final = {"http": _TrackedHTTPConnectionPool, "https": _TrackedHTTPSConnectionPool}
+_TRACKED_POOLS: Final[dict[str, type[HTTPConnectionPool]]] = {
+    "http": _TrackedHTTPConnectionPool,
+    "https": _TrackedHTTPSConnectionPool,
+}
 
 
 class _OneAttemptAdapter(HTTPAdapter):
     """An HTTPAdapter with no retry policy at all, whose connections report to the current `_Attempt`."""
 
     def __init__(self) -> None:
+        #: False when urllib3's pool manager had no pool classes to replace (see `http_stack_problem`).
+        self.tracks_connections = True
         super().__init__(max_retries=0)
 
     def init_poolmanager(self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any) -> None:
         super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
-        self.poolmanager.pool_classes_by_scheme = dict(_TRACKED_POOLS)
+        self._track(self.poolmanager)
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
         manager = super().proxy_manager_for(proxy, **proxy_kwargs)
         if not proxy.lower().startswith("socks"):  # SOCKS pools keep their own classes: untracked, still safe
-            manager.pool_classes_by_scheme = dict(_TRACKED_POOLS)
+            self._track(manager)
         return manager
+
+    def _track(self, manager: Any) -> None:
+        if set(getattr(manager, "pool_classes_by_scheme", None) or ()) != set(_TRACKED_POOLS):
+            self.tracks_connections = False  # setting the attribute would change nothing urllib3 reads
+        manager.pool_classes_by_scheme = dict(_TRACKED_POOLS)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# What this module relies on beyond the public API of requests and urllib3
+
+#: The major versions of requests and urllib3 whose internals this module was written and tested against
+#: (pyproject.toml bounds them the same way).
+TESTED_MAJOR_VERSIONS: Final = {"requests": 2, "urllib3": 2}
+
+
+def _parameters(function: Any) -> list[str]:
+    import inspect  # only for the one check per process
+
+    return list(inspect.signature(function).parameters)
+
+
+@functools.cache
+def http_stack_problem() -> str | None:
+    """Why the installed requests and urllib3 cannot be trusted with a call (None when they can), checked once.
+
+    The attempt tracking above and the read loop rely on: urllib3's `HTTPConnection._new_conn()` (overridden: the
+    socket is watched as soon as TCP is up), `connect()` and the connection's `sock`; a pool's `ConnectionCls`; a
+    `PoolManager`'s `pool_classes_by_scheme` being read when it makes a pool (also a `ProxyManager`'s); the
+    `HTTPAdapter.init_poolmanager` and `proxy_manager_for` hooks; `max_retries=0` meaning no retry of any kind;
+    and `HTTPResponse.read1(amt, decode_content=)`. If any of these changed, a call could go out untracked (no
+    hard deadline, NOT_SENT and UNKNOWN no longer told apart) or be retried, so nothing is sent instead.
+    """
+    try:
+        return _http_stack_problem()
+    except Exception as exc:  # a check that cannot even run is a change too
+        return f"checking requests and urllib3 failed ({type(exc).__name__})"
+
+
+def _http_stack_problem() -> str | None:
+    for module, tested in ((requests, TESTED_MAJOR_VERSIONS["requests"]), (urllib3, TESTED_MAJOR_VERSIONS["urllib3"])):
+        version = str(getattr(module, "__version__", "?"))
+        if version.split(".")[0] != str(tested):
+            return f"{module.__name__} {version} is not version {tested}.x"
+    if not callable(getattr(HTTPConnection, "_new_conn", None)) or _parameters(HTTPConnection._new_conn) != ["self"]:
+        return "urllib3's HTTPConnection._new_conn() has changed"
+    if _parameters(HTTPAdapter.init_poolmanager)[:4] != ["self", "connections", "maxsize", "block"]:
+        return "requests' HTTPAdapter.init_poolmanager() has changed"
+    read1 = getattr(HTTPResponse, "read1", None)
+    if read1 is None or "decode_content" not in _parameters(read1):
+        return "urllib3's HTTPResponse.read1(amt, decode_content=) has changed"
+    if not hasattr(_TrackedHTTPConnection("127.0.0.1", 9), "sock"):
+        return "urllib3's HTTPConnection has no sock"
+    for base in (HTTPConnectionPool, HTTPSConnectionPool):  # the attribute a pool makes its connections with
+        if not isinstance(vars(base).get("ConnectionCls"), type):
+            return f"urllib3's {base.__name__}.ConnectionCls has changed"
+    adapter = _OneAttemptAdapter()  # a throwaway one: making pools and a proxy manager opens no connection
+    try:
+        if not adapter.tracks_connections:
+            return "urllib3's PoolManager.pool_classes_by_scheme has changed"
+        retries = adapter.max_retries
+        if not isinstance(retries, Retry) or retries.total != 0 or retries.read not in (0, False):
+            return "requests' max_retries=0 no longer means no retry"
+        managers = {
+            "a direct connection": adapter.poolmanager,
+            "a proxy": adapter.proxy_manager_for("http://127.0.0.1:9"),
+        }
+        for route, manager in managers.items():
+            for scheme, pool_class in _TRACKED_POOLS.items():
+                pool = manager.connection_from_host("127.0.0.1", 9, scheme)
+                if type(pool) is not pool_class:
+                    return f"urllib3 no longer makes its {scheme} connections for {route} with the app's classes"
+    finally:
+        adapter.close()
+    return None
 
 
 def _exception_chain(exc: BaseException) -> list[BaseException]:
@@ -722,6 +805,10 @@ class ClickToCallClient:
         problems = validate_request(request, credentials, api_url=self._api_url)
         if problems or credentials is None:
             return CallResult(Outcome.NOT_SENT, _not_sent("; ".join(problems)))
+        stack_problem = http_stack_problem()
+        if stack_problem is not None:
+            reason = f"{stack_problem}, which this version of c2c-desktop relies on; reinstall it with its requirements"
+            return CallResult(Outcome.NOT_SENT, _not_sent(reason))
         if self._ca_bundle and not os.path.exists(self._ca_bundle):
             return CallResult(Outcome.NOT_SENT, _not_sent(f"the CA bundle file {self._ca_bundle} does not exist"))
         secrets = (credentials.secret_access_key.strip(), credentials.access_key.strip())

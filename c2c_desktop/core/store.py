@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
@@ -191,6 +192,7 @@ class CallJournal(Protocol):
     ) -> JournalEntry: ...
     def finish_call(self, call_id: int, result: CallResult) -> JournalEntry: ...
     def recover_interrupted(self) -> int: ...
+    def call_owner(self, call_id: int) -> CallOwner | None: ...
     def list_calls(
         self,
         limit: int | None = None,
@@ -376,6 +378,14 @@ def _migration_8_import_journal(conn: sqlite3.Connection) -> None:
     )
 
 
+def _migration_9_call_owner_started(conn: sqlite3.Connection) -> None:
+    """When the owner process started (see `_process_start`), so that a reused pid is not taken for the owner.
+
+    Rows from older versions have none and are judged by their pid alone, as before.
+    """
+    conn.execute("ALTER TABLE calls ADD COLUMN owner_started TEXT")
+
+
 #: Migration n (1-based) brings the schema from version n-1 to n; PRAGMA user_version holds the version. A migration
 #: that reads phone numbers takes the default region in force as a second argument (see `migrate`).
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
@@ -387,6 +397,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migration_6_call_e164,
     functools.partial(_migration_7_pinned_numbers, region=DEFAULT_REGION),
     _migration_8_import_journal,
+    _migration_9_call_owner_started,
 ]
 
 
@@ -479,34 +490,75 @@ def _with_plain_errors(method: Callable[Concatenate[Store, _P], _R]) -> Callable
 # --- who owns a placing row ----------------------------------------------------------------------------------------
 
 # A `placing` row belongs to the process that began it until that process ends; only then is it "interrupted".
-# (host, pid) names the process; the token tells this process from an earlier one that had the same pid (containers
-# restart with the same pid and host name). These fields are portable but only mean something to processes on one
-# machine; a journal shared by several machines (PostgreSQL) would use a lease instead: an owner plus an expiry
-# that the caller renews while the call is in flight, and recovery of rows whose lease has run out.
+# (host, pid, start) names the process: the start (see `_process_start`) tells it from a later process that was given
+# the same pid; the token tells this process from an earlier one that had the same pid (containers restart with the
+# same pid and host name). These fields are portable but only mean something to processes on one machine; a journal
+# shared by several machines (PostgreSQL) would use a lease instead: an owner plus an expiry that the caller renews
+# while the call is in flight, and recovery of rows whose lease has run out.
 _OWNER_TOKEN = os.urandom(8).hex()
+_PROC = Path("/proc")
 
 
 def _this_host() -> str:
     return socket.gethostname()
 
 
-def _owner_is_gone(host: str | None, pid: int | None, token: str | None) -> bool:
-    """True if the process that began a placing row has ended (or the row predates owners)."""
+class OwnerState(StrEnum):
+    """Who is placing a `placing` row, as far as this process can tell."""
+
+    THIS_PROCESS = "this process"  # this process began it (its call is in flight, or its outcome not yet written)
+    OTHER_PROCESS = "other process"  # another live process on this machine
+    OTHER_MACHINE = "other machine"  # a process on another machine: it cannot be checked from here
+    GONE = "gone"  # its process has ended: the row is interrupted (`recover_interrupted` marks it UNKNOWN)
+
+
+@dataclass(frozen=True, slots=True)
+class CallOwner:
+    """The owner of a `placing` row: its state, and the process id and host it recorded (None for old rows)."""
+
+    state: OwnerState
+    pid: int | None = None
+    host: str | None = None
+
+
+def _owner_state(host: str | None, pid: int | None, token: str | None, started: str | None) -> OwnerState:
+    """Whether the process that began a placing row is this one, another live one, or gone (or the row predates
+    owners: gone)."""
     if host is None or pid is None:
-        return True  # written by a version that did not record owners
+        return OwnerState.GONE  # written by a version that did not record owners
     if host != _this_host():
-        return False  # another machine's process: it cannot be checked from here, so it is left alone
+        return OwnerState.OTHER_MACHINE
     if pid == os.getpid():
-        return token != _OWNER_TOKEN
-    return not _process_is_alive(pid)
+        return OwnerState.THIS_PROCESS if token == _OWNER_TOKEN else OwnerState.GONE
+    return OwnerState.OTHER_PROCESS if _process_is_alive(pid, started) else OwnerState.GONE
 
 
-def _process_is_alive(pid: int) -> bool:
-    """Whether a process with this id exists on this machine."""
+def _owner_is_gone(host: str | None, pid: int | None, token: str | None, started: str | None) -> bool:
+    """True if the process that began a placing row has ended (or the row predates owners)."""
+    return _owner_state(host, pid, token, started) is OwnerState.GONE
+
+
+def _process_is_alive(pid: int, started: str | None = None) -> bool:
+    """Whether the process with this id that started at `started` (a `_process_start` value) still runs here.
+
+    On Linux /proc tells: a zombie (killed, not yet reaped by its parent) is dead, and a process whose start differs
+    from `started` is another one that was given the same pid. Elsewhere (macOS, Windows) only the pid is checked: a
+    zombie counts as alive until reaped, and a reused pid as the owner, until ABANDONED_AFTER.
+    """
     if pid <= 0:
         return False  # never a process of ours: os.kill(0 or -n) would signal a whole process group
     if sys.platform == "win32":
         return _windows_process_is_alive(pid)
+    try:
+        state, start = _proc_stat(pid)
+    except FileNotFoundError:
+        return False  # no such process (this process's own entry was there: /proc is mounted)
+    except (OSError, ValueError, IndexError):
+        pass  # no /proc (macOS), or it hides other users' processes: the pid alone must do
+    else:
+        if state in ("Z", "X"):  # zombie, or dead
+            return False
+        return started is None or start is None or started == start
     try:
         os.kill(pid, 0)  # signal 0: only checks that the process exists
     except ProcessLookupError:
@@ -514,6 +566,45 @@ def _process_is_alive(pid: int) -> bool:
     except PermissionError:
         return True  # it exists but belongs to another user
     return True
+
+
+def _proc_stat(pid: int) -> tuple[str, str | None]:
+    """The state letter ("R", "S", "Z", …) of a process and its start (see `_process_start`), from /proc/PID/stat.
+
+    Raises FileNotFoundError when there is no such process, another OSError (or ValueError) when /proc cannot tell.
+    """
+    if not _proc_is_mounted():
+        raise OSError("no /proc")
+    text = (_PROC / str(pid) / "stat").read_text(encoding="ascii", errors="replace")
+    # "pid (comm) state ppid …": comm may hold spaces and parentheses, so the fields start after the last ")".
+    fields = text.rpartition(")")[2].split()
+    state, start_ticks = fields[0], int(fields[19])  # fields 3 and 22 of proc(5)
+    boot = _boot_id()
+    return state, None if boot is None else f"{boot}/{start_ticks}"
+
+
+@functools.cache
+def _proc_is_mounted() -> bool:
+    return sys.platform.startswith("linux") and (_PROC / "self" / "stat").exists()
+
+
+@functools.cache
+def _boot_id() -> str | None:
+    # Start times count clock ticks since boot: the boot id tells this boot's from an earlier one's.
+    try:
+        return (_PROC / "sys" / "kernel" / "random" / "boot_id").read_text(encoding="ascii").strip() or None
+    except OSError:
+        return None
+
+
+@functools.cache
+def _process_start(pid: int) -> str | None:
+    """When process `pid` started, as "BOOT_ID/TICKS" (Linux: the boot id and field 22 of /proc/PID/stat); None where
+    that cannot be read (other systems). Cached: only ever asked for this process (whose pid changes on fork)."""
+    try:
+        return _proc_stat(pid)[1]
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 if sys.platform == "win32":
@@ -750,8 +841,8 @@ class Store:
             raise ValueError(f"ref is longer than {MAX_REF_LENGTH} characters")
         cursor = self._db.execute(
             "INSERT INTO calls (ref, started_at, number, display_number, agent_number, call_type, state, message, "
-            "contact_id, contact_name, page, owner_host, owner_pid, owner_token, e164) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?)",
+            "contact_id, contact_name, page, owner_host, owner_pid, owner_token, owner_started, e164) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 request.ref if request.ref is not None else new_ref(),
                 utc_now(),
@@ -766,6 +857,7 @@ class Store:
                 _this_host(),
                 os.getpid(),
                 _OWNER_TOKEN,
+                _process_start(os.getpid()),
                 e164,
             ),
         )
@@ -802,14 +894,14 @@ class Store:
         """
         # Read first, outside a transaction: the usual case (nothing to recover) then needs no write lock.
         placing = self._db.execute(
-            "SELECT id, started_at, owner_host, owner_pid, owner_token FROM calls WHERE state = ?",
+            "SELECT id, started_at, owner_host, owner_pid, owner_token, owner_started FROM calls WHERE state = ?",
             (CallState.PLACING.value,),
         ).fetchall()
         abandoned_before = _utc_text(datetime.now(UTC) - ABANDONED_AFTER)
         interrupted = [
             call_id
-            for call_id, started_at, host, pid, token in placing
-            if started_at < abandoned_before or _owner_is_gone(host, pid, token)
+            for call_id, started_at, host, pid, token, started in placing
+            if started_at < abandoned_before or _owner_is_gone(host, pid, token, started)
         ]
         if not interrupted:
             return 0
@@ -823,6 +915,22 @@ class Store:
                 ],
             )
         return cursor.rowcount
+
+    @_with_plain_errors
+    def call_owner(self, call_id: int) -> CallOwner | None:
+        """Who is placing a call that is still `placing` (by the rules of `recover_interrupted`); None when the call is
+        done or not in the journal."""
+        row = self._db.execute(
+            "SELECT started_at, owner_host, owner_pid, owner_token, owner_started FROM calls "
+            "WHERE id = ? AND state = ?",
+            (call_id, CallState.PLACING.value),
+        ).fetchone()
+        if row is None:
+            return None
+        started_at, host, pid, token, started = row
+        if started_at < _utc_text(datetime.now(UTC) - ABANDONED_AFTER):
+            return CallOwner(OwnerState.GONE, pid, host)
+        return CallOwner(_owner_state(host, pid, token, started), pid, host)
 
     @_with_plain_errors
     def list_calls(

@@ -153,9 +153,23 @@ def _demo_ring_seconds() -> float:
 
 
 def _instance_key() -> str:
+    """The hand-off socket's name: one per user and profile (data folder), so that a link opened in one profile
+    never lands in another profile's window, with its other contacts and keys."""
     import getpass
 
-    return f"{APP_NAME}-{getpass.getuser()}"
+    return f"{APP_NAME}-{getpass.getuser()}-{profile_key()}"
+
+
+def profile_key() -> str:
+    """A short name for this profile: the checksum of its resolved data folder (where XDG_DATA_HOME points).
+
+    CRC-32 rather than a hashlib digest, which would load OpenSSL (~4 ms) on the way to the window; telling apart the
+    few profiles of one user needs no more.
+    """
+    import zlib
+
+    folder = str(default_db_path().parent.resolve())
+    return f"{zlib.crc32(folder.encode('utf-8', 'surrogateescape')):08x}"
 
 
 def instance_socket_path() -> str | None:
@@ -167,7 +181,8 @@ def instance_socket_path() -> str | None:
 
 
 def forward_to_running_instance(url: str | None) -> bool:
-    """If a window is already open for this user, hand it the tel: link (or just raise it) and return True.
+    """If a window is already open for this user and profile, hand it the tel: link (or just raise it) and return
+    True.
 
     On POSIX this is a plain Unix socket connection to the running window's `UnixInstanceServer`, so that QtNetwork
     is never loaded; elsewhere QLocalSocket.

@@ -8,7 +8,7 @@ nested event loop runs while a call finishes in the background.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -50,10 +50,10 @@ from PySide6.QtWidgets import (
 from c2c_desktop.core.journal_export import write_journal_csv
 from c2c_desktop.core.models import CallState, JournalEntry, Outcome
 from c2c_desktop.core.phone import display_number
-from c2c_desktop.core.store import Store, StoreError
+from c2c_desktop.core.store import CallOwner, Store, StoreError
 from c2c_desktop.gui.disposition import DispositionDialog
 from c2c_desktop.gui.icons import icon
-from c2c_desktop.gui.messages import service_said
+from c2c_desktop.gui.messages import placing_words, service_said
 
 SEARCH_DEBOUNCE_MS = 150
 NO_VALUE = "—"  # shown for an empty disposition, an unknown duration, …
@@ -81,20 +81,22 @@ UNRESOLVED_UNKNOWN = "unresolved"
 ALL_DATES, TODAY, LAST_7_DAYS, DATE_RANGE = "all", "today", "7days", "range"
 
 
-def outcome_text(entry: JournalEntry) -> str:
-    """The Outcome column's words, e.g. "No answer" or "Unknown → Connected (recorded by you)"."""
+def outcome_text(entry: JournalEntry, owner: CallOwner | None = None) -> str:
+    """The Outcome column's words, e.g. "No answer" or "Unknown → Connected (recorded by you)"; for a call still
+    placing, by who places it (`owner`, see `placing_words`)."""
     if entry.outcome is None:
-        return "Calling…" if entry.state == CallState.PLACING else NO_VALUE
+        return placing_words(owner)[0] if entry.state == CallState.PLACING else NO_VALUE
     words = OUTCOME_WORDS[entry.outcome]
     if entry.reconciled_outcome is not None:
         return f"{words} → {OUTCOME_WORDS[entry.reconciled_outcome]} (recorded by you)"
     return words
 
 
-def outcome_icon_name(entry: JournalEntry) -> str:
-    """The icon of the row: what is known now (the reconciled outcome if recorded), or 'ringing' while placing."""
+def outcome_icon_name(entry: JournalEntry, owner: CallOwner | None = None) -> str:
+    """The icon of the row: what is known now (the reconciled outcome if recorded), or while placing, 'ringing' for
+    this window's own call (see `placing_words`)."""
     effective = entry.reconciled_outcome or entry.outcome
-    return str(effective) if effective is not None else "ringing"
+    return str(effective) if effective is not None else placing_words(owner)[1]
 
 
 def local_time_text(started_at: str) -> str:
@@ -132,13 +134,16 @@ class JournalTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._region = region
         self._entries: list[JournalEntry] = []
+        self._owners: dict[int, CallOwner] = {}  # of the rows still placing, by call id
         self._newest_first = True
 
     # -- contents -------------------------------------------------------------------------------------------------
 
-    def set_entries(self, entries: Sequence[JournalEntry]) -> None:
-        """Show `entries` (newest first, as `Store.list_calls` returns them), in the current time order."""
+    def set_entries(self, entries: Sequence[JournalEntry], owners: Mapping[int, CallOwner] | None = None) -> None:
+        """Show `entries` (newest first, as `Store.list_calls` returns them), in the current time order; `owners`:
+        who places the rows still placing, by call id (`Store.call_owner`; a row without one reads "Calling…")."""
         self.beginResetModel()
+        self._owners = dict(owners or {})
         self._entries = list(entries) if self._newest_first else list(reversed(entries))
         self.endResetModel()
 
@@ -198,7 +203,7 @@ class JournalTableModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return self._text(entry, column)
         if role == Qt.ItemDataRole.DecorationRole and column == self.OUTCOME:
-            return icon(outcome_icon_name(entry))
+            return icon(outcome_icon_name(entry, self._owners.get(entry.id)))
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(entry, column)
         if role == Qt.ItemDataRole.TextAlignmentRole and column == self.FIRST_LEG:
@@ -215,7 +220,7 @@ class JournalTableModel(QAbstractTableModel):
         if column == self.NUMBER:
             return entry.display_number or display_number(entry.number, self._region)
         if column == self.OUTCOME:
-            return outcome_text(entry)
+            return outcome_text(entry, self._owners.get(entry.id))
         if column == self.FIRST_LEG:
             return NO_VALUE if entry.resolution_s is None else f"{entry.resolution_s:.1f} s"
         if column == self.REF:
@@ -531,10 +536,13 @@ class HistoryView(QWidget):
         selected = self.current_entry()
         try:
             entries = self.query()
+            owners = {
+                entry.id: self.store.call_owner(entry.id) for entry in entries if entry.state is CallState.PLACING
+            }
         except StoreError as exc:
             self.status_label.setText(f"The journal could not be read: {exc}")
             return
-        self.model.set_entries(entries)
+        self.model.set_entries(entries, {call_id: owner for call_id, owner in owners.items() if owner is not None})
         row = self.model.row_of(selected.id) if selected is not None else -1
         if row >= 0:
             self.table.selectRow(row)

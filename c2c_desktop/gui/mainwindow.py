@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from c2c_desktop import APP_NAME
 from c2c_desktop.core import config
-from c2c_desktop.core.models import CallResult, Contact, Credentials, JournalEntry, Outcome, PhoneEntry
+from c2c_desktop.core.models import CallResult, CallState, Contact, Credentials, JournalEntry, Outcome, PhoneEntry
 from c2c_desktop.core.phone import display_number
 from c2c_desktop.gui.app import Profile
 from c2c_desktop.gui.calls import CallController
@@ -38,7 +38,7 @@ from c2c_desktop.gui.contacts_model import FIRST_PAGE, ContactListModel, Contact
 from c2c_desktop.gui.dialpad import DialPad
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.keyring_worker import KeyringWorker
-from c2c_desktop.gui.messages import sentence, service_said
+from c2c_desktop.gui.messages import placing_words, sentence, service_said
 
 if TYPE_CHECKING:
     from c2c_desktop.core.dialer import PreparedCall
@@ -577,12 +577,18 @@ class MainWindow(QMainWindow):
 
     def refresh_recent(self) -> None:
         self.recent.clear()
-        for entry in self.profile.store.list_calls(limit=RECENT_CALLS):
+        store = self.profile.store
+        for entry in store.list_calls(limit=RECENT_CALLS):
             outcome = entry.reconciled_outcome or entry.outcome  # what the agent recorded, once they have
-            words = OUTCOME_STYLE[outcome][0] if outcome else "Calling…"
+            if outcome is not None:
+                words, icon_name = OUTCOME_STYLE[outcome][0], str(outcome)
+            else:  # placing: "Calling…" only if it is this window's own call
+                words, icon_name = placing_words(
+                    store.call_owner(entry.id) if entry.state is CallState.PLACING else None
+                )
             when = datetime.fromisoformat(entry.started_at).astimezone().strftime("%H:%M")
             who = entry.contact_name or entry.display_number or entry.number
-            item = QListWidgetItem(icon(str(outcome) if outcome else "ringing"), f"{when}  {who} — {words}")
+            item = QListWidgetItem(icon(icon_name), f"{when}  {who} — {words}")
             item.setData(Qt.ItemDataRole.UserRole, entry.id)
             said = "\n" + service_said(entry.excerpt) if entry.excerpt else ""
             item.setToolTip(f"{entry.display_number}\n{entry.message}{said}\nref {entry.ref}")

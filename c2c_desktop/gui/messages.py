@@ -7,6 +7,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QWidget
 
+from c2c_desktop import APP_NAME
+from c2c_desktop.core.store import CallOwner, OwnerState
+
 
 def message_colours(widget: QWidget) -> dict[str, str]:
     """Text colours by message kind ("error", "warning", "ok") for `widget`'s palette."""
@@ -46,3 +49,19 @@ def sentence(text: str, *, full_stop: bool = True) -> str:
 def service_said(excerpt: str | None) -> str:
     """The line that quotes what the service answered ("" when it said nothing)."""
     return f"The service said: “{excerpt}”" if excerpt else ""
+
+
+def placing_words(owner: CallOwner | None) -> tuple[str, str]:
+    """The words and the icon name for a journal row still `placing`, by who is placing it (`Store.call_owner`).
+
+    Only this window's own call is "Calling…" with the ringing icon: another process's call is named as such, and
+    one whose process has ended (killed, crashed) will never finish. `owner` None (finished meanwhile) is taken as
+    this window's: the next refresh shows its outcome.
+    """
+    if owner is None or owner.state is OwnerState.THIS_PROCESS:
+        return "Calling…", "ringing"
+    if owner.state is OwnerState.OTHER_PROCESS:
+        return f"Being placed by another {APP_NAME} (pid {owner.pid})", "unknown"
+    if owner.state is OwnerState.OTHER_MACHINE:
+        return f"Being placed by {APP_NAME} on {owner.host}", "unknown"
+    return "Unknown — the app placing it stopped; the call may have been placed", "unknown"

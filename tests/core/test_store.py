@@ -418,6 +418,67 @@ def test_recovery_decides_by_the_owner_of_each_placing_row(store: Store) -> None
     }
 
 
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc: the owner's start time")
+
+
+@linux_only
+def test_a_killed_owner_that_is_still_a_zombie_is_gone(db_path: Path) -> None:
+    # Killed, not yet reaped by its parent: its pid still answers os.kill(pid, 0), for ~1.5 s after a quick restart.
+    with _child_placing_a_call(db_path, "5552010002") as (proc, call_id), Store(db_path) as other:
+        os.kill(proc.pid, signal.SIGKILL)
+        os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)  # it has ended, and is left unreaped: a zombie
+        assert Path(f"/proc/{proc.pid}/stat").read_text().rpartition(")")[2].split()[0] == "Z"
+        assert other.call_owner(call_id) == store_module.CallOwner(
+            store_module.OwnerState.GONE, proc.pid, socket.gethostname()
+        )
+        assert other.recover_interrupted() == 1
+        recovered = other.get_call(call_id)
+        assert recovered is not None and (recovered.state, recovered.outcome) == (CallState.DONE, Outcome.UNKNOWN)
+        assert proc.poll() == -signal.SIGKILL  # reaped only now
+
+
+@linux_only
+def test_an_owner_pid_that_now_names_another_process_is_gone(db_path: Path) -> None:
+    # A pid reused by an unrelated process: the pid is alive, but the process that began the call is not.
+    with _child_placing_a_call(db_path, "5552010002") as (proc, call_id), Store(db_path) as other:
+        started = other._db.execute("SELECT owner_started FROM calls WHERE id = ?", (call_id,)).fetchone()[0]
+        boot_id = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        ticks = int(Path(f"/proc/{proc.pid}/stat").read_text().rpartition(")")[2].split()[19])
+        assert started == f"{boot_id}/{ticks}"  # the child recorded when it started
+        assert other.recover_interrupted() == 0  # the same process: alive
+        assert other.call_owner(call_id) == store_module.CallOwner(
+            store_module.OwnerState.OTHER_PROCESS, proc.pid, socket.gethostname()
+        )
+        for earlier in (f"{boot_id}/{ticks - 1}", f"another-boot/{ticks}"):
+            other._db.execute("UPDATE calls SET owner_started = ? WHERE id = ?", (earlier, call_id))
+            assert other.call_owner(call_id).state is store_module.OwnerState.GONE  # type: ignore[union-attr]
+        assert other.recover_interrupted() == 1
+        assert proc.poll() is None  # the pid's process itself still runs
+
+
+@linux_only
+def test_the_current_process_and_its_parent_are_alive_by_pid_and_start(store: Store) -> None:
+    own = store.begin_call(request())
+    assert store.call_owner(own.id) == store_module.CallOwner(
+        store_module.OwnerState.THIS_PROCESS, os.getpid(), socket.gethostname()
+    )
+    assert store.recover_interrupted() == 0
+    for pid in (os.getpid(), os.getppid()):
+        start = store_module._process_start(pid)
+        assert start is not None and store_module._process_is_alive(pid, start)
+        assert not store_module._process_is_alive(pid, start + "0")
+    store.finish_call(own.id, CallResult(Outcome.CONNECTED, "done"))
+    assert store.call_owner(own.id) is None  # done: nobody is placing it
+
+
+def test_an_owner_without_a_recorded_start_is_judged_by_its_pid(store: Store) -> None:
+    # Rows of earlier versions, and of systems without /proc: the pid alone decides, as before.
+    entry = store.begin_call(request())
+    store._db.execute("UPDATE calls SET owner_pid = ?, owner_started = NULL WHERE id = ?", (os.getppid(), entry.id))
+    assert store.call_owner(entry.id).state is store_module.OwnerState.OTHER_PROCESS  # type: ignore[union-attr]
+    assert store.recover_interrupted() == 0
+
+
 # --- database problems become plain StoreErrors ------------------------------------------------------------------
 
 
@@ -595,7 +656,7 @@ def test_last_call_that_may_have_rung(store: Store) -> None:
 def test_journal_columns_mirror_journal_entry_and_nothing_more(store: Store) -> None:
     # Nothing else (no URL, no keys) has a place to go; the owner columns are recovery bookkeeping only.
     columns = [row[1] for row in store._db.execute("PRAGMA table_info(calls)")]
-    owner = ["owner_host", "owner_pid", "owner_token"]
+    owner = ["owner_host", "owner_pid", "owner_token", "owner_started"]
     assert sorted(columns) == sorted([f.name for f in dataclasses.fields(JournalEntry)] + owner)
 
 

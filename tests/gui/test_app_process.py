@@ -87,3 +87,46 @@ def test_two_launches_at_the_same_moment_open_one_window(tmp_path: Path) -> None
             if launch.poll() is None:
                 launch.kill()
             launch.communicate()
+
+
+def test_two_profiles_get_two_windows_and_the_same_profile_hands_over(tmp_path: Path) -> None:
+    # Before, the hand-off socket was per user: profile b's launch handed its link to profile a's window and exited.
+    def launch(profile: str, *args: str) -> subprocess.Popen[str]:
+        env = {
+            **os.environ,
+            "QT_QPA_PLATFORM": "offscreen",
+            "TMPDIR": str(tmp_path),  # where the hand-off sockets go
+            "XDG_CONFIG_HOME": str(tmp_path / profile / "config"),
+            "XDG_DATA_HOME": str(tmp_path / profile / "data"),
+        }
+        command = [sys.executable, "-m", "c2c_desktop", *args]
+        return subprocess.Popen(
+            command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+
+    def wait_for_sockets(count: int, *running: subprocess.Popen[str]) -> None:
+        deadline = time.monotonic() + 30
+        while len([path for path in tmp_path.iterdir() if path.is_socket()]) < count:
+            assert all(app.poll() is None for app in running), "a window exited instead of listening"
+            assert time.monotonic() < deadline, "no window is listening"
+            time.sleep(0.05)
+
+    windows: list[subprocess.Popen[str]] = []
+    try:
+        windows.append(launch("a"))
+        wait_for_sockets(1, *windows)
+        windows.append(launch("b", "tel:+15552010003"))
+        wait_for_sockets(2, *windows)  # profile b's launch became a window of its own
+        again = launch("a", "tel:+15552010004")
+        assert again.wait(timeout=30) == 0  # profile a's second launch handed over to a's window
+        again.communicate()
+        assert all(window.poll() is None for window in windows)
+        for window in windows:
+            window.send_signal(signal.SIGTERM)
+            _, stderr = window.communicate(timeout=30)
+            assert window.returncode == 0, stderr
+    finally:
+        for window in windows:
+            if window.poll() is None:
+                window.kill()
+            window.communicate()

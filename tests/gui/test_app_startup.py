@@ -151,6 +151,26 @@ def test_links_that_arrive_before_the_window_exists_are_kept_for_it(qtbot: QtBot
         server.close()
 
 
+def test_each_profile_has_its_own_hand_off(
+    qtbot: QtBot, own_temp_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two profiles of one user (XDG_DATA_HOME differs): a link opened in one never lands in the other's window.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "profile-a"))
+    with listening() as (server_a, received_a):
+        monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "profile-b"))
+        assert app.instance_socket_path() != server_a.path
+        assert app.forward_to_running_instance(LINK) is False  # profile b has no window yet: it opens its own
+        with listening() as (_server_b, received_b):
+            assert app.forward_to_running_instance(LINK) is True
+            qtbot.waitUntil(lambda: received_b == [LINK], timeout=2000)
+        # The same profile (reached through another spelling of its folder) hands over to its window.
+        monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "profile-b" / ".." / "profile-a"))
+        assert app.instance_socket_path() == server_a.path
+        assert app.forward_to_running_instance(LINK) is True
+        qtbot.waitUntil(lambda: received_a == [LINK], timeout=2000)
+    assert received_b == [LINK]
+
+
 def test_no_running_window_means_no_hand_off(own_temp_folder: Path) -> None:
     assert app.forward_to_running_instance(LINK) is False
 

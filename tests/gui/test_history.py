@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -476,3 +477,13 @@ def test_a_call_still_placing_shows_calling(view: HistoryView, store: Store) -> 
     decoration = cell(view, 0, M.OUTCOME, Qt.ItemDataRole.DecorationRole)
     assert decoration.cacheKey() == icon("ringing").cacheKey()  # type: ignore[attr-defined]
     assert view.select_call(entry.id) and not view.reconcile_action.isEnabled()
+
+
+def test_another_process_s_placing_call_is_not_shown_as_this_window_s(view: HistoryView, store: Store) -> None:
+    entry = store.begin_call(CallRequest(agent_number=AGENT, phone_to_call="5552223334"))
+    other = os.getppid()  # a live process that is not this one
+    store._db.execute("UPDATE calls SET owner_pid = ?, owner_started = NULL WHERE id = ?", (other, entry.id))
+    view.refresh()
+    assert cell(view, 0, M.OUTCOME) == f"Being placed by another c2c-desktop (pid {other})"
+    decoration = cell(view, 0, M.OUTCOME, Qt.ItemDataRole.DecorationRole)
+    assert decoration.cacheKey() != icon("ringing").cacheKey()  # type: ignore[attr-defined]

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,12 +17,14 @@ from PySide6.QtCore import QEvent, QPoint, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from c2c_desktop.core import store as store_module
 from c2c_desktop.core.credentials import CredentialsError
-from c2c_desktop.core.models import Credentials, Outcome
+from c2c_desktop.core.models import CallRequest, Credentials, Outcome
 from c2c_desktop.core.simulator import Fault, StandInService
 from c2c_desktop.gui import settings_dialog
 from c2c_desktop.gui.app import Profile, open_demo_profile
 from c2c_desktop.gui.contacts_model import NumberRole
+from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.mainwindow import MainWindow
 
 SIGNAL_MS = 10_000
@@ -478,3 +483,38 @@ def test_a_change_of_region_calls_the_same_people(qtbot: QtBot, window: MainWind
     assert (sent["phone_to_call"], sent["id"]) == ("00" + "1" + ADA[1], "0015550100100")
     search_and_wait(qtbot, window, ADA[0])
     assert window.contacts_model.data(window.contact_list.currentIndex(), NumberRole) == "+1 212-555-0142"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc: zombies and start times")
+def test_only_this_window_s_own_placing_call_shows_as_calling(qtbot: QtBot, window: MainWindow) -> None:
+    # A call killed mid-ring stays `placing`: its process is a zombie for a moment after a quick restart, and another
+    # c2c-desktop may be placing a call of its own. Neither is this window's ringing call.
+    store = window.profile.store
+    killed = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    try:
+        owners = {
+            "Killed": (killed.pid, store_module._process_start(killed.pid)),
+            "Other": (os.getppid(), store_module._process_start(os.getppid())),  # pytest's parent runs on
+            "Ours": None,
+        }
+        for name, owner in owners.items():
+            entry = store.begin_call(
+                CallRequest(agent_number="5550100100", phone_to_call="5552010003"), contact_name=name
+            )
+            if owner is not None:
+                store._db.execute("UPDATE calls SET owner_pid = ?, owner_started = ? WHERE id = ?", (*owner, entry.id))
+        killed.kill()
+        os.waitid(os.P_PID, killed.pid, os.WEXITED | os.WNOWAIT)  # dead, not yet reaped: a zombie
+        window.refresh_recent()
+        rows = {window.recent.item(row).text().split("  ", 1)[1]: window.recent.item(row) for row in range(3)}
+    finally:
+        killed.stdin.close()  # type: ignore[union-attr]
+        killed.kill()
+        killed.wait()
+    assert list(rows) == [
+        "Ours — Calling…",
+        f"Other — Being placed by another c2c-desktop (pid {os.getppid()})",
+        "Killed — Unknown — the app placing it stopped; the call may have been placed",
+    ]
+    ringing = icon("ringing").cacheKey()
+    assert [item.icon().cacheKey() == ringing for item in rows.values()] == [True, False, False]
