@@ -193,6 +193,13 @@ class TextColumn(Sequence[str]):
     def __len__(self) -> int:
         return len(self._ends)
 
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TextColumn):
+            return NotImplemented
+        return self._ends == other._ends and self._buffer == other._buffer
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
     @overload
     def __getitem__(self, index: int) -> str: ...
     @overload
@@ -267,6 +274,18 @@ class ContactIndex:
         self._all = [*self._all, *range(len(self._all), len(self.ids))]
         self._cache.clear()
         self._cached_positions = 0
+
+    def same_contacts(self, other: ContactIndex) -> bool:
+        """True when `other` indexes the same contacts in the same order, with the same texts and numbers (a list
+        read again after another program changed only the call journal)."""
+        return (
+            self.ids == other.ids
+            and self._records == other._records
+            and self.names == other.names
+            and self.companies == other.companies
+            and self.titles == other.titles
+            and self.primary_numbers == other.primary_numbers
+        )
 
     def position_of(self, contact_id: int) -> int | None:
         """The position of the contact with id `contact_id`, or None."""

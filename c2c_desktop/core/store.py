@@ -1308,6 +1308,12 @@ class Store:
         return previous
 
     @_with_plain_errors
+    def data_version(self) -> int:
+        """A number that changes when another connection (another process, or another Store on this file) has
+        committed since the last call; this connection's own commits leave it as it is. Cheap (no table is read)."""
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+
+    @_with_plain_errors
     def contact_count(self) -> int:
         """How many contacts are stored."""
         return int(self._db.execute("SELECT COUNT(*) FROM contacts").fetchone()[0])

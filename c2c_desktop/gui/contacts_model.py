@@ -13,7 +13,8 @@ Why it is built this way (measured with benchmarks/bench_search.py and bench_mem
   table with fixed row heights does no per-row work at all, and only the visible rows are ever asked for.
 * `ContactItemDelegate` reads the model's columns directly (no QVariant round trip per role) and keeps Qt enum
   arithmetic out of its per-row path (each Python enum operation costs about a microsecond).
-* A big list loads in pages from the event loop (`load`), so the window shows at once and never freezes.
+* A big list loads in pages from the event loop (`load`), so the window shows at once and never freezes; a list
+  changed by another program is read again the same way beside the shown one and swapped in at once (`refresh`).
 """
 
 from __future__ import annotations
@@ -82,6 +83,10 @@ class ContactListModel(QAbstractListModel):
     contents_changed = Signal()
     #: GUI thread: a `load` has fetched its last page; every contact is searchable.
     loading_finished = Signal()
+    #: GUI thread: a `refresh` is about to swap in the contacts it read (the view's current index is still valid).
+    about_to_refresh = Signal()
+    #: GUI thread: a `refresh` swapped in contacts that differ from those shown; the query is applied to them.
+    refreshed = Signal()
 
     def __init__(
         self,
@@ -108,6 +113,8 @@ class ContactListModel(QAbstractListModel):
         self._region = region
         self._number_text: dict[int, str] = {}
         self._fetch: PageFetcher | None = None
+        self._staging: ContactIndex | None = None  # what a `refresh` has read so far, beside the shown index
+        self._partial = False  # the shown index still waits for pages of a `load`
         self._page_size = PAGE
         self._load_timer = QTimer(self)
         self._load_timer.setSingleShot(True)
@@ -129,8 +136,8 @@ class ContactListModel(QAbstractListModel):
 
     @property
     def is_loading(self) -> bool:
-        """True while a `load` still has pages to fetch."""
-        return self._fetch is not None
+        """True while the shown list waits for pages of a `load` (a `refresh` of a whole list does not count)."""
+        return self._partial
 
     def attach_to_view(self, view: ContactListView) -> ContactItemDelegate:
         """Show this model in `view` with a ContactItemDelegate (returned)."""
@@ -140,8 +147,10 @@ class ContactListModel(QAbstractListModel):
         return delegate
 
     def set_contacts(self, contacts: ContactRows | Iterable[Contact]) -> None:
-        """Replace every contact (stopping any `load`) and apply the current query to the new list."""
+        """Replace every contact (stopping any `load` or `refresh`) and apply the current query to the new list."""
         self._fetch = None
+        self._staging = None
+        self._partial = False
         self._load_timer.stop()
         self._replace(contacts)
         self.contents_changed.emit()
@@ -152,10 +161,12 @@ class ContactListModel(QAbstractListModel):
         The first page (`first_page` contacts; 0: none) is fetched now; each further page on a later turn of the event
         loop, so that the window paints and takes input while 100,000 contacts load. Searches apply to what is loaded
         and are applied again as pages arrive (`contents_changed`); `loading_finished` follows the last page. A new
-        load or set_contacts cancels it.
+        load, refresh or set_contacts cancels it.
         """
         self._load_timer.stop()
         self._fetch = fetch
+        self._staging = None
+        self._partial = True
         self._page_size = page
         rows = ContactRows()
         if first_page > 0:
@@ -166,6 +177,19 @@ class ContactListModel(QAbstractListModel):
                 return
         self._replace(rows)
         self._after_page(0 < first_page and len(rows) < first_page)
+
+    def refresh(self, fetch: PageFetcher, *, page: int = PAGE) -> None:
+        """Read every contact again through `fetch(offset, limit)` (another program changed the store), without
+        disturbing what is shown: the pages are read on later turns of the event loop into an index beside the shown
+        one, which stays shown and searchable meanwhile; then it is swapped in at once and the current query applied
+        to it (`about_to_refresh`, then `refreshed`; neither when nothing differs). A load, refresh or set_contacts
+        started meanwhile replaces it; one still loading goes on as this refresh (`loading_finished` at its end).
+        """
+        self._load_timer.stop()
+        self._fetch = fetch
+        self._page_size = page
+        self._staging = ContactIndex()
+        self._load_timer.start()
 
     def set_region(self, region: str) -> None:
         """Format numbers for another default region (a settings change)."""
@@ -295,10 +319,18 @@ class ContactListModel(QAbstractListModel):
         fetch = self._fetch
         if fetch is None:
             return
+        staging = self._staging
         try:
-            rows = fetch(len(self._index), self._page_size)
+            rows = fetch(len(self._index if staging is None else staging), self._page_size)
         except StoreError:
             self._fail_loading()
+            return
+        if staging is not None:
+            staging.extend(rows)
+            if len(rows) < self._page_size:
+                self._finish_refresh(staging)
+            else:
+                self._load_timer.start()
             return
         self.beginResetModel()
         self._index.extend(rows)
@@ -306,9 +338,28 @@ class ContactListModel(QAbstractListModel):
         self.endResetModel()
         self._after_page(len(rows) < self._page_size)
 
+    def _finish_refresh(self, staging: ContactIndex) -> None:
+        self._fetch = None
+        self._staging = None
+        was_partial, self._partial = self._partial, False
+        self._last_contact = None  # fetched again: another number or a label may have changed
+        if was_partial or self._given is not None or not staging.same_contacts(self._index):
+            self.about_to_refresh.emit()
+            self.beginResetModel()
+            self._given = None
+            self._index = staging
+            self._number_text.clear()
+            self._positions = staging.search(self._query)
+            self.endResetModel()
+            self.best_row = staging.best_match(self._query, self._positions)
+            self.refreshed.emit()
+        if was_partial:
+            self.loading_finished.emit()
+
     def _after_page(self, last: bool) -> None:
         if last:
             self._fetch = None
+            self._partial = False
         else:
             self._load_timer.start()
         self.contents_changed.emit()
@@ -318,8 +369,11 @@ class ContactListModel(QAbstractListModel):
     def _fail_loading(self) -> None:
         log.exception("loading the contact list failed")
         self._fetch = None
-        self.contents_changed.emit()
-        self.loading_finished.emit()
+        self._staging = None  # a failed refresh leaves the shown list as it was
+        was_partial, self._partial = self._partial, False
+        if was_partial:
+            self.contents_changed.emit()
+            self.loading_finished.emit()
 
     def _number_of(self, position: int) -> str:
         text = self._number_text.get(position)

@@ -39,6 +39,7 @@ from c2c_desktop.gui.dialpad import DialPad
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.keyring_worker import KeyringWorker
 from c2c_desktop.gui.messages import placing_words, sentence, service_said
+from c2c_desktop.gui.store_watcher import ProfileWatcher
 
 if TYPE_CHECKING:
     from c2c_desktop.core.dialer import PreparedCall
@@ -163,9 +164,12 @@ class MainWindow(QMainWindow):
         self.keyring_worker.cleared.connect(self._reload_keys)
         self._ask_for_missing_keys = True  # only after the first read: a removal must not reopen Settings
         self._keyring_problem = ""  # why the keys could not be read, for Settings to say at once
+        # Follows what other programs (the CLI in a terminal, an editor) change in the store and the settings file.
+        self.watcher = ProfileWatcher(profile.store, profile.settings_path, parent=self)
         self._build_ui()
         self._build_actions()
         self._wire_controller()
+        self._wire_watcher()
         self._restore_window_state()
         self.reload_contacts()
         self.refresh_recent()
@@ -185,6 +189,11 @@ class MainWindow(QMainWindow):
         )
         # A page of a big list arrived (see reload_contacts): apply the search to it and highlight again.
         self.contacts_model.contents_changed.connect(lambda: self._on_search_changed(self.search.text()))
+        # The list read again after another program changed it: the highlight and the scroll position stay.
+        self.contacts_model.about_to_refresh.connect(self._keep_place_in_list)
+        self.contacts_model.refreshed.connect(self._restore_place_in_list)
+        # The highlighted contact's id, whether it was in sight, and the id of the top row's contact.
+        self._place_in_list: tuple[int | None, bool, int | None] = (None, False, None)
         self.contact_list = ContactListView()
         self.contact_list.setAccessibleName("Contacts")
         self.contacts_model.attach_to_view(self.contact_list)
@@ -349,12 +358,21 @@ class MainWindow(QMainWindow):
         self.controller.not_sent.connect(self._on_not_sent)
         self.controller.journal_changed.connect(self._refresh_journal_views)
 
+    def _wire_watcher(self) -> None:
+        self.watcher.contacts_changed.connect(lambda: self.contacts_model.refresh(self.profile.store.contact_rows))
+        self.watcher.journal_changed.connect(self._refresh_journal_views)
+        self.watcher.settings_changed.connect(self._on_settings_file_changed)
+        self.watcher.settings_unreadable.connect(
+            lambda problem: self.notify(f"{sentence(problem)} The settings in use are kept.")
+        )
+
     def start(self) -> None:
         """GUI thread, once the window is shown: read the keys off the GUI thread."""
         self.keyring_worker.start_thread()
         self.controller.credentials_loading = True
         self.keyring_worker.load()
         self.search.setFocus()
+        self.watcher.start()
         if self.profile.settings_error:
             self.status_panel.show_problem("Settings not loaded", sentence(self.profile.settings_error))
 
@@ -365,6 +383,7 @@ class MainWindow(QMainWindow):
         the window (the model's loading_finished says when all are searchable). Once the window is shown the first
         page comes at once; while it is being built (at start) nothing is fetched before it shows."""
         first_page = FIRST_PAGE if self.isVisible() else 0
+        self.watcher.note_contacts_loaded()
         self.contacts_model.load(self.profile.store.contact_rows, first_page=first_page)
 
     @Slot(str)
@@ -372,6 +391,17 @@ class MainWindow(QMainWindow):
         """GUI thread: filter and highlight the first match (also after each page of a loading list)."""
         model = self.contacts_model
         count = model.set_query(text)
+        self._show_count(text, count)
+        if count:
+            best = model.index(model.best_row, 0)  # "mar" highlights Marcus, not Amara (see ContactIndex.best_match)
+            self.contact_list.setCurrentIndex(best)
+            self.contact_list.scrollTo(best)
+        else:
+            self._on_current_contact_changed(QModelIndex(), QModelIndex())
+
+    def _show_count(self, text: str, count: int) -> None:
+        """How many contacts are shown, or, when none, why and what to do."""
+        model = self.contacts_model
         total = model.total_count
         shown = f"{count:,} of {total:,} contacts" if text else f"{total:,} contacts"
         self.count_label.setText(shown + (" (loading…)" if model.is_loading else ""))
@@ -386,12 +416,41 @@ class MainWindow(QMainWindow):
                 "No contacts yet.\nImport a file with File → Import contacts… (Ctrl+I),\n"
                 "or add one with Contacts → New contact… (Ctrl+N)."
             )
-        if count:
-            best = model.index(model.best_row, 0)  # "mar" highlights Marcus, not Amara (see ContactIndex.best_match)
-            self.contact_list.setCurrentIndex(best)
-            self.contact_list.scrollTo(best)
-        else:
+
+    @Slot()
+    def _keep_place_in_list(self) -> None:
+        """GUI thread: the list is about to be swapped for one read again: note the highlighted and the top contact."""
+        model = self.contacts_model
+        view = self.contact_list
+        current = view.currentIndex()
+        top = view.rowAt(0)
+        self._place_in_list = (
+            model.contact_id_at(current.row()) if current.isValid() else None,
+            current.isValid() and view.visualRect(current).intersects(view.viewport().rect()),
+            model.contact_id_at(top) if top >= 0 else None,
+        )
+
+    @Slot()
+    def _restore_place_in_list(self) -> None:
+        """GUI thread: after the swap, the same contact stays highlighted (else the best match) and the same contact
+        stays at the top of the view, where they still match the search."""
+        model = self.contacts_model
+        current_id, current_in_sight, top_id = self._place_in_list
+        count = model.rowCount()
+        self._show_count(model.query, count)
+        current_row = model.row_of_contact(current_id) if current_id is not None else None
+        if current_row is None and count:
+            current_row = model.best_row
+        if current_row is None:
             self._on_current_contact_changed(QModelIndex(), QModelIndex())
+            return
+        current = model.index(current_row, 0)
+        self.contact_list.setCurrentIndex(current)  # scrolls to it (autoScroll): the top row is put back below
+        top_row = model.row_of_contact(top_id) if top_id is not None else None
+        if top_row is not None:
+            self.contact_list.scrollTo(model.index(top_row, 0), QAbstractItemView.ScrollHint.PositionAtTop)
+        if current_in_sight or top_row is None:
+            self.contact_list.scrollTo(current)  # kept in sight if it was (contacts added above it push it down)
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -576,6 +635,8 @@ class MainWindow(QMainWindow):
     # -- recent calls ----------------------------------------------------------------------------------------------
 
     def refresh_recent(self) -> None:
+        current = self.recent.currentItem()
+        current_id = current.data(Qt.ItemDataRole.UserRole) if current is not None else None
         self.recent.clear()
         store = self.profile.store
         for entry in store.list_calls(limit=RECENT_CALLS):
@@ -593,6 +654,8 @@ class MainWindow(QMainWindow):
             said = "\n" + service_said(entry.excerpt) if entry.excerpt else ""
             item.setToolTip(f"{entry.display_number}\n{entry.message}{said}\nref {entry.ref}")
             self.recent.addItem(item)
+            if entry.id == current_id:  # the calls list read again (a call placed elsewhere) keeps its highlight
+                self.recent.setCurrentItem(item)
 
     @Slot(QListWidgetItem)
     def _on_recent_activated(self, item: QListWidgetItem) -> None:
@@ -656,9 +719,34 @@ class MainWindow(QMainWindow):
         except OSError as exc:
             QMessageBox.warning(self, APP_NAME, f"The settings could not be saved: {exc.strerror}")
             return
-        self.profile.settings = config.effective_settings(settings)
+        self.watcher.note_settings_written()
+        self.apply_settings(settings)
+
+    def apply_settings(self, settings: config.Settings) -> bool:
+        """GUI thread: use `settings` (as in the file) from now on; True if they differ from those in use.
+
+        Settings → OK, or the settings file changed by another program. A call in flight keeps the settings it
+        started with (CallController took them when it was placed); the next call uses these.
+        """
+        try:
+            in_use = config.effective_settings(settings)  # the environment's overrides on top
+        except config.ConfigError as exc:
+            self.notify(f"{sentence(str(exc))} The settings in use are kept.")
+            return False
+        if in_use == self.profile.settings:
+            return False
+        self.profile.settings = in_use
         self.dialpad.set_region(settings.region)
         self.contacts_model.set_region(settings.region)
+        if self.history_dialog is not None:
+            self.history_dialog.view.set_region(settings.region)
+        return True
+
+    @Slot(object)
+    def _on_settings_file_changed(self, settings: config.Settings) -> None:
+        """GUI thread (the watcher's poll): another program (`config set`, an editor) changed the settings file."""
+        if self.apply_settings(settings):
+            self.notify("Settings changed by another program: the next call uses them.")
 
     # -- journal, contacts in and out -------------------------------------------------------------------------------
 
@@ -885,5 +973,6 @@ class MainWindow(QMainWindow):
         if self._shut_down:
             return
         self._shut_down = True
+        self.watcher.stop()
         self.controller.shutdown(SHUTDOWN_BOUND_MS)
         self.keyring_worker.shutdown(SHUTDOWN_BOUND_MS)

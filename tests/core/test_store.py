@@ -995,3 +995,17 @@ def test_migration_3_gives_existing_contacts_their_sort_key(tmp_path: Path) -> N
     with Store(path) as upgraded:
         assert upgraded.contact_rows().names == ["ada", "zed", "Émile"]  # casefold order: é after z
         assert [c.name for c in upgraded.list_contacts()] == ["ada", "zed", "Émile"]
+
+
+def test_data_version_changes_for_another_connections_commit_only(db_path: Path, store: Store) -> None:
+    """What the open window polls to follow the CLI: its own writes must not look like someone else's."""
+    before = store.data_version()
+    store.add_contact(ada())
+    entry = store.begin_call(request())
+    store.finish_call(entry.id, CallResult(Outcome.CONNECTED, "Call Connected"))
+    assert store.data_version() == before  # our own commits
+    with Store(db_path) as other:
+        other.add_contact(ada(name="Grace Hopper"))
+    after = store.data_version()
+    assert after != before
+    assert store.data_version() == after  # stays put until the next commit elsewhere

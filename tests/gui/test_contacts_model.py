@@ -305,3 +305,51 @@ def test_the_list_view_moves_like_a_list(qtbot, view: ContactListView, model: Co
     big_font.setPointSizeF(big_font.pointSizeF() * 2)
     view.setFont(big_font)
     assert view.rowHeight(0) >= height * 1.6  # rows follow the font (and so the scaling)
+
+
+def test_refresh_keeps_the_shown_list_until_every_page_is_read_then_swaps_it_in(qtbot, store: Store) -> None:
+    model = ContactListModel(store.contact_rows(), contact_loader=store.get_contact)
+    model.set_query("firm d")
+    assert model.rowCount() == 3
+    with Store(store.path) as other:  # another program adds one more Firm D, first in name order
+        other.add_contact(_contact(0, "Aaron Early", "Firm D", "555 201 9999"))
+    swaps: list[str] = []
+    model.about_to_refresh.connect(lambda: swaps.append(f"before {model.rowCount()}"))
+    model.refreshed.connect(lambda: swaps.append(f"after {model.rowCount()}"))
+    model.contents_changed.connect(lambda: swaps.append("contents_changed"))  # the window re-highlights on it
+    resets: list[int] = []
+    model.modelReset.connect(lambda: resets.append(model.rowCount()))
+    with qtbot.waitSignal(model.refreshed, timeout=5000):
+        model.refresh(store.contact_rows, page=5)
+        assert not model.is_loading and model.rowCount() == 3  # the pages are read on later event-loop turns
+    assert swaps == ["before 3", "after 4"]
+    assert resets == [4]  # one swap, no page shown half-read
+    assert model.query == "firm d"
+    assert [model.row_texts(row)[0] for row in range(4)] == ["Aaron Early", "Person 003", "Person 010", "Person 017"]
+    assert model.total_count == 24
+
+
+def test_a_refresh_that_finds_the_same_contacts_changes_nothing_shown(qtbot, store: Store) -> None:
+    model = ContactListModel(store.contact_rows(), contact_loader=store.get_contact)
+    model.set_query("person")
+    fetched: list[int] = []
+
+    def fetch(offset: int, limit: int) -> ContactRows:
+        fetched.append(offset)
+        return store.contact_rows(offset, limit)
+
+    with qtbot.assertNotEmitted(model.modelReset), qtbot.assertNotEmitted(model.refreshed):
+        model.refresh(fetch, page=10)
+        qtbot.waitUntil(lambda: fetched == [0, 10, 20] and not model._load_timer.isActive(), timeout=5000)
+    assert model.rowCount() == 23
+
+
+def test_a_refresh_during_a_load_finishes_it(qtbot, store: Store) -> None:
+    model = ContactListModel()
+    model.load(store.contact_rows, first_page=5, page=5)
+    with Store(store.path) as other:
+        other.add_contact(_contact(0, "Zed Last", "", "555 201 8888"))
+    with qtbot.waitSignal(model.loading_finished, timeout=5000):
+        model.refresh(store.contact_rows, page=5)
+        assert model.is_loading and model.total_count == 5  # the first page stays shown meanwhile
+    assert not model.is_loading and model.total_count == 24
