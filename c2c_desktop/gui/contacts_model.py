@@ -51,6 +51,7 @@ from c2c_desktop.core.models import Contact, PhoneEntry
 from c2c_desktop.core.phone import display_number
 from c2c_desktop.core.search import ContactIndex
 from c2c_desktop.core.store import ContactRows, StoreError
+from c2c_desktop.gui.plain_text import plain_tooltip
 
 log = logging.getLogger(__name__)
 
@@ -339,7 +340,7 @@ class ContactListModel(QAbstractListModel):
             label = f"{phone.label}: " if phone.label else ""
             primary = " (primary)" if phone.primary and len(contact.phones) > 1 else ""
             lines.append(f"{label}{display_number(phone.number or phone.dial, self._region)}{primary}")
-        return "\n".join(lines)
+        return plain_tooltip("\n".join(lines))
 
 
 def contact_row_height(font: QFont) -> int:

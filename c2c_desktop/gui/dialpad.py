@@ -22,7 +22,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QMenu,
     QPushButton,
@@ -34,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from c2c_desktop.core.phone import DEFAULT_REGION, display_number, find_number_text
 from c2c_desktop.gui.icons import icon
+from c2c_desktop.gui.plain_text import plain_label
 
 #: Characters that are dialed; everything in SEPARATORS is only formatting.
 DIAL_CHARS = frozenset("0123456789+*#")
@@ -299,11 +299,11 @@ class KeypadButton(QToolButton):
         # Fixed height: the keys and the Call button under them never move when the status or the window changes.
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
-        digit = QLabel(key, self)
+        digit = plain_label(key, self)
         digit_font = digit.font()
         digit_font.setPointSizeF(digit_font.pointSizeF() * 1.6)
         digit.setFont(digit_font)
-        caption = QLabel(letters or " ", self)
+        caption = plain_label(letters or " ", self)
         caption_font = caption.font()
         caption_font.setPointSizeF(max(caption_font.pointSizeF() * 0.72, 6.0))
         caption_font.setLetterSpacing(caption_font.SpacingType.PercentageSpacing, 115)

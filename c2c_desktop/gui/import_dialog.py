@@ -31,8 +31,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QRadioButton,
@@ -53,6 +51,7 @@ from c2c_desktop.core.phone import PhoneError, digits_of, parse_number
 from c2c_desktop.core.store import Store, StoreError
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.messages import sentence
+from c2c_desktop.gui.plain_text import plain_label, plain_tooltip, warn
 
 log = logging.getLogger(__name__)
 
@@ -460,8 +459,8 @@ class ImportDialog(QDialog):
             else:
                 status = "Ready"
             item = QTreeWidgetItem([check.path.name, status])
-            item.setToolTip(0, str(check.path))
-            item.setToolTip(1, status)
+            item.setToolTip(0, plain_tooltip(str(check.path)))
+            item.setToolTip(1, plain_tooltip(status))
             self.files_tree.addTopLevelItem(item)
         self.files_tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.files_tree.header().setStretchLastSection(True)
@@ -470,8 +469,7 @@ class ImportDialog(QDialog):
 
         self.mapping_box = QGroupBox("Which column holds what?")
         mapping_layout = QVBoxLayout(self.mapping_box)
-        self.mapping_hint = QLabel()
-        self.mapping_hint.setWordWrap(True)
+        self.mapping_hint = plain_label(wrap=True)
         self.mapping_tabs = QTabWidget()
         self.mapping_tabs.setTabBarAutoHide(True)
         mapping_layout.addWidget(self.mapping_hint)
@@ -498,7 +496,7 @@ class ImportDialog(QDialog):
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
-        files_label = QLabel("&Files:")
+        files_label = plain_label("&Files:")
         files_label.setBuddy(self.files_tree)
         layout.addWidget(files_label)
         layout.addWidget(self.files_tree)
@@ -508,16 +506,15 @@ class ImportDialog(QDialog):
         return page
 
     def _build_progress_page(self) -> QWidget:
-        self.progress_title = QLabel()
+        self.progress_title = plain_label()
         font = QFont(self.progress_title.font())
         font.setBold(True)
         self.progress_title.setFont(font)
         self.progress_bar = QProgressBar()
         self.progress_bar.setAccessibleName("Import progress")
         self.progress_bar.setRange(0, 0)  # busy until the first report
-        self.progress_detail = QLabel("Reading the file…")
-        progress_note = QLabel("Cancel leaves your contacts exactly as they were before this file.")
-        progress_note.setWordWrap(True)
+        self.progress_detail = plain_label("Reading the file…")
+        progress_note = plain_label("Cancel leaves your contacts exactly as they were before this file.", wrap=True)
         progress_note.setEnabled(False)  # secondary text
         page = QWidget()
         layout = QVBoxLayout(page)
@@ -531,8 +528,7 @@ class ImportDialog(QDialog):
         return page
 
     def _build_summary_page(self) -> QWidget:
-        self.summary_title = QLabel()
-        self.summary_title.setWordWrap(True)
+        self.summary_title = plain_label(wrap=True)
         font = QFont(self.summary_title.font())
         font.setBold(True)
         self.summary_title.setFont(font)
@@ -694,11 +690,11 @@ class ImportDialog(QDialog):
         self.summary_tree.clear()
         for report in reports:
             item = QTreeWidgetItem([report.headline()])
-            item.setToolTip(0, str(report.path))
+            item.setToolTip(0, plain_tooltip(str(report.path)))
             item.setIcon(0, icon("connected" if report.summary else "not_sent" if report.cancelled else "rejected"))
             if report.error:
                 reason = QTreeWidgetItem([report.error])
-                reason.setToolTip(0, report.error)
+                reason.setToolTip(0, plain_tooltip(report.error))
                 item.addChild(reason)
             problems = report.summary.problems if report.summary is not None else ()
             for problem in problems[:MAX_PROBLEMS_SHOWN]:
@@ -784,11 +780,11 @@ def export_contacts_interactive(parent: QWidget | None, store: Store) -> str | N
     try:
         count = contacts_io.export_contacts(store, path, contacts_io.export_format_for(path))
     except OSError as exc:
-        QMessageBox.warning(parent, "Export contacts", f"The contacts could not be saved to {path}: {exc.strerror}.")
+        warn(parent, "Export contacts", f"The contacts could not be saved to {path}: {exc.strerror}.")
         return None
     except Exception as exc:  # whatever it is, the agent gets a sentence, the log gets the details
         log.exception("exporting contacts failed")
-        QMessageBox.warning(parent, "Export contacts", f"The contacts could not be exported ({type(exc).__name__}).")
+        warn(parent, "Export contacts", f"The contacts could not be exported ({type(exc).__name__}).")
         return None
     return f"Exported {count:,} contact{'s' if count != 1 else ''} to {path}"
 

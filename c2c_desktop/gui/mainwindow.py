@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -39,6 +38,15 @@ from c2c_desktop.gui.dialpad import DialPad
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.keyring_worker import KeyringWorker
 from c2c_desktop.gui.messages import sentence, service_said
+from c2c_desktop.gui.plain_text import (
+    ask,
+    button_text,
+    message_box,
+    plain_label,
+    plain_tooltip,
+    warn,
+    window_title,
+)
 
 if TYPE_CHECKING:
     from c2c_desktop.core.dialer import PreparedCall
@@ -73,19 +81,18 @@ class StatusPanel(QFrame):
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAccessibleName("Call status")
-        self.icon_label = QLabel()
+        self.icon_label = plain_label()
         self.icon_label.setFixedSize(32, 32)
-        self.title_label = QLabel("Ready")
+        self.title_label = plain_label("Ready")
         self.title_label.setAccessibleName("Call status title")
         font = self.title_label.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
         font.setBold(True)
         self.title_label.setFont(font)
-        self.detail_label = QLabel("Type a name or number and press Enter.")
+        self.detail_label = plain_label("Type a name or number and press Enter.", wrap=True)
         self.detail_label.setAccessibleName("Call status details")
-        self.detail_label.setWordWrap(True)
         self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.timer_label = QLabel("")
+        self.timer_label = plain_label()
         self.timer_label.setAccessibleName("Elapsed time")
         self.timer_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         top = QHBoxLayout()
@@ -198,7 +205,7 @@ class MainWindow(QMainWindow):
         self.contact_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.contact_list.customContextMenuRequested.connect(self._contact_menu)
 
-        self.count_label = QLabel()
+        self.count_label = plain_label()
         self.count_label.setAccessibleName("Number of contacts shown")
         self.other_numbers = QWidget()
         self.other_numbers.setAccessibleName("Other numbers of the selected contact")
@@ -240,7 +247,7 @@ class MainWindow(QMainWindow):
         self.recent.setAccessibleName("Recent calls")
         self.recent.setToolTip("Double-click or press Enter to call again")
         self.recent.itemActivated.connect(self._on_recent_activated)
-        recent_label = QLabel("Recent calls")
+        recent_label = plain_label("Recent calls")
         recent_label.setBuddy(self.recent)
 
         right = QWidget()
@@ -262,7 +269,7 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 6)
         if self.profile.demo:
-            banner = QLabel(
+            banner = plain_label(
                 "Demo mode — calls go to a built-in stand-in service; nothing rings and nothing is saved. "
                 "Numbers ending in 7, 8 or 9 get no answer."
             )
@@ -421,8 +428,8 @@ class MainWindow(QMainWindow):
         self._other_number_targets = [(contact, phone) for phone in others]
         for button, phone in zip(buttons, others, strict=False):
             shown = display_number(phone.number, self.profile.settings.region)
-            button.setText(f"{phone.label or 'other'} {shown}")
-            button.setToolTip(f"Call {contact.name} on this number")
+            button.setText(button_text(f"{phone.label or 'other'} {shown}"))
+            button.setToolTip(plain_tooltip(f"Call {contact.name or contact.company} on this number"))
             button.setAccessibleName(f"Call {contact.name} on {phone.label or 'other'} {shown}")
             button.setEnabled(not self.controller.is_busy)
         for position, button in enumerate(buttons):
@@ -510,15 +517,12 @@ class MainWindow(QMainWindow):
 
     def _confirm_unknown_redial(self, previous: JournalEntry) -> bool:
         who = previous.contact_name or previous.display_number or previous.number
-        answer = QMessageBox.question(
+        return ask(
             self,
             "Call again?",
             f"The previous call to {who} ended with an unknown outcome: it may have rung or may still be ringing, "
             "and it was not retried.\n\nCall again anyway?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
         )
-        return answer == QMessageBox.StandardButton.Yes
 
     @Slot(bool)
     def _on_busy_changed(self, busy: bool) -> None:
@@ -551,7 +555,8 @@ class MainWindow(QMainWindow):
         for number in {prepared.display_number, prepared.agent_display} - {""}:
             text = text.replace(number, number.replace(" ", "\u00a0"))  # a number never breaks across two lines
         self.status_panel.show_ringing(text)
-        self.setWindowTitle(f"Calling {prepared.label}… — {self.base_title}")  # visible in the taskbar too
+        # Visible in the taskbar too.
+        self.setWindowTitle(window_title(f"Calling {prepared.label}… — {self.base_title}"))
         self.search.selectAll()  # the next name typed replaces this query instead of adding to it
         self.refresh_recent()
 
@@ -582,7 +587,7 @@ class MainWindow(QMainWindow):
             item = QListWidgetItem(icon(str(outcome) if outcome else "ringing"), f"{when}  {who} — {words}")
             item.setData(Qt.ItemDataRole.UserRole, entry.id)
             said = "\n" + service_said(entry.excerpt) if entry.excerpt else ""
-            item.setToolTip(f"{entry.display_number}\n{entry.message}{said}\nref {entry.ref}")
+            item.setToolTip(plain_tooltip(f"{entry.display_number}\n{entry.message}{said}\nref {entry.ref}"))
             self.recent.addItem(item)
 
     @Slot(QListWidgetItem)
@@ -645,7 +650,7 @@ class MainWindow(QMainWindow):
         try:
             config.save_settings(settings, self.profile.settings_path)
         except OSError as exc:
-            QMessageBox.warning(self, APP_NAME, f"The settings could not be saved: {exc.strerror}")
+            warn(self, APP_NAME, f"The settings could not be saved: {exc.strerror}")
             return
         self.profile.settings = config.effective_settings(settings)
         self.dialpad.set_region(settings.region)
@@ -732,7 +737,7 @@ class MainWindow(QMainWindow):
         try:
             count = write_journal_csv(self.profile.store.list_calls(), Path(name))
         except OSError as exc:
-            QMessageBox.warning(self, APP_NAME, f"The call history could not be written to {name}: {exc.strerror}")
+            warn(self, APP_NAME, f"The call history could not be written to {name}: {exc.strerror}")
             return
         self.notify(f"Exported {count} calls to {name}")
 
@@ -824,11 +829,13 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         if self.controller.is_busy and not self._confirmed_close:
-            box = QMessageBox(self)
-            box.setIcon(QMessageBox.Icon.Warning)
-            box.setWindowTitle("A call is in progress")
-            box.setText("A call is in progress. Closing will not cancel it: the phones may still ring.")
-            box.setInformativeText("The call is already in the journal; its outcome will be recorded as unknown.")
+            box = message_box(
+                self,
+                QMessageBox.Icon.Warning,
+                "A call is in progress",
+                "A call is in progress. Closing will not cancel it: the phones may still ring.",
+                "The call is already in the journal; its outcome will be recorded as unknown.",
+            )
             close_button = box.addButton("Close anyway", QMessageBox.ButtonRole.AcceptRole)
             box.addButton(QMessageBox.StandardButton.Cancel)
             box.setDefaultButton(close_button)

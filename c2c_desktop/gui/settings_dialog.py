@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QRadioButton,
@@ -41,6 +40,7 @@ from c2c_desktop.core.models import CallType, Credentials
 from c2c_desktop.core.phone import PhoneError, is_valid_region, parse_number
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.messages import message_colours, message_label, sentence, show_message
+from c2c_desktop.gui.plain_text import plain_label
 
 FIRST_RUN_TEXT = "Paste your access key pair from the Key Manager and enter your own phone number to start calling."
 DEMO_KEYS_TEXT = "Demo keys are built in."
@@ -139,8 +139,7 @@ class SettingsDialog(QDialog):
         outer = QVBoxLayout(self)
         outer.setSpacing(10)
         if first_run:
-            banner = QLabel(FIRST_RUN_TEXT, self)
-            banner.setWordWrap(True)
+            banner = plain_label(FIRST_RUN_TEXT, self, wrap=True)
             banner.setAccessibleName("Getting started")
             banner.setFrameShape(QFrame.Shape.StyledPanel)
             banner.setMargin(8)
@@ -217,10 +216,8 @@ class SettingsDialog(QDialog):
         row.addWidget(self.remove_keys_button)
         form.addRow("", row)
 
-        self.keys_status_label = QLabel(group)
+        self.keys_status_label = plain_label("", group, wrap=True)
         self.keys_status_label.setAccessibleName("Keys status")
-        self.keys_status_label.setWordWrap(True)
-        self.keys_status_label.setTextFormat(Qt.TextFormat.PlainText)
         self.keys_status_label.hide()
         form.addRow(self.keys_status_label)
 
@@ -260,12 +257,12 @@ class SettingsDialog(QDialog):
         # Caller IDs by who sees them; which leg (first/second) that is depends on the call type.
         self.agent_callerid_edit = self._line_edit("Caller ID shown on your phone")
         self.agent_callerid_field = self._field(self.agent_callerid_edit)
-        self.agent_callerid_label = QLabel(self)
+        self.agent_callerid_label = plain_label("", self)
         self.agent_callerid_label.setBuddy(self.agent_callerid_edit)
         form.addRow(self.agent_callerid_label, self.agent_callerid_field)
         self.prospect_callerid_edit = self._line_edit("Caller ID the prospect sees")
         self.prospect_callerid_field = self._field(self.prospect_callerid_edit)
-        self.prospect_callerid_label = QLabel(self)
+        self.prospect_callerid_label = plain_label("", self)
         self.prospect_callerid_label.setBuddy(self.prospect_callerid_edit)
         form.addRow(self.prospect_callerid_label, self.prospect_callerid_field)
 

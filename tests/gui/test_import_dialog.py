@@ -14,12 +14,13 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from PySide6.QtCore import QMimeData, QUrl
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog
 
 from c2c_desktop.core.contacts_io import DuplicatePolicy
 from c2c_desktop.core.importers import MAPPING_FIELDS
 from c2c_desktop.core.models import Contact, PhoneEntry
 from c2c_desktop.core.store import Store
+from c2c_desktop.gui import import_dialog
 from c2c_desktop.gui.import_dialog import (
     MAPPING_CHOICES,
     FileReport,
@@ -305,7 +306,7 @@ def test_export_cancelled_or_failing(tmp_path: Path, store: Store, monkeypatch: 
     assert export_contacts_interactive(None, store) is None
 
     shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text, *_: shown.append(text))
+    monkeypatch.setattr(import_dialog, "warn", lambda _parent, _title, text, *_: shown.append(text))
     folder = tmp_path / "a folder.csv"
     folder.mkdir()  # a folder where the file should go: the OS refuses
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_args, **_kw: (str(folder), "CSV (Google) (*.csv)"))

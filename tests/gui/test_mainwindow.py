@@ -17,9 +17,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from c2c_desktop.core.credentials import CredentialsError
 from c2c_desktop.core.models import Credentials, Outcome
 from c2c_desktop.core.simulator import Fault, StandInService
-from c2c_desktop.gui import settings_dialog
+from c2c_desktop.gui import mainwindow, settings_dialog
 from c2c_desktop.gui.app import Profile, open_demo_profile
 from c2c_desktop.gui.mainwindow import MainWindow
+from tests.gui.shown import shown_tooltip
 
 SIGNAL_MS = 10_000
 # Demo contacts (c2c_desktop/resources/demo_contacts.json) and their primary numbers as sent.
@@ -156,7 +157,7 @@ def test_a_markup_answer_stays_out_of_the_status_but_not_out_of_reach(
     standin.fault = Fault.XML_FAILURE
     call_ada_and_wait(qtbot, window)
     assert "<" not in window.status_panel.detail_label.text()
-    assert "The service said: “<?xml" in window.recent.item(0).toolTip()
+    assert "The service said: “<?xml" in shown_tooltip(window.recent.item(0).toolTip())  # shown, not rendered
 
 
 def test_after_a_call_typing_starts_a_new_search(qtbot: QtBot, window: MainWindow, standin: StandInService) -> None:
@@ -205,11 +206,11 @@ def test_redial_of_an_unknown_call_asks_first(
     call_ada_and_wait(qtbot, window)
     asked: list[str] = []
 
-    def decline(*args: Any, **_kwargs: Any) -> QMessageBox.StandardButton:
+    def decline(*args: Any, **_kwargs: Any) -> bool:
         asked.append(args[2])
-        return QMessageBox.StandardButton.Cancel
+        return False
 
-    monkeypatch.setattr(QMessageBox, "question", decline)
+    monkeypatch.setattr(mainwindow, "ask", decline)  # the plain-text question (gui.plain_text.ask)
     window._on_recent_activated(window.recent.item(0))
     assert asked and "may have rung or may still be ringing" in asked[0]
     assert standin.request_count == 1
