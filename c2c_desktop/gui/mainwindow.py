@@ -74,6 +74,12 @@ def _is_markup(excerpt: str) -> bool:
     return excerpt.removeprefix("partial answer: ").lstrip().startswith("<")
 
 
+def measured_time_text(seconds: float) -> str:
+    """A call's measured time as the status shows it at the end, to the tenth: "0:02.0", "1:05.3"."""
+    minutes, rest = divmod(round(max(seconds, 0.0), 1), 60)
+    return f"{int(minutes)}:{rest:04.1f}"
+
+
 class StatusPanel(QFrame):
     """Idle → ringing with a live timer → the outcome, which stays until the next call."""
 
@@ -121,20 +127,21 @@ class StatusPanel(QFrame):
         self.timer_label.setText("0:00")
         self._ticker.start()
 
-    def show_outcome(self, outcome: Outcome, text: str, *, timed: bool = True) -> None:
-        """The outcome of a call; `timed` False for one that never started (the timer of an earlier call is cleared)."""
+    def show_outcome(self, outcome: Outcome, text: str, *, elapsed_s: float | None = None) -> None:
+        """The outcome of a call, with its measured time (`elapsed_s`, as journaled: the live timer only showed whole
+        seconds); None for one that never started (the time of an earlier call is cleared)."""
         words, colour = OUTCOME_STYLE[outcome]
         detail = text.removeprefix(f"{words} — ")  # the title already says it
-        self._show(outcome, words, colour, sentence(detail, full_stop=False), keep_time=timed)
+        self._show(outcome, words, colour, sentence(detail, full_stop=False))
+        self.timer_label.setText("" if elapsed_s is None else measured_time_text(elapsed_s))
 
     def show_problem(self, title: str, text: str) -> None:
         """Something that stops calls but is no call's outcome (no keys, settings not loaded): no timer."""
-        self._show(Outcome.NOT_SENT, title, OUTCOME_STYLE[Outcome.NOT_SENT][1], text, keep_time=False)
+        self._show(Outcome.NOT_SENT, title, OUTCOME_STYLE[Outcome.NOT_SENT][1], text)
+        self.timer_label.setText("")
 
-    def _show(self, icon_of: Outcome, title: str, colour: str, detail: str, *, keep_time: bool) -> None:
+    def _show(self, icon_of: Outcome, title: str, colour: str, detail: str) -> None:
         self._ticker.stop()
-        if not keep_time:
-            self.timer_label.setText("")
         self._set_icon(str(icon_of))
         self.title_label.setText(title)
         self.title_label.setStyleSheet(f"color: {colour};")
@@ -564,7 +571,7 @@ class MainWindow(QMainWindow):
     def _on_call_finished(self, entry: JournalEntry, result: CallResult, message: str) -> None:
         if result.excerpt and result.outcome in (Outcome.REJECTED, Outcome.UNKNOWN) and not _is_markup(result.excerpt):
             message += "\n" + service_said(result.excerpt)  # markup only in the tooltips (Recent, history)
-        self.status_panel.show_outcome(result.outcome, message)
+        self.status_panel.show_outcome(result.outcome, message, elapsed_s=result.elapsed_s)
         self.setWindowTitle(self.base_title)
         self.disposition.set_call(entry)  # optional: the next call never waits for it
         self.disposition.show()
@@ -573,7 +580,7 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_not_sent(self, message: str) -> None:
         """GUI thread: refused before any journal row or request (bad number, no keys): no call time to show."""
-        self.status_panel.show_outcome(Outcome.NOT_SENT, message, timed=False)
+        self.status_panel.show_outcome(Outcome.NOT_SENT, message)
 
     # -- recent calls ----------------------------------------------------------------------------------------------
 

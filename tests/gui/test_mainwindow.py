@@ -19,7 +19,7 @@ from c2c_desktop.core.models import Credentials, Outcome
 from c2c_desktop.core.simulator import Fault, StandInService
 from c2c_desktop.gui import mainwindow, settings_dialog
 from c2c_desktop.gui.app import Profile, open_demo_profile
-from c2c_desktop.gui.mainwindow import MainWindow
+from c2c_desktop.gui.mainwindow import MainWindow, measured_time_text
 from tests.gui.shown import shown_tooltip
 
 SIGNAL_MS = 10_000
@@ -169,7 +169,7 @@ def test_after_a_call_typing_starts_a_new_search(qtbot: QtBot, window: MainWindo
 
 def test_not_sent_clears_the_last_calls_time(qtbot: QtBot, window: MainWindow, standin: StandInService) -> None:
     call_ada_and_wait(qtbot, window)
-    assert window.status_panel.timer_label.text() == "0:00"
+    assert window.status_panel.timer_label.text().startswith("0:00.")  # the measured time (issue 9: was "0:00")
     window.dialpad.set_number("911")
     press_enter(window.dialpad.number_edit)
     qtbot.waitUntil(lambda: window.status_panel.title_label.text() == "Not sent")
@@ -465,3 +465,20 @@ def test_other_number_buttons_come_right_after_the_list_in_the_tab_order(qtbot: 
 
     assert next_tab_stop(window.contact_list) is other[0]
     assert next_tab_stop(other[-1]) is window.call_selected
+
+
+def test_the_status_shows_the_measured_time_at_the_end(
+    qtbot: QtBot, window: MainWindow, standin: StandInService
+) -> None:
+    # The live timer shows whole seconds; it stopped at "0:01" for a 1.6 s first leg. The end shows what was measured.
+    standin.ring_seconds = 1.6
+    search_and_wait(qtbot, window, ADA[0])
+    with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS) as finished:
+        window.call_current_contact()
+    result = finished.args[1]
+    assert result.elapsed_s >= 1.6
+    entry = window.profile.store.list_calls(limit=1)[0]
+    assert entry.resolution_s == pytest.approx(result.elapsed_s)
+    assert window.status_panel.timer_label.text() == measured_time_text(result.elapsed_s)
+    assert measured_time_text(1.96) == "0:02.0" and measured_time_text(59.96) == "1:00.0"
+    assert measured_time_text(65.34) == "1:05.3"
