@@ -46,7 +46,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from c2c_desktop.core.journal_export import write_journal_csv
+from c2c_desktop.core.journal_export import export_journal_csv
 from c2c_desktop.core.models import CallState, JournalEntry, Outcome
 from c2c_desktop.core.phone import display_number
 from c2c_desktop.core.store import Store, StoreError
@@ -706,9 +706,9 @@ class HistoryView(QWidget):
             self.export_csv(path)
 
     def export_csv(self, path: str | os.PathLike[str]) -> int | None:
-        """Write the calls shown (in the order shown) to `path` as CSV; the count, or None on failure."""
+        """Write the calls shown to `path` as CSV, oldest first (as `history export`); the count, or None on failure."""
         try:
-            count = write_journal_csv(self.model.entries(), path)
+            count = export_journal_csv(self.model.entries(), path)
         except OSError as exc:
             self.status_label.setText(f"Not exported: {exc.strerror or exc} ({path})")
             return None

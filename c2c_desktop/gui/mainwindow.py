@@ -736,13 +736,13 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def export_history(self) -> None:
-        from c2c_desktop.core.journal_export import write_journal_csv
+        from c2c_desktop.core.journal_export import export_journal_csv
 
         name, _ = QFileDialog.getSaveFileName(self, "Export call history", "call-history.csv", "CSV (*.csv)")
         if not name:
             return
         try:
-            count = write_journal_csv(self.profile.store.list_calls(), Path(name))
+            count = export_journal_csv(self.profile.store.list_calls(), Path(name))  # oldest first, as the CLI's
         except OSError as exc:
             warn(self, APP_NAME, f"The call history could not be written to {name}: {exc.strerror}")
             return

@@ -482,3 +482,21 @@ def test_the_status_shows_the_measured_time_at_the_end(
     assert window.status_panel.timer_label.text() == measured_time_text(result.elapsed_s)
     assert measured_time_text(1.96) == "0:02.0" and measured_time_text(59.96) == "1:00.0"
     assert measured_time_text(65.34) == "1:05.3"
+
+
+def test_the_history_export_is_oldest_first_like_the_cli(
+    qtbot: QtBot, window: MainWindow, standin: StandInService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import csv
+
+    from PySide6.QtWidgets import QFileDialog
+
+    call_ada_and_wait(qtbot, window)
+    search_and_wait(qtbot, window, MARCUS[0])
+    with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
+        window.call_current_contact()
+    target = tmp_path / "history.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_args, **_kw: (str(target), "CSV (*.csv)"))
+    window.export_history()
+    rows = list(csv.DictReader(target.read_text(encoding="utf-8").splitlines()))
+    assert [row["number"] for row in rows] == [ADA[1], MARCUS[1]]  # the first call first (was newest first)
