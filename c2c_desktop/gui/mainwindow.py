@@ -34,7 +34,7 @@ from c2c_desktop.core.phone import display_number
 from c2c_desktop.gui.app import Profile
 from c2c_desktop.gui.calls import CallController
 from c2c_desktop.gui.contacts_model import FIRST_PAGE, ContactListModel, ContactListView
-from c2c_desktop.gui.dialpad import DialPad
+from c2c_desktop.gui.dialpad import EMPTY_NUMBER_TEXT, DialPad
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.keyring_worker import KeyringWorker
 from c2c_desktop.gui.messages import sentence, service_said
@@ -245,6 +245,7 @@ class MainWindow(QMainWindow):
         self.dialpad = DialPad()
         self.dialpad.set_region(self.profile.settings.region)
         self.dialpad.call_requested.connect(self.call_number)
+        self.dialpad.number_missing.connect(lambda: self.notify(EMPTY_NUMBER_TEXT))
         self.status_panel = StatusPanel()
         self._disposition: DispositionStrip | None = None  # made when the first call ends (see `disposition`)
         self.recent = QListWidget()

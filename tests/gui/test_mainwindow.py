@@ -500,3 +500,10 @@ def test_the_history_export_is_oldest_first_like_the_cli(
     window.export_history()
     rows = list(csv.DictReader(target.read_text(encoding="utf-8").splitlines()))
     assert [row["number"] for row in rows] == [ADA[1], MARCUS[1]]  # the first call first (was newest first)
+
+
+def test_enter_on_an_empty_dial_pad_says_so(window: MainWindow, standin: StandInService) -> None:
+    window.dialpad.clear_number()
+    press_enter(window.dialpad.number_edit)
+    assert window.statusBar().currentMessage() == "Type a number first"
+    assert standin.request_count == 0
