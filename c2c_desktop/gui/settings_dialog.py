@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import QLocale, QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import QEvent, QLocale, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -280,6 +280,16 @@ class SettingsDialog(QDialog):
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.region_combo.setCompleter(completer)
+        self._region_completer = completer
+        region_edit = self.region_combo.lineEdit()
+        assert region_edit is not None  # editable
+        self._region_edit = region_edit
+        # Typing replaces the shown country; Enter takes a single completion. The combo has the focus (its line edit
+        # gets focus events forwarded, past any filter), the line edit the keys.
+        self.region_combo.installEventFilter(self)
+        region_edit.installEventFilter(self)
+        self._region_popup = completer.popup()
+        self._region_popup.installEventFilter(self)
         self.region_field = self._field(self.region_combo)
         form.addRow("Default &region:", self.region_field)
 
@@ -742,6 +752,42 @@ class SettingsDialog(QDialog):
                 "You can wait or press Cancel.",
                 "note",
             )
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        """GUI thread: the region field. Entering it selects its text, so that typing "germ" replaces "Canada (CA)"
+        instead of adding to it; Enter with exactly one completion offered takes it (Qt's popup takes only a
+        highlighted one), and does not press OK with half a country typed."""
+        edit = self._region_edit
+        # Identity only ("is"): while the dialog is destroyed, comparing with a deleted widget would raise.
+        if not (watched is edit or watched is self.region_combo or watched is self._region_popup):
+            return super().eventFilter(watched, event)
+        if event.type() == QEvent.Type.FocusIn and watched is not self._region_popup:
+            QTimer.singleShot(0, self, edit.selectAll)  # after Qt placed the cursor where the mouse clicked
+        elif (
+            isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and self._take_single_completion()
+        ):
+            return True
+        return super().eventFilter(watched, event)
+
+    def _take_single_completion(self) -> bool:
+        completer = self._region_completer
+        popup = completer.popup()
+        if popup.isVisible() and popup.currentIndex().isValid():
+            return False  # a highlighted completion: Qt takes it
+        prefix = self._region_edit.text().strip()
+        if not prefix or completer.completionCount() != 1 or self.region_combo.findText(prefix) >= 0:
+            return False
+        completer.setCurrentRow(0)
+        index = self.region_combo.findText(completer.currentCompletion())
+        popup.hide()
+        if index < 0:
+            return False
+        self.region_combo.setCurrentIndex(index)
+        self._region_edit.setText(self.region_combo.itemText(index))
+        return True
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
