@@ -288,8 +288,10 @@ class SettingsDialog(QDialog):
         # gets focus events forwarded, past any filter), the line edit the keys.
         self.region_combo.installEventFilter(self)
         region_edit.installEventFilter(self)
-        self._region_popup = completer.popup()
-        self._region_popup.installEventFilter(self)
+        popup = completer.popup()
+        assert popup is not None  # a completer always has its popup
+        self._region_popup = popup
+        popup.installEventFilter(self)
         self.region_field = self._field(self.region_combo)
         form.addRow("Default &region:", self.region_field)
 
@@ -774,7 +776,7 @@ class SettingsDialog(QDialog):
 
     def _take_single_completion(self) -> bool:
         completer = self._region_completer
-        popup = completer.popup()
+        popup = self._region_popup
         if popup.isVisible() and popup.currentIndex().isValid():
             return False  # a highlighted completion: Qt takes it
         prefix = self._region_edit.text().strip()
