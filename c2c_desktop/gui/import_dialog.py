@@ -165,9 +165,12 @@ class ImportWorker(QObject):
         with self._lock:
             return list(self._reports)
 
-    @Slot(object, str, str)
-    def run(self, jobs: list[ImportJob], region: str, policy: str) -> None:
-        """Worker thread: import each file in its own transaction, report each, then emit `done`."""
+    @Slot(object, str, str, str)
+    def run(self, jobs: list[ImportJob], region: str, policy: str, dial_region: str = "") -> None:
+        """Worker thread: import each file in its own transaction, report each, then emit `done`.
+
+        `region`: the country of the files' numbers written without a country code; `dial_region`: the region calls
+        are made from (the settings'; "" for `region`), as `contacts import --region` does."""
         try:
             store = Store(self._db_path)
         except StoreError as exc:
@@ -179,19 +182,22 @@ class ImportWorker(QObject):
             for index, job in enumerate(jobs):
                 if self._cancel.is_set():
                     break
-                report = self._import_one(store, index, job, region, DuplicatePolicy(policy))
+                report = self._import_one(store, index, job, region, DuplicatePolicy(policy), dial_region or region)
                 self._report(index, report)
         finally:
             store.close()
         self.done.emit(self._cancel.is_set())
 
-    def _import_one(self, store: Store, index: int, job: ImportJob, region: str, policy: DuplicatePolicy) -> FileReport:
+    def _import_one(
+        self, store: Store, index: int, job: ImportJob, region: str, policy: DuplicatePolicy, dial_region: str
+    ) -> FileReport:
         self._last_emit = 0.0
         try:
             summary = contacts_io.import_file(
                 store,
                 job.path,
                 region=region,
+                dial_region=dial_region,  # a file's numbers from elsewhere are still dialled from here
                 policy=policy,
                 mapping=job.mapping,
                 progress=partial(self._on_progress, store, index),
@@ -395,7 +401,7 @@ class ImportDialog(QDialog):
     import_finished = Signal(object)
     #: GUI thread: (file index, done, total) as the current file goes.
     progress_changed = Signal(int, int, int)
-    _start_requested = Signal(object, str, str)  # to the worker's run (queued: it lives on its own thread)
+    _start_requested = Signal(object, str, str, str)  # to the worker's run (queued: it lives on its own thread)
 
     def __init__(self, db_path: Path, paths: list[Path], region: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -493,6 +499,23 @@ class ImportDialog(QDialog):
             self.policy_radios[policy] = radio
         self.policy_radios[DuplicatePolicy.MERGE].setChecked(True)
 
+        from c2c_desktop.gui.settings_dialog import region_choices
+
+        self.region_combo = QComboBox()
+        self.region_combo.setAccessibleName("Country of numbers without a country code")
+        self.region_combo.setToolTip(
+            "The country the file's numbers are from when they are written without a country code "
+            "(contacts import --region). Calls are still made from the region in Settings."
+        )
+        for code, text in region_choices():
+            self.region_combo.addItem(text, code)
+        self.set_file_region(self._region)
+        region_label = plain_label("Numbers without a country code are &from:")
+        region_label.setBuddy(self.region_combo)
+        region_row = QHBoxLayout()
+        region_row.addWidget(region_label)
+        region_row.addWidget(self.region_combo, 1)
+
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -501,6 +524,7 @@ class ImportDialog(QDialog):
         layout.addWidget(files_label)
         layout.addWidget(self.files_tree)
         layout.addWidget(self.mapping_box)
+        layout.addLayout(region_row)
         layout.addWidget(self.policy_box)
         layout.addStretch(1)
         return page
@@ -545,6 +569,16 @@ class ImportDialog(QDialog):
         return page
 
     # -- setup -------------------------------------------------------------------------------------------------------
+
+    def file_region(self) -> str:
+        """The country chosen for the files' numbers without a country code (the configured region by default)."""
+        return str(self.region_combo.currentData() or self._region)
+
+    def set_file_region(self, region: str) -> None:
+        """Choose the country of the files' numbers (as the agent would in its box)."""
+        index = self.region_combo.findData(region.strip().upper())
+        if index >= 0:
+            self.region_combo.setCurrentIndex(index)
 
     def selected_policy(self) -> DuplicatePolicy:
         return next(policy for policy, radio in self.policy_radios.items() if radio.isChecked())
@@ -610,7 +644,7 @@ class ImportDialog(QDialog):
         self.cancel_button.setText("Cancel import")
         self.cancel_button.setToolTip("Stop now; the file being imported is left out completely")
         self._show_file(0)
-        self._start_requested.emit(self._jobs, self._region, str(self.selected_policy()))
+        self._start_requested.emit(self._jobs, self.file_region(), str(self.selected_policy()), self._region)
 
     def _show_file(self, index: int) -> None:
         count = len(self._jobs)

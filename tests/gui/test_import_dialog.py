@@ -336,3 +336,18 @@ def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
     os.mkfifo(fifo)  # opening it for reading would block until a writer comes
     check = inspect_contact_file(fifo)
     assert check.error is not None and "not a regular file" in check.error
+
+
+def test_the_country_of_the_files_numbers_can_be_chosen_like_contacts_import_region(
+    qtbot: QtBot, store: Store, open_dialog: DialogFactory, tmp_path: Path
+) -> None:
+    path = tmp_path / "paris.csv"
+    path.write_text("Name,Phone\nMusée,01 42 68 53 00\n", encoding="utf-8")
+    dialog = open_dialog([path])
+    assert dialog.file_region() == "US"  # the configured region by default
+    dialog.set_file_region("FR")
+    reports = _run(qtbot, dialog)
+    assert reports[0].summary is not None and reports[0].summary.imported == 1
+    phone = store.list_contacts()[0].phones[0]
+    # Read as French and stored in international form; still dialled from the configured region (US), as the CLI.
+    assert phone.dial == "01133142685300"
