@@ -1,8 +1,8 @@
 """Data is shown as plain text: the one way to put a text on screen that may hold data (names, companies, numbers,
 notes, dispositions, file paths, the service's answer, error texts).
 
-Qt renders text as HTML wherever it guesses it is (`Qt.mightBeRichText`): a QLabel or QMessageBox left at AutoText, a
-tooltip, a button's "&" (a keyboard mnemonic), a window title's "[*]". A contact named
+Qt renders text as HTML wherever it guesses that it is HTML (a QLabel or QMessageBox left at AutoText, a tooltip),
+takes a "&" in a button's text for a keyboard shortcut and a "[*]" in a window title for a placeholder. A contact named
 ``<font size=7>BIG</font> <img src=/some/file.png>`` from a lead list would otherwise be drawn huge, load a local
 image, and push the window off the screen. So:
 
