@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
 # importers, which the first paint does not need (tests/test_startup_imports.py).
 
 RECENT_CALLS = 12
+OTHER_LABEL_WIDTH = 120  # pixels of a number's label on its button (the whole label is in the accessible name)
 SHUTDOWN_BOUND_MS = 3000
 
 #: Words and colours per outcome; colours are chosen to read on light and dark palettes.
@@ -98,6 +100,10 @@ class StatusPanel(QFrame):
         self.detail_label = plain_label("Type a name or number and press Enter.", wrap=True)
         self.detail_label.setAccessibleName("Call status details")
         self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Its width is the column's: a name of 400 letters without a space must not make the window that wide.
+        never_wider = self.detail_label.sizePolicy()
+        never_wider.setHorizontalPolicy(QSizePolicy.Policy.Ignored)
+        self.detail_label.setSizePolicy(never_wider)
         self.timer_label = plain_label()
         self.timer_label.setAccessibleName("Elapsed time")
         self.timer_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -436,7 +442,10 @@ class MainWindow(QMainWindow):
         self._other_number_targets = [(contact, phone) for phone in others]
         for button, phone in zip(buttons, others, strict=False):
             shown = display_number(phone.number, self.profile.settings.region)
-            button.setText(button_text(f"{phone.label or 'other'} {shown}"))
+            label = self.fontMetrics().elidedText(
+                phone.label or "other", Qt.TextElideMode.ElideRight, OTHER_LABEL_WIDTH
+            )
+            button.setText(button_text(f"{label} {shown}"))  # the label shortened: a long one never widens the window
             button.setToolTip(plain_tooltip(f"Call {contact.name or contact.company} on this number"))
             button.setAccessibleName(f"Call {contact.name} on {phone.label or 'other'} {shown}")
             button.setEnabled(not self.controller.is_busy)
