@@ -419,15 +419,14 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def _history_export(args: argparse.Namespace) -> int:
-    from c2c_desktop.core.journal_export import write_journal_csv
+    from c2c_desktop.core.journal_export import export_journal_csv
 
     if not args.file:
         raise CliError("history export needs a FILE to write")
     with _open_store() as store:
         entries = store.list_calls(limit=args.limit)
-    entries.reverse()  # oldest first, as a spreadsheet of the day reads
     try:
-        count = write_journal_csv(entries, args.file)
+        count = export_journal_csv(entries, args.file)  # oldest first, as the window's export
     except OSError as exc:
         raise CliError(f"cannot write {args.file}: {exc.strerror or exc}") from None
     print(terminal_safe(f"{count} calls written to {args.file}"))

@@ -100,6 +100,12 @@ def write_journal_csv(entries: Iterable[JournalEntry], path: str | os.PathLike[s
     return atomic_write(path, write)
 
 
+def export_journal_csv(entries: Iterable[JournalEntry], path: str | os.PathLike[str]) -> int:
+    """The journal export of the window and of `history export`: `write_journal_csv` with the rows oldest first (as a
+    spreadsheet of the day reads), whatever order they come in. Returns how many rows were written; raises OSError."""
+    return write_journal_csv(sorted(entries, key=lambda entry: (entry.started_at, entry.id)), path)
+
+
 def load_dispositions(path: str | os.PathLike[str]) -> list[str]:
     """The disposition list: one per line of the file (blank lines and repeats dropped); the defaults if missing.
 

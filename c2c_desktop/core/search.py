@@ -360,6 +360,19 @@ class ContactIndex:
                 best_rank, best_index = _RANK_TITLE, index
         return best_index
 
+    def matches_only_in_title(self, position: int, words: Sequence[str]) -> bool:
+        """True when a query word (from `query_words`) is found in the title of the contact at `position` but not in
+        its name or company: a list showing only those must show the title too, or the match looks wrong.
+
+        Cheap (a split of one record and a few substring tests): meant for the visible rows only.
+        """
+        if not words:
+            return False
+        name, _, rest = self._records[position].partition(_FIELD_SEPARATOR)
+        company, _, rest = rest.partition(_FIELD_SEPARATOR)
+        title = rest.partition(_NUMBER_SEPARATOR)[0]
+        return any(word in title and word not in name and word not in company for word in words)
+
     def _best_base(self, words: tuple[str, ...]) -> tuple[tuple[str, ...], _Cached]:
         """The smallest remembered result that is known to contain every match of `words` (its positions may be
         None: then only its flags are kept, and `_filter` makes the positions only if it needs them)."""

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QDir, QEvent, QObject, QSettings, QSocketNotifier, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from c2c_desktop import APP_NAME
 from c2c_desktop.core import config
@@ -581,7 +581,9 @@ def run_gui(*, demo: bool = False, url: str | None = None) -> int:
     except Exception as exc:
         for server in servers:
             server.close()
-        QMessageBox.critical(None, APP_NAME, f"c2c-desktop cannot start: {exc}")
+        from c2c_desktop.gui.plain_text import critical
+
+        critical(None, APP_NAME, f"c2c-desktop cannot start: {exc}")
         return 2
 
     from c2c_desktop.gui.mainwindow import MainWindow

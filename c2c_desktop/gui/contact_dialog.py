@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
     QGroupBox,
-    QLabel,
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
@@ -39,6 +38,7 @@ from c2c_desktop.core.store import Store
 from c2c_desktop.core.text import clean_text
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.messages import message_colours, message_label, show_message
+from c2c_desktop.gui.plain_text import button_text, message_box, plain_label, window_title
 
 #: Offered in each number's label box; any other text may be typed (imports bring their own labels).
 PHONE_LABELS: tuple[str, ...] = ("Mobile", "Work", "Home", "Main", "Other")
@@ -151,7 +151,9 @@ class ContactDialog(QDialog):
         self._store = store
         self._result: Contact | None = None
         self._merge_target: Contact | None = None
-        self.setWindowTitle(f"Edit contact — {contact.name or contact.company}" if contact else "New contact")
+        self.setWindowTitle(
+            window_title(f"Edit contact — {contact.name or contact.company}") if contact else "New contact"
+        )
         self.setWindowIcon(icon("c2c-desktop"))
         self._colours = message_colours(self)
         self._build_ui()
@@ -191,12 +193,11 @@ class ContactDialog(QDialog):
         self.notes_edit.setTabChangesFocus(True)
         self.notes_edit.setPlaceholderText("Anything worth remembering before the next call")
         self.notes_edit.setMinimumHeight(70)
-        notes_label = QLabel("N&otes:")
+        notes_label = plain_label("N&otes:")
         notes_label.setBuddy(self.notes_edit)
 
-        self.message_label = QLabel()
+        self.message_label = plain_label(wrap=True)
         self.message_label.setAccessibleName("Problem with this contact")
-        self.message_label.setWordWrap(True)
         self.message_label.setStyleSheet(f"color: {self._colours['error']};")
         self.message_label.hide()
 
@@ -337,14 +338,14 @@ class ContactDialog(QDialog):
             owner = next((other for other in existing if any(p.e164 == phone.e164 for p in other.phones)), None)
             if owner is not None:
                 lines.append(f"{display_number(phone.pinned, self._region)} already belongs to {_who(owner)}.")
-        box = QMessageBox(self)
-        box.setIcon(QMessageBox.Icon.Question)
-        box.setWindowTitle("Number already in your contacts")
-        box.setText("\n".join(lines[:3] + ([f"…and {len(lines) - 3} more."] if len(lines) > 3 else [])))
-        box.setInformativeText(
-            f"Merging adds what you entered to {target_name} (numbers, empty fields and notes); nothing is lost."
+        box = message_box(
+            self,
+            QMessageBox.Icon.Question,
+            "Number already in your contacts",
+            "\n".join(lines[:3] + ([f"…and {len(lines) - 3} more."] if len(lines) > 3 else [])),
+            f"Merging adds what you entered to {target_name} (numbers, empty fields and notes); nothing is lost.",
         )
-        merge_button = box.addButton(f"Merge into {target_name}", QMessageBox.ButtonRole.AcceptRole)
+        merge_button = box.addButton(button_text(f"Merge into {target_name}"), QMessageBox.ButtonRole.AcceptRole)
         separate_button = box.addButton("Save as a separate contact", QMessageBox.ButtonRole.ActionRole)
         cancel_button = box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(merge_button)

@@ -50,8 +50,9 @@ from PySide6.QtWidgets import (
 
 from c2c_desktop.core.models import Contact, PhoneEntry
 from c2c_desktop.core.phone import display_number
-from c2c_desktop.core.search import ContactIndex
+from c2c_desktop.core.search import ContactIndex, query_words
 from c2c_desktop.core.store import ContactRows, StoreError
+from c2c_desktop.gui.plain_text import plain_tooltip
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,11 @@ _TOOLTIP_ROLE = Qt.ItemDataRole.ToolTipRole
 _ACCESSIBLE_ROLE = Qt.ItemDataRole.AccessibleTextRole
 ContactLoader = Callable[[int], Contact | None]
 PageFetcher = Callable[[int, int], ContactRows]
+
+
+def company_shown(name: str, company: str) -> str:
+    """The company as shown beside `name`: "" when it is the name (a company-only contact is named after it)."""
+    return "" if company == name else company
 
 
 class ContactListModel(QAbstractListModel):
@@ -108,6 +114,7 @@ class ContactListModel(QAbstractListModel):
         self._loader = contact_loader
         self._last_contact: Contact | None = None
         self._query = ""
+        self._query_words: tuple[str, ...] = ()
         self._positions: Sequence[int] = self._index.search("")
         self.best_row = 0  # the row to highlight for the current query (set_query)
         self._region = region
@@ -205,6 +212,7 @@ class ContactListModel(QAbstractListModel):
         Connect QLineEdit.textChanged here. Resets the model (cheap: only a list of positions changes).
         """
         self._query = text
+        self._query_words = query_words(text)
         positions = self._index.search(text)
         if positions is not self._positions:
             self.beginResetModel()
@@ -255,7 +263,18 @@ class ContactListModel(QAbstractListModel):
             return "", "", ""
         position = self._positions[row]
         index = self._index
-        return index.names[position], index.companies[position], self._number_of(position)
+        name = index.names[position]
+        return name, company_shown(name, index.companies[position]), self._number_of(position)
+
+    def matched_title(self, row: int) -> str:
+        """The title at `row` when the query matched it but not the name or company (the row shows it then, or the
+        match would look wrong); else ""."""
+        if not self._query_words or not 0 <= row < len(self._positions):
+            return ""
+        position = self._positions[row]
+        if not self._index.matches_only_in_title(position, self._query_words):
+            return ""
+        return self._index.titles[position]
 
     # --- QAbstractListModel --------------------------------------------------------------------------------------
 
@@ -271,8 +290,8 @@ class ContactListModel(QAbstractListModel):
         position = self._positions[row]
         contacts = self._index
         if role == _DISPLAY_ROLE:
-            company = contacts.companies[position]
             name = contacts.names[position]
+            company = company_shown(name, contacts.companies[position])
             return f"{name} — {company}" if company else name
         if role == NumberRole:
             return self._number_of(position)
@@ -284,7 +303,7 @@ class ContactListModel(QAbstractListModel):
         if role == _ACCESSIBLE_ROLE:
             parts = [
                 contacts.names[position],
-                contacts.companies[position],
+                company_shown(contacts.names[position], contacts.companies[position]),
                 contacts.titles[position],
                 self._number_of(position),
             ]
@@ -388,12 +407,12 @@ class ContactListModel(QAbstractListModel):
 
     def _tooltip(self, contact: Contact) -> str:
         lines = [contact.name]
-        lines.extend(part for part in (contact.title, contact.company) if part)
+        lines.extend(part for part in (contact.title, company_shown(contact.name, contact.company)) if part)
         for phone in contact.phones:
             label = f"{phone.label}: " if phone.label else ""
             primary = " (primary)" if phone.primary and len(contact.phones) > 1 else ""
             lines.append(f"{label}{display_number(phone.pinned, self._region)}{primary}")
-        return "\n".join(lines)
+        return plain_tooltip("\n".join(lines))
 
 
 def contact_row_height(font: QFont) -> int:
@@ -500,7 +519,8 @@ class _Fonts:
 
 
 class ContactItemDelegate(QStyledItemDelegate):
-    """Paints a contact on two lines: name (bold) and company, then the primary number. Follows the palette.
+    """Paints a contact on two lines: name (bold) and company, then the primary number (and the title when the search
+    matched it, see `ContactListModel.matched_title`). Follows the palette.
 
     Per visible row it makes three drawText calls at a baseline point (cheaper than the rectangle form, which lays
     the text out for alignment) and elides only text that might not fit.
@@ -529,9 +549,11 @@ class ContactItemDelegate(QStyledItemDelegate):
             widget = option.widget
             style = widget.style() if widget is not None else QApplication.style()
             style.drawControl(_ITEM_VIEW_ITEM, option, painter, widget)
-        name, company, number = self._model.row_texts(index.row())
+        row = index.row()
+        name, company, number = self._model.row_texts(row)
         if not name and not company and not number:
             return
+        title = self._model.matched_title(row)
 
         selected = state & _SELECTED
         group = _NORMAL if state & _ENABLED else _DISABLED
@@ -562,10 +584,13 @@ class ContactItemDelegate(QStyledItemDelegate):
                         company = fonts.regular_metrics.elidedText(company, _ELIDE_RIGHT, rest)
                     painter.setFont(fonts.regular)
                     painter.drawText(left + name_width, baseline, company)
-            if number:
+            second = f"{number}  ·  {title}" if number and title else number or title
+            if second:
                 painter.setPen(main_color if selected else palette.color(group, _PLACEHOLDER_TEXT))
                 painter.setFont(fonts.regular)
-                painter.drawText(left, baseline + fonts.line_height, number)
+                if len(second) * widest > width:
+                    second = fonts.regular_metrics.elidedText(second, _ELIDE_RIGHT, width)
+                painter.drawText(left, baseline + fonts.line_height, second)
         finally:
             painter.restore()
 

@@ -22,7 +22,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QMenu,
     QPushButton,
@@ -34,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from c2c_desktop.core.phone import DEFAULT_REGION, display_number, find_number_text
 from c2c_desktop.gui.icons import icon
+from c2c_desktop.gui.plain_text import plain_label
 
 #: Characters that are dialed; everything in SEPARATORS is only formatting.
 DIAL_CHARS = frozenset("0123456789+*#")
@@ -57,6 +57,9 @@ KEYS: tuple[tuple[str, str, str], ...] = (
 
 #: Holding the 0 key this long types "+" instead, as on a phone.
 PLUS_HOLD_MS = 600
+NUMBER_PLACEHOLDER = "Type or paste a number"
+#: Said (in the empty field and the window's status bar) when Enter or Call finds no number.
+EMPTY_NUMBER_TEXT = "Type a number first"
 
 
 def _dialed(text: str) -> str:
@@ -67,6 +70,17 @@ def _dialed(text: str) -> str:
 def _is_plain_number(text: str) -> bool:
     """True when text is only dial characters and separators, with at least one digit."""
     return any(char.isdigit() for char in text) and all(char in DIAL_CHARS or char in SEPARATORS for char in text)
+
+
+def _without_partial_formatting(text: str) -> str:
+    """A number being typed with letters (1-800-FLOWERS): a half-written formatting of the part before the first
+    letter ("1 (800") taken out, so that it reads "1800F", not as a broken bracket. Enter formats the whole number
+    (the letters as their keypad digits)."""
+    first_letter = next((index for index, char in enumerate(text) if char.isalpha()), len(text))
+    prefix = text[:first_letter]
+    if prefix.count("(") == prefix.count(")"):
+        return text  # a whole number formatted ("(212) 555-0142"), e.g. before "ext": it reads well as it is
+    return _dialed(prefix) + text[first_letter:]
 
 
 def _format_as_you_type(dialed: str, region: str) -> str:
@@ -259,6 +273,11 @@ class NumberField(QLineEdit):
             return
         previous, self._last_text = self._last_text, text
         if not _is_plain_number(text):
+            if _is_plain_number(previous) and any(char.isalpha() for char in text):
+                # A letter typed into a formatted number: a vanity number, or an "ext" being typed.
+                unformatted = _without_partial_formatting(text)
+                cursor = self.cursorPosition() - (len(text) - len(unformatted))
+                self._set_text(unformatted, max(cursor, 0))
             return
         dialed = _dialed(text)
         before = len(_dialed(text[: self.cursorPosition()]))
@@ -299,11 +318,11 @@ class KeypadButton(QToolButton):
         # Fixed height: the keys and the Call button under them never move when the status or the window changes.
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
-        digit = QLabel(key, self)
+        digit = plain_label(key, self)
         digit_font = digit.font()
         digit_font.setPointSizeF(digit_font.pointSizeF() * 1.6)
         digit.setFont(digit_font)
-        caption = QLabel(letters or " ", self)
+        caption = plain_label(letters or " ", self)
         caption_font = caption.font()
         caption_font.setPointSizeF(max(caption_font.pointSizeF() * 0.72, 6.0))
         caption_font.setLetterSpacing(caption_font.SpacingType.PercentageSpacing, 115)
@@ -325,6 +344,8 @@ class DialPad(QWidget):
     """Number field, keypad, backspace and Call. Emits call_requested(number_text) for Enter or the Call button."""
 
     call_requested = Signal(str)
+    #: Enter or Call with nothing in the field (the field says "Type a number first").
+    number_missing = Signal()
 
     def __init__(self, parent: QWidget | None = None, *, region: str = DEFAULT_REGION) -> None:
         super().__init__(parent)
@@ -334,7 +355,8 @@ class DialPad(QWidget):
 
         self.number_edit = NumberField(self, region=region)
         self.number_edit.setAccessibleName("Number to call")
-        self.number_edit.setPlaceholderText("Type or paste a number")
+        self.number_edit.setPlaceholderText(NUMBER_PLACEHOLDER)
+        self.number_edit.textChanged.connect(lambda: self.number_edit.setPlaceholderText(NUMBER_PLACEHOLDER))
         self.number_edit.setToolTip("Type or paste a number (any format, a tel: link or text around it); Enter calls")
         self.number_edit.setAlignment(Qt.AlignmentFlag.AlignCenter)
         number_font = self.number_edit.font()
@@ -463,6 +485,10 @@ class DialPad(QWidget):
         text = self.number_text()
         if text:
             self.call_requested.emit(text)
+            return
+        self.number_edit.setPlaceholderText(EMPTY_NUMBER_TEXT)
+        self.number_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.number_missing.emit()
 
     def _on_key(self, key: str) -> None:
         self.number_edit.insert_dial_char(key)

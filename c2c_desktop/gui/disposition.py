@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from c2c_desktop.core.journal_export import DEFAULT_DISPOSITIONS, load_dispositions, save_dispositions
 from c2c_desktop.core.models import JournalEntry, Outcome
 from c2c_desktop.core.store import Store, StoreError
+from c2c_desktop.gui.plain_text import plain_label, plain_tooltip
 
 SHORTCUT_COUNT = 5  # Alt+1 … Alt+5
 MAX_NOTE_LENGTH = 500
@@ -108,12 +109,13 @@ class ElidedLabel(QLabel):
     def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._full_text = ""
+        self.setTextFormat(Qt.TextFormat.PlainText)  # a contact's name is data: never HTML (see gui.plain_text)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.setText(text)
 
     def setText(self, text: str) -> None:  # noqa: N802 (Qt override)
         self._full_text = text
-        self.setToolTip(text)
+        self.setToolTip(plain_tooltip(text))
         self.setAccessibleName(text)  # screen readers get the whole text, not the shortened one
         self._elide()
 
@@ -135,8 +137,7 @@ class DispositionListDialog(QDialog):
     def __init__(self, items: list[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Dispositions")
-        hint = QLabel("The first five can be picked with Alt+1 … Alt+5 after a call.")
-        hint.setWordWrap(True)
+        hint = plain_label("The first five can be picked with Alt+1 … Alt+5 after a call.", wrap=True)
         self.list = QListWidget()
         self.list.setAccessibleName("Dispositions")
         self.list.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
@@ -224,7 +225,7 @@ class DispositionDialog(QDialog):
         self.note_edit.setMaxLength(MAX_NOTE_LENGTH)
         self.note_edit.setPlaceholderText("One line, e.g. call back Tuesday after 3")
         form = QFormLayout()
-        form.addRow("Call:", QLabel(call_label(entry)))
+        form.addRow("Call:", plain_label(call_label(entry), wrap=True))
         form.addRow("&Disposition:", self.combo)
         form.addRow("&Note:", self.note_edit)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
@@ -273,7 +274,7 @@ class DispositionStrip(QWidget):
         self.setAccessibleName("Disposition of the last call")
 
         self.title_label = ElidedLabel()
-        self.status_label = QLabel()
+        self.status_label = plain_label()
         self.status_label.setAccessibleName("Disposition save status")
         self.edit_list_button = QToolButton()
         self.edit_list_button.setText("Edit list…")
@@ -346,7 +347,7 @@ class DispositionStrip(QWidget):
         self.combo.blockSignals(False)
         keys = [f"Alt+{n}: {text}" for n, text in enumerate(items[:SHORTCUT_COUNT], start=1)]
         tip = "How did the call go? Pick or type one; Enter or Save records it.\n" + "\n".join(keys)
-        self.combo.setToolTip(tip + "\n(Alt+number records it at once)")
+        self.combo.setToolTip(plain_tooltip(tip + "\n(Alt+number records it at once)"))
 
     @Slot()
     def edit_list(self) -> DispositionListDialog | None:

@@ -37,7 +37,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QMenu,
     QPushButton,
@@ -47,13 +46,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from c2c_desktop.core.journal_export import write_journal_csv
+from c2c_desktop.core.journal_export import export_journal_csv
 from c2c_desktop.core.models import CallState, JournalEntry, Outcome
 from c2c_desktop.core.phone import display_number
 from c2c_desktop.core.store import CallOwner, Store, StoreError
 from c2c_desktop.gui.disposition import DispositionDialog
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.messages import placing_words, service_said
+from c2c_desktop.gui.plain_text import plain_label, plain_tooltip
 
 SEARCH_DEBOUNCE_MS = 150
 NO_VALUE = "—"  # shown for an empty disposition, an unknown duration, …
@@ -230,6 +230,10 @@ class JournalTableModel(QAbstractTableModel):
         return entry.note
 
     def _tooltip(self, entry: JournalEntry, column: int) -> str | None:
+        text = self._tooltip_text(entry, column)
+        return plain_tooltip(text) if text else None
+
+    def _tooltip_text(self, entry: JournalEntry, column: int) -> str | None:
         if column == self.TIME:
             return f"Started {entry.started_at} (UTC)"
         if column == self.OUTCOME:
@@ -261,12 +265,12 @@ class ReconcileDialog(QDialog):
         super().__init__(parent)
         self.entry = entry
         self.setWindowTitle("Record what happened")
-        explanation = QLabel(
+        explanation = plain_label(
             f"The app could not tell how the call to {who_of(entry)} at "
             f"{local_time_text(entry.started_at).replace(' ', chr(0xA0))} ended. "  # keep date and time on one line
-            "What really happened? The original outcome stays in the journal next to your answer."
+            "What really happened? The original outcome stays in the journal next to your answer.",
+            wrap=True,
         )
-        explanation.setWordWrap(True)
         self.choices = QButtonGroup(self)
         layout = QVBoxLayout(self)
         layout.addWidget(explanation)
@@ -375,7 +379,7 @@ class HistoryView(QWidget):
             edit.setAccessibleName(name)
             edit.setToolTip(name)
             edit.dateChanged.connect(self.refresh)
-        self.date_and = QLabel("and")
+        self.date_and = plain_label("and")
 
         self.search = QLineEdit()
         self.search.setAccessibleName("Search the call history")
@@ -385,9 +389,9 @@ class HistoryView(QWidget):
         self.search.returnPressed.connect(self.refresh)
 
         row = QHBoxLayout()
-        outcome_label = QLabel("&Outcome:")
+        outcome_label = plain_label("&Outcome:")
         outcome_label.setBuddy(self.outcome_filter)
-        date_label = QLabel("&Date:")
+        date_label = plain_label("&Date:")
         date_label.setBuddy(self.date_filter)
         row.addWidget(outcome_label)
         row.addWidget(self.outcome_filter)
@@ -469,7 +473,7 @@ class HistoryView(QWidget):
         )
         self.row_actions = (self.call_again_action, self.add_contact_action, self.reconcile_action,
                             self.disposition_action)  # fmt: skip
-        self.status_label = QLabel()
+        self.status_label = plain_label()
         self.status_label.setAccessibleName("Call history status")
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         row = QHBoxLayout()
@@ -710,9 +714,9 @@ class HistoryView(QWidget):
             self.export_csv(path)
 
     def export_csv(self, path: str | os.PathLike[str]) -> int | None:
-        """Write the calls shown (in the order shown) to `path` as CSV; the count, or None on failure."""
+        """Write the calls shown to `path` as CSV, oldest first (as `history export`); the count, or None on failure."""
         try:
-            count = write_journal_csv(self.model.entries(), path)
+            count = export_journal_csv(self.model.entries(), path)
         except OSError as exc:
             self.status_label.setText(f"Not exported: {exc.strerror or exc} ({path})")
             return None

@@ -31,8 +31,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QRadioButton,
@@ -53,6 +51,7 @@ from c2c_desktop.core.phone import DEFAULT_REGION, PhoneError, digits_of, parse_
 from c2c_desktop.core.store import ImportRecord, NothingToUndoError, Store, StoreError
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.messages import sentence
+from c2c_desktop.gui.plain_text import inform, plain_label, plain_tooltip, warn
 
 log = logging.getLogger(__name__)
 
@@ -167,9 +166,12 @@ class ImportWorker(QObject):
         with self._lock:
             return list(self._reports)
 
-    @Slot(object, str, str)
-    def run(self, jobs: list[ImportJob], region: str, policy: str) -> None:
-        """Worker thread: import each file in its own transaction, report each, then emit `done`."""
+    @Slot(object, str, str, str)
+    def run(self, jobs: list[ImportJob], region: str, policy: str, dial_region: str = "") -> None:
+        """Worker thread: import each file in its own transaction, report each, then emit `done`.
+
+        `region`: the country of the files' numbers written without a country code; `dial_region`: the region calls
+        are made from (the settings'; "" for `region`), as `contacts import --region` does."""
         try:
             store = Store(self._db_path)
         except StoreError as exc:
@@ -181,19 +183,22 @@ class ImportWorker(QObject):
             for index, job in enumerate(jobs):
                 if self._cancel.is_set():
                     break
-                report = self._import_one(store, index, job, region, DuplicatePolicy(policy))
+                report = self._import_one(store, index, job, region, DuplicatePolicy(policy), dial_region or region)
                 self._report(index, report)
         finally:
             store.close()
         self.done.emit(self._cancel.is_set())
 
-    def _import_one(self, store: Store, index: int, job: ImportJob, region: str, policy: DuplicatePolicy) -> FileReport:
+    def _import_one(
+        self, store: Store, index: int, job: ImportJob, region: str, policy: DuplicatePolicy, dial_region: str
+    ) -> FileReport:
         self._last_emit = 0.0
         try:
             summary = contacts_io.import_file(
                 store,
                 job.path,
                 region=region,
+                dial_region=dial_region,  # a file's numbers from elsewhere are still dialled from here
                 policy=policy,
                 mapping=job.mapping,
                 progress=partial(self._on_progress, store, index),
@@ -399,7 +404,7 @@ class ImportDialog(QDialog):
     progress_changed = Signal(int, int, int)
     #: GUI thread, after "Undo this import" undid it: the contacts are as before it.
     undone = Signal()
-    _start_requested = Signal(object, str, str)  # to the worker's run (queued: it lives on its own thread)
+    _start_requested = Signal(object, str, str, str)  # to the worker's run (queued: it lives on its own thread)
 
     def __init__(self, db_path: Path, paths: list[Path], region: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -468,8 +473,8 @@ class ImportDialog(QDialog):
             else:
                 status = "Ready"
             item = QTreeWidgetItem([check.path.name, status])
-            item.setToolTip(0, str(check.path))
-            item.setToolTip(1, status)
+            item.setToolTip(0, plain_tooltip(str(check.path)))
+            item.setToolTip(1, plain_tooltip(status))
             self.files_tree.addTopLevelItem(item)
         self.files_tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.files_tree.header().setStretchLastSection(True)
@@ -478,8 +483,7 @@ class ImportDialog(QDialog):
 
         self.mapping_box = QGroupBox("Which column holds what?")
         mapping_layout = QVBoxLayout(self.mapping_box)
-        self.mapping_hint = QLabel()
-        self.mapping_hint.setWordWrap(True)
+        self.mapping_hint = plain_label(wrap=True)
         self.mapping_tabs = QTabWidget()
         self.mapping_tabs.setTabBarAutoHide(True)
         mapping_layout.addWidget(self.mapping_hint)
@@ -503,29 +507,46 @@ class ImportDialog(QDialog):
             self.policy_radios[policy] = radio
         self.policy_radios[DuplicatePolicy.MERGE].setChecked(True)
 
+        from c2c_desktop.gui.settings_dialog import region_choices
+
+        self.region_combo = QComboBox()
+        self.region_combo.setAccessibleName("Country of numbers without a country code")
+        self.region_combo.setToolTip(
+            "The country the file's numbers are from when they are written without a country code "
+            "(contacts import --region). Calls are still made from the region in Settings."
+        )
+        for code, text in region_choices():
+            self.region_combo.addItem(text, code)
+        self.set_file_region(self._region)
+        region_label = plain_label("Numbers without a country code are &from:")
+        region_label.setBuddy(self.region_combo)
+        region_row = QHBoxLayout()
+        region_row.addWidget(region_label)
+        region_row.addWidget(self.region_combo, 1)
+
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
-        files_label = QLabel("&Files:")
+        files_label = plain_label("&Files:")
         files_label.setBuddy(self.files_tree)
         layout.addWidget(files_label)
         layout.addWidget(self.files_tree)
         layout.addWidget(self.mapping_box)
+        layout.addLayout(region_row)
         layout.addWidget(self.policy_box)
         layout.addStretch(1)
         return page
 
     def _build_progress_page(self) -> QWidget:
-        self.progress_title = QLabel()
+        self.progress_title = plain_label()
         font = QFont(self.progress_title.font())
         font.setBold(True)
         self.progress_title.setFont(font)
         self.progress_bar = QProgressBar()
         self.progress_bar.setAccessibleName("Import progress")
         self.progress_bar.setRange(0, 0)  # busy until the first report
-        self.progress_detail = QLabel("Reading the file…")
-        progress_note = QLabel("Cancel leaves your contacts exactly as they were before this file.")
-        progress_note.setWordWrap(True)
+        self.progress_detail = plain_label("Reading the file…")
+        progress_note = plain_label("Cancel leaves your contacts exactly as they were before this file.", wrap=True)
         progress_note.setEnabled(False)  # secondary text
         page = QWidget()
         layout = QVBoxLayout(page)
@@ -539,8 +560,7 @@ class ImportDialog(QDialog):
         return page
 
     def _build_summary_page(self) -> QWidget:
-        self.summary_title = QLabel()
-        self.summary_title.setWordWrap(True)
+        self.summary_title = plain_label(wrap=True)
         font = QFont(self.summary_title.font())
         font.setBold(True)
         self.summary_title.setFont(font)
@@ -557,6 +577,16 @@ class ImportDialog(QDialog):
         return page
 
     # -- setup -------------------------------------------------------------------------------------------------------
+
+    def file_region(self) -> str:
+        """The country chosen for the files' numbers without a country code (the configured region by default)."""
+        return str(self.region_combo.currentData() or self._region)
+
+    def set_file_region(self, region: str) -> None:
+        """Choose the country of the files' numbers (as the agent would in its box)."""
+        index = self.region_combo.findData(region.strip().upper())
+        if index >= 0:
+            self.region_combo.setCurrentIndex(index)
 
     def selected_policy(self) -> DuplicatePolicy:
         return next(policy for policy, radio in self.policy_radios.items() if radio.isChecked())
@@ -622,7 +652,7 @@ class ImportDialog(QDialog):
         self.cancel_button.setText("Cancel import")
         self.cancel_button.setToolTip("Stop now; the file being imported is left out completely")
         self._show_file(0)
-        self._start_requested.emit(self._jobs, self._region, str(self.selected_policy()))
+        self._start_requested.emit(self._jobs, self.file_region(), str(self.selected_policy()), self._region)
 
     def _show_file(self, index: int) -> None:
         count = len(self._jobs)
@@ -702,11 +732,11 @@ class ImportDialog(QDialog):
         self.summary_tree.clear()
         for report in reports:
             item = QTreeWidgetItem([report.headline()])
-            item.setToolTip(0, str(report.path))
+            item.setToolTip(0, plain_tooltip(str(report.path)))
             item.setIcon(0, icon("connected" if report.summary else "not_sent" if report.cancelled else "rejected"))
             if report.error:
                 reason = QTreeWidgetItem([report.error])
-                reason.setToolTip(0, report.error)
+                reason.setToolTip(0, plain_tooltip(report.error))
                 item.addChild(reason)
             notes = report.summary.notes if report.summary is not None else ()
             for note in notes[:MAX_PROBLEMS_SHOWN]:  # every merge, and every number kept on two people
@@ -820,11 +850,11 @@ def export_contacts_interactive(parent: QWidget | None, store: Store, region: st
     try:
         count = contacts_io.export_contacts(store, path, contacts_io.export_format_for(path), region=region)
     except OSError as exc:
-        QMessageBox.warning(parent, "Export contacts", f"The contacts could not be saved to {path}: {exc.strerror}.")
+        warn(parent, "Export contacts", f"The contacts could not be saved to {path}: {exc.strerror}.")
         return None
     except Exception as exc:  # whatever it is, the agent gets a sentence, the log gets the details
         log.exception("exporting contacts failed")
-        QMessageBox.warning(parent, "Export contacts", f"The contacts could not be exported ({type(exc).__name__}).")
+        warn(parent, "Export contacts", f"The contacts could not be exported ({type(exc).__name__}).")
         return None
     return f"Exported {count:,} contact{'s' if count != 1 else ''} to {path}"
 
@@ -844,10 +874,10 @@ def undo_last_import(parent: QWidget | None, db_path: Path) -> str | None:
         with Store(db_path, busy_timeout_ms=UNDO_BUSY_TIMEOUT_MS) as store:
             record = store.undo_last_import()
     except NothingToUndoError as exc:
-        QMessageBox.information(parent, "Undo last import", sentence(str(exc)))
+        inform(parent, "Undo last import", sentence(str(exc)))
         return None
     except StoreError as exc:  # UndoRefusedError says which contact was edited since
-        QMessageBox.warning(parent, "Undo last import", sentence(str(exc)))
+        warn(parent, "Undo last import", sentence(str(exc)))
         return None
     return undo_message(record)
 

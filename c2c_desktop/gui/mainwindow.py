@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -35,10 +35,19 @@ from c2c_desktop.core.phone import display_number
 from c2c_desktop.gui.app import Profile
 from c2c_desktop.gui.calls import CallController
 from c2c_desktop.gui.contacts_model import FIRST_PAGE, ContactListModel, ContactListView
-from c2c_desktop.gui.dialpad import DialPad
+from c2c_desktop.gui.dialpad import EMPTY_NUMBER_TEXT, DialPad
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.keyring_worker import KeyringWorker
 from c2c_desktop.gui.messages import placing_words, sentence, service_said
+from c2c_desktop.gui.plain_text import (
+    ask,
+    button_text,
+    message_box,
+    plain_label,
+    plain_tooltip,
+    warn,
+    window_title,
+)
 from c2c_desktop.gui.store_watcher import ProfileWatcher
 
 if TYPE_CHECKING:
@@ -50,6 +59,7 @@ if TYPE_CHECKING:
 # importers, which the first paint does not need (tests/test_startup_imports.py).
 
 RECENT_CALLS = 12
+OTHER_LABEL_WIDTH = 120  # pixels of a number's label on its button (the whole label is in the accessible name)
 SHUTDOWN_BOUND_MS = 3000
 
 #: Words and colours per outcome; colours are chosen to read on light and dark palettes.
@@ -67,6 +77,12 @@ def _is_markup(excerpt: str) -> bool:
     return excerpt.removeprefix("partial answer: ").lstrip().startswith("<")
 
 
+def measured_time_text(seconds: float) -> str:
+    """A call's measured time as the status shows it at the end, to the tenth: "0:02.0", "1:05.3"."""
+    minutes, rest = divmod(round(max(seconds, 0.0), 1), 60)
+    return f"{int(minutes)}:{rest:04.1f}"
+
+
 class StatusPanel(QFrame):
     """Idle → ringing with a live timer → the outcome, which stays until the next call."""
 
@@ -74,19 +90,22 @@ class StatusPanel(QFrame):
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAccessibleName("Call status")
-        self.icon_label = QLabel()
+        self.icon_label = plain_label()
         self.icon_label.setFixedSize(32, 32)
-        self.title_label = QLabel("Ready")
+        self.title_label = plain_label("Ready")
         self.title_label.setAccessibleName("Call status title")
         font = self.title_label.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
         font.setBold(True)
         self.title_label.setFont(font)
-        self.detail_label = QLabel("Type a name or number and press Enter.")
+        self.detail_label = plain_label("Type a name or number and press Enter.", wrap=True)
         self.detail_label.setAccessibleName("Call status details")
-        self.detail_label.setWordWrap(True)
         self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.timer_label = QLabel("")
+        # Its width is the column's: a name of 400 letters without a space must not make the window that wide.
+        never_wider = self.detail_label.sizePolicy()
+        never_wider.setHorizontalPolicy(QSizePolicy.Policy.Ignored)
+        self.detail_label.setSizePolicy(never_wider)
+        self.timer_label = plain_label()
         self.timer_label.setAccessibleName("Elapsed time")
         self.timer_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         top = QHBoxLayout()
@@ -115,20 +134,21 @@ class StatusPanel(QFrame):
         self.timer_label.setText("0:00")
         self._ticker.start()
 
-    def show_outcome(self, outcome: Outcome, text: str, *, timed: bool = True) -> None:
-        """The outcome of a call; `timed` False for one that never started (the timer of an earlier call is cleared)."""
+    def show_outcome(self, outcome: Outcome, text: str, *, elapsed_s: float | None = None) -> None:
+        """The outcome of a call, with its measured time (`elapsed_s`, as journaled: the live timer only showed whole
+        seconds); None for one that never started (the time of an earlier call is cleared)."""
         words, colour = OUTCOME_STYLE[outcome]
         detail = text.removeprefix(f"{words} — ")  # the title already says it
-        self._show(outcome, words, colour, sentence(detail, full_stop=False), keep_time=timed)
+        self._show(outcome, words, colour, sentence(detail, full_stop=False))
+        self.timer_label.setText("" if elapsed_s is None else measured_time_text(elapsed_s))
 
     def show_problem(self, title: str, text: str) -> None:
         """Something that stops calls but is no call's outcome (no keys, settings not loaded): no timer."""
-        self._show(Outcome.NOT_SENT, title, OUTCOME_STYLE[Outcome.NOT_SENT][1], text, keep_time=False)
+        self._show(Outcome.NOT_SENT, title, OUTCOME_STYLE[Outcome.NOT_SENT][1], text)
+        self.timer_label.setText("")
 
-    def _show(self, icon_of: Outcome, title: str, colour: str, detail: str, *, keep_time: bool) -> None:
+    def _show(self, icon_of: Outcome, title: str, colour: str, detail: str) -> None:
         self._ticker.stop()
-        if not keep_time:
-            self.timer_label.setText("")
         self._set_icon(str(icon_of))
         self.title_label.setText(title)
         self.title_label.setStyleSheet(f"color: {colour};")
@@ -207,7 +227,7 @@ class MainWindow(QMainWindow):
         self.contact_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.contact_list.customContextMenuRequested.connect(self._contact_menu)
 
-        self.count_label = QLabel()
+        self.count_label = plain_label()
         self.count_label.setAccessibleName("Number of contacts shown")
         self.other_numbers = QWidget()
         self.other_numbers.setAccessibleName("Other numbers of the selected contact")
@@ -240,6 +260,7 @@ class MainWindow(QMainWindow):
         self.dialpad = DialPad()
         self.dialpad.set_region(self.profile.settings.region)
         self.dialpad.call_requested.connect(self.call_number)
+        self.dialpad.number_missing.connect(lambda: self.notify(EMPTY_NUMBER_TEXT))
         self.status_panel = StatusPanel()
         self._disposition: DispositionStrip | None = None  # made when the first call ends (see `disposition`)
         self.recent = QListWidget()
@@ -249,7 +270,7 @@ class MainWindow(QMainWindow):
         self.recent.setAccessibleName("Recent calls")
         self.recent.setToolTip("Double-click or press Enter to call again")
         self.recent.itemActivated.connect(self._on_recent_activated)
-        recent_label = QLabel("Recent calls")
+        recent_label = plain_label("Recent calls")
         recent_label.setBuddy(self.recent)
 
         right = QWidget()
@@ -271,7 +292,7 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 6)
         if self.profile.demo:
-            banner = QLabel(
+            banner = plain_label(
                 "Demo mode — calls go to a built-in stand-in service; nothing rings and nothing is saved. "
                 "Numbers ending in 7, 8 or 9 get no answer."
             )
@@ -482,8 +503,11 @@ class MainWindow(QMainWindow):
         self._other_number_targets = [(contact, phone) for phone in others]
         for button, phone in zip(buttons, others, strict=False):
             shown = display_number(phone.pinned, self.profile.settings.region)
-            button.setText(f"{phone.label or 'other'} {shown}")
-            button.setToolTip(f"Call {contact.name} on this number")
+            label = self.fontMetrics().elidedText(
+                phone.label or "other", Qt.TextElideMode.ElideRight, OTHER_LABEL_WIDTH
+            )
+            button.setText(button_text(f"{label} {shown}"))  # the label shortened: a long one never widens the window
+            button.setToolTip(plain_tooltip(f"Call {contact.name or contact.company} on this number"))
             button.setAccessibleName(f"Call {contact.name} on {phone.label or 'other'} {shown}")
             button.setEnabled(not self.controller.is_busy)
         for position, button in enumerate(buttons):
@@ -572,15 +596,12 @@ class MainWindow(QMainWindow):
 
     def _confirm_unknown_redial(self, previous: JournalEntry) -> bool:
         who = previous.contact_name or previous.display_number or previous.number
-        answer = QMessageBox.question(
+        return ask(
             self,
             "Call again?",
             f"The previous call to {who} ended with an unknown outcome: it may have rung or may still be ringing, "
             "and it was not retried.\n\nCall again anyway?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
         )
-        return answer == QMessageBox.StandardButton.Yes
 
     @Slot(bool)
     def _on_busy_changed(self, busy: bool) -> None:
@@ -613,7 +634,8 @@ class MainWindow(QMainWindow):
         for number in {prepared.display_number, prepared.agent_display} - {""}:
             text = text.replace(number, number.replace(" ", "\u00a0"))  # a number never breaks across two lines
         self.status_panel.show_ringing(text)
-        self.setWindowTitle(f"Calling {prepared.label}… — {self.base_title}")  # visible in the taskbar too
+        # Visible in the taskbar too.
+        self.setWindowTitle(window_title(f"Calling {prepared.label}… — {self.base_title}"))
         self.search.selectAll()  # the next name typed replaces this query instead of adding to it
         self.refresh_recent()
 
@@ -621,7 +643,7 @@ class MainWindow(QMainWindow):
     def _on_call_finished(self, entry: JournalEntry, result: CallResult, message: str) -> None:
         if result.excerpt and result.outcome in (Outcome.REJECTED, Outcome.UNKNOWN) and not _is_markup(result.excerpt):
             message += "\n" + service_said(result.excerpt)  # markup only in the tooltips (Recent, history)
-        self.status_panel.show_outcome(result.outcome, message)
+        self.status_panel.show_outcome(result.outcome, message, elapsed_s=result.elapsed_s)
         self.setWindowTitle(self.base_title)
         self.disposition.set_call(entry)  # optional: the next call never waits for it
         self.disposition.show()
@@ -630,7 +652,7 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_not_sent(self, message: str) -> None:
         """GUI thread: refused before any journal row or request (bad number, no keys): no call time to show."""
-        self.status_panel.show_outcome(Outcome.NOT_SENT, message, timed=False)
+        self.status_panel.show_outcome(Outcome.NOT_SENT, message)
 
     # -- recent calls ----------------------------------------------------------------------------------------------
 
@@ -652,7 +674,7 @@ class MainWindow(QMainWindow):
             item = QListWidgetItem(icon(icon_name), f"{when}  {who} — {words}")
             item.setData(Qt.ItemDataRole.UserRole, entry.id)
             said = "\n" + service_said(entry.excerpt) if entry.excerpt else ""
-            item.setToolTip(f"{entry.display_number}\n{entry.message}{said}\nref {entry.ref}")
+            item.setToolTip(plain_tooltip(f"{entry.display_number}\n{entry.message}{said}\nref {entry.ref}"))
             self.recent.addItem(item)
             if entry.id == current_id:  # the calls list read again (a call placed elsewhere) keeps its highlight
                 self.recent.setCurrentItem(item)
@@ -717,7 +739,7 @@ class MainWindow(QMainWindow):
         try:
             config.save_settings(settings, self.profile.settings_path)
         except OSError as exc:
-            QMessageBox.warning(self, APP_NAME, f"The settings could not be saved: {exc.strerror}")
+            warn(self, APP_NAME, f"The settings could not be saved: {exc.strerror}")
             return
         self.watcher.note_settings_written()
         self.apply_settings(settings)
@@ -832,15 +854,15 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def export_history(self) -> None:
-        from c2c_desktop.core.journal_export import write_journal_csv
+        from c2c_desktop.core.journal_export import export_journal_csv
 
         name, _ = QFileDialog.getSaveFileName(self, "Export call history", "call-history.csv", "CSV (*.csv)")
         if not name:
             return
         try:
-            count = write_journal_csv(self.profile.store.list_calls(), Path(name))
+            count = export_journal_csv(self.profile.store.list_calls(), Path(name))  # oldest first, as the CLI's
         except OSError as exc:
-            QMessageBox.warning(self, APP_NAME, f"The call history could not be written to {name}: {exc.strerror}")
+            warn(self, APP_NAME, f"The call history could not be written to {name}: {exc.strerror}")
             return
         self.notify(f"Exported {count} calls to {name}")
 
@@ -932,11 +954,13 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         if self.controller.is_busy and not self._confirmed_close:
-            box = QMessageBox(self)
-            box.setIcon(QMessageBox.Icon.Warning)
-            box.setWindowTitle("A call is in progress")
-            box.setText("A call is in progress. Closing will not cancel it: the phones may still ring.")
-            box.setInformativeText("The call is already in the journal; its outcome will be recorded as unknown.")
+            box = message_box(
+                self,
+                QMessageBox.Icon.Warning,
+                "A call is in progress",
+                "A call is in progress. Closing will not cancel it: the phones may still ring.",
+                "The call is already in the journal; its outcome will be recorded as unknown.",
+            )
             close_button = box.addButton("Close anyway", QMessageBox.ButtonRole.AcceptRole)
             box.addButton(QMessageBox.StandardButton.Cancel)
             box.setDefaultButton(close_button)

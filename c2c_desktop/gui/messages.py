@@ -3,12 +3,12 @@ and one kind of label for them. GUI thread only."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QWidget
 
 from c2c_desktop import APP_NAME
 from c2c_desktop.core.store import CallOwner, OwnerState
+from c2c_desktop.gui.plain_text import plain_label
 
 
 def message_colours(widget: QWidget) -> dict[str, str]:
@@ -23,9 +23,7 @@ def message_colours(widget: QWidget) -> dict[str, str]:
 
 def message_label(parent: QWidget | None = None) -> QLabel:
     """A wrapped plain-text label, hidden until `show_message` gives it text."""
-    label = QLabel(parent)
-    label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.PlainText)
+    label = plain_label("", parent, wrap=True)
     label.hide()
     return label
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import QLocale, QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import QEvent, QLocale, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QRadioButton,
@@ -41,6 +40,7 @@ from c2c_desktop.core.models import CallType, Credentials
 from c2c_desktop.core.phone import PhoneError, display_number, is_valid_region, parse_number
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.messages import message_colours, message_label, sentence, show_message
+from c2c_desktop.gui.plain_text import plain_label
 
 FIRST_RUN_TEXT = "Paste your access key pair from the Key Manager and enter your own phone number to start calling."
 DEMO_KEYS_TEXT = "Demo keys are built in."
@@ -141,8 +141,7 @@ class SettingsDialog(QDialog):
         outer = QVBoxLayout(self)
         outer.setSpacing(10)
         if first_run:
-            banner = QLabel(FIRST_RUN_TEXT, self)
-            banner.setWordWrap(True)
+            banner = plain_label(FIRST_RUN_TEXT, self, wrap=True)
             banner.setAccessibleName("Getting started")
             banner.setFrameShape(QFrame.Shape.StyledPanel)
             banner.setMargin(8)
@@ -219,10 +218,8 @@ class SettingsDialog(QDialog):
         row.addWidget(self.remove_keys_button)
         form.addRow("", row)
 
-        self.keys_status_label = QLabel(group)
+        self.keys_status_label = plain_label("", group, wrap=True)
         self.keys_status_label.setAccessibleName("Keys status")
-        self.keys_status_label.setWordWrap(True)
-        self.keys_status_label.setTextFormat(Qt.TextFormat.PlainText)
         self.keys_status_label.hide()
         form.addRow(self.keys_status_label)
 
@@ -262,12 +259,12 @@ class SettingsDialog(QDialog):
         # Caller IDs by who sees them; which leg (first/second) that is depends on the call type.
         self.agent_callerid_edit = self._line_edit("Caller ID shown on your phone")
         self.agent_callerid_field = self._field(self.agent_callerid_edit)
-        self.agent_callerid_label = QLabel(self)
+        self.agent_callerid_label = plain_label("", self)
         self.agent_callerid_label.setBuddy(self.agent_callerid_edit)
         form.addRow(self.agent_callerid_label, self.agent_callerid_field)
         self.prospect_callerid_edit = self._line_edit("Caller ID the prospect sees")
         self.prospect_callerid_field = self._field(self.prospect_callerid_edit)
-        self.prospect_callerid_label = QLabel(self)
+        self.prospect_callerid_label = plain_label("", self)
         self.prospect_callerid_label.setBuddy(self.prospect_callerid_edit)
         form.addRow(self.prospect_callerid_label, self.prospect_callerid_field)
 
@@ -285,6 +282,18 @@ class SettingsDialog(QDialog):
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.region_combo.setCompleter(completer)
+        self._region_completer = completer
+        region_edit = self.region_combo.lineEdit()
+        assert region_edit is not None  # editable
+        self._region_edit = region_edit
+        # Typing replaces the shown country; Enter takes a single completion. The combo has the focus (its line edit
+        # gets focus events forwarded, past any filter), the line edit the keys.
+        self.region_combo.installEventFilter(self)
+        region_edit.installEventFilter(self)
+        popup = completer.popup()
+        assert popup is not None  # a completer always has its popup
+        self._region_popup = popup
+        popup.installEventFilter(self)
         self.region_field = self._field(self.region_combo)
         form.addRow("Default &region:", self.region_field)
 
@@ -764,6 +773,42 @@ class SettingsDialog(QDialog):
                 "You can wait or press Cancel.",
                 "note",
             )
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        """GUI thread: the region field. Entering it selects its text, so that typing "germ" replaces "Canada (CA)"
+        instead of adding to it; Enter with exactly one completion offered takes it (Qt's popup takes only a
+        highlighted one), and does not press OK with half a country typed."""
+        edit = self._region_edit
+        # Identity only ("is"): while the dialog is destroyed, comparing with a deleted widget would raise.
+        if not (watched is edit or watched is self.region_combo or watched is self._region_popup):
+            return super().eventFilter(watched, event)
+        if event.type() == QEvent.Type.FocusIn and watched is not self._region_popup:
+            QTimer.singleShot(0, self, edit.selectAll)  # after Qt placed the cursor where the mouse clicked
+        elif (
+            isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and self._take_single_completion()
+        ):
+            return True
+        return super().eventFilter(watched, event)
+
+    def _take_single_completion(self) -> bool:
+        completer = self._region_completer
+        popup = self._region_popup
+        if popup.isVisible() and popup.currentIndex().isValid():
+            return False  # a highlighted completion: Qt takes it
+        prefix = self._region_edit.text().strip()
+        if not prefix or completer.completionCount() != 1 or self.region_combo.findText(prefix) >= 0:
+            return False
+        completer.setCurrentRow(0)
+        index = self.region_combo.findText(completer.currentCompletion())
+        popup.hide()
+        if index < 0:
+            return False
+        self.region_combo.setCurrentIndex(index)
+        self._region_edit.setText(self.region_combo.itemText(index))
+        return True
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)

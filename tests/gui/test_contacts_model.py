@@ -353,3 +353,34 @@ def test_a_refresh_during_a_load_finishes_it(qtbot, store: Store) -> None:
         model.refresh(store.contact_rows, page=5)
         assert model.is_loading and model.total_count == 5  # the first page stays shown meanwhile
     assert not model.is_loading and model.total_count == 24
+
+
+def test_a_company_only_contact_shows_its_company_once() -> None:
+    # The importers name a contact without a name after its company: "Nameless Co — Nameless Co" said it twice.
+    company_only = Contact(id=9, name="Nameless Co", company="Nameless Co", phones=(PhoneEntry("5552010009"),))
+    model = ContactListModel([company_only])
+    assert model.row_texts(0) == ("Nameless Co", "", "(555) 201-0009")
+    assert model.index(0).data(Qt.ItemDataRole.DisplayRole) == "Nameless Co"
+    assert model.index(0).data(Qt.ItemDataRole.ToolTipRole).count("Nameless Co") == 1
+    assert model.index(0).data(Qt.ItemDataRole.AccessibleTextRole).count("Nameless Co") == 1
+
+
+def test_a_match_found_only_in_the_title_is_shown_in_the_row(view: ContactListView, model: ContactListModel) -> None:
+    admin = Contact(id=7, name="Bea Jones", company="Acme", title="Sales Admin", phones=(PhoneEntry("5552010007"),))
+    adam = Contact(id=8, name="Adam Smith", company="Acme", title="Head of Admin", phones=())
+    model.set_contacts([*CONTACTS, admin, adam])
+    assert model.set_query("ad") == 3  # Ada, Adam by name; Bea by her title only
+    titles = {model.row_texts(row)[0]: model.matched_title(row) for row in range(model.rowCount())}
+    assert titles == {"Ada Lovelace": "", "Adam Smith": "", "Bea Jones": "Sales Admin"}
+    model.set_query("acme admin")
+    assert {model.row_texts(row)[0]: model.matched_title(row) for row in range(model.rowCount())} == {
+        "Adam Smith": "Head of Admin",
+        "Bea Jones": "Sales Admin",
+    }
+    model.set_query("")
+    assert all(model.matched_title(row) == "" for row in range(model.rowCount()))
+    # The delegate paints it: Bea's row differs once her title is what matched.
+    model.set_query("bea")
+    before = view.grab().toImage()
+    model.set_query("sales")
+    assert model.rowCount() == 1 and view.grab().toImage() != before

@@ -10,7 +10,7 @@ from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLineEdit
 
 from c2c_desktop.gui import dialpad as dialpad_module
-from c2c_desktop.gui.dialpad import DialPad
+from c2c_desktop.gui.dialpad import EMPTY_NUMBER_TEXT, NUMBER_PLACEHOLDER, DialPad
 from c2c_desktop.gui.icons import ICON_NAMES, icon, icon_path
 
 # The offscreen platform warns when a shown window has size constraints; it is not a problem of the widget.
@@ -250,3 +250,30 @@ def test_icons_load(qapp: QApplication, name: str) -> None:
 def test_unknown_icon_is_refused() -> None:
     with pytest.raises(KeyError):
         icon_path("no-such-icon")
+
+
+def test_a_vanity_number_is_typed_without_a_broken_bracket(qtbot: QtBot, pad: DialPad) -> None:
+    calls = _emitted(pad)
+    qtbot.keyClicks(pad.number_edit, "1-800-FLOWERS")
+    assert "(" not in pad.display_text() and pad.display_text() == "1800FLOWERS"  # was "1 (800FLOWERS"
+    _enter(pad, autorepeat=False)
+    assert pad.display_text() == "(800) 356-9377"  # the letters as their keypad digits, formatted
+    assert calls == ["8003569377"]
+
+
+def test_an_extension_typed_after_a_whole_number_keeps_its_formatting(qtbot: QtBot, pad: DialPad) -> None:
+    qtbot.keyClicks(pad.number_edit, "2125550142 ext 7")
+    assert pad.display_text().startswith("(212) 555-0142") and pad.number_text().endswith("ext 7")
+
+
+def test_enter_on_an_empty_dial_pad_says_type_a_number_first(qtbot: QtBot, pad: DialPad) -> None:
+    calls = _emitted(pad)
+    with qtbot.waitSignal(pad.number_missing, timeout=1000):
+        _enter(pad, autorepeat=False)
+    assert calls == []
+    assert pad.number_edit.placeholderText() == EMPTY_NUMBER_TEXT and pad.number_edit.hasFocus()
+    qtbot.keyClicks(pad.number_edit, "2")
+    assert pad.number_edit.placeholderText() == NUMBER_PLACEHOLDER
+    pad.clear_number()
+    with qtbot.waitSignal(pad.number_missing, timeout=1000):
+        pad.call_button.click()

@@ -406,7 +406,10 @@ def test_export_writes_the_rows_shown_with_ref_and_no_keys_or_urls(
     text = path.read_text(encoding="utf-8-sig")
     rows = list(csv.DictReader(text.splitlines()))
     assert tuple(rows[0].keys()) == JOURNAL_CSV_COLUMNS
-    assert [row["ref"] for row in rows] == [entry.ref for entry in view.model.entries()]
+    # Oldest first, whatever the table's order, as `history export` writes it (issue 9: was the order shown).
+    assert view.model.newest_first
+    assert [row["ref"] for row in rows] == [entry.ref for entry in reversed(view.model.entries())]
+    assert [row["started_at"] for row in rows] == sorted(row["started_at"] for row in rows)
     bob = next(row for row in rows if row["ref"] == journal.bob_call.ref)
     assert (bob["disposition"], bob["note"]) == ("Call back later", "after 3pm, ask for Bob")
     assert journal.ann_call.ref not in text  # filtered out: only what is shown

@@ -14,12 +14,14 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from PySide6.QtCore import QMimeData, QUrl
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog
 
 from c2c_desktop.core.contacts_io import DuplicatePolicy
 from c2c_desktop.core.importers import MAPPING_FIELDS
 from c2c_desktop.core.models import Contact, PhoneEntry
+from c2c_desktop.core.phone import digits_to_dial
 from c2c_desktop.core.store import Store
+from c2c_desktop.gui import import_dialog
 from c2c_desktop.gui.import_dialog import (
     MAPPING_CHOICES,
     FileReport,
@@ -305,7 +307,7 @@ def test_export_cancelled_or_failing(tmp_path: Path, store: Store, monkeypatch: 
     assert export_contacts_interactive(None, store) is None
 
     shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text, *_: shown.append(text))
+    monkeypatch.setattr(import_dialog, "warn", lambda _parent, _title, text, *_: shown.append(text))
     folder = tmp_path / "a folder.csv"
     folder.mkdir()  # a folder where the file should go: the OS refuses
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_args, **_kw: (str(folder), "CSV (Google) (*.csv)"))
@@ -379,9 +381,24 @@ def test_undo_in_the_dialog_is_refused_after_an_edit_and_changes_nothing(
     store.update_contact(Contact(marco.id, "Marco", phones=marco.phones))
     edited = _snapshot(store)
     shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text, *_: shown.append(text))
+    monkeypatch.setattr(import_dialog, "warn", lambda _parent, _title, text, *_: shown.append(text))
     dialog.undo_button.click()
     assert shown == [
         "The import of leads.csv cannot be undone: Marco, whom it added, was edited since. Nothing changed."
     ]
     assert _snapshot(store) == edited and dialog.undo_button.isVisible()
+
+
+def test_the_country_of_the_files_numbers_can_be_chosen_like_contacts_import_region(
+    qtbot: QtBot, store: Store, open_dialog: DialogFactory, tmp_path: Path
+) -> None:
+    path = tmp_path / "paris.csv"
+    path.write_text("Name,Phone\nMusée,01 42 68 53 00\n", encoding="utf-8")
+    dialog = open_dialog([path])
+    assert dialog.file_region() == "US"  # the configured region by default
+    dialog.set_file_region("FR")
+    reports = _run(qtbot, dialog)
+    assert reports[0].summary is not None and reports[0].summary.imported == 1
+    phone = store.list_contacts()[0].phones[0]
+    # Read as French and stored in international form; still dialled from the configured region (US), as the CLI.
+    assert (phone.e164, digits_to_dial(phone, "US")) == ("+33142685300", "01133142685300")

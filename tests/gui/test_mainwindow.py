@@ -21,11 +21,12 @@ from c2c_desktop.core import store as store_module
 from c2c_desktop.core.credentials import CredentialsError
 from c2c_desktop.core.models import CallRequest, Credentials, Outcome
 from c2c_desktop.core.simulator import Fault, StandInService
-from c2c_desktop.gui import settings_dialog
+from c2c_desktop.gui import mainwindow, settings_dialog
 from c2c_desktop.gui.app import Profile, open_demo_profile
 from c2c_desktop.gui.contacts_model import NumberRole
 from c2c_desktop.gui.icons import icon
-from c2c_desktop.gui.mainwindow import MainWindow
+from c2c_desktop.gui.mainwindow import MainWindow, measured_time_text
+from tests.gui.shown import shown_tooltip
 
 SIGNAL_MS = 10_000
 # Demo contacts (c2c_desktop/resources/demo_contacts.json) and their primary numbers as sent.
@@ -162,7 +163,7 @@ def test_a_markup_answer_stays_out_of_the_status_but_not_out_of_reach(
     standin.fault = Fault.XML_FAILURE
     call_ada_and_wait(qtbot, window)
     assert "<" not in window.status_panel.detail_label.text()
-    assert "The service said: “<?xml" in window.recent.item(0).toolTip()
+    assert "The service said: “<?xml" in shown_tooltip(window.recent.item(0).toolTip())  # shown, not rendered
 
 
 def test_after_a_call_typing_starts_a_new_search(qtbot: QtBot, window: MainWindow, standin: StandInService) -> None:
@@ -174,7 +175,7 @@ def test_after_a_call_typing_starts_a_new_search(qtbot: QtBot, window: MainWindo
 
 def test_not_sent_clears_the_last_calls_time(qtbot: QtBot, window: MainWindow, standin: StandInService) -> None:
     call_ada_and_wait(qtbot, window)
-    assert window.status_panel.timer_label.text() == "0:00"
+    assert window.status_panel.timer_label.text().startswith("0:00.")  # the measured time (issue 9: was "0:00")
     window.dialpad.set_number("911")
     press_enter(window.dialpad.number_edit)
     qtbot.waitUntil(lambda: window.status_panel.title_label.text() == "Not sent")
@@ -211,11 +212,11 @@ def test_redial_of_an_unknown_call_asks_first(
     call_ada_and_wait(qtbot, window)
     asked: list[str] = []
 
-    def decline(*args: Any, **_kwargs: Any) -> QMessageBox.StandardButton:
+    def decline(*args: Any, **_kwargs: Any) -> bool:
         asked.append(args[2])
-        return QMessageBox.StandardButton.Cancel
+        return False
 
-    monkeypatch.setattr(QMessageBox, "question", decline)
+    monkeypatch.setattr(mainwindow, "ask", decline)  # the plain-text question (gui.plain_text.ask)
     window._on_recent_activated(window.recent.item(0))
     assert asked and "may have rung or may still be ringing" in asked[0]
     assert standin.request_count == 1
@@ -518,3 +519,45 @@ def test_only_this_window_s_own_placing_call_shows_as_calling(qtbot: QtBot, wind
     ]
     ringing = icon("ringing").cacheKey()
     assert [item.icon().cacheKey() == ringing for item in rows.values()] == [True, False, False]
+
+
+def test_the_status_shows_the_measured_time_at_the_end(
+    qtbot: QtBot, window: MainWindow, standin: StandInService
+) -> None:
+    # The live timer shows whole seconds; it stopped at "0:01" for a 1.6 s first leg. The end shows what was measured.
+    standin.ring_seconds = 1.6
+    search_and_wait(qtbot, window, ADA[0])
+    with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS) as finished:
+        window.call_current_contact()
+    result = finished.args[1]
+    assert result.elapsed_s >= 1.6
+    entry = window.profile.store.list_calls(limit=1)[0]
+    assert entry.resolution_s == pytest.approx(result.elapsed_s)
+    assert window.status_panel.timer_label.text() == measured_time_text(result.elapsed_s)
+    assert measured_time_text(1.96) == "0:02.0" and measured_time_text(59.96) == "1:00.0"
+    assert measured_time_text(65.34) == "1:05.3"
+
+
+def test_the_history_export_is_oldest_first_like_the_cli(
+    qtbot: QtBot, window: MainWindow, standin: StandInService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import csv
+
+    from PySide6.QtWidgets import QFileDialog
+
+    call_ada_and_wait(qtbot, window)
+    search_and_wait(qtbot, window, MARCUS[0])
+    with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
+        window.call_current_contact()
+    target = tmp_path / "history.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_args, **_kw: (str(target), "CSV (*.csv)"))
+    window.export_history()
+    rows = list(csv.DictReader(target.read_text(encoding="utf-8").splitlines()))
+    assert [row["number"] for row in rows] == [ADA[1], MARCUS[1]]  # the first call first (was newest first)
+
+
+def test_enter_on_an_empty_dial_pad_says_so(window: MainWindow, standin: StandInService) -> None:
+    window.dialpad.clear_number()
+    press_enter(window.dialpad.number_edit)
+    assert window.statusBar().currentMessage() == "Type a number first"
+    assert standin.request_count == 0

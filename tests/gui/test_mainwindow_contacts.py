@@ -11,10 +11,11 @@ from pytestqt.qtbot import QtBot
 
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QWidget
 
 from c2c_desktop.core.models import Outcome
 from c2c_desktop.core.simulator import Fault, StandInService
+from c2c_desktop.gui import import_dialog
 from c2c_desktop.gui.app import open_demo_profile
 from c2c_desktop.gui.mainwindow import MainWindow
 
@@ -196,7 +197,7 @@ def test_undo_last_import_from_the_menu(
 ) -> None:
     # Issue 9: an import can be undone as a whole from the window (Contacts → Undo last import).
     info: list[str] = []
-    monkeypatch.setattr(QMessageBox, "information", lambda _parent, _title, text, *_: info.append(text))
+    monkeypatch.setattr(import_dialog, "inform", lambda _parent, _title, text, *_: info.append(text))
     window.undo_import_action.trigger()
     assert info == ["There is no import to undo."]  # the demo's own contacts are not an import
 

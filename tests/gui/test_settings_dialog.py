@@ -363,3 +363,19 @@ def test_without_stored_keys_the_dialog_does_not_speak_of_stored_keys(qtbot: QtB
     known = SettingsDialog(Settings(agent_number="2125550100"), None, keys_stored=True)
     qtbot.addWidget(known)
     assert "keep the stored key" in known.access_key_edit.placeholderText() and known.remove_keys_button.isEnabled()
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support")  # the offscreen platform and the completion popup
+def test_typing_in_the_region_field_replaces_it_and_enter_takes_the_one_completion(qtbot: QtBot) -> None:
+    dialog = _open(qtbot, ORIGINAL, None)
+    field = dialog.region_combo.lineEdit()
+    assert field is not None and dialog.region_combo.currentText() == "Canada (CA)"
+    qtbot.mouseClick(field, Qt.MouseButton.LeftButton)  # a click, not Tab: the text was not selected
+    qtbot.waitUntil(lambda: dialog.region_combo.hasFocus() and field.selectedText() == field.text())
+    qtbot.keyClicks(field, "germ")
+    assert field.text() == "germ"  # was "Canada (CA)germ"
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.region_combo.currentText() == "Germany (DE)")
+    assert dialog.isVisible()  # Enter took the completion; it did not close the dialog
+    dialog.accept()
+    assert dialog.result_settings().region == "DE"
