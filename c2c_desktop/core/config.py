@@ -321,7 +321,7 @@ def _parse_caller_id_pool(raw: str, region: str) -> str:
         except PhoneError as exc:
             raise ConfigError(f"caller_id_pool: number {position} ('{text.strip()}'): {exc}") from None
         if number.extension:
-            raise ConfigError(f"caller_id_pool: number {position} ('{text.strip()}') has an extension; a caller ID cannot")
+            raise ConfigError(f"caller_id_pool: number {position} ('{text.strip()}'): a caller ID has no extension")
         if number.e164 not in pool:
             pool.append(number.e164)
     return ",".join(pool)
