@@ -398,10 +398,11 @@ def _migration_9_call_owner_started(conn: sqlite3.Connection) -> None:
 def _migration_12_audit_attempts_caller_id(conn: sqlite3.Connection) -> None:
     """The audit log of the calling rules, the caller ID each call showed, and an index for counting attempts.
 
-    `audit` is append-only from the app's side: triggers refuse every UPDATE and DELETE (core/rules/audit.py writes
-    it). `calls.caller_id`: the digits sent as the caller ID the prospect sees ("" when none was sent: the
-    service's own), counted by the local caller ID pool's "least used today". `calls_e164_started`: the attempts to
-    one number in a period (core/rules/attempts.py) without reading the whole journal.
+    `audit` is append-only from the app's side: triggers refuse every UPDATE and DELETE, and an INSERT that would
+    replace a row (core/rules/audit.py writes it). `calls.caller_id`: the digits sent as the caller ID the prospect
+    sees ("" when none was sent: the service's own), counted by the local caller ID pool's "least used today".
+    `calls_e164_started`: the attempts to one number in a period (core/rules/attempts.py) without reading the whole
+    journal.
     """
     conn.execute(
         """CREATE TABLE audit (
@@ -422,6 +423,12 @@ def _migration_12_audit_attempts_caller_id(conn: sqlite3.Connection) -> None:
             f"CREATE TRIGGER audit_no_{statement.lower()} BEFORE {statement} ON audit "
             "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
         )
+    # INSERT OR REPLACE deletes the row it replaces without firing DELETE triggers (recursive_triggers is off).
+    conn.execute(
+        "CREATE TRIGGER audit_no_replace BEFORE INSERT ON audit "
+        "WHEN NEW.id IS NOT NULL AND EXISTS (SELECT 1 FROM audit WHERE id = NEW.id) "
+        "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+    )
     conn.execute("ALTER TABLE calls ADD COLUMN caller_id TEXT NOT NULL DEFAULT ''")
     conn.execute("CREATE INDEX calls_e164_started ON calls(e164, started_at)")
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from c2c_desktop.core.models import CallState, Outcome
 from c2c_desktop.core.store import Store
 
-__all__ = ["MAY_HAVE_RUNG", "RANG_OUTCOMES", "JournalAttemptLog"]
+__all__ = ["ATTEMPTS_SQL", "MAY_HAVE_RUNG", "RANG_OUTCOMES", "JournalAttemptLog"]
 
 #: Effective outcomes of a call that may have rung the number.
 RANG_OUTCOMES = (Outcome.CONNECTED, Outcome.NO_ANSWER, Outcome.UNKNOWN)
@@ -21,6 +21,11 @@ RANG_OUTCOMES = (Outcome.CONNECTED, Outcome.NO_ANSWER, Outcome.UNKNOWN)
 MAY_HAVE_RUNG = (
     f"(state = '{CallState.PLACING.value}' OR COALESCE(reconciled_outcome, outcome) IN "
     f"({', '.join(repr(outcome.value) for outcome in RANG_OUTCOMES)}))"
+)
+
+#: The calls to one number (e164) at or after a time (ISO UTC text) that may have rung, oldest first.
+ATTEMPTS_SQL = (
+    f"SELECT started_at FROM calls WHERE e164 = ? AND started_at >= ? AND {MAY_HAVE_RUNG} ORDER BY started_at"
 )
 
 
@@ -41,9 +46,5 @@ class JournalAttemptLog:
         if not e164:
             return []
         with self._store.connection() as db:
-            rows = db.execute(
-                f"SELECT started_at FROM calls WHERE e164 = ? AND started_at >= ? AND {MAY_HAVE_RUNG} "
-                "ORDER BY started_at",
-                (e164, _utc_text(since)),
-            ).fetchall()
+            rows = db.execute(ATTEMPTS_SQL, (e164, _utc_text(since))).fetchall()
         return [datetime.fromisoformat(started_at).astimezone(UTC) for (started_at,) in rows]
