@@ -59,7 +59,7 @@ SUMMER = datetime(2026, 7, 7, 15, 0, tzinfo=UTC)
         ("+16045550100", POOL, {}, WINTER, None),  # Vancouver: Pacific, nobody close
         ("+18005550100", POOL, {}, WINTER, None),  # toll-free: no place, no single time zone
         ("+33142685300", POOL, {}, WINTER, None),  # Paris: an hour from London
-        ("+12085550100", (DENVER,), {}, WINTER, None),  # Idaho's 208 spans two time zones
+        ("+12085550100", (DENVER, "+14155550100"), {}, WINTER, None),  # Idaho's 208 spans two time zones
         # Arizona keeps standard time all year: Mountain time in winter, Pacific time's offset in summer.
         ("+16025559999", (DENVER, "+14155550100"), {}, WINTER, (DENVER, "same time zone")),
         ("+16025559999", (DENVER, "+14155550100"), {}, SUMMER, ("+14155550100", "same time zone")),
