@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_ERROR = 2  # bad input, missing keys or configuration (also argparse's usage error code)
 
-COMMANDS = ("call", "keys", "config", "history", "simulator", "contacts")
+COMMANDS = ("call", "keys", "config", "history", "simulator", "contacts", "audit")
 
 
 class CliError(Exception):
@@ -142,6 +142,10 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument(
         "--limit", type=_positive_count, default=None, metavar="N", help="list: only the newest N calls"
     )
+
+    audit = sub.add_parser("audit", help="the audit log of the calling rules: export it as CSV")
+    audit.add_argument("action", choices=("export",))
+    audit.add_argument("file", metavar="FILE", help="the CSV file to write")
 
     contacts = sub.add_parser("contacts", help="import, export or list contacts")
     contacts_sub = contacts.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -259,6 +263,7 @@ def cmd_call(args: argparse.Namespace) -> int:
     from c2c_desktop.core.credentials import CredentialsError, KeyringCredentialStore
     from c2c_desktop.core.dialer import CallOverrides, NotSentError, begin, client_for, describe_outcome, prepare_call
     from c2c_desktop.core.models import CallResult
+    from c2c_desktop.core.rules.caller_id import JournalCallerIdUsage
     from c2c_desktop.core.store import StoreError
 
     settings = _load_settings()
@@ -279,17 +284,25 @@ def cmd_call(args: argparse.Namespace) -> int:
         first_callerid=args.first_callerid,
         second_callerid=args.second_callerid,
     )
-    try:
-        # Without keys the rest is still checked first, so a bad number is not hidden behind the keys' problem.
-        prepared = prepare_call(args.number, settings, credentials or _PLACEHOLDER_KEYS, overrides=overrides)
-    except NotSentError as exc:
-        raise CliError(str(exc)) from None
-    if keys_problem is not None:
-        raise CliError(f"Not sent: {keys_problem}")
-    for warning in prepared.warnings:
-        print(f"warning: {terminal_safe(warning)}", file=sys.stderr)
     journal_problem = ""
     with _open_store() as store, client_for(settings) as client:
+        try:
+            # Without keys the rest is still checked first, so a bad number is not hidden behind the keys' problem.
+            prepared = prepare_call(
+                args.number,
+                settings,
+                credentials or _PLACEHOLDER_KEYS,
+                overrides=overrides,
+                caller_id_usage=JournalCallerIdUsage(store, settings.region),
+            )
+        except NotSentError as exc:
+            raise CliError(str(exc)) from None
+        if keys_problem is not None:
+            raise CliError(f"Not sent: {keys_problem}")
+        for warning in prepared.warnings:
+            print(f"warning: {terminal_safe(warning)}", file=sys.stderr)
+        if prepared.caller_id_note:
+            print(f"caller ID: {terminal_safe(prepared.caller_id_note)}", file=sys.stderr)
         dial = prepared.request.phone_to_call
         previous = store.last_call_that_may_have_rung([dial])
         if previous is not None and previous.may_still_be_ringing and not args.again:
@@ -430,6 +443,21 @@ def _history_export(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CliError(f"cannot write {args.file}: {exc.strerror or exc}") from None
     print(terminal_safe(f"{count} calls written to {args.file}"))
+    return EXIT_OK
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """Export the audit log (refusals, overrides, do-not-call changes and imports) as CSV, oldest first."""
+    from c2c_desktop.core.rules.audit import StoreAuditLog, write_audit_csv
+
+    with _open_store() as store:
+        events = StoreAuditLog(store).events()
+    events.reverse()  # oldest first, as the journal's export
+    try:
+        count = write_audit_csv(events, args.file)
+    except OSError as exc:
+        raise CliError(f"cannot write {args.file}: {exc.strerror or exc}") from None
+    print(terminal_safe(f"{count} audit events written to {args.file}"))
     return EXIT_OK
 
 
@@ -603,6 +631,7 @@ HANDLERS = {
     "history": cmd_history,
     "simulator": cmd_simulator,
     "contacts": cmd_contacts,
+    "audit": cmd_audit,
 }
 
 

@@ -14,6 +14,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +30,13 @@ __all__ = [
     "DISPOSITIONS_FILE_NAME",
     "NUMBER_SETTINGS",
     "SETTING_HELP",
+    "MAX_ATTEMPTS_PER_DAY",
+    "WEEKDAY_NAMES",
     "ConfigError",
     "Settings",
+    "caller_id_pool",
+    "company_weekdays",
+    "company_window",
     "default_config_dir",
     "parse_timeout",
     "pin_number",
@@ -65,6 +71,12 @@ class Settings:
     read_timeout: float = 120.0
     # Absolute path of a CA file trusted INSTEAD of the system store (requests' verify=path replaces it).
     ca_bundle: str = ""
+    mode: str = "consumer"  # a Mode value (core.rules.model)
+    company_hours: str = ""  # "HH:MM-HH:MM" in the callee's local time, or "" for none (see company_window)
+    company_days: str = ""  # "mon-fri", "mon,wed,fri", or "" for every day (see company_weekdays)
+    caller_id_pool: str = ""  # numbers in international form, comma-separated (see caller_id_pool)
+    max_attempts_per_day: int = 0  # 0: no company cap
+    dnc_stale_refuses: bool = False
 
 
 #: What `config set` accepts, with the one-line help shown by `config list`.
@@ -79,6 +91,12 @@ SETTING_HELP: dict[str, str] = {
     "connect_timeout": "seconds to wait for the connection to the service",
     "read_timeout": "seconds to wait for the first leg to be answered or not (the phone may ring long)",
     "ca_bundle": "a CA certificate file to trust instead of the system's (for a service behind a private CA)",
+    "mode": "consumer (all calling rules) or business (B2B: only the company window and the do-not-call lists)",
+    "company_hours": "company calling window in the callee's local time, e.g. 09:00-18:00 (empty: none)",
+    "company_days": "days the company calls, e.g. mon-fri or mon,wed,fri (empty: every day)",
+    "caller_id_pool": "caller IDs the prospect may be shown, comma-separated; the closest to the prospect is used",
+    "max_attempts_per_day": "calls per number per day that may have rung, at most (0: no company cap)",
+    "dnc_stale_refuses": "true: a do-not-call list older than 31 days refuses every call to its area codes",
 }
 
 
@@ -185,6 +203,151 @@ def _parse_path(raw: str) -> str:
     return str(Path(path).absolute())
 
 
+# --- calling rules (core/rules): mode, company window, caller ID pool, caps -------------------------------------
+
+
+def _parse_mode(raw: str) -> str:
+    from c2c_desktop.core.rules.model import Mode
+
+    text = raw.strip().lower()
+    if text not in {mode.value for mode in Mode}:
+        raise ConfigError("mode must be consumer (all calling rules) or business (B2B calls)")
+    return text
+
+
+_CLOCK = re.compile(r"([01]?[0-9]|2[0-4]):([0-5][0-9])")
+
+
+def _minutes(text: str) -> int | None:
+    match = _CLOCK.fullmatch(text.strip())
+    if match is None:
+        return None
+    minutes = int(match[1]) * 60 + int(match[2])
+    return minutes if minutes <= 24 * 60 else None
+
+
+def _parse_company_hours(raw: str) -> str:
+    text = raw.strip().replace("\u2013", "-").replace("\u2014", "-")
+    if not text:
+        return ""
+    start_text, dash, end_text = text.partition("-")
+    start, end = _minutes(start_text), _minutes(end_text)
+    if not dash or start is None or end is None or start >= 24 * 60:
+        raise ConfigError(f"company_hours: '{raw}' is not a window such as 09:00-18:00 (empty for none)")
+    if start >= end:
+        raise ConfigError("company_hours: the window must end after it starts on the same day, e.g. 09:00-18:00")
+    return f"{start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}"
+
+
+#: Day names as `company_days` takes them, Monday first (datetime.weekday() numbers).
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _weekday(text: str, raw: str) -> int:
+    name = text.strip().lower()
+    for names in (WEEKDAY_NAMES, _FULL_DAY_NAMES):
+        if name in names:
+            return names.index(name)
+    raise ConfigError(f"company_days: '{text.strip()}' in '{raw}' is not a day (use mon, tue, wed, thu, fri, sat, sun)")
+
+
+def _days_of(raw: str) -> tuple[str, frozenset[int]]:
+    """The canonical text and the weekdays (0 = Monday) of a `company_days` value; ConfigError when unreadable."""
+    parts = [part.strip() for part in raw.split(",")]
+    if not any(parts):
+        return "", frozenset(range(7))
+    days: set[int] = set()
+    canonical: list[str] = []
+    for part in parts:
+        if not part:
+            continue
+        first_text, dash, last_text = part.partition("-")
+        first = _weekday(first_text, raw)
+        last = _weekday(last_text, raw) if dash else first
+        span = (last - first) % 7  # "fri-mon" wraps over the weekend
+        days.update((first + offset) % 7 for offset in range(span + 1))
+        canonical.append(WEEKDAY_NAMES[first] + (f"-{WEEKDAY_NAMES[last]}" if dash else ""))
+    return ",".join(canonical), frozenset(days)
+
+
+def _parse_company_days(raw: str) -> str:
+    return _days_of(raw)[0]
+
+
+MAX_ATTEMPTS_PER_DAY = 1000
+
+
+def _parse_max_attempts(raw: str) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigError(f"max_attempts_per_day: '{raw}' is not a whole number (0 for no company cap)") from None
+    if not 0 <= value <= MAX_ATTEMPTS_PER_DAY:
+        raise ConfigError(f"max_attempts_per_day must be between 0 (no company cap) and {MAX_ATTEMPTS_PER_DAY}")
+    return value
+
+
+_TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+
+
+def _parse_bool_setting(key: str) -> Callable[[str], bool]:
+    def parse(raw: str) -> bool:
+        text = raw.strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise ConfigError(f"{key} must be true or false")
+
+    return parse
+
+
+def _parse_caller_id_pool(raw: str, region: str) -> str:
+    """The pool as stored: each number read in `region` and kept in international form, repeats dropped. A number
+    that cannot be read is refused with its position (unlike a single number setting, nothing is kept as typed)."""
+    pool: list[str] = []
+    for position, text in enumerate(raw.split(","), 1):
+        if not text.strip():
+            continue
+        if _E164.fullmatch(text.strip()):  # as saved: the settings load at startup without libphonenumber
+            if text.strip() not in pool:
+                pool.append(text.strip())
+            continue
+        from c2c_desktop.core.phone import PhoneError, parse_number
+
+        try:
+            number = parse_number(text, region)
+        except PhoneError as exc:
+            raise ConfigError(f"caller_id_pool: number {position} ('{text.strip()}'): {exc}") from None
+        if number.extension:
+            raise ConfigError(f"caller_id_pool: number {position} ('{text.strip()}'): a caller ID has no extension")
+        if number.e164 not in pool:
+            pool.append(number.e164)
+    return ",".join(pool)
+
+
+def company_window(settings: Settings) -> tuple[time, time] | None:
+    """The company window (callee's local time) as (start, end), end exclusive; None when none is set. An end of
+    24:00 is given as time.max. The value was checked when it was set (`with_value`)."""
+    if not settings.company_hours:
+        return None
+    start_text, _, end_text = _parse_company_hours(settings.company_hours).partition("-")
+    start, end = _minutes(start_text) or 0, _minutes(end_text) or 0
+    end_time = time.max if end == 24 * 60 else time(end // 60, end % 60)
+    return time(start // 60, start % 60), end_time
+
+
+def company_weekdays(settings: Settings) -> frozenset[int]:
+    """The weekdays (0 = Monday, as datetime.weekday()) the company calls on; all seven when none are set."""
+    return _days_of(settings.company_days)[1]
+
+
+def caller_id_pool(settings: Settings) -> tuple[str, ...]:
+    """The caller ID pool, in international form, in the order it was set."""
+    return tuple(number for number in settings.caller_id_pool.split(",") if number)
+
+
 #: The settings that hold a phone number: pinned to their country when set (`pin_number`).
 NUMBER_SETTINGS = ("agent_number", "first_callerid", "second_callerid")
 
@@ -196,6 +359,11 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "connect_timeout": parse_timeout,
     "read_timeout": parse_timeout,
     "ca_bundle": _parse_path,
+    "mode": _parse_mode,
+    "company_hours": _parse_company_hours,
+    "company_days": _parse_company_days,
+    "max_attempts_per_day": _parse_max_attempts,
+    "dnc_stale_refuses": _parse_bool_setting("dnc_stale_refuses"),
 }
 
 
@@ -211,6 +379,8 @@ def with_value(settings: Settings, key: str, raw: str) -> Settings:
     if key in NUMBER_SETTINGS:
         pinned: dict[str, Any] = {key: pin_number(raw, settings.region)}
         return dataclasses.replace(settings, **pinned)
+    if key == "caller_id_pool":
+        return dataclasses.replace(settings, caller_id_pool=_parse_caller_id_pool(raw, settings.region))
     parser = _PARSERS.get(key)
     if parser is None:
         raise ConfigError(f"unknown setting '{key}' (known: {', '.join(SETTING_HELP)})")
@@ -221,6 +391,8 @@ def format_value(settings: Settings, key: str) -> str:
     if key not in SETTING_HELP:
         raise ConfigError(f"unknown setting '{key}' (known: {', '.join(SETTING_HELP)})")
     value = getattr(settings, key)
+    if isinstance(value, bool):
+        return "true" if value else "false"
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 

@@ -25,7 +25,8 @@ from c2c_desktop.core.models import (
     Outcome,
     PhoneEntry,
 )
-from c2c_desktop.core.phone import DialNumber, PhoneError, number_to_call
+from c2c_desktop.core.phone import DialNumber, PhoneError, display_number, number_to_call
+from c2c_desktop.core.rules.caller_id import CallerIdUsage, choose_caller_id
 from c2c_desktop.core.store import Store
 
 
@@ -54,11 +55,22 @@ class PreparedCall:
     contact_id: int | None = None
     contact_name: str = ""
     warnings: tuple[str, ...] = field(default=())
+    #: The caller ID the prospect is shown, formatted ("(305) 555-0100"; "" for the service's own), and why (see
+    #: core/rules/caller_id.py: "same area code", "default", …; "" when no pool is set and nothing chosen).
+    shown_caller_id: str = ""
+    caller_id_reason: str = ""
 
     @property
     def label(self) -> str:
         """Who is being called, for the status line."""
         return self.contact_name or self.display_number
+
+    @property
+    def caller_id_note(self) -> str:
+        """ "shown as (305) 555-0100, same area code" for the status line; "" when there is nothing to explain."""
+        if not self.caller_id_reason or not self.shown_caller_id:
+            return ""
+        return f"shown as {self.shown_caller_id}, {self.caller_id_reason}"
 
 
 def _normalise(target: str | PhoneEntry, what: str, region: str) -> DialNumber:
@@ -75,10 +87,14 @@ def prepare_call(
     *,
     contact: Contact | None = None,
     overrides: CallOverrides | None = None,
+    caller_id_choice: str | None = None,
+    caller_id_usage: CallerIdUsage | None = None,
 ) -> PreparedCall:
-    """Validate and normalise one call; raises NotSentError with a plain message. Touches no network or disk.
+    """Validate and normalise one call; raises NotSentError with a plain message. Touches no network.
 
     `target`: a contact's number (called as the number it was pinned to) or text typed now (read in the region).
+    `caller_id_choice`: a caller ID chosen for this call (replaces the pool's pick; an override of the prospect's
+    leg still wins); `caller_id_usage`: the journal's count of each pool number shown today (one indexed query).
     """
     overrides = overrides or CallOverrides()
     region = settings.region
@@ -101,6 +117,19 @@ def prepare_call(
     call_type = overrides.call_type if overrides.call_type is not None else settings.call_type
     first_text = overrides.first_callerid if overrides.first_callerid is not None else settings.first_callerid
     second_text = overrides.second_callerid if overrides.second_callerid is not None else settings.second_callerid
+    # Local caller ID: the prospect's leg from the pool (core/rules/caller_id.py).
+    shown = choose_caller_id(
+        number.e164,
+        settings,
+        call_type,
+        given=getattr(overrides, "first_callerid" if call_type == CallType.PROSPECT_FIRST else "second_callerid"),
+        chosen=caller_id_choice,
+        usage=caller_id_usage,
+    )
+    if shown.leg == "first_callerid":
+        first_text = shown.number
+    else:
+        second_text = shown.number
     first_callerid = _normalise(first_text, "first caller ID", region).dial if first_text.strip() else None
     second_callerid = _normalise(second_text, "second caller ID", region).dial if second_text.strip() else None
     if first_callerid is None and call_type == CallType.AGENT_FIRST:
@@ -128,6 +157,8 @@ def prepare_call(
         contact_id=contact.id if contact else None,
         contact_name=contact.name if contact else "",
         warnings=tuple(warnings),
+        shown_caller_id=display_number(shown.number, region) if shown.number.strip() else "",
+        caller_id_reason=shown.reason,
     )
 
 
@@ -166,9 +197,10 @@ def place_call_now(
 
 def status_while_ringing(prepared: PreparedCall) -> str:
     """The words shown while the request is pending: whose phone is ringing depends on the call type."""
+    note = f" · {prepared.caller_id_note}" if prepared.caller_id_note else ""
     if prepared.request.call_type == CallType.AGENT_FIRST:
-        return f"Calling {prepared.label}… ringing your phone {prepared.agent_display}"
-    return f"Calling {prepared.label}… ringing {prepared.display_number}"
+        return f"Calling {prepared.label}… ringing your phone {prepared.agent_display}{note}"
+    return f"Calling {prepared.label}… ringing {prepared.display_number}{note}"
 
 
 def describe_outcome(result: CallResult, prepared: PreparedCall) -> str:

@@ -140,6 +140,8 @@ class JournalEntry:
     #: The number called in international form ("+12125550142"), so that a redial reads the same number whatever the
     #: default region is by then; "" for rows from before this was kept.
     e164: str = ""
+    #: The caller ID the prospect was shown, as the digits sent ("" when none was sent: the service's own).
+    caller_id: str = ""
 
     @property
     def may_still_be_ringing(self) -> bool:

@@ -35,6 +35,7 @@ from c2c_desktop.core.models import (
     CallRequest,
     CallResult,
     CallState,
+    CallType,
     Contact,
     JournalEntry,
     Outcome,
@@ -83,6 +84,14 @@ def utc_now() -> str:
 
 def _utc_text(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def prospect_caller_id(request: CallRequest) -> str:
+    """The caller ID the prospect sees (digits as sent; "" when none is sent): `second_callerid` when the agent is rung
+    first (type 2), `first_callerid` when the prospect is (type 1)."""
+    if int(request.call_type) == int(CallType.PROSPECT_FIRST):
+        return request.first_callerid or ""
+    return request.second_callerid or ""
 
 
 def new_ref() -> str:
@@ -386,6 +395,44 @@ def _migration_9_call_owner_started(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE calls ADD COLUMN owner_started TEXT")
 
 
+def _migration_12_audit_attempts_caller_id(conn: sqlite3.Connection) -> None:
+    """The audit log of the calling rules, the caller ID each call showed, and an index for counting attempts.
+
+    `audit` is append-only from the app's side: triggers refuse every UPDATE and DELETE, and an INSERT that would
+    replace a row (core/rules/audit.py writes it). `calls.caller_id`: the digits sent as the caller ID the prospect
+    sees ("" when none was sent: the service's own), counted by the local caller ID pool's "least used today".
+    `calls_e164_started`: the attempts to one number in a period (core/rules/attempts.py) without reading the whole
+    journal.
+    """
+    conn.execute(
+        """CREATE TABLE audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            action TEXT NOT NULL,
+            agent_number TEXT NOT NULL DEFAULT '',
+            callee_number TEXT NOT NULL DEFAULT '',
+            rule TEXT NOT NULL DEFAULT '',
+            data_version TEXT NOT NULL DEFAULT '',
+            dnc_list TEXT NOT NULL DEFAULT '',
+            reason TEXT NOT NULL DEFAULT ''
+        )"""
+    )
+    conn.execute("CREATE INDEX audit_at ON audit(at)")
+    for statement in ("UPDATE", "DELETE"):
+        conn.execute(
+            f"CREATE TRIGGER audit_no_{statement.lower()} BEFORE {statement} ON audit "
+            "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+        )
+    # INSERT OR REPLACE deletes the row it replaces without firing DELETE triggers (recursive_triggers is off).
+    conn.execute(
+        "CREATE TRIGGER audit_no_replace BEFORE INSERT ON audit "
+        "WHEN NEW.id IS NOT NULL AND EXISTS (SELECT 1 FROM audit WHERE id = NEW.id) "
+        "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+    )
+    conn.execute("ALTER TABLE calls ADD COLUMN caller_id TEXT NOT NULL DEFAULT ''")
+    conn.execute("CREATE INDEX calls_e164_started ON calls(e164, started_at)")
+
+
 #: Migration n (1-based) brings the schema from version n-1 to n; PRAGMA user_version holds the version. A migration
 #: that reads phone numbers takes the default region in force as a second argument (see `migrate`).
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
@@ -398,6 +445,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     functools.partial(_migration_7_pinned_numbers, region=DEFAULT_REGION),
     _migration_8_import_journal,
     _migration_9_call_owner_started,
+    _migration_12_audit_attempts_caller_id,
 ]
 
 
@@ -631,7 +679,8 @@ if sys.platform == "win32":
 
 _CALL_COLUMNS = (
     "id, ref, started_at, number, display_number, agent_number, call_type, state, outcome, message, contact_id, "
-    "contact_name, page, finished_at, resolution_s, http_status, excerpt, disposition, note, reconciled_outcome, e164"
+    "contact_name, page, finished_at, resolution_s, http_status, excerpt, disposition, note, reconciled_outcome, e164, "
+    "caller_id"
 )
 
 
@@ -658,6 +707,7 @@ def _entry_from_row(row: tuple[Any, ...]) -> JournalEntry:
         note=row[18],
         reconciled_outcome=None if row[19] is None else Outcome(row[19]),
         e164=row[20] or "",
+        caller_id=row[21] or "",
     )
 
 
@@ -811,6 +861,14 @@ class Store:
                 db.execute(f"ROLLBACK TO sp{depth:d}")
                 db.execute(f"RELEASE sp{depth:d}")
 
+    @contextmanager
+    def connection(self) -> Iterator[sqlite3.Connection]:
+        """The open connection, for the small repositories kept over this store (core/rules: the audit log, the
+        attempt log): their statements join the open `transaction()` if any. sqlite3 errors inside the block leave it
+        as StoreError. Same thread only, as every method."""
+        with _plain_errors(self.path):
+            yield self._db
+
     @property
     def in_transaction(self) -> bool:
         """True inside a `transaction()` block."""
@@ -832,8 +890,8 @@ class Store:
 
         If `request.ref` is None a new ref is generated; send the request with `entry.ref` so the service's report
         and the journal share it. A given ref may repeat (e.g. a CRM id called twice). The row records this process
-        as its owner (see `recover_interrupted`). Not allowed inside `transaction()`: the row must be durable before
-        returning.
+        as its owner (see `recover_interrupted`), and the caller ID the prospect is shown (`prospect_caller_id`). Not
+        allowed inside `transaction()`: the row must be durable before returning.
         """
         if self.in_transaction:
             raise StoreError("begin_call must not run inside a transaction: the row must be committed first.")
@@ -841,8 +899,8 @@ class Store:
             raise ValueError(f"ref is longer than {MAX_REF_LENGTH} characters")
         cursor = self._db.execute(
             "INSERT INTO calls (ref, started_at, number, display_number, agent_number, call_type, state, message, "
-            "contact_id, contact_name, page, owner_host, owner_pid, owner_token, owner_started, e164) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?)",
+            "contact_id, contact_name, page, owner_host, owner_pid, owner_token, owner_started, e164, caller_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 request.ref if request.ref is not None else new_ref(),
                 utc_now(),
@@ -859,6 +917,7 @@ class Store:
                 _OWNER_TOKEN,
                 _process_start(os.getpid()),
                 e164,
+                prospect_caller_id(request),
             ),
         )
         return self._require_call(int(cursor.lastrowid or 0))

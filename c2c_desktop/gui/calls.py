@@ -378,9 +378,11 @@ class CallController(QObject):
             return False
         settings = self._settings_provider()
         from c2c_desktop.core import dialer  # loaded in the background after the window showed: a dict lookup here
+        from c2c_desktop.core.rules.caller_id import JournalCallerIdUsage  # loaded with the dialer
 
         try:
-            prepared = dialer.prepare_call(target, settings, credentials, contact=contact)
+            usage = JournalCallerIdUsage(self._store, settings.region)  # the pool's "least used today"
+            prepared = dialer.prepare_call(target, settings, credentials, contact=contact, caller_id_usage=usage)
         except dialer.NotSentError as exc:
             self.not_sent.emit(str(exc))
             return False
