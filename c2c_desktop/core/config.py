@@ -65,6 +65,8 @@ class Settings:
     read_timeout: float = 120.0
     # Absolute path of a CA file trusted INSTEAD of the system store (requests' verify=path replaces it).
     ca_bundle: str = ""
+    # Stale do-not-call lists (data older than 31 days) refuse every call to the area codes they cover.
+    dnc_stale_refuses: bool = False
 
 
 #: What `config set` accepts, with the one-line help shown by `config list`.
@@ -79,6 +81,7 @@ SETTING_HELP: dict[str, str] = {
     "connect_timeout": "seconds to wait for the connection to the service",
     "read_timeout": "seconds to wait for the first leg to be answered or not (the phone may ring long)",
     "ca_bundle": "a CA certificate file to trust instead of the system's (for a service behind a private CA)",
+    "dnc_stale_refuses": "true: a do-not-call list older than 31 days refuses every call to the area codes it covers",
 }
 
 
@@ -175,6 +178,18 @@ def pin_number(raw: str, region: str) -> str:
         return text
 
 
+_TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+
+
+def _parse_bool(raw: str) -> bool:
+    text = raw.strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ConfigError(f"'{raw}' is not true or false")
+
+
 def _parse_path(raw: str) -> str:
     path = raw.strip()
     if not path:
@@ -196,6 +211,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "connect_timeout": parse_timeout,
     "read_timeout": parse_timeout,
     "ca_bundle": _parse_path,
+    "dnc_stale_refuses": _parse_bool,
 }
 
 
@@ -221,6 +237,8 @@ def format_value(settings: Settings, key: str) -> str:
     if key not in SETTING_HELP:
         raise ConfigError(f"unknown setting '{key}' (known: {', '.join(SETTING_HELP)})")
     value = getattr(settings, key)
+    if isinstance(value, bool):
+        return "true" if value else "false"
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 

@@ -386,6 +386,46 @@ def _migration_9_call_owner_started(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE calls ADD COLUMN owner_started TEXT")
 
 
+def _migration_11_dnc(conn: sqlite3.Connection) -> None:
+    """The do-not-call lists (core/rules/dnc.py): the internal list, and the metadata of the imported lists.
+
+    `dnc_internal`: one row per number an agent marked "do not call" (international form). `dnc_lists`: one row per
+    imported list; its numbers are in a table of their own, `dnc_numbers_<id>` (created at import, one 64-bit integer
+    per number: the international number's digits), so that replacing a list is dropping a table. A row with
+    ready = 0 is a list being built (invisible to lookups); `dnc_list_coverage`: the area codes ("+1212") or country
+    codes ("+44") a list covers, for the stale-list rule.
+    """
+    conn.execute(
+        """CREATE TABLE dnc_internal (
+            e164 TEXT PRIMARY KEY,
+            reason TEXT NOT NULL DEFAULT '',
+            agent_number TEXT NOT NULL DEFAULT '',
+            added_at TEXT NOT NULL
+        ) WITHOUT ROWID"""
+    )
+    conn.execute(
+        """CREATE TABLE dnc_lists (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL,
+            source_file TEXT NOT NULL DEFAULT '',
+            format TEXT NOT NULL DEFAULT '',
+            rows INTEGER NOT NULL DEFAULT 0,
+            data_date TEXT NOT NULL,
+            imported_at TEXT NOT NULL,
+            ready INTEGER NOT NULL DEFAULT 0 CHECK (ready IN (0, 1))
+        )"""
+    )
+    conn.execute("CREATE UNIQUE INDEX dnc_lists_name ON dnc_lists(name) WHERE ready = 1")
+    conn.execute(
+        """CREATE TABLE dnc_list_coverage (
+            prefix TEXT NOT NULL,
+            list_id INTEGER NOT NULL REFERENCES dnc_lists(id) ON DELETE CASCADE,
+            PRIMARY KEY (prefix, list_id)
+        ) WITHOUT ROWID"""
+    )
+    conn.execute("CREATE INDEX dnc_list_coverage_list ON dnc_list_coverage(list_id)")
+
+
 #: Migration n (1-based) brings the schema from version n-1 to n; PRAGMA user_version holds the version. A migration
 #: that reads phone numbers takes the default region in force as a second argument (see `migrate`).
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
@@ -398,6 +438,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     functools.partial(_migration_7_pinned_numbers, region=DEFAULT_REGION),
     _migration_8_import_journal,
     _migration_9_call_owner_started,
+    _migration_11_dnc,  # number 11 is reserved for it (10 and 12 are being written in parallel)
 ]
 
 
@@ -815,6 +856,17 @@ class Store:
     def in_transaction(self) -> bool:
         """True inside a `transaction()` block."""
         return self._tx_depth > 0
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The open connection, for the core modules that keep tables of their own in this file (the do-not-call
+        lists): they write only inside `transaction()` and turn sqlite3 errors into StoreError with `plain_errors()`.
+        """
+        return self._db
+
+    def plain_errors(self) -> AbstractContextManager[None]:
+        """A block in which sqlite3 errors become StoreError with a plain message (as in this class's methods)."""
+        return _plain_errors(self.path)
 
     # --- journal ---------------------------------------------------------------------------------------------
 
