@@ -784,7 +784,8 @@ def _dnc_lists(args: argparse.Namespace) -> int:
         print(
             terminal_safe(
                 f'"{info.name}": {info.rows} numbers, data of {info.data_date}, '
-                f"imported {_local_time(info.imported_at)} from {info.source_file} ({info.format}); area codes {codes}{stale}"
+                f"imported {_local_time(info.imported_at)} from {info.source_file} ({info.format}); "
+                f"area codes {codes}{stale}"
             )
         )
     return EXIT_OK
