@@ -546,12 +546,12 @@ def _chunks(path: Path) -> Iterator[tuple[bytes, int]]:
 
 
 def _sniff_format(path: Path) -> DncFormat:
-    """ftc or dncl when nearly all of the first lines are registry lines (10 digits, or AAA,NNNNNNN; the odd bad line
-    is then reported), else csv."""
+    """ftc or dncl when most of the first lines are registry lines (10 digits, or AAA,NNNNNNN; the others are then
+    reported), else csv."""
     for lines, _ in _chunks(path):
         sample = [line.strip() for line in lines.split(b"\n")[:100] if line.strip()]
         registry = [line for line in sample if _REGISTRY_SHAPE.fullmatch(line)]
-        if not registry or len(registry) * 10 < len(sample) * 9:
+        if len(registry) * 2 <= len(sample):
             return DncFormat.CSV
         return DncFormat.DNCL if all(b"," in line for line in registry) else DncFormat.FTC
     return DncFormat.CSV
@@ -616,14 +616,17 @@ def _read_csv(path: Path, region: str, collector: _Collector) -> None:
     rows = csv.reader(_chained(first, lines), delimiter=delimiter)
     keys: list[int] = []
     line = 0
+    first_row = True
     try:
         for row in rows:
             line = rows.line_num
             cell = row[0].strip() if row else ""
             if not cell:
                 continue
-            if collector.numbers == 0 and not keys and not collector.problem_count and not _has_digit(cell):
-                continue  # a header row
+            if first_row:
+                first_row = False
+                if not _has_digit(cell):
+                    continue  # a header row
             key = _nanp_key(cell) if nanp else None
             if isinstance(key, str):
                 collector.problem(path.name, line, f"{_quote(cell)}: {key}")
