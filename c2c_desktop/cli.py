@@ -18,7 +18,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from c2c_desktop import APP_NAME, __version__
@@ -30,12 +30,13 @@ from c2c_desktop.core.text import json_terminal_safe, terminal_safe
 if TYPE_CHECKING:
     from c2c_desktop.core.contacts_io import ImportSummary
     from c2c_desktop.core.credentials import KeysState
+    from c2c_desktop.core.rules.model import AuditLog
     from c2c_desktop.core.store import Store
 
 EXIT_OK = 0
 EXIT_ERROR = 2  # bad input, missing keys or configuration (also argparse's usage error code)
 
-COMMANDS = ("call", "keys", "config", "history", "simulator", "contacts", "audit")
+COMMANDS = ("call", "keys", "config", "history", "simulator", "contacts", "dnc", "audit")
 
 
 class CliError(Exception):
@@ -92,6 +93,15 @@ def _positive_count(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("it must be 1 or more")
     return value
+
+
+def _iso_date(text: str) -> date:
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -169,6 +179,39 @@ def build_parser() -> argparse.ArgumentParser:
     contacts_sub.add_parser(
         "undo-import", help="undo the last import as a whole: its contacts removed, those it merged into restored"
     )
+
+    dnc = sub.add_parser(
+        "dnc", help="do-not-call lists: import the registry, check, add to or remove from the internal list"
+    )
+    dnc_sub = dnc.add_subparsers(dest="action", metavar="ACTION", required=True)
+    dnc_import = dnc_sub.add_parser(
+        "import",
+        help="import do-not-call lists (US registry, Canada DNCL, CSV/TXT); a list of the same name is replaced whole",
+    )
+    dnc_import.add_argument("files", nargs="+", metavar="FILE")
+    dnc_import.add_argument(
+        "--name", metavar="NAME", help="the list's name; all FILEs make this one list (default: one list per file)"
+    )
+    dnc_import.add_argument(
+        "--format",
+        choices=("auto", "ftc", "dncl", "csv"),
+        default="auto",
+        help="ftc: US registry (2125550100 or 212,5550100 per line); dncl: Canada (416,1234567); csv: one number per "
+        "row in the first cell (default: auto)",
+    )
+    dnc_import.add_argument(
+        "--date", type=_iso_date, metavar="YYYY-MM-DD", help="the date of the list's data (default: the file's date)"
+    )
+    dnc_check = dnc_sub.add_parser("check", help="exit 0 if the number is on no list, 1 if it is (and say which)")
+    dnc_check.add_argument("number")
+    dnc_add = dnc_sub.add_parser("add", help="put a number on the internal do-not-call list")
+    dnc_add.add_argument("number")
+    dnc_add.add_argument("--reason", metavar="R", default="", help="why (recorded in the audit log)")
+    dnc_remove = dnc_sub.add_parser("remove", help="take a number off the internal do-not-call list")
+    dnc_remove.add_argument("number")
+    dnc_remove.add_argument("--reason", metavar="R", required=True, help="why (required; recorded in the audit log)")
+    dnc_lists = dnc_sub.add_parser("lists", help="the do-not-call lists: source, rows, data date, stale or not")
+    dnc_lists.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     sim = sub.add_parser("simulator", help="run the stand-in click-to-call service on loopback")
     sim.add_argument("--port", type=_port, default=8765)
@@ -600,6 +643,195 @@ def cmd_contacts(args: argparse.Namespace) -> int:
     return _contacts_list(args)
 
 
+#: Days between two downloads of the registry (core/rules/dnc.REFRESH_DAYS, not imported at startup).
+DNC_REFRESH_DAYS = 31
+#: Problem lines printed per imported list; the rest are counted.
+DNC_PROBLEMS_SHOWN = 20
+#: Imports of at least this many bytes report their progress on stderr.
+DNC_PROGRESS_MIN_BYTES = 50 << 20
+
+
+def _audit_log(store: Store) -> AuditLog | None:
+    """Where do-not-call adds, removes and imports are recorded. The audit log (core/rules/audit.py) is not on this
+    branch yet: nothing is recorded until it is wired here."""
+    return None
+
+
+def _dnc_number(text: str, region: str) -> str:
+    from c2c_desktop.core.phone import PhoneError, parse_number
+
+    try:
+        return parse_number(text, region).e164
+    except PhoneError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _dnc_progress(label: str) -> Callable[[int, int], None]:
+    shown = 0
+
+    def report(done: int, total: int) -> None:
+        nonlocal shown
+        tenth = 10 * done // max(total, 1)
+        if total >= DNC_PROGRESS_MIN_BYTES and tenth > shown:
+            shown = tenth
+            print(f"{terminal_safe(label)}: {10 * tenth}% read", file=sys.stderr, flush=True)
+
+    return report
+
+
+def _dnc_import(args: argparse.Namespace, settings: config.Settings) -> int:
+    from c2c_desktop.core.rules.dnc import DncError, import_lists
+
+    groups = [args.files] if args.name is not None else [[name] for name in args.files]
+    code = EXIT_OK
+    with _open_store() as store:
+        for files in groups:
+            label = args.name if args.name is not None else files[0]
+            try:
+                result = import_lists(
+                    store,
+                    files,
+                    name=args.name,
+                    fmt=args.format,
+                    data_date=args.date,
+                    region=settings.region,
+                    agent_number=settings.agent_number,
+                    audit=_audit_log(store),
+                    progress=_dnc_progress(label),
+                )
+            except DncError as exc:
+                print(f"{APP_NAME}: {terminal_safe(str(exc))}", file=sys.stderr)
+                code = EXIT_ERROR
+                continue
+            info = result.info
+            dated = " (the file's modification date; give --date to set it)" if result.date_from_file else ""
+            line = (
+                f'"{info.name}": {info.rows} numbers from {info.source_file} ({info.format}), data of '
+                f"{info.data_date}{dated}; {result.lines} lines, {result.duplicates} duplicates, "
+                f"{result.problem_count} problem lines"
+            )
+            if result.replaced is not None:
+                line += f"; replaced the list of {result.replaced.data_date} ({result.replaced.rows} numbers)"
+            if info.stale:
+                line += f"; STALE: its data is more than {DNC_REFRESH_DAYS} days old"
+            print(terminal_safe(line), flush=True)
+            for problem in result.problems[:DNC_PROBLEMS_SHOWN]:
+                print(terminal_safe(f"{problem} (skipped)"))
+            if result.problem_count > DNC_PROBLEMS_SHOWN:
+                print(f"… and {result.problem_count - DNC_PROBLEMS_SHOWN} more problem lines (skipped)")
+    return code
+
+
+def _dnc_check(args: argparse.Namespace, settings: config.Settings) -> int:
+    from c2c_desktop.core.rules.dnc import DncRegistry
+
+    e164 = _dnc_number(args.number, settings.region)
+    with _open_store() as store:
+        registry = DncRegistry(store, stale_refuses=settings.dnc_stale_refuses)
+        listings = registry.listings(e164)
+        blocked = registry.stale_block(e164)
+    for listing in listings:
+        if listing.internal:
+            why = f": {listing.reason}" if listing.reason else ""
+            print(terminal_safe(f'{e164} is on the internal do-not-call list "{listing.list_name}"{why}'))
+        else:
+            stale = ", STALE" if listing.stale else ""
+            print(
+                terminal_safe(f'{e164} is on the do-not-call list "{listing.list_name}" ({listing.data_date}{stale})')
+            )
+    if blocked is not None:
+        print(
+            terminal_safe(
+                f'{e164}: the list "{blocked.list_name}" covering it is stale (data of {blocked.data_date}): '
+                "calls are refused (dnc_stale_refuses is on)"
+            )
+        )
+    if not listings and blocked is None:
+        print(f"{e164} is on no do-not-call list")
+        return EXIT_OK
+    return 1
+
+
+def _dnc_add(args: argparse.Namespace, settings: config.Settings) -> int:
+    from c2c_desktop.core.rules.dnc import DncError, add_internal
+
+    e164 = _dnc_number(args.number, settings.region)
+    with _open_store() as store:
+        try:
+            added = add_internal(store, e164, args.reason, agent_number=settings.agent_number, audit=_audit_log(store))
+        except DncError as exc:
+            raise CliError(str(exc)) from None
+    print(f"{e164} added to the internal do-not-call list" if added else f"{e164} is already on the internal list")
+    return EXIT_OK
+
+
+def _dnc_remove(args: argparse.Namespace, settings: config.Settings) -> int:
+    from c2c_desktop.core.rules.dnc import DncError, remove_internal
+
+    e164 = _dnc_number(args.number, settings.region)
+    with _open_store() as store:
+        try:
+            remove_internal(store, e164, args.reason, agent_number=settings.agent_number, audit=_audit_log(store))
+        except DncError as exc:
+            raise CliError(str(exc)) from None
+    print(f"{e164} taken off the internal do-not-call list")
+    return EXIT_OK
+
+
+def _dnc_lists(args: argparse.Namespace) -> int:
+    from c2c_desktop.core.rules.dnc import INTERNAL_LIST_NAME, internal_count, list_infos
+
+    with _open_store() as store:
+        infos = list_infos(store)
+        internal = internal_count(store)
+    if args.json:
+        rows: list[dict[str, object]] = [{"name": INTERNAL_LIST_NAME, "internal": True, "rows": internal}]
+        rows += [
+            {
+                "name": info.name,
+                "internal": False,
+                "source_file": info.source_file,
+                "format": info.format,
+                "rows": info.rows,
+                "data_date": info.data_date.isoformat(),
+                "imported_at": info.imported_at,
+                "stale": info.stale,
+                "area_codes": list(info.area_codes),
+            }
+            for info in infos
+        ]
+        print(json_terminal_safe(json.dumps(rows, indent=2, ensure_ascii=False)))
+        return EXIT_OK
+    print(f"{INTERNAL_LIST_NAME}: {internal} numbers (added by agents)")
+    for info in infos:
+        codes = ", ".join(info.area_codes[:10]) + (
+            f" and {len(info.area_codes) - 10} more" if len(info.area_codes) > 10 else ""
+        )
+        stale = f"  STALE (older than {DNC_REFRESH_DAYS} days: import a fresh download)" if info.stale else ""
+        print(
+            terminal_safe(
+                f'"{info.name}": {info.rows} numbers, data of {info.data_date}, '
+                f"imported {_local_time(info.imported_at)} from {info.source_file} ({info.format}); "
+                f"area codes {codes}{stale}"
+            )
+        )
+    return EXIT_OK
+
+
+def cmd_dnc(args: argparse.Namespace) -> int:
+    """Import do-not-call lists, check a number, add to or remove from the internal list, list the lists."""
+    if args.action == "lists":
+        return _dnc_lists(args)
+    settings = _load_settings()
+    if args.action == "import":
+        return _dnc_import(args, settings)
+    if args.action == "check":
+        return _dnc_check(args, settings)
+    if args.action == "add":
+        return _dnc_add(args, settings)
+    return _dnc_remove(args, settings)
+
+
 def cmd_simulator(args: argparse.Namespace) -> int:
     """Run the stand-in service on loopback until interrupted."""
     from c2c_desktop.core.simulator import serve_forever_cli
@@ -631,6 +863,7 @@ HANDLERS = {
     "history": cmd_history,
     "simulator": cmd_simulator,
     "contacts": cmd_contacts,
+    "dnc": cmd_dnc,
     "audit": cmd_audit,
 }
 

@@ -76,6 +76,7 @@ class Settings:
     company_days: str = ""  # "mon-fri", "mon,wed,fri", or "" for every day (see company_weekdays)
     caller_id_pool: str = ""  # numbers in international form, comma-separated (see caller_id_pool)
     max_attempts_per_day: int = 0  # 0: no company cap
+    # Stale do-not-call lists (data older than 31 days) refuse every call to the area codes they cover.
     dnc_stale_refuses: bool = False
 
 

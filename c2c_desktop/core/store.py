@@ -395,6 +395,46 @@ def _migration_9_call_owner_started(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE calls ADD COLUMN owner_started TEXT")
 
 
+def _migration_11_dnc(conn: sqlite3.Connection) -> None:
+    """The do-not-call lists (core/rules/dnc.py): the internal list, and the metadata of the imported lists.
+
+    `dnc_internal`: one row per number an agent marked "do not call" (international form). `dnc_lists`: one row per
+    imported list; its numbers are in a table of their own, `dnc_numbers_<id>` (created at import, one 64-bit integer
+    per number: the international number's digits), so that replacing a list is dropping a table. A row with
+    ready = 0 is a list being built (invisible to lookups); `dnc_list_coverage`: the area codes ("+1212") or country
+    codes ("+44") a list covers, for the stale-list rule.
+    """
+    conn.execute(
+        """CREATE TABLE dnc_internal (
+            e164 TEXT PRIMARY KEY,
+            reason TEXT NOT NULL DEFAULT '',
+            agent_number TEXT NOT NULL DEFAULT '',
+            added_at TEXT NOT NULL
+        ) WITHOUT ROWID"""
+    )
+    conn.execute(
+        """CREATE TABLE dnc_lists (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL,
+            source_file TEXT NOT NULL DEFAULT '',
+            format TEXT NOT NULL DEFAULT '',
+            rows INTEGER NOT NULL DEFAULT 0,
+            data_date TEXT NOT NULL,
+            imported_at TEXT NOT NULL,
+            ready INTEGER NOT NULL DEFAULT 0 CHECK (ready IN (0, 1))
+        )"""
+    )
+    conn.execute("CREATE UNIQUE INDEX dnc_lists_name ON dnc_lists(name) WHERE ready = 1")
+    conn.execute(
+        """CREATE TABLE dnc_list_coverage (
+            prefix TEXT NOT NULL,
+            list_id INTEGER NOT NULL REFERENCES dnc_lists(id) ON DELETE CASCADE,
+            PRIMARY KEY (prefix, list_id)
+        ) WITHOUT ROWID"""
+    )
+    conn.execute("CREATE INDEX dnc_list_coverage_list ON dnc_list_coverage(list_id)")
+
+
 def _migration_12_audit_attempts_caller_id(conn: sqlite3.Connection) -> None:
     """The audit log of the calling rules, the caller ID each call showed, and an index for counting attempts.
 
@@ -445,6 +485,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     functools.partial(_migration_7_pinned_numbers, region=DEFAULT_REGION),
     _migration_8_import_journal,
     _migration_9_call_owner_started,
+    _migration_11_dnc,
     _migration_12_audit_attempts_caller_id,
 ]
 
@@ -861,18 +902,21 @@ class Store:
                 db.execute(f"ROLLBACK TO sp{depth:d}")
                 db.execute(f"RELEASE sp{depth:d}")
 
-    @contextmanager
-    def connection(self) -> Iterator[sqlite3.Connection]:
-        """The open connection, for the small repositories kept over this store (core/rules: the audit log, the
-        attempt log): their statements join the open `transaction()` if any. sqlite3 errors inside the block leave it
-        as StoreError. Same thread only, as every method."""
-        with _plain_errors(self.path):
-            yield self._db
-
     @property
     def in_transaction(self) -> bool:
         """True inside a `transaction()` block."""
         return self._tx_depth > 0
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The open connection, for the small repositories kept over this store (core/rules: the do-not-call lists,
+        the audit log, the attempt log): their statements join the open `transaction()` if any, and they turn sqlite3
+        errors into StoreError with `plain_errors()`. Same thread only, as every method."""
+        return self._db
+
+    def plain_errors(self) -> AbstractContextManager[None]:
+        """A block in which sqlite3 errors become StoreError with a plain message (as in this class's methods)."""
+        return _plain_errors(self.path)
 
     # --- journal ---------------------------------------------------------------------------------------------
 

@@ -45,6 +45,7 @@ class JournalAttemptLog:
         time is taken as UTC), oldest first."""
         if not e164:
             return []
-        with self._store.connection() as db:
+        db = self._store.connection
+        with self._store.plain_errors():
             rows = db.execute(ATTEMPTS_SQL, (e164, _utc_text(since))).fetchall()
         return [datetime.fromisoformat(started_at).astimezone(UTC) for (started_at,) in rows]

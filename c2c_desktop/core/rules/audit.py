@@ -86,7 +86,8 @@ class StoreAuditLog:
             _safe(event.dnc_list),
             _safe(event.reason),
         )
-        with self._store.connection() as db:
+        db = self._store.connection
+        with self._store.plain_errors():
             db.execute(f"INSERT INTO audit ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", values)
 
     def events(
@@ -123,7 +124,8 @@ class StoreAuditLog:
         if limit is not None:
             sql += " LIMIT ?"
             params.append(max(0, int(limit)))
-        with self._store.connection() as db:
+        db = self._store.connection
+        with self._store.plain_errors():
             rows = db.execute(sql, params).fetchall()
         return [_event_from_row(row) for row in rows]
 

@@ -206,7 +206,8 @@ class JournalCallerIdUsage:
         marks = ", ".join("?" * len(by_digits))
         aware = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
         try:
-            with self._store.connection() as db:
+            db = self._store.connection
+            with self._store.plain_errors():
                 rows = db.execute(
                     f"SELECT caller_id, COUNT(*) FROM calls WHERE started_at >= ? AND caller_id IN ({marks}) "
                     f"AND {MAY_HAVE_RUNG} GROUP BY caller_id",

@@ -52,6 +52,5 @@ def test_counts_the_calls_that_may_have_rung(store: Store) -> None:
 
 
 def test_the_count_uses_the_number_and_time_index(store: Store) -> None:
-    with store.connection() as db:
-        plan = db.execute(f"EXPLAIN QUERY PLAN {ATTEMPTS_SQL}", (FLORIDA, "2026")).fetchall()
+    plan = store.connection.execute(f"EXPLAIN QUERY PLAN {ATTEMPTS_SQL}", (FLORIDA, "2026")).fetchall()
     assert any("calls_e164_started" in str(row) for row in plan)

@@ -77,8 +77,8 @@ def test_updates_and_deletes_are_refused_by_the_database(store: Store) -> None:
             other.execute("DELETE FROM audit")
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
             other.execute("INSERT OR REPLACE INTO audit (id, at, action) VALUES (1, 'x', 'refused')")
-    with pytest.raises(StoreError, match="append-only"), store.connection() as db:
-        db.execute("DELETE FROM audit WHERE id = 1")
+    with pytest.raises(StoreError, match="append-only"), store.plain_errors():
+        store.connection.execute("DELETE FROM audit WHERE id = 1")
     assert StoreAuditLog(store).events() == [refusal()]
 
 
@@ -105,8 +105,7 @@ def test_no_key_or_link_is_stored(store: Store) -> None:
             data_version="ftp://lists.example/dnc.zip",
         )
     )
-    with store.connection() as db:
-        stored = " ".join(str(value) for row in db.execute("SELECT * FROM audit") for value in row)
+    stored = " ".join(str(value) for row in store.connection.execute("SELECT * FROM audit") for value in row)
     assert CANARY not in stored and "https://" not in stored and "ftp://" not in stored
     event = log.events()[0]
     assert event.reason == "see (link removed) now please" and event.data_version == "(link removed)"
