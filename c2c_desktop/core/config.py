@@ -65,6 +65,13 @@ class Settings:
     read_timeout: float = 120.0
     # Absolute path of a CA file trusted INSTEAD of the system store (requests' verify=path replaces it).
     ca_bundle: str = ""
+    # Calling rules (issue 10). Names shared with the other parts of that work; see core/rules.
+    mode: str = "consumer"  # "consumer" (every rule) or "business" (company window and do-not-call lists only)
+    company_hours: str = ""  # "09:00-18:00" in the callee's local time; "" = no company window on the hours
+    company_days: str = ""  # "mon-fri"; "" = every day
+    caller_id_pool: str = ""  # comma-separated caller IDs the agent may show
+    max_attempts_per_day: int = 0  # per number, per 24 h; 0 = no company cap
+    dnc_stale_refuses: bool = False  # a stale do-not-call list refuses every call to its area codes
 
 
 #: What `config set` accepts, with the one-line help shown by `config list`.
@@ -79,6 +86,12 @@ SETTING_HELP: dict[str, str] = {
     "connect_timeout": "seconds to wait for the connection to the service",
     "read_timeout": "seconds to wait for the first leg to be answered or not (the phone may ring long)",
     "ca_bundle": "a CA certificate file to trust instead of the system's (for a service behind a private CA)",
+    "mode": "consumer (every calling rule) or business (B2B: only the company window and the do-not-call lists)",
+    "company_hours": "the company's calling window in the callee's local time, e.g. 09:00-18:00 (empty: none)",
+    "company_days": "the days the company window allows, e.g. mon-fri (empty: every day)",
+    "caller_id_pool": "comma-separated caller IDs you may show (local presence)",
+    "max_attempts_per_day": "calls per number per 24 hours the company allows (0: no company cap)",
+    "dnc_stale_refuses": "true: a do-not-call list older than 31 days refuses every call to its area codes",
 }
 
 
@@ -175,6 +188,62 @@ def pin_number(raw: str, region: str) -> str:
         return text
 
 
+def _parse_mode(raw: str) -> str:
+    mode = raw.strip().lower()
+    if mode not in ("consumer", "business"):
+        raise ConfigError("mode must be consumer or business")
+    return mode
+
+
+def _parse_company_hours(raw: str) -> str:
+    from c2c_desktop.core.rules.hours import WindowError, parse_window
+
+    text = raw.strip()
+    if not text:
+        return ""
+    try:
+        window = parse_window(text)
+    except WindowError as exc:
+        raise ConfigError(f"company_hours: {exc}") from None
+    return str(window).replace("–", "-")
+
+
+def _parse_company_days(raw: str) -> str:
+    from c2c_desktop.core.rules.hours import WindowError, parse_days
+
+    text = raw.strip().lower()
+    if not text:
+        return ""
+    try:
+        parse_days(text)
+    except WindowError as exc:
+        raise ConfigError(f"company_days: {exc}") from None
+    return text.replace(" ", "")
+
+
+def _parse_caller_id_pool(raw: str) -> str:
+    return ",".join(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _parse_max_attempts(raw: str) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigError(f"'{raw}' is not a whole number of calls") from None
+    if not 0 <= value <= 1000:
+        raise ConfigError("max_attempts_per_day must be 0 (no cap) to 1000")
+    return value
+
+
+def _parse_bool(raw: str) -> bool:
+    text = raw.strip().lower()
+    if text in ("true", "yes", "on", "1"):
+        return True
+    if text in ("false", "no", "off", "0"):
+        return False
+    raise ConfigError(f"'{raw}' is not true or false")
+
+
 def _parse_path(raw: str) -> str:
     path = raw.strip()
     if not path:
@@ -196,6 +265,12 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "connect_timeout": parse_timeout,
     "read_timeout": parse_timeout,
     "ca_bundle": _parse_path,
+    "mode": _parse_mode,
+    "company_hours": _parse_company_hours,
+    "company_days": _parse_company_days,
+    "caller_id_pool": _parse_caller_id_pool,
+    "max_attempts_per_day": _parse_max_attempts,
+    "dnc_stale_refuses": _parse_bool,
 }
 
 

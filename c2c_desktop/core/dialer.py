@@ -26,11 +26,21 @@ from c2c_desktop.core.models import (
     PhoneEntry,
 )
 from c2c_desktop.core.phone import DialNumber, PhoneError, number_to_call
+from c2c_desktop.core.rules.guard import CallGuard
+from c2c_desktop.core.rules.model import Clearance, Refusal
 from c2c_desktop.core.store import Store
 
 
 class NotSentError(Exception):
     """The call was refused before anything was sent; str() is the message for the agent."""
+
+
+class CallRefused(NotSentError):
+    """The calling rules refused the call (hours, do-not-call list, attempt cap, broken rules file)."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(f"Not sent: {refusal.reason}")
+        self.refusal = refusal
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,8 @@ class PreparedCall:
     contact_id: int | None = None
     contact_name: str = ""
     warnings: tuple[str, ...] = field(default=())
+    #: What the calling rules said (local time, the window that applied, an override); None only when built by hand.
+    clearance: Clearance | None = None
 
     @property
     def label(self) -> str:
@@ -75,10 +87,16 @@ def prepare_call(
     *,
     contact: Contact | None = None,
     overrides: CallOverrides | None = None,
+    guard: CallGuard,
+    override_hours: str | None = None,
+    automatic: bool = False,
 ) -> PreparedCall:
-    """Validate and normalise one call; raises NotSentError with a plain message. Touches no network or disk.
+    """Validate and normalise one call, and ask the calling rules; raises NotSentError with a plain message
+    (CallRefused when the rules refuse). Touches no network; the guard reads the journal (attempt caps) and writes
+    its audit log.
 
     `target`: a contact's number (called as the number it was pinned to) or text typed now (read in the region).
+    `override_hours`: the agent's reason for calling outside the callee's hours (manual dials only).
     """
     overrides = overrides or CallOverrides()
     region = settings.region
@@ -120,6 +138,10 @@ def prepare_call(
     problems = validate_request(request, credentials, api_url=settings.api_url)
     if problems:
         raise NotSentError("Not sent: " + "; ".join(problems))
+    # Last: a call that would be refused for another reason leaves no refusal in the audit log.
+    verdict = guard.check(number, contact=contact, override_hours=override_hours, automatic=automatic)
+    if isinstance(verdict, Refusal):
+        raise CallRefused(verdict)
     return PreparedCall(
         request=request,
         display_number=display,
@@ -128,6 +150,7 @@ def prepare_call(
         contact_id=contact.id if contact else None,
         contact_name=contact.name if contact else "",
         warnings=tuple(warnings),
+        clearance=verdict,
     )
 
 
