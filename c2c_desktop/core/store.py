@@ -695,11 +695,11 @@ _INSERT_CONTACTS = "INSERT INTO contacts (id, name, company, title, notes, sort_
 _INSERT_PHONES = "INSERT INTO phones (contact_id, position, number, label, e164, is_primary) VALUES "
 _INSERT_CONTACT = _multi_row_insert(_INSERT_CONTACTS, 1, _CONTACT_COLUMNS)
 _INSERT_PHONE = _multi_row_insert(_INSERT_PHONES, 1, _PHONE_COLUMNS)
-#: Rows per INSERT statement in add_contacts: one statement per row (executemany) costs twice as much in SQLite.
-#: 142 rows of 7 values stay under 999 parameters, the limit of SQLite builds older than 3.32.
-_ROWS_PER_INSERT = 999 // _CONTACT_COLUMNS
+#: Values per INSERT statement in add_contacts (one statement per row, executemany, costs twice as much in SQLite):
+#: under 999 parameters, the limit of SQLite builds older than 3.32.
+_MAX_PARAMETERS = 999
 #: Contacts written between two progress reports of add_contacts.
-_ADD_BATCH = 30 * _ROWS_PER_INSERT
+_ADD_BATCH = 30 * (_MAX_PARAMETERS // _PHONE_COLUMNS)
 #: add_contacts rebuilds the contact and phone indexes (instead of updating them row by row) for at least this many
 #: contacts, when they are also at least a quarter of those stored: sorting all keys once is then cheaper (measured
 #: with 100k stored: adding 25k takes 0.7 s instead of 0.9 s, 50k 0.7 s instead of 1.5 s; 10k is a little slower).
@@ -1123,10 +1123,11 @@ class Store:
     def _insert_rows(self, insert: str, values: list[object], columns: int) -> None:
         """Run `insert` ("INSERT ... VALUES ") for rows of `columns` values flattened into `values`."""
         db = self._db
-        step = _ROWS_PER_INSERT * columns
+        rows_per_insert = _MAX_PARAMETERS // columns
+        step = rows_per_insert * columns
         whole = len(values) - len(values) % step
         if whole:
-            sql = _multi_row_insert(insert, _ROWS_PER_INSERT, columns)
+            sql = _multi_row_insert(insert, rows_per_insert, columns)
             for start in range(0, whole, step):
                 db.execute(sql, values[start : start + step])
         if whole < len(values):
