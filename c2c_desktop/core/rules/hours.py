@@ -367,6 +367,11 @@ def whereabouts(number: DialNumber, address_region: str = "") -> Whereabouts:
 def applicable_rows(rules: CallingRules, where: Whereabouts) -> list[Jurisdiction]:
     """The rules rows for the callee: country rows of the number and of the address, and every state's row."""
     rows: list[Jurisdiction] = []
+    # States first: when both refuse, the refusal names the state's (stricter) rule.
+    for sub in where.subdivisions:
+        sub_row = rules.jurisdictions.get(sub)
+        if sub_row is not None and sub_row not in rows:
+            rows.append(sub_row)
     countries = [where.region]
     if where.address_region:
         countries.append(where.address_region.partition("-")[0])
@@ -375,10 +380,6 @@ def applicable_rows(rules: CallingRules, where: Whereabouts) -> list[Jurisdictio
         row = rules.country_row(country)
         if row is not None and row not in rows:
             rows.append(row)
-    for sub in where.subdivisions:
-        sub_row = rules.jurisdictions.get(sub)
-        if sub_row is not None and sub_row not in rows:
-            rows.append(sub_row)
     return rows
 
 
