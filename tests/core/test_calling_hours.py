@@ -123,7 +123,9 @@ def settings_for(service: StandInService, **extra: object) -> Settings:
     return dataclasses.replace(Settings(agent_number=AGENT_NUMBER, api_url=service.url), **extra)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("number", "at", "refused", "extra", "address"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("number", "at", "refused", "extra", "address"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_calling_hours_table(
     service: StandInService,
     store: Store,
@@ -167,7 +169,9 @@ def test_the_table_has_at_least_forty_cases() -> None:
         ("+14165550100", local("America/Toronto", "2026-06-05 21:45"), local("America/Toronto", "2026-06-06 10:00")),
     ],
 )
-def test_a_refusal_says_when_the_number_opens(service: StandInService, number: str, at: datetime, opens: datetime) -> None:
+def test_a_refusal_says_when_the_number_opens(
+    service: StandInService, number: str, at: datetime, opens: datetime
+) -> None:
     settings = settings_for(service)
     with pytest.raises(CallRefused) as refusal:
         prepare_call(number, settings, CREDENTIALS, guard=guard_at(settings, at))
@@ -201,6 +205,3 @@ def _dial(text: str):  # type: ignore[no-untyped-def]
     from c2c_desktop.core.phone import parse_number
 
     return parse_number(text)
-
-
-

@@ -155,9 +155,7 @@ class CallGuard:
         over = [(name, cap) for name, cap in caps if len(made) >= cap]
         if over:
             frees_at = max(made[-cap] + ATTEMPT_WINDOW for _, cap in over)
-            later = hours.judge(
-                number, now, rules, mode=mode, company=company, address_region=address, not_before=frees_at
-            )
+            later = hours.judge(number, frees_at, rules, mode=mode, company=company, address_region=address)
             opens = frees_at if later.allowed or later.opens_at is None else later.opens_at
             name, cap = min(over, key=lambda item: item[1])
             reason = (

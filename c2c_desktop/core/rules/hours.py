@@ -450,10 +450,8 @@ def _transition(tz: tzinfo, low: datetime, high: datetime) -> datetime:
     return high.replace(microsecond=0)
 
 
-def next_open(checks: list[Check], after: datetime, *, include_start: bool = False) -> datetime | None:
-    """The first instant (>= after when include_start, else > after) at which every check allows a call."""
-    if include_start and not any(_fails(check, after) for check in checks):
-        return after
+def next_open(checks: list[Check], after: datetime) -> datetime | None:
+    """The first instant after `after` at which every check allows a call."""
     for moment in _candidates(checks, after):
         if not any(_fails(check, moment) for check in checks):
             return moment
@@ -468,9 +466,8 @@ def judge(
     mode: Mode = Mode.CONSUMER,
     company: CompanyWindow | None = None,
     address_region: str = "",
-    not_before: datetime | None = None,
 ) -> HoursVerdict:
-    """Whether the callee's local time allows a call at `at` (UTC); `not_before`: search opens_at from there."""
+    """Whether the callee's local time allows a call at `at` (UTC), and if not, when it next does."""
     where = whereabouts(number, address_region)
     rows = applicable_rows(rules, where) if mode is Mode.CONSUMER else []
     caps = tuple((row.name, row.max_calls_per_24h) for row in rows if row.max_calls_per_24h)
@@ -502,8 +499,7 @@ def judge(
     summary = _summary(where, at)
     if not failing:
         return HoursVerdict(True, where.zones, False, summary=summary, notes=tuple(notes), applied=applied, caps=caps)
-    start = max(at, not_before) if not_before else at
-    opens = next_open(checks, start, include_start=not_before is not None and not_before > at)
+    opens = next_open(checks, at)
     return HoursVerdict(
         False,
         where.zones,
