@@ -1,6 +1,7 @@
 """The calling-hours table under a frozen clock, through prepare_call and the stand-in service: a refused number sends
 nothing (0 requests, no journal row); an allowed one sends exactly one request."""
 
+# ruff: noqa: E501  (the table reads one case per line)
 from __future__ import annotations
 
 import dataclasses

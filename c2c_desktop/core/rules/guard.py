@@ -241,10 +241,11 @@ class NoDncLists:
 
 
 class LoggingAuditLog:
-    """Audit events as log lines (logger "c2c_desktop.audit") until the stored audit log (core/rules/audit.py)."""
+    """Audit events as INFO log lines (logger "c2c_desktop.audit"; shown with -v) until the stored audit log
+    (core/rules/audit.py) is wired in."""
 
     def record(self, event: AuditEvent) -> None:
-        logging.getLogger("c2c_desktop.audit").warning(
+        logging.getLogger("c2c_desktop.audit").info(
             "%s %s %s rule=%s version=%s reason=%s",
             event.action,
             event.at.isoformat(),
