@@ -72,6 +72,7 @@ _GEOCODER_NAMES: dict[str, tuple[str, ...]] = {
     "british colombia": ("CA-BC",),
     "northwest territories/nunavut/yukon": ("CA-NT", "CA-NU", "CA-YT"),
     "nova scotia/prince edward island": ("CA-NS", "CA-PE"),
+    "watson lake": ("CA-YT",),  # a Yukon town named without its territory
 }
 
 _COUNTRY_NAMES: dict[str, str] = {
