@@ -105,7 +105,7 @@ def main() -> None:
     app = QCoreApplication.instance() or QCoreApplication(sys.argv)
     with tempfile.TemporaryDirectory(dir=args.db_dir) as folder, StandInService(ring_seconds=0.0) as service:
         store = Store(Path(folder) / "journal.sqlite3")
-        settings = Settings(agent_number="5551230000", api_url=service.url, read_timeout=30.0)
+        settings = Settings(agent_number="5551230000", api_url=service.url, read_timeout=30.0, mode="business")
         controller = CallController(store, lambda: settings)
         controller.set_credentials(Credentials(DEMO_ACCESS_KEY, DEMO_SECRET_ACCESS_KEY))
         try:

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_ERROR = 2  # bad input, missing keys or configuration (also argparse's usage error code)
 
-COMMANDS = ("call", "keys", "config", "history", "simulator", "contacts", "dnc", "audit")
+COMMANDS = ("call", "rules", "keys", "config", "history", "simulator", "contacts", "dnc", "audit")
 
 
 class CliError(Exception):
@@ -136,6 +136,17 @@ def build_parser() -> argparse.ArgumentParser:
     call.add_argument(
         "--timeout", type=_positive_seconds, metavar="SECONDS", help="read timeout (default: read_timeout)"
     )
+    call.add_argument(
+        "--override-hours",
+        metavar="REASON",
+        help="call although the callee's calling hours refuse it; the reason is kept in the audit log",
+    )
+
+    rules = sub.add_parser(
+        "rules", help="whether a number can be called now: its time zones, local time, the rules that apply"
+    )
+    rules.add_argument("number", help="the number, in any format")
+    rules.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     keys = sub.add_parser("keys", help="store, check or remove the access key pair in the OS keyring")
     keys.add_argument("action", choices=("set", "status", "clear"))
@@ -307,6 +318,7 @@ def cmd_call(args: argparse.Namespace) -> int:
     from c2c_desktop.core.dialer import CallOverrides, NotSentError, begin, client_for, describe_outcome, prepare_call
     from c2c_desktop.core.models import CallResult
     from c2c_desktop.core.rules.caller_id import JournalCallerIdUsage
+    from c2c_desktop.core.rules.guard import build_guard
     from c2c_desktop.core.store import StoreError
 
     settings = _load_settings()
@@ -337,6 +349,8 @@ def cmd_call(args: argparse.Namespace) -> int:
                 credentials or _PLACEHOLDER_KEYS,
                 overrides=overrides,
                 caller_id_usage=JournalCallerIdUsage(store, settings.region),
+                guard=build_guard(settings, store),
+                override_hours=args.override_hours,
             )
         except NotSentError as exc:
             raise CliError(str(exc)) from None
@@ -346,6 +360,9 @@ def cmd_call(args: argparse.Namespace) -> int:
             print(f"warning: {terminal_safe(warning)}", file=sys.stderr)
         if prepared.caller_id_note:
             print(f"caller ID: {terminal_safe(prepared.caller_id_note)}", file=sys.stderr)
+        if prepared.clearance is not None and prepared.clearance.notes:
+            for note in prepared.clearance.notes:
+                print(f"note: {terminal_safe(note)}", file=sys.stderr)
         dial = prepared.request.phone_to_call
         previous = store.last_call_that_may_have_rung([dial])
         if previous is not None and previous.may_still_be_ringing and not args.again:
@@ -389,6 +406,65 @@ def _number_setting_warning(settings: config.Settings, key: str) -> str | None:
     except PhoneError as exc:
         raise CliError(f"{key}: {exc}") from None
     return f"{key}: {number.display}: {number.warning}" if number.warning else None
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    """Whether a number can be called now, and why: exit 0 callable now, 1 not now, 2 bad input."""
+    from c2c_desktop.core.phone import PhoneError, number_to_call
+    from c2c_desktop.core.rules.guard import build_guard
+    from c2c_desktop.core.rules.model import Clearance
+
+    settings = _load_settings()
+    try:
+        number = number_to_call(args.number, settings.region)
+    except PhoneError as exc:
+        raise CliError(f"{args.number}: {exc}") from None
+    with _open_store() as store:
+        contacts = store.find_contacts_by_e164(number.e164)
+        contact = contacts[0] if contacts else None
+        report = build_guard(settings, store).report(number, contact=contact, record=False)
+    verdict = report.verdict
+    callable_now = isinstance(verdict, Clearance)
+    if args.json:
+        data: dict[str, object] = {
+            "number": number.e164,
+            "display": number.display,
+            "callable_now": callable_now,
+            "zones": list(report.zones),
+            "local_times": {zone: text for zone, text in report.local_times},
+            "rules": list(report.applied),
+            "mode": report.mode,
+            "rules_version": report.rules_version,
+            "attempts_24h": report.attempts_24h,
+            "contact": contact.name if contact else None,
+            "address_region": contact.region_code if contact else "",
+        }
+        if isinstance(verdict, Clearance):
+            data.update(summary=verdict.summary, notes=list(verdict.notes))
+        else:
+            opens = verdict.opens_at.isoformat().replace("+00:00", "Z") if verdict.opens_at else None
+            data.update(rule=str(verdict.rule), reason=verdict.reason, opens_at=opens, overridable=verdict.overridable)
+        print(json_terminal_safe(json.dumps(data, indent=2, ensure_ascii=False)))
+        return EXIT_OK if callable_now else 1
+    lines = [f"number: {number.display} ({number.e164})"]
+    if contact is not None:
+        lines.append(f"contact: {contact.name}" + (f" ({contact.region_code})" if contact.region_code else ""))
+    lines.append(f"time zones: {', '.join(report.zones) or 'unknown'}")
+    lines += [f"local time: {text} ({zone})" for zone, text in report.local_times]
+    lines.append(f"mode: {report.mode}; rules file version {report.rules_version or '-'}")
+    lines += [f"rule: {text}" for text in report.applied]
+    lines.append(f"calls in the last 24 hours: {report.attempts_24h}")
+    if isinstance(verdict, Clearance):
+        lines.append(
+            f"verdict: can be called now ({verdict.summary})" if verdict.summary else "verdict: can be called now"
+        )
+        lines += [f"note: {note}" for note in verdict.notes]
+    else:
+        lines.append(f"verdict: not now: {verdict.reason}")
+        if verdict.opens_at is not None:
+            lines.append(f"opens: {_local_time(verdict.opens_at.isoformat())} (your time)")
+    print(terminal_safe("\n".join(lines)))
+    return EXIT_OK if callable_now else 1
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
@@ -651,10 +727,11 @@ DNC_PROBLEMS_SHOWN = 20
 DNC_PROGRESS_MIN_BYTES = 50 << 20
 
 
-def _audit_log(store: Store) -> AuditLog | None:
-    """Where do-not-call adds, removes and imports are recorded. The audit log (core/rules/audit.py) is not on this
-    branch yet: nothing is recorded until it is wired here."""
-    return None
+def _audit_log(store: Store) -> AuditLog:
+    """Where do-not-call adds, removes and imports are recorded: the audit log kept in the same database."""
+    from c2c_desktop.core.rules.audit import StoreAuditLog
+
+    return StoreAuditLog(store)
 
 
 def _dnc_number(text: str, region: str) -> str:
@@ -858,6 +935,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 HANDLERS = {
     "call": cmd_call,
+    "rules": cmd_rules,
     "keys": cmd_keys,
     "config": cmd_config,
     "history": cmd_history,

@@ -385,6 +385,7 @@ def _without_numbers_of_others(candidate: MergeCandidate, base: Contact) -> Cont
         incoming.title,
         tuple(phone for phone in incoming.phones if phone.e164 not in foreign),
         incoming.notes,
+        incoming.region_code,
     )
 
 
@@ -418,6 +419,7 @@ def merge_contacts(existing: Contact, incoming: Contact) -> Contact:
     filled in).
     Name, company, title: filled in when empty (a name that is only the company or the number, as the reader gives
     a contact without one, counts as empty). Notes: incoming notes not already there are appended on a new line.
+    Address region: filled in when empty.
     """
     phones = list(existing.phones)
     index_of = {phone.e164: index for index, phone in enumerate(phones)}
@@ -442,6 +444,7 @@ def merge_contacts(existing: Contact, incoming: Contact) -> Contact:
         existing.title or incoming.title,
         _one_primary(phones),
         notes,
+        existing.region_code or incoming.region_code,
     )
 
 
@@ -515,6 +518,7 @@ def contacts_json(contacts: Iterable[Contact], region: str) -> list[dict[str, ob
             "company": contact.company,
             "title": contact.title,
             "notes": contact.notes,
+            "region_code": contact.region_code,
             "phones": [
                 {
                     "number": phone.number,

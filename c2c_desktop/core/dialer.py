@@ -27,11 +27,21 @@ from c2c_desktop.core.models import (
 )
 from c2c_desktop.core.phone import DialNumber, PhoneError, display_number, number_to_call
 from c2c_desktop.core.rules.caller_id import CallerIdUsage, choose_caller_id
+from c2c_desktop.core.rules.guard import CallGuard
+from c2c_desktop.core.rules.model import Clearance, Refusal
 from c2c_desktop.core.store import Store
 
 
 class NotSentError(Exception):
     """The call was refused before anything was sent; str() is the message for the agent."""
+
+
+class CallRefused(NotSentError):
+    """The calling rules refused the call (hours, do-not-call list, attempt cap, broken rules file)."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(f"Not sent: {refusal.reason}")
+        self.refusal = refusal
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,8 @@ class PreparedCall:
     #: core/rules/caller_id.py: "same area code", "default", …; "" when no pool is set and nothing chosen).
     shown_caller_id: str = ""
     caller_id_reason: str = ""
+    #: What the calling rules said (local time, the window that applied, an override); None only when built by hand.
+    clearance: Clearance | None = None
 
     @property
     def label(self) -> str:
@@ -87,12 +99,18 @@ def prepare_call(
     *,
     contact: Contact | None = None,
     overrides: CallOverrides | None = None,
+    guard: CallGuard,
+    override_hours: str | None = None,
+    automatic: bool = False,
     caller_id_choice: str | None = None,
     caller_id_usage: CallerIdUsage | None = None,
 ) -> PreparedCall:
-    """Validate and normalise one call; raises NotSentError with a plain message. Touches no network.
+    """Validate and normalise one call, and ask the calling rules; raises NotSentError with a plain message
+    (CallRefused when the rules refuse). Touches no network; the guard reads the journal (attempt caps) and writes
+    its audit log.
 
     `target`: a contact's number (called as the number it was pinned to) or text typed now (read in the region).
+    `override_hours`: the agent's reason for calling outside the callee's hours (manual dials only).
     `caller_id_choice`: a caller ID chosen for this call (replaces the pool's pick; an override of the prospect's
     leg still wins); `caller_id_usage`: the journal's count of each pool number shown today (one indexed query).
     """
@@ -149,6 +167,10 @@ def prepare_call(
     problems = validate_request(request, credentials, api_url=settings.api_url)
     if problems:
         raise NotSentError("Not sent: " + "; ".join(problems))
+    # Last: a call that would be refused for another reason leaves no refusal in the audit log.
+    verdict = guard.check(number, contact=contact, override_hours=override_hours, automatic=automatic)
+    if isinstance(verdict, Refusal):
+        raise CallRefused(verdict)
     return PreparedCall(
         request=request,
         display_number=display,
@@ -159,6 +181,7 @@ def prepare_call(
         warnings=tuple(warnings),
         shown_caller_id=display_number(shown.number, region) if shown.number.strip() else "",
         caller_id_reason=shown.reason,
+        clearance=verdict,
     )
 
 

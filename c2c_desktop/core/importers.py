@@ -399,6 +399,7 @@ def _make_contact(
     numbers: _NumberCache,
     location: str,
     problems: list[ImportProblem],
+    region_code: str = "",
 ) -> Contact | None:
     """The contact, or None (with its problems marked skipped) when no number is usable.
 
@@ -411,7 +412,8 @@ def _make_contact(
         raw, label, _ = candidates[0]
         e164, error = numbers.pinned(raw)
         if not error:
-            return _new_contact(name or company or raw, company, title, (_new_phone(raw, label, e164, True),), notes)
+            phone = _new_phone(raw, label, e164, True)
+            return _new_contact(name or company or raw, company, title, (phone,), notes, region_code)
     elif len(candidates) == 2:
         (raw, label, preferred), (raw2, label2, preferred2) = candidates
         e164, error = numbers.pinned(raw)
@@ -419,7 +421,7 @@ def _make_contact(
         if not error and not error2 and e164 != e164_2:
             second = preferred2 and not preferred  # the primary one: the first preferred, else the first
             pair = (_new_phone(raw, label, e164, not second), _new_phone(raw2, label2, e164_2, second))
-            return _new_contact(name or company or raw, company, title, pair, notes)
+            return _new_contact(name or company or raw, company, title, pair, notes, region_code)
     first_problem = len(problems)
     phones = _phone_entries(candidates, numbers, location, problems)
     if not phones:
@@ -429,7 +431,7 @@ def _make_contact(
             for index in range(first_problem, len(problems)):
                 problems[index] = ImportProblem(location, problems[index].reason, skipped=True)
         return None
-    return _new_contact(name or company or phones[0].number, company, title, phones, notes)
+    return _new_contact(name or company or phones[0].number, company, title, phones, notes, region_code)
 
 
 def _one_line(value: str) -> str:
@@ -478,7 +480,9 @@ def _new_phone(number: str, label: str, e164: str, primary: bool) -> PhoneEntry:
     return entry
 
 
-def _new_contact(name: str, company: str, title: str, phones: tuple[PhoneEntry, ...], notes: str) -> Contact:
+def _new_contact(
+    name: str, company: str, title: str, phones: tuple[PhoneEntry, ...], notes: str, region_code: str = ""
+) -> Contact:
     contact = _new_object(Contact)
     fields = contact.__dict__
     fields["id"] = None
@@ -487,21 +491,22 @@ def _new_contact(name: str, company: str, title: str, phones: tuple[PhoneEntry, 
     fields["title"] = title
     fields["phones"] = phones
     fields["notes"] = notes
+    fields["region_code"] = region_code
     return contact
 
 
 def _fast_construction_is_exact() -> bool:
     try:
         phone = _new_phone("1", "l", "1", True)
-        contact = _new_contact("n", "c", "t", (phone,), "x")
+        contact = _new_contact("n", "c", "t", (phone,), "x", "US-FL")
     except (AttributeError, TypeError):  # e.g. __slots__: no __dict__
         return False
     return (
         not hasattr(PhoneEntry, "__post_init__")
         and not hasattr(Contact, "__post_init__")
         and phone == PhoneEntry("1", "l", "1", True)
-        and contact == Contact(None, "n", "c", "t", (phone,), "x")
-        and vars(contact) == vars(Contact(None, "n", "c", "t", (phone,), "x"))
+        and contact == Contact(None, "n", "c", "t", (phone,), "x", "US-FL")
+        and vars(contact) == vars(Contact(None, "n", "c", "t", (phone,), "x", "US-FL"))
         and vars(phone) == vars(PhoneEntry("1", "l", "1", True))
     )
 
@@ -509,8 +514,10 @@ def _fast_construction_is_exact() -> bool:
 if not _fast_construction_is_exact():  # models changed shape: fall back to the constructors
     _new_phone = PhoneEntry
 
-    def _new_contact(name: str, company: str, title: str, phones: tuple[PhoneEntry, ...], notes: str) -> Contact:
-        return Contact(None, name, company, title, phones, notes)
+    def _new_contact(
+        name: str, company: str, title: str, phones: tuple[PhoneEntry, ...], notes: str, region_code: str = ""
+    ) -> Contact:
+        return Contact(None, name, company, title, phones, notes, region_code)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -535,6 +542,8 @@ class _CsvPlan:
     title: list[int] = field(default_factory=list)
     notes: list[int] = field(default_factory=list)
     phones: list[_PhoneColumn] = field(default_factory=list)
+    state: list[int] = field(default_factory=list)  # the address's state/province (first non-empty cell)
+    country: list[int] = field(default_factory=list)
     split_multi: bool = False  # Google joins several values in one cell with " ::: "
     width: int = 0  # the header's cell count (short rows are padded to it)
 
@@ -696,6 +705,7 @@ def _csv_row_reader(
     full_name, fallback_name, company, title = plan.full_name, plan.fallback_name, plan.company, plan.title
     name_parts = _cells(plan.name_parts)
     notes_columns = plan.notes
+    state_columns, country_columns = plan.state, plan.country
     single_notes = notes_columns[0] if len(notes_columns) == 1 else None
 
     def read_row(record: list[str], location: str) -> Contact | None:
@@ -722,6 +732,14 @@ def _csv_row_reader(
             notes = "\n".join([note for index in notes_columns if (note := record[index].strip())])
         company_text = _first_of(record, company, split_multi)
         title_text = _first_of(record, title, split_multi) if title else ""
+        region_code = ""
+        if state_columns or country_columns:
+            state_text = _first_of(record, state_columns, split_multi)
+            country_text = _first_of(record, country_columns, split_multi)
+            if state_text or country_text:
+                region_code, region_problem = _address_region(state_text, country_text)
+                if region_problem:
+                    problems.append(ImportProblem(location, f"{region_problem}; the address region was left empty"))
         return _make_contact(
             name,
             _one_line(company_text) if company_text else "",
@@ -731,9 +749,21 @@ def _csv_row_reader(
             numbers,
             location,
             problems,
+            region_code,
         )
 
     return read_row
+
+
+@functools.lru_cache(maxsize=1024)
+def _address_region(state: str, country: str) -> tuple[str, str]:
+    """(region code, "") or ("", why it cannot be read) for an address's state and country cells."""
+    from c2c_desktop.core.rules.regions import RegionError, normalise_region
+
+    try:
+        return normalise_region(state, country), ""
+    except RegionError as exc:
+        return "", str(exc)
 
 
 def _first_value(cell_text: str) -> str:
@@ -810,6 +840,8 @@ _GENERIC_COMPANY = {
 }
 _GENERIC_TITLE = {"title", "job title", "position", "role", "job"}
 _GENERIC_NOTES = {"notes", "note", "comments", "comment", "remarks", "description"}
+_GENERIC_STATE = {"state", "province", "region", "state/province", "state or province"}
+_GENERIC_COUNTRY = {"country", "country/region"}
 _PHONE_WORDS = {"phone", "telephone", "tel", "tel.", "mobile", "cell", "cellphone", "cellular", "mobile/cell"}
 _NUMBER_HEADERS = {"number", "phone number", "contact number", "mobile number", "cell number", "direct", "direct dial"}
 _NOT_A_NUMBER_WORDS = {"type", "label", "ext", "ext.", "extension", "country", "code", "prefix", "fax", "id"}
@@ -841,6 +873,8 @@ def _detect_plan(header: list[str]) -> _CsvPlan:
         plan.company = columns("organization name", "organization 1 - name")
         plan.title = columns("organization title", "organization 1 - title")
         plan.notes = columns("notes")
+        plan.state = columns("address 1 - region")
+        plan.country = columns("address 1 - country")
         label_columns: dict[str, int] = {}
         for index, match in google_phones:
             if match and match.group(2) != "value":
@@ -857,6 +891,8 @@ def _detect_plan(header: list[str]) -> _CsvPlan:
         plan.company = columns("company")
         plan.title = columns("job title")
         plan.notes = columns("notes")
+        plan.state = columns("business state", "home state", "other state")
+        plan.country = columns("business country/region", "home country/region", "other country/region")
         for name, label in _OUTLOOK_PHONES.items():
             plan.phones += [
                 _PhoneColumn(index, label=label, preferred=name == "primary phone") for index in where.get(name, [])
@@ -880,6 +916,10 @@ def _detect_plan(header: list[str]) -> _CsvPlan:
             plan.title.append(index)
         elif key in _GENERIC_NOTES:
             plan.notes.append(index)
+        elif key in _GENERIC_STATE:
+            plan.state.append(index)
+        elif key in _GENERIC_COUNTRY:
+            plan.country.append(index)
         elif _is_phone_header(key):
             plan.phones.append(_PhoneColumn(index, label=_label_from_header(key)))
     plan.name_parts = first + middle + last

@@ -104,6 +104,9 @@ class Contact:
     title: str = ""
     phones: tuple[PhoneEntry, ...] = ()
     notes: str = ""
+    #: The address's state or province as ISO 3166-2 ("US-FL", "CA-ON"), or its country ("DE"); "" when unknown.
+    #: The calling rules read it (core/rules): the callee's time zones and the state rules that apply.
+    region_code: str = ""
 
     @property
     def primary_phone(self) -> PhoneEntry | None:

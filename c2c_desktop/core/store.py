@@ -160,14 +160,16 @@ def _contact_json(contact: Contact, revision: int) -> str:
     """A stored contact as it is, for restoring it exactly (phones as lists: independent of PhoneEntry's names)."""
     phones = [[phone.number, phone.label, phone.e164, phone.primary] for phone in contact.phones]
     fields = [contact.name, contact.company, contact.title, contact.notes]
-    return json.dumps({"contact": fields, "phones": phones, "revision": revision}, ensure_ascii=False)
+    data = {"contact": fields, "phones": phones, "revision": revision, "region_code": contact.region_code}
+    return json.dumps(data, ensure_ascii=False)
 
 
 def _contact_from_json(contact_id: int, text: str) -> tuple[Contact, int]:
     data = json.loads(text)
     name, company, title, notes = data["contact"]
     phones = tuple(PhoneEntry(number, label, e164, bool(primary)) for number, label, e164, primary in data["phones"])
-    return Contact(contact_id, name, company, title, phones, notes), int(data["revision"])
+    region_code = str(data.get("region_code", ""))  # absent in rows kept before schema 10
+    return Contact(contact_id, name, company, title, phones, notes, region_code), int(data["revision"])
 
 
 class ContactStore(Protocol):
@@ -395,6 +397,11 @@ def _migration_9_call_owner_started(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE calls ADD COLUMN owner_started TEXT")
 
 
+def _migration_10_contact_region(conn: sqlite3.Connection) -> None:
+    """The contact's address state/province ("US-FL", "CA-ON") or country ("DE"): the calling rules read it."""
+    conn.execute("ALTER TABLE contacts ADD COLUMN region_code TEXT NOT NULL DEFAULT ''")
+
+
 def _migration_11_dnc(conn: sqlite3.Connection) -> None:
     """The do-not-call lists (core/rules/dnc.py): the internal list, and the metadata of the imported lists.
 
@@ -485,6 +492,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     functools.partial(_migration_7_pinned_numbers, region=DEFAULT_REGION),
     _migration_8_import_journal,
     _migration_9_call_owner_started,
+    _migration_10_contact_region,
     _migration_11_dnc,
     _migration_12_audit_attempts_caller_id,
 ]
@@ -758,8 +766,9 @@ def _phone_rows(contact_id: int, phones: Iterable[PhoneEntry]) -> Iterator[tuple
 
 
 @functools.cache
-def _multi_row_insert(insert: str, rows: int) -> str:
-    return insert + ", ".join([_ONE_ROW] * rows)
+def _multi_row_insert(insert: str, rows: int, columns: int) -> str:
+    one_row = "(" + ", ".join("?" * columns) + ")"
+    return insert + ", ".join([one_row] * rows)
 
 
 def _like_pattern(text: str) -> str:
@@ -771,17 +780,17 @@ def _sort_key(contact: Contact) -> tuple[str, int]:
     return (contact.name.casefold(), contact.id or 0)
 
 
-_CONTACT_COLUMNS = 6  # in _INSERT_CONTACT and _INSERT_PHONE alike
-_INSERT_CONTACTS = "INSERT INTO contacts (id, name, company, title, notes, sort_key) VALUES "
+_CONTACT_COLUMNS = 7  # in _INSERT_CONTACT
+_PHONE_COLUMNS = 6  # in _INSERT_PHONE
+_INSERT_CONTACTS = "INSERT INTO contacts (id, name, company, title, notes, sort_key, region_code) VALUES "
 _INSERT_PHONES = "INSERT INTO phones (contact_id, position, number, label, e164, is_primary) VALUES "
-_ONE_ROW = "(?, ?, ?, ?, ?, ?)"
-_INSERT_CONTACT = _INSERT_CONTACTS + _ONE_ROW
-_INSERT_PHONE = _INSERT_PHONES + _ONE_ROW
-#: Rows per INSERT statement in add_contacts: one statement per row (executemany) costs twice as much in SQLite.
-#: 166 rows of 6 values stay under 999 parameters, the limit of SQLite builds older than 3.32.
-_ROWS_PER_INSERT = 999 // _CONTACT_COLUMNS
+_INSERT_CONTACT = _multi_row_insert(_INSERT_CONTACTS, 1, _CONTACT_COLUMNS)
+_INSERT_PHONE = _multi_row_insert(_INSERT_PHONES, 1, _PHONE_COLUMNS)
+#: Values per INSERT statement in add_contacts (one statement per row, executemany, costs twice as much in SQLite):
+#: under 999 parameters, the limit of SQLite builds older than 3.32.
+_MAX_PARAMETERS = 999
 #: Contacts written between two progress reports of add_contacts.
-_ADD_BATCH = 30 * _ROWS_PER_INSERT
+_ADD_BATCH = 30 * (_MAX_PARAMETERS // _PHONE_COLUMNS)
 #: add_contacts rebuilds the contact and phone indexes (instead of updating them row by row) for at least this many
 #: contacts, when they are also at least a quarter of those stored: sorting all keys once is then cheaper (measured
 #: with 100k stored: adding 25k takes 0.7 s instead of 0.9 s, 50k 0.7 s instead of 1.5 s; 10k is a little slower).
@@ -1134,7 +1143,15 @@ class Store:
             try:
                 cursor = self._db.execute(
                     _INSERT_CONTACT,
-                    (contact.id, contact.name, contact.company, contact.title, contact.notes, _sort_text(contact.name)),
+                    (
+                        contact.id,
+                        contact.name,
+                        contact.company,
+                        contact.title,
+                        contact.notes,
+                        _sort_text(contact.name),
+                        contact.region_code,
+                    ),
                 )
             except sqlite3.IntegrityError:
                 raise StoreError(f"A contact with id {contact.id} already exists.") from None
@@ -1147,6 +1164,7 @@ class Store:
             title=contact.title,
             phones=tuple(contact.phones),
             notes=contact.notes,
+            region_code=contact.region_code,
         )
 
     @_with_plain_errors
@@ -1178,25 +1196,34 @@ class Store:
         phone_values: list[object] = []
         for contact_id, contact in enumerate(contacts, first_id):
             name = contact.name
-            contact_values += (contact_id, name, contact.company, contact.title, contact.notes, _sort_text(name))
+            contact_values += (
+                contact_id,
+                name,
+                contact.company,
+                contact.title,
+                contact.notes,
+                _sort_text(name),
+                contact.region_code,
+            )
             position = 0
             for phone in contact.phones:
                 phone_values += (contact_id, position, phone.number, phone.label, phone.e164, int(phone.primary))
                 position += 1
-        self._insert_rows(_INSERT_CONTACTS, contact_values)
-        self._insert_rows(_INSERT_PHONES, phone_values)
+        self._insert_rows(_INSERT_CONTACTS, contact_values, _CONTACT_COLUMNS)
+        self._insert_rows(_INSERT_PHONES, phone_values, _PHONE_COLUMNS)
 
-    def _insert_rows(self, insert: str, values: list[object]) -> None:
-        """Run `insert` ("INSERT ... VALUES ") for rows of _CONTACT_COLUMNS values flattened into `values`."""
+    def _insert_rows(self, insert: str, values: list[object], columns: int) -> None:
+        """Run `insert` ("INSERT ... VALUES ") for rows of `columns` values flattened into `values`."""
         db = self._db
-        step = _ROWS_PER_INSERT * _CONTACT_COLUMNS
+        rows_per_insert = _MAX_PARAMETERS // columns
+        step = rows_per_insert * columns
         whole = len(values) - len(values) % step
         if whole:
-            sql = _multi_row_insert(insert, _ROWS_PER_INSERT)
+            sql = _multi_row_insert(insert, rows_per_insert, columns)
             for start in range(0, whole, step):
                 db.execute(sql, values[start : start + step])
         if whole < len(values):
-            db.execute(_multi_row_insert(insert, (len(values) - whole) // _CONTACT_COLUMNS), values[whole:])
+            db.execute(_multi_row_insert(insert, (len(values) - whole) // columns, columns), values[whole:])
 
     @contextmanager
     def _indexes_rebuilt_after(self, *tables: str) -> Iterator[None]:
@@ -1235,9 +1262,17 @@ class Store:
         with self.transaction():
             # The revision tells an undo of an import whether the contact was edited since (undo_last_import).
             cursor = self._db.execute(
-                "UPDATE contacts SET name = ?, company = ?, title = ?, notes = ?, sort_key = ?, revision = revision + 1"
-                " WHERE id = ?",
-                (contact.name, contact.company, contact.title, contact.notes, _sort_text(contact.name), contact.id),
+                "UPDATE contacts SET name = ?, company = ?, title = ?, notes = ?, sort_key = ?, region_code = ?,"
+                " revision = revision + 1 WHERE id = ?",
+                (
+                    contact.name,
+                    contact.company,
+                    contact.title,
+                    contact.notes,
+                    _sort_text(contact.name),
+                    contact.region_code,
+                    contact.id,
+                ),
             )
             if cursor.rowcount == 0:
                 raise RowNotFoundError(f"No contact with id {contact.id}.")
@@ -1433,7 +1468,9 @@ class Store:
     def _load_contacts(self, where: str, params: tuple[Any, ...]) -> list[Contact]:
         # Two queries (contacts, then their phones) grouped in Python: far faster than one query per contact.
         db = self._db
-        rows = db.execute(f"SELECT id, name, company, title, notes FROM contacts {where}", params).fetchall()
+        rows = db.execute(
+            f"SELECT id, name, company, title, notes, region_code FROM contacts {where}", params
+        ).fetchall()
         if not rows:
             return []
         phones_by_contact: dict[int, list[PhoneEntry]] = {}
@@ -1451,8 +1488,8 @@ class Store:
             else:
                 phones.append(entry)
         return [
-            Contact(contact_id, name, company, title, tuple(phones_by_contact.get(contact_id, ())), notes)
-            for contact_id, name, company, title, notes in rows
+            Contact(contact_id, name, company, title, tuple(phones_by_contact.get(contact_id, ())), notes, region)
+            for contact_id, name, company, title, notes, region in rows
         ]
 
 

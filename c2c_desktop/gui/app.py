@@ -119,6 +119,8 @@ def open_demo_profile() -> Profile:
         agent_number=DEMO_AGENT_NUMBER,
         api_url=api_url,
         read_timeout=DEMO_READ_TIMEOUT,
+        # The demo calls at any hour of the agent's day: business mode (company window and do-not-call lists only).
+        mode="business",
     )
     settings_path = folder / "settings.json"
     config.save_settings(settings, settings_path)

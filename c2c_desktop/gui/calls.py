@@ -38,6 +38,7 @@ from c2c_desktop.core.store import Store, StoreBusyError, StoreError
 if TYPE_CHECKING:
     from c2c_desktop.core.api import ClickToCallClient
     from c2c_desktop.core.dialer import PreparedCall
+    from c2c_desktop.core.rules.guard import CallGuard
 
 log = logging.getLogger(__name__)
 
@@ -279,11 +280,14 @@ class CallController(QObject):
         parent: QObject | None = None,
         *,
         client_factory: ClientFactory = default_client_factory,
+        guard_factory: Callable[[Settings], CallGuard] | None = None,
     ) -> None:
-        """Start the worker thread. `settings_provider` is called on each call for the current settings."""
+        """Start the worker thread. `settings_provider` is called on each call for the current settings;
+        `guard_factory` gives the calling-rules guard for them (default: the app's, over this store)."""
         super().__init__(parent)
         self._store = store
         self._settings_provider = settings_provider
+        self._guard_factory = guard_factory
         self._credentials: Credentials | None = None
         self._credentials_loading = False
         self._busy = False
@@ -304,6 +308,14 @@ class CallController(QObject):
         self._place_requested.connect(self._worker.place)
         self._worker.finished.connect(self._on_worker_finished)
         self._thread.start()
+
+    def _guard(self, settings: Settings) -> CallGuard:
+        """GUI thread: the calling-rules guard for these settings (the rules file is read once per process)."""
+        if self._guard_factory is not None:
+            return self._guard_factory(settings)
+        from c2c_desktop.core.rules.guard import build_guard
+
+        return build_guard(settings, self._store)
 
     # --- keys -------------------------------------------------------------------------------------------------
 
@@ -382,7 +394,9 @@ class CallController(QObject):
 
         try:
             usage = JournalCallerIdUsage(self._store, settings.region)  # the pool's "least used today"
-            prepared = dialer.prepare_call(target, settings, credentials, contact=contact, caller_id_usage=usage)
+            prepared = dialer.prepare_call(
+                target, settings, credentials, contact=contact, guard=self._guard(settings), caller_id_usage=usage
+            )
         except dialer.NotSentError as exc:
             self.not_sent.emit(str(exc))
             return False

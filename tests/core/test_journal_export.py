@@ -21,6 +21,7 @@ from c2c_desktop.core.journal_export import (
 from c2c_desktop.core.models import CallRequest, CallResult, Credentials, JournalEntry, Outcome
 from c2c_desktop.core.simulator import Fault, StandInService
 from c2c_desktop.core.store import Store
+from tests.rules_support import business_guard
 
 CANARY = f"CANARY-{uuid.uuid4().hex}"
 ACCESS_KEY = "AK-journal-test"
@@ -60,7 +61,9 @@ def test_export_never_holds_a_key_or_url(tmp_path: Path, fault: Fault) -> None:
         settings = Settings(agent_number="(555) 201-0001", api_url=service.url, read_timeout=5)
         with Store(tmp_path / "j.sqlite3") as store, client_for(settings) as client:
             for number in ("(555) 201-0003", "555.201.0007"):
-                prepared = prepare_call(number, settings, credentials, overrides=CallOverrides(page="crm"))
+                prepared = prepare_call(
+                    number, settings, credentials, overrides=CallOverrides(page="crm"), guard=business_guard(settings)
+                )
                 place_call_now(store, client, prepared, credentials)
             # A note quoting the keys the way a URL carries them is redacted too.
             call_id = store.list_calls(limit=1)[0].id

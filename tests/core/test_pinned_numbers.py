@@ -18,6 +18,7 @@ from c2c_desktop.core.importers import read_contacts_file
 from c2c_desktop.core.models import Contact, Credentials, PhoneEntry
 from c2c_desktop.core.phone import digits_to_dial, number_to_call, written_for
 from c2c_desktop.core.store import Store, migrate
+from tests.rules_support import business_guard
 
 KEYS = Credentials("ak", "sk")
 
@@ -38,7 +39,7 @@ def test_a_region_change_does_not_retarget_stored_contacts(tmp_path: Path) -> No
 
     settings = config.with_value(config.Settings(region="US"), "agent_number", "(555) 010-0100")
     settings = config.with_value(settings, "region", "GB")
-    prepared = prepare_call(phone, settings, KEYS, contact=contact)
+    prepared = prepare_call(phone, settings, KEYS, contact=contact, guard=business_guard(settings))
     # From GB, the US number is dialled internationally (00 1 …), never as the UK number 05055550104.
     assert prepared.request.phone_to_call == "0015055550104"
     assert prepared.request.agent_number == "0015550100100"
@@ -52,7 +53,9 @@ def test_the_window_the_cli_and_the_journal_read_the_same_digits(tmp_path: Path)
     phone = contact.phones[0]
     for region in ("US", "GB", "DE", "CA"):
         settings = config.Settings(region=region, agent_number="+15550100100")
-        sent = prepare_call(phone, settings, KEYS, contact=contact).request.phone_to_call
+        sent = prepare_call(
+            phone, settings, KEYS, contact=contact, guard=business_guard(settings)
+        ).request.phone_to_call
         listed = contacts_json([contact], region)[0]["phones"]
         assert isinstance(listed, list)
         assert sent == digits_to_dial(phone, region) == number_to_call(phone, region).dial == listed[0]["dial"]
@@ -60,7 +63,10 @@ def test_the_window_the_cli_and_the_journal_read_the_same_digits(tmp_path: Path)
 
 def test_typed_text_is_still_read_in_the_current_region() -> None:
     settings = config.Settings(region="GB", agent_number="+15550100100")
-    assert prepare_call("020 7946 0018", settings, KEYS).request.phone_to_call == "02079460018"
+    assert (
+        prepare_call("020 7946 0018", settings, KEYS, guard=business_guard(settings)).request.phone_to_call
+        == "02079460018"
+    )
 
 
 def test_an_import_with_its_own_region_pins_to_that_country(tmp_path: Path) -> None:

@@ -50,6 +50,9 @@ def configured(secret_service: dict[str, str], monkeypatch: pytest.MonkeyPatch, 
     assert run_cli("keys", "set", stdin=f"{ACCESS_KEY}\n{CANARY}\n").returncode == 0
     assert run_cli("config", "set", "agent_number", "(555) 201-0001").returncode == 0
     assert run_cli("config", "set", "api_url", standin.url).returncode == 0
+    # The fictional 555 area code has no time zone, which the consumer calling rules refuse; these tests are about
+    # the call itself (tests/e2e/test_cli_rules.py runs the rules under a fake clock).
+    assert run_cli("config", "set", "mode", "business").returncode == 0
     yield standin
     run_cli("keys", "clear")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import sqlite3
@@ -51,6 +52,8 @@ class Harness:
         self.settings = Settings(
             agent_number=AGENT, api_url=service.url, connect_timeout=2.0, read_timeout=30.0, **settings
         )
+        if "mode" not in settings:  # the 555 area code has no time zone: consumer mode would refuse every call
+            self.settings = dataclasses.replace(self.settings, mode="business")
         self.controller = CallController(store, lambda: self.settings)
         self.controller.set_credentials(DEMO_KEYS)
         self.busy: list[bool] = []
@@ -134,7 +137,7 @@ def test_unknown_says_it_may_be_ringing(qtbot: QtBot, harness: Harness, service:
 
 def test_not_sent_by_the_worker_when_nothing_listens(qtbot: QtBot, store: Store, service: StandInService) -> None:
     rig = Harness(store, service)
-    rig.settings = Settings(agent_number=AGENT, api_url=f"http://127.0.0.1:{free_port()}/ibp_api.php")
+    rig.settings = Settings(agent_number=AGENT, api_url=f"http://127.0.0.1:{free_port()}/ibp_api.php", mode="business")
     try:
         entry, result, message = call_and_wait(qtbot, rig, CONNECTS)
     finally:
@@ -251,8 +254,15 @@ def test_keys_still_loading_and_missing(qtbot: QtBot, harness: Harness, store: S
 def test_journal_write_failure_is_not_sent(
     qtbot: QtBot, harness: Harness, store: Store, service: StandInService
 ) -> None:
-    store.close()
-    assert harness.controller.call(CONNECTS) is False
+    # Another program holds the write lock: the calling rules can still read the journal, the row cannot be written.
+    store.set_busy_timeout(50)
+    holder = sqlite3.connect(store.path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        assert harness.controller.call(CONNECTS) is False
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
     assert harness.busy == [True, False]
     assert len(harness.not_sent) == 1 and "journal" in harness.not_sent[0]
     assert not harness.controller.is_busy
@@ -436,7 +446,7 @@ def test_shutdown_while_the_host_name_resolves_is_bounded_and_sends_nothing(
 
     monkeypatch.setattr(socket, "getaddrinfo", stalled_getaddrinfo)
     rig = Harness(store, service)
-    rig.settings = Settings(agent_number=AGENT, api_url=service.url.replace("127.0.0.1", "localhost"))
+    rig.settings = Settings(agent_number=AGENT, api_url=service.url.replace("127.0.0.1", "localhost"), mode="business")
     try:
         assert rig.controller.call(CONNECTS)
         assert resolving.wait(5)
@@ -470,7 +480,7 @@ from c2c_desktop.gui.calls import CallController
 app = QCoreApplication(sys.argv)
 service = StandInService(fault=Fault.HANG).start()
 store = Store(Path(sys.argv[1]))
-settings = Settings(agent_number="5551230000", api_url=service.url, read_timeout=60.0)
+settings = Settings(agent_number="5551230000", api_url=service.url, read_timeout=60.0, mode="business")
 controller = CallController(store, lambda: settings)
 controller.set_credentials(Credentials(DEMO_ACCESS_KEY, DEMO_SECRET_ACCESS_KEY))
 assert controller.call("5551112222")

@@ -58,7 +58,7 @@ def standin() -> Iterator[StandInService]:
 def window(qtbot: QtBot, standin: StandInService, tmp_path: Path) -> Iterator[MainWindow]:
     """The window on the user profile (the paths the CLI uses), with keys in memory and the stand-in as service."""
     settings_path = config.default_settings_path()
-    config.save_settings(config.Settings(agent_number=AGENT, api_url=standin.url), settings_path)
+    config.save_settings(config.Settings(agent_number=AGENT, api_url=standin.url, mode="business"), settings_path)
     store = Store(default_db_path())
     store.add_contacts(
         [

@@ -8,11 +8,19 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from c2c_desktop.core.config import Settings, with_value
-from c2c_desktop.core.dialer import CallOverrides, client_for, place_call_now, prepare_call, status_while_ringing
+from c2c_desktop.core.dialer import (
+    CallOverrides,
+    PreparedCall,
+    client_for,
+    place_call_now,
+    prepare_call,
+    status_while_ringing,
+)
 from c2c_desktop.core.models import CallRequest, CallResult, CallType, Credentials, Outcome
 from c2c_desktop.core.rules.areas import TABLE_PATH, state_of, state_of_description
 from c2c_desktop.core.rules.caller_id import (
@@ -24,6 +32,7 @@ from c2c_desktop.core.rules.caller_id import (
 )
 from c2c_desktop.core.simulator import StandInService
 from c2c_desktop.core.store import Store
+from tests.rules_support import guard_at
 
 KEYS = Credentials("AK-caller-id", "SK-caller-id")
 MIAMI, MIAMI_2, ORLANDO, MANHATTAN, CHICAGO, TORONTO, LONDON = (
@@ -39,6 +48,11 @@ PHOENIX, DENVER = "+16025550100", "+13035550100"
 POOL = (MIAMI, MIAMI_2, ORLANDO, MANHATTAN, CHICAGO, TORONTO, LONDON)
 WINTER = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
 SUMMER = datetime(2026, 7, 7, 15, 0, tzinfo=UTC)
+
+
+def prepare(target: str, settings: Settings, *args: Any, **kwargs: Any) -> PreparedCall:
+    """prepare_call with the calling rules of a Wednesday afternoon (these numbers are all callable then)."""
+    return prepare_call(target, settings, *args, guard=guard_at(settings), **kwargs)
 
 
 @pytest.mark.parametrize(
@@ -147,24 +161,24 @@ def test_the_prospects_leg_and_what_wins() -> None:
 
 def test_prepare_call_puts_the_pick_on_the_prospects_leg() -> None:
     settings = pooled(second_callerid="+15552010003")
-    prepared = prepare_call("(305) 555-9999", settings, KEYS)
+    prepared = prepare("(305) 555-9999", settings, KEYS)
     assert prepared.request.second_callerid == "3055550100"
     assert prepared.request.first_callerid == "3055559999"  # the agent still sees who is coming
     assert (prepared.shown_caller_id, prepared.caller_id_reason) == ("(305) 555-0100", "same area code")
     assert prepared.caller_id_note == "shown as (305) 555-0100, same area code"
     assert status_while_ringing(prepared).endswith(" · shown as (305) 555-0100, same area code")
-    prospect_first = prepare_call("(305) 555-9999", dataclasses.replace(settings, call_type=1), KEYS)
+    prospect_first = prepare("(305) 555-9999", dataclasses.replace(settings, call_type=1), KEYS)
     assert (prospect_first.request.first_callerid, prospect_first.request.second_callerid) == (
         "3055550100",
         "5552010003",
     )
-    overridden = prepare_call("(305) 555-9999", settings, KEYS, overrides=CallOverrides(second_callerid="555-201-0009"))
+    overridden = prepare("(305) 555-9999", settings, KEYS, overrides=CallOverrides(second_callerid="555-201-0009"))
     assert overridden.request.second_callerid == "5552010009"
     assert overridden.caller_id_note == "shown as (555) 201-0009, chosen for this call"
-    chosen = prepare_call("(305) 555-9999", settings, KEYS, caller_id_choice=ORLANDO)
+    chosen = prepare("(305) 555-9999", settings, KEYS, caller_id_choice=ORLANDO)
     assert (chosen.request.second_callerid, chosen.caller_id_reason) == ("4075550100", "chosen for this call")
     # Without a pool nothing changes: the configured caller ID, and nothing to explain.
-    plain = prepare_call("(305) 555-9999", Settings(agent_number="+15552010001", second_callerid="+15552010003"), KEYS)
+    plain = prepare("(305) 555-9999", Settings(agent_number="+15552010001", second_callerid="+15552010003"), KEYS)
     assert (plain.request.second_callerid, plain.caller_id_note) == ("5552010003", "")
     assert status_while_ringing(plain).endswith("ringing your phone (555) 201-0001")
 
@@ -174,7 +188,7 @@ def test_least_used_today_is_counted_from_the_journal(store: Store) -> None:
     usage = JournalCallerIdUsage(store, settings.region)
     shown = []
     for outcome in (Outcome.CONNECTED, Outcome.NO_ANSWER, Outcome.NOT_SENT, Outcome.UNKNOWN):
-        prepared = prepare_call("(305) 555-9999", settings, KEYS, caller_id_usage=usage)
+        prepared = prepare("(305) 555-9999", settings, KEYS, caller_id_usage=usage)
         shown.append(prepared.request.second_callerid)
         entry = store.begin_call(prepared.request, e164=prepared.e164)
         assert entry.caller_id == prepared.request.second_callerid  # the journal keeps what the prospect saw
@@ -202,7 +216,7 @@ def test_the_service_receives_the_picked_caller_id(tmp_path: Path) -> None:
         with Store(tmp_path / "j.sqlite3") as store, client_for(settings) as client:
             usage = JournalCallerIdUsage(store, settings.region)
             for number in ("(305) 555-9991", "(305) 555-9992", "(617) 555-0100"):
-                prepared = prepare_call(number, settings, KEYS, caller_id_usage=usage)
+                prepared = prepare(number, settings, KEYS, caller_id_usage=usage)
                 place_call_now(store, client, prepared, KEYS)
         sent = [request.params.get("second_callerid") for request in service.requests]
     assert sent == ["3055550100", "3055550101", "4075550100"]  # Boston: Eastern, least used of the Eastern ones
