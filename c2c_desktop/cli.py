@@ -463,7 +463,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
         lines.append(f"verdict: not now: {verdict.reason}")
         if verdict.opens_at is not None:
             lines.append(f"opens: {_local_time(verdict.opens_at.isoformat())} (your time)")
-    print(terminal_safe("\n".join(lines)))
+    print("\n".join(map(terminal_safe, lines)))
     return EXIT_OK if callable_now else 1
 
 

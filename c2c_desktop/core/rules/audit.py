@@ -134,6 +134,11 @@ def _cell(text: str) -> str:
     return defuse_formula(_safe(text))
 
 
+def _number_cell(text: str) -> str:
+    """A phone number stays a number ("+13055550142"); anything else in its place is defused like other cells."""
+    return defuse_formula(_safe(text), keep_phone_numbers=True)
+
+
 def write_audit_csv(events: Iterable[AuditEvent], path: str | os.PathLike[str]) -> int:
     """Write audit events (in the given order) as UTF-8 CSV with a header row; return how many were written.
 
@@ -151,8 +156,8 @@ def write_audit_csv(events: Iterable[AuditEvent], path: str | os.PathLike[str]) 
                     [
                         _utc_text(event.at),
                         AuditAction(event.action).value,
-                        _cell(event.agent_number),
-                        _cell(event.callee_number),
+                        _number_cell(event.agent_number),
+                        _number_cell(event.callee_number),
                         _cell(event.rule),
                         _cell(event.data_version),
                         _cell(event.dnc_list),
