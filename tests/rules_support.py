@@ -1,5 +1,6 @@
 """Real calling-rules guards for tests: the shipped rules file, a frozen clock, and small in-test implementations of
-the do-not-call, attempt and audit interfaces (the stored ones are other parts of issue 10)."""
+the do-not-call, attempt and audit interfaces, for tests about the guard's own logic (the stored implementations have
+their own tests under tests/core/rules/)."""
 
 from __future__ import annotations
 

@@ -52,7 +52,8 @@ class RulesReport:
 
 
 class CallGuard:
-    """Constructed once per settings; `check` is called for every dial (any thread: it keeps no state)."""
+    """Constructed once per settings; `check` is called for every dial. It keeps no state of its own, but its parts
+    read the store (lists, attempts, audit log): use it on the store's thread (the GUI thread, the CLI's thread)."""
 
     def __init__(
         self,
