@@ -13,7 +13,7 @@ times it happens. A window is [start, end): 08:00 is inside, 21:00 is not.
 
 Jurisdictions: the rules data file (resources/calling_rules.json) has one row per country or state. The rows applied
 to a call are the country row of the number's region (and of the contact's address country), and the rows of every
-state the number's area code belongs to (libphonenumber's geocoder) and of the contact's address state.
+state the number's area code belongs to (areas.py) and of the contact's address state.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from c2c_desktop.core.phone import DialNumber
-from c2c_desktop.core.rules import regions
+from c2c_desktop.core.rules import areas, regions
 from c2c_desktop.core.rules.model import Mode
 
 if TYPE_CHECKING:
@@ -340,7 +340,7 @@ class Whereabouts:
     zones: tuple[str, ...]  # candidate IANA zones; () when unknown
     region: str  # the number's region ("US")
     subdivisions: tuple[str, ...]  # states/provinces: area code's and address's ("US-FL")
-    place: str  # "Miami", "Florida", "" when unknown
+    place: str  # the state or province ("Florida"), "" when unknown
     address_region: str = ""
 
 
@@ -352,7 +352,6 @@ def _zone(name: str) -> ZoneInfo:
 def whereabouts(number: DialNumber, address_region: str = "") -> Whereabouts:
     """The callee's candidate zones and states, from the number and the contact's stored address region."""
     import phonenumbers
-    from phonenumbers import geocoder
     from phonenumbers import timezone as pn_timezone
 
     parsed = phonenumbers.parse(number.e164)
@@ -361,9 +360,11 @@ def whereabouts(number: DialNumber, address_region: str = "") -> Whereabouts:
     kind = phonenumbers.PhoneNumberType.to_string(phonenumbers.number_type(parsed))
     if "Etc/Unknown" in zones or len(zones) > MAX_CANDIDATE_ZONES or kind in _UNKNOWN_TYPES:
         zones = ()
-    description = geocoder.description_for_number(parsed, "en") if zones else ""
-    subdivisions = list(regions.geocoder_subdivisions(description, region if region in ("US", "CA") else ""))
-    place = regions.place_of(description)
+    # The area code's state from the shipped table (areas.py), not libphonenumber's geocoder: that one holds every
+    # country's places in every language (~100 MiB, 0.4 s to load on the first call).
+    state = areas.state_of(number.e164) if zones and region in ("US", "CA") else None
+    subdivisions = [f"{'CA' if state in areas.PROVINCES else 'US'}-{state}"] if state else []
+    place = regions.subdivision_name(subdivisions[0]) if subdivisions else ""
     address = address_region if regions.is_region_code(address_region) else ""
     if address and "-" in address:
         if address not in subdivisions:
@@ -537,7 +538,7 @@ def _week_text(row: Jurisdiction) -> str:
 
 
 def _summary(where: Whereabouts, at: datetime) -> str:
-    """'Miami · 14:02', or 'Idaho · 13:02 (America/Boise), 12:02 (America/Los_Angeles)'."""
+    """'Florida · 14:02', or 'Idaho · 13:02 (America/Boise), 12:02 (America/Los_Angeles)'."""
     times = [(zone, at.astimezone(_zone(zone))) for zone in where.zones]
     if len({local.strftime("%H:%M") for _, local in times}) == 1 and where.place:
         return f"{where.place} · {times[0][1]:%H:%M}"

@@ -41,7 +41,7 @@ class Refusal:
 
 @dataclass(frozen=True)
 class Clearance:
-    """A call the rules allow, with what the agent should see ("Miami · 14:02", "no built-in rule for DE")."""
+    """A call the rules allow, with what the agent should see ("Florida · 14:02", "no built-in rule for DE")."""
 
     zones: tuple[str, ...] = ()  # IANA zones the callee may be in
     summary: str = ""  # one short line for the status: place, local time, the window that applied

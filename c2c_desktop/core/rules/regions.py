@@ -1,11 +1,9 @@
 """Where a callee is: US states and Canadian provinces as ISO 3166-2 codes ("US-FL", "CA-ON"), read from an address
-(contact import, the contact's stored `region_code`) or from the number's area code (libphonenumber's geocoder), and
-the IANA time zones of each.
+(contact import, the contact's stored `region_code`), and the IANA time zones of each. (A number's own state comes
+from its area code: areas.py.)
 
-The geocoder describes a North American number either by state or province name ("Florida", "Ontario", "Washington
-State") or by "City, ST" ("Miami, FL", "Toronto, ON"); both are mapped here (see `area_code_subdivisions`). The zones
-of a state are a fixed table (`SUBDIVISION_ZONES`): every zone in use in some part of it, so that a contact known only
-by its state is judged in all of them.
+The zones of a state are a fixed table (`SUBDIVISION_ZONES`): every zone in use in some part of it, so that a contact
+known only by its state is judged in all of them.
 """
 
 from __future__ import annotations
@@ -64,16 +62,6 @@ SUBDIVISION_ZONES: dict[str, tuple[str, ...]] = {
     "CA-PE": ("America/Halifax",), "CA-QC": ("America/Toronto", "America/Halifax", "America/Blanc-Sablon"),
     "CA-SK": ("America/Regina", "America/Swift_Current", "America/Edmonton"), "CA-YT": ("America/Whitehorse",),
 }  # fmt: skip
-
-#: The geocoder's names that are not a plain state or province name.
-_GEOCODER_NAMES: dict[str, tuple[str, ...]] = {
-    "washington state": ("US-WA",),
-    "washington d.c.": ("US-DC",),
-    "british colombia": ("CA-BC",),
-    "northwest territories/nunavut/yukon": ("CA-NT", "CA-NU", "CA-YT"),
-    "nova scotia/prince edward island": ("CA-NS", "CA-PE"),
-    "watson lake": ("CA-YT",),  # a Yukon town named without its territory
-}
 
 _COUNTRY_NAMES: dict[str, str] = {
     "us": "US", "usa": "US", "u.s.": "US", "u.s.a.": "US", "united states": "US", "united states of america": "US",
@@ -160,28 +148,3 @@ def is_region_code(code: str) -> bool:
     from c2c_desktop.core.phone import is_valid_region
 
     return len(code) == 2 and code.isupper() and is_valid_region(code)
-
-
-def geocoder_subdivisions(description: str, country: str) -> tuple[str, ...]:
-    """The subdivisions named by libphonenumber's English description of a +1 number ("Miami, FL", "Florida",
-    "Washington State"); () when it names none (toll-free, another NANP country's island)."""
-    text = description.strip()
-    if not text or country not in ("US", "CA"):
-        return ()
-    known = _GEOCODER_NAMES.get(text.lower())
-    if known is not None:
-        return known
-    head, sep, tail = text.rpartition(", ")
-    if sep and len(tail) == 2:
-        code = f"{country}-{tail}"
-        return (code,) if code in SUBDIVISION_ZONES else ()
-    code_by_name = _names().get(text.lower())
-    if code_by_name is not None and code_by_name.startswith(country + "-"):
-        return (code_by_name,)
-    return ()
-
-
-def place_of(description: str) -> str:
-    """A short place for the status: "Miami, FL" -> "Miami", "Florida" -> "Florida"."""
-    head, sep, tail = description.rpartition(", ")
-    return head if sep and len(tail) == 2 else description

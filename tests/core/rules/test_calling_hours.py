@@ -39,7 +39,7 @@ CASES: list[tuple[str, str, datetime, str | None, dict[str, object], str]] = [
     ("federal 07:59", "+13125550101", local(CHI, "2026-06-03 07:59"), "US federal law allows calls 08:00–21:00", {}, ""),
     ("federal 08:00", "+13125550101", local(CHI, "2026-06-03 08:00"), None, {}, ""),
     ("federal 20:59", "+13125550101", local(CHI, "2026-06-03 20:59"), None, {}, ""),
-    ("federal 21:00", "+13125550101", local(CHI, "2026-06-03 21:00"), "it is 21:00 in Chicago (America/Chicago)", {}, ""),
+    ("federal 21:00", "+13125550101", local(CHI, "2026-06-03 21:00"), "it is 21:00 in Illinois (America/Chicago)", {}, ""),
     ("federal sunday", "+12125550142", local(NY, "2026-06-07 20:59:59"), None, {}, ""),
     # Florida 08:00-20:00
     ("florida 19:59", "+13055550100", local(NY, "2026-06-03 19:59"), None, {}, ""),
@@ -63,7 +63,7 @@ CASES: list[tuple[str, str, datetime, str | None, dict[str, object], str]] = [
     ("NY number, California address", "+12125550142", local(LA, "2026-06-03 07:00"), "(America/Los_Angeles)", {}, "US-CA"),
     ("NY number, California address ok", "+12125550142", local(LA, "2026-06-03 10:00"), None, {}, "US-CA"),
     # 8 March 2026: Chicago springs forward at 02:00 CST (08:00 UTC)
-    ("spring: 01:59 CST", "+13125550101", utc("2026-03-08 07:59"), "it is 01:59 in Chicago", {}, ""),
+    ("spring: 01:59 CST", "+13125550101", utc("2026-03-08 07:59"), "it is 01:59 in Illinois", {}, ""),
     ("spring: 07:59 CDT", "+13125550101", utc("2026-03-08 12:59"), "it is 07:59", {}, ""),
     ("spring: 08:00 CDT", "+13125550101", utc("2026-03-08 13:00"), None, {}, ""),
     # 1 November 2026: Chicago falls back at 02:00 CDT (07:00 UTC)

@@ -5,17 +5,16 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import phonenumbers
 import pytest
-from phonenumbers import geocoder
 
 from c2c_desktop.core.contacts_io import merge_contacts
 from c2c_desktop.core.importers import read_contacts_bytes
 from c2c_desktop.core.models import Contact, PhoneEntry
+from c2c_desktop.core.phone import parse_number
+from c2c_desktop.core.rules.hours import whereabouts
 from c2c_desktop.core.rules.regions import (
     SUBDIVISION_ZONES,
     RegionError,
-    geocoder_subdivisions,
     normalise_region,
 )
 from c2c_desktop.core.store import MIGRATIONS, Store, migrate, schema_version
@@ -54,35 +53,20 @@ def test_an_unknown_region_is_refused_with_a_reason(state: str, country: str, sa
         normalise_region(state, country)
 
 
-def test_the_geocoder_descriptions_map_to_states() -> None:
+def test_the_area_code_gives_the_state() -> None:
     sample = {
-        "+13055550100": ("US-FL",),  # "Florida"
-        "+12125550100": ("US-NY",),  # "New York, NY"
-        "+12065550100": ("US-WA",),  # "Washington State"
-        "+12025550100": ("US-DC",),  # "Washington D.C."
-        "+18504325555": ("US-FL",),  # "Pensacola, FL"
-        "+14165550100": ("CA-ON",),  # "Ontario"
+        "+13055550100": ("US-FL",),
+        "+12125550100": ("US-NY",),
+        "+12065550100": ("US-WA",),
+        "+12025550100": ("US-DC",),
+        "+18504325555": ("US-FL",),  # Pensacola: Central time, still Florida
+        "+14165550100": ("CA-ON",),
         "+16135550100": ("CA-ON",),
         "+18005550100": (),  # toll-free: no place
         "+18765550100": (),  # Jamaica: another NANP country
     }
     for e164, expected in sample.items():
-        number = phonenumbers.parse(e164)
-        region = phonenumbers.region_code_for_number(number)
-        assert geocoder_subdivisions(geocoder.description_for_number(number, "en"), region) == expected, e164
-
-
-def test_every_us_and_canadian_geographic_description_maps_to_a_known_state() -> None:
-    from phonenumbers.geodata import GEOCODE_DATA
-
-    unmapped = set()
-    for prefix, names in GEOCODE_DATA.items():
-        if not prefix.startswith("1") or len(prefix) < 4 or "en" not in names:
-            continue
-        region = phonenumbers.region_code_for_number(phonenumbers.parse("+" + prefix.ljust(11, "0")))
-        if region in ("US", "CA") and not geocoder_subdivisions(names["en"], region):
-            unmapped.add(names["en"])
-    assert unmapped == set()
+        assert whereabouts(parse_number(e164)).subdivisions == expected, e164
     assert all(zone for zones in SUBDIVISION_ZONES.values() for zone in zones)
 
 
