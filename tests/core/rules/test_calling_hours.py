@@ -5,6 +5,8 @@ nothing (0 requests, no journal row); an allowed one sends exactly one request."
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -206,3 +208,17 @@ def _dial(text: str):  # type: ignore[no-untyped-def]
     from c2c_desktop.core.phone import parse_number
 
     return parse_number(text)
+
+
+def test_judging_a_call_never_loads_the_geocoder() -> None:
+    # libphonenumber's geocoder holds every country's places in every language: ~100 MiB and 0.4 s on first use.
+    code = (
+        "import sys\n"
+        "from c2c_desktop.core.phone import parse_number\n"
+        "from c2c_desktop.core.rules import hours\n"
+        "hours.whereabouts(parse_number('+13055550100'), 'US-FL')\n"
+        "hours.whereabouts(parse_number('+14165550100'))\n"
+        "print('phonenumbers.geocoder' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "False"
