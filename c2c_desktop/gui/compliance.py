@@ -254,10 +254,12 @@ class ComplianceView(QWidget):
         date_label.setBuddy(self.date_filter)
         search_label = plain_label("&Search:")
         search_label.setBuddy(self.search)
-        for widget in (action_label, self.action_filter):
+        widgets: list[QWidget] = [action_label, self.action_filter]
+        for widget in widgets:
             row.addWidget(widget)
         row.addSpacing(8)
-        for widget in (date_label, self.date_filter, self.date_from, self.date_and, self.date_to):
+        widgets = [date_label, self.date_filter, self.date_from, self.date_and, self.date_to]
+        for widget in widgets:
             row.addWidget(widget)
         row.addSpacing(8)
         row.addWidget(search_label)

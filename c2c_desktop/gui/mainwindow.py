@@ -725,6 +725,7 @@ class MainWindow(QMainWindow):
             demo=self.profile.demo,
             keys_stored=None if self.controller.credentials_loading else self.controller.has_credentials,
             keyring_problem=self._keyring_problem,
+            store=self.profile.store,
             parent=self,
         )
         accepted = dialog.exec() == SettingsDialog.DialogCode.Accepted
