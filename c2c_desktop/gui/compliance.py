@@ -202,6 +202,10 @@ class ComplianceView(QWidget):
         self.status_label = plain_label()
         self.status_label.setAccessibleName("Compliance log status")
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details = plain_label("", wrap=True)
+        self.details.setAccessibleName("Selected event")
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.table.selectionModel().currentRowChanged.connect(self._show_details)
         hint = plain_label("Read-only: the log is append-only. Times are local; hover a time for UTC.")
         hint.setEnabled(False)  # a quieter colour
         buttons_row = QHBoxLayout()
@@ -211,6 +215,7 @@ class ComplianceView(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(self._filters_row)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.details)
         layout.addWidget(hint)
         layout.addLayout(buttons_row)
         self.refresh()
@@ -290,8 +295,8 @@ class ComplianceView(QWidget):
             AuditTableModel.ACTION: ACTION_WORDS[AuditAction.DNC_REMOVED],
             AuditTableModel.CALLEE: "+44 20 7946 0958",
             AuditTableModel.AGENT: "(212) 555-0100",
-            AuditTableModel.RULE: "rules-file",
-            AuditTableModel.VERSION: "2026-12-01",
+            AuditTableModel.RULE: "attempts",
+            AuditTableModel.VERSION: "National DNC 2026-11",
             AuditTableModel.DNC_LIST: "National DNC 2026-11",
         }
         for column, sample in samples.items():
@@ -345,9 +350,27 @@ class ComplianceView(QWidget):
             return
         if events != self.model.events():  # unchanged: the selection and the scroll position stay
             self.model.set_events(events)
+            self._show_details()
         count = len(events)
         self.status_label.setText(f"{count:,} event{'' if count == 1 else 's'} shown")
         self.export_button.setEnabled(count > 0)
+
+    @Slot()
+    def _show_details(self, *_args: object) -> None:
+        """GUI thread: the selected event in full under the table (its reason is often longer than its cell)."""
+        row = self.table.currentIndex().row()
+        event = self.model.events()[row] if 0 <= row < self.model.rowCount() else None
+        if event is None:
+            self.details.setText("")
+            return
+        model = self.model
+        parts = [
+            model.text(event, model.TIME),
+            model.text(event, model.ACTION),
+            model.text(event, model.CALLEE),
+            event.reason,
+        ]
+        self.details.setText(" · ".join(part for part in parts if part and part != NO_VALUE))
 
     def set_region(self, region: str) -> None:
         """Numbers are formatted for the settings' region."""
@@ -399,7 +422,7 @@ class ComplianceDialog(QDialog):
         layout.setContentsMargins(4, 4, 4, 8)
         layout.addWidget(self.view, 1)
         layout.addWidget(buttons)
-        self.resize(1200, 560)
+        self.resize(1240, 600)
 
     @Slot()
     def refresh(self) -> None:

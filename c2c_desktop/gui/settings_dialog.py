@@ -415,7 +415,9 @@ class SettingsDialog(QDialog):
         mode_box.setSpacing(2)
         mode_box.addWidget(self.mode_combo)
         mode_box.addWidget(self.mode_explanation)
-        form.addRow("&Mode:", mode_box)
+        mode_label = plain_label("&Mode:", self)
+        mode_label.setBuddy(self.mode_combo)
+        form.addRow(mode_label, mode_box)
 
         self.company_hours_edit = self._line_edit("Company calling hours", "company_hours")
         self.company_hours_edit.setPlaceholderText("e.g. 09:00-18:00 in the callee's time (empty: none)")
@@ -464,6 +466,9 @@ class SettingsDialog(QDialog):
         self.dnc_table.setAlternatingRowColors(True)
         self.dnc_table.setHeaderLabels(["List", "Numbers", "Data of", "Status"])
         self.dnc_table.setSelectionMode(QTreeWidget.SelectionMode.NoSelection)
+        self.dnc_table.setUniformRowHeights(True)
+        self.dnc_table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # names elide; tooltips
+        self.dnc_table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.dnc_internal_label = plain_label("", box, wrap=True)
         self.dnc_internal_label.setAccessibleName("Internal do-not-call list")
         hint = plain_label(DNC_IMPORT_HINT, box, wrap=True)
@@ -495,24 +500,31 @@ class SettingsDialog(QDialog):
             return
         stale_colour = QColor(self._error_colour)
         for info in infos:
-            status = f"stale: older than {REFRESH_DAYS} days" if info.stale else "current"
+            status = "stale" if info.stale else "current"
             item = QTreeWidgetItem([info.name, f"{info.rows:,}", info.data_date.isoformat(), status])
             item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             codes = ", ".join(info.area_codes) or "none"
             item.setToolTip(0, plain_tooltip(f"{info.name}\nFrom {info.source_file}\nArea codes: {codes}"))
             if info.stale:
                 item.setForeground(3, stale_colour)
-                item.setToolTip(3, "Import a newer download: calls to numbers it covers are refused while it is stale")
+                item.setToolTip(
+                    3,
+                    f"Older than {REFRESH_DAYS} days: import a newer download. With the setting above, calls to its "
+                    "area codes are refused while it is stale.",
+                )
             self.dnc_table.addTopLevelItem(item)
         if not infos:
             self.dnc_table.hide()
         else:
-            for column in range(4):
-                self.dnc_table.resizeColumnToContents(column)
+            header = self.dnc_table.header()
+            header.setStretchLastSection(False)
+            header.setSectionResizeMode(0, header.ResizeMode.Stretch)
+            for column in (1, 2, 3):
+                header.setSectionResizeMode(column, header.ResizeMode.ResizeToContents)
             rows = min(len(infos), DNC_ROWS_SHOWN)
-            row_height = self.dnc_table.sizeHintForRow(0) if infos else 0
-            header = self.dnc_table.header().sizeHint().height()
-            self.dnc_table.setFixedHeight(header + rows * max(row_height, 1) + 2 * self.dnc_table.frameWidth() + 2)
+            row_height = max(self.dnc_table.sizeHintForRow(0), self.fontMetrics().height() + 6)
+            frame = 2 * self.dnc_table.frameWidth()
+            self.dnc_table.setFixedHeight(header.sizeHint().height() + rows * row_height + frame + 2)
         counted = f"Internal list (numbers marked “do not call”): {internal:,}"
         self.dnc_internal_label.setText(counted if infos else f"No imported list. {counted}")
 

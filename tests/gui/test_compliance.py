@@ -161,6 +161,7 @@ def test_the_view_is_read_only_and_the_dialog_closes_on_escape(qtbot: QtBot, aud
 def test_a_new_event_shows_on_refresh_keeping_the_selection(qtbot: QtBot, audit_store: Store) -> None:
     view = _view(qtbot, audit_store)
     view.table.selectRow(1)
+    assert "customer asked for an evening call" in view.details.text()  # the whole reason under the table
     view.refresh()  # nothing new: the selection stays
     assert view.table.selectionModel().isRowSelected(1)
     add_internal(audit_store, CHICAGO, "asked to stop", agent_number=AGENT, audit=StoreAuditLog(audit_store))
