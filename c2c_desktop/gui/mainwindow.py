@@ -52,6 +52,7 @@ from c2c_desktop.gui.store_watcher import ProfileWatcher
 
 if TYPE_CHECKING:
     from c2c_desktop.core.dialer import PreparedCall
+    from c2c_desktop.gui.compliance import ComplianceDialog
     from c2c_desktop.gui.disposition import DispositionStrip
     from c2c_desktop.gui.history import HistoryDialog
 
@@ -172,6 +173,7 @@ class MainWindow(QMainWindow):
         self._confirmed_close = False
         self._deleted: Contact | None = None  # the last deleted contact, for Undo
         self.history_dialog: HistoryDialog | None = None
+        self.compliance_dialog: ComplianceDialog | None = None
         self.dispositions_path = None if profile.demo else config.dispositions_path_for(profile.settings_path)
 
         self.controller = CallController(profile.store, lambda: self.profile.settings, parent=self)
@@ -345,6 +347,7 @@ class MainWindow(QMainWindow):
         self.find_action = action("&Find contact", "Ctrl+F", self.focus_search, "find")
         self.dialpad_action = action("&Dial a number", "Ctrl+L", self.dialpad.focus_number, "dial")
         self.history_action = action("Call &history", "Ctrl+H", self.show_history, "history")
+        self.compliance_action = action("C&ompliance log…", "Ctrl+Shift+A", self.show_compliance, "compliance")
         self.settings_action = action("&Settings…", "Ctrl+,", self.open_settings, "settings")
         self.quit_action = action("&Quit", "Ctrl+Q", self.close, "quit")
         self.import_action = action("&Import contacts…", "Ctrl+I", self.import_contacts, "import")
@@ -371,6 +374,7 @@ class MainWindow(QMainWindow):
         call_menu.addAction(self.find_action)
         call_menu.addAction(self.dialpad_action)
         call_menu.addAction(self.history_action)
+        call_menu.addAction(self.compliance_action)
 
     def _wire_controller(self) -> None:
         self.controller.busy_changed.connect(self._on_busy_changed)
@@ -653,6 +657,7 @@ class MainWindow(QMainWindow):
     def _on_not_sent(self, message: str) -> None:
         """GUI thread: refused before any journal row or request (bad number, no keys): no call time to show."""
         self.status_panel.show_outcome(Outcome.NOT_SENT, message)
+        self.refresh_compliance()  # a refusal is in the audit log now
 
     # -- recent calls ----------------------------------------------------------------------------------------------
 
@@ -720,6 +725,7 @@ class MainWindow(QMainWindow):
             demo=self.profile.demo,
             keys_stored=None if self.controller.credentials_loading else self.controller.has_credentials,
             keyring_problem=self._keyring_problem,
+            store=self.profile.store,
             parent=self,
         )
         accepted = dialog.exec() == SettingsDialog.DialogCode.Accepted
@@ -762,6 +768,8 @@ class MainWindow(QMainWindow):
         self.contacts_model.set_region(settings.region)
         if self.history_dialog is not None:
             self.history_dialog.view.set_region(settings.region)
+        if self.compliance_dialog is not None:
+            self.compliance_dialog.view.set_region(settings.region)
         return True
 
     @Slot(object)
@@ -780,6 +788,26 @@ class MainWindow(QMainWindow):
         self.refresh_recent()
         if self.history_dialog is not None:
             self.history_dialog.refresh()
+        self.refresh_compliance()
+
+    def refresh_compliance(self) -> None:
+        """GUI thread: the audit log may have grown (a refusal, an override or a do-not-call change here, or another
+        program's commit): the open Compliance view reads it again."""
+        if self.compliance_dialog is not None:
+            self.compliance_dialog.refresh()
+
+    @Slot()
+    def show_compliance(self) -> None:
+        """GUI thread: Call → Compliance log (not modal: calls go on while it is open)."""
+        if self.compliance_dialog is None:
+            from c2c_desktop.gui.compliance import ComplianceDialog
+
+            self.compliance_dialog = ComplianceDialog(self.profile.store, self.profile.settings.region, self)
+        self.compliance_dialog.refresh()
+        self.compliance_dialog.show()
+        self.compliance_dialog.raise_()
+        self.compliance_dialog.activateWindow()
+        self.compliance_dialog.view.action_filter.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @Slot()
     def show_history(self) -> None:

@@ -1,5 +1,6 @@
 """The settings dialog: access keys (saved to the OS keyring off the GUI thread), your phone, call type, caller IDs,
-region, page, and the service URL with its timeouts under "Advanced".
+region, page, and the service URL with its timeouts under "Advanced"; beside them the calling rules (mode, company
+window, caller ID pool, attempt cap, stale-list policy) with the do-not-call lists, read-only.
 
 The dialog never writes anything itself: the caller saves `result_settings()` after `exec()` returns Accepted, and the
 keys go to the keyring worker (a QObject on its own thread) through `save_keys_requested`. The dialog closes only
@@ -10,9 +11,10 @@ Every method here runs on the GUI thread.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QLocale, QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QKeyEvent, QShowEvent
+from PySide6.QtGui import QColor, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -30,17 +32,31 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QSizePolicy,
+    QSpinBox,
     QToolButton,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from c2c_desktop.core.config import SETTING_HELP, ConfigError, Settings, read_timeout_warning, with_value
+from c2c_desktop.core.config import (
+    MAX_ATTEMPTS_PER_DAY,
+    SETTING_HELP,
+    ConfigError,
+    Settings,
+    caller_id_pool,
+    read_timeout_warning,
+    with_value,
+)
 from c2c_desktop.core.models import CallType, Credentials
 from c2c_desktop.core.phone import PhoneError, display_number, is_valid_region, parse_number
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.messages import message_colours, message_label, sentence, show_message
-from c2c_desktop.gui.plain_text import plain_label
+from c2c_desktop.gui.plain_text import plain_label, plain_tooltip
+
+if TYPE_CHECKING:
+    from c2c_desktop.core.store import Store
 
 FIRST_RUN_TEXT = "Paste your access key pair from the Key Manager and enter your own phone number to start calling."
 DEMO_KEYS_TEXT = "Demo keys are built in."
@@ -51,6 +67,25 @@ SAVING_KEYS_TEXT = "Saving keys…"
 KEYRING_PATIENCE_MS = 15_000
 
 _REGION_IN_TEXT = re.compile(r"\(([A-Za-z]{2})\)\s*$")
+
+#: The calling-rules modes: (setting value, choice text, what it means in one line).
+MODE_CHOICES: tuple[tuple[str, str, str], ...] = (
+    (
+        "consumer",
+        "Consumer (all calling rules)",
+        "The callee's legal calling hours and call caps, the company window and the do-not-call lists.",
+    ),
+    (
+        "business",
+        "Business (B2B calls)",
+        "Only the company window and the do-not-call lists: no legal hours or state caps.",
+    ),
+)
+DNC_IMPORT_HINT = (
+    "To import or refresh a list: c2c-desktop dnc import FILE (the registry asks for a new one every 31 days)"
+)
+#: Rows of the do-not-call table shown without scrolling.
+DNC_ROWS_SHOWN = 4
 
 
 def region_choices() -> list[tuple[str, str]]:
@@ -106,12 +141,15 @@ class SettingsDialog(QDialog):
         demo: bool = False,
         keys_stored: bool | None = None,
         keyring_problem: str = "",
+        store: Store | None = None,
         parent: QWidget | None = None,
     ) -> None:
         """`keys_stored`: whether the window has keys from the keyring (None: not known yet), so that the fields and
         Remove keys do not speak of stored keys when there are none. `keyring_problem`: why the keys could not be
-        read (no keyring, locked), shown at once rather than after OK."""
+        read (no keyring, locked), shown at once rather than after OK. `store`: the profile's database, whose
+        do-not-call lists are shown (read on this, the GUI thread: the store's thread)."""
         super().__init__(parent)
+        self._store = store
         self._keys_stored = keys_stored
         self.setWindowTitle("Settings — c2c-desktop")
         self.setWindowIcon(icon("settings"))
@@ -130,6 +168,7 @@ class SettingsDialog(QDialog):
         self._worker_connected = False
         # For each number field: (the text shown, the number stored), see _number_value.
         self._shown_numbers: dict[QLineEdit, tuple[str, str]] = {}
+        self._shown_pool = ("", "")  # the caller ID pool as shown, and as stored
         colours = message_colours(self)
         self._error_colour, self._warning_colour, self._ok_colour = colours["error"], colours["warning"], colours["ok"]
 
@@ -148,11 +187,22 @@ class SettingsDialog(QDialog):
             banner.setStyleSheet("QLabel { font-weight: bold; }")
             outer.addWidget(banner)
 
-        outer.addWidget(self._build_keys_group())
-        outer.addWidget(self._build_calls_group())
-        outer.addLayout(self._build_advanced_toggle())
-        outer.addWidget(self._build_advanced_group())
-        outer.addStretch(1)
+        # Two columns: the connection on the left, the calling rules on the right (one column would not fit a
+        # 900-pixel screen once messages show under the fields).
+        columns = QHBoxLayout()
+        columns.setSpacing(12)
+        left = QVBoxLayout()
+        left.addWidget(self._build_keys_group())
+        left.addWidget(self._build_calls_group())
+        left.addLayout(self._build_advanced_toggle())
+        left.addWidget(self._build_advanced_group())
+        left.addStretch(1)
+        right = QVBoxLayout()
+        right.addWidget(self._build_rules_group())
+        right.addStretch(1)
+        columns.addLayout(left, 1)
+        columns.addLayout(right, 1)
+        outer.addLayout(columns, 1)
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
@@ -347,6 +397,137 @@ class SettingsDialog(QDialog):
         form.addRow("C&A file:", self.ca_file_field)
         return self.advanced_group
 
+    def _build_rules_group(self) -> QGroupBox:
+        group = QGroupBox("Calling rules", self)
+        form = QFormLayout(group)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+
+        self.mode_combo = QComboBox(self)
+        self.mode_combo.setAccessibleName("Calling rules mode")
+        self.mode_combo.setToolTip(SETTING_HELP["mode"])
+        for value, text, _meaning in MODE_CHOICES:
+            self.mode_combo.addItem(text, value)
+        self.mode_explanation = plain_label("", self, wrap=True)
+        self.mode_explanation.setAccessibleName("What the mode checks")
+        self.mode_explanation.setEnabled(False)  # a quieter colour: it explains the choice above it
+        mode_box = QVBoxLayout()
+        mode_box.setContentsMargins(0, 0, 0, 0)
+        mode_box.setSpacing(2)
+        mode_box.addWidget(self.mode_combo)
+        mode_box.addWidget(self.mode_explanation)
+        mode_label = plain_label("&Mode:", self)
+        mode_label.setBuddy(self.mode_combo)
+        form.addRow(mode_label, mode_box)
+
+        self.company_hours_edit = self._line_edit("Company calling hours", "company_hours")
+        self.company_hours_edit.setPlaceholderText("e.g. 09:00-18:00 in the callee's time (empty: none)")
+        self.company_hours_field = self._field(self.company_hours_edit)
+        form.addRow("Company &hours:", self.company_hours_field)
+        self.company_days_edit = self._line_edit("Company calling days", "company_days")
+        self.company_days_edit.setPlaceholderText("e.g. mon-fri (empty: every day)")
+        self.company_days_field = self._field(self.company_days_edit)
+        form.addRow("Company da&ys:", self.company_days_field)
+
+        self.caller_id_pool_edit = self._line_edit("Caller ID pool", "caller_id_pool")
+        self.caller_id_pool_edit.setPlaceholderText("numbers you may show, comma-separated (empty: none)")
+        self.caller_id_pool_field = self._field(self.caller_id_pool_edit)
+        form.addRow("Caller ID p&ool:", self.caller_id_pool_field)
+
+        self.max_attempts_spin = QSpinBox(self)
+        self.max_attempts_spin.setAccessibleName("Most calls per number per day")
+        self.max_attempts_spin.setToolTip(SETTING_HELP["max_attempts_per_day"])
+        self.max_attempts_spin.setRange(0, MAX_ATTEMPTS_PER_DAY)
+        self.max_attempts_spin.setSpecialValueText("no company cap")
+        self.max_attempts_spin.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.max_attempts_field = self._field(self.max_attempts_spin)
+        form.addRow("Ma&x calls per number a day:", self.max_attempts_field)
+
+        self.dnc_stale_check = QCheckBox("Refuse calls to the area codes of a stale &list", self)
+        self.dnc_stale_check.setAccessibleName("Refuse calls to the area codes of a stale list")
+        self.dnc_stale_check.setToolTip(SETTING_HELP["dnc_stale_refuses"])
+        form.addRow("", self.dnc_stale_check)
+
+        form.addRow(self._build_dnc_lists(group))
+        return group
+
+    def _build_dnc_lists(self, parent: QWidget) -> QWidget:
+        """The do-not-call lists, read-only: name, numbers, data date and "stale", the internal list's count, and
+        how to import one."""
+        box = QWidget(parent)
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 6, 0, 0)
+        layout.setSpacing(4)
+        title = plain_label("Do-not-call lists", box)
+        title.setStyleSheet("QLabel { font-weight: bold; }")
+        layout.addWidget(title)
+        self.dnc_table = QTreeWidget(box)
+        self.dnc_table.setAccessibleName("Do-not-call lists")
+        self.dnc_table.setRootIsDecorated(False)
+        self.dnc_table.setAlternatingRowColors(True)
+        self.dnc_table.setHeaderLabels(["List", "Numbers", "Data of", "Status"])
+        self.dnc_table.setSelectionMode(QTreeWidget.SelectionMode.NoSelection)
+        self.dnc_table.setUniformRowHeights(True)
+        self.dnc_table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # names elide; tooltips
+        self.dnc_table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.dnc_internal_label = plain_label("", box, wrap=True)
+        self.dnc_internal_label.setAccessibleName("Internal do-not-call list")
+        hint = plain_label(DNC_IMPORT_HINT, box, wrap=True)
+        hint.setAccessibleName("How to import a do-not-call list")
+        hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        hint.setEnabled(False)
+        layout.addWidget(self.dnc_table)
+        layout.addWidget(self.dnc_internal_label)
+        layout.addWidget(hint)
+        self._fill_dnc_lists()
+        return box
+
+    def _fill_dnc_lists(self) -> None:
+        self.dnc_table.clear()
+        store = self._store
+        if store is None:
+            self.dnc_table.hide()
+            self.dnc_internal_label.setText("The lists are shown when the app's data is open.")
+            return
+        from c2c_desktop.core.rules.dnc import REFRESH_DAYS, internal_count, list_infos
+        from c2c_desktop.core.store import StoreError
+
+        try:
+            infos = list_infos(store)
+            internal = internal_count(store)
+        except StoreError as exc:
+            self.dnc_table.hide()
+            self.dnc_internal_label.setText(f"The do-not-call lists could not be read: {exc}")
+            return
+        stale_colour = QColor(self._error_colour)
+        for info in infos:
+            status = "stale" if info.stale else "current"
+            item = QTreeWidgetItem([info.name, f"{info.rows:,}", info.data_date.isoformat(), status])
+            item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            codes = ", ".join(info.area_codes) or "none"
+            item.setToolTip(0, plain_tooltip(f"{info.name}\nFrom {info.source_file}\nArea codes: {codes}"))
+            if info.stale:
+                item.setForeground(3, stale_colour)
+                item.setToolTip(
+                    3,
+                    f"Older than {REFRESH_DAYS} days: import a newer download. With the setting above, calls to its "
+                    "area codes are refused while it is stale.",
+                )
+            self.dnc_table.addTopLevelItem(item)
+        if not infos:
+            self.dnc_table.hide()
+        else:
+            header = self.dnc_table.header()
+            header.setStretchLastSection(False)
+            header.setSectionResizeMode(0, header.ResizeMode.Stretch)
+            for column in (1, 2, 3):
+                header.setSectionResizeMode(column, header.ResizeMode.ResizeToContents)
+            rows = min(len(infos), DNC_ROWS_SHOWN)
+            row_height = max(self.dnc_table.sizeHintForRow(0), self.fontMetrics().height() + 6)
+            frame = 2 * self.dnc_table.frameWidth()
+            self.dnc_table.setFixedHeight(header.sizeHint().height() + rows * row_height + frame + 2)
+        counted = f"Internal list (numbers marked “do not call”): {internal:,}"
+        self.dnc_internal_label.setText(counted if infos else f"No imported list. {counted}")
+
     def _timeout_spin(self, accessible_name: str, help_key: str) -> QDoubleSpinBox:
         spin = QDoubleSpinBox(self)
         spin.setAccessibleName(accessible_name)
@@ -380,6 +561,23 @@ class SettingsDialog(QDialog):
         self.connect_timeout_spin.setValue(settings.connect_timeout)
         self.read_timeout_spin.setValue(settings.read_timeout)
         self.ca_file_edit.setText(settings.ca_bundle)
+        mode_index = self.mode_combo.findData(settings.mode)
+        self.mode_combo.setCurrentIndex(max(mode_index, 0))
+        self._on_mode_changed()
+        self.company_hours_edit.setText(settings.company_hours)
+        self.company_days_edit.setText(settings.company_days)
+        stored_pool = settings.caller_id_pool
+        shown_pool = ", ".join(display_number(number, settings.region) for number in caller_id_pool(settings))
+        self.caller_id_pool_edit.setText(shown_pool)
+        self._shown_pool = (shown_pool, stored_pool)
+        self.max_attempts_spin.setValue(settings.max_attempts_per_day)
+        self.dnc_stale_check.setChecked(settings.dnc_stale_refuses)
+
+    def _pool_value(self) -> str:
+        """The pool to keep: the stored one while the field shows it unchanged, else the text typed."""
+        shown, stored = self._shown_pool
+        text = self.caller_id_pool_edit.text()
+        return stored if text == shown else text
 
     def _show_number(self, edit: QLineEdit, stored: str, region: str) -> None:
         """Show a stored number formatted for reading; left as shown, it keeps the country it was stored with."""
@@ -404,8 +602,15 @@ class SettingsDialog(QDialog):
             self.page_edit,
             self.api_url_edit,
             self.ca_file_edit,
+            self.company_hours_edit,
+            self.company_days_edit,
+            self.caller_id_pool_edit,
         ):
             edit.textChanged.connect(self._validate)
+        self.mode_combo.currentIndexChanged.connect(self._on_mode_changed)
+        self.mode_combo.currentIndexChanged.connect(self._validate)
+        self.max_attempts_spin.valueChanged.connect(self._validate)
+        self.dnc_stale_check.toggled.connect(self._validate)
         self.access_key_edit.textEdited.connect(self._split_pasted_key_pair)
         self.region_combo.editTextChanged.connect(self._validate)
         self.region_combo.currentIndexChanged.connect(self._validate)
@@ -434,6 +639,13 @@ class SettingsDialog(QDialog):
             self.read_timeout_spin,
             self.ca_file_edit,
             self.ca_browse_button,
+            self.mode_combo,
+            self.company_hours_edit,
+            self.company_days_edit,
+            self.caller_id_pool_edit,
+            self.max_attempts_spin,
+            self.dnc_stale_check,
+            self.dnc_table,
             self.ok_button,
             self.cancel_button,
         ]
@@ -531,12 +743,20 @@ class SettingsDialog(QDialog):
             "connect_timeout": f"{self.connect_timeout_spin.value():g}",
             "read_timeout": f"{self.read_timeout_spin.value():g}",
             "ca_bundle": self.ca_file_edit.text(),
+            # The calling rules; the pool is read in the region above.
+            "mode": str(self.mode_combo.currentData()),
+            "company_hours": self.company_hours_edit.text(),
+            "company_days": self.company_days_edit.text(),
+            "caller_id_pool": self._pool_value(),
+            "max_attempts_per_day": str(self.max_attempts_spin.value()),
+            "dnc_stale_refuses": "true" if self.dnc_stale_check.isChecked() else "false",
         }
         for key, raw in raw_values.items():
             try:
                 settings = with_value(settings, key, raw)
             except ConfigError as exc:
-                errors[key] = sentence(str(exc))
+                # The field names the setting already: "company_hours: the window must…" reads "The window must…".
+                errors[key] = sentence(str(exc).removeprefix(f"{key}: "))
 
         region = settings.region if "region" not in errors and is_valid_region(settings.region) else None
         numbers = {
@@ -584,6 +804,10 @@ class SettingsDialog(QDialog):
             "connect_timeout": self.connect_timeout_field,
             "read_timeout": self.read_timeout_field,
             "ca_bundle": self.ca_file_field,
+            "company_hours": self.company_hours_field,
+            "company_days": self.company_days_field,
+            "caller_id_pool": self.caller_id_pool_field,
+            "max_attempts_per_day": self.max_attempts_field,
         }
         # Errors from with_value name the leg; show them on the field that holds it.
         leg_fields = {
@@ -658,6 +882,12 @@ class SettingsDialog(QDialog):
         self.agent_callerid_edit.setToolTip(help_first if agent_first else help_second)
         self.prospect_callerid_edit.setToolTip(help_second if agent_first else help_first)
         self._validate()
+
+    @Slot()
+    def _on_mode_changed(self) -> None:
+        value = self.mode_combo.currentData()
+        meaning = next((meaning for mode, _text, meaning in MODE_CHOICES if mode == value), "")
+        self.mode_explanation.setText(meaning)
 
     @Slot(bool)
     def _on_show_keys(self, shown: bool) -> None:

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QDialog, QLineEdit, QWidget
 
 from c2c_desktop.core.config import Settings
 from c2c_desktop.core.credentials import KeyringCredentialStore, MemoryCredentialStore
 from c2c_desktop.core.models import Credentials
+from c2c_desktop.core.rules.audit import StoreAuditLog
+from c2c_desktop.core.rules.dnc import add_internal, import_lists
+from c2c_desktop.core.store import Store
 from c2c_desktop.gui.keyring_worker import KeyringWorker
 from c2c_desktop.gui.settings_dialog import (
     DEMO_KEYS_TEXT,
+    DNC_IMPORT_HINT,
     FIRST_RUN_TEXT,
     SAVING_KEYS_TEXT,
     SettingsDialog,
@@ -41,6 +46,13 @@ ORIGINAL = Settings(
     connect_timeout=3.5,
     read_timeout=90.0,
     ca_bundle="",
+    # The calling rules, all away from their defaults so that a field that drops its value shows.
+    mode="business",
+    company_hours="09:00-18:00",
+    company_days="mon-fri",
+    caller_id_pool="+14165550123,+12125550199",
+    max_attempts_per_day=3,
+    dnc_stale_refuses=True,
 )
 
 
@@ -333,7 +345,10 @@ def test_every_control_has_an_accessible_name_and_tab_order(qtbot: QtBot) -> Non
         dialog.agent_number_edit,
     ]
     assert _tab_stops_after(dialog.page_edit, 2) == [dialog.advanced_toggle, dialog.api_url_edit]
-    assert _tab_stops_after(dialog.ca_browse_button, 2) == [dialog.ok_button, dialog.cancel_button]
+    # The calling rules (the right-hand column) come after the left-hand column, then OK and Cancel. (Changed for
+    # issue 10: OK used to follow the CA file's Browse button; the do-not-call table is hidden without a store.)
+    assert _tab_stops_after(dialog.ca_browse_button, 2) == [dialog.mode_combo, dialog.company_hours_edit]
+    assert _tab_stops_after(dialog.dnc_stale_check, 2) == [dialog.ok_button, dialog.cancel_button]
 
 
 def _tab_stops_after(widget: QWidget, count: int) -> list[QWidget]:
@@ -379,3 +394,125 @@ def test_typing_in_the_region_field_replaces_it_and_enter_takes_the_one_completi
     assert dialog.isVisible()  # Enter took the completion; it did not close the dialog
     dialog.accept()
     assert dialog.result_settings().region == "DE"
+
+
+# --- the calling rules ----------------------------------------------------------------------------------------------
+
+
+def test_the_calling_rules_are_shown_as_stored(qtbot: QtBot) -> None:
+    dialog = _open(qtbot, ORIGINAL, None)
+    assert dialog.mode_combo.currentData() == "business"
+    assert "company window" in dialog.mode_explanation.text()
+    assert dialog.company_hours_edit.text() == "09:00-18:00"
+    assert dialog.company_days_edit.text() == "mon-fri"
+    assert dialog.caller_id_pool_edit.text() == "(416) 555-0123, (212) 555-0199"  # formatted for reading
+    assert dialog.max_attempts_spin.value() == 3
+    assert dialog.dnc_stale_check.isChecked()
+    dialog.max_attempts_spin.setValue(0)
+    assert dialog.max_attempts_spin.text() == "no company cap"
+
+
+def test_edited_calling_rules_come_back_in_result_settings(qtbot: QtBot) -> None:
+    dialog = _open(qtbot, ORIGINAL, None)
+    dialog.mode_combo.setCurrentIndex(dialog.mode_combo.findData("consumer"))
+    assert "legal calling hours" in dialog.mode_explanation.text()
+    _set_text(dialog.company_hours_edit, "8:30-17:00")
+    _set_text(dialog.company_days_edit, "Mon-Thu, sat")
+    _set_text(dialog.caller_id_pool_edit, "305 555 0100, +1 212 555 0199, (305) 555-0100")  # read in the region (CA)
+    dialog.max_attempts_spin.setValue(5)
+    dialog.dnc_stale_check.setChecked(False)
+    with qtbot.waitSignal(dialog.accepted, timeout=2000):
+        dialog.accept()
+    assert dialog.result_settings() == dataclasses.replace(
+        ORIGINAL,
+        mode="consumer",
+        company_hours="08:30-17:00",
+        company_days="mon-thu,sat",
+        caller_id_pool="+13055550100,+12125550199",
+        max_attempts_per_day=5,
+        dnc_stale_refuses=False,
+    )
+    # Emptied fields mean "none".
+    dialog2 = _open(qtbot, ORIGINAL, None)
+    for edit in (dialog2.company_hours_edit, dialog2.company_days_edit, dialog2.caller_id_pool_edit):
+        edit.clear()
+    with qtbot.waitSignal(dialog2.accepted, timeout=2000):
+        dialog2.accept()
+    result = dialog2.result_settings()
+    assert (result.company_hours, result.company_days, result.caller_id_pool) == ("", "", "")
+
+
+@pytest.mark.parametrize(
+    ("field_name", "text", "message"),
+    [
+        ("company_hours", "18:00-09:00", "The window must end after it starts on the same day"),
+        ("company_hours", "9 to 5", "is not a window such as 09:00-18:00"),
+        ("company_days", "mon-funday", "'funday' in 'mon-funday' is not a day"),
+        ("caller_id_pool", "+1 305 555 0100, 12", "Number 2 ('12')"),
+        ("caller_id_pool", "+1 305 555 0100 ext. 12", "a caller ID has no extension"),
+    ],
+)
+def test_a_bad_calling_rule_is_refused_inline_and_the_dialog_stays_open(
+    qtbot: QtBot, field_name: str, text: str, message: str
+) -> None:
+    dialog = _open(qtbot, ORIGINAL, None)
+    edit: QLineEdit = getattr(dialog, f"{field_name}_edit")
+    field = getattr(dialog, f"{field_name}_field")
+    _set_text(edit, text)
+    assert field.has_message()
+    assert message in field.message.text()
+    assert not field.message.text().startswith(field_name)  # the field's label names the setting already
+    assert not dialog.ok_button.isEnabled()
+    # The other fields say nothing: one error, on its own field.
+    others = [dialog.company_hours_field, dialog.company_days_field, dialog.caller_id_pool_field,
+              dialog.agent_number_field, dialog.region_field]  # fmt: skip
+    assert [other for other in others if other is not field and other.has_message()] == []
+    dialog.accept()  # Enter or OK: refused, still open
+    assert dialog.isVisible() and dialog.result() != QDialog.DialogCode.Accepted
+    assert dialog.result_settings() == ORIGINAL
+    _set_text(edit, "")
+    assert not field.has_message() and dialog.ok_button.isEnabled()
+
+
+def test_the_do_not_call_lists_are_shown_with_their_date_and_stale_in_red(qtbot: QtBot, tmp_path: Path) -> None:
+    today = datetime.now(UTC).date()
+    old, fresh = tmp_path / "old.txt", tmp_path / "fresh.txt"
+    old.write_text("3055550100\n3055550101\n", encoding="ascii")
+    fresh.write_text("212,5550100\n", encoding="ascii")
+    with Store(tmp_path / "c2c.sqlite3") as store:
+        audit = StoreAuditLog(store)
+        import_lists(store, [old], name="Florida <b>2026</b>", data_date=today - timedelta(days=40), audit=audit)
+        import_lists(store, [fresh], name="New York", data_date=today - timedelta(days=3), audit=audit)
+        add_internal(store, "+13125550101", "asked", audit=audit)
+        dialog = SettingsDialog(ORIGINAL, None, store=store)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+    table = dialog.dnc_table
+    assert table.isVisible() and table.topLevelItemCount() == 2
+    rows = [[table.topLevelItem(row).text(column) for column in range(4)] for row in range(2)]
+    assert rows == [
+        ["Florida <b>2026</b>", "2", (today - timedelta(days=40)).isoformat(), "stale"],
+        ["New York", "1", (today - timedelta(days=3)).isoformat(), "current"],
+    ]
+    stale_colour = table.topLevelItem(0).foreground(3).color()
+    assert stale_colour == QColor(dialog._error_colour)
+    assert table.topLevelItem(1).foreground(3).color() != stale_colour
+    assert "Internal list" in dialog.dnc_internal_label.text() and dialog.dnc_internal_label.text().endswith(": 1")
+    labels = [label.text() for label in dialog.findChildren(type(dialog.dnc_internal_label))]
+    assert DNC_IMPORT_HINT in labels and "c2c-desktop dnc import FILE" in DNC_IMPORT_HINT
+    # Read-only: nothing to select or edit; the table is in the Tab order after the stale-list box.
+    assert table.selectionMode() == table.SelectionMode.NoSelection
+    assert _tab_stops_after(dialog.dnc_stale_check, 2) == [table, dialog.ok_button]
+
+
+def test_the_dialog_with_the_calling_rules_fits_a_1280_by_900_screen(qtbot: QtBot, tmp_path: Path) -> None:
+    with Store(tmp_path / "c2c.sqlite3") as store:
+        dialog = SettingsDialog(ORIGINAL, None, first_run=True, store=store)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+    dialog._set_advanced_visible(True)
+    _set_text(dialog.company_hours_edit, "18:00-09:00")  # a message under a field
+    hint = dialog.sizeHint()
+    assert hint.width() <= 1280 and hint.height() <= 860, hint
