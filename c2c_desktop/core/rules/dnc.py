@@ -788,7 +788,7 @@ def _store_list(
 
 
 def _import_event(info: DncListInfo, replaced: DncListInfo | None, at: datetime, agent_number: str) -> AuditEvent:
-    what = f"{info.rows} numbers from {info.source_file} ({info.format})"
+    what = f"{info.rows:,} number{'' if info.rows == 1 else 's'} from {info.source_file} ({info.format})"
     if replaced is not None:
         what += f"; replaced the list of {replaced.data_date} ({replaced.rows} numbers)"
     return AuditEvent(
