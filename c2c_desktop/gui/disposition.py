@@ -221,6 +221,9 @@ class DispositionDialog(QDialog):
         self.entry = entry
         self.setWindowTitle("Set disposition")
         self.combo = _disposition_combo(read_dispositions(dispositions_path), "Disposition")
+        if self.combo.findText(DO_NOT_CALL, Qt.MatchFlag.MatchFixedString) < 0:
+            self.combo.insertSeparator(self.combo.count())
+            self.combo.addItem(DO_NOT_CALL)  # also puts the number on the internal do-not-call list
         _set_combo_text(self.combo, entry.disposition)
         self.note_edit = QLineEdit(entry.note)
         self.note_edit.setAccessibleName("Note")
@@ -348,7 +351,7 @@ class DispositionStrip(QWidget):
 
     def offered(self) -> list[str]:
         """Every disposition the strip offers, in order."""
-        return [self.combo.itemText(row) for row in range(self.combo.count())]
+        return [text for row in range(self.combo.count()) if (text := self.combo.itemText(row))]  # no separator
 
     def reload_list(self) -> None:
         """Re-read the disposition list file, keeping what is typed."""
@@ -359,7 +362,9 @@ class DispositionStrip(QWidget):
         self.combo.clear()
         self.combo.addItems(items)
         if not any(is_do_not_call(item) for item in items):
-            self.combo.addItem(DO_NOT_CALL)  # always offered: editing the list cannot take it away
+            # Always offered (editing the list cannot take it away), set apart: it also changes the do-not-call list.
+            self.combo.insertSeparator(self.combo.count())
+            self.combo.addItem(DO_NOT_CALL)
         _set_combo_text(self.combo, text)
         self.combo.blockSignals(False)
         keys = [f"Alt+{n}: {text}" for n, text in enumerate(items[:SHORTCUT_COUNT], start=1)]

@@ -164,7 +164,8 @@ class StatusPanel(QFrame):
     def show_refusal(self, text: str, hint: str, *, overridable: bool) -> None:
         """A call the calling rules refused (nothing was sent): the reason, what can be done, and "Call anyway…"
         when it may be overridden."""
-        self.show_outcome(Outcome.NOT_SENT, text + ("\n" + hint if hint else ""))
+        detail = sentence(text.removeprefix("Not sent: "), full_stop=False)  # the title already says "Not sent"
+        self.show_outcome(Outcome.NOT_SENT, detail + ("\n" + hint if hint else ""))
         self.override_button.setVisible(overridable)
 
     def _show(self, icon_of: Outcome, title: str, colour: str, detail: str) -> None:
@@ -954,6 +955,7 @@ class MainWindow(QMainWindow):
             dialog = HistoryDialog(
                 self.profile.store, self.profile.settings.region, self, dispositions_path=self.dispositions_path
             )
+            dialog.view.agent_number = lambda: self.profile.settings.agent_number
             dialog.view.redial_requested.connect(self._redial)
             dialog.view.add_contact_requested.connect(self.new_contact)
             dialog.view.call_updated.connect(self._on_history_call_updated)

@@ -35,16 +35,13 @@ MODE_TEXT = {
 def refusal_hint(refusal: Refusal) -> str:
     """What the agent can do about a refusal, in one line ("" when there is nothing to add)."""
     if refusal.rule is Rule.HOURS and refusal.overridable:
-        return "Call anyway… (Alt+A) places it now with a reason you type; the override is recorded."
+        return "Call anyway… (Alt+A) places it now with a reason, which is recorded."
     if refusal.rule is Rule.DNC:
         if refusal.data_version == INTERNAL_LIST_NAME:
-            return (
-                "It cannot be called anyway. To call it again, take it off the internal list: Contacts → "
-                "Remove from do-not-call list… (a reason is required and recorded)."
-            )
+            return "No override: Contacts → Remove from do-not-call list… takes it off (with a recorded reason)."
         if "stale" in refusal.reason:
-            return "It cannot be called anyway: import a fresh copy of the list (c2c-desktop dnc import)."
-        return "It cannot be called anyway: an imported list changes only by importing a newer one."
+            return "No override: import a fresh copy of the list (c2c-desktop dnc import)."
+        return "No override: an imported list changes only by importing a newer one."
     return ""
 
 

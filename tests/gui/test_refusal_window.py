@@ -241,7 +241,7 @@ def test_do_not_call_through_the_disposition_strip_then_enter_sends_nothing(
     assert standin.request_count == 1
     strip = window.disposition
     assert DO_NOT_CALL in strip.offered()
-    strip.combo.setCurrentIndex(strip.offered().index(DO_NOT_CALL))
+    strip.combo.setCurrentIndex(strip.combo.findText(DO_NOT_CALL))
     strip.note_edit.setText("asked us to stop calling")
     with qtbot.waitSignal(strip.do_not_call, timeout=1000):
         qtbot.mouseClick(strip.save_button, Qt.MouseButton.LeftButton)
