@@ -17,6 +17,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -59,6 +60,8 @@ class Profile:
     standin: StandInService | None = None
     settings_error: str | None = None
     cleanups: list[Callable[[], None]] = field(default_factory=list)
+    #: The calling rules' clock (UTC); None: the system's. Tests freeze it to judge calling hours.
+    clock: Callable[[], datetime] | None = None
 
     def close(self) -> None:
         """Idempotent; runs on the GUI thread after the window's threads have stopped."""

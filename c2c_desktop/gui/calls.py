@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from c2c_desktop.core.api import ClickToCallClient
     from c2c_desktop.core.dialer import PreparedCall
     from c2c_desktop.core.rules.guard import CallGuard
+    from c2c_desktop.core.rules.model import Refusal
 
 log = logging.getLogger(__name__)
 
@@ -250,6 +251,18 @@ class CallWorker(QObject):
 
 
 @dataclass(frozen=True)
+class RefusedCall:
+    """A call the calling rules refused before anything was written or sent, with what was being called, so that the
+    window can place the same call again (an hours refusal, with the agent's reason: `CallController.call(...,
+    override_hours=)`)."""
+
+    refusal: Refusal
+    message: str  # "Not sent: <the refusal's reason>"
+    target: str | PhoneEntry
+    contact: Contact | None
+
+
+@dataclass(frozen=True)
 class _InFlight:
     entry: JournalEntry
     prepared: PreparedCall
@@ -271,6 +284,7 @@ class CallController(QObject):
     call_started = Signal(object, object)  # (PreparedCall, JournalEntry)
     call_finished = Signal(object, object, str)  # (JournalEntry, CallResult, message for the status)
     not_sent = Signal(str)
+    refused = Signal(object)  # RefusedCall: the calling rules refused it (instead of not_sent)
     _place_requested = Signal(int, object, object, object)  # -> CallWorker.place, queued to the worker thread
 
     def __init__(
@@ -370,11 +384,15 @@ class CallController(QObject):
 
     # --- placing ----------------------------------------------------------------------------------------------
 
-    def call(self, target: str | PhoneEntry, contact: Contact | None = None) -> bool:
+    def call(
+        self, target: str | PhoneEntry, contact: Contact | None = None, *, override_hours: str | None = None
+    ) -> bool:
         """GUI thread: place one call; True if it went to the worker.
 
         While a call is placing this returns False and does nothing (never a second request). Problems found
-        before sending emit `not_sent(message)` and leave the state idle.
+        before sending emit `not_sent(message)`, a refusal by the calling rules emits `refused(RefusedCall)`; both
+        leave the state idle. `override_hours`: the agent's reason for calling outside the callee's hours (a manual
+        dial that the hours rule refused; the guard records it in the audit log).
         """
         if self._busy:
             return False
@@ -395,8 +413,17 @@ class CallController(QObject):
         try:
             usage = JournalCallerIdUsage(self._store, settings.region)  # the pool's "least used today"
             prepared = dialer.prepare_call(
-                target, settings, credentials, contact=contact, guard=self._guard(settings), caller_id_usage=usage
+                target,
+                settings,
+                credentials,
+                contact=contact,
+                guard=self._guard(settings),
+                caller_id_usage=usage,
+                override_hours=override_hours,
             )
+        except dialer.CallRefused as exc:
+            self.refused.emit(RefusedCall(exc.refusal, str(exc), target, contact))
+            return False
         except dialer.NotSentError as exc:
             self.not_sent.emit(str(exc))
             return False

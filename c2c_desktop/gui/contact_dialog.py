@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from c2c_desktop.core import contacts_io
 from c2c_desktop.core.models import Contact, PhoneEntry
 from c2c_desktop.core.phone import DialNumber, PhoneError, display_number, number_to_call, parse_number, written_for
+from c2c_desktop.core.rules.regions import CA_PROVINCES, US_STATES, RegionError, normalise_region, subdivision_name
 from c2c_desktop.core.store import Store
 from c2c_desktop.core.text import clean_text
 from c2c_desktop.gui.icons import icon
@@ -46,6 +47,55 @@ NOTHING_ENTERED_TEXT = "Enter a name, a company or a phone number."
 MERGE = "merge"
 SEPARATE = "separate"
 CANCEL = "cancel"
+
+
+def _ambiguous(text: str) -> bool:
+    """A two-letter code that is both a US state or Canadian province and a country ("DE": Delaware or Germany)."""
+    from c2c_desktop.core.phone import is_valid_region
+
+    code = text.strip().upper()
+    return len(code) == 2 and (code in US_STATES or code in CA_PROVINCES) and is_valid_region(code)
+
+
+def read_address_region(text: str) -> str:
+    """The address field "State / province / country" as `Contact.region_code` ("US-FL", "CA-ON", "DE", "").
+
+    "FL", "Florida", "ON", "Ontario": a US state or Canadian province (a two-letter code is read as one first, as
+    the importers read a state cell); "FR", "MX": a country; "Bavaria, DE" or ", DE": the country after a comma.
+    Raises RegionError (its text says why) for anything else.
+    """
+    text = " ".join(text.split())
+    if not text:
+        return ""
+    if "," in text:
+        state, _, country = text.rpartition(",")
+        return normalise_region(state.strip(), country.strip())
+    try:
+        return normalise_region(text)
+    except RegionError as as_state:
+        try:
+            return normalise_region("", text)
+        except RegionError:
+            raise RegionError(f"unknown state, province or country '{text[:40]}' (e.g. FL, Florida, ON, FR)") from (
+                as_state
+            )
+
+
+def address_region_text(code: str) -> str:
+    """`Contact.region_code` as the field shows it: "US-FL" -> "Florida"; a country code as typed ("FR"), after a
+    comma when it would read as a state (", DE" is Germany; "DE" alone is Delaware)."""
+    if "-" in code:
+        return subdivision_name(code)
+    return f", {code}" if _ambiguous(code) else code
+
+
+def address_region_meaning(code: str) -> str:
+    """What the field was read as, shown under it: "Florida (US-FL)", "country DE"."""
+    if not code:
+        return ""
+    if "-" in code:
+        return f"{subdivision_name(code)} ({code})"
+    return f"Country {code}"
 
 
 class PhoneRow(QWidget):
@@ -173,6 +223,24 @@ class ContactDialog(QDialog):
         form.addRow("&Name:", self.name_edit)
         form.addRow("&Company:", self.company_edit)
         form.addRow("&Title:", self.title_edit)
+        # The address's state, province or country: the calling rules read it (the callee's zones and state rules).
+        self.region_edit = QLineEdit()
+        self.region_edit.setAccessibleName("State, province or country")
+        self.region_edit.setPlaceholderText("e.g. FL, Florida, ON, FR, or Bavaria, DE")
+        self.region_edit.setToolTip(
+            "Where the contact is: a US state or Canadian province (code or name), or a country code.\n"
+            "The calling rules use it for the callee's local time and the state's rules.\n"
+            "A two-letter code is read as a state first: DE is Delaware; write “, DE” for Germany."
+        )
+        self.region_edit.textChanged.connect(self._on_region_changed)
+        self.region_message = message_label()
+        self.region_message.setAccessibleName("State, province or country read as")
+        region_box = QVBoxLayout()
+        region_box.setContentsMargins(0, 0, 0, 0)
+        region_box.setSpacing(2)
+        region_box.addWidget(self.region_edit)
+        region_box.addWidget(self.region_message)
+        form.addRow("State / pro&vince / country:", region_box)
 
         self.phones_box = QGroupBox("Phone numbers")
         self.rows_layout = QVBoxLayout()
@@ -222,12 +290,35 @@ class ContactDialog(QDialog):
             self.company_edit.setText(contact.company)
             self.title_edit.setText(contact.title)
             self.notes_edit.setPlainText(contact.notes)
+            self.region_edit.setText(address_region_text(contact.region_code))
             primary = contact.primary_phone
             for phone in contact.phones:
                 self.add_row(dataclasses.replace(phone, primary=phone is primary))
         if not self.rows:
             self.add_row(None)
         self.name_edit.setFocus()
+
+    # -- address region ---------------------------------------------------------------------------------------------
+
+    def region_code(self) -> str:
+        """The field read as a region code; raises RegionError when it cannot be read."""
+        return read_address_region(self.region_edit.text())
+
+    @Slot(str)
+    def _on_region_changed(self, _text: str = "") -> bool:
+        """GUI thread: say under the field what it reads as, or why it cannot be read (which blocks Save)."""
+        try:
+            code = self.region_code()
+        except RegionError as exc:
+            show_message(self.region_message, _capitalised(str(exc)) + ".", self._colours["error"])
+            self.region_message.setProperty("kind", "error")
+            return False
+        meaning = address_region_meaning(code)
+        if code and "-" in code and _ambiguous(self.region_edit.text()):
+            meaning += f"; for the country write “, {self.region_edit.text().strip().upper()}”"
+        show_message(self.region_message, meaning, self._colours["ok"])
+        self.region_message.setProperty("kind", "ok")
+        return True
 
     # -- number rows -------------------------------------------------------------------------------------------------
 
@@ -301,6 +392,10 @@ class ContactDialog(QDialog):
             self._show_message("Correct the numbers marked in red, or remove them.")
             first_bad.number_edit.setFocus()
             return None
+        if not self._on_region_changed():
+            self._show_message("Correct the state, province or country, or leave it empty.")
+            self.region_edit.setFocus()
+            return None
         # Controls and bidi formatting characters go, as on import (pasted text can carry them).
         name = " ".join(clean_text(self.name_edit.text()).split())
         company = clean_text(self.company_edit.text()).strip()
@@ -320,6 +415,7 @@ class ContactDialog(QDialog):
             title=clean_text(self.title_edit.text()).strip(),
             phones=tuple(phones),
             notes=clean_text(self.notes_edit.toPlainText()).strip(),
+            region_code=self.region_code(),
         )
 
     def _show_message(self, text: str) -> None:

@@ -12,6 +12,7 @@ GUI thread only.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -38,6 +39,7 @@ from PySide6.QtWidgets import (
 from c2c_desktop.core.journal_export import DEFAULT_DISPOSITIONS, load_dispositions, save_dispositions
 from c2c_desktop.core.models import JournalEntry, Outcome
 from c2c_desktop.core.store import Store, StoreError
+from c2c_desktop.gui.do_not_call import DO_NOT_CALL, is_do_not_call, save_disposition
 from c2c_desktop.gui.plain_text import plain_label, plain_tooltip
 
 SHORTCUT_COUNT = 5  # Alt+1 … Alt+5
@@ -219,6 +221,9 @@ class DispositionDialog(QDialog):
         self.entry = entry
         self.setWindowTitle("Set disposition")
         self.combo = _disposition_combo(read_dispositions(dispositions_path), "Disposition")
+        if self.combo.findText(DO_NOT_CALL, Qt.MatchFlag.MatchFixedString) < 0:
+            self.combo.insertSeparator(self.combo.count())
+            self.combo.addItem(DO_NOT_CALL)  # also puts the number on the internal do-not-call list
         _set_combo_text(self.combo, entry.disposition)
         self.note_edit = QLineEdit(entry.note)
         self.note_edit.setAccessibleName("Note")
@@ -252,10 +257,13 @@ class DispositionDialog(QDialog):
 class DispositionStrip(QWidget):
     """How did the call go? Shown under the call status: a disposition, a one-line note, Save. GUI thread only.
 
-    `set_call(entry)` attaches it to a finished call; `saved(call_id)` is emitted after each write.
+    `set_call(entry)` attaches it to a finished call; `saved(call_id)` is emitted after each write. "Do not call" is
+    always offered (after the editable list): saving it also puts the call's number on the internal do-not-call
+    list, in the same transaction, and emits `do_not_call(e164)`.
     """
 
     saved = Signal(int)
+    do_not_call = Signal(str)  # the number (international form) just put on the internal do-not-call list
     #: The disposition list was edited and saved to its file.
     dispositions_changed = Signal()
 
@@ -264,13 +272,18 @@ class DispositionStrip(QWidget):
         store: Store,
         dispositions_path: str | os.PathLike[str] | None = None,
         parent: QWidget | None = None,
+        *,
+        agent_number: Callable[[], str] = lambda: "",
     ) -> None:
-        """`dispositions_path`: the list file (see `config.dispositions_path_for`); None: the defaults, not editable."""
+        """`dispositions_path`: the list file (see `config.dispositions_path_for`); None: the defaults, not editable.
+        `agent_number`: the agent's number now, for the audit log of a "Do not call"."""
         super().__init__(parent)
         self.store = store
+        self._agent_number = agent_number
         self.dispositions_path = None if dispositions_path is None else Path(dispositions_path)
         self._entry: JournalEntry | None = None
         self._loaded: tuple[str | None, str] = (None, "")  # the values stored for the call, to tell unsaved edits
+        self._list_items: list[str] = []  # the editable list as read from its file
         self.setAccessibleName("Disposition of the last call")
 
         self.title_label = ElidedLabel()
@@ -333,20 +346,30 @@ class DispositionStrip(QWidget):
     # -- the list ---------------------------------------------------------------------------------------------------
 
     def dispositions(self) -> list[str]:
-        """The dispositions offered, in order."""
-        return [self.combo.itemText(row) for row in range(self.combo.count())]
+        """The editable disposition list, in order (the strip also offers "Do not call" after it)."""
+        return list(self._list_items)
+
+    def offered(self) -> list[str]:
+        """Every disposition the strip offers, in order."""
+        return [text for row in range(self.combo.count()) if (text := self.combo.itemText(row))]  # no separator
 
     def reload_list(self) -> None:
         """Re-read the disposition list file, keeping what is typed."""
         text = self.combo.currentText()
         items = read_dispositions(self.dispositions_path)
+        self._list_items = items
         self.combo.blockSignals(True)
         self.combo.clear()
         self.combo.addItems(items)
+        if not any(is_do_not_call(item) for item in items):
+            # Always offered (editing the list cannot take it away), set apart: it also changes the do-not-call list.
+            self.combo.insertSeparator(self.combo.count())
+            self.combo.addItem(DO_NOT_CALL)
         _set_combo_text(self.combo, text)
         self.combo.blockSignals(False)
         keys = [f"Alt+{n}: {text}" for n, text in enumerate(items[:SHORTCUT_COUNT], start=1)]
         tip = "How did the call go? Pick or type one; Enter or Save records it.\n" + "\n".join(keys)
+        tip += f"\n“{DO_NOT_CALL}” also puts the number on the internal do-not-call list."
         self.combo.setToolTip(plain_tooltip(tip + "\n(Alt+number records it at once)"))
 
     @Slot()
@@ -457,14 +480,18 @@ class DispositionStrip(QWidget):
         """GUI thread: write the disposition (None if empty) and note to the attached call. True if written."""
         if self._entry is None:
             return False
+        from c2c_desktop.core.rules.dnc import DncError  # loaded with the disposition module's first save
+
         disposition, note = self.current_values()
-        call_id = self._entry.id
+        entry = self._entry
         try:
-            self.store.set_disposition(call_id, disposition, note)
-        except StoreError as exc:
+            added = save_disposition(self.store, entry, disposition, note, self._agent_number())
+        except (StoreError, DncError) as exc:
             self._set_status(f"Not saved: {exc}", quiet=False)
             return False
         self._loaded = (disposition, note)
-        self._set_status("Saved")
-        self.saved.emit(call_id)
+        self._set_status("Saved; on the do-not-call list" if is_do_not_call(disposition) else "Saved")
+        self.saved.emit(entry.id)
+        if added:
+            self.do_not_call.emit(entry.e164)
         return True

@@ -8,7 +8,7 @@ nested event loop runs while a call finishes in the background.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -332,6 +332,8 @@ class HistoryView(QWidget):
         self.store = store
         self.region = region
         self.dispositions_path = None if dispositions_path is None else Path(dispositions_path)
+        #: The agent's number now, for the audit log of a "Do not call" disposition (the window sets it).
+        self.agent_number: Callable[[], str] = lambda: ""
         self._call_enabled = True
         self.setAccessibleName("Call history")
         self.model = JournalTableModel(region, parent=self)
@@ -690,14 +692,23 @@ class HistoryView(QWidget):
         return dialog
 
     def set_disposition(self, call_id: int, disposition: str | None, note: str) -> bool:
-        """Write a call's disposition (None: none) and note. True if written."""
+        """Write a call's disposition (None: none) and note; "Do not call" also puts the call's number on the internal
+        do-not-call list, in the same transaction. True if written."""
+        from c2c_desktop.core.rules.dnc import DncError
+        from c2c_desktop.gui.do_not_call import is_do_not_call, save_disposition
+
+        entry = self.store.get_call(call_id)
+        if entry is None:
+            self.status_label.setText("Not saved: the call is no longer in the journal")
+            return False
         try:
-            self.store.set_disposition(call_id, disposition, note)
-        except StoreError as exc:
+            save_disposition(self.store, entry, disposition, note, self.agent_number())
+        except (StoreError, DncError) as exc:
             self.status_label.setText(f"Not saved: {exc}")
             return False
         self.refresh()
-        self.status_label.setText("Disposition saved")
+        listed = "; the number is on the do-not-call list" if is_do_not_call(disposition) else ""
+        self.status_label.setText(f"Disposition saved{listed}")
         self.call_updated.emit(call_id)
         return True
 

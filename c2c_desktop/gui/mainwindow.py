@@ -33,7 +33,7 @@ from c2c_desktop.core import config
 from c2c_desktop.core.models import CallResult, CallState, Contact, Credentials, JournalEntry, Outcome, PhoneEntry
 from c2c_desktop.core.phone import display_number
 from c2c_desktop.gui.app import Profile
-from c2c_desktop.gui.calls import CallController
+from c2c_desktop.gui.calls import CallController, RefusedCall
 from c2c_desktop.gui.contacts_model import FIRST_PAGE, ContactListModel, ContactListView
 from c2c_desktop.gui.dialpad import EMPTY_NUMBER_TEXT, DialPad
 from c2c_desktop.gui.icons import icon
@@ -48,10 +48,12 @@ from c2c_desktop.gui.plain_text import (
     warn,
     window_title,
 )
+from c2c_desktop.gui.refusal import OVERRIDE_BUTTON_TEXT, ask_reason, mode_texts, refusal_hint
 from c2c_desktop.gui.store_watcher import ProfileWatcher
 
 if TYPE_CHECKING:
     from c2c_desktop.core.dialer import PreparedCall
+    from c2c_desktop.core.rules.guard import CallGuard
     from c2c_desktop.gui.compliance import ComplianceDialog
     from c2c_desktop.gui.disposition import DispositionStrip
     from c2c_desktop.gui.history import HistoryDialog
@@ -113,9 +115,20 @@ class StatusPanel(QFrame):
         top.addWidget(self.icon_label)
         top.addWidget(self.title_label, 1)
         top.addWidget(self.timer_label)
+        # Shown only under an hours refusal of a manual dial: places the same call with a typed reason.
+        self.override_button = QPushButton(OVERRIDE_BUTTON_TEXT)
+        self.override_button.setAccessibleName("Call anyway, outside the callee's calling hours")
+        self.override_button.setToolTip("Place this call now with a reason you type; the override is recorded (Alt+A)")
+        self.override_button.setAutoDefault(False)
+        self.override_button.hide()
+        actions = QHBoxLayout()
+        actions.setContentsMargins(0, 0, 0, 0)
+        actions.addStretch(1)
+        actions.addWidget(self.override_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.detail_label)
+        layout.addLayout(actions)
         self._started = 0.0
         self._ticker = QTimer(self)
         self._ticker.setInterval(250)
@@ -127,6 +140,7 @@ class StatusPanel(QFrame):
         self.icon_label.setPixmap(icon(name).pixmap(size))
 
     def show_ringing(self, text: str) -> None:
+        self.override_button.hide()
         self._set_icon("ringing")
         self.title_label.setText("Calling…")
         self.title_label.setStyleSheet("")
@@ -148,7 +162,15 @@ class StatusPanel(QFrame):
         self._show(Outcome.NOT_SENT, title, OUTCOME_STYLE[Outcome.NOT_SENT][1], text)
         self.timer_label.setText("")
 
+    def show_refusal(self, text: str, hint: str, *, overridable: bool) -> None:
+        """A call the calling rules refused (nothing was sent): the reason, what can be done, and "Call anyway…"
+        when it may be overridden."""
+        detail = sentence(text.removeprefix("Not sent: "), full_stop=False)  # the title already says "Not sent"
+        self.show_outcome(Outcome.NOT_SENT, detail + ("\n" + hint if hint else ""))
+        self.override_button.setVisible(overridable)
+
     def _show(self, icon_of: Outcome, title: str, colour: str, detail: str) -> None:
+        self.override_button.hide()
         self._ticker.stop()
         self._set_icon(str(icon_of))
         self.title_label.setText(title)
@@ -176,7 +198,10 @@ class MainWindow(QMainWindow):
         self.compliance_dialog: ComplianceDialog | None = None
         self.dispositions_path = None if profile.demo else config.dispositions_path_for(profile.settings_path)
 
-        self.controller = CallController(profile.store, lambda: self.profile.settings, parent=self)
+        self.controller = CallController(
+            profile.store, lambda: self.profile.settings, parent=self, guard_factory=self._guard_for
+        )
+        self._refused: RefusedCall | None = None  # the last refused call, which "Call anyway…" places again
         self.keyring_worker = KeyringWorker(profile.credential_store)
         self.keyring_worker.loaded.connect(self._on_keys_loaded)
         self.keyring_worker.load_failed.connect(self._on_keys_failed)
@@ -305,6 +330,12 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
         self.statusBar().setSizeGripEnabled(False)  # created now so the first notice does not shift the layout
+        # Which calling rules apply, always in sight: nobody should forget that business mode is on.
+        self.mode_label = plain_label()
+        self.mode_label.setAccessibleName("Calling rules mode")
+        self.mode_label.setContentsMargins(6, 0, 6, 0)
+        self.statusBar().addPermanentWidget(self.mode_label)
+        self._show_mode()
         self.resize(1000, 680)
 
     @property
@@ -316,9 +347,12 @@ class MainWindow(QMainWindow):
         if self._disposition is None:
             from c2c_desktop.gui.disposition import DispositionStrip
 
-            strip = DispositionStrip(self.profile.store, self.dispositions_path)
+            strip = DispositionStrip(
+                self.profile.store, self.dispositions_path, agent_number=lambda: self.profile.settings.agent_number
+            )
             strip.hide()  # shown after the first call of the session
             strip.saved.connect(lambda _call_id: self._refresh_journal_views())
+            strip.do_not_call.connect(self._on_marked_do_not_call)
             before = self.recent.previousInFocusChain()  # what Tab reached just before the recent calls
             self._right_layout.insertWidget(self._right_layout.indexOf(self.status_panel) + 1, strip)
             # Tab goes through the strip between the dial pad and the recent calls, where it sits (made last, its
@@ -333,6 +367,18 @@ class MainWindow(QMainWindow):
                     QWidget.setTabOrder(first, second)
             self._disposition = strip
         return self._disposition
+
+    def _show_mode(self) -> None:
+        """GUI thread: the mode in the status bar, as in the settings in use."""
+        text, tip = mode_texts(self.profile.settings.mode)
+        self.mode_label.setText(text)
+        self.mode_label.setToolTip(plain_tooltip(tip))
+
+    def _guard_for(self, settings: config.Settings) -> CallGuard:
+        """GUI thread (the controller, per call): the calling-rules guard over this profile's store and clock."""
+        from c2c_desktop.core.rules.guard import build_guard, system_clock
+
+        return build_guard(settings, self.profile.store, self.profile.clock or system_clock)
 
     def _build_actions(self) -> None:
         def action(text: str, shortcut: QKeySequence | str | None, slot: object, name: str) -> QAction:
@@ -359,6 +405,11 @@ class MainWindow(QMainWindow):
         self.undo_delete_action = action("&Undo delete", "Ctrl+Z", self.undo_delete, "undo_delete")
         self.undo_delete_action.setEnabled(False)
         self.undo_import_action = action("Undo last &import", None, self.undo_last_import, "undo_import")
+        self.do_not_call_action = action("Do &not call…", None, self.mark_do_not_call, "do_not_call")
+        self.do_not_call_action.setToolTip("Put the highlighted contact's numbers on the internal do-not-call list")
+        self.remove_do_not_call_action = action(
+            "&Remove from do-not-call list…", None, self.remove_do_not_call, "remove_do_not_call"
+        )
 
         file_menu = self.menuBar().addMenu("&File")
         for item in (self.import_action, self.export_action, self.export_history_action, None, self.settings_action):
@@ -368,6 +419,10 @@ class MainWindow(QMainWindow):
         contacts_menu = self.menuBar().addMenu("C&ontacts")
         for item in (self.new_contact_action, self.edit_contact_action, self.delete_contact_action):
             contacts_menu.addAction(item)
+        contacts_menu.addSeparator()
+        contacts_menu.addAction(self.do_not_call_action)
+        contacts_menu.addAction(self.remove_do_not_call_action)
+        contacts_menu.addSeparator()
         contacts_menu.addAction(self.undo_delete_action)
         contacts_menu.addAction(self.undo_import_action)
         call_menu = self.menuBar().addMenu("&Call")
@@ -381,6 +436,8 @@ class MainWindow(QMainWindow):
         self.controller.call_started.connect(self._on_call_started)
         self.controller.call_finished.connect(self._on_call_finished)
         self.controller.not_sent.connect(self._on_not_sent)
+        self.controller.refused.connect(self._on_refused)
+        self.status_panel.override_button.clicked.connect(self.call_anyway)
         self.controller.journal_changed.connect(self._refresh_journal_views)
 
     def _wire_watcher(self) -> None:
@@ -630,6 +687,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object, object)
     def _on_call_started(self, prepared: PreparedCall, _entry: JournalEntry) -> None:
+        self._refused = None
         from c2c_desktop.core.dialer import status_while_ringing  # loaded by the controller already; kept off startup
 
         text = status_while_ringing(prepared)
@@ -656,8 +714,123 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_not_sent(self, message: str) -> None:
         """GUI thread: refused before any journal row or request (bad number, no keys): no call time to show."""
+        self._refused = None
         self.status_panel.show_outcome(Outcome.NOT_SENT, message)
         self.refresh_compliance()  # a refusal is in the audit log now
+
+    @Slot(object)
+    def _on_refused(self, refused: RefusedCall) -> None:
+        """GUI thread, from the controller: the calling rules refused the call; nothing was journaled or sent."""
+        refusal = refused.refusal
+        self._refused = refused if refusal.overridable else None
+        self.status_panel.show_refusal(refused.message, refusal_hint(refusal), overridable=refusal.overridable)
+        self.refresh_compliance()  # the refusal is in the audit log now
+
+    @Slot()
+    def call_anyway(self) -> None:
+        """GUI thread: "Call anyway…" under an hours refusal: ask for a reason, then place the same call with it
+        (the guard records the override in the audit log). One request, on the controller's usual path."""
+        refused = self._refused
+        if refused is None or self.controller.is_busy:
+            return
+        contact = refused.contact
+        who = (contact.name or contact.company) if contact is not None else ""
+        reason = ask_reason(
+            self,
+            "Call anyway?",
+            f"{refused.message}\n\nCall {who or 'this number'} anyway? Type why; the reason is recorded in the audit "
+            "log with the override.",
+            "Call anyway",
+        )
+        if reason is None or self._refused is not refused or self.controller.is_busy:
+            return  # cancelled, or another call or refusal came meanwhile
+        self._refused = None
+        self.controller.call(refused.target, refused.contact, override_hours=reason)
+        self.refresh_compliance()  # the override is in the audit log now
+
+    # -- the internal do-not-call list ------------------------------------------------------------------------------
+
+    def _after_rules_change(self) -> None:
+        """GUI thread: this window changed the do-not-call list (and so the audit log). The store watcher does not see
+        this connection's own commits, so the views that show them are brought up to date here."""
+        self.refresh_compliance()
+        self.contact_list.viewport().update()  # the list marks who cannot be called now
+
+    @Slot(str)
+    def _on_marked_do_not_call(self, e164: str) -> None:
+        """GUI thread: a "Do not call" disposition put the last call's number on the internal list."""
+        self.notify(f"{display_number(e164, self.profile.settings.region)} is on the do-not-call list from now on.")
+        self._after_rules_change()
+
+    @Slot()
+    def mark_do_not_call(self) -> None:
+        """GUI thread: Contacts → Do not call…: every number of the highlighted contact on the internal list."""
+        from c2c_desktop.core.rules.dnc import DncError
+        from c2c_desktop.core.store import StoreError
+        from c2c_desktop.gui.do_not_call import contact_numbers, mark_contact
+
+        contact = self.current_contact()
+        if contact is None:
+            return
+        who = contact.name or contact.company
+        if not contact_numbers(contact):
+            self.notify(f"{who} has no number to put on the do-not-call list.")
+            return
+        reason = ask_reason(
+            self,
+            "Do not call",
+            f"Put every number of {who} on the internal do-not-call list? No call to them is sent from now on, "
+            "on every path. Type why (recorded in the audit log).",
+            "Do not call",
+        )
+        if reason is None:
+            return
+        try:
+            change = mark_contact(self.profile.store, contact, reason, self.profile.settings.agent_number)
+        except (StoreError, DncError) as exc:
+            warn(self, APP_NAME, f"The do-not-call list was not changed: {exc}")
+            return
+        count = len(change.changed) + len(change.unchanged)
+        self.notify(f"{who}: {count} number{'s' * (count != 1)} on the do-not-call list from now on.")
+        self._after_rules_change()
+
+    @Slot()
+    def remove_do_not_call(self) -> None:
+        """GUI thread: Contacts → Remove from do-not-call list…: the highlighted contact's numbers off the internal
+        list, with a required reason (audited). Imported lists are not changed here."""
+        from c2c_desktop.core.rules.dnc import DncError
+        from c2c_desktop.core.store import StoreError
+        from c2c_desktop.gui.do_not_call import internal_numbers_of, unmark_contact
+
+        contact = self.current_contact()
+        if contact is None:
+            return
+        who = contact.name or contact.company
+        try:
+            listed = internal_numbers_of(self.profile.store, contact)
+        except StoreError as exc:
+            warn(self, APP_NAME, f"The do-not-call list could not be read: {exc}")
+            return
+        if not listed:
+            self.notify(f"No number of {who} is on the internal do-not-call list.")
+            return
+        shown = ", ".join(display_number(e164, self.profile.settings.region) for e164 in listed)
+        reason = ask_reason(
+            self,
+            "Remove from do-not-call list",
+            f"Take {shown} ({who}) off the internal do-not-call list, so calls to them can be placed again? "
+            "Type why (required; recorded in the audit log).",
+            "Remove",
+        )
+        if reason is None:
+            return
+        try:
+            change = unmark_contact(self.profile.store, contact, reason, self.profile.settings.agent_number)
+        except (StoreError, DncError) as exc:
+            warn(self, APP_NAME, f"The do-not-call list was not changed: {exc}")
+            return
+        self.notify(f"{who}: {len(change.changed)} number(s) taken off the internal do-not-call list.")
+        self._after_rules_change()
 
     # -- recent calls ----------------------------------------------------------------------------------------------
 
@@ -764,6 +937,7 @@ class MainWindow(QMainWindow):
         if in_use == self.profile.settings:
             return False
         self.profile.settings = in_use
+        self._show_mode()
         self.dialpad.set_region(settings.region)
         self.contacts_model.set_region(settings.region)
         if self.history_dialog is not None:
@@ -818,6 +992,7 @@ class MainWindow(QMainWindow):
             dialog = HistoryDialog(
                 self.profile.store, self.profile.settings.region, self, dispositions_path=self.dispositions_path
             )
+            dialog.view.agent_number = lambda: self.profile.settings.agent_number
             dialog.view.redial_requested.connect(self._redial)
             dialog.view.add_contact_requested.connect(self.new_contact)
             dialog.view.call_updated.connect(self._on_history_call_updated)
@@ -947,7 +1122,15 @@ class MainWindow(QMainWindow):
         call = menu.addAction(icon("call"), "Call")
         call.setEnabled(self.current_contact() is not None and not self.controller.is_busy)
         call.triggered.connect(self.call_current_contact)
-        for act in (self.edit_contact_action, self.delete_contact_action, None, self.new_contact_action):
+        for act in (
+            self.edit_contact_action,
+            self.delete_contact_action,
+            None,
+            self.do_not_call_action,
+            self.remove_do_not_call_action,
+            None,
+            self.new_contact_action,
+        ):
             menu.addAction(act) if act else menu.addSeparator()
         menu.exec(self.contact_list.viewport().mapToGlobal(position))
 

@@ -205,7 +205,7 @@ def test_a_refused_call_in_the_window_appears_in_the_open_compliance_view(
     dialog = window.compliance_dialog
     assert dialog is not None and dialog.isVisible()
     assert dialog.view.model.rowCount() == 1
-    with qtbot.waitSignal(window.controller.not_sent, timeout=5000):
+    with qtbot.waitSignal(window.controller.refused, timeout=5000):
         window.call_number("(305) 555-0142")
     model = dialog.view.model
     assert model.rowCount() == 2  # read again at once, without waiting for the store watcher

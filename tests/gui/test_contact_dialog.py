@@ -278,3 +278,61 @@ def test_control_and_bidi_characters_are_removed_on_save(
         "line one\nline two",
     )
     assert [(phone.number, phone.label) for phone in stored.phones] == [("(212) 555-0142", "Work")]
+
+
+# --- the address's state, province or country (issue 10: the calling rules read it) ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("FL", "US-FL"),
+        ("Florida", "US-FL"),
+        (" on ", "CA-ON"),
+        ("Ontario", "CA-ON"),
+        ("DE", "US-DE"),  # a state first, as the importers read a state cell
+        (", DE", "DE"),
+        ("Bavaria, DE", "DE"),
+        ("FR", "FR"),
+        ("", ""),
+    ],
+)
+def test_the_region_field_is_saved_as_the_contacts_region_code(
+    qtbot: QtBot, store: Store, open_dialog: Callable[[Contact | None], ContactDialog], typed: str, code: str
+) -> None:
+    dialog = open_dialog(None)
+    qtbot.keyClicks(dialog.name_edit, "Zelda Marsh")
+    qtbot.keyClicks(dialog.region_edit, typed)
+    _save(qtbot, dialog)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    saved = dialog.save()
+    assert store.get_contact(saved.id).region_code == code
+
+
+def test_an_unknown_region_is_shown_inline_and_blocks_save(
+    qtbot: QtBot, store: Store, open_dialog: Callable[[Contact | None], ContactDialog]
+) -> None:
+    dialog = open_dialog(None)
+    qtbot.keyClicks(dialog.name_edit, "Zelda Marsh")
+    qtbot.keyClicks(dialog.region_edit, "Narnia")
+    assert dialog.region_message.isVisible() and "Narnia" in dialog.region_message.text()
+    _save(qtbot, dialog)
+    assert dialog.isVisible() and dialog.result() != QDialog.DialogCode.Accepted
+    assert dialog.message_label.isVisible()
+    assert store.list_contacts() == []
+    dialog.region_edit.setText("Texas")
+    assert dialog.region_message.text() == "Texas (US-TX)"
+    _save(qtbot, dialog)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+
+
+@pytest.mark.parametrize(("code", "shown"), [("US-FL", "Florida"), ("CA-QC", "Quebec"), ("DE", ", DE"), ("FR", "FR")])
+def test_the_region_is_shown_on_edit_and_kept_by_a_save(
+    qtbot: QtBot, store: Store, open_dialog: Callable[[Contact | None], ContactDialog], code: str, shown: str
+) -> None:
+    stored = store.add_contact(Contact(None, "Zelda Marsh", region_code=code))
+    dialog = open_dialog(stored)
+    assert dialog.region_edit.text() == shown
+    _save(qtbot, dialog)
+    dialog.save()
+    assert store.get_contact(stored.id).region_code == code

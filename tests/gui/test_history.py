@@ -392,6 +392,28 @@ def test_set_disposition_writes_the_row_and_survives_reopening(
     assert cell(view, view.model.row_of(journal.ann_call.id), M.DISPOSITION) == NO_VALUE
 
 
+def test_do_not_call_set_in_the_history_puts_the_number_on_the_internal_list(
+    qtbot: QtBot, view: HistoryView, journal: Journal
+) -> None:
+    from c2c_desktop.core.rules.audit import StoreAuditLog
+    from c2c_desktop.core.rules.dnc import DncRegistry
+    from c2c_desktop.core.rules.model import AuditAction
+
+    view.agent_number = lambda: "+15550001111"
+    select(view, journal.bob_call.id)
+    dialog = view.edit_disposition()
+    assert dialog is not None and dialog.combo.findText("Do not call") >= 0  # offered there too
+    dialog.set_values("Do not call", "rude")
+    with qtbot.waitSignal(view.call_updated, timeout=SIGNAL_TIMEOUT_MS):
+        dialog.accept()
+    assert journal.store.get_call(journal.bob_call.id).disposition == "Do not call"  # type: ignore[union-attr]
+    assert [item.internal for item in DncRegistry(journal.store).listings("+15554445555")] == [True]
+    added = StoreAuditLog(journal.store).events(action=AuditAction.DNC_ADDED)
+    assert [(event.callee_number, event.agent_number, event.reason) for event in added] == [
+        ("+15554445555", "+15550001111", "rude")
+    ]
+
+
 def test_export_writes_the_rows_shown_with_ref_and_no_keys_or_urls(
     view: HistoryView, journal: Journal, tmp_path: Path
 ) -> None:
