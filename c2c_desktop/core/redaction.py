@@ -75,12 +75,18 @@ def decoded_forms(text: str) -> list[str]:
     """`text` read through each escaping a service or log may apply (HTML entities, JSON escapes, URL-encoding),
     one after another; the forms that differ from `text`."""
     forms: list[str] = []
-    decoded = text
+    # Every decoder on every form found so far, not one chain: one decoder may spoil what another reveals (HTML's
+    # "&gt" without ";" is ">", so a JSON-escaped secret containing "&gt" is only seen by the JSON decoder alone).
+    frontier = [text]
     for _ in range(3):  # escapings may nest (a URL-encoded JSON string)
-        for decode in _DECODERS:
-            decoded = decode(decoded)
-            if decoded != text and decoded not in forms:
-                forms.append(decoded)
+        found: list[str] = []
+        for current in frontier:
+            for decode in _DECODERS:
+                decoded = decode(current)
+                if decoded != text and decoded not in forms:
+                    forms.append(decoded)
+                    found.append(decoded)
+        frontier = found
     return forms
 
 

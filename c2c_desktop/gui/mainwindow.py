@@ -716,7 +716,6 @@ class MainWindow(QMainWindow):
         """GUI thread: refused before any journal row or request (bad number, no keys): no call time to show."""
         self._refused = None
         self.status_panel.show_outcome(Outcome.NOT_SENT, message)
-        self.refresh_compliance()  # a refusal is in the audit log now
 
     @Slot(object)
     def _on_refused(self, refused: RefusedCall) -> None:

@@ -8,7 +8,7 @@ import re
 import string
 from urllib.parse import quote
 
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from c2c_desktop.core.api import _excerpt, classify_response, redact_text, redact_url, validate_request
@@ -103,6 +103,7 @@ def test_two_echoes_escaped_two_ways_never_reach_the_excerpt(
 
 @settings(max_examples=300, deadline=None)
 @given(secret=secrets, escape=st.sampled_from(sorted(_ESCAPES)), cut=st.integers(min_value=6, max_value=39))
+@example(secret="00/&gt0", escape="php_json", cut=6)  # found: HTML's "&gt" spoilt the JSON decoding of the chain
 def test_a_cut_off_escaped_secret_never_reaches_the_excerpt(secret: str, escape: str, cut: int) -> None:
     assume(cut < len(secret) and secret[:cut] not in _EXCERPT_OWN_WORDS)
     partial_body = f"bad key {_ESCAPES[escape](secret[:cut])}".encode()
