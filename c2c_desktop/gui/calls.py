@@ -385,14 +385,20 @@ class CallController(QObject):
     # --- placing ----------------------------------------------------------------------------------------------
 
     def call(
-        self, target: str | PhoneEntry, contact: Contact | None = None, *, override_hours: str | None = None
+        self,
+        target: str | PhoneEntry,
+        contact: Contact | None = None,
+        *,
+        override_hours: str | None = None,
+        caller_id_choice: str | None = None,
     ) -> bool:
         """GUI thread: place one call; True if it went to the worker.
 
         While a call is placing this returns False and does nothing (never a second request). Problems found
         before sending emit `not_sent(message)`, a refusal by the calling rules emits `refused(RefusedCall)`; both
         leave the state idle. `override_hours`: the agent's reason for calling outside the callee's hours (a manual
-        dial that the hours rule refused; the guard records it in the audit log).
+        dial that the hours rule refused; the guard records it in the audit log). `caller_id_choice`: the caller ID
+        the agent chose to show the prospect on this call (instead of the pool's pick).
         """
         if self._busy:
             return False
@@ -419,6 +425,7 @@ class CallController(QObject):
                 contact=contact,
                 guard=self._guard(settings),
                 caller_id_usage=usage,
+                caller_id_choice=caller_id_choice,
                 override_hours=override_hours,
             )
         except dialer.CallRefused as exc:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
     QHBoxLayout,
+    QInputDialog,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -196,6 +197,7 @@ class MainWindow(QMainWindow):
         self._deleted: Contact | None = None  # the last deleted contact, for Undo
         self.history_dialog: HistoryDialog | None = None
         self.compliance_dialog: ComplianceDialog | None = None
+        self._caller_id_choice: str | None = None  # chosen for the next call only (Call → Caller ID…)
         self.dispositions_path = None if profile.demo else config.dispositions_path_for(profile.settings_path)
 
         self.controller = CallController(
@@ -394,6 +396,9 @@ class MainWindow(QMainWindow):
         self.dialpad_action = action("&Dial a number", "Ctrl+L", self.dialpad.focus_number, "dial")
         self.history_action = action("Call &history", "Ctrl+H", self.show_history, "history")
         self.compliance_action = action("C&ompliance log…", "Ctrl+Shift+A", self.show_compliance, "compliance")
+        self.caller_id_action = action(
+            "Caller &ID for the next call…", "Ctrl+Shift+I", self.choose_caller_id, "caller_id"
+        )
         self.settings_action = action("&Settings…", "Ctrl+,", self.open_settings, "settings")
         self.quit_action = action("&Quit", "Ctrl+Q", self.close, "quit")
         self.import_action = action("&Import contacts…", "Ctrl+I", self.import_contacts, "import")
@@ -428,6 +433,7 @@ class MainWindow(QMainWindow):
         call_menu = self.menuBar().addMenu("&Call")
         call_menu.addAction(self.find_action)
         call_menu.addAction(self.dialpad_action)
+        call_menu.addAction(self.caller_id_action)
         call_menu.addAction(self.history_action)
         call_menu.addAction(self.compliance_action)
 
@@ -653,7 +659,41 @@ class MainWindow(QMainWindow):
         previous = self.controller.needs_unknown_confirmation(target, previous_dial)
         if previous is not None and not self._confirm_unknown_redial(previous):
             return
-        self.controller.call(target, contact)
+        self._place(target, contact)
+
+    def _place(self, target: str | PhoneEntry, contact: Contact | None, override_hours: str | None = None) -> None:
+        """GUI thread: hand one call to the controller, with the caller ID chosen for it if any (used up once the
+        call goes out; kept when the call is refused, for "Call anyway…" or the next try)."""
+        if self.controller.call(
+            target, contact, override_hours=override_hours, caller_id_choice=self._caller_id_choice
+        ):
+            self._caller_id_choice = None
+
+    @Slot()
+    def choose_caller_id(self) -> None:
+        """GUI thread: Call → Caller ID for the next call…: pick the number the prospect is shown on the next call,
+        from the pool and the configured default, or leave it to the pool (the closest number)."""
+        settings = self.profile.settings
+        pool = list(config.caller_id_pool(settings))
+        default = settings.first_callerid if settings.call_type == 1 else settings.second_callerid
+        if default and default not in pool:
+            pool.append(default)
+        if not pool:
+            self.notify("No caller ID pool is set: add numbers under Settings → Calling rules (caller_id_pool).")
+            return
+        automatic = "Automatic: the number closest to the prospect"
+        shown = [display_number(number, settings.region) for number in pool]
+        current = 1 + pool.index(self._caller_id_choice) if self._caller_id_choice in pool else 0
+        picked, ok = QInputDialog.getItem(
+            self, "Caller ID for the next call", "Show the prospect:", [automatic, *shown], current, False
+        )
+        if not ok:
+            return
+        self._caller_id_choice = pool[shown.index(picked)] if picked in shown else None
+        if self._caller_id_choice is None:
+            self.notify("The next call shows the caller ID closest to the prospect.")
+        else:
+            self.notify(f"The next call shows the prospect {picked}.")
 
     def _confirm_unknown_redial(self, previous: JournalEntry) -> bool:
         who = previous.contact_name or previous.display_number or previous.number
@@ -744,7 +784,7 @@ class MainWindow(QMainWindow):
         if reason is None or self._refused is not refused or self.controller.is_busy:
             return  # cancelled, or another call or refusal came meanwhile
         self._refused = None
-        self.controller.call(refused.target, refused.contact, override_hours=reason)
+        self._place(refused.target, refused.contact, override_hours=reason)
         self.refresh_compliance()  # the override is in the audit log now
 
     # -- the internal do-not-call list ------------------------------------------------------------------------------

@@ -561,3 +561,27 @@ def test_enter_on_an_empty_dial_pad_says_so(window: MainWindow, standin: StandIn
     press_enter(window.dialpad.number_edit)
     assert window.statusBar().currentMessage() == "Type a number first"
     assert standin.request_count == 0
+
+
+def test_a_caller_id_chosen_for_the_next_call_is_shown_once(
+    qtbot: QtBot, window: MainWindow, standin: StandInService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The pool picks the closest number (Ada is in New York: the 212 one); the agent can choose another for one call.
+    pool = "+12125550199,+13055550100"
+    window.profile.settings = dataclasses.replace(window.profile.settings, caller_id_pool=pool)
+    offered: list[list[str]] = []
+
+    def pick(_parent: object, _title: str, _label: str, items: list[str], *_args: object) -> tuple[str, bool]:
+        offered.append(items)
+        return items[2], True  # (305) 555-0100
+
+    monkeypatch.setattr(mainwindow.QInputDialog, "getItem", pick)
+    window.caller_id_action.trigger()
+    assert offered == [["Automatic: the number closest to the prospect", "(212) 555-0199", "(305) 555-0100"]]
+    ringing: list[str] = []  # the status while it rings (the window's own slot ran first)
+    window.controller.call_started.connect(lambda *_: ringing.append(window.status_panel.detail_label.text()))
+    call_ada_and_wait(qtbot, window)
+    assert standin.requests[0].params["second_callerid"] == "3055550100"
+    assert "shown as (305) 555-0100, chosen for this call" in ringing[0]
+    call_ada_and_wait(qtbot, window)  # used up: the pool's pick again
+    assert standin.requests[1].params["second_callerid"] == "2125550199"
