@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
-    QDate,
     QEvent,
     QModelIndex,
     QObject,
@@ -29,7 +28,6 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -46,7 +44,8 @@ from c2c_desktop.core.phone import digits_of, display_number
 from c2c_desktop.core.rules.audit import StoreAuditLog, write_audit_csv
 from c2c_desktop.core.rules.model import AuditAction, AuditEvent
 from c2c_desktop.core.store import Store, StoreError
-from c2c_desktop.gui.history import ALL_DATES, DATE_RANGE, LAST_7_DAYS, SEARCH_DEBOUNCE_MS, TODAY
+from c2c_desktop.gui.date_filter import DateFilter
+from c2c_desktop.gui.history import SEARCH_DEBOUNCE_MS
 from c2c_desktop.gui.plain_text import plain_label, plain_tooltip
 
 NO_VALUE = "—"
@@ -64,10 +63,6 @@ ACTION_WORDS: dict[AuditAction, str] = {
 def _local_midnight(day: date) -> datetime:
     """The instant local midnight starts `day` (DST-aware), as an aware datetime."""
     return datetime(day.year, day.month, day.day).astimezone()
-
-
-def _to_date(day: QDate) -> date:
-    return date(day.year(), day.month(), day.day())
 
 
 def _utc_text(moment: datetime) -> str:
@@ -228,22 +223,14 @@ class ComplianceView(QWidget):
             self.action_filter.addItem(words, action.value)
         self.action_filter.currentIndexChanged.connect(self.refresh)
 
-        self.date_filter = QComboBox()
-        self.date_filter.setAccessibleName("Filter by date")
-        for words, key in (("All dates", ALL_DATES), ("Today", TODAY), ("Last 7 days", LAST_7_DAYS)):
-            self.date_filter.addItem(words, key)
-        self.date_filter.addItem("Between…", DATE_RANGE)
-        self.date_filter.currentIndexChanged.connect(self._on_date_preset_changed)
-        today = QDate.currentDate()
-        self.date_from = QDateEdit(today.addDays(-7))
-        self.date_to = QDateEdit(today)
-        for edit, name in ((self.date_from, "From date"), (self.date_to, "To date (included)")):
-            edit.setCalendarPopup(True)
-            edit.setDisplayFormat("yyyy-MM-dd")
-            edit.setAccessibleName(name)
-            edit.setToolTip(name)
-            edit.dateChanged.connect(self.refresh)
-        self.date_and = plain_label("and")
+        self.dates = DateFilter(self)
+        self.dates.changed.connect(self.refresh)
+        self.date_filter, self.date_from, self.date_to, self.date_and = (
+            self.dates.combo,
+            self.dates.date_from,
+            self.dates.date_to,
+            self.dates.date_and,
+        )
 
         self.search = QLineEdit()
         self.search.setAccessibleName("Search the compliance log")
@@ -263,14 +250,13 @@ class ComplianceView(QWidget):
         for widget in widgets:
             row.addWidget(widget)
         row.addSpacing(8)
-        widgets = [date_label, self.date_filter, self.date_from, self.date_and, self.date_to]
+        widgets = [date_label, *self.dates.widgets()]
         for widget in widgets:
             row.addWidget(widget)
         row.addSpacing(8)
         row.addWidget(search_label)
         row.addWidget(self.search, 1)
         self._filters_row = row
-        self._show_date_range(False)
 
     def _build_table(self) -> None:
         self.table = QTableView()
@@ -304,30 +290,13 @@ class ComplianceView(QWidget):
 
     # -- filters and refresh --------------------------------------------------------------------------------------
 
-    def _show_date_range(self, visible: bool) -> None:
-        for widget in (self.date_from, self.date_and, self.date_to):
-            widget.setVisible(visible)
-
-    @Slot(int)
-    def _on_date_preset_changed(self, _index: int) -> None:
-        """GUI thread."""
-        self._show_date_range(self.date_filter.currentData() == DATE_RANGE)
-        self.refresh()
-
     def date_bounds(self) -> tuple[datetime | None, datetime | None]:
         """(since, until) for `StoreAuditLog.events`, from the date filter (local days); None means open."""
-        preset = self.date_filter.currentData()
-        today = date.today()
-        if preset == TODAY:
-            return _local_midnight(today), None
-        if preset == LAST_7_DAYS:
-            return _local_midnight(today - timedelta(days=6)), None
-        if preset == DATE_RANGE:
-            first, last = _to_date(self.date_from.date()), _to_date(self.date_to.date())
-            if last < first:
-                first, last = last, first
-            return _local_midnight(first), _local_midnight(last + timedelta(days=1))
-        return None, None
+        first, end = self.dates.day_range()
+        return (
+            _local_midnight(first) if first is not None else None,
+            _local_midnight(end) if end is not None else None,
+        )
 
     def query(self) -> list[AuditEvent]:
         """The events matching the filters, newest first."""

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
-    QDate,
     QEvent,
     QModelIndex,
     QObject,
@@ -31,7 +30,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -50,6 +48,7 @@ from c2c_desktop.core.journal_export import export_journal_csv
 from c2c_desktop.core.models import CallState, JournalEntry, Outcome
 from c2c_desktop.core.phone import display_number
 from c2c_desktop.core.store import CallOwner, Store, StoreError
+from c2c_desktop.gui.date_filter import DateFilter
 from c2c_desktop.gui.disposition import DispositionDialog
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.messages import placing_words, service_said
@@ -78,7 +77,6 @@ RECONCILE_CHOICES: tuple[tuple[Outcome, str], ...] = (
 UNRESOLVED_UNKNOWN = "unresolved"
 
 #: Date presets of the date filter.
-ALL_DATES, TODAY, LAST_7_DAYS, DATE_RANGE = "all", "today", "7days", "range"
 
 
 def outcome_text(entry: JournalEntry, owner: CallOwner | None = None) -> str:
@@ -111,10 +109,6 @@ def local_day_start_utc(day: date) -> str:
     """The instant local midnight starts `day`, as ISO 8601 UTC text comparable with the journal's timestamps."""
     midnight = datetime(day.year, day.month, day.day).astimezone()  # naive → the local zone (DST-aware)
     return midnight.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _to_date(day: QDate) -> date:
-    return date(day.year(), day.month(), day.day())
 
 
 def who_of(entry: JournalEntry) -> str:
@@ -366,22 +360,14 @@ class HistoryView(QWidget):
         self.outcome_filter.addItem(icon("unknown"), "Unresolved unknown", UNRESOLVED_UNKNOWN)
         self.outcome_filter.currentIndexChanged.connect(self.refresh)
 
-        self.date_filter = QComboBox()
-        self.date_filter.setAccessibleName("Filter by date")
-        for words, key in (("All dates", ALL_DATES), ("Today", TODAY), ("Last 7 days", LAST_7_DAYS)):
-            self.date_filter.addItem(words, key)
-        self.date_filter.addItem("Between…", DATE_RANGE)
-        self.date_filter.currentIndexChanged.connect(self._on_date_preset_changed)
-        today = QDate.currentDate()
-        self.date_from = QDateEdit(today.addDays(-7))
-        self.date_to = QDateEdit(today)
-        for edit, name in ((self.date_from, "From date"), (self.date_to, "To date (included)")):
-            edit.setCalendarPopup(True)
-            edit.setDisplayFormat("yyyy-MM-dd")
-            edit.setAccessibleName(name)
-            edit.setToolTip(name)
-            edit.dateChanged.connect(self.refresh)
-        self.date_and = plain_label("and")
+        self.dates = DateFilter(self)
+        self.dates.changed.connect(self.refresh)
+        self.date_filter, self.date_from, self.date_to, self.date_and = (
+            self.dates.combo,
+            self.dates.date_from,
+            self.dates.date_to,
+            self.dates.date_and,
+        )
 
         self.search = QLineEdit()
         self.search.setAccessibleName("Search the call history")
@@ -399,14 +385,11 @@ class HistoryView(QWidget):
         row.addWidget(self.outcome_filter)
         row.addSpacing(8)
         row.addWidget(date_label)
-        row.addWidget(self.date_filter)
-        row.addWidget(self.date_from)
-        row.addWidget(self.date_and)
-        row.addWidget(self.date_to)
+        for widget in self.dates.widgets():
+            row.addWidget(widget)
         row.addSpacing(8)
         row.addWidget(self.search, 1)
         self._filters_row = row
-        self._show_date_range(False)
 
     def _build_table(self) -> None:
         self.table = QTableView()
@@ -495,31 +478,13 @@ class HistoryView(QWidget):
 
     # -- filters and refresh --------------------------------------------------------------------------------------
 
-    def _show_date_range(self, visible: bool) -> None:
-        for widget in (self.date_from, self.date_and, self.date_to):
-            widget.setVisible(visible)
-
-    @Slot(int)
-    def _on_date_preset_changed(self, _index: int) -> None:
-        """GUI thread."""
-        self._show_date_range(self.date_filter.currentData() == DATE_RANGE)
-        self.refresh()
-
     def date_bounds(self) -> tuple[str | None, str | None]:
         """(since, until) for `Store.list_calls`, from the date filter, as UTC text; None means open."""
-        preset = self.date_filter.currentData()
-        today = date.today()
-        if preset == TODAY:
-            return local_day_start_utc(today), None
-        if preset == LAST_7_DAYS:
-            return local_day_start_utc(today - timedelta(days=6)), None
-        if preset == DATE_RANGE:
-            first = _to_date(self.date_from.date())
-            last = _to_date(self.date_to.date())
-            if last < first:
-                first, last = last, first
-            return local_day_start_utc(first), local_day_start_utc(last + timedelta(days=1))
-        return None, None
+        first, end = self.dates.day_range()
+        return (
+            local_day_start_utc(first) if first is not None else None,
+            local_day_start_utc(end) if end is not None else None,
+        )
 
     def query(self) -> list[JournalEntry]:
         """The journal rows matching the filters, newest first."""
