@@ -17,6 +17,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -58,6 +59,8 @@ class Profile:
     demo: bool = False
     standin: StandInService | None = None
     settings_error: str | None = None
+    #: The calling rules' clock (None: the system's); tests freeze it.
+    clock: Callable[[], datetime] | None = None
     cleanups: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:

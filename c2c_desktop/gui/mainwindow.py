@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +33,7 @@ from c2c_desktop.core import config
 from c2c_desktop.core.models import CallResult, CallState, Contact, Credentials, JournalEntry, Outcome, PhoneEntry
 from c2c_desktop.core.phone import display_number
 from c2c_desktop.gui.app import Profile
+from c2c_desktop.gui.callable_now import BeforeCalling, CallableNow, GlanceLine
 from c2c_desktop.gui.calls import CallController
 from c2c_desktop.gui.contacts_model import FIRST_PAGE, ContactListModel, ContactListView
 from c2c_desktop.gui.dialpad import EMPTY_NUMBER_TEXT, DialPad
@@ -52,6 +53,7 @@ from c2c_desktop.gui.store_watcher import ProfileWatcher
 
 if TYPE_CHECKING:
     from c2c_desktop.core.dialer import PreparedCall
+    from c2c_desktop.core.rules.guard import CallGuard
     from c2c_desktop.gui.disposition import DispositionStrip
     from c2c_desktop.gui.history import HistoryDialog
 
@@ -70,6 +72,11 @@ OUTCOME_STYLE: dict[Outcome, tuple[str, str]] = {
     Outcome.REJECTED: ("Rejected", "#d13438"),
     Outcome.UNKNOWN: ("Unknown", "#8a4fd1"),
 }
+
+
+def _system_clock() -> datetime:
+    """The current time in UTC (what the calling rules read in the app; a Profile's `clock` replaces it in tests)."""
+    return datetime.now(UTC)
 
 
 def _is_markup(excerpt: str) -> bool:
@@ -174,7 +181,9 @@ class MainWindow(QMainWindow):
         self.history_dialog: HistoryDialog | None = None
         self.dispositions_path = None if profile.demo else config.dispositions_path_for(profile.settings_path)
 
-        self.controller = CallController(profile.store, lambda: self.profile.settings, parent=self)
+        self.controller = CallController(
+            profile.store, lambda: self.profile.settings, parent=self, guard_factory=self._guard_for
+        )
         self.keyring_worker = KeyringWorker(profile.credential_store)
         self.keyring_worker.loaded.connect(self._on_keys_loaded)
         self.keyring_worker.load_failed.connect(self._on_keys_failed)
@@ -229,6 +238,7 @@ class MainWindow(QMainWindow):
 
         self.count_label = plain_label()
         self.count_label.setAccessibleName("Number of contacts shown")
+        self.contact_glance = GlanceLine("Can the highlighted contact be called now")
         self.other_numbers = QWidget()
         self.other_numbers.setAccessibleName("Other numbers of the selected contact")
         self.other_numbers_layout = QHBoxLayout(self.other_numbers)
@@ -251,6 +261,7 @@ class MainWindow(QMainWindow):
         left_layout = QVBoxLayout(left)
         left_layout.addWidget(self.search)
         left_layout.addWidget(self.contact_list, 1)
+        left_layout.addWidget(self.contact_glance)
         left_layout.addWidget(self.other_numbers)
         bottom = QHBoxLayout()
         bottom.addWidget(self.count_label, 1)
@@ -261,6 +272,22 @@ class MainWindow(QMainWindow):
         self.dialpad.set_region(self.profile.settings.region)
         self.dialpad.call_requested.connect(self.call_number)
         self.dialpad.number_missing.connect(lambda: self.notify(EMPTY_NUMBER_TEXT))
+        # The callee's local time and whether they can be called now: highlighted contact, list rows, typed number.
+        self.before_calling = BeforeCalling(
+            CallableNow(
+                self.profile.store,
+                lambda: self.profile.settings,
+                self._guard_for,
+                self.profile.clock or _system_clock,
+                parent=self,
+            ),
+            self.contacts_model,
+            self.contact_list,
+            self.contact_glance,
+            self.dialpad,
+            lambda: self.profile.settings.region,
+            parent=self,
+        )
         self.status_panel = StatusPanel()
         self._disposition: DispositionStrip | None = None  # made when the first call ends (see `disposition`)
         self.recent = QListWidget()
@@ -332,6 +359,13 @@ class MainWindow(QMainWindow):
             self._disposition = strip
         return self._disposition
 
+    def _guard_for(self, settings: config.Settings) -> CallGuard:
+        """GUI thread: the calling-rules guard for `settings`, on the profile's clock (calls and what the window
+        shows before them use the same one)."""
+        from c2c_desktop.core.rules.guard import build_guard
+
+        return build_guard(settings, self.profile.store, self.profile.clock or _system_clock)
+
     def _build_actions(self) -> None:
         def action(text: str, shortcut: QKeySequence | str | None, slot: object, name: str) -> QAction:
             act = QAction(text, self)
@@ -382,6 +416,8 @@ class MainWindow(QMainWindow):
     def _wire_watcher(self) -> None:
         self.watcher.contacts_changed.connect(lambda: self.contacts_model.refresh(self.profile.store.contact_rows))
         self.watcher.journal_changed.connect(self._refresh_journal_views)
+        # Another program changed the store (a do-not-call entry, a call, an address): judged again.
+        self.watcher.journal_changed.connect(self.before_calling.callable_now.invalidate)
         self.watcher.settings_changed.connect(self._on_settings_file_changed)
         self.watcher.settings_unreadable.connect(
             lambda problem: self.notify(f"{sentence(problem)} The settings in use are kept.")
@@ -486,6 +522,7 @@ class MainWindow(QMainWindow):
         """GUI thread: show one button per other number of the highlighted contact (fetched from the store)."""
         contact = self.contacts_model.contact_at(current.row()) if current.isValid() else None
         self.call_selected.setEnabled(contact is not None and not self.controller.is_busy)
+        self.before_calling.show_contact(contact)
         primary = contact.primary_phone if contact is not None else None
         others = [phone for phone in contact.phones if phone is not primary] if contact is not None else []
         if contact is None or not others:
@@ -758,6 +795,7 @@ class MainWindow(QMainWindow):
         if in_use == self.profile.settings:
             return False
         self.profile.settings = in_use
+        self.before_calling.callable_now.invalidate()
         self.dialpad.set_region(settings.region)
         self.contacts_model.set_region(settings.region)
         if self.history_dialog is not None:
