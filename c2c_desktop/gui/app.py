@@ -59,9 +59,9 @@ class Profile:
     demo: bool = False
     standin: StandInService | None = None
     settings_error: str | None = None
-    cleanups: list[Callable[[], None]] = field(default_factory=list)
     #: The calling rules' clock (UTC); None: the system's. Tests freeze it to judge calling hours.
     clock: Callable[[], datetime] | None = None
+    cleanups: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
         """Idempotent; runs on the GUI thread after the window's threads have stopped."""

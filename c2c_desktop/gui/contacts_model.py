@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -52,7 +52,11 @@ from c2c_desktop.core.models import Contact, PhoneEntry
 from c2c_desktop.core.phone import display_number
 from c2c_desktop.core.search import ContactIndex, query_words
 from c2c_desktop.core.store import ContactRows, StoreError
+from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.plain_text import plain_tooltip
+
+if TYPE_CHECKING:
+    from c2c_desktop.core.rules.glance import Glance
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +76,9 @@ _TOOLTIP_ROLE = Qt.ItemDataRole.ToolTipRole
 _ACCESSIBLE_ROLE = Qt.ItemDataRole.AccessibleTextRole
 ContactLoader = Callable[[int], Contact | None]
 PageFetcher = Callable[[int, int], ContactRows]
+#: A row's "callable now" verdict by contact id, if known (gui/callable_now.py: `CallableNow.mark` for painting,
+#: `CallableNow.cached` for tooltips); None when not known (yet).
+MarkLookup = Callable[[int], "Glance | None"]
 
 
 def company_shown(name: str, company: str) -> str:
@@ -120,6 +127,8 @@ class ContactListModel(QAbstractListModel):
         self._region = region
         self._number_text: dict[int, str] = {}
         self._fetch: PageFetcher | None = None
+        self._mark: MarkLookup | None = None
+        self._cached_mark: MarkLookup | None = None
         self._staging: ContactIndex | None = None  # what a `refresh` has read so far, beside the shown index
         self._partial = False  # the shown index still waits for pages of a `load`
         self._page_size = PAGE
@@ -197,6 +206,19 @@ class ContactListModel(QAbstractListModel):
         self._page_size = page
         self._staging = ContactIndex()
         self._load_timer.start()
+
+    def set_marks(self, mark: MarkLookup, cached: MarkLookup) -> None:
+        """Mark rows that cannot be called now: `mark(contact_id)` is asked for each painted row (it may judge it
+        later), `cached(contact_id)` for a row's tooltip (never judges)."""
+        self._mark = mark
+        self._cached_mark = cached
+
+    def row_mark(self, row: int) -> Glance | None:
+        """The verdict to paint at `row`, if known (see `set_marks`)."""
+        mark = self._mark
+        if mark is None or not 0 <= row < len(self._positions):
+            return None
+        return mark(self._index.ids[self._positions[row]])
 
     def set_region(self, region: str) -> None:
         """Format numbers for another default region (a settings change)."""
@@ -299,7 +321,10 @@ class ContactListModel(QAbstractListModel):
             return self.contact_at(row)
         if role == _TOOLTIP_ROLE:
             contact = self.contact_at(row)
-            return self._tooltip(contact) if contact is not None else None
+            if contact is None:
+                return None
+            glance = self._cached_mark(contacts.ids[position]) if self._cached_mark is not None else None
+            return self._tooltip(contact, glance)
         if role == _ACCESSIBLE_ROLE:
             parts = [
                 contacts.names[position],
@@ -405,13 +430,15 @@ class ContactListModel(QAbstractListModel):
             self._number_text[position] = text
         return text
 
-    def _tooltip(self, contact: Contact) -> str:
+    def _tooltip(self, contact: Contact, glance: Glance | None = None) -> str:
         lines = [contact.name]
         lines.extend(part for part in (contact.title, company_shown(contact.name, contact.company)) if part)
         for phone in contact.phones:
             label = f"{phone.label}: " if phone.label else ""
             primary = " (primary)" if phone.primary and len(contact.phones) > 1 else ""
             lines.append(f"{label}{display_number(phone.pinned, self._region)}{primary}")
+        if glance is not None:
+            lines.append(glance.text if glance.callable_now else f"Not callable now: {glance.reason or glance.text}")
         return plain_tooltip("\n".join(lines))
 
 
@@ -554,6 +581,8 @@ class ContactItemDelegate(QStyledItemDelegate):
         if not name and not company and not number:
             return
         title = self._model.matched_title(row)
+        mark = self._model.row_mark(row)
+        not_now = mark is not None and not mark.callable_now
 
         selected = state & _SELECTED
         group = _NORMAL if state & _ENABLED else _DISABLED
@@ -585,8 +614,17 @@ class ContactItemDelegate(QStyledItemDelegate):
                     painter.setFont(fonts.regular)
                     painter.drawText(left + name_width, baseline, company)
             second = f"{number}  ·  {title}" if number and title else number or title
+            if not_now and mark is not None:
+                # A small clock (or a do-not-call sign) at the end of the second line, the number dimmed.
+                side = fonts.line_height - 2
+                name_of_icon = "do_not_call" if mark.rule == "dnc" else "not_now"
+                top = rect.y() + margin + fonts.line_height + 1
+                icon(name_of_icon).paint(painter, left + width - side, top, side, side)
+                width -= side + margin
             if second:
                 painter.setPen(main_color if selected else palette.color(group, _PLACEHOLDER_TEXT))
+                if not_now and not selected:
+                    painter.setOpacity(0.55)
                 painter.setFont(fonts.regular)
                 if len(second) * widest > width:
                     second = fonts.regular_metrics.elidedText(second, _ELIDE_RIGHT, width)

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from c2c_desktop.core.phone import DEFAULT_REGION, display_number, find_number_text
+from c2c_desktop.gui.callable_now import GlanceLine
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.plain_text import plain_label
 
@@ -420,10 +421,16 @@ class DialPad(QWidget):
         number_row.setSpacing(4)
         number_row.addWidget(self.number_edit, 1)
         number_row.addWidget(self.backspace_button)
+        #: The typed number's local time and whether it can be called now (filled by gui/callable_now.py).
+        self.verdict_line = GlanceLine("Can the typed number be called now", self)
+        number_and_verdict = QVBoxLayout()
+        number_and_verdict.setSpacing(2)
+        number_and_verdict.addLayout(number_row)
+        number_and_verdict.addWidget(self.verdict_line)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(10)
-        layout.addLayout(number_row)
+        layout.addLayout(number_and_verdict)
         layout.addLayout(keypad)
         layout.addWidget(self.call_button)
 

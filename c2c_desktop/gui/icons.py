@@ -27,6 +27,8 @@ ICON_NAMES: tuple[str, ...] = (
     "not_sent",
     "rejected",
     "unknown",
+    "not_now",  # a contact that cannot be called now (calling hours, a call limit)
+    "do_not_call",  # a number on a do-not-call list
 )
 
 # Keeps files extracted from a zipped install alive for the whole process.

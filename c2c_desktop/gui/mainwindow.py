@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +34,7 @@ from c2c_desktop.core import config
 from c2c_desktop.core.models import CallResult, CallState, Contact, Credentials, JournalEntry, Outcome, PhoneEntry
 from c2c_desktop.core.phone import display_number
 from c2c_desktop.gui.app import Profile
+from c2c_desktop.gui.callable_now import BeforeCalling, CallableNow, GlanceLine
 from c2c_desktop.gui.calls import CallController, RefusedCall
 from c2c_desktop.gui.contacts_model import FIRST_PAGE, ContactListModel, ContactListView
 from c2c_desktop.gui.dialpad import EMPTY_NUMBER_TEXT, DialPad
@@ -85,6 +86,12 @@ def measured_time_text(seconds: float) -> str:
     """A call's measured time as the status shows it at the end, to the tenth: "0:02.0", "1:05.3"."""
     minutes, rest = divmod(round(max(seconds, 0.0), 1), 60)
     return f"{int(minutes)}:{rest:04.1f}"
+
+
+def _system_clock() -> datetime:
+    """The current time in UTC: the calling rules' clock in the app (a Profile's `clock` replaces it in tests). Here
+    rather than core.rules.guard's, which would load the rules with the window."""
+    return datetime.now(UTC)
 
 
 class StatusPanel(QFrame):
@@ -258,6 +265,7 @@ class MainWindow(QMainWindow):
 
         self.count_label = plain_label()
         self.count_label.setAccessibleName("Number of contacts shown")
+        self.contact_glance = GlanceLine("Can the highlighted contact be called now")
         self.other_numbers = QWidget()
         self.other_numbers.setAccessibleName("Other numbers of the selected contact")
         self.other_numbers_layout = QHBoxLayout(self.other_numbers)
@@ -280,6 +288,7 @@ class MainWindow(QMainWindow):
         left_layout = QVBoxLayout(left)
         left_layout.addWidget(self.search)
         left_layout.addWidget(self.contact_list, 1)
+        left_layout.addWidget(self.contact_glance)
         left_layout.addWidget(self.other_numbers)
         bottom = QHBoxLayout()
         bottom.addWidget(self.count_label, 1)
@@ -290,6 +299,22 @@ class MainWindow(QMainWindow):
         self.dialpad.set_region(self.profile.settings.region)
         self.dialpad.call_requested.connect(self.call_number)
         self.dialpad.number_missing.connect(lambda: self.notify(EMPTY_NUMBER_TEXT))
+        # The callee's local time and whether they can be called now: highlighted contact, list rows, typed number.
+        self.before_calling = BeforeCalling(
+            CallableNow(
+                self.profile.store,
+                lambda: self.profile.settings,
+                self._guard_for,
+                self.profile.clock or _system_clock,
+                parent=self,
+            ),
+            self.contacts_model,
+            self.contact_list,
+            self.contact_glance,
+            self.dialpad,
+            lambda: self.profile.settings.region,
+            parent=self,
+        )
         self.status_panel = StatusPanel()
         self._disposition: DispositionStrip | None = None  # made when the first call ends (see `disposition`)
         self.recent = QListWidget()
@@ -378,9 +403,9 @@ class MainWindow(QMainWindow):
 
     def _guard_for(self, settings: config.Settings) -> CallGuard:
         """GUI thread (the controller, per call): the calling-rules guard over this profile's store and clock."""
-        from c2c_desktop.core.rules.guard import build_guard, system_clock
+        from c2c_desktop.core.rules.guard import build_guard
 
-        return build_guard(settings, self.profile.store, self.profile.clock or system_clock)
+        return build_guard(settings, self.profile.store, self.profile.clock or _system_clock)
 
     def _build_actions(self) -> None:
         def action(text: str, shortcut: QKeySequence | str | None, slot: object, name: str) -> QAction:
@@ -449,6 +474,8 @@ class MainWindow(QMainWindow):
     def _wire_watcher(self) -> None:
         self.watcher.contacts_changed.connect(lambda: self.contacts_model.refresh(self.profile.store.contact_rows))
         self.watcher.journal_changed.connect(self._refresh_journal_views)
+        # Another program changed the store (a do-not-call entry, a call, an address): judged again.
+        self.watcher.journal_changed.connect(self.before_calling.callable_now.invalidate)
         self.watcher.settings_changed.connect(self._on_settings_file_changed)
         self.watcher.settings_unreadable.connect(
             lambda problem: self.notify(f"{sentence(problem)} The settings in use are kept.")
@@ -553,6 +580,7 @@ class MainWindow(QMainWindow):
         """GUI thread: show one button per other number of the highlighted contact (fetched from the store)."""
         contact = self.contacts_model.contact_at(current.row()) if current.isValid() else None
         self.call_selected.setEnabled(contact is not None and not self.controller.is_busy)
+        self.before_calling.show_contact(contact)
         primary = contact.primary_phone if contact is not None else None
         others = [phone for phone in contact.phones if phone is not primary] if contact is not None else []
         if contact is None or not others:
@@ -977,6 +1005,7 @@ class MainWindow(QMainWindow):
             return False
         self.profile.settings = in_use
         self._show_mode()
+        self.before_calling.callable_now.invalidate()
         self.dialpad.set_region(settings.region)
         self.contacts_model.set_region(settings.region)
         if self.history_dialog is not None:

@@ -49,6 +49,9 @@ class RulesReport:
     attempts_24h: int
     mode: str
     rules_version: str
+    summary: str = ""  # the callee's place and local time ("Miami · 20:14"), when the hours were judged
+    closes_at: datetime | None = None  # callable now: when the calling window ends (UTC), if it does today
+    checked_at: datetime | None = None  # the instant judged (UTC, from the guard's clock)
 
 
 class CallGuard:
@@ -120,6 +123,9 @@ class CallGuard:
                 attempts,
                 mode_text,
                 version,
+                judged.summary if judged else "",
+                judged.closes_at if judged else None,
+                now,
             )
 
         if isinstance(rules, RulesFileError):

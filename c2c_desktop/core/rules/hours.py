@@ -138,6 +138,7 @@ class HoursVerdict:
     notes: tuple[str, ...] = ()
     applied: tuple[str, ...] = ()  # "Florida 08:00–20:00 (Fla. Stat. 501.616(6))" ...
     caps: tuple[tuple[str, int], ...] = ()  # (jurisdiction name, max calls per 24 h)
+    closes_at: datetime | None = None  # allowed now: when the first window that allows it ends (UTC); None: not today
 
 
 # --- parsing ------------------------------------------------------------------------------------------------------
@@ -468,6 +469,20 @@ def next_open(checks: list[Check], after: datetime) -> datetime | None:
     return None
 
 
+def closes_at(checks: list[Check], at: datetime) -> datetime | None:
+    """The first instant after `at` (allowed by every check) at which one of the windows now open ends; None when
+    none ends before local midnight (a window open all day)."""
+    ends: list[datetime] = []
+    for check in checks:
+        local = at.astimezone(check.tz)
+        minute = local.hour * 60 + local.minute + local.second / 60
+        for window in check.windows[local.weekday()]:
+            if window.start <= minute < window.end < 24 * 60:
+                wall = datetime.combine(local.date(), datetime.min.time()) + timedelta(minutes=window.end)
+                ends.append(wall.replace(tzinfo=check.tz).astimezone(UTC))
+    return min(ends) if ends else None
+
+
 def judge(
     number: DialNumber,
     at: datetime,
@@ -508,7 +523,16 @@ def judge(
     failing = [check for check in checks if _fails(check, at)]
     summary = _summary(where, at)
     if not failing:
-        return HoursVerdict(True, where.zones, False, summary=summary, notes=tuple(notes), applied=applied, caps=caps)
+        return HoursVerdict(
+            True,
+            where.zones,
+            False,
+            summary=summary,
+            notes=tuple(notes),
+            applied=applied,
+            caps=caps,
+            closes_at=closes_at(checks, at),
+        )
     opens = next_open(checks, at)
     return HoursVerdict(
         False,
