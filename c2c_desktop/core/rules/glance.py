@@ -1,4 +1,4 @@
-"""Whether a number can be called now, in one short line for the window ("Miami · 20:14 · opens 08:00 Tue").
+"""Whether a number can be called now, in one short line for the window ("Florida · 20:14 · opens 08:00 Tue").
 
 Read from the guard's own report (`CallGuard.report(..., record=False)`), so what the window shows before a call is
 what a dial would decide; nothing is written to the audit log.
@@ -24,7 +24,7 @@ class Glance:
     """What the window shows about calling a number now."""
 
     callable_now: bool
-    text: str  # one short line: "Chicago · 14:02 · callable until 21:00", "on the do-not-call list"
+    text: str  # one short line: "Illinois · 14:02 · callable until 21:00", "on the do-not-call list"
     reason: str = ""  # not callable: the refusal's whole line, as a dial would show it after "Not sent: "
     rule: Rule | None = None  # not callable: which rule refuses
     notes: tuple[str, ...] = ()  # what else the rules say ("no built-in calling-hours rule for GB; ...")

@@ -49,7 +49,7 @@ class RulesReport:
     attempts_24h: int
     mode: str
     rules_version: str
-    summary: str = ""  # the callee's place and local time ("Miami · 20:14"), when the hours were judged
+    summary: str = ""  # the callee's place and local time ("Florida · 20:14"), when the hours were judged
     closes_at: datetime | None = None  # callable now: when the calling window ends (UTC), if it does today
     checked_at: datetime | None = None  # the instant judged (UTC, from the guard's clock)
 
