@@ -14,31 +14,34 @@ import functools
 import json
 from pathlib import Path
 
+from c2c_desktop.core.rules.regions import CA_PROVINCES, US_STATES
+
+#: Territories with their own country codes in libphonenumber (PR, VI, GU, AS, MP): never a +1 US state here.
+_US_TERRITORIES = frozenset({"PR", "VI", "GU", "AS", "MP"})
+
 __all__ = ["PROVINCES", "STATE_NAMES", "state_of", "state_of_description"]
 
-#: Postal codes of the US states (with DC) and the Canadian provinces and territories, and their names.
+#: Postal codes of the US states (with DC) and the Canadian provinces and territories, and their names (the same
+#: tables as an address's region: regions.py).
 STATE_NAMES: dict[str, str] = {
-    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California", "CO": "Colorado",
-    "CT": "Connecticut", "DE": "Delaware", "DC": "Washington D.C.", "FL": "Florida", "GA": "Georgia",
-    "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois", "IN": "Indiana", "IA": "Iowa", "KS": "Kansas",
-    "KY": "Kentucky", "LA": "Louisiana", "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan",
-    "MN": "Minnesota", "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
-    "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York", "NC": "North Carolina",
-    "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon", "PA": "Pennsylvania",
-    "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota", "TN": "Tennessee", "TX": "Texas",
-    "UT": "Utah", "VT": "Vermont", "VA": "Virginia", "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin",
-    "WY": "Wyoming",
-    "AB": "Alberta", "BC": "British Columbia", "MB": "Manitoba", "NB": "New Brunswick",
-    "NL": "Newfoundland and Labrador", "NS": "Nova Scotia", "NT": "Northwest Territories", "NU": "Nunavut",
-    "ON": "Ontario", "PE": "Prince Edward Island", "QC": "Quebec", "SK": "Saskatchewan", "YT": "Yukon",
-}  # fmt: skip
+    **{code: name for code, name in US_STATES.items() if code not in _US_TERRITORIES},
+    **CA_PROVINCES,
+}
 
 #: The Canadian ones among them.
-PROVINCES = frozenset({"AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT"})
+PROVINCES = frozenset(CA_PROVINCES)
 
 _BY_NAME = {name.casefold(): code for code, name in STATE_NAMES.items()}
 #: Names the geocoder uses that differ from the ones above.
-_BY_NAME.update({"newfoundland": "NL", "labrador": "NL", "washington, d.c.": "DC", "yukon territory": "YT"})
+_BY_NAME.update(
+    {
+        "newfoundland": "NL",
+        "labrador": "NL",
+        "washington d.c.": "DC",
+        "washington, d.c.": "DC",
+        "yukon territory": "YT",
+    }
+)
 
 TABLE_PATH = Path(__file__).resolve().parent.parent.parent / "resources" / "nanp_states.json"
 
