@@ -22,6 +22,7 @@ from c2c_desktop.core.store import Store, default_db_path
 from c2c_desktop.gui.app import open_demo_profile
 from c2c_desktop.gui.compliance import ACTION_WORDS, AuditTableModel, ComplianceDialog, ComplianceView
 from c2c_desktop.gui.mainwindow import MainWindow
+from tests.gui.windows import running_window
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
@@ -181,18 +182,8 @@ def standin() -> Iterator[StandInService]:
 @pytest.fixture
 def window(qtbot: QtBot, standin: StandInService, monkeypatch: pytest.MonkeyPatch) -> Iterator[MainWindow]:
     monkeypatch.setenv("C2C_DESKTOP_API_URL", standin.url)
-    profile = open_demo_profile()
-    main = MainWindow(profile)
-    main.show()
-    main.start()
-    qtbot.waitUntil(lambda: not main.controller.credentials_loading, timeout=5000)
-    yield main
-    if main.compliance_dialog is not None:
-        main.compliance_dialog.close()
-    main.shutdown()
-    main.close()
-    main.deleteLater()
-    profile.close()
+    with running_window(qtbot, open_demo_profile()) as main:
+        yield main
 
 
 def test_a_refused_call_in_the_window_appears_in_the_open_compliance_view(

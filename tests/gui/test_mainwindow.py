@@ -22,11 +22,12 @@ from c2c_desktop.core.credentials import CredentialsError
 from c2c_desktop.core.models import CallRequest, Credentials, Outcome
 from c2c_desktop.core.simulator import Fault, StandInService
 from c2c_desktop.gui import mainwindow, settings_dialog
-from c2c_desktop.gui.app import Profile, open_demo_profile
+from c2c_desktop.gui.app import open_demo_profile
 from c2c_desktop.gui.contacts_model import NumberRole
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.mainwindow import MainWindow, measured_time_text
 from tests.gui.shown import shown_tooltip
+from tests.gui.windows import running_window
 
 SIGNAL_MS = 10_000
 # Demo contacts (c2c_desktop/resources/demo_contacts.json) and their primary numbers as sent.
@@ -43,16 +44,8 @@ def standin() -> Iterator[StandInService]:
 @pytest.fixture
 def window(qtbot: QtBot, standin: StandInService, monkeypatch: pytest.MonkeyPatch) -> Iterator[MainWindow]:
     monkeypatch.setenv("C2C_DESKTOP_API_URL", standin.url)
-    profile: Profile = open_demo_profile()
-    main = MainWindow(profile)
-    main.show()
-    main.start()
-    qtbot.waitUntil(lambda: not main.controller.credentials_loading, timeout=SIGNAL_MS)
-    yield main
-    main.shutdown()
-    main.close()
-    main.deleteLater()
-    profile.close()
+    with running_window(qtbot, open_demo_profile()) as main:
+        yield main
 
 
 def search_and_wait(qtbot: QtBot, window: MainWindow, query: str) -> None:

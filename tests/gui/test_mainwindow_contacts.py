@@ -18,6 +18,7 @@ from c2c_desktop.core.simulator import Fault, StandInService
 from c2c_desktop.gui import import_dialog
 from c2c_desktop.gui.app import open_demo_profile
 from c2c_desktop.gui.mainwindow import MainWindow
+from tests.gui.windows import running_window
 
 SIGNAL_MS = 10_000
 DATA = Path(__file__).parent.parent / "data" / "contacts"
@@ -32,19 +33,8 @@ def standin() -> Iterator[StandInService]:
 @pytest.fixture
 def window(qtbot: QtBot, standin: StandInService, monkeypatch: pytest.MonkeyPatch) -> Iterator[MainWindow]:
     monkeypatch.setenv("C2C_DESKTOP_API_URL", standin.url)
-    profile = open_demo_profile()
-    main = MainWindow(profile)
-    main.show()
-    main.start()
-    qtbot.waitUntil(lambda: not main.controller.credentials_loading, timeout=SIGNAL_MS)
-    qtbot.waitUntil(lambda: not main.contacts_model.is_loading, timeout=SIGNAL_MS)
-    yield main
-    if main.history_dialog is not None:
-        main.history_dialog.close()
-    main.shutdown()
-    main.close()
-    main.deleteLater()
-    profile.close()
+    with running_window(qtbot, open_demo_profile()) as main:
+        yield main
 
 
 def highlight(qtbot: QtBot, window: MainWindow, query: str) -> None:
