@@ -58,8 +58,8 @@ def open_window(profile_dir: Path) -> Any:  # a MainWindow: Qt is imported only 
     from c2c_desktop.core import config
     from c2c_desktop.core.credentials import MemoryCredentialStore
     from c2c_desktop.core.store import Store
-    from c2c_desktop.gui.app import Profile
     from c2c_desktop.gui.mainwindow import MainWindow
+    from c2c_desktop.gui.profile import Profile
 
     store = Store(make_profile.profile_db_path(profile_dir))
     profile = Profile(

@@ -28,8 +28,8 @@ def main() -> int:
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from c2c_desktop.gui.app import open_demo_profile
     from c2c_desktop.gui.mainwindow import MainWindow
+    from c2c_desktop.gui.profile import open_demo_profile
 
     app = QApplication([sys.argv[0]])
     profile = open_demo_profile()

@@ -33,7 +33,6 @@ from c2c_desktop import APP_NAME
 from c2c_desktop.core import config
 from c2c_desktop.core.models import CallResult, CallState, Contact, Credentials, JournalEntry, Outcome, PhoneEntry
 from c2c_desktop.core.phone import display_number
-from c2c_desktop.gui.app import Profile
 from c2c_desktop.gui.callable_now import BeforeCalling, CallableNow, GlanceLine
 from c2c_desktop.gui.calls import CallController, RefusedCall
 from c2c_desktop.gui.contacts_model import FIRST_PAGE, ContactListModel, ContactListView
@@ -50,6 +49,7 @@ from c2c_desktop.gui.plain_text import (
     warn,
     window_title,
 )
+from c2c_desktop.gui.profile import Profile
 from c2c_desktop.gui.refusal import OVERRIDE_BUTTON_TEXT, ask_reason, mode_texts, refusal_hint
 from c2c_desktop.gui.store_watcher import ProfileWatcher
 

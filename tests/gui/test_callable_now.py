@@ -23,8 +23,8 @@ from c2c_desktop.core.rules import dnc
 from c2c_desktop.core.rules.audit import StoreAuditLog
 from c2c_desktop.core.rules.guard import CallGuard
 from c2c_desktop.core.store import Store
-from c2c_desktop.gui.app import Profile
 from c2c_desktop.gui.mainwindow import MainWindow
+from c2c_desktop.gui.profile import Profile
 
 NEW_YORK = ZoneInfo("America/New_York")
 EVENING = datetime(2026, 6, 2, 20, 30, tzinfo=NEW_YORK)  # a Tuesday: Florida's 20:00 has passed, federal 21:00 not

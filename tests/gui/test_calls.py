@@ -23,7 +23,6 @@ from c2c_desktop.core.config import Settings
 from c2c_desktop.core.models import CallResult, CallState, Credentials, JournalEntry, Outcome
 from c2c_desktop.core.simulator import DEMO_ACCESS_KEY, DEMO_SECRET_ACCESS_KEY, Fault, StandInService
 from c2c_desktop.core.store import Store
-from c2c_desktop.gui.app import GUI_BUSY_TIMEOUT_MS
 from c2c_desktop.gui.calls import (
     CLOSING_MESSAGE,
     KEYS_LOADING_MESSAGE,
@@ -31,6 +30,7 @@ from c2c_desktop.gui.calls import (
     SHUTDOWN_MESSAGE,
     CallController,
 )
+from c2c_desktop.gui.profile import GUI_BUSY_TIMEOUT_MS
 
 AGENT = "5551230000"
 CONNECTS = "5551112222"  # the stand-in answers "Call Connected" (last digit not 7, 8 or 9)

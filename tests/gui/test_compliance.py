@@ -19,9 +19,9 @@ from c2c_desktop.core.rules.dnc import add_internal
 from c2c_desktop.core.rules.model import AuditAction, AuditEvent
 from c2c_desktop.core.simulator import StandInService
 from c2c_desktop.core.store import Store, default_db_path
-from c2c_desktop.gui.app import open_demo_profile
 from c2c_desktop.gui.compliance import ACTION_WORDS, AuditTableModel, ComplianceDialog, ComplianceView
 from c2c_desktop.gui.mainwindow import MainWindow
+from c2c_desktop.gui.profile import open_demo_profile
 from tests.gui.windows import running_window
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")

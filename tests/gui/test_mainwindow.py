@@ -22,10 +22,10 @@ from c2c_desktop.core.credentials import CredentialsError
 from c2c_desktop.core.models import CallRequest, Credentials, Outcome
 from c2c_desktop.core.simulator import Fault, StandInService
 from c2c_desktop.gui import mainwindow, settings_dialog
-from c2c_desktop.gui.app import open_demo_profile
 from c2c_desktop.gui.contacts_model import NumberRole
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.mainwindow import MainWindow, measured_time_text
+from c2c_desktop.gui.profile import open_demo_profile
 from tests.gui.shown import shown_tooltip
 from tests.gui.windows import running_window
 

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import QDialog, QWidget
 from c2c_desktop.core.models import Outcome
 from c2c_desktop.core.simulator import Fault, StandInService
 from c2c_desktop.gui import import_dialog
-from c2c_desktop.gui.app import open_demo_profile
 from c2c_desktop.gui.mainwindow import MainWindow
+from c2c_desktop.gui.profile import open_demo_profile
 from tests.gui.windows import running_window
 
 SIGNAL_MS = 10_000

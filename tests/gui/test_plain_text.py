@@ -24,10 +24,10 @@ from c2c_desktop.core import contacts_io
 from c2c_desktop.core.models import Outcome
 from c2c_desktop.core.simulator import Fault, StandInService
 from c2c_desktop.gui import plain_text
-from c2c_desktop.gui.app import Profile, open_demo_profile
 from c2c_desktop.gui.contact_dialog import ContactDialog
 from c2c_desktop.gui.import_dialog import ImportDialog
 from c2c_desktop.gui.mainwindow import MainWindow
+from c2c_desktop.gui.profile import Profile, open_demo_profile
 from c2c_desktop.gui.settings_dialog import SettingsDialog
 from tests.gui.shown import shown_tooltip
 

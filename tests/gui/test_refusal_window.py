@@ -24,9 +24,9 @@ from c2c_desktop.core.rules.audit import StoreAuditLog
 from c2c_desktop.core.rules.model import AuditAction
 from c2c_desktop.core.simulator import StandInService
 from c2c_desktop.core.store import StoreError
-from c2c_desktop.gui.app import Profile, open_demo_profile
 from c2c_desktop.gui.do_not_call import DO_NOT_CALL, save_disposition
 from c2c_desktop.gui.mainwindow import MainWindow
+from c2c_desktop.gui.profile import Profile, open_demo_profile
 from c2c_desktop.gui.refusal import ReasonDialog
 
 SIGNAL_MS = 10_000

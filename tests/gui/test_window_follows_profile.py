@@ -24,8 +24,8 @@ from c2c_desktop.core.credentials import MemoryCredentialStore
 from c2c_desktop.core.models import CallRequest, CallResult, Contact, Credentials, Outcome, PhoneEntry
 from c2c_desktop.core.simulator import DEMO_ACCESS_KEY, DEMO_SECRET_ACCESS_KEY, StandInService
 from c2c_desktop.core.store import Store, default_db_path
-from c2c_desktop.gui.app import GUI_BUSY_TIMEOUT_MS, Profile
 from c2c_desktop.gui.mainwindow import MainWindow
+from c2c_desktop.gui.profile import GUI_BUSY_TIMEOUT_MS, Profile
 
 WITHIN_MS = 2000  # what the window promises for a change made elsewhere
 SIGNAL_MS = 10_000

@@ -7,8 +7,8 @@ from contextlib import contextmanager
 
 from pytestqt.qtbot import QtBot
 
-from c2c_desktop.gui.app import Profile
 from c2c_desktop.gui.mainwindow import MainWindow
+from c2c_desktop.gui.profile import Profile
 
 READY_MS = 10_000
 
