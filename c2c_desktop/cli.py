@@ -36,7 +36,19 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_ERROR = 2  # bad input, missing keys or configuration (also argparse's usage error code)
 
-COMMANDS = ("call", "rules", "keys", "config", "history", "simulator", "contacts", "dnc", "audit")
+COMMANDS = (
+    "call",
+    "rules",
+    "keys",
+    "config",
+    "history",
+    "simulator",
+    "contacts",
+    "dnc",
+    "audit",
+    "install-desktop-entry",
+    "uninstall-desktop-entry",
+)
 
 
 class CliError(Exception):
@@ -228,6 +240,15 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--port", type=_port, default=8765)
     sim.add_argument(
         "--ring-seconds", type=_ring_seconds, default=2.0, help="how long a call rings before the answer (0 to 3600)"
+    )
+
+    sub.add_parser(
+        "install-desktop-entry",
+        help="add the app to the desktop's menu (XDG .desktop entry and icon) and make it open tel: and callto: links",
+    )
+    sub.add_parser(
+        "uninstall-desktop-entry",
+        help="remove what install-desktop-entry added, and the tel:/callto: defaults that name this app",
     )
 
     return parser
@@ -920,6 +941,22 @@ def cmd_simulator(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_desktop_entry(args: argparse.Namespace) -> int:
+    """install-desktop-entry / uninstall-desktop-entry: print what was done, one line each."""
+    from c2c_desktop.core import desktop_entry
+
+    try:
+        if args.command == "install-desktop-entry":
+            lines = desktop_entry.install(desktop_entry.launch_command())
+        else:
+            lines = desktop_entry.uninstall()
+    except desktop_entry.DesktopEntryError as exc:
+        raise CliError(str(exc)) from None
+    for line in lines:
+        print(terminal_safe(line))
+    return EXIT_OK
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     """Open the window (Qt is imported only here)."""
     if args.url and not (args.url.lower().startswith(("tel:", "callto:")) or any(ch.isdigit() for ch in args.url)):
@@ -943,6 +980,8 @@ HANDLERS = {
     "contacts": cmd_contacts,
     "dnc": cmd_dnc,
     "audit": cmd_audit,
+    "install-desktop-entry": cmd_desktop_entry,
+    "uninstall-desktop-entry": cmd_desktop_entry,
 }
 
 

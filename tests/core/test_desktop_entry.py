@@ -1,0 +1,188 @@
+"""The desktop entry, its icon, the tel:/callto: defaults and the autostart entry, in throwaway XDG folders.
+
+The entries are checked with the real desktop-file-validate (desktop-file-utils) and the defaults with the real
+xdg-mime (xdg-utils); without them the test fails with the package to install.
+"""
+
+from __future__ import annotations
+
+import configparser
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from c2c_desktop import cli
+from c2c_desktop.core import desktop_entry
+from c2c_desktop.core.desktop_entry import (
+    DESKTOP_FILE_NAME,
+    DesktopEntryError,
+    autostart_enabled,
+    autostart_path,
+    desktop_file_path,
+    disable_autostart,
+    enable_autostart,
+    entry_text,
+    exec_line,
+    icon_path,
+    install,
+    launch_command,
+    remove_from_mimeapps,
+    uninstall,
+)
+
+
+def _tool(name: str, package: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name} is missing: install the Debian package {package} (make test does this as root)")
+    return path
+
+
+def _validate(path: Path) -> None:
+    result = subprocess.run(
+        [_tool("desktop-file-validate", "desktop-file-utils"), str(path)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "error" not in result.stdout.lower(), result.stdout
+
+
+def _entry(path: Path) -> configparser.SectionProxy:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read_string(path.read_text(encoding="utf-8"))
+    return parser["Desktop Entry"]
+
+
+def _no_xdg_mime(name: str) -> str | None:
+    return None if name == "xdg-mime" else shutil.which(name)
+
+
+@pytest.fixture
+def home(isolated_profile: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """HOME in the throwaway folder too (isolated_profile already moved the XDG folders there)."""
+    monkeypatch.setenv("HOME", str(isolated_profile))
+    return isolated_profile
+
+
+def test_exec_line_quotes_what_the_specification_reserves() -> None:
+    assert exec_line(["/opt/c2c/c2c-desktop"], "%u") == "/opt/c2c/c2c-desktop %u"
+    # Quoted: a space, a $; inside the quotes \ " ` $ get a backslash, which the file format doubles again.
+    assert exec_line(["/home/a b/$HOME/c2c-desktop"], "%u") == '"/home/a b/\\\\$HOME/c2c-desktop" %u'
+    assert exec_line(["/opt/100%/c2c-desktop"], "--in-tray") == "/opt/100%%/c2c-desktop --in-tray"
+
+
+def test_launch_command_is_the_bundle_the_console_script_or_the_module(tmp_path: Path) -> None:
+    assert launch_command("whatever", "/opt/c2c-desktop/c2c-desktop", frozen=True) == ["/opt/c2c-desktop/c2c-desktop"]
+    script = tmp_path / "bin" / "c2c-desktop"
+    script.parent.mkdir()
+    script.write_text("#!/bin/sh\n")
+    assert launch_command(str(script), "/venv/bin/python", frozen=False) == [str(script)]
+    main_py = str(Path(desktop_entry.__file__).parent.parent / "__main__.py")
+    assert launch_command(main_py, "/venv/bin/python", frozen=False) == ["/venv/bin/python", "-m", "c2c_desktop"]
+
+
+def test_entries_are_valid_and_say_what_to_run(tmp_path: Path) -> None:
+    command = ["/home/a b/venv/bin/c2c-desktop"]
+    app = tmp_path / "app" / DESKTOP_FILE_NAME
+    login = tmp_path / "login" / DESKTOP_FILE_NAME
+    for path, text in ((app, entry_text(command)), (login, entry_text(command, autostart=True))):
+        path.parent.mkdir()
+        path.write_text(text, encoding="utf-8")
+        _validate(path)
+    assert _entry(app)["Exec"] == '"/home/a b/venv/bin/c2c-desktop" %u'
+    assert _entry(app)["MimeType"] == "x-scheme-handler/tel;x-scheme-handler/callto;"
+    assert _entry(app)["TryExec"] == command[0]
+    assert _entry(login)["Exec"] == '"/home/a b/venv/bin/c2c-desktop" --in-tray'
+    assert "MimeType" not in _entry(login)  # starting at login must not make a second handler of tel: links
+
+
+def test_install_writes_entry_and_icon_and_sets_the_defaults(home: Path) -> None:
+    _tool("xdg-mime", "xdg-utils")
+    lines = install(["/opt/c2c-desktop/c2c-desktop"])
+    entry = desktop_file_path()
+    assert entry == home / "xdg_data_home" / "applications" / DESKTOP_FILE_NAME
+    _validate(entry)
+    assert _entry(entry)["Exec"] == "/opt/c2c-desktop/c2c-desktop %u"
+    assert icon_path().read_bytes().startswith(b"<svg")
+    assert f"Installed the desktop entry: {entry}" in lines
+    assert f"Installed the icon: {icon_path()}" in lines
+    for mime_type in ("x-scheme-handler/tel", "x-scheme-handler/callto"):
+        assert f"Default for {mime_type}: {DESKTOP_FILE_NAME}" in lines
+        assert desktop_entry.query_default(mime_type) == DESKTOP_FILE_NAME
+
+
+def test_install_without_xdg_mime_installs_the_entry_and_says_how_to_set_the_default(home: Path) -> None:
+    lines = install(["/opt/c2c-desktop/c2c-desktop"], which=_no_xdg_mime)
+    assert desktop_file_path().is_file()
+    assert any(line.startswith("Not set as the default for tel: and callto: links: xdg-mime was not found") for line in lines)
+    assert any("apt-get install xdg-utils" in line for line in lines)
+    assert not (home / "xdg_config_home" / "mimeapps.list").exists()
+
+
+def test_uninstall_removes_only_what_install_put_there(home: Path) -> None:
+    install(["/opt/c2c-desktop/c2c-desktop"])
+    mimeapps = home / "xdg_config_home" / "mimeapps.list"
+    with mimeapps.open("a", encoding="utf-8") as file:
+        file.write("x-scheme-handler/mailto=thunderbird.desktop\n")
+    other_entry = desktop_file_path().with_name("other.desktop")
+    other_entry.write_text("[Desktop Entry]\nType=Application\nName=Other\nExec=other\n", encoding="utf-8")
+
+    lines = uninstall()
+
+    assert not desktop_file_path().exists() and not icon_path().exists()
+    assert other_entry.exists()
+    assert [line for line in mimeapps.read_text(encoding="utf-8").splitlines() if line] == [
+        "[Default Applications]",
+        "x-scheme-handler/mailto=thunderbird.desktop",
+    ]
+    assert f"Removed the desktop entry: {desktop_file_path()}" in lines
+    assert desktop_entry.query_default("x-scheme-handler/tel") == ""
+    assert uninstall() == [f"Nothing to remove: no desktop entry of c2c-desktop in {desktop_file_path().parent}"]
+
+
+def test_uninstall_leaves_an_entry_it_did_not_write(home: Path) -> None:
+    foreign = desktop_file_path()
+    foreign.parent.mkdir(parents=True)
+    foreign.write_text("[Desktop Entry]\nType=Application\nName=Mine\nExec=mine\n", encoding="utf-8")
+    lines = uninstall()
+    assert foreign.exists()
+    assert lines == [f"Left {foreign}: c2c-desktop install-desktop-entry did not write it"]
+
+
+def test_remove_from_mimeapps_keeps_the_other_handlers() -> None:
+    text = (
+        "[Default Applications]\nx-scheme-handler/tel=other.desktop;c2c-desktop.desktop;\n"
+        "[Added Associations]\nx-scheme-handler/callto=c2c-desktop.desktop;\n# a comment\n"
+    )
+    new_text, removed = remove_from_mimeapps(text)
+    assert new_text == (
+        "[Default Applications]\nx-scheme-handler/tel=other.desktop;\n[Added Associations]\n# a comment\n"
+    )
+    assert removed == ["x-scheme-handler/tel", "x-scheme-handler/callto"]
+
+
+def test_autostart_is_written_read_and_removed(home: Path) -> None:
+    assert not autostart_enabled()
+    path = enable_autostart(["/opt/c2c-desktop/c2c-desktop"])
+    assert path == home / "xdg_config_home" / "autostart" / DESKTOP_FILE_NAME == autostart_path()
+    assert autostart_enabled()
+    _validate(path)
+    assert _entry(path)["Exec"] == "/opt/c2c-desktop/c2c-desktop --in-tray"
+    assert disable_autostart() is True
+    assert not autostart_enabled() and not path.exists()
+    assert disable_autostart() is False
+
+
+def test_an_entry_that_cannot_be_written_is_one_line_and_exit_2(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    applications = home / "xdg_data_home" / "applications"
+    applications.write_text("a file where the folder should be")
+    with pytest.raises(DesktopEntryError, match=r"^cannot write .*applications"):
+        install(["/opt/c2c-desktop/c2c-desktop"])
+    assert cli.main(["install-desktop-entry"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("c2c-desktop: cannot write ")
+
