@@ -51,8 +51,22 @@ def desktop_env(isolated_profile: Path, xvfb_display: str, monkeypatch: pytest.M
     return isolated_profile
 
 
+OTHER_DIALER = """[Desktop Entry]
+Type=Application
+Name=Other dialer
+Exec=false %u
+MimeType=x-scheme-handler/tel;x-scheme-handler/callto;
+"""
+
+
 def test_xdg_open_tel_link_reaches_the_running_window(desktop_env: Path, qtbot: QtBot) -> None:
     xdg_mime, xdg_open = _tool("xdg-mime"), _tool("xdg-open")
+    # Another dialer is the default already: installing must make c2c-desktop the default, not just one handler.
+    applications = desktop_env / "xdg_data_home" / "applications"
+    applications.mkdir(parents=True)
+    (applications / "other-dialer.desktop").write_text(OTHER_DIALER, encoding="utf-8")
+    for scheme in ("tel", "callto"):
+        assert _run(xdg_mime, "default", "other-dialer.desktop", f"x-scheme-handler/{scheme}").returncode == 0
     installed = _run(sys.executable, "-m", "c2c_desktop", "install-desktop-entry")
     assert installed.returncode == 0, installed.stderr
     assert "Default for x-scheme-handler/tel: c2c-desktop.desktop" in installed.stdout
@@ -72,5 +86,6 @@ def test_xdg_open_tel_link_reaches_the_running_window(desktop_env: Path, qtbot: 
 
     removed = _run(sys.executable, "-m", "c2c_desktop", "uninstall-desktop-entry")
     assert removed.returncode == 0, removed.stderr
-    assert _run(xdg_mime, "query", "default", "x-scheme-handler/tel").stdout.strip() == ""
-    assert not (desktop_env / "xdg_data_home" / "applications" / "c2c-desktop.desktop").exists()
+    assert _run(xdg_mime, "query", "default", "x-scheme-handler/tel").stdout.strip() != "c2c-desktop.desktop"
+    assert not (applications / "c2c-desktop.desktop").exists()
+    assert (applications / "other-dialer.desktop").exists()
