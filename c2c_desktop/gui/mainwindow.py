@@ -975,6 +975,9 @@ class MainWindow(QMainWindow):
             self.notify("Keys removed from the system keyring.")
         if not accepted:
             return
+        start_at_login = dialog.start_at_login_change()
+        if start_at_login is not None:
+            self.set_start_at_login(start_at_login)
         settings = dialog.result_settings()
         try:
             in_file = config.load_settings(self.profile.settings_path)
@@ -989,6 +992,19 @@ class MainWindow(QMainWindow):
             return
         self.watcher.note_settings_written()
         self.apply_settings(settings)
+
+    def set_start_at_login(self, wanted: bool) -> None:
+        """GUI thread: write or remove the XDG autostart entry (a small local file; no tool runs)."""
+        from c2c_desktop.core import desktop_entry
+
+        try:
+            if wanted:
+                desktop_entry.enable_autostart(desktop_entry.launch_command())
+                self.notify("c2c-desktop will start at login, hidden in the tray.")
+            elif desktop_entry.disable_autostart():
+                self.notify("c2c-desktop will no longer start at login.")
+        except desktop_entry.DesktopEntryError as exc:
+            warn(self, APP_NAME, f"Start at login could not be changed: {exc}")
 
     def apply_settings(self, settings: config.Settings) -> bool:
         """GUI thread: use `settings` (as in the file) from now on; True if they differ from those in use.

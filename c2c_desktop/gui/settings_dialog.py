@@ -11,6 +11,7 @@ Every method here runs on the GUI thread.
 from __future__ import annotations
 
 import re
+import sys
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QLocale, QObject, Qt, QTimer, Signal, Slot
@@ -40,6 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from c2c_desktop.core import desktop_entry
 from c2c_desktop.core.config import (
     MAX_ATTEMPTS_PER_DAY,
     SETTING_HELP,
@@ -199,6 +201,7 @@ class SettingsDialog(QDialog):
         left.addStretch(1)
         right = QVBoxLayout()
         right.addWidget(self._build_rules_group())
+        right.addWidget(self._build_desktop_group())
         right.addStretch(1)
         columns.addLayout(left, 1)
         columns.addLayout(right, 1)
@@ -450,6 +453,31 @@ class SettingsDialog(QDialog):
         form.addRow(self._build_dnc_lists(group))
         return group
 
+    def _build_desktop_group(self) -> QGroupBox:
+        group = QGroupBox("This computer", self)
+        box = QVBoxLayout(group)
+        self.start_at_login_check = QCheckBox("Start at lo&gin, hidden in the tray", self)
+        self.start_at_login_check.setAccessibleName("Start at login")
+        # Not a setting of settings.json: whether the autostart entry exists is the state (a stat, no tool runs).
+        self._started_at_login = desktop_entry.autostart_enabled()
+        self.start_at_login_check.setChecked(self._started_at_login)
+        if not sys.platform.startswith(("linux", "freebsd")):
+            self.start_at_login_check.setEnabled(False)
+            tip = "Built for Linux desktops only; the README says how to do it on Windows and macOS."
+        elif self._demo:
+            self.start_at_login_check.setEnabled(False)
+            tip = "Not from the demo: start c2c-desktop without --demo to change it."
+        else:
+            tip = f"Starts c2c-desktop when you log in, hidden in the tray (writes {desktop_entry.autostart_path()})."
+        self.start_at_login_check.setToolTip(plain_tooltip(tip))
+        box.addWidget(self.start_at_login_check)
+        return group
+
+    def start_at_login_change(self) -> bool | None:
+        """Whether the app should start at login, if the checkbox was changed; None if it was not."""
+        wanted = self.start_at_login_check.isChecked()
+        return None if wanted == self._started_at_login else wanted
+
     def _build_dnc_lists(self, parent: QWidget) -> QWidget:
         """The do-not-call lists, read-only: name, numbers, data date and "stale", the internal list's count, and
         how to import one."""
@@ -646,6 +674,7 @@ class SettingsDialog(QDialog):
             self.max_attempts_spin,
             self.dnc_stale_check,
             self.dnc_table,
+            self.start_at_login_check,
             self.ok_button,
             self.cancel_button,
         ]

@@ -348,7 +348,11 @@ def test_every_control_has_an_accessible_name_and_tab_order(qtbot: QtBot) -> Non
     # The calling rules (the right-hand column) come after the left-hand column, then OK and Cancel. (Changed for
     # issue 10: OK used to follow the CA file's Browse button; the do-not-call table is hidden without a store.)
     assert _tab_stops_after(dialog.ca_browse_button, 2) == [dialog.mode_combo, dialog.company_hours_edit]
-    assert _tab_stops_after(dialog.dnc_stale_check, 2) == [dialog.ok_button, dialog.cancel_button]
+    assert _tab_stops_after(dialog.dnc_stale_check, 3) == [
+        dialog.start_at_login_check,
+        dialog.ok_button,
+        dialog.cancel_button,
+    ]
 
 
 def _tab_stops_after(widget: QWidget, count: int) -> list[QWidget]:
@@ -503,7 +507,7 @@ def test_the_do_not_call_lists_are_shown_with_their_date_and_stale_in_red(qtbot:
     assert DNC_IMPORT_HINT in labels and "c2c-desktop dnc import FILE" in DNC_IMPORT_HINT
     # Read-only: nothing to select or edit; the table is in the Tab order after the stale-list box.
     assert table.selectionMode() == table.SelectionMode.NoSelection
-    assert _tab_stops_after(dialog.dnc_stale_check, 2) == [table, dialog.ok_button]
+    assert _tab_stops_after(dialog.dnc_stale_check, 3) == [table, dialog.start_at_login_check, dialog.ok_button]
 
 
 def test_the_dialog_with_the_calling_rules_fits_a_1280_by_900_screen(qtbot: QtBot, tmp_path: Path) -> None:
