@@ -9,8 +9,9 @@ contact is judged when the highlight changes (one report, ~0.2 ms, cached); rows
 the list has been still for `ROWS_DELAY_MS` (a typed search repaints the rows on every keystroke: those paints only
 note which contacts are shown). Verdicts are cached per contact for the current minute of the guard's clock and
 dropped when the minute, the settings or the store change (this window's own writes, seen through the connection's
-change count, and other programs', through gui/store_watcher.py). The first verdict needs libphonenumber's geocoder
-and time-zone data (~0.25 s to import): they are imported on a background thread first, and nothing is shown until
+change count, and other programs', through gui/store_watcher.py). The first verdict needs libphonenumber's
+time-zone data and the rules' modules (the area codes' states come from core/rules/areas.py's table, not the
+geocoder, which the bundle leaves out): they are imported on a background thread first, and nothing is shown until
 then. GUI thread only, except that import.
 """
 
@@ -53,7 +54,6 @@ ROWS_PER_TURN = 60
 #: Imported on a background thread before the first verdict (the geocoder's data alone takes ~0.25 s).
 WARM_MODULES = (
     "phonenumbers",
-    "phonenumbers.geocoder",
     "phonenumbers.timezone",
     "c2c_desktop.core.phone",
     "c2c_desktop.core.rules.guard",

@@ -5,6 +5,8 @@ the calling rules' clock frozen through the Profile."""
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -236,3 +238,19 @@ def test_typing_a_search_judges_only_the_highlighted_contact_then_the_rows_paint
 def test_the_frozen_clock_is_the_guards(window: MainWindow) -> None:
     guard = window._guard_for(window.profile.settings)
     assert guard._clock() == EVENING.astimezone(UTC) or guard._clock() == EVENING
+
+
+def test_the_warm_up_and_a_verdict_need_no_geocoder() -> None:
+    # The bundle (packaging/c2c-desktop.spec) leaves libphonenumber's geocoder and carrier data out: the rules find
+    # places with their own table. Checked in a fresh interpreter, as the warm-up thread runs it.
+    script = (
+        "import sys\n"
+        "from c2c_desktop.gui import callable_now\n"
+        "callable_now._warm()\n"
+        "from c2c_desktop.core.phone import parse_number\n"
+        "from c2c_desktop.core.rules.hours import whereabouts\n"
+        "print(whereabouts(parse_number('(305) 555-0142', 'US')).place)\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('phonenumbers.geo', 'phonenumbers.carrier'))))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert (result.returncode, result.stdout.split()) == (0, ["Florida", "[]"]), result.stderr
