@@ -1,10 +1,11 @@
 # The two commands of the README: `make run` (the demo) and `make test` (everything CI runs).
 PYTHON ?= python3
 VENV ?= .venv
-BIN := $(VENV)/bin
+BIN := $(VENV)/$(if $(filter Windows_NT,$(OS)),Scripts,bin)
 STAMP := $(VENV)/.installed
+BUNDLE_STAMP := $(VENV)/.bundle-installed
 
-.PHONY: run test lint typecheck pytest bench screenshot clean
+.PHONY: run test lint typecheck pytest bench screenshot bundle bundle-smoke clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "c2c-desktop needs Python 3.11 or newer" or 0)'
@@ -25,7 +26,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	scripts/system-packages.sh test
-	$(MAKE) lint typecheck pytest
+	$(MAKE) lint typecheck pytest bundle-smoke
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -37,6 +38,21 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest
 
+# PyInstaller, in the venv only for this target (the `bundle` extra).
+$(BUNDLE_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test,bundle]'
+	touch $@
+
+# The app as one folder with its own Python and Qt, packed as dist/c2c-desktop-<version>-<os>-<arch>.tar.gz.
+bundle: $(BUNDLE_STAMP)
+	scripts/system-packages.sh bundle
+	$(BIN)/python packaging/build_bundle.py
+
+# The bundle unpacked and run in a clean environment (env -i): --version, the stand-in, keys, a call, the window.
+bundle-smoke: bundle
+	scripts/system-packages.sh test
+	scripts/bundle-smoke.sh
+
 bench: $(STAMP)
 	scripts/system-packages.sh test
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
@@ -46,4 +62,4 @@ screenshot: $(STAMP)
 	$(BIN)/python scripts/screenshot.py docs/screenshot.png
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

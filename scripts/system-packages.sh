@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
 # Makes sure the Debian packages a target needs are present.
 # As root: installs what is missing (one `apt-get update` first). Otherwise: prints the exact apt line and fails.
-# Usage: scripts/system-packages.sh run|test
+# Usage: scripts/system-packages.sh run|test|bundle
 set -euo pipefail
 
 # Qt's offscreen platform, and a real X window (xcb) for `make run` on a desktop.
 runtime="libglib2.0-0 libxkbcommon0 libfreetype6 libfontconfig1 fonts-dejavu-core libdbus-1-3 libx11-6 libgl1 libegl1
  libx11-xcb1 libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-render0
  libxcb-shape0 libxcb-util1 libxcb-xkb1 libxkbcommon-x11-0 libxcb-randr0 libxcb-xfixes0 libxcb-sync1 libxcb-shm0"
-# Tests: a virtual screen, a real Secret Service in a private D-Bus session, tools to drive and look at windows, and
-# a fake clock for the calling-rules CLI test (libfaketime).
-testing="xvfb xauth dbus gnome-keyring xdotool imagemagick faketime"
+# Tests: a virtual screen, a real Secret Service in a private D-Bus session, tools to drive and look at windows, a
+# fake clock for the calling-rules CLI test (libfaketime), xdg-open/xdg-mime and desktop-file-validate for the
+# desktop entry, and objdump (binutils), which PyInstaller needs to build the bundle.
+testing="xvfb xauth dbus gnome-keyring xdotool imagemagick faketime xdg-utils desktop-file-utils binutils"
 
 case "${1:-}" in
   run) wanted="$runtime" ;;
   test) wanted="$runtime $testing" ;;
-  *) echo "usage: $0 run|test" >&2; exit 2 ;;
+  bundle) wanted="binutils" ;;
+  *) echo "usage: $0 run|test|bundle" >&2; exit 2 ;;
 esac
 
 missing=()
