@@ -76,9 +76,7 @@ def autostart_path(environ: Mapping[str, str] | None = None) -> Path:
 # -- the entry's text -------------------------------------------------------------------------------------------
 
 
-def launch_command(
-    argv0: str | None = None, executable: str | None = None, frozen: bool | None = None
-) -> list[str]:
+def launch_command(argv0: str | None = None, executable: str | None = None, frozen: bool | None = None) -> list[str]:
     """The command that started this app, to put in an entry's Exec line.
 
     The bundle's executable when frozen (PyInstaller); the console script when started through it (the venv's
@@ -220,9 +218,7 @@ def query_default(mime_type: str, environ: Mapping[str, str] | None = None, whic
 # -- install / uninstall ----------------------------------------------------------------------------------------
 
 
-def install(
-    command: Sequence[str], environ: Mapping[str, str] | None = None, which: Which = shutil.which
-) -> list[str]:
+def install(command: Sequence[str], environ: Mapping[str, str] | None = None, which: Which = shutil.which) -> list[str]:
     """Install the entry (Exec = `command` %u) and the icon, and make the app the default for tel: and callto:
     links. Returns what was done, one line each. Raises DesktopEntryError when the entry cannot be installed; a
     default that cannot be set is said in the lines (the entry still works from the menu)."""

@@ -5,5 +5,7 @@ from PyInstaller.utils.hooks import collect_submodules
 hiddenimports = [
     name
     for name in collect_submodules("phonenumbers")
-    if not name.startswith(("phonenumbers.geodata", "phonenumbers.carrierdata", "phonenumbers.geocoder", "phonenumbers.carrier"))
+    if not name.startswith(
+        ("phonenumbers.geodata", "phonenumbers.carrierdata", "phonenumbers.geocoder", "phonenumbers.carrier")
+    )
 ]

@@ -116,7 +116,9 @@ def test_install_writes_entry_and_icon_and_sets_the_defaults(home: Path) -> None
 def test_install_without_xdg_mime_installs_the_entry_and_says_how_to_set_the_default(home: Path) -> None:
     lines = install(["/opt/c2c-desktop/c2c-desktop"], which=_no_xdg_mime)
     assert desktop_file_path().is_file()
-    assert any(line.startswith("Not set as the default for tel: and callto: links: xdg-mime was not found") for line in lines)
+    assert any(
+        line.startswith("Not set as the default for tel: and callto: links: xdg-mime was not found") for line in lines
+    )
     assert any("apt-get install xdg-utils" in line for line in lines)
     assert not (home / "xdg_config_home" / "mimeapps.list").exists()
 
@@ -175,9 +177,7 @@ def test_autostart_is_written_read_and_removed(home: Path) -> None:
     assert disable_autostart() is False
 
 
-def test_an_entry_that_cannot_be_written_is_one_line_and_exit_2(
-    home: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_an_entry_that_cannot_be_written_is_one_line_and_exit_2(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     applications = home / "xdg_data_home" / "applications"
     applications.write_text("a file where the folder should be")
     with pytest.raises(DesktopEntryError, match=r"^cannot write .*applications"):
@@ -185,4 +185,3 @@ def test_an_entry_that_cannot_be_written_is_one_line_and_exit_2(
     assert cli.main(["install-desktop-entry"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("c2c-desktop: cannot write ")
-
