@@ -223,6 +223,7 @@ def install(command: Sequence[str], environ: Mapping[str, str] | None = None, wh
     links. Returns what was done, one line each. Raises DesktopEntryError when the entry cannot be installed; a
     default that cannot be set is said in the lines (the entry still works from the menu)."""
     environ = os.environ if environ is None else environ
+    _require_xdg_desktop()
     entry = desktop_file_path(environ)
     icon = icon_path(environ)
     _write_entry(entry, entry_text(command), environ, which)
@@ -259,6 +260,13 @@ def install(command: Sequence[str], environ: Mapping[str, str] | None = None, wh
     return lines
 
 
+def _require_xdg_desktop() -> None:
+    if not sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        raise DesktopEntryError(
+            "desktop entries are for Linux desktops; on Windows and macOS see the README's Install section"
+        )
+
+
 def _mimeapps_lists(environ: Mapping[str, str]) -> list[Path]:
     # Where `xdg-mime default` writes (the spec's place), and the older place some desktops still use.
     return [config_home(environ) / "mimeapps.list", data_home(environ) / "applications" / "mimeapps.list"]
@@ -291,6 +299,7 @@ def uninstall(environ: Mapping[str, str] | None = None, which: Which = shutil.wh
     """Remove what `install` put there, and only that: the entry and icon it wrote, and the tel:/callto: defaults
     (and associations) that name this app. Returns what was done, one line each."""
     environ = os.environ if environ is None else environ
+    _require_xdg_desktop()
     lines: list[str] = []
     for mimeapps in _mimeapps_lists(environ):
         try:

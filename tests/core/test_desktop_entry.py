@@ -185,3 +185,12 @@ def test_an_entry_that_cannot_be_written_is_one_line_and_exit_2(home: Path, caps
     assert cli.main(["install-desktop-entry"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("c2c-desktop: cannot write ")
+
+
+@pytest.mark.parametrize("platform", ["win32", "darwin"])
+def test_elsewhere_than_linux_it_says_where_to_look(home: Path, platform: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(desktop_entry.sys, "platform", platform)
+    for action in (lambda: install(["c2c-desktop"]), uninstall):
+        with pytest.raises(DesktopEntryError, match="on Windows and macOS see the README's Install section"):
+            action()
+    assert not desktop_file_path().parent.exists()
