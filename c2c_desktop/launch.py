@@ -13,8 +13,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from c2c_desktop import handoff
-
 
 def window_link(argv: Sequence[str]) -> tuple[bool, str | None]:
     """(True, link) when `argv` only opens the window: no argument (link None), or one tel:/callto: link or number,
@@ -36,6 +34,8 @@ def hand_off_to_running_window(argv: Sequence[str]) -> bool:
     is_window_launch, link = window_link(argv)
     if not is_window_launch:
         return False
+    from c2c_desktop import handoff  # here: a command has no use for sockets
+
     data_folder = handoff.user_data_folder()
     if data_folder is None:  # Windows and macOS: the window's own start finds the running one
         return False
