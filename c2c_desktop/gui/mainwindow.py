@@ -1216,7 +1216,8 @@ class MainWindow(QMainWindow):
             self.notify(f"That link has no phone number: {one_line(url)}", LINK_HINT_MS)
         elif url:
             self.dialpad.set_number(url)
-            self.dialpad.focus_number()
+        if url:
+            self.dialpad.focus_number()  # a number to call, or the field to type one in
         bring_to_front(self, activation)
 
     # -- window state and shutdown -----------------------------------------------------------------------------------
