@@ -1,5 +1,5 @@
 import sys
 
-from c2c_desktop.cli import main
+from c2c_desktop.launch import main
 
 sys.exit(main())

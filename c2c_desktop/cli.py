@@ -49,6 +49,9 @@ COMMANDS = (
     "install-desktop-entry",
     "uninstall-desktop-entry",
 )
+#: contacts_io.DuplicatePolicy's values, the default first: written out so that the parser (and so `--help` and every
+#: command) does not load the importers and libphonenumber (~50 ms). tests/test_startup_imports.py compares them.
+DUPLICATE_POLICIES = ("merge", "skip", "add")
 
 
 class CliError(Exception):
@@ -118,8 +121,6 @@ def _iso_date(text: str) -> date:
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of the terminal commands."""
-    from c2c_desktop.core.contacts_io import DuplicatePolicy
-
     parser = _Parser(
         prog=APP_NAME,
         description="Click-to-call dialer for sales agents. Without a command, opens the window.",
@@ -188,8 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     contacts_import.add_argument("files", nargs="+", metavar="FILE")
     contacts_import.add_argument(
         "--on-duplicate",
-        choices=[policy.value for policy in DuplicatePolicy],
-        default=DuplicatePolicy.MERGE.value,
+        choices=DUPLICATE_POLICIES,
+        default=DUPLICATE_POLICIES[0],
         help="a contact whose number is already known: merge it into the same person (default; somebody else with "
         "that number is kept beside them), skip it, or add it anyway",
     )

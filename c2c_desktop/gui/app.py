@@ -9,17 +9,16 @@ import logging
 import os
 import signal
 import socket
-import stat
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QDir, QEvent, QObject, QSocketNotifier, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QSocketNotifier, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QWidget
 
-from c2c_desktop import APP_NAME
+from c2c_desktop import APP_NAME, handoff
 from c2c_desktop.core.store import default_db_path
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.profile import open_demo_profile, open_user_profile
@@ -32,55 +31,48 @@ log = logging.getLogger(__name__)
 
 
 def _instance_key() -> str:
-    """The hand-off socket's name: one per user and profile (data folder), so that a link opened in one profile
-    never lands in another profile's window, with its other contacts and keys."""
+    """The QLocalServer name of the hand-off where it is not a Unix socket (Windows): one per user and profile, so
+    that a link opened in one profile never lands in another profile's window, with its other contacts and keys."""
     import getpass
 
     return f"{APP_NAME}-{getpass.getuser()}-{profile_key()}"
 
 
+def _data_folder() -> str:
+    return str(default_db_path().parent)
+
+
 def profile_key() -> str:
-    """A short name for this profile: the checksum of its resolved data folder (where XDG_DATA_HOME points).
-
-    CRC-32 rather than a hashlib digest, which would load OpenSSL (~4 ms) on the way to the window; telling apart the
-    few profiles of one user needs no more.
-    """
-    import zlib
-
-    folder = str(default_db_path().parent.resolve())
-    return f"{zlib.crc32(folder.encode('utf-8', 'surrogateescape')):08x}"
+    """A short name for this profile: the checksum of its resolved data folder (where XDG_DATA_HOME points)."""
+    return handoff.profile_key(_data_folder())
 
 
 def instance_socket_path() -> str | None:
-    """The single-instance socket on POSIX: in the temp folder, where `QLocalServer.listen(key)` would put it (so a
-    window of an earlier version is found too); None elsewhere (named pipes)."""
+    """Where this profile's window listens on POSIX: in $XDG_RUNTIME_DIR, else the temp folder (handoff.py); None
+    elsewhere (named pipes)."""
     if os.name != "posix":
         return None
-    return QDir.cleanPath(QDir.tempPath()) + "/" + _instance_key()
+    return handoff.listen_path(_data_folder())
 
 
-def forward_to_running_instance(url: str | None) -> bool:
+def legacy_socket_path() -> str | None:
+    """Where a window of an earlier version of this profile listens (the temp folder) on POSIX; None elsewhere."""
+    if os.name != "posix":
+        return None
+    return handoff.legacy_socket_path(_data_folder())
+
+
+def forward_to_running_instance(url: str | None, *, activation: str | None = None) -> bool:
     """If a window is already open for this user and profile, hand it the tel: link (or just raise it) and return
-    True.
+    True. `activation`: the token line to pass on (handoff.activation_line); by default this process's own.
 
-    On POSIX this is a plain Unix socket connection to the running window's `UnixInstanceServer`, so that QtNetwork
-    is never loaded; elsewhere QLocalSocket.
+    On POSIX this is the same plain Unix socket client as the launcher's (handoff.py), tried at the new name and then
+    at an earlier version's; elsewhere QLocalSocket.
     """
-    path = instance_socket_path()
-    if path is None:
+    if os.name != "posix":
         return _forward_with_qlocalsocket(url)
-    if not _is_own_socket(path):
-        return False  # none there, or another user's file in the shared temp folder: never hand them a number
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
-        connection.settimeout(0.5)
-        try:
-            connection.connect(path)
-        except OSError:  # no socket, or a stale one left by a crash: no window is running
-            return False
-        with contextlib.suppress(OSError):  # it was there a moment ago; the link is lost, as with QLocalSocket
-            connection.settimeout(1.0)
-            connection.sendall((url or "").encode("utf-8") + b"\n")
-    return True
+    token = handoff.activation_line() if activation is None else activation
+    return handoff.hand_off(handoff.client_paths(_data_folder()), url, token)
 
 
 def _forward_with_qlocalsocket(url: str | None) -> bool:
@@ -90,10 +82,15 @@ def _forward_with_qlocalsocket(url: str | None) -> bool:
     local_socket.connectToServer(_instance_key())
     if not local_socket.waitForConnected(500):
         return False
-    local_socket.write((url or "").encode("utf-8") + b"\n")
+    local_socket.write(handoff.message(url, handoff.activation_line()))
     local_socket.waitForBytesWritten(1000)
     local_socket.disconnectFromServer()
     return True
+
+
+#: What a running window does with a hand-off: the link ("" to just come to the front) and the launch's activation
+#: token line ("" when it had none; see handoff.py).
+OnLink = Callable[[str, str], None]
 
 
 class InstanceServer(Protocol):
@@ -102,16 +99,16 @@ class InstanceServer(Protocol):
     def close(self) -> None: ...
 
 
-def listen_for_other_instances(on_url: Callable[[str], None]) -> InstanceServer | None:
+def listen_for_other_instances(on_link: OnLink) -> InstanceServer | None:
     """The first instance listens; later ones send their tel: link here instead of opening a second window.
 
     None when the socket cannot be made (logged): this window still works, only a later launch opens its own.
     """
     path = instance_socket_path()
     if path is None:
-        return _listen_with_qlocalserver(on_url)
+        return _listen_with_qlocalserver(on_link)
     try:
-        return UnixInstanceServer(path, on_url)
+        return UnixInstanceServer(path, on_link)
     except OSError as exc:
         log.warning("cannot listen for other launches at %s: %s", path, exc.strerror or exc)
         return None
@@ -120,27 +117,29 @@ def listen_for_other_instances(on_url: Callable[[str], None]) -> InstanceServer 
 class UnixInstanceServer(QObject):
     """The running window's end of the hand-off on POSIX: a Unix socket watched by QSocketNotifiers.
 
-    Plain sockets (as `forward_to_running_instance` uses) rather than QLocalServer, so that QtNetwork (~2.6 MiB and
-    ~15 ms) is never loaded. Each launch sends one line, its tel: link or nothing (just raise the window), and closes.
-    Runs on the GUI thread; nothing here blocks (every socket is non-blocking).
+    Plain sockets (as the launcher's client in handoff.py) rather than QLocalServer, so that QtNetwork (~2.6 MiB and
+    ~15 ms) is never loaded. Each launch sends its tel: link or nothing (just raise the window) on a first line,
+    this version's launches its activation token on a second, and closes; a launch of an earlier version sends the
+    first line only. Runs on the GUI thread; nothing here blocks (every socket is non-blocking).
     """
 
-    #: A line longer than this is not a link: the connection is dropped.
+    #: A line longer than this is not a link (nor a token): the connection is dropped.
     MAX_LINE_BYTES = 4096
-    #: A launch sends its line at once; one that has not within this is dropped.
+    #: A launch sends its lines at once; one that has not within this is dropped (a whole first line is still
+    #: taken: a launch that sent its link but never closed).
     CLIENT_TIMEOUT_MS = 2000
     #: Launches served at a time; more are turned away (their window opens on its own).
     MAX_CLIENTS = 16
     #: After a failed accept (e.g. no file descriptors left), listening pauses this long instead of spinning.
     ACCEPT_RETRY_MS = 1000
 
-    def __init__(self, path: str, on_url: Callable[[str], None] | None, parent: QObject | None = None) -> None:
-        """GUI thread. Raises OSError if the socket cannot be bound. `on_url` None: links are kept until
+    def __init__(self, path: str, on_link: OnLink | None, parent: QObject | None = None) -> None:
+        """GUI thread. Raises OSError if the socket cannot be bound. `on_link` None: links are kept until
         `deliver_to` (the socket is claimed before the window exists)."""
         super().__init__(parent)
         self.path = path
-        self._on_url = on_url
-        self._kept: list[str] = []
+        self._on_link = on_link
+        self._kept: list[tuple[str, str]] = []
         self._clients: dict[int, tuple[socket.socket, QSocketNotifier, bytearray]] = {}
         self._socket = _bind_unix_socket(path)
         self._inode = os.stat(path).st_ino
@@ -150,12 +149,12 @@ class UnixInstanceServer(QObject):
     def is_listening(self) -> bool:
         return self._socket.fileno() != -1
 
-    def deliver_to(self, on_url: Callable[[str], None]) -> None:
-        """GUI thread: send links to `on_url` from now on (the window, once it exists), and those kept until now."""
-        self._on_url = on_url
+    def deliver_to(self, on_link: OnLink) -> None:
+        """GUI thread: send links to `on_link` from now on (the window, once it exists), and those kept until now."""
+        self._on_link = on_link
         kept, self._kept = self._kept, []
-        for url in kept:
-            on_url(url)
+        for link, activation in kept:
+            on_link(link, activation)
 
     def close(self) -> None:
         """GUI thread. Idempotent; removes the socket file if it is still ours."""
@@ -190,42 +189,51 @@ class UnixInstanceServer(QObject):
             fd = connection.fileno()
             notifier.activated.connect(lambda *_args, fd=fd: self._read(fd))
             self._clients[fd] = (connection, notifier, bytearray())
-            QTimer.singleShot(self.CLIENT_TIMEOUT_MS, self, lambda fd=fd, c=connection: self._drop_if_still(fd, c))
+            QTimer.singleShot(self.CLIENT_TIMEOUT_MS, self, lambda fd=fd, c=connection: self._time_up(fd, c))
 
     def _resume_accepting(self) -> None:
         if self.is_listening():
             self._notifier.setEnabled(True)
 
-    def _drop_if_still(self, fd: int, connection: socket.socket) -> None:
+    def _time_up(self, fd: int, connection: socket.socket) -> None:
         """GUI thread: a launch's time is up; its fd may since belong to a newer connection, which is kept."""
         client = self._clients.get(fd)
         if client is not None and client[0] is connection:
-            self._drop(fd)
+            self._finish(fd, ended=True)
 
     def _read(self, fd: int) -> None:
-        """GUI thread: bytes (or the end) arrived from a later launch; one whole line is its link."""
+        """GUI thread: bytes (or the end) arrived from a later launch."""
         client = self._clients.get(fd)
         if client is None:
             return
         connection, _, buffer = client
+        limit = 2 * (self.MAX_LINE_BYTES + 1)
         try:
-            while (chunk := connection.recv(self.MAX_LINE_BYTES)) and len(buffer) <= self.MAX_LINE_BYTES:
+            while (chunk := connection.recv(self.MAX_LINE_BYTES)) and len(buffer) <= limit:
                 buffer += chunk
-            ended = True  # recv gave b"" (the launch closed) or the line is too long
+            ended = True  # recv gave b"" (the launch closed) or the lines are too long
         except (BlockingIOError, InterruptedError):
             ended = False
         except OSError:
             ended = True
-        line, newline, _ = bytes(buffer).partition(b"\n")
-        if newline and len(line) <= self.MAX_LINE_BYTES:
-            self._drop(fd)
-            url = line.decode("utf-8", "replace").strip()
-            if self._on_url is None:
-                self._kept.append(url)
-            else:
-                self._on_url(url)
-        elif ended or len(buffer) > self.MAX_LINE_BYTES:
-            self._drop(fd)
+        self._finish(fd, ended=ended or len(buffer) > limit or buffer.count(b"\n") >= 2)
+
+    def _finish(self, fd: int, *, ended: bool) -> None:
+        """GUI thread: once the launch has said all (two lines, or its end), take its link and drop it."""
+        if not ended:
+            return
+        _, _, buffer = self._clients[fd]
+        self._drop(fd)
+        first, newline, rest = bytes(buffer).partition(b"\n")
+        if not newline or len(first) > self.MAX_LINE_BYTES:
+            return  # cut short, or not a link
+        second, _, _ = rest.partition(b"\n")
+        link = first.decode("utf-8", "replace").strip()
+        activation = second.decode("utf-8", "replace").strip() if len(second) <= self.MAX_LINE_BYTES else ""
+        if self._on_link is None:
+            self._kept.append((link, activation))
+        else:
+            self._on_link(link, activation)
 
     def _drop(self, fd: int) -> None:
         connection, notifier, _ = self._clients.pop(fd)
@@ -266,17 +274,9 @@ def _bind_privately(sock: socket.socket, path: str) -> None:
         os.umask(previous)
 
 
-def _is_own_socket(path: str) -> bool:
-    try:
-        info = os.lstat(path)
-    except OSError:
-        return False
-    return stat.S_ISSOCK(info.st_mode) and info.st_uid == os.getuid()
-
-
 def _remove_stale_socket(path: str) -> None:
     """Remove the socket a crashed window left at `path`; raise OSError if it is live or not this user's."""
-    if not _is_own_socket(path):
+    if not handoff.is_own_socket(path):
         raise OSError(errno.EADDRINUSE, "the path is taken by a file that is not this user's socket")
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
         probe.settimeout(0.2)
@@ -288,8 +288,9 @@ def _remove_stale_socket(path: str) -> None:
     raise OSError(errno.EADDRINUSE, "another window of this user is listening there")
 
 
-def _listen_with_qlocalserver(on_url: Callable[[str], None]) -> QLocalServer:
-    """Elsewhere (Windows named pipes): QLocalServer."""
+def _listen_with_qlocalserver(on_link: OnLink) -> QLocalServer:
+    """Elsewhere (Windows named pipes): QLocalServer. Takes the first line (the link); the activation token means
+    nothing there."""
     from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
     server = QLocalServer()
@@ -304,7 +305,8 @@ def _listen_with_qlocalserver(on_url: Callable[[str], None]) -> QLocalServer:
 
             def read(connection: QLocalSocket = connection) -> None:
                 if connection.canReadLine():
-                    on_url(bytes(connection.readLine().data()).decode("utf-8", "replace").strip())
+                    on_link(bytes(connection.readLine().data()).decode("utf-8", "replace").strip(), "")
+                    connection.readyRead.disconnect()
 
             connection.readyRead.connect(read)
             connection.disconnected.connect(connection.deleteLater)
@@ -443,6 +445,10 @@ def run_gui(*, demo: bool = False, url: str | None = None) -> int:
     servers: list[InstanceServer] = []
     claimed: UnixInstanceServer | None = None
     path = None if demo else instance_socket_path()
+    legacy = None if demo else legacy_socket_path()
+    if path is not None and legacy is not None and legacy != path:
+        if handoff.send(legacy, handoff.message(url, handoff.activation_line())):
+            return 0  # a window of an earlier version, still open across the upgrade, took it
     if path is not None:
         # Claim the hand-off socket first, with one atomic bind: of two launches at the same moment exactly one
         # becomes the window, and the other finds it listening and hands its link over.

@@ -33,6 +33,7 @@ from c2c_desktop import APP_NAME
 from c2c_desktop.core import config
 from c2c_desktop.core.models import CallResult, CallState, Contact, Credentials, JournalEntry, Outcome, PhoneEntry
 from c2c_desktop.core.phone import display_number
+from c2c_desktop.gui.activation import bring_to_front
 from c2c_desktop.gui.callable_now import BeforeCalling, CallableNow, GlanceLine
 from c2c_desktop.gui.calls import CallController, RefusedCall
 from c2c_desktop.gui.contacts_model import FIRST_PAGE, ContactListModel, ContactListView
@@ -44,6 +45,7 @@ from c2c_desktop.gui.plain_text import (
     ask,
     button_text,
     message_box,
+    one_line,
     plain_label,
     plain_tooltip,
     warn,
@@ -64,6 +66,7 @@ if TYPE_CHECKING:
 # importers, which the first paint does not need (tests/test_startup_imports.py).
 
 RECENT_CALLS = 12
+LINK_HINT_MS = 60_000  # "That link has no phone number": long enough to be read on coming back from the CRM
 OTHER_LABEL_WIDTH = 120  # pixels of a number's label on its button (the whole label is in the accessible name)
 SHUTDOWN_BOUND_MS = 3000
 
@@ -1038,9 +1041,9 @@ class MainWindow(QMainWindow):
 
     # -- journal, contacts in and out -------------------------------------------------------------------------------
 
-    def notify(self, message: str) -> None:
+    def notify(self, message: str, timeout_ms: int = 10_000) -> None:
         """A passing notice (saved, exported, deleted) that is not a call outcome."""
-        self.statusBar().showMessage(message, 10_000)
+        self.statusBar().showMessage(message, timeout_ms)
 
     def _refresh_journal_views(self) -> None:
         self.refresh_recent()
@@ -1221,14 +1224,17 @@ class MainWindow(QMainWindow):
     # -- links from the browser or a second instance ----------------------------------------------------------------
 
     @Slot(str)
-    def open_link(self, url: str) -> None:
-        """GUI thread: a tel:/callto: link puts the number in the dial pad, ready for Enter; it never dials itself."""
-        if url:
+    def open_link(self, url: str, activation: str = "") -> None:
+        """GUI thread: a tel:/callto: link puts the number in the dial pad, ready for Enter; it never dials itself.
+        The window comes to the front (`activation`: the launch's token line, see gui/activation.py)."""
+        if url and not any(ch.isdigit() for ch in url):
+            # A link to a name (callto:someone) or a broken one: say so rather than leave the agent at an empty field.
+            self.notify(f"That link has no phone number: {one_line(url)}", LINK_HINT_MS)
+        elif url:
             self.dialpad.set_number(url)
-            self.dialpad.focus_number()
-        self.showNormal()
-        self.raise_()
-        self.activateWindow()
+        if url:
+            self.dialpad.focus_number()  # a number to call, or the field to type one in
+        bring_to_front(self, activation)
 
     # -- window state and shutdown -----------------------------------------------------------------------------------
 

@@ -20,6 +20,8 @@ import html
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
+from c2c_desktop.core.text import clean_text
+
 _PLAIN = Qt.TextFormat.PlainText
 
 
@@ -38,6 +40,13 @@ def app_html(template: str, *data: object) -> str:
     The only place the app makes HTML; a data value can never become markup.
     """
     return template.format(*(html.escape(str(value), quote=True) for value in data))
+
+
+def one_line(text: str, limit: int = 80) -> str:
+    """`text` (a link, pasted text: anything) for one line of a status message: whitespace runs made one space,
+    controls and bidi formatting characters removed, cut to `limit` characters with "…"."""
+    flat = " ".join(clean_text(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def plain_tooltip(text: str) -> str:

@@ -91,11 +91,14 @@ def test_two_launches_at_the_same_moment_open_one_window(tmp_path: Path) -> None
 
 def test_two_profiles_get_two_windows_and_the_same_profile_hands_over(tmp_path: Path) -> None:
     # Before, the hand-off socket was per user: profile b's launch handed its link to profile a's window and exited.
+    runtime = Path(os.environ["XDG_RUNTIME_DIR"])  # a private one for this test (conftest.py)
+
     def launch(profile: str, *args: str) -> subprocess.Popen[str]:
         env = {
             **os.environ,
             "QT_QPA_PLATFORM": "offscreen",
-            "TMPDIR": str(tmp_path),  # where the hand-off sockets go
+            "TMPDIR": str(tmp_path),
+            "XDG_RUNTIME_DIR": str(runtime),  # where the hand-off sockets go
             "XDG_CONFIG_HOME": str(tmp_path / profile / "config"),
             "XDG_DATA_HOME": str(tmp_path / profile / "data"),
         }
@@ -106,7 +109,7 @@ def test_two_profiles_get_two_windows_and_the_same_profile_hands_over(tmp_path: 
 
     def wait_for_sockets(count: int, *running: subprocess.Popen[str]) -> None:
         deadline = time.monotonic() + 30
-        while len([path for path in tmp_path.iterdir() if path.is_socket()]) < count:
+        while len([path for path in runtime.iterdir() if path.is_socket()]) < count:
             assert all(app.poll() is None for app in running), "a window exited instead of listening"
             assert time.monotonic() < deadline, "no window is listening"
             time.sleep(0.05)

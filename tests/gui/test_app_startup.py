@@ -27,20 +27,35 @@ LINK = "tel:+1-555-010-0123"
 
 @pytest.fixture
 def own_temp_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The window's server and the hand-off both put the socket in the temp folder: one of our own per test."""
+    """The temp folder, where the socket goes without XDG_RUNTIME_DIR (and where earlier versions put it): one of
+    our own per test. (conftest.py gives each test its own XDG_RUNTIME_DIR.)"""
     folder = tmp_path / "t"
     folder.mkdir()
     monkeypatch.setenv("TMPDIR", str(folder))
     return folder
 
 
-def test_the_window_listens_on_a_private_socket_in_the_temp_folder(qtbot: QtBot, own_temp_folder: Path) -> None:
-    server = app.listen_for_other_instances(lambda _url: None)
+@pytest.fixture
+def no_runtime_folder(own_temp_folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No XDG_RUNTIME_DIR: the socket falls back to the temp folder."""
+    monkeypatch.delenv("XDG_RUNTIME_DIR")
+    return own_temp_folder
+
+
+def received_links() -> tuple[list[str], app.OnLink]:
+    """A list of the links a server hands over, and the callback that fills it."""
+    links: list[str] = []
+    return links, lambda link, _activation: links.append(link)
+
+
+def test_the_window_listens_on_a_private_socket_in_the_runtime_folder(qtbot: QtBot, own_temp_folder: Path) -> None:
+    server = app.listen_for_other_instances(lambda _link, _activation: None)
     assert isinstance(server, app.UnixInstanceServer)
     try:
         assert server.is_listening()
         assert server.path == app.instance_socket_path()
-        assert Path(server.path).parent == own_temp_folder
+        assert Path(server.path).parent == Path(os.environ["XDG_RUNTIME_DIR"])
+        assert not list(own_temp_folder.iterdir())  # nothing in the shared temp folder
         assert stat.S_IMODE(os.stat(server.path).st_mode) & 0o077 == 0  # other users cannot send it links
     finally:
         server.close()
@@ -48,23 +63,75 @@ def test_the_window_listens_on_a_private_socket_in_the_temp_folder(qtbot: QtBot,
     server.close()  # idempotent
 
 
-def test_the_socket_matches_where_qlocalserver_listens(qtbot: QtBot, own_temp_folder: Path) -> None:
-    # A window of an earlier version (QLocalServer) and this one find each other.
+@pytest.mark.parametrize("runtime", ["unset", "relative", "missing", "a file", "open to others"])
+def test_without_a_usable_runtime_folder_the_socket_is_in_the_temp_folder(
+    qtbot: QtBot, own_temp_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runtime: str
+) -> None:
+    if runtime == "unset":
+        monkeypatch.delenv("XDG_RUNTIME_DIR")
+    elif runtime == "relative":
+        monkeypatch.setenv("XDG_RUNTIME_DIR", "run")
+    elif runtime == "missing":
+        monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "missing"))
+    elif runtime == "a file":
+        (tmp_path / "file").write_text("")
+        monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "file"))
+    else:
+        shared = tmp_path / "shared"
+        shared.mkdir(mode=0o755)
+        shared.chmod(0o755)
+        monkeypatch.setenv("XDG_RUNTIME_DIR", str(shared))
+    assert app.instance_socket_path() == app.legacy_socket_path()
+    with listening() as (server, received):
+        assert Path(server.path).parent == own_temp_folder
+        assert app.forward_to_running_instance(LINK) is True
+        qtbot.waitUntil(lambda: received == [LINK], timeout=2000)
+
+
+def test_the_old_name_is_where_qlocalserver_listens(qtbot: QtBot, own_temp_folder: Path) -> None:
+    # Windows of earlier versions listened there (QLocalServer, then the same path by hand): a launch still finds them.
     from PySide6.QtNetwork import QLocalServer
 
     server = QLocalServer()
     try:
         assert server.listen(app._instance_key())
-        assert app.instance_socket_path() == server.fullServerName()
+        assert app.legacy_socket_path() == server.fullServerName()
     finally:
         server.close()
+
+
+def test_an_older_window_listening_on_the_old_name_only_receives_the_link(qtbot: QtBot, own_temp_folder: Path) -> None:
+    # During an upgrade the window of the earlier version is still open: it listens in the temp folder only, and
+    # reads one line. The launch tries the new name (nobody), then the old one.
+    old_path = app.legacy_socket_path()
+    assert old_path is not None and old_path != app.instance_socket_path()
+    received, on_link = received_links()
+    old_window = app.UnixInstanceServer(old_path, on_link)
+    try:
+        assert app.forward_to_running_instance(LINK, activation="XDG_ACTIVATION_TOKEN=abc") is True
+        qtbot.waitUntil(lambda: received == [LINK], timeout=2000)
+        assert not Path(app.instance_socket_path() or "").exists()
+    finally:
+        old_window.close()
+
+
+def test_an_older_window_reads_only_the_first_line(qtbot: QtBot, own_temp_folder: Path) -> None:
+    # What a window of an earlier version did with a connection: the first line is the link, whatever follows.
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as old_window:
+        old_window.bind(str(own_temp_folder / "old"))
+        old_window.listen(1)
+        assert app.handoff.send(str(own_temp_folder / "old"), app.handoff.message(LINK, "DESKTOP_STARTUP_ID=x_TIME1"))
+        connection, _ = old_window.accept()
+        with connection:
+            first_line = connection.makefile("rb").readline()
+    assert first_line == LINK.encode() + b"\n"
 
 
 @contextlib.contextmanager
 def listening() -> Iterator[tuple[app.UnixInstanceServer, list[str]]]:
     """The running window's server, and the links it has received so far."""
-    received: list[str] = []
-    server = app.listen_for_other_instances(received.append)
+    received, on_link = received_links()
+    server = app.listen_for_other_instances(on_link)
     assert isinstance(server, app.UnixInstanceServer)
     try:
         yield server, received
@@ -72,7 +139,12 @@ def listening() -> Iterator[tuple[app.UnixInstanceServer, list[str]]]:
         server.close()
 
 
-def test_a_socket_left_by_a_crash_is_replaced(qtbot: QtBot, own_temp_folder: Path) -> None:
+@pytest.mark.parametrize("where", ["runtime folder", "temp folder"])
+def test_a_socket_left_by_a_crash_is_replaced(
+    qtbot: QtBot, own_temp_folder: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    if where == "temp folder":
+        monkeypatch.delenv("XDG_RUNTIME_DIR")
     path = app.instance_socket_path()
     assert path is not None
     stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -86,35 +158,60 @@ def test_a_socket_left_by_a_crash_is_replaced(qtbot: QtBot, own_temp_folder: Pat
 def test_a_second_window_never_takes_over_a_listening_socket(qtbot: QtBot, own_temp_folder: Path) -> None:
     # Two launches at the same moment: the later one gets no server (and logs why); the first keeps the hand-off.
     with listening() as (_first, received):
-        assert app.listen_for_other_instances(lambda _url: None) is None
+        assert app.listen_for_other_instances(lambda _link, _activation: None) is None
         assert app.forward_to_running_instance(LINK) is True
         qtbot.waitUntil(lambda: received == [LINK], timeout=2000)
 
 
-def test_another_users_file_at_the_path_is_left_alone(own_temp_folder: Path) -> None:
+@pytest.mark.parametrize("where", ["runtime folder", "temp folder"])
+def test_another_users_file_at_the_path_is_left_alone(
+    own_temp_folder: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    if where == "temp folder":
+        monkeypatch.delenv("XDG_RUNTIME_DIR")
     path = app.instance_socket_path()
     assert path is not None
     Path(path).write_text("not a socket")  # stands in for a file someone else put in the shared temp folder
     assert app.forward_to_running_instance(LINK) is False  # nothing is sent to it
-    assert app.listen_for_other_instances(lambda _url: None) is None
+    assert app.listen_for_other_instances(lambda _link, _activation: None) is None
     assert Path(path).read_text() == "not a socket"
+
+
+def test_an_old_name_that_is_not_a_socket_gets_nothing(own_temp_folder: Path) -> None:
+    # The launch also tries the old name in the shared temp folder: someone else's file there is never written to.
+    old_path = app.legacy_socket_path()
+    assert old_path is not None
+    Path(old_path).write_text("not a socket")
+    assert app.forward_to_running_instance(LINK) is False
+    assert Path(old_path).read_text() == "not a socket"
 
 
 def test_a_launch_that_never_sends_is_dropped(
     qtbot: QtBot, own_temp_folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(app.UnixInstanceServer, "CLIENT_TIMEOUT_MS", 100)
-    with listening() as (server, _received), socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as silent:
+    with listening() as (server, received), socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as silent:
         silent.connect(server.path)
         qtbot.waitUntil(lambda: len(server._clients) == 1, timeout=2000)
         qtbot.waitUntil(lambda: not server._clients, timeout=2000)
+    assert received == []
+
+
+def test_a_launch_that_sent_its_link_but_never_closed_is_still_served(
+    qtbot: QtBot, own_temp_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app.UnixInstanceServer, "CLIENT_TIMEOUT_MS", 100)
+    with listening() as (server, received), socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+        client.connect(server.path)
+        client.sendall(LINK.encode() + b"\n")
+        qtbot.waitUntil(lambda: received == [LINK], timeout=2000)
 
 
 def test_a_socket_that_cannot_be_made_leaves_the_window_without_hand_off(
-    own_temp_folder: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    no_runtime_folder: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setenv("TMPDIR", str(own_temp_folder / "missing"))
-    assert app.listen_for_other_instances(lambda _url: None) is None
+    monkeypatch.setenv("TMPDIR", str(no_runtime_folder / "missing"))
+    assert app.listen_for_other_instances(lambda _link, _activation: None) is None
     assert "cannot listen for other launches" in caplog.text
 
 
@@ -137,15 +234,40 @@ def test_a_second_start_hands_its_link_to_the_running_window(qtbot: QtBot, own_t
         qtbot.waitUntil(lambda: received == [LINK, ""], timeout=2000)
 
 
+@pytest.mark.parametrize(
+    ("environment", "activation"),
+    [
+        ({"XDG_ACTIVATION_TOKEN": "wl-token-1"}, "XDG_ACTIVATION_TOKEN=wl-token-1"),
+        ({"DESKTOP_STARTUP_ID": "crm-browser-42_TIME123"}, "DESKTOP_STARTUP_ID=crm-browser-42_TIME123"),
+        ({}, ""),
+    ],
+)
+def test_the_launch_passes_its_activation_token_on(
+    qtbot: QtBot, own_temp_folder: Path, monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], activation: str
+) -> None:
+    for name in ("XDG_ACTIVATION_TOKEN", "DESKTOP_STARTUP_ID"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    handed: list[tuple[str, str]] = []
+    server = app.listen_for_other_instances(lambda link, token: handed.append((link, token)))
+    assert server is not None
+    try:
+        assert app.forward_to_running_instance(LINK) is True
+        qtbot.waitUntil(lambda: handed == [(LINK, activation)], timeout=2000)
+    finally:
+        server.close()
+
+
 def test_links_that_arrive_before_the_window_exists_are_kept_for_it(qtbot: QtBot, own_temp_folder: Path) -> None:
     path = app.instance_socket_path()
     assert path is not None
     server = app.UnixInstanceServer(path, None)  # claimed at start, before the window is built
     try:
-        assert app.forward_to_running_instance(LINK) is True
-        qtbot.waitUntil(lambda: server._kept == [LINK], timeout=2000)
-        received: list[str] = []
-        server.deliver_to(received.append)
+        assert app.forward_to_running_instance(LINK, activation="") is True
+        qtbot.waitUntil(lambda: server._kept == [(LINK, "")], timeout=2000)
+        received, on_link = received_links()
+        server.deliver_to(on_link)
         assert received == [LINK]
     finally:
         server.close()
@@ -175,8 +297,9 @@ def test_no_running_window_means_no_hand_off(own_temp_folder: Path) -> None:
     assert app.forward_to_running_instance(LINK) is False
 
 
-def test_a_socket_left_by_a_crash_means_no_hand_off(own_temp_folder: Path) -> None:
-    path = app.instance_socket_path()
+@pytest.mark.parametrize("name", ["new", "old"])
+def test_a_socket_left_by_a_crash_means_no_hand_off(own_temp_folder: Path, name: str) -> None:
+    path = app.instance_socket_path() if name == "new" else app.legacy_socket_path()
     assert path is not None
     stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:

@@ -1,0 +1,59 @@
+"""The `c2c-desktop` command's entry point: a launch that only opens the window hands its link to this profile's
+running window over a plain socket and exits, before anything heavy is loaded.
+
+Clicking a tel: link in the CRM runs `c2c-desktop tel:+12125550142`; with the window already open that must take
+no longer than starting Python, not the ~0.2 s of loading Qt and the CLI first. So this module imports only the
+standard library (and c2c_desktop.handoff, which does the same) and no argument parser. Anything that is not exactly
+a window launch — a command, an option (`--demo`, `-v`, `--help`), two arguments — and a launch that finds no window
+goes on to c2c_desktop.cli.main untouched, which opens the window (tests/test_handoff_imports.py keeps it light).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+
+def window_link(argv: Sequence[str]) -> tuple[bool, str | None]:
+    """(True, link) when `argv` only opens the window: no argument (link None), or one tel:/callto: link or number,
+    as cli.cmd_gui would take it; (False, None) for anything else."""
+    if not argv:
+        return True, None
+    if len(argv) != 1:
+        return False, None
+    word = argv[0]
+    if word.startswith("-"):
+        return False, None
+    if word.lower().startswith(("tel:", "callto:")) or any(ch.isdigit() for ch in word):
+        return True, word  # a command never holds a digit
+    return False, None
+
+
+def hand_off_to_running_window(argv: Sequence[str]) -> bool:
+    """True when `argv` is a window launch and this profile's running window took it."""
+    is_window_launch, link = window_link(argv)
+    if not is_window_launch:
+        return False
+    from c2c_desktop import handoff  # here: a command has no use for sockets
+
+    data_folder = handoff.user_data_folder()
+    if data_folder is None:  # Windows and macOS: the window's own start finds the running one
+        return False
+    try:
+        return handoff.hand_off(handoff.client_paths(data_folder), link, handoff.activation_line())
+    except (OSError, ValueError, UnicodeError):  # any surprise here: the ordinary path still hands over
+        return False
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The console script: the instant hand-off when it applies, else the whole CLI (or the window)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if hand_off_to_running_window(args):
+        return 0
+    from c2c_desktop.cli import main as cli_main
+
+    return cli_main(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
