@@ -1251,8 +1251,8 @@ class MainWindow(QMainWindow):
         return self.tray is not None and self.profile.settings.close_to_tray and self.tray.is_in_tray()
 
     def is_in_front(self) -> bool:
-        """True when the agent sees this window: shown, not minimised, and one of the app's windows has the focus."""
-        return self.is_shown() and QApplication.activeWindow() is not None
+        """True when the agent sees this window: shown, not minimised, and active (it has the keyboard focus)."""
+        return self.is_shown() and self.isActiveWindow()
 
     def is_shown(self) -> bool:
         return self.isVisible() and not self.isMinimized()

@@ -199,6 +199,7 @@ class SettingsDialog(QDialog):
         left.addStretch(1)
         right = QVBoxLayout()
         right.addWidget(self._build_rules_group())
+        right.addWidget(self._build_desktop_group())
         right.addStretch(1)
         columns.addLayout(left, 1)
         columns.addLayout(right, 1)
@@ -450,6 +451,20 @@ class SettingsDialog(QDialog):
         form.addRow(self._build_dnc_lists(group))
         return group
 
+    def _build_desktop_group(self) -> QGroupBox:
+        """The tray and notifications (gui/tray.py)."""
+        group = QGroupBox("Desktop", self)
+        layout = QVBoxLayout(group)
+        self.notifications_check = QCheckBox("Noti&fy me of a call's outcome while the window is not in front", self)
+        self.notifications_check.setAccessibleName("Desktop notification of a call's outcome")
+        self.notifications_check.setToolTip(SETTING_HELP["notifications"])
+        self.close_to_tray_check = QCheckBox("Closing the &window keeps c2c-desktop in the tray (Ctrl+Q quits)", self)
+        self.close_to_tray_check.setAccessibleName("Closing the window keeps the app in the tray")
+        self.close_to_tray_check.setToolTip(SETTING_HELP["close_to_tray"])
+        layout.addWidget(self.notifications_check)
+        layout.addWidget(self.close_to_tray_check)
+        return group
+
     def _build_dnc_lists(self, parent: QWidget) -> QWidget:
         """The do-not-call lists, read-only: name, numbers, data date and "stale", the internal list's count, and
         how to import one."""
@@ -572,6 +587,8 @@ class SettingsDialog(QDialog):
         self._shown_pool = (shown_pool, stored_pool)
         self.max_attempts_spin.setValue(settings.max_attempts_per_day)
         self.dnc_stale_check.setChecked(settings.dnc_stale_refuses)
+        self.notifications_check.setChecked(settings.notifications)
+        self.close_to_tray_check.setChecked(settings.close_to_tray)
 
     def _pool_value(self) -> str:
         """The pool to keep: the stored one while the field shows it unchanged, else the text typed."""
@@ -646,6 +663,8 @@ class SettingsDialog(QDialog):
             self.max_attempts_spin,
             self.dnc_stale_check,
             self.dnc_table,
+            self.notifications_check,
+            self.close_to_tray_check,
             self.ok_button,
             self.cancel_button,
         ]
@@ -750,6 +769,8 @@ class SettingsDialog(QDialog):
             "caller_id_pool": self._pool_value(),
             "max_attempts_per_day": str(self.max_attempts_spin.value()),
             "dnc_stale_refuses": "true" if self.dnc_stale_check.isChecked() else "false",
+            "notifications": "true" if self.notifications_check.isChecked() else "false",
+            "close_to_tray": "true" if self.close_to_tray_check.isChecked() else "false",
         }
         for key, raw in raw_values.items():
             try:

@@ -121,8 +121,10 @@ class CallTray(QObject):
     # -- showing -----------------------------------------------------------------------------------------------------
 
     def show(self) -> None:
-        """GUI thread: put the icon in the tray."""
-        self.icon.show()
+        """GUI thread: put the icon in the tray. On X11 also when no tray host runs yet: Qt embeds the icon once one
+        starts. Platforms without any tray (offscreen) are left alone."""
+        if tray_available() or QGuiApplication.platformName() == "xcb":
+            self.icon.show()
 
     def is_in_tray(self) -> bool:
         """True when the icon is shown and the desktop has a tray to show it in (closing the window may hide it)."""
