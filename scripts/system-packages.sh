@@ -9,8 +9,9 @@ runtime="libglib2.0-0 libxkbcommon0 libfreetype6 libfontconfig1 fonts-dejavu-cor
  libx11-xcb1 libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-render0
  libxcb-shape0 libxcb-util1 libxcb-xkb1 libxkbcommon-x11-0 libxcb-randr0 libxcb-xfixes0 libxcb-sync1 libxcb-shm0"
 # Tests: a virtual screen, a real Secret Service in a private D-Bus session, tools to drive and look at windows, and
-# a fake clock for the calling-rules CLI test (libfaketime).
-testing="xvfb xauth dbus gnome-keyring xdotool imagemagick faketime"
+# a fake clock for the calling-rules CLI test (libfaketime), a tray host (trayer) and a notification daemon (dunst)
+# for the tray tests, and xwininfo (x11-utils) to see the icon embedded.
+testing="xvfb xauth dbus gnome-keyring xdotool imagemagick faketime dunst trayer x11-utils"
 
 case "${1:-}" in
   run) wanted="$runtime" ;;

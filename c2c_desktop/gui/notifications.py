@@ -156,9 +156,10 @@ class FreedesktopNotifier(QObject):
     and so do all later ones. A click on one of this process's notifications emits `activated`.
     """
 
-    activated = Signal()
-    failed = Signal(str, str)  # (summary, body) that could not be shown: emitted on the notifier's thread
-    shown = Signal(int)  # the service's id for a notification it took: emitted on the notifier's thread
+    activated = Signal()  # GUI thread
+    failed = Signal(str, str)  # (summary, body) that could not be shown; queued to the GUI thread
+    shown = Signal(int)  # the service's id for a notification it took; queued to the GUI thread
+    _clicked = Signal()  # emitted on jeepney's receiver thread; re-emitted as `activated` on the GUI thread
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -167,6 +168,12 @@ class FreedesktopNotifier(QObject):
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._clicked.connect(self._on_clicked)  # queued: emitted on another thread, this object lives in the GUI's
+
+    @Slot()
+    def _on_clicked(self) -> None:
+        """GUI thread: one of ours was clicked."""
+        self.activated.emit()
 
     def show(self, summary: str, body: str) -> None:
         """GUI thread: queue one notification (the thread starts with the first)."""
@@ -262,7 +269,7 @@ class FreedesktopNotifier(QObject):
         with self._lock:
             ours = notification_id in self._ids
         if ours and action == DEFAULT_ACTION:
-            self._emit(self.activated)
+            self._emit(self._clicked)
 
 
 def _call(method: str, signature: str | None = None, body: tuple[object, ...] = ()) -> Message:
