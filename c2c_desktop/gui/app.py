@@ -479,10 +479,10 @@ def run_gui(*, demo: bool = False, url: str | None = None, in_tray: bool = False
             servers.append(server)
 
     app.aboutToQuit.connect(window.shutdown)
-    tray = window.enable_tray()
     if not in_tray or url:
         window.show()
-    elif not tray.is_in_tray():
+        window.enable_tray()  # after the first paint's work: the window does not wait for the icon
+    elif not window.enable_tray().is_in_tray():
         window.showMinimized()  # no tray to live in: minimised instead
     if demo or path is not None:
         AfterFirstPaint(window, BACKGROUND_IMPORTS)
