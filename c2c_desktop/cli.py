@@ -264,6 +264,9 @@ def build_gui_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details to stderr (keys redacted)")
     parser.add_argument("--demo", action="store_true", help="open the window against the built-in stand-in service")
+    parser.add_argument(
+        "--in-tray", action="store_true", help="start hidden in the tray (minimised where there is no tray)"
+    )
     parser.add_argument("url", nargs="?", help="a tel: or callto: link (or a number) to open in the dial pad")
     return parser
 
@@ -968,7 +971,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
         from c2c_desktop.gui.app import run_gui
     except ImportError as exc:
         raise CliError(f"the window cannot start: {exc}") from None
-    return run_gui(demo=args.demo, url=args.url)
+    return run_gui(demo=args.demo, url=args.url, in_tray=args.in_tray)
 
 
 HANDLERS = {

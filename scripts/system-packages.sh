@@ -10,9 +10,11 @@ runtime="libglib2.0-0 libxkbcommon0 libfreetype6 libfontconfig1 fonts-dejavu-cor
  libxcb-shape0 libxcb-util1 libxcb-xkb1 libxkbcommon-x11-0 libxcb-randr0 libxcb-xfixes0 libxcb-sync1 libxcb-shm0"
 # Tests: a virtual screen, a real Secret Service in a private D-Bus session, tools to drive and look at windows, a
 # fake clock for the calling-rules CLI test (libfaketime), xdg-open/xdg-mime and desktop-file-validate for the
-# desktop entry, objdump (binutils), which PyInstaller needs to build the bundle, and a window manager (openbox) for
-# the tel: hand-off test, where "the window became active" means what it means on a desktop.
-testing="xvfb xauth dbus gnome-keyring xdotool imagemagick faketime xdg-utils desktop-file-utils binutils openbox"
+# desktop entry, objdump (binutils), which PyInstaller needs to build the bundle, a window manager (openbox) for
+# the tel: hand-off test, where "the window became active" means what it means on a desktop, a tray host (trayer)
+# and a notification daemon (dunst) for the tray tests, and xwininfo (x11-utils) to see the icon embedded.
+testing="xvfb xauth dbus gnome-keyring xdotool imagemagick faketime xdg-utils desktop-file-utils binutils openbox
+ dunst trayer x11-utils"
 
 case "${1:-}" in
   run) wanted="$runtime" ;;

@@ -78,6 +78,10 @@ class Settings:
     max_attempts_per_day: int = 0  # 0: no company cap
     # Stale do-not-call lists (data older than 31 days) refuse every call to the area codes they cover.
     dnc_stale_refuses: bool = False
+    # The desktop (gui/tray.py): a notification when a call's first leg resolves while the window is not in front,
+    # and closing the window keeps the app in the tray (only where a tray is available).
+    notifications: bool = True
+    close_to_tray: bool = True
 
 
 #: What `config set` accepts, with the one-line help shown by `config list`.
@@ -98,6 +102,8 @@ SETTING_HELP: dict[str, str] = {
     "caller_id_pool": "caller IDs the prospect may be shown, comma-separated; the closest to the prospect is used",
     "max_attempts_per_day": "calls per number per day that may have rung, at most (0: no company cap)",
     "dnc_stale_refuses": "true: a do-not-call list older than 31 days refuses every call to its area codes",
+    "notifications": "true: a desktop notification when a call's outcome comes in while the window is not in front",
+    "close_to_tray": "true: closing the window keeps the app in the tray (where there is one); quit with Ctrl+Q",
 }
 
 
@@ -365,6 +371,8 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "company_days": _parse_company_days,
     "max_attempts_per_day": _parse_max_attempts,
     "dnc_stale_refuses": _parse_bool_setting("dnc_stale_refuses"),
+    "notifications": _parse_bool_setting("notifications"),
+    "close_to_tray": _parse_bool_setting("close_to_tray"),
 }
 
 

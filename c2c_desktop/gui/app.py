@@ -427,10 +427,11 @@ class QuitOnSignals(QObject):
                 pass
 
 
-def run_gui(*, demo: bool = False, url: str | None = None) -> int:
+def run_gui(*, demo: bool = False, url: str | None = None, in_tray: bool = False) -> int:
     """Start the window; returns the process exit code. Runs on the main thread.
 
     Only what the first paint needs is imported before the window shows; the rest follows in the background.
+    `in_tray`: start with the window hidden in the tray (minimised where the desktop has no tray).
     """
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -439,6 +440,9 @@ def run_gui(*, demo: bool = False, url: str | None = None) -> int:
     app.setOrganizationName(APP_NAME)
     app.setDesktopFileName(APP_NAME)
     app.setWindowIcon(icon("c2c-desktop"))
+    # The window may live hidden in the tray, and a dialog closed meanwhile must not end the app: it ends when the
+    # window is closed for good (MainWindow.closeEvent) or on Quit.
+    app.setQuitOnLastWindowClosed(False)
     if threading.current_thread() is threading.main_thread():
         QuitOnSignals(app)
 
@@ -481,7 +485,11 @@ def run_gui(*, demo: bool = False, url: str | None = None) -> int:
             servers.append(server)
 
     app.aboutToQuit.connect(window.shutdown)
-    window.show()
+    if not in_tray or url:
+        window.show()
+        window.enable_tray()  # after the first paint's work: the window does not wait for the icon
+    elif not window.enable_tray().is_in_tray():
+        window.showMinimized()  # no tray to live in: minimised instead
     if demo or path is not None:
         AfterFirstPaint(window, BACKGROUND_IMPORTS)
     else:

@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     from c2c_desktop.gui.compliance import ComplianceDialog
     from c2c_desktop.gui.disposition import DispositionStrip
     from c2c_desktop.gui.history import HistoryDialog
+    from c2c_desktop.gui.tray import CallTray
 
 # The dialogs (settings, contact, import, history) are imported where they open: they pull in phonenumbers and the
 # importers, which the first paint does not need (tests/test_startup_imports.py).
@@ -204,6 +205,8 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icon("c2c-desktop"))
         self._shut_down = False
         self._confirmed_close = False
+        self._quitting = False  # Ctrl+Q or the tray's Quit: closing then quits, never hides in the tray
+        self.tray: CallTray | None = None  # see enable_tray
         self._deleted: Contact | None = None  # the last deleted contact, for Undo
         self.history_dialog: HistoryDialog | None = None
         self.compliance_dialog: ComplianceDialog | None = None
@@ -428,7 +431,7 @@ class MainWindow(QMainWindow):
             "Caller &ID for the next call…", "Ctrl+Shift+I", self.choose_caller_id, "caller_id"
         )
         self.settings_action = action("&Settings…", "Ctrl+,", self.open_settings, "settings")
-        self.quit_action = action("&Quit", "Ctrl+Q", self.close, "quit")
+        self.quit_action = action("&Quit", "Ctrl+Q", self.quit_app, "quit")
         self.import_action = action("&Import contacts…", "Ctrl+I", self.import_contacts, "import")
         self.export_action = action("&Export contacts…", None, self.export_contacts, "export")
         self.export_history_action = action("Export call &history…", None, self.export_history, "export_history")
@@ -1253,7 +1256,61 @@ class MainWindow(QMainWindow):
         state.setValue("splitter", self.splitter.saveState())
         state.sync()
 
+    # -- the tray (gui/tray.py calls these: TrayHost) --------------------------------------------------------------
+
+    def enable_tray(self) -> CallTray:
+        """GUI thread: the tray icon over this window's calls, shown in the tray (Qt puts it there once a tray host
+        appears, if there is none yet). The app then quits only through `quit_app` or a close that does not hide."""
+        if self.tray is None:
+            from c2c_desktop.gui.tray import CallTray
+
+            self.tray = CallTray(self, self.controller, self)
+            self.tray.show()
+        return self.tray
+
+    def closes_to_tray(self) -> bool:
+        """True when closing the window hides it in the tray: the setting is on and a tray shows the icon."""
+        return self.tray is not None and self.profile.settings.close_to_tray and self.tray.is_in_tray()
+
+    def is_in_front(self) -> bool:
+        """True when the agent sees this window: shown, not minimised, and active (it has the keyboard focus)."""
+        return self.is_shown() and self.isActiveWindow()
+
+    def is_shown(self) -> bool:
+        return self.isVisible() and not self.isMinimized()
+
+    def notifications_on(self) -> bool:
+        return self.profile.settings.notifications
+
+    @Slot()
+    def bring_to_front(self) -> None:
+        """GUI thread: show the window (from the tray, or minimised) and raise it (as far as the window manager
+        allows)."""
+        if self.isMinimized() or not self.isVisible():
+            self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    @Slot()
+    def send_to_tray(self) -> None:
+        """GUI thread: hide the window; the tray icon brings it back."""
+        self._save_window_state()
+        self.hide()
+
+    @Slot()
+    def quit_app(self) -> None:
+        """GUI thread: Ctrl+Q or the tray's Quit: close for good (a call out still asks first)."""
+        self._quitting = True
+        if self.controller.is_busy:
+            self.bring_to_front()  # the question about the call out is asked over the window, not from nowhere
+        if not self.close():  # the agent kept the window (a call is out)
+            self._quitting = False
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        if not self._quitting and not self._shut_down and self.closes_to_tray():
+            event.ignore()
+            self.send_to_tray()
+            return
         if self.controller.is_busy and not self._confirmed_close:
             box = message_box(
                 self,
@@ -1291,6 +1348,12 @@ class MainWindow(QMainWindow):
         self._save_window_state()
         self.shutdown()
         event.accept()
+        if self.tray is not None:
+            self.tray.close()
+        if not QApplication.quitOnLastWindowClosed():
+            # The app does not end by itself when its last window closes (the window may live in the tray): end it.
+            # From the event loop, once this close is done; quit() asks open windows to close (none left here).
+            QTimer.singleShot(0, QApplication.quit)
 
     @Slot()
     def shutdown(self) -> None:

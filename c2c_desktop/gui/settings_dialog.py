@@ -454,8 +454,15 @@ class SettingsDialog(QDialog):
         return group
 
     def _build_desktop_group(self) -> QGroupBox:
-        group = QGroupBox("This computer", self)
-        box = QVBoxLayout(group)
+        """The tray and notifications (gui/tray.py), and starting at login (core/desktop_entry.py)."""
+        group = QGroupBox("Desktop", self)
+        layout = QVBoxLayout(group)
+        self.notifications_check = QCheckBox("Noti&fy me of a call's outcome while the window is not in front", self)
+        self.notifications_check.setAccessibleName("Desktop notification of a call's outcome")
+        self.notifications_check.setToolTip(SETTING_HELP["notifications"])
+        self.close_to_tray_check = QCheckBox("Closing the &window keeps c2c-desktop in the tray (Ctrl+Q quits)", self)
+        self.close_to_tray_check.setAccessibleName("Closing the window keeps the app in the tray")
+        self.close_to_tray_check.setToolTip(SETTING_HELP["close_to_tray"])
         self.start_at_login_check = QCheckBox("Start at lo&gin, hidden in the tray", self)
         self.start_at_login_check.setAccessibleName("Start at login")
         # Not a setting of settings.json: whether the autostart entry exists is the state (a stat, no tool runs).
@@ -470,7 +477,9 @@ class SettingsDialog(QDialog):
         else:
             tip = f"Starts c2c-desktop when you log in, hidden in the tray (writes {desktop_entry.autostart_path()})."
         self.start_at_login_check.setToolTip(plain_tooltip(tip))
-        box.addWidget(self.start_at_login_check)
+        layout.addWidget(self.notifications_check)
+        layout.addWidget(self.close_to_tray_check)
+        layout.addWidget(self.start_at_login_check)
         return group
 
     def start_at_login_change(self) -> bool | None:
@@ -600,6 +609,8 @@ class SettingsDialog(QDialog):
         self._shown_pool = (shown_pool, stored_pool)
         self.max_attempts_spin.setValue(settings.max_attempts_per_day)
         self.dnc_stale_check.setChecked(settings.dnc_stale_refuses)
+        self.notifications_check.setChecked(settings.notifications)
+        self.close_to_tray_check.setChecked(settings.close_to_tray)
 
     def _pool_value(self) -> str:
         """The pool to keep: the stored one while the field shows it unchanged, else the text typed."""
@@ -674,6 +685,8 @@ class SettingsDialog(QDialog):
             self.max_attempts_spin,
             self.dnc_stale_check,
             self.dnc_table,
+            self.notifications_check,
+            self.close_to_tray_check,
             self.start_at_login_check,
             self.ok_button,
             self.cancel_button,
@@ -779,6 +792,8 @@ class SettingsDialog(QDialog):
             "caller_id_pool": self._pool_value(),
             "max_attempts_per_day": str(self.max_attempts_spin.value()),
             "dnc_stale_refuses": "true" if self.dnc_stale_check.isChecked() else "false",
+            "notifications": "true" if self.notifications_check.isChecked() else "false",
+            "close_to_tray": "true" if self.close_to_tray_check.isChecked() else "false",
         }
         for key, raw in raw_values.items():
             try:

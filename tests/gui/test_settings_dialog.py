@@ -348,7 +348,10 @@ def test_every_control_has_an_accessible_name_and_tab_order(qtbot: QtBot) -> Non
     # The calling rules (the right-hand column) come after the left-hand column, then OK and Cancel. (Changed for
     # issue 10: OK used to follow the CA file's Browse button; the do-not-call table is hidden without a store.)
     assert _tab_stops_after(dialog.ca_browse_button, 2) == [dialog.mode_combo, dialog.company_hours_edit]
-    assert _tab_stops_after(dialog.dnc_stale_check, 3) == [
+    # (Changed for issue 11: the Desktop group, under the calling rules, comes before OK.)
+    assert _tab_stops_after(dialog.dnc_stale_check, 5) == [
+        dialog.notifications_check,
+        dialog.close_to_tray_check,
         dialog.start_at_login_check,
         dialog.ok_button,
         dialog.cancel_button,
@@ -507,7 +510,7 @@ def test_the_do_not_call_lists_are_shown_with_their_date_and_stale_in_red(qtbot:
     assert DNC_IMPORT_HINT in labels and "c2c-desktop dnc import FILE" in DNC_IMPORT_HINT
     # Read-only: nothing to select or edit; the table is in the Tab order after the stale-list box.
     assert table.selectionMode() == table.SelectionMode.NoSelection
-    assert _tab_stops_after(dialog.dnc_stale_check, 3) == [table, dialog.start_at_login_check, dialog.ok_button]
+    assert _tab_stops_after(dialog.dnc_stale_check, 2) == [table, dialog.notifications_check]  # issue 11: Desktop
 
 
 def test_the_dialog_with_the_calling_rules_fits_a_1280_by_900_screen(qtbot: QtBot, tmp_path: Path) -> None:
@@ -520,3 +523,16 @@ def test_the_dialog_with_the_calling_rules_fits_a_1280_by_900_screen(qtbot: QtBo
     _set_text(dialog.company_hours_edit, "18:00-09:00")  # a message under a field
     hint = dialog.sizeHint()
     assert hint.width() <= 1280 and hint.height() <= 860, hint
+
+
+def test_desktop_settings_are_shown_and_saved(qtbot: QtBot) -> None:
+    """Issue 11: the notifications and close-to-tray settings, in the Desktop group, go into the settings saved."""
+    settings = dataclasses.replace(Settings(agent_number="+12125550100"), notifications=False, close_to_tray=True)
+    dialog = SettingsDialog(settings, None, demo=True)
+    qtbot.addWidget(dialog)
+    assert not dialog.notifications_check.isChecked() and dialog.close_to_tray_check.isChecked()
+    dialog.notifications_check.setChecked(True)
+    dialog.close_to_tray_check.setChecked(False)
+    assert dialog._validate()
+    saved = dialog.result_settings()
+    assert (saved.notifications, saved.close_to_tray) == (True, False)
