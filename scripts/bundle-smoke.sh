@@ -3,7 +3,8 @@
 # HOME, the XDG folders (all in a temp dir), DISPLAY and DBUS_SESSION_BUS_ADDRESS. No Python, no venv, no PATH.
 #   --version; the stand-in (`simulator`) in the background; `keys set` into a real gnome-keyring in a private D-Bus
 #   session; `config set`; `call` against the stand-in -> Connected; `--demo` shown under Xvfb (xdotool), then
-#   SIGTERM -> exit 0, with nothing logged about a module that failed to load.
+#   SIGTERM -> exit 0, with nothing logged about a module that failed to load; the profile's window, and a tel: link
+#   launched beside it handed over to that window (exit 0, still one window).
 # Usage: scripts/bundle-smoke.sh [dist/c2c-desktop-VERSION-linux-ARCH.tar.gz]   (default: the newest in dist/)
 # Needs: xvfb, xdotool, dbus, gnome-keyring (scripts/system-packages.sh test). Works as root, without stdin.
 set -euo pipefail
@@ -107,4 +108,23 @@ code=$?
 set -e
 [ "$code" -eq 0 ] || fail "the window exited $code after SIGTERM"
 ! grep -E -i "traceback|ModuleNotFoundError|ImportError|failed" "$work/window.log" || fail "the window logged a failure"
-echo "bundle-smoke: OK: --version, the stand-in, keys in the Secret Service, a call Connected, the window"
+
+# 6. The profile's own window, then a tel: link launched beside it: handed to that window (no second one), exit 0.
+"${clean_env[@]}" "DISPLAY=$display" "$app" </dev/null >"$work/profile-window.log" 2>&1 &
+window=$!
+pids+=("$window")
+wait_for 60 env DISPLAY="$display" xdotool search --onlyvisible --name '^c2c-desktop' || fail "no profile window appeared"
+wait_for 30 test -S "$work/run/$(cd "$work/run" && ls | grep '^c2c-desktop-' | head -n 1)" || fail "no hand-off socket"
+start=$(date +%s%N)
+"${clean_env[@]}" "DISPLAY=$display" "$app" tel:+12125550142 </dev/null >"$work/handoff.log" 2>&1 || fail "the hand-off exited $?"
+echo "bundle-smoke: tel: link handed to the running window in $(( ($(date +%s%N) - start) / 1000000 )) ms"
+kill -0 "$window" 2>/dev/null || fail "the window ended after the hand-off"
+windows=$(DISPLAY="$display" xdotool search --onlyvisible --name '^c2c-desktop' | wc -l)
+[ "$windows" -eq 1 ] || fail "$windows windows after the hand-off (one expected)"
+kill -TERM "$window"
+set +e
+wait "$window"
+code=$?
+set -e
+[ "$code" -eq 0 ] || fail "the profile window exited $code after SIGTERM"
+echo "bundle-smoke: OK: --version, the stand-in, keys in the Secret Service, a call Connected, the window, a tel: hand-off"
