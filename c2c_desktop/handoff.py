@@ -50,7 +50,7 @@ def user_data_folder() -> str | None:
     """The profile's data folder as platformdirs gives it on Linux and the BSDs (core/store.default_db_path's folder),
     worked out without loading platformdirs; None on other systems (the launch then takes the ordinary path).
 
-    tests/test_handoff.py checks it against core/store.default_db_path for several XDG_DATA_HOME values.
+    tests/test_launch.py checks it against core/store.default_db_path for several XDG_DATA_HOME values.
     """
     if os.name != "posix" or sys.platform in ("darwin", "ios") or hasattr(sys, "getandroidapilevel"):
         return None
