@@ -25,6 +25,7 @@ import os
 import quopri
 import re
 import stat
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -549,7 +550,12 @@ class _CsvPlan:
 
 
 def _header_key(header: str) -> str:
-    return " ".join(header.replace("\ufeff", "").strip().strip('"').lower().split())
+    """How header names are compared: case, accents and runs of spaces do not count ("Téléphone  mobile" is
+    "telephone mobile")."""
+    key = " ".join(header.replace("\ufeff", "").strip().strip('"').lower().split())
+    if key.isascii():
+        return key
+    return "".join(char for char in unicodedata.normalize("NFKD", key) if not unicodedata.combining(char)).casefold()
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -818,7 +824,165 @@ _OUTLOOK_PHONES: dict[str, str] = {
     "home fax": "Home Fax",
     "other fax": "Other Fax",
     "primary phone": "Primary",
+    "mobile phone 2": "Mobile 2",  # only in German exports ("Mobiltelefon 2")
 }
+
+# Outlook's exports in French, German and Spanish, and the usual headers of files written in those languages: each
+# header (compared as _header_key gives it) and the English header it stands for, so that the rest of the reading
+# (Outlook's plan, the generic one, the phones' labels) is the same as for an English file. Sources: Outlook's
+# exported headers as other importers list them (Open-Xchange, BBDB's lookout.el, converters for French and German
+# Outlook); the Spanish names are the field names of Outlook's Spanish interface.
+_LOCALISED_HEADERS: dict[str, dict[str, str]] = {
+    "de": {
+        "anrede": "title",
+        "vorname": "first name",
+        "weitere vornamen": "middle name",
+        "zweiter vorname": "middle name",
+        "nachname": "last name",
+        "namenszusatz": "suffix",
+        "firma": "company",
+        "unternehmen": "company",
+        "abteilung": "department",
+        "position": "job title",
+        "notizen": "notes",
+        "region geschaftlich": "business state",
+        "land/region geschaftlich": "business country/region",
+        "bundesland/kanton privat": "home state",
+        "land/region privat": "home country/region",
+        "weiteres/r bundesland/kanton": "other state",
+        "weiteres/e land/region": "other country/region",
+        "mobiltelefon": "mobile phone",
+        "mobiltelefonnummer": "mobile phone",
+        "telefon (mobil)": "mobile phone",
+        "telefon mobil": "mobile phone",
+        "handy": "mobile phone",
+        "mobiltelefon 2": "mobile phone 2",
+        "telefon geschaftlich": "business phone",
+        "telefon (geschaftlich)": "business phone",
+        "telefon geschaftlich 2": "business phone 2",
+        "telefon (geschaftlich 2)": "business phone 2",
+        "telefon privat": "home phone",
+        "telefon (privat)": "home phone",
+        "telefon privat 2": "home phone 2",
+        "telefon (privat 2)": "home phone 2",
+        "telefon firma": "company main phone",
+        "telefon (zentrale)": "company main phone",
+        "weiteres telefon": "other phone",
+        "telefon (weiteres)": "other phone",
+        "telefon assistent": "assistant's phone",
+        "autotelefon": "car phone",
+        "ruckmeldung": "callback",
+        "haupttelefon": "primary phone",
+        "telefon fur horbehinderte": "tty/tdd phone",
+        "fax geschaftlich": "business fax",
+        "fax (geschaftlich)": "business fax",
+        "fax privat": "home fax",
+        "fax (privat)": "home fax",
+        "weiteres fax": "other fax",
+        "fax (weiteres)": "other fax",
+    },
+    "fr": {
+        "titre": "title",  # Outlook writes two: the courtesy title, then the job title (see _english_keys)
+        "prenom": "first name",
+        "deuxieme prenom": "middle name",
+        "nom": "last name",
+        "suffixe": "suffix",
+        "societe": "company",
+        "entreprise": "company",
+        "service": "department",
+        "fonction": "job title",
+        "dep/region (bureau)": "business state",
+        "pays/region (bureau)": "business country/region",
+        "pays (bureau)": "business country/region",
+        "dep/region (domicile)": "home state",
+        "pays/region (domicile)": "home country/region",
+        "pays (domicile)": "home country/region",
+        "dep/region (autre)": "other state",
+        "pays/region (autre)": "other country/region",
+        "pays (autre)": "other country/region",
+        "tel. mobile": "mobile phone",
+        "telephone mobile": "mobile phone",
+        "telephone portable": "mobile phone",
+        "portable": "mobile phone",
+        "telephone (bureau)": "business phone",
+        "telephone bureau": "business phone",
+        "telephone professionnel": "business phone",
+        "telephone travail": "business phone",
+        "telephone 2 (bureau)": "business phone 2",
+        "telephone (domicile)": "home phone",
+        "telephone domicile": "home phone",
+        "telephone 2 (domicile)": "home phone 2",
+        "telephone societe": "company main phone",
+        "telephone (autre)": "other phone",
+        "autre telephone": "other phone",
+        "telephone de l'assistant(e)": "assistant's phone",
+        "telephone (voiture)": "car phone",
+        "rappel": "callback",
+        "recepteur de radiomessagerie": "pager",
+        "telephone principal": "primary phone",
+        "radio telephone": "radio phone",
+        "rnis": "isdn",
+        "telephone tdd/tty": "tty/tdd phone",
+        "telecopie (bureau)": "business fax",
+        "telecopie (domicile)": "home fax",
+        "telecopie (autre)": "other fax",
+    },
+    "es": {
+        "tratamiento": "title",
+        "nombre": "first name",
+        "segundo nombre": "middle name",
+        "apellidos": "last name",
+        "apellido": "last name",
+        "sufijo": "suffix",
+        "organizacion": "company",
+        "empresa": "company",
+        "compania": "company",
+        "departamento": "department",
+        "puesto": "job title",
+        "cargo": "job title",
+        "notas": "notes",
+        "telefono movil": "mobile phone",
+        "movil": "mobile phone",
+        "telefono del trabajo": "business phone",
+        "telefono del trabajo 2": "business phone 2",
+        "telefono particular": "home phone",
+        "telefono particular 2": "home phone 2",
+        "otro telefono": "other phone",
+        "telefono principal": "primary phone",
+        "telefono de la compania": "company main phone",
+        "telefono del asistente": "assistant's phone",
+        "telefono del automovil": "car phone",
+        "devolucion de llamada": "callback",
+        "buscapersonas": "pager",
+        "localizador": "pager",
+        "radiotelefono": "radio phone",
+        "rdsi": "isdn",
+        "fax del trabajo": "business fax",
+        "fax particular": "home fax",
+        "otro fax": "other fax",
+    },
+}
+# A file is read as one of these languages only when it has one of that language's name headers: "Position",
+# "Service" or "Notes" alone say nothing about the language.
+_LANGUAGE_SIGNS: dict[str, frozenset[str]] = {
+    "de": frozenset({"vorname", "nachname"}),
+    "fr": frozenset({"prenom", "deuxieme prenom"}),
+    "es": frozenset({"nombre", "apellidos", "apellido"}),
+}
+
+
+def _english_keys(keys: list[str]) -> list[str]:
+    """The header keys with a French, German or Spanish file's headers put in English (others left as they are)."""
+    present = set(keys)
+    signed = [language for language, signs in _LANGUAGE_SIGNS.items() if present & signs]
+    if not signed:
+        return keys
+    table = _LOCALISED_HEADERS[max(signed, key=lambda language: len(present & _LOCALISED_HEADERS[language].keys()))]
+    english = [table.get(key, key) for key in keys]
+    if table is _LOCALISED_HEADERS["fr"] and keys.count("titre") >= 2:
+        english[keys.index("titre", keys.index("titre") + 1)] = "job title"  # Outlook's second "Titre"
+    return english
+
 
 _GENERIC_NAME = {"name", "full name", "fullname", "contact", "contact name", "display name", "person"}
 _GENERIC_FIRST = {"first", "first name", "firstname", "given name", "given", "forename"}
@@ -842,14 +1006,49 @@ _GENERIC_TITLE = {"title", "job title", "position", "role", "job"}
 _GENERIC_NOTES = {"notes", "note", "comments", "comment", "remarks", "description"}
 _GENERIC_STATE = {"state", "province", "region", "state/province", "state or province"}
 _GENERIC_COUNTRY = {"country", "country/region"}
-_PHONE_WORDS = {"phone", "telephone", "tel", "tel.", "mobile", "cell", "cellphone", "cellular", "mobile/cell"}
+# Header words (as _header_key gives them), English first, then French, German and Spanish.
+_PHONE_WORDS = {"phone", "telephone", "tel", "tel.", "mobile", "cell", "cellphone", "cellular", "mobile/cell"} | {
+    "telefon",
+    "telefono",
+    "telefonnummer",
+    "mobiltelefon",
+    "mobil",
+    "handy",
+    "movil",
+    "celular",
+    "portable",
+}
 _NUMBER_HEADERS = {"number", "phone number", "contact number", "mobile number", "cell number", "direct", "direct dial"}
-_NOT_A_NUMBER_WORDS = {"type", "label", "ext", "ext.", "extension", "country", "code", "prefix", "fax", "id"}
-_LABEL_NOISE = {"phone", "telephone", "tel", "tel.", "number", "no", "no.", "nr", "#"}
+_NOT_A_NUMBER_WORDS = {"type", "label", "ext", "ext.", "extension", "country", "code", "prefix", "fax", "id"} | {
+    "telecopie",
+    "telex",
+    "typ",
+    "tipo",
+}
+_LABEL_NOISE = {"phone", "telephone", "tel", "tel.", "number", "no", "no.", "nr", "#"} | {
+    "telefon",
+    "telefono",
+    "nummer",
+    "numero",
+    "de",
+    "del",
+    "du",
+    "des",
+}
+_MOBILE_WORDS = {"mobile", "cell", "cellphone", "cellular", "mobile/cell"} | {
+    "mobil",
+    "mobiltelefon",
+    "handy",
+    "movil",
+    "celular",
+    "portable",
+}
+_WORK_WORDS = {"work", "business", "office", "bureau", "professionnel", "travail", "geschaftlich", "buro", "trabajo"}
+_HOME_WORDS = {"home", "domicile", "privat", "prive", "particular", "casa"}
 
 
 def _detect_plan(header: list[str]) -> _CsvPlan:
-    keys = [_header_key(cell) for cell in header]
+    keys = _english_keys([_header_key(cell) for cell in header])
     where: dict[str, list[int]] = {}
     for index, key in enumerate(keys):
         where.setdefault(key, []).append(index)
@@ -926,22 +1125,28 @@ def _detect_plan(header: list[str]) -> _CsvPlan:
     return plan
 
 
+def _header_words(key: str) -> list[str]:
+    return key.replace("_", " ").replace("-", " ").replace("(", " ").replace(")", " ").split()
+
+
 def _is_phone_header(key: str) -> bool:
-    words = set(key.replace("_", " ").replace("-", " ").split())
+    words = set(_header_words(key))
     if words & _NOT_A_NUMBER_WORDS:
         return False
     return bool(words & _PHONE_WORDS) or key in _NUMBER_HEADERS
 
 
 def _label_from_header(key: str) -> str:
-    words = [word for word in key.replace("_", " ").replace("-", " ").split() if word not in _LABEL_NOISE]
+    words = [word for word in _header_words(key) if word not in _LABEL_NOISE]
     words = [word for word in words if not word.isdigit()]
     if not words:
         return ""
-    if words[0] in {"mobile", "cell", "cellphone", "cellular", "mobile/cell"}:
+    if words[0] in _MOBILE_WORDS:
         return "Mobile"
-    if words[0] in {"work", "business", "office"}:
+    if words[0] in _WORK_WORDS:
         return "Work"
+    if words[0] in _HOME_WORDS:
+        return "Home"
     return " ".join(word.capitalize() for word in words)
 
 

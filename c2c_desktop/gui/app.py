@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import importlib
 import logging
 import os
@@ -19,6 +20,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QWidget
 
 from c2c_desktop import APP_NAME, handoff
+from c2c_desktop.core.fileutil import gc_paused
 from c2c_desktop.core.store import default_db_path
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.profile import open_demo_profile, open_user_profile
@@ -475,9 +477,11 @@ def run_gui(*, demo: bool = False, url: str | None = None, in_tray: bool = False
         critical(None, APP_NAME, f"c2c-desktop cannot start: {exc}")
         return 2
 
-    from c2c_desktop.gui.mainwindow import MainWindow
+    with gc_paused():  # the window's modules and widgets live as long as the process: no collection to make
+        from c2c_desktop.gui.mainwindow import MainWindow
 
-    window = MainWindow(profile)
+        window = MainWindow(profile)
+        gc.freeze()
 
     def listen() -> None:
         server = listen_for_other_instances(window.open_link)

@@ -43,7 +43,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QStyle,
     QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTableView,
     QWidget,
 )
@@ -56,6 +55,8 @@ from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.plain_text import plain_tooltip
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QStyleOptionViewItem  # made by Qt when a row is painted: ~2 ms before the window
+
     from c2c_desktop.core.rules.glance import Glance
 
 log = logging.getLogger(__name__)
@@ -476,6 +477,16 @@ class ContactListView(QTableView):
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # no per-row size hints, ever
         self._update_row_height()
         self._empty_text = ""
+        self._viewport: QWidget | None = None
+
+    def viewport(self) -> QWidget:
+        """The widget the rows are painted on. Qt's own viewport() makes PySide6 try every QWidget class for the type
+        of what it returns, the first time (~10 ms, before the window could show); looked up by the name and class
+        QAbstractScrollArea gives it, it is the same widget at no cost."""
+        if self._viewport is None:
+            found = self.findChild(QWidget, "qt_scrollarea_viewport", Qt.FindChildOption.FindDirectChildrenOnly)
+            self._viewport = found if found is not None else super().viewport()
+        return self._viewport
 
     def set_empty_text(self, text: str) -> None:
         """GUI thread: what the view says in its middle while it shows no contacts ("": nothing)."""

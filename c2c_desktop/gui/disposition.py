@@ -43,6 +43,7 @@ from c2c_desktop.gui.do_not_call import DO_NOT_CALL, is_do_not_call, save_dispos
 from c2c_desktop.gui.plain_text import plain_label, plain_tooltip
 
 SHORTCUT_COUNT = 5  # Alt+1 … Alt+5
+NOTE_SHORTCUT = "Alt+N"  # the note label's mnemonic ("&Note:"): no menu or button of the window uses N
 MAX_NOTE_LENGTH = 500
 
 _OUTCOME_WORDS = {
@@ -300,9 +301,12 @@ class DispositionStrip(QWidget):
         self.combo = _disposition_combo([], "Disposition")
         self.note_edit = QLineEdit()
         self.note_edit.setAccessibleName("Note about the call")
-        self.note_edit.setPlaceholderText("Note (Enter saves)")
+        self.note_edit.setPlaceholderText("One line; Enter saves")
+        self.note_edit.setToolTip(plain_tooltip(f"A note about the call ({NOTE_SHORTCUT}); Enter saves it"))
         self.note_edit.setMaxLength(MAX_NOTE_LENGTH)
         self.note_edit.setClearButtonEnabled(True)
+        self.note_label = plain_label("&Note:")  # Alt+N, from anywhere in the window, while the strip is shown
+        self.note_label.setBuddy(self.note_edit)
         self.save_button = QPushButton("Save")
         self.save_button.setAccessibleName("Save the disposition")
         self.save_button.setAutoDefault(False)
@@ -325,6 +329,7 @@ class DispositionStrip(QWidget):
         choice.addWidget(self.edit_list_button)
         note = QHBoxLayout()
         note.setContentsMargins(0, 0, 0, 0)
+        note.addWidget(self.note_label)
         note.addWidget(self.note_edit, 1)
         note.addWidget(self.save_button)
         layout = QVBoxLayout(self)

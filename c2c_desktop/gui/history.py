@@ -25,7 +25,7 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QAction, QIcon, QKeyEvent
+from PySide6.QtGui import QAction, QColor, QIcon, QImage, QKeyEvent, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -37,8 +37,12 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLineEdit,
     QMenu,
+    QProxyStyle,
     QPushButton,
     QRadioButton,
+    QStyle,
+    QStyleOption,
+    QStyleOptionHeader,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -252,6 +256,55 @@ class JournalTableModel(QAbstractTableModel):
         self.layoutChanged.emit()
 
 
+class SortArrowStyle(QProxyStyle):
+    """The application's style, except that a header's sort arrow points down for a descending order (newest first)
+    and up for an ascending one, as the agent reads an arrow.
+
+    Qt hands the style `SortUp` for a descending order; Fusion (the style on Linux without a desktop theme) draws
+    `SortUp` as an up arrow, other styles (Windows) as a down arrow. Which way the underlying style points is seen
+    once, by drawing its arrow, and the indicator is swapped only where it points the wrong way.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()  # no base given: follows the application's style
+        self._swap: bool | None = None
+
+    def drawPrimitive(  # noqa: N802 (Qt override)
+        self,
+        element: QStyle.PrimitiveElement,
+        option: QStyleOption,
+        painter: QPainter,
+        widget: QWidget | None = None,
+    ) -> None:
+        """GUI thread (painting)."""
+        if (
+            element == QStyle.PrimitiveElement.PE_IndicatorHeaderArrow
+            and isinstance(option, QStyleOptionHeader)
+            and self._base_points_sort_up_upwards()
+        ):
+            swapped = QStyleOptionHeader(option)
+            up, down = QStyleOptionHeader.SortIndicator.SortUp, QStyleOptionHeader.SortIndicator.SortDown
+            swapped.sortIndicator = {up: down, down: up}.get(option.sortIndicator, option.sortIndicator)
+            option = swapped
+        super().drawPrimitive(element, option, painter, widget)
+
+    def _base_points_sort_up_upwards(self) -> bool:
+        if self._swap is None:
+            image = QImage(24, 24, QImage.Format.Format_ARGB32)
+            image.fill(QColor(0, 0, 0, 0))
+            probe = QStyleOptionHeader()
+            probe.rect = image.rect()
+            probe.sortIndicator = QStyleOptionHeader.SortIndicator.SortUp
+            painter = QPainter(image)
+            self.baseStyle().drawPrimitive(QStyle.PrimitiveElement.PE_IndicatorHeaderArrow, probe, painter, None)
+            painter.end()
+            ink = [sum(image.pixelColor(x, y).alpha() > 0 for x in range(24)) for y in range(24)]
+            rows = [y for y, count in enumerate(ink) if count]
+            # An up arrow is widest at its bottom row.
+            self._swap = bool(rows) and ink[rows[-1]] > ink[rows[0]]
+        return self._swap
+
+
 class ReconcileDialog(QDialog):
     """Asks what really happened on an UNKNOWN call: connected, no answer or not placed."""
 
@@ -415,6 +468,9 @@ class HistoryView(QWidget):
         header.setStretchLastSection(True)
         header.setSectionsClickable(True)
         header.setSortIndicatorShown(True)
+        self._sort_arrow_style = SortArrowStyle()  # the header does not own its style
+        self._sort_arrow_style.setParent(header)
+        header.setStyle(self._sort_arrow_style)
         header.setSortIndicator(JournalTableModel.TIME, Qt.SortOrder.DescendingOrder)
         header.sectionClicked.connect(self._on_header_clicked)
         metrics = self.fontMetrics()

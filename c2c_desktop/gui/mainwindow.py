@@ -441,7 +441,7 @@ class MainWindow(QMainWindow):
         self.undo_delete_action = action("&Undo delete", "Ctrl+Z", self.undo_delete, "undo_delete")
         self.undo_delete_action.setEnabled(False)
         self.undo_import_action = action("Undo last &import", None, self.undo_last_import, "undo_import")
-        self.do_not_call_action = action("Do &not call…", None, self.mark_do_not_call, "do_not_call")
+        self.do_not_call_action = action("Do not &call…", None, self.mark_do_not_call, "do_not_call")
         self.do_not_call_action.setToolTip("Put the highlighted contact's numbers on the internal do-not-call list")
         self.remove_do_not_call_action = action(
             "&Remove from do-not-call list…", None, self.remove_do_not_call, "remove_do_not_call"

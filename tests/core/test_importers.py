@@ -692,3 +692,128 @@ def test_a_phone_cell_with_numbers_separated_by_semicolons_gives_each_number() -
     assert [p.e164 for p in generic[0].phones] == ["+15055550123", "+15055550124"]
     extension = read_contacts_bytes(b"Name,Phone\nCy,+1 505 555 0123;ext=22\n")
     assert [p.number for p in extension.contacts[0].phones] == ["+1 505 555 0123;ext=22"]
+
+
+# --- French, German and Spanish headers ----------------------------------------------------------------------------
+# Outlook's own exports in those languages (each with the encoding and separator it is written in), and files from
+# other programs with those languages' usual headers. The phones keep the English labels (Mobile, Work, Home, ...).
+
+
+def read_in(name: str, region: str) -> dict[str, Contact]:
+    result = read_contacts_file(DATA / name, region=region)
+    assert (result.format, result.problems, result.skipped) == (FORMAT_OUTLOOK, [], 0)
+    return by_name(result)
+
+
+def test_german_outlook_export_in_windows_1252_with_semicolons() -> None:
+    contacts = read_in("outlook_de_cp1252_semicolon.csv", "DE")
+    juergen = contacts["Dr. Jürgen Weiß"]
+    assert (juergen.company, juergen.title, juergen.notes) == (
+        "Müller & Söhne GmbH",
+        "Einkäufer",
+        "Ruft lieber vormittags an",
+    )
+    assert juergen.region_code == "DE"  # "Land/Region geschäftlich": Deutschland
+    assert phones(juergen) == [
+        ("+49 151 23456789", "Mobile", "+4915123456789", True),
+        ("+49 30 1234567", "Work", "+49301234567", False),
+        ("+49 30 7654321", "Home", "+49307654321", False),
+    ]
+    grete = contacts["Grete Schäfer"]
+    assert grete.region_code == "US-NY"  # "Region geschäftlich" NY in "Vereinigte Staaten"
+    assert phones(grete) == [("+1 212-555-0190", "Company Main", "+12125550190", True)]
+
+
+def test_french_outlook_export_in_utf8_with_a_bom_and_two_titre_columns() -> None:
+    contacts = read_in("outlook_fr_utf8_bom.csv", "FR")
+    eric = contacts["M. Éric Lefèvre"]  # the first "Titre" is the courtesy title, the second the job title
+    assert (eric.company, eric.title, eric.notes) == (
+        "Crème Brûlée SARL",
+        "Directeur commercial",
+        "Préfère être appelé l'après-midi",
+    )
+    assert eric.region_code == "FR"
+    assert phones(eric) == [
+        ("+33 6 12 34 56 78", "Mobile", "+33612345678", True),
+        ("+33 1 42 68 53 00", "Work", "+33142685300", False),
+        ("+33 1 45 67 89 01", "Home", "+33145678901", False),
+    ]
+    zoe = contacts["Zoé Côté"]
+    assert (zoe.region_code, phones(zoe)) == ("CA-QC", [("+1 514-555-0142", "Primary", "+15145550142", True)])
+
+
+def test_spanish_outlook_export_in_utf8_without_a_bom() -> None:
+    contacts = read_in("outlook_es_utf8.csv", "ES")
+    maria = contacts["Sra. María José Núñez Peña"]
+    assert (maria.company, maria.title, maria.notes) == (
+        "Añil Telecomunicaciones",
+        "Jefa de compras",
+        "Llamar después de las 16:00",
+    )
+    assert phones(maria) == [
+        ("+34 612 345 678", "Mobile", "+34612345678", True),
+        ("+34 912 345 678", "Work", "+34912345678", False),
+        ("+34 934 567 890", "Home", "+34934567890", False),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "region", "expected"),
+    [
+        (
+            "contacts_fr_cp1252_semicolon.csv",
+            "FR",
+            ("Hélène Dubois", "Boulangerie Générale", "Gérante", ["+33612345678", "+33142685300", "+33145678901"]),
+        ),
+        (
+            "contacts_de_utf8_bom.csv",
+            "DE",
+            ("Björn Größer", "Straßenbau Süd GmbH", "Bauleiter", ["+4915123456789", "+49301234567", "+49307654321"]),
+        ),
+        (
+            "contacts_es_utf8.csv",
+            "ES",
+            ("Íñigo Ibáñez", "Cigüeña Logística", "Director", ["+34612345678", "+34912345678", "+34934567890"]),
+        ),
+    ],
+)
+def test_other_programs_files_with_french_german_and_spanish_headers(
+    name: str, region: str, expected: tuple[str, str, str, list[str]]
+) -> None:
+    """ "Prénom"/"Nom"/"Téléphone mobile", "Vorname"/"Nachname"/"Telefon (mobil)", "Nombre"/"Apellidos"/"Teléfono
+    móvil", with company, title, work and home phone columns."""
+    (contact,) = read_in(name, region).values()
+    assert (contact.name, contact.company, contact.title, [phone.e164 for phone in contact.phones]) == expected
+    assert [(phone.label, phone.primary) for phone in contact.phones] == [
+        ("Mobile", True),
+        ("Work", False),
+        ("Home", False),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("header", "label"),
+    [
+        ("TÉLÉPHONE MOBILE", "Mobile"),  # case and accents do not count
+        ("Telephone Mobile", "Mobile"),
+        ("Telefon (mobil)", "Mobile"),
+        ("Teléfono móvil", "Mobile"),
+        ("Handy", "Mobile"),
+        ("Téléphone professionnel", "Work"),
+        ("Telefon geschäftlich", "Work"),
+        ("Teléfono del trabajo", "Work"),
+        ("Téléphone domicile", "Home"),
+        ("Telefon privat", "Home"),
+        ("Teléfono particular", "Home"),
+    ],
+)
+def test_a_phone_header_in_french_german_or_spanish_keeps_its_english_label(header: str, label: str) -> None:
+    """Also beside an English name column (no French, German or Spanish name header to tell the language)."""
+    (contact,) = read_contacts_bytes(f"Name,{header}\nAda,+1 212 555 0142\n".encode()).contacts
+    assert (contact.name, contact.phones[0].label) == ("Ada", label)
+
+
+def test_a_fax_or_telex_column_in_french_or_german_is_not_a_phone() -> None:
+    result = read_contacts_bytes("Prénom;Télécopie (bureau);Telex;Téléphone\nAda;0142685301;1234;0142685300\n".encode())
+    (contact,) = result.contacts
+    assert [phone.number for phone in contact.phones] == ["0142685300"]

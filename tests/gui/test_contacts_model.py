@@ -384,3 +384,32 @@ def test_a_match_found_only_in_the_title_is_shown_in_the_row(view: ContactListVi
     before = view.grab().toImage()
     model.set_query("sales")
     assert model.rowCount() == 1 and view.grab().toImage() != before
+
+
+def test_the_views_viewport_is_qts_and_costs_no_type_search() -> None:
+    """QAbstractScrollArea.viewport() makes PySide6 build the enums of every QWidget class the first time it answers
+    (~10 ms before the window shows); the view finds the same widget without that. In a fresh interpreter, since this
+    one has built them long ago."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import enum, gc\n"
+        "from PySide6.QtWidgets import QAbstractScrollArea, QApplication\n"
+        "from c2c_desktop.gui.contacts_model import ContactListView\n"
+        "app = QApplication([])\n"
+        "view = ContactListView()\n"
+        "def enums(): return sum(isinstance(o, type) and issubclass(o, enum.Enum) for o in gc.get_objects())\n"
+        "before = enums()\n"
+        "viewport = view.viewport()\n"
+        "made = enums() - before\n"
+        "print(made, viewport is QAbstractScrollArea.viewport(view), view.viewport() is viewport)\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True, env=env
+    )
+    made, same, kept = result.stdout.split()
+    assert (same, kept) == ("True", "True")
+    assert int(made) <= 2, made

@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from PySide6.QtCore import QDate, QModelIndex, QPoint, Qt
 from PySide6.QtGui import QContextMenuEvent
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMenu
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QHeaderView, QMenu
 
 from c2c_desktop.core.journal_export import JOURNAL_CSV_COLUMNS
 from c2c_desktop.core.models import CallRequest, CallResult, Contact, JournalEntry, Outcome, PhoneEntry
@@ -195,6 +195,56 @@ def test_only_the_time_header_reverses_the_order(qtbot: QtBot, view: HistoryView
     assert shown_ids(view) == journal.newest_first[::-1]
     click_header(M.TIME)
     assert shown_ids(view) == journal.newest_first
+
+
+def started_times(view: HistoryView) -> list[str]:
+    return [entry.started_at for entry in view.model.entries()]
+
+
+def arrow_points_down(header: QHeaderView) -> bool:
+    """Which way the sort arrow on screen points. Drawn once more with the other order, only the arrow's pixels
+    change: the ones darker as shown lie higher up (the wide top of a down arrow) than the ones darker the other way.
+    """
+    section, order = header.sortIndicatorSection(), header.sortIndicatorOrder()
+    shown = header.grab().toImage()
+    other_order = Qt.SortOrder.AscendingOrder if order == Qt.SortOrder.DescendingOrder else Qt.SortOrder.DescendingOrder
+    header.setSortIndicator(section, other_order)
+    other = header.grab().toImage()
+    header.setSortIndicator(section, order)
+    darker_shown: list[int] = []
+    darker_other: list[int] = []
+    for y in range(shown.height()):
+        for x in range(shown.width()):
+            lightness_shown, lightness_other = shown.pixelColor(x, y).lightness(), other.pixelColor(x, y).lightness()
+            if lightness_shown < lightness_other:
+                darker_shown.append(y)
+            elif lightness_other < lightness_shown:
+                darker_other.append(y)
+    assert darker_shown and darker_other, "no sort arrow drawn"
+    return sum(darker_shown) / len(darker_shown) < sum(darker_other) / len(darker_other)
+
+
+def test_the_time_arrow_points_the_way_the_rows_run(qtbot: QtBot, view: HistoryView, journal: Journal) -> None:
+    """Newest first is a descending order: the header says so (sortIndicatorOrder) and its arrow points down; a click
+    on Time reverses the rows, the order and the arrow together, and a second click brings all three back."""
+    view.show()
+    qtbot.waitExposed(view)
+    header = view.table.horizontalHeader()
+    descending, ascending = Qt.SortOrder.DescendingOrder, Qt.SortOrder.AscendingOrder
+
+    def check(order: Qt.SortOrder) -> None:
+        times = started_times(view)
+        assert times == sorted(times, reverse=order == descending)
+        assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (M.TIME, order)
+        assert arrow_points_down(header) == (order == descending)
+
+    check(descending)
+    assert shown_ids(view) == journal.newest_first
+    x = header.sectionViewportPosition(M.TIME) + header.sectionSize(M.TIME) // 2
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2))
+    check(ascending)
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2))
+    check(descending)
 
 
 def test_refresh_shows_a_new_call_and_keeps_the_selection(view: HistoryView, journal: Journal) -> None:

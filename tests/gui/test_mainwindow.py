@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from PySide6.QtCore import QEvent, QPoint, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QWidget
 
 from c2c_desktop.core import store as store_module
 from c2c_desktop.core.credentials import CredentialsError
@@ -578,3 +578,60 @@ def test_a_caller_id_chosen_for_the_next_call_is_shown_once(
     assert "shown as (305) 555-0100, chosen for this call" in ringing[0]
     call_ada_and_wait(qtbot, window)  # used up: the pool's pick again
     assert standin.requests[1].params["second_callerid"] == "2125550199"
+
+
+def window_keys(window: MainWindow) -> list[tuple[str, str]]:
+    """Every key that does something anywhere in the window, with what it does: the actions' shortcuts, the
+    QShortcuts, and the mnemonics (Alt+letter) of the menu bar, the buttons and the labels with a buddy. Menu items'
+    own mnemonics only work inside their open menu: see `menu_mnemonics`."""
+    from PySide6.QtGui import QAction, QKeySequence, QShortcut
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+
+    keys: list[tuple[str, str]] = []
+    for action in window.findChildren(QAction):
+        keys += [(sequence.toString(), f"action {action.text()!r}") for sequence in action.shortcuts()]
+    for shortcut in window.findChildren(QShortcut):
+        keys.append((shortcut.key().toString(), f"shortcut of {shortcut.parent().objectName() or shortcut.parent()}"))
+    mnemonic_texts = [(menu.title(), "menu") for menu in window.menuBar().findChildren(QMenu) if menu.title()]
+    mnemonic_texts += [(button.text(), "button") for button in window.findChildren(QAbstractButton)]
+    mnemonic_texts += [(label.text(), "label") for label in window.findChildren(QLabel) if label.buddy() is not None]
+    for text, kind in mnemonic_texts:
+        if mnemonic := QKeySequence.mnemonic(text).toString():
+            keys.append((mnemonic, f"{kind} {text!r}"))
+    return keys
+
+
+def menu_mnemonics(menu: QMenu) -> list[str]:
+    from PySide6.QtGui import QKeySequence
+
+    return [QKeySequence.mnemonic(action.text()).toString() for action in menu.actions() if "&" in action.text()]
+
+
+def test_no_two_things_in_the_window_share_a_key(qtbot: QtBot, window: MainWindow) -> None:
+    """The disposition strip (made when the first call ends) is in: its Alt+1…Alt+5 and its note's Alt+N."""
+    strip = window.disposition
+    assert strip.note_label.buddy() is strip.note_edit
+    keys = window_keys(window)
+    assert ("Alt+N", "label '&Note:'") in keys and ("Ctrl+F", "action '&Find contact'") in keys
+    by_key: dict[str, list[str]] = {}
+    for key, what in keys:
+        by_key.setdefault(key.casefold(), []).append(what)
+    assert {key: whats for key, whats in by_key.items() if len(whats) > 1} == {}
+    menus = [*window.menuBar().findChildren(QMenu), *window.findChildren(QMenu)]
+    for menu in menus:
+        mnemonics = menu_mnemonics(menu)
+        assert len(mnemonics) == len(set(mnemonics)), (menu.title(), mnemonics)
+
+
+def test_alt_n_puts_the_cursor_in_the_disposition_note(qtbot: QtBot, window: MainWindow) -> None:
+    call_ada_and_wait(qtbot, window)
+    qtbot.waitUntil(window.disposition.isVisible)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    window.search.setFocus()
+    qtbot.keyClick(window.search, Qt.Key.Key_N, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(window.disposition.note_edit.hasFocus)
+    qtbot.keyClicks(window.disposition.note_edit, "call back Tuesday")
+    with qtbot.waitSignal(window.disposition.saved, timeout=SIGNAL_MS):
+        qtbot.keyClick(window.disposition.note_edit, Qt.Key.Key_Return)
+    assert window.search.text() == ADA[0]  # the letters went to the note, not the search

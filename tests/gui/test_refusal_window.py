@@ -287,7 +287,7 @@ def test_do_not_call_and_remove_from_the_contacts_menu(
     store = window.profile.store
     find(qtbot, window, "zelda")
     menu_actions = [action.text() for action in window.menuBar().actions()[1].menu().actions()]
-    assert "Do &not call…" in menu_actions and "&Remove from do-not-call list…" in menu_actions
+    assert "Do not &call…" in menu_actions and "&Remove from do-not-call list…" in menu_actions
     seen: dict[str, Any] = {}
     answer_reason("asked by phone", seen)
     window.do_not_call_action.trigger()

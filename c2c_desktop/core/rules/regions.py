@@ -66,6 +66,14 @@ SUBDIVISION_ZONES: dict[str, tuple[str, ...]] = {
 _COUNTRY_NAMES: dict[str, str] = {
     "us": "US", "usa": "US", "u.s.": "US", "u.s.a.": "US", "united states": "US", "united states of america": "US",
     "ca": "CA", "can": "CA", "canada": "CA",
+    # As French, German and Spanish address books write them (their Outlook exports put the country in words).
+    "vereinigte staaten": "US", "vereinigte staaten von amerika": "US", "états-unis": "US", "etats-unis": "US",
+    "états-unis d'amérique": "US", "estados unidos": "US", "estados unidos de américa": "US", "kanada": "CA",
+    "france": "FR", "frankreich": "FR", "francia": "FR", "germany": "DE", "deutschland": "DE", "allemagne": "DE",
+    "alemania": "DE", "spain": "ES", "spanien": "ES", "espagne": "ES", "españa": "ES", "espana": "ES",
+    "austria": "AT", "österreich": "AT", "autriche": "AT", "switzerland": "CH", "schweiz": "CH", "suisse": "CH",
+    "suiza": "CH", "belgium": "BE", "belgien": "BE", "belgique": "BE", "bélgica": "BE", "mexico": "MX",
+    "méxico": "MX", "mexiko": "MX", "mexique": "MX",
 }  # fmt: skip
 
 _EXTRA_NAMES: dict[str, str] = {

@@ -76,6 +76,7 @@ GOOGLE = (
     "Bo,Mobile,+1 416 555 0100,Ontario,Canada\n"
     "Cy,Mobile,+1 212 555 0100,Narnia,\n"
     "Di,Mobile,+49 30 1234567,,Germany\n"
+    "Eve,Mobile,+49 30 1234568,,Atlantis\n"
 )
 OUTLOOK = (
     "First Name,Last Name,Job Title,Mobile Phone,Business State,Business Country/Region\n"
@@ -86,10 +87,10 @@ GENERIC = "name,phone,state\nFay,(601) 555-0100,Mississippi\nGus,(312) 555-0100,
 
 def test_importers_read_the_address_region_and_note_an_unknown_one() -> None:
     google = read_contacts_bytes(GOOGLE.encode(), filename_hint="google.csv")
-    assert [c.region_code for c in google.contacts] == ["US-FL", "CA-ON", "", ""]
+    assert [c.region_code for c in google.contacts] == ["US-FL", "CA-ON", "", "DE", ""]
     reasons = [(p.location, p.reason, p.skipped) for p in google.problems]
     assert ("row 4", "unknown state or province 'Narnia'; the address region was left empty", False) in reasons
-    assert any("unknown country 'Germany'" in reason for _, reason, _ in reasons)
+    assert any("unknown country 'Atlantis'" in reason for _, reason, _ in reasons)
     outlook = read_contacts_bytes(OUTLOOK.encode(), filename_hint="outlook.csv")
     assert [c.region_code for c in outlook.contacts] == ["US-WA"]
     generic = read_contacts_bytes(GENERIC.encode(), filename_hint="leads.csv")
