@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import stat
 import sys
@@ -30,6 +31,13 @@ from c2c_desktop import APP_NAME
 MAX_SOCKET_PATH_BYTES = 107
 #: The environment variables that carry a launch's permission to take the focus, in the order they are looked at.
 ACTIVATION_VARIABLES = ("XDG_ACTIVATION_TOKEN", "DESKTOP_STARTUP_ID")
+#: What a token may hold: what compositors and launchers write (random ids, `host-pid-n_TIME123`), nothing that could
+#: surprise the environment it is put into (no NUL, newline, space or `=`-less junk), and not longer than this.
+_TOKEN = re.compile(r"[A-Za-z0-9._:+/=@-]{1,256}")
+#: Where systemd makes each user's runtime folder, which XDG_RUNTIME_DIR names in a login session.
+SYSTEMD_RUNTIME_FOLDER = "/run/user/{uid}"
+#: The longest link handed over: a phone link is far shorter; the window drops a longer line unread.
+MAX_LINK_CHARS = 1000
 #: A launch waits this long for a window to accept its connection; a live window accepts at once (the kernel does).
 CONNECT_TIMEOUT_S = 0.5
 #: And this long to hand over its bytes.
@@ -73,16 +81,25 @@ def user_data_folder() -> str | None:
 def legacy_socket_path(data_folder: str) -> str:
     """The name earlier versions listened at: in the temp folder, where `QLocalServer.listen(key)` puts it
     (QDir.tempPath(): $TMPDIR made absolute and cleaned, else /tmp), named after the user and the profile."""
+    temp = os.path.abspath(os.environ.get("TMPDIR") or "/tmp")
+    return f"{temp.rstrip('/')}/{APP_NAME}-{_user_name()}-{profile_key(data_folder)}"
+
+
+def _user_name() -> str:
+    """The login name, as getpass gives it; the user id where there is none (no password database entry)."""
     import getpass
 
-    temp = os.path.abspath(os.environ.get("TMPDIR") or "/tmp")
-    return f"{temp.rstrip('/')}/{APP_NAME}-{getpass.getuser()}-{profile_key(data_folder)}"
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError, ImportError):
+        return str(os.getuid())
 
 
-def usable_runtime_folder() -> str | None:
-    """$XDG_RUNTIME_DIR when it is what the XDG spec promises (an absolute path to a folder of this user's that
-    nobody else may enter); None otherwise."""
-    folder = os.environ.get("XDG_RUNTIME_DIR", "")
+def usable_runtime_folder(folder: str | None = None) -> str | None:
+    """`folder` ($XDG_RUNTIME_DIR by default) when it is what the XDG spec promises (an absolute path to a folder of
+    this user's that nobody else may enter); None otherwise."""
+    if folder is None:
+        folder = os.environ.get("XDG_RUNTIME_DIR", "")
     if not folder.startswith("/"):
         return None
     try:
@@ -94,9 +111,10 @@ def usable_runtime_folder() -> str | None:
     return folder
 
 
-def runtime_socket_path(data_folder: str) -> str | None:
-    """The socket in $XDG_RUNTIME_DIR, or None where it is unusable or the path would be too long for a socket."""
-    folder = usable_runtime_folder()
+def runtime_socket_path(data_folder: str, runtime_folder: str | None = None) -> str | None:
+    """The socket in `runtime_folder` ($XDG_RUNTIME_DIR by default), or None where it is unusable or the path would be
+    too long for a socket."""
+    folder = usable_runtime_folder(runtime_folder)
     if folder is None:
         return None
     path = os.path.join(folder, f"{APP_NAME}-{profile_key(data_folder)}")
@@ -111,12 +129,32 @@ def listen_path(data_folder: str) -> str:
 
 
 def client_paths(data_folder: str) -> list[str]:
-    """Where a launch looks for this profile's window, in order: the new name, then the old one."""
-    paths = [listen_path(data_folder)]
-    legacy = legacy_socket_path(data_folder)
-    if legacy not in paths:
-        paths.append(legacy)
-    return paths
+    """Where a launch looks for this profile's window, in order: the new name; the one in the systemd runtime folder
+    (/run/user/UID), for a launch whose environment lacks XDG_RUNTIME_DIR (su, cron, a CRM started oddly) beside a
+    window that has it; then the old temp-folder name."""
+    candidates = [
+        listen_path(data_folder),
+        runtime_socket_path(data_folder, SYSTEMD_RUNTIME_FOLDER.format(uid=os.getuid())),
+        legacy_socket_path(data_folder),
+    ]
+    return list(dict.fromkeys(path for path in candidates if path is not None))
+
+
+def is_window_link(word: str) -> bool:
+    """True when a launch's one argument is for the window: a tel:/callto: link or text with a digit (a number).
+
+    The launcher, the CLI and the window decide the same way; a command's name never holds a digit.
+    """
+    return word.lower().startswith(("tel:", "callto:")) or any(ch.isdigit() for ch in word)
+
+
+def parse_activation(line: str) -> tuple[str, str] | None:
+    """A launch's second line as (variable, token) when it is one of ACTIVATION_VARIABLES with a plausible token;
+    None for an empty line or anything else (a client other than the launcher may send anything)."""
+    name, equals, token = line.strip().partition("=")
+    if not equals or name not in ACTIVATION_VARIABLES or not _TOKEN.fullmatch(token):
+        return None
+    return name, token
 
 
 def is_own_socket(path: str) -> bool:
@@ -133,7 +171,7 @@ def activation_line(environ: Mapping[str, str] | None = None) -> str:
     env = os.environ if environ is None else environ
     for name in ACTIVATION_VARIABLES:
         value = env.get(name, "")
-        if value and value.isprintable():
+        if value and _TOKEN.fullmatch(value):
             return f"{name}={value}"
     return ""
 

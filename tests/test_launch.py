@@ -84,11 +84,40 @@ def test_the_launcher_finds_the_window_where_it_listens(
 
     assert handoff.user_data_folder() is not None
     assert Path(handoff.user_data_folder() or "").resolve() == default_db_path().parent.resolve()
+    monkeypatch.setattr(handoff, "SYSTEMD_RUNTIME_FOLDER", str(tmp_path / "no-such-folder"))
     window_path, window_legacy = _window_paths()
     paths = _launcher_paths()
     assert paths[0] == window_path
     assert paths[-1] == window_legacy
     assert len(paths) == (2 if runtime == "set" else 1)
+
+
+@posix_only
+def test_a_launch_without_xdg_runtime_dir_finds_a_window_in_the_systemd_runtime_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # su, cron or an oddly started CRM: the launch's environment lacks XDG_RUNTIME_DIR, the window's had it.
+    runtime = tmp_path / "run" / str(os.getuid())
+    runtime.mkdir(parents=True, mode=0o700)
+    monkeypatch.setattr(handoff, "SYSTEMD_RUNTIME_FOLDER", str(tmp_path / "run" / "{uid}"))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    window_path, _ = _window_paths()
+    monkeypatch.delenv("XDG_RUNTIME_DIR")
+    assert window_path in _launcher_paths()
+    assert _launcher_paths()[0] != window_path  # its own first choice is the temp folder, where no window listens
+
+
+@posix_only
+def test_a_user_without_a_password_database_entry_still_gets_a_socket_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    # getpass.getuser() raises KeyError then (a container's arbitrary uid): the launch must not end in a traceback.
+    import getpass
+
+    def no_entry() -> str:
+        raise KeyError("getpwuid(): uid not found")
+
+    monkeypatch.setattr(getpass, "getuser", no_entry)
+    legacy = handoff.legacy_socket_path(str(default_db_path().parent))
+    assert f"-{os.getuid()}-" in os.path.basename(legacy)
 
 
 @posix_only

@@ -21,6 +21,8 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QWidget
 
+from c2c_desktop import handoff
+
 log = logging.getLogger(__name__)
 
 #: After this, a window that did not become active asks for attention instead.
@@ -32,11 +34,13 @@ def bring_to_front(window: QWidget, activation: str = "") -> None:
 
     `activation` is the launch's second line: `XDG_ACTIVATION_TOKEN=…`, `DESKTOP_STARTUP_ID=…` or "".
     """
-    name, _, token = activation.partition("=")
-    if name == "XDG_ACTIVATION_TOKEN" and token and QGuiApplication.platformName().startswith("wayland"):
-        os.environ["XDG_ACTIVATION_TOKEN"] = token  # read (and removed) by Qt's Wayland plugin in requestActivate
-    elif token:
-        log.debug("a launch passed %s; this platform (%s) cannot use it", name, QGuiApplication.platformName())
+    parsed = handoff.parse_activation(activation)  # anything but a plausible token of a known name is ignored
+    if parsed is not None:
+        name, token = parsed
+        if name == "XDG_ACTIVATION_TOKEN" and QGuiApplication.platformName().startswith("wayland"):
+            os.environ["XDG_ACTIVATION_TOKEN"] = token  # read (and removed) by Qt's Wayland plugin in requestActivate
+        else:
+            log.debug("a launch passed %s; this platform (%s) cannot use it", name, QGuiApplication.platformName())
     state = window.windowState()
     if state & Qt.WindowState.WindowMinimized:
         window.setWindowState(state & ~Qt.WindowState.WindowMinimized)  # a maximised window stays maximised

@@ -82,3 +82,28 @@ def test_other_tokens_are_not_put_in_the_environment(
     monkeypatch.delenv("XDG_ACTIVATION_TOKEN", raising=False)
     window.open_link("", line)
     assert "XDG_ACTIVATION_TOKEN" not in os.environ
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "XDG_ACTIVATION_TOKEN=a b",
+        "XDG_ACTIVATION_TOKEN=a\x00b",
+        "XDG_ACTIVATION_TOKEN=" + "x" * 300,
+        "XDG_ACTIVATION_TOKEN=",
+        "PATH=/tmp/evil",
+        "LD_PRELOAD=/tmp/evil.so",
+    ],
+)
+def test_only_a_plausible_token_of_a_known_name_reaches_the_environment(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch, line: str
+) -> None:
+    # Any program of this user may connect to the socket and send any second line: on Wayland only a token that
+    # looks like one goes into the environment (a NUL would raise in the slot, a variable name would be set).
+    monkeypatch.delenv("XDG_ACTIVATION_TOKEN", raising=False)
+    monkeypatch.setattr(activation.QGuiApplication, "platformName", staticmethod(lambda: "wayland"))
+    path_before, preload_before = os.environ.get("PATH"), os.environ.get("LD_PRELOAD")
+    window.open_link("tel:+1-555-201-0003", line)
+    assert "XDG_ACTIVATION_TOKEN" not in os.environ
+    assert (os.environ.get("PATH"), os.environ.get("LD_PRELOAD")) == (path_before, preload_before)
+    assert window.isVisible()  # the window still comes to the front
