@@ -5,7 +5,8 @@ Clicking a tel: link in the CRM runs `c2c-desktop tel:+12125550142`; with the wi
 no longer than starting Python, not the ~0.2 s of loading Qt and the CLI first. So this module imports only the
 standard library (and c2c_desktop.handoff, which does the same) and no argument parser. Anything that is not exactly
 a window launch — a command, an option (`--demo`, `-v`, `--help`), two arguments — and a launch that finds no window
-goes on to c2c_desktop.cli.main untouched, which opens the window (tests/test_handoff_imports.py keeps it light).
+goes on to c2c_desktop.cli.main untouched. A plain window launch that finds no window opens it through
+open_window, without the CLI (tests/test_handoff_imports.py keeps this module light).
 """
 
 from __future__ import annotations
@@ -45,11 +46,50 @@ def hand_off_to_running_window(argv: Sequence[str]) -> bool:
         return False
 
 
+def open_window(link: str | None) -> int:
+    """A plain window launch that no running window took: the window, without the CLI's modules and argument parser
+    (~5 ms before Qt: argparse, the commands' helpers). What cli.main does for it, here: warnings on stderr through
+    the secret redaction filter, one plain line (never a traceback) when the window cannot start."""
+    import logging
+
+    from c2c_desktop.core.redaction import install_log_redaction
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    install_log_redaction()  # after basicConfig: the filter must sit on the handler it created
+    try:
+        from c2c_desktop.gui.app import run_gui
+    except ImportError as exc:
+        return _fail(f"the window cannot start: {exc}")
+    try:
+        return run_gui(url=link)
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+    except Exception as exc:
+        from c2c_desktop.core.store import StoreError
+
+        if not isinstance(exc, StoreError):
+            raise
+        return _fail(str(exc))
+
+
+def _fail(message: str, code: int = 2) -> int:
+    """One plain line on stderr, as cli.main writes it; returns `code`."""
+    from c2c_desktop import APP_NAME
+    from c2c_desktop.core.text import terminal_safe
+
+    print(f"{APP_NAME}: {terminal_safe(message)}", file=sys.stderr)
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """The console script: the instant hand-off when it applies, else the whole CLI (or the window)."""
+    """The console script: the instant hand-off when it applies, else the window (a plain window launch) or the whole
+    CLI (anything else: commands, options such as `-v`, `--demo`, `--in-tray`)."""
     args = list(sys.argv[1:] if argv is None else argv)
     if hand_off_to_running_window(args):
         return 0
+    is_window_launch, link = window_link(args)
+    if is_window_launch:
+        return open_window(link)
     from c2c_desktop.cli import main as cli_main
 
     return cli_main(args)

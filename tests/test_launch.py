@@ -42,12 +42,32 @@ def test_only_a_window_launch_is_handed_off(argv: list[str], expected: tuple[boo
 
 @posix_only
 def test_with_no_window_the_launch_takes_the_ordinary_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    # No window listens: the launch goes on to the CLI (which opens the window), with its arguments untouched.
+    # No window listens: a plain window launch opens the window directly (without the CLI); anything else, an option
+    # included, goes on to the CLI with its arguments untouched. (Before issue 11's startup work every launch went
+    # through the CLI.)
     called: list[list[str]] = []
+    opened: list[dict[str, object]] = []
     monkeypatch.setattr("c2c_desktop.cli.main", lambda argv: called.append(list(argv)) or 7)
-    assert launch.main(["tel:+12125550142"]) == 7
+    monkeypatch.setattr("c2c_desktop.gui.app.run_gui", lambda **kwargs: opened.append(kwargs) or 5)
+    assert launch.main(["tel:+12125550142"]) == 5
+    assert launch.main([]) == 5
     assert launch.main(["--demo"]) == 7
-    assert called == [["tel:+12125550142"], ["--demo"]]
+    assert launch.main(["-v", "tel:+12125550142"]) == 7
+    assert opened == [{"url": "tel:+12125550142"}, {"url": None}]
+    assert called == [["--demo"], ["-v", "tel:+12125550142"]]
+
+
+def test_the_direct_window_launch_says_one_plain_line_when_the_store_fails(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from c2c_desktop.core.store import StoreError
+
+    def fail(**_kwargs: object) -> int:
+        raise StoreError("the database is locked")
+
+    monkeypatch.setattr("c2c_desktop.gui.app.run_gui", fail)
+    assert launch.open_window(None) == 2
+    assert capsys.readouterr().err == "c2c-desktop: the database is locked\n"
 
 
 def _window_paths() -> tuple[str | None, str | None]:

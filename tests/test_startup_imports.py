@@ -123,3 +123,24 @@ def test_the_window_package_leaves_what_it_imported_out_of_the_collectors_scans(
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert result.stdout.split() == ["True", "True", "True"]
+
+
+def test_a_plain_window_launch_loads_no_cli_and_logs_through_the_redaction_filter() -> None:
+    # launch.open_window, up to the moment the window would be built (run_gui replaced): the CLI module is never
+    # loaded, and warnings go to stderr through the secret redaction filter, as with cli.main.
+    code = (
+        "import logging, sys\n"
+        "import c2c_desktop.gui.app as app\n"
+        "from c2c_desktop.core.redaction import SecretRedactingFilter\n"
+        "def report(**kwargs):\n"
+        "    handlers = logging.getLogger().handlers\n"
+        "    redacted = bool(handlers) and all(\n"
+        "        any(isinstance(f, SecretRedactingFilter) for f in h.filters) for h in handlers)\n"
+        "    print('c2c_desktop.cli' in sys.modules, redacted, logging.getLogger().level == logging.WARNING)\n"
+        "    return 0\n"
+        "app.run_gui = report\n"
+        "from c2c_desktop import launch\n"
+        "sys.exit(launch.open_window('tel:+12125550142'))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.split() == ["False", "True", "True"]

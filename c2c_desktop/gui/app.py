@@ -333,8 +333,9 @@ FIRST_PAINT_FALLBACK_MS = 1000
 
 
 class AfterFirstPaint(QObject):
-    """Imports `modules` in order on a daemon thread once `window` is first painted; after each, calls its callback
-    from `on_imported` (if any) on the GUI thread.
+    """Once `window` is first painted: calls `on_painted` in order on the GUI thread (work the first paint does not
+    need), then imports `modules` in order on a daemon thread; after each, calls its callback from `on_imported` (if
+    any) on the GUI thread.
 
     Imports are thread-safe; the GUI thread stays free meanwhile (it would only wait if it imported one of these
     modules itself before the thread got to it). A module that fails to import is logged and left to fail again,
@@ -344,11 +345,16 @@ class AfterFirstPaint(QObject):
     imported = Signal(str)
 
     def __init__(
-        self, window: QWidget, modules: Sequence[str], on_imported: Mapping[str, Callable[[], None]] | None = None
+        self,
+        window: QWidget,
+        modules: Sequence[str],
+        on_imported: Mapping[str, Callable[[], None]] | None = None,
+        on_painted: Sequence[Callable[[], object]] = (),
     ) -> None:
         """GUI thread. `window` must be shown (it has a native window to watch)."""
         super().__init__(window)
         self._modules = tuple(modules)
+        self._on_painted = tuple(on_painted)
         self._on_imported = dict(on_imported or {})
         self._started = False
         self.imported.connect(self._call_back)  # queued: emitted on the import thread
@@ -369,6 +375,8 @@ class AfterFirstPaint(QObject):
         if self._started:
             return
         self._started = True
+        for call in self._on_painted:
+            call()
         threading.Thread(target=self._import_all, name="c2c-background-imports", daemon=True).start()
 
     def _import_all(self) -> None:
@@ -489,16 +497,19 @@ def run_gui(*, demo: bool = False, url: str | None = None, in_tray: bool = False
             servers.append(server)
 
     app.aboutToQuit.connect(window.shutdown)
+    # What the first paint does not need waits for it: the keyring's thread and read, the watcher, the tray icon.
+    # Until then a call is answered "the keys are still being read" (MainWindow), never placed half-ready.
+    after_paint: list[Callable[[], object]] = []
     if not in_tray or url:
+        window.search.setFocus()  # in the first paint already
         window.show()
-        window.enable_tray()  # after the first paint's work: the window does not wait for the icon
-    elif not window.enable_tray().is_in_tray():
-        window.showMinimized()  # no tray to live in: minimised instead
-    if demo or path is not None:
-        AfterFirstPaint(window, BACKGROUND_IMPORTS)
+        after_paint = [window.enable_tray, window.start]
     else:
-        AfterFirstPaint(window, BACKGROUND_IMPORTS, on_imported={QT_NETWORK: listen})
-    window.start()
+        if not window.enable_tray().is_in_tray():
+            window.showMinimized()  # no tray to live in: minimised instead
+        window.start()  # nothing is painted soon (or ever): no reason to wait
+    on_imported = None if demo or path is not None else {QT_NETWORK: listen}
+    AfterFirstPaint(window, BACKGROUND_IMPORTS, on_imported=on_imported, on_painted=after_paint)
     if url:
         window.open_link(url)
     if claimed is not None:

@@ -216,6 +216,9 @@ class MainWindow(QMainWindow):
         self.controller = CallController(
             profile.store, lambda: self.profile.settings, parent=self, guard_factory=self._guard_for
         )
+        # Until start() has read the keys (after the first paint), a call is answered "still being read", never
+        # "no keys stored" nor placed.
+        self.controller.credentials_loading = True
         self._refused: RefusedCall | None = None  # the last refused call, which "Call anyway…" places again
         self.keyring_worker = KeyringWorker(profile.credential_store)
         self.keyring_worker.loaded.connect(self._on_keys_loaded)
@@ -488,11 +491,13 @@ class MainWindow(QMainWindow):
         )
 
     def start(self) -> None:
-        """GUI thread, once the window is shown: read the keys off the GUI thread."""
+        """GUI thread, once the window is shown (run_gui: after its first paint): read the keys off the GUI thread,
+        follow the profile's files."""
         self.keyring_worker.start_thread()
         self.controller.credentials_loading = True
         self.keyring_worker.load()
-        self.search.setFocus()
+        if self.focusWidget() is None:  # a link opened meanwhile has put the focus in the dial pad: it stays there
+            self.search.setFocus()
         self.watcher.start()
         if self.profile.settings_error:
             self.status_panel.show_problem("Settings not loaded", sentence(self.profile.settings_error))

@@ -339,3 +339,23 @@ def test_deferred_imports_run_off_the_gui_thread_after_the_window_shows(
 
     assert importlib.import_module("c2c_probe_module").IMPORTED_ON == "c2c-background-imports"
     assert callbacks == [("c2c_probe_module", threading.main_thread().name)]  # none for the module that failed
+
+
+def test_work_the_first_paint_does_not_need_runs_after_it_on_the_gui_thread(qtbot: QtBot) -> None:
+    # run_gui hands the window's start (keyring thread, watcher, tray icon) to on_painted: not before the window has
+    # been exposed, in order, on the GUI thread.
+    window = QWidget()
+    qtbot.addWidget(window)
+    window.show()
+    calls: list[tuple[str, str]] = []
+    app.AfterFirstPaint(
+        window,
+        (),
+        on_painted=[
+            lambda: calls.append(("tray", threading.current_thread().name)),
+            lambda: calls.append(("start", threading.current_thread().name)),
+        ],
+    )
+    assert calls == []  # nothing before the event loop has painted the window
+    qtbot.waitUntil(lambda: len(calls) == 2, timeout=3000)
+    assert calls == [("tray", threading.main_thread().name), ("start", threading.main_thread().name)]

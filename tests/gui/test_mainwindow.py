@@ -22,6 +22,7 @@ from c2c_desktop.core.credentials import CredentialsError
 from c2c_desktop.core.models import CallRequest, Credentials, Outcome
 from c2c_desktop.core.simulator import Fault, StandInService
 from c2c_desktop.gui import mainwindow, settings_dialog
+from c2c_desktop.gui.calls import KEYS_LOADING_MESSAGE
 from c2c_desktop.gui.contacts_model import NumberRole
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.mainwindow import MainWindow, measured_time_text
@@ -635,3 +636,33 @@ def test_alt_n_puts_the_cursor_in_the_disposition_note(qtbot: QtBot, window: Mai
     with qtbot.waitSignal(window.disposition.saved, timeout=SIGNAL_MS):
         qtbot.keyClick(window.disposition.note_edit, Qt.Key.Key_Return)
     assert window.search.text() == ADA[0]  # the letters went to the note, not the search
+
+
+def test_typing_and_enter_before_the_deferred_start_neither_dial_nor_say_no_keys(
+    qtbot: QtBot, standin: StandInService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # run_gui shows the window first and calls start() (keys, watcher, tray) only after its first paint. What the
+    # agent types meanwhile is kept and searched; Enter then places nothing and says the keys are still being read,
+    # never "no keys stored". Once started, the same Enter calls.
+    monkeypatch.setenv("C2C_DESKTOP_API_URL", standin.url)
+    profile = open_demo_profile()
+    main = MainWindow(profile)
+    qtbot.addWidget(main)
+    try:
+        main.search.setFocus()
+        main.show()
+        qtbot.keyClicks(main.search, MARCUS[0][:3])
+        qtbot.waitUntil(lambda: main.current_contact() is not None and main.current_contact().name == "Marcus Chen")
+        with qtbot.waitSignal(main.controller.not_sent, timeout=SIGNAL_MS) as said:
+            qtbot.keyClick(main.search, Qt.Key.Key_Return)
+        assert said.args == [KEYS_LOADING_MESSAGE]
+        assert standin.request_count == 0
+        assert profile.store.list_calls() == []
+        main.start()
+        qtbot.waitUntil(lambda: not main.controller.credentials_loading, timeout=SIGNAL_MS)
+        with qtbot.waitSignal(main.controller.call_finished, timeout=SIGNAL_MS):
+            qtbot.keyClick(main.search, Qt.Key.Key_Return)
+        assert standin.request_count == 1
+    finally:
+        main.shutdown()
+        profile.close()
