@@ -963,7 +963,11 @@ def cmd_desktop_entry(args: argparse.Namespace) -> int:
 
 def cmd_gui(args: argparse.Namespace) -> int:
     """Open the window (Qt is imported only here)."""
-    if args.url and not (args.url.lower().startswith(("tel:", "callto:")) or any(ch.isdigit() for ch in args.url)):
+    from c2c_desktop import handoff
+
+    if args.url and len(args.url) > handoff.MAX_LINK_CHARS:
+        raise CliError(f"that link is too long to be a phone number ({len(args.url):,} characters)")
+    if args.url and not handoff.is_window_link(args.url):
         raise CliError(
             f"unknown command '{args.url}' (commands: {', '.join(COMMANDS)}; a tel: link or a number opens the window)"
         )

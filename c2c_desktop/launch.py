@@ -25,9 +25,11 @@ def window_link(argv: Sequence[str]) -> tuple[bool, str | None]:
     word = argv[0]
     if word.startswith("-"):
         return False, None
-    if word.lower().startswith(("tel:", "callto:")) or any(ch.isdigit() for ch in word):
-        return True, word  # a command never holds a digit
-    return False, None
+    from c2c_desktop import handoff
+
+    if len(word) <= handoff.MAX_LINK_CHARS and handoff.is_window_link(word):
+        return True, word
+    return False, None  # a command, or a link too long to be a phone number (the CLI says which)
 
 
 def hand_off_to_running_window(argv: Sequence[str]) -> bool:
@@ -42,7 +44,7 @@ def hand_off_to_running_window(argv: Sequence[str]) -> bool:
         return False
     try:
         return handoff.hand_off(handoff.client_paths(data_folder), link, handoff.activation_line())
-    except (OSError, ValueError, UnicodeError):  # any surprise here: the ordinary path still hands over
+    except Exception:  # any surprise here (an odd environment, no user name): the ordinary path still hands over
         return False
 
 

@@ -34,6 +34,7 @@ posix_only = pytest.mark.skipif(os.name != "posix" or sys.platform == "darwin", 
         (["config"], (False, None)),
         (["keys", "status"], (False, None)),
         (["nonsense"], (False, None)),  # the CLI says it is no command
+        (["tel:+1" + "2" * 2000], (False, None)),  # no phone link is that long: the CLI says so
     ],
 )
 def test_only_a_window_launch_is_handed_off(argv: list[str], expected: tuple[bool, str | None]) -> None:
@@ -180,3 +181,11 @@ def test_a_runtime_folder_too_deep_for_a_socket_falls_back_to_the_temp_folder(
     folder = str(default_db_path().parent)
     assert handoff.runtime_socket_path(folder) is None
     assert handoff.listen_path(folder) == handoff.legacy_socket_path(folder)
+
+
+def test_a_link_too_long_to_be_a_phone_number_is_one_plain_line(capsys: pytest.CaptureFixture[str]) -> None:
+    # The window would drop such a line unread; the launch says why instead of handing over nothing.
+    assert launch.main(["tel:+1" + "2" * 2000]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("c2c-desktop: that link is too long to be a phone number (2,006 characters)")
+    assert err.count("\n") == 1

@@ -459,10 +459,12 @@ def run_gui(*, demo: bool = False, url: str | None = None, in_tray: bool = False
     servers: list[InstanceServer] = []
     claimed: UnixInstanceServer | None = None
     path = None if demo else instance_socket_path()
-    legacy = None if demo else legacy_socket_path()
-    if path is not None and legacy is not None and legacy != path:
-        if handoff.send(legacy, handoff.message(url, handoff.activation_line())):
-            return 0  # a window of an earlier version, still open across the upgrade, took it
+    if path is not None:
+        # A window of this profile listening elsewhere: one of an earlier version in the temp folder, still open across
+        # the upgrade, or one started with another XDG_RUNTIME_DIR (handoff.client_paths). It takes the link.
+        others = [other for other in handoff.client_paths(_data_folder()) if other != path]
+        if handoff.hand_off(others, url, handoff.activation_line()):
+            return 0
     if path is not None:
         # Claim the hand-off socket first, with one atomic bind: of two launches at the same moment exactly one
         # becomes the window, and the other finds it listening and hands its link over.
