@@ -478,6 +478,10 @@ class MainWindow(QMainWindow):
         self.controller.not_sent.connect(self._on_not_sent)
         self.controller.refused.connect(self._on_refused)
         self.status_panel.override_button.clicked.connect(self.call_anyway)
+        # A refusal stands only for what it refused: another number or contact takes "Call anyway…" away.
+        self.dialpad.number_edit.textChanged.connect(self._forget_refusal)
+        self.search.textChanged.connect(self._forget_refusal)
+        self.contact_list.selectionModel().currentChanged.connect(self._forget_refusal)
         self.controller.journal_changed.connect(self._refresh_journal_views)
 
     def _wire_watcher(self) -> None:
@@ -813,11 +817,13 @@ class MainWindow(QMainWindow):
             return
         contact = refused.contact
         who = (contact.name or contact.company) if contact is not None else ""
+        number = self._refused_number_text(refused)
+        whom = f"{who} at {number}" if who else number
         reason = ask_reason(
             self,
             "Call anyway?",
-            f"{refused.message}\n\nCall {who or 'this number'} anyway? Type why; the reason is recorded in the audit "
-            "log with the override.",
+            f"{refused.message}\n\nCall {whom} anyway? Type why; the reason is recorded in the audit log with the "
+            "override.",
             "Call anyway",
         )
         if reason is None or self._refused is not refused or self.controller.is_busy:
@@ -825,6 +831,23 @@ class MainWindow(QMainWindow):
         self._refused = None
         self._place(refused.target, refused.contact, override_hours=reason)
         self.refresh_compliance()  # the override is in the audit log now
+
+    def _refused_number_text(self, refused: RefusedCall) -> str:
+        """The refused number as the agent reads it, so that "Call anyway?" names what it would dial."""
+        from c2c_desktop.core.phone import display_number, written_for
+
+        region = self.profile.settings.region
+        if isinstance(refused.target, PhoneEntry):
+            return written_for(refused.target, region)
+        return display_number(refused.target, region)
+
+    @Slot()
+    def _forget_refusal(self) -> None:
+        """GUI thread: what Enter would call changed (another number in the dial pad, another search or contact), so
+        "Call anyway…" no longer offers to place the refused call: it would dial a number the agent no longer sees."""
+        if self._refused is not None:
+            self._refused = None
+            self.status_panel.override_button.hide()
 
     # -- the internal do-not-call list ------------------------------------------------------------------------------
 

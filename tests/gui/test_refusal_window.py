@@ -146,7 +146,7 @@ def test_an_hours_refusal_shows_the_reason_and_call_anyway_places_it_once_with_t
         panel.override_button.click()
     assert seen["ok_enabled_when_empty"] is False and seen["ok_enabled_when_blank"] is False
     assert seen["ok_enabled_with_reason"] is True
-    assert "Zelda Marsh" in seen["question"] and "20:14" in seen["question"]
+    assert "Zelda Marsh at (305) 555-0100" in seen["question"] and "20:14" in seen["question"]
     assert standin.request_count == 1
     assert standin.requests[0].params["phone_to_call"] == "3055550100"
     calls = store.list_calls()
@@ -173,6 +173,31 @@ def test_call_anyway_by_keyboard_and_cancelled_sends_nothing(
     assert standin.request_count == 0 and window.profile.store.list_calls() == []
     assert StoreAuditLog(window.profile.store).events(action=AuditAction.OVERRIDDEN) == []
     assert window.status_panel.override_button.isVisible()  # still there to try again
+
+
+@pytest.mark.parametrize("change", ["a link", "typed digits", "another search"])
+def test_a_refusal_offers_call_anyway_only_while_its_number_is_what_enter_would_call(
+    qtbot: QtBot, make_window: Callable[..., MainWindow], standin: StandInService, change: str
+) -> None:
+    # A new-user pass found "Call anyway…" still offered after another number was put in the dial pad: the override
+    # then dialled the refused number, one the agent no longer saw, with a reason typed for another call.
+    window = make_window(mode="consumer", at=MIAMI_EVENING)
+    find(qtbot, window, "zelda")
+    with qtbot.waitSignal(window.controller.refused, timeout=SIGNAL_MS):
+        enter_on_search(qtbot, window)
+    assert window.status_panel.override_button.isVisible()
+    if change == "a link":
+        window.open_link("tel:+13125550177")
+    elif change == "typed digits":
+        window.dialpad.focus_number()
+        qtbot.keyClicks(window.dialpad.number_edit, "3125550177")
+    else:
+        find(qtbot, window, "okafor")
+    assert not window.status_panel.override_button.isVisible()
+    window.call_anyway()  # also Alt+A's path: nothing to place any more
+    qtbot.keyClick(window, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
+    assert QApplication.activeModalWidget() is None  # no reason is asked for
+    assert standin.request_count == 0 and window.profile.store.list_calls() == []
 
 
 def test_inside_the_hours_the_same_call_goes_through_without_a_button(
