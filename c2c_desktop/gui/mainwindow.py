@@ -971,7 +971,10 @@ class MainWindow(QMainWindow):
         """GUI thread: the keyring worker read the keys (None: none stored)."""
         self._keyring_problem = ""
         self.controller.set_credentials(credentials)
-        if credentials is None and not self.profile.demo and self._ask_for_missing_keys:
+        # Keys or the agent's own phone missing: nothing can be called yet (keys set from the CLI before the first
+        # start leave only the phone to enter).
+        incomplete = credentials is None or not self.profile.settings.agent_number
+        if incomplete and not self.profile.demo and self._ask_for_missing_keys:
             QTimer.singleShot(0, lambda: self.open_settings(first_run=True))
         self._ask_for_missing_keys = False
 

@@ -61,6 +61,8 @@ if TYPE_CHECKING:
     from c2c_desktop.core.store import Store
 
 FIRST_RUN_TEXT = "Paste your access key pair from the Key Manager and enter your own phone number to start calling."
+#: The first start with the keys already stored (`c2c-desktop keys set`): only the agent's phone is missing.
+FIRST_RUN_PHONE_TEXT = "Your keys are stored. Enter your own phone number (the service rings it first) to start."
 DEMO_KEYS_TEXT = "Demo keys are built in."
 AGENT_FIRST_TEXT = "Ring my phone first, then the prospect (recommended)"
 PROSPECT_FIRST_TEXT = "Ring the prospect first, then my phone"
@@ -182,7 +184,7 @@ class SettingsDialog(QDialog):
         outer = QVBoxLayout(self)
         outer.setSpacing(10)
         if first_run:
-            banner = plain_label(FIRST_RUN_TEXT, self, wrap=True)
+            banner = plain_label(FIRST_RUN_PHONE_TEXT if keys_stored else FIRST_RUN_TEXT, self, wrap=True)
             banner.setAccessibleName("Getting started")
             banner.setFrameShape(QFrame.Shape.StyledPanel)
             banner.setMargin(8)

@@ -666,3 +666,41 @@ def test_typing_and_enter_before_the_deferred_start_neither_dial_nor_say_no_keys
     finally:
         main.shutdown()
         profile.close()
+
+
+class _RecordedSettingsDialog(_CancelledAfterRemovingKeys):
+    """Stands in for SettingsDialog: records how the window opened it, then is cancelled."""
+
+    seen: list[dict[str, object]] = []
+
+    def __init__(self, _settings: object, worker: Any, **kwargs: object) -> None:
+        self._worker = worker
+        _RecordedSettingsDialog.seen.append(kwargs)
+
+    def exec(self) -> int:
+        return 0
+
+    def keys_removed(self) -> bool:
+        return False
+
+
+@pytest.mark.parametrize(("agent_number", "opens"), [("", True), ("+12125550100", False)])
+def test_the_first_start_opens_settings_when_the_agents_phone_is_missing_though_the_keys_are_stored(
+    qtbot: QtBot, standin: StandInService, monkeypatch: pytest.MonkeyPatch, agent_number: str, opens: bool
+) -> None:
+    # `c2c-desktop keys set` before the first start (a documented way) left a window saying "Ready" with no phone to
+    # ring: the first call was the first to say so. Settings now opens for the phone too, saying the keys are there.
+    monkeypatch.setenv("C2C_DESKTOP_API_URL", standin.url)
+    monkeypatch.setattr(settings_dialog, "SettingsDialog", _RecordedSettingsDialog)
+    _RecordedSettingsDialog.seen = []
+    profile = open_demo_profile()
+    profile.demo = False  # a real profile's first start; the demo never asks
+    profile.settings = dataclasses.replace(profile.settings, agent_number=agent_number)
+    with running_window(qtbot, profile):
+        if opens:
+            qtbot.waitUntil(lambda: len(_RecordedSettingsDialog.seen) == 1, timeout=SIGNAL_MS)
+            assert _RecordedSettingsDialog.seen[0]["first_run"] is True
+            assert _RecordedSettingsDialog.seen[0]["keys_stored"] is True  # its banner asks only for the phone
+        else:
+            QApplication.processEvents()
+            assert _RecordedSettingsDialog.seen == []

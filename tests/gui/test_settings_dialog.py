@@ -536,3 +536,11 @@ def test_desktop_settings_are_shown_and_saved(qtbot: QtBot) -> None:
     assert dialog._validate()
     saved = dialog.result_settings()
     assert (saved.notifications, saved.close_to_tray) == (True, False)
+
+
+def test_a_first_run_with_the_keys_stored_asks_only_for_the_phone(qtbot: QtBot) -> None:
+    from c2c_desktop.gui.settings_dialog import FIRST_RUN_PHONE_TEXT
+
+    dialog = _open(qtbot, Settings(), None, first_run=True, keys_stored=True)
+    texts = [label.text() for label in dialog.findChildren(type(dialog.keys_status_label))]
+    assert FIRST_RUN_PHONE_TEXT in texts and FIRST_RUN_TEXT not in texts
