@@ -6,6 +6,7 @@ what a dial would decide; nothing is written to the audit log.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -40,10 +41,11 @@ def glance(guard: CallGuard, number: DialNumber, contact: Contact | None = None)
     verdict = report.verdict
     place = report.summary or "local time unknown"
     if not isinstance(verdict, Refusal):
+        unruled = _unruled_country(verdict.notes)  # "callable now" alone would read as "the law allows it"
         if report.closes_at is not None:
             until = _local(report.closes_at, report.zones, report.checked_at)
-            return Glance(True, f"{place} · callable until {until}", notes=verdict.notes)
-        return Glance(True, f"{place} · callable now", notes=verdict.notes)
+            return Glance(True, f"{place} · callable until {until}{unruled}", notes=verdict.notes)
+        return Glance(True, f"{place} · callable now{unruled}", notes=verdict.notes)
     if verdict.rule is Rule.DNC:
         stale = "" if " is on the do-not-call list " in verdict.reason else " (a stale list blocks its area code)"
         return Glance(False, f"on the do-not-call list{stale}", verdict.reason, verdict.rule)
@@ -54,6 +56,16 @@ def glance(guard: CallGuard, number: DialNumber, contact: Contact | None = None)
     opens = _local(verdict.opens_at, report.zones, report.checked_at)
     why = " (call limit)" if verdict.rule is Rule.ATTEMPTS else ""
     return Glance(False, f"{place} · not callable now: opens {opens}{why}", verdict.reason, verdict.rule)
+
+
+def _unruled_country(notes: tuple[str, ...]) -> str:
+    """" · no built-in hours rule for DE" when the rules have no calling-hours rule for the callee's country (consumer
+    mode outside the US and Canada): the agent must know the local law themselves. "" otherwise."""
+    for note in notes:
+        found = re.match(r"no built-in calling-hours rule for (.+?);", note)
+        if found:
+            return f" · no built-in hours rule for {found.group(1)}"
+    return ""
 
 
 def _local(moment: datetime, zones: tuple[str, ...], now: datetime | None) -> str:
