@@ -19,9 +19,10 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from c2c_desktop.core.models import CallResult, Contact, JournalEntry, Outcome, PhoneEntry
 from c2c_desktop.core.simulator import Fault, StandInService
+from c2c_desktop.gui import notifications
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.mainwindow import MainWindow
-from c2c_desktop.gui.notifications import TrayMessageNotifier, body_for_service, notification_text
+from c2c_desktop.gui.notifications import FreedesktopOrTray, body_for_service, notification_text
 from c2c_desktop.gui.profile import open_demo_profile
 from c2c_desktop.gui.tray import NO_NUMBER_ON_CLIPBOARD, CallTray, tray_menu_texts
 from tests.gui.windows import running_window
@@ -43,14 +44,14 @@ def window(qtbot: QtBot, standin: StandInService, monkeypatch: pytest.MonkeyPatc
 
 
 @pytest.fixture
-def tray(window: MainWindow) -> Iterator[CallTray]:
-    # The tray icon's own message: the notifier of a desktop without a notification service (the freedesktop one is
-    # exercised against dunst in the e2e test).
-    window.tray = CallTray(window, window.controller, window)
-    window.tray.notifier = TrayMessageNotifier(window.tray.icon, window.tray)
-    window.tray.notifier.activated.connect(window.bring_to_front)
-    yield window.tray
-    window.tray.close()
+def tray(window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> Iterator[CallTray]:
+    """The window's own tray, as the app makes it, on a desktop without a session bus: its notifier is then the tray
+    icon's message (the freedesktop one is exercised against dunst in the e2e test)."""
+    monkeypatch.setattr(notifications, "session_bus_present", lambda environ=None: False)
+    tray = window.enable_tray()
+    assert isinstance(tray.notifier, FreedesktopOrTray) and tray.notifier.freedesktop is None
+    yield tray
+    tray.close()
 
 
 def call(qtbot: QtBot, window: MainWindow, name: str) -> None:
@@ -147,7 +148,8 @@ def test_clicking_the_notification_or_the_icon_brings_the_window_back(
 ) -> None:
     window.send_to_tray()
     assert not window.isVisible()
-    tray.icon.messageClicked.emit()  # what Qt emits when the tray's message is clicked
+    # What Qt emits when the tray's message is clicked: through the notifier and CallTray's own wiring to the window.
+    tray.icon.messageClicked.emit()
     qtbot.waitUntil(window.is_shown)
     window.send_to_tray()
     tray.icon.activated.emit(tray.icon.ActivationReason.Trigger)
