@@ -30,6 +30,9 @@ SHOW_TEXT = "&Show c2c-desktop"
 HIDE_TEXT = "&Hide c2c-desktop"
 CLIPBOARD_TEXT = "&Call the number on the clipboard"
 QUIT_TEXT = "&Quit"
+#: How much of the clipboard is searched for a number (on the GUI thread): a copied number sits at its start, and a
+#: multi-megabyte clipboard (a log, a page) must not freeze the window.
+CLIPBOARD_HEAD_CHARS = 1_000
 
 #: The words of each outcome in the tooltip (the window's status uses the same).
 OUTCOME_WORDS: dict[Outcome, str] = {
@@ -189,10 +192,11 @@ class CallTray(QObject):
     @Slot()
     def call_clipboard_number(self) -> None:
         """GUI thread: the number on the clipboard goes into the dial pad and the window comes to the front, ready for
-        Enter; nothing is dialled. Without a number, the window says so."""
+        Enter; nothing is dialled. Without a number in its first CLIPBOARD_HEAD_CHARS characters, the window says
+        so."""
         from c2c_desktop.core.phone import find_number_text
 
-        text = QGuiApplication.clipboard().text()
+        text = QGuiApplication.clipboard().text()[:CLIPBOARD_HEAD_CHARS]
         if text.strip() and find_number_text(text) is not None:
             self._host.open_link(text)
             return

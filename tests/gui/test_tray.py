@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from c2c_desktop.core.models import CallResult, Contact, JournalEntry, Outcome, PhoneEntry
 from c2c_desktop.core.simulator import Fault, StandInService
 from c2c_desktop.gui import notifications
+from c2c_desktop.gui import tray as tray_module
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.mainwindow import MainWindow
 from c2c_desktop.gui.notifications import FreedesktopOrTray, body_for_service, notification_text
@@ -320,3 +322,28 @@ def test_without_a_tray_close_quits_and_in_tray_starts_minimised(flag: str, stat
             timeout=60,
         )
     assert done.stdout.split("\n")[:2] == [state, "exited 0"], done.stderr
+
+
+@pytest.mark.parametrize(
+    "clipboard",
+    [
+        "Please call Ada back on (212) 555-0142 today. " + "1 " * 2_000_000,  # a 4 MB log pasted after the number
+        "1 " * 2_000_000 + "(212) 555-0142",  # the number too far in to be looked for
+    ],
+    ids=["number-first", "number-beyond-the-cap"],
+)
+def test_a_huge_clipboard_is_read_promptly_and_never_dials(
+    qtbot: QtBot, window: MainWindow, tray: CallTray, standin: StandInService, clipboard: str
+) -> None:
+    """Only the clipboard's head is searched on the GUI thread: a multi-megabyte clipboard must not freeze it."""
+    window.send_to_tray()
+    QGuiApplication.clipboard().setText(clipboard)
+    assert len(QGuiApplication.clipboard().text()) > 4_000_000
+    with qtbot.assertNotEmitted(window.controller.call_started, wait=500):
+        started = time.perf_counter()
+        tray.clipboard_action.trigger()
+        took = time.perf_counter() - started
+    qtbot.waitUntil(window.is_shown)
+    assert took < 0.15, f"the clipboard action took {took:.3f} s on the GUI thread"
+    assert len(window.dialpad.number_edit.text()) <= tray_module.CLIPBOARD_HEAD_CHARS
+    assert standin.request_count == 0
