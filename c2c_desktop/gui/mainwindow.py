@@ -1293,9 +1293,12 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def send_to_tray(self) -> None:
-        """GUI thread: hide the window; the tray icon brings it back."""
+        """GUI thread: hide the window; the tray icon brings it back (and while hidden, the tray watches that it
+        stays there to do so: see CallTray.watch_while_hidden)."""
         self._save_window_state()
         self.hide()
+        if self.tray is not None:
+            self.tray.watch_while_hidden()
 
     @Slot()
     def quit_app(self) -> None:

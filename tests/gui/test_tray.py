@@ -347,3 +347,50 @@ def test_a_huge_clipboard_is_read_promptly_and_never_dials(
     assert took < 0.15, f"the clipboard action took {took:.3f} s on the GUI thread"
     assert len(window.dialpad.number_edit.text()) <= tray_module.CLIPBOARD_HEAD_CHARS
     assert standin.request_count == 0
+
+
+# -- the tray going away while the window is hidden in it --------------------------------------------------------------
+
+
+def test_hidden_in_the_tray_the_window_comes_back_minimised_when_the_tray_goes(
+    qtbot: QtBot, window: MainWindow, tray: CallTray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tray host exits while the window is hidden in the tray: the window shows minimised (the real tray host is
+    killed in tests/e2e/test_tray_xvfb.py; offscreen has none, so its presence is switched here)."""
+    there = [True]
+    monkeypatch.setattr(tray_module, "tray_available", lambda: there[0])
+    monkeypatch.setattr(tray_module, "TRAY_WATCH_MS", 50)
+    window.send_to_tray()
+    with qtbot.assertNotEmitted(window.windowHandle().visibleChanged, wait=300):
+        pass  # the tray is there: the window stays hidden
+    assert not window.isVisible()
+    there[0] = False
+    qtbot.waitUntil(lambda: window.isVisible() and window.isMinimized())
+
+
+def test_started_hidden_without_a_tray_it_waits_then_shows_minimised(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--in-tray` at login before the panel is up: the tray is waited for, then the window shows minimised."""
+    monkeypatch.setattr(notifications, "session_bus_present", lambda environ=None: False)
+    monkeypatch.setattr(tray_module, "TRAY_WAIT_MS", 600)
+    window.hide()  # as never shown
+    tray = window.enable_tray()  # offscreen: no tray comes
+    with qtbot.assertNotEmitted(window.windowHandle().visibleChanged, wait=300):
+        pass  # still waiting for a tray
+    assert not window.isVisible()
+    qtbot.waitUntil(lambda: window.isVisible() and window.isMinimized(), timeout=5000)
+    tray.close()
+
+
+def test_a_tray_that_comes_while_waiting_keeps_the_window_hidden(
+    qtbot: QtBot, window: MainWindow, tray: CallTray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    there = [False]
+    monkeypatch.setattr(tray_module, "tray_available", lambda: there[0])
+    monkeypatch.setattr(tray_module, "TRAY_WAIT_MS", 600)
+    window.send_to_tray()
+    there[0] = True  # the panel came up
+    with qtbot.assertNotEmitted(window.windowHandle().visibleChanged, wait=1200):
+        pass
+    assert not window.isVisible()
