@@ -1273,8 +1273,16 @@ class MainWindow(QMainWindow):
         return self.tray is not None and self.profile.settings.close_to_tray and self.tray.is_in_tray()
 
     def is_in_front(self) -> bool:
-        """True when the agent sees this window: shown, not minimised, and active (it has the keyboard focus)."""
-        return self.is_shown() and self.isActiveWindow()
+        """True when the agent sees this window: shown, not minimised, and active (it has the keyboard focus), or
+        one of its own dialogs is (Settings, a confirmation: the agent is looking at the app)."""
+        if not self.is_shown():
+            return False
+        active = QApplication.activeWindow()
+        while active is not None:
+            if active is self:
+                return True
+            active = active.parentWidget()
+        return False
 
     def is_shown(self) -> bool:
         return self.isVisible() and not self.isMinimized()

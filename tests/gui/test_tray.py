@@ -16,7 +16,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from c2c_desktop.core.models import CallResult, Contact, JournalEntry, Outcome, PhoneEntry
 from c2c_desktop.core.simulator import Fault, StandInService
@@ -394,3 +394,17 @@ def test_a_tray_that_comes_while_waiting_keeps_the_window_hidden(
     with qtbot.assertNotEmitted(window.windowHandle().visibleChanged, wait=1200):
         pass
     assert not window.isVisible()
+
+
+def test_the_windows_own_dialog_in_front_counts_as_the_window(qtbot: QtBot, window: MainWindow, tray: CallTray) -> None:
+    """Settings or a confirmation open over the window: the agent is looking at the app, so no notification."""
+    put_in_front(qtbot, window)
+    dialog = QDialog(window)
+    dialog.setModal(True)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    assert window.is_in_front()
+    with qtbot.assertNotEmitted(tray.notified):
+        call(qtbot, window, "Ada Okafor")
+    dialog.close()
