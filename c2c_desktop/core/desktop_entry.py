@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -184,12 +185,12 @@ def _write_entry(path: Path, text: str, environ: Mapping[str, str], which: Which
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if which is not None:
-            staged = path.with_name(f".{path.stem}.check.desktop")  # the validator wants the .desktop suffix
-            staged.write_text(text, encoding="utf-8")
-            try:
+            # Checked in a folder of its own: desktop environments watch the applications folder and would pick a
+            # copy up there. The validator wants the entry's own name (and its .desktop suffix).
+            with tempfile.TemporaryDirectory(prefix=f"{APP_NAME}-check-") as folder:
+                staged = Path(folder) / path.name
+                staged.write_text(text, encoding="utf-8")
                 _validate(staged, environ, which)
-            finally:
-                staged.unlink(missing_ok=True)
         atomic_write_text(path, text)
         path.chmod(0o644)
     except OSError as exc:
@@ -224,6 +225,7 @@ def install(command: Sequence[str], environ: Mapping[str, str] | None = None, wh
     default that cannot be set is said in the lines (the entry still works from the menu)."""
     environ = os.environ if environ is None else environ
     _require_xdg_desktop()
+    _refuse_percent(command)
     entry = desktop_file_path(environ)
     icon = icon_path(environ)
     _write_entry(entry, entry_text(command), environ, which)
@@ -258,6 +260,16 @@ def install(command: Sequence[str], environ: Mapping[str, str] | None = None, wh
                 f"`xdg-mime default {DESKTOP_FILE_NAME} {mime_type}` or in your desktop's settings."
             )
     return lines
+
+
+def _refuse_percent(command: Sequence[str]) -> None:
+    """A `%` in the command's path makes an entry that desktop-file-validate accepts (written as `%%`) but GIO's
+    launcher refuses to start: say so rather than write an entry that does nothing."""
+    if any("%" in part for part in command):
+        raise DesktopEntryError(
+            f"the app's path has a % in it ({command[0]}), which desktop launchers cannot start: move the "
+            f"{APP_NAME} folder to a path without % and run this again"
+        )
 
 
 def _require_xdg_desktop() -> None:
@@ -302,8 +314,11 @@ def uninstall(environ: Mapping[str, str] | None = None, which: Which = shutil.wh
     _require_xdg_desktop()
     lines: list[str] = []
     for mimeapps in _mimeapps_lists(environ):
+        # A symlinked list (dotfiles kept in a repository) is changed where it points, the link kept.
+        target = Path(os.path.realpath(mimeapps))
         try:
-            text = mimeapps.read_text(encoding="utf-8")
+            # Bytes that are not UTF-8 (another program's stray encoding) are kept as they are, not refused.
+            text = target.read_bytes().decode("utf-8", "surrogateescape")
         except FileNotFoundError:
             continue
         except OSError as exc:
@@ -312,10 +327,17 @@ def uninstall(environ: Mapping[str, str] | None = None, which: Which = shutil.wh
         if not removed:
             continue
         try:
-            atomic_write_text(mimeapps, new_text)
+            atomic_write_bytes(target, new_text.encode("utf-8", "surrogateescape"))
         except OSError as exc:
             raise DesktopEntryError(f"cannot write {mimeapps}: {exc.strerror or exc}") from None
         lines.extend(f"Removed {DESKTOP_FILE_NAME} as the handler of {mime} from {mimeapps}" for mime in removed)
+
+    autostart = autostart_path(environ)
+    if _is_ours(autostart):
+        _remove(autostart)
+        lines.append(f"Removed the autostart entry: {autostart}")
+    elif autostart.exists():
+        lines.append(f"Left {autostart}: {APP_NAME} did not write it")
 
     entry = desktop_file_path(environ)
     entry_was_ours = _is_ours(entry)
@@ -352,8 +374,22 @@ def _remove(path: Path) -> None:
 
 
 def autostart_enabled(environ: Mapping[str, str] | None = None) -> bool:
-    """Whether the app starts at login: the XDG autostart entry exists (whoever wrote it)."""
-    return autostart_path(environ).is_file()
+    """Whether the app starts at login: the XDG autostart entry exists (whoever wrote it) and is not turned off
+    (`Hidden=true`, or GNOME's `X-GNOME-Autostart-enabled=false`, which desktops' own settings write)."""
+    try:
+        text = autostart_path(environ).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    values: dict[str, str] = {}
+    section = ""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("["):
+            section = stripped
+        elif section == "[Desktop Entry]" and "=" in stripped:
+            key, _, value = stripped.partition("=")
+            values.setdefault(key.strip(), value.strip())
+    return values.get("Hidden", "").lower() != "true" and values.get("X-GNOME-Autostart-enabled", "").lower() != "false"
 
 
 def enable_autostart(command: Sequence[str], environ: Mapping[str, str] | None = None) -> Path:
@@ -363,14 +399,19 @@ def enable_autostart(command: Sequence[str], environ: Mapping[str, str] | None =
     with desktop-file-validate.
     """
     environ = os.environ if environ is None else environ
+    _refuse_percent(command)
     path = autostart_path(environ)
     _write_entry(path, entry_text(command, autostart=True), environ, None)
     return path
 
 
 def disable_autostart(environ: Mapping[str, str] | None = None) -> bool:
-    """Remove the autostart entry; True if there was one."""
+    """Remove the autostart entry this app wrote; True if there was one. An entry somebody else wrote (no marker
+    line) is left where it is: DesktopEntryError says so."""
     path = autostart_path(environ)
-    existed = path.exists()
+    if not path.exists():
+        return False
+    if not _is_ours(path):
+        raise DesktopEntryError(f"{path} was not written by {APP_NAME}: it is left as it is (remove it yourself)")
     _remove(path)
-    return existed
+    return True

@@ -834,8 +834,9 @@ _OUTLOOK_PHONES: dict[str, str] = {
 # Outlook); the Spanish names are the field names of Outlook's Spanish interface.
 _LOCALISED_HEADERS: dict[str, dict[str, str]] = {
     "de": {
-        "anrede": "title",
+        "anrede": "courtesy title",
         "vorname": "first name",
+        "vollstandiger name": "name",
         "weitere vornamen": "middle name",
         "zweiter vorname": "middle name",
         "nachname": "last name",
@@ -845,6 +846,8 @@ _LOCALISED_HEADERS: dict[str, dict[str, str]] = {
         "abteilung": "department",
         "position": "job title",
         "notizen": "notes",
+        "bundesland": "state",
+        "land": "country",
         "region geschaftlich": "business state",
         "land/region geschaftlich": "business country/region",
         "bundesland/kanton privat": "home state",
@@ -882,8 +885,9 @@ _LOCALISED_HEADERS: dict[str, dict[str, str]] = {
         "fax (weiteres)": "other fax",
     },
     "fr": {
-        "titre": "title",  # Outlook writes two: the courtesy title, then the job title (see _english_keys)
+        "titre": "courtesy title",  # or the job title: see _english_keys
         "prenom": "first name",
+        "nom complet": "name",
         "deuxieme prenom": "middle name",
         "nom": "last name",
         "suffixe": "suffix",
@@ -891,6 +895,7 @@ _LOCALISED_HEADERS: dict[str, dict[str, str]] = {
         "entreprise": "company",
         "service": "department",
         "fonction": "job title",
+        "pays": "country",
         "dep/region (bureau)": "business state",
         "pays/region (bureau)": "business country/region",
         "pays (bureau)": "business country/region",
@@ -928,8 +933,9 @@ _LOCALISED_HEADERS: dict[str, dict[str, str]] = {
         "telecopie (autre)": "other fax",
     },
     "es": {
-        "tratamiento": "title",
+        "tratamiento": "courtesy title",
         "nombre": "first name",
+        "nombre completo": "name",
         "segundo nombre": "middle name",
         "apellidos": "last name",
         "apellido": "last name",
@@ -941,6 +947,8 @@ _LOCALISED_HEADERS: dict[str, dict[str, str]] = {
         "puesto": "job title",
         "cargo": "job title",
         "notas": "notes",
+        "provincia": "state",
+        "pais": "country",
         "telefono movil": "mobile phone",
         "movil": "mobile phone",
         "telefono del trabajo": "business phone",
@@ -965,9 +973,30 @@ _LOCALISED_HEADERS: dict[str, dict[str, str]] = {
 # A file is read as one of these languages only when it has one of that language's name headers: "Position",
 # "Service" or "Notes" alone say nothing about the language.
 _LANGUAGE_SIGNS: dict[str, frozenset[str]] = {
-    "de": frozenset({"vorname", "nachname"}),
-    "fr": frozenset({"prenom", "deuxieme prenom"}),
-    "es": frozenset({"nombre", "apellidos", "apellido"}),
+    "de": frozenset({"vorname", "nachname", "vollstandiger name"}),
+    "fr": frozenset({"prenom", "deuxieme prenom", "nom", "nom complet"}),
+    "es": frozenset({"nombre", "apellidos", "apellido", "nombre completo"}),
+}
+# Headers that mean one thing in whichever of these languages a file is written and nothing else in English: read so
+# without a name header telling the language too ("Name;Firma;Position;Telefon"). The phone words ("Telefon",
+# "Téléphone", "Teléfono") are phone headers in any file already (_PHONE_WORDS).
+_UNMISTAKABLE_HEADERS: dict[str, str] = {
+    "firma": "company",
+    "unternehmen": "company",
+    "societe": "company",
+    "entreprise": "company",
+    "empresa": "company",
+    "compania": "company",
+    "organizacion": "company",
+    "fonction": "job title",
+    "puesto": "job title",
+    "cargo": "job title",
+    "notizen": "notes",
+    "notas": "notes",
+    "bundesland": "state",
+    "provincia": "state",
+    "pays": "country",
+    "pais": "country",
 }
 
 
@@ -976,11 +1005,23 @@ def _english_keys(keys: list[str]) -> list[str]:
     present = set(keys)
     signed = [language for language, signs in _LANGUAGE_SIGNS.items() if present & signs]
     if not signed:
-        return keys
-    table = _LOCALISED_HEADERS[max(signed, key=lambda language: len(present & _LOCALISED_HEADERS[language].keys()))]
-    english = [table.get(key, key) for key in keys]
-    if table is _LOCALISED_HEADERS["fr"] and keys.count("titre") >= 2:
-        english[keys.index("titre", keys.index("titre") + 1)] = "job title"  # Outlook's second "Titre"
+        return [_UNMISTAKABLE_HEADERS.get(key, key) for key in keys]
+    language = max(signed, key=lambda language: len(present & _LOCALISED_HEADERS[language].keys()))
+    table = _LOCALISED_HEADERS[language]
+    english = [table.get(key) or _UNMISTAKABLE_HEADERS.get(key, key) for key in keys]
+    if language == "de" and "vorname" in present and "nachname" not in present and "name" in present:
+        english[keys.index("name")] = "last name"  # "Vorname;Name": the first name, then the last name
+    if language == "fr":
+        if "nom" in present and "prenom" not in present:
+            english[keys.index("nom")] = "name"  # "Nom" alone is the whole name
+        titles = [index for index, key in enumerate(keys) if key == "titre"]
+        if len(titles) >= 2:
+            english[titles[1]] = "job title"  # Outlook writes the courtesy title, then the job title
+        elif titles and "fonction" not in present:
+            # One "Titre": before the name it is the courtesy title ("M.;Jean;Dupont"), after it the job title.
+            name_columns = [index for index, key in enumerate(keys) if key in ("prenom", "nom", "nom complet")]
+            if not name_columns or titles[0] > name_columns[0]:
+                english[titles[0]] = "job title"
     return english
 
 
@@ -1086,12 +1127,13 @@ def _detect_plan(header: list[str]) -> _CsvPlan:
     if "job title" in where and any(name in where for name in _OUTLOOK_PHONES):
         plan = _CsvPlan(FORMAT_OUTLOOK)
         # Outlook's "Title" is the courtesy title (Mr., Dr.); "Job Title" is the title.
-        plan.name_parts = columns("title", "first name", "middle name", "last name", "suffix")
+        plan.full_name = columns("name")  # not Outlook's, but a file with Outlook's phone headers may have it
+        plan.name_parts = columns("title", "courtesy title", "first name", "middle name", "last name", "suffix")
         plan.company = columns("company")
         plan.title = columns("job title")
         plan.notes = columns("notes")
-        plan.state = columns("business state", "home state", "other state")
-        plan.country = columns("business country/region", "home country/region", "other country/region")
+        plan.state = columns("business state", "home state", "other state", "state")
+        plan.country = columns("business country/region", "home country/region", "other country/region", "country")
         for name, label in _OUTLOOK_PHONES.items():
             plan.phones += [
                 _PhoneColumn(index, label=label, preferred=name == "primary phone") for index in where.get(name, [])
@@ -1099,10 +1141,12 @@ def _detect_plan(header: list[str]) -> _CsvPlan:
         return plan
 
     plan = _CsvPlan(FORMAT_GENERIC)
-    first, middle, last = [], [], []
+    courtesy, first, middle, last = [], [], [], []
     for index, key in enumerate(keys):
         if key in _GENERIC_NAME:
             plan.full_name.append(index)
+        elif key == "courtesy title":  # only a French, German or Spanish header gives it: "Titre", "Anrede"
+            courtesy.append(index)
         elif key in _GENERIC_FIRST:
             first.append(index)
         elif key in _GENERIC_MIDDLE:
@@ -1121,7 +1165,7 @@ def _detect_plan(header: list[str]) -> _CsvPlan:
             plan.country.append(index)
         elif _is_phone_header(key):
             plan.phones.append(_PhoneColumn(index, label=_label_from_header(key)))
-    plan.name_parts = first + middle + last
+    plan.name_parts = courtesy + first + middle + last
     return plan
 
 

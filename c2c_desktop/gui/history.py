@@ -28,6 +28,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QColor, QIcon, QImage, QKeyEvent, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QButtonGroup,
     QComboBox,
     QDialog,
@@ -266,7 +267,10 @@ class SortArrowStyle(QProxyStyle):
     """
 
     def __init__(self) -> None:
-        super().__init__()  # no base given: follows the application's style
+        # Built from the application's current style by name: with no base, QProxyStyle takes the desktop's default
+        # style instead (Fusion here), whatever the application set (app.setStyle("Windows")).
+        app_style = QApplication.style()
+        super().__init__(app_style.name() if app_style is not None else "")
         self._swap: bool | None = None
 
     def drawPrimitive(  # noqa: N802 (Qt override)

@@ -1304,8 +1304,16 @@ class MainWindow(QMainWindow):
         return self.tray is not None and self.profile.settings.close_to_tray and self.tray.is_in_tray()
 
     def is_in_front(self) -> bool:
-        """True when the agent sees this window: shown, not minimised, and active (it has the keyboard focus)."""
-        return self.is_shown() and self.isActiveWindow()
+        """True when the agent sees this window: shown, not minimised, and active (it has the keyboard focus), or
+        one of its own dialogs is (Settings, a confirmation: the agent is looking at the app)."""
+        if not self.is_shown():
+            return False
+        active = QApplication.activeWindow()
+        while active is not None:
+            if active is self:
+                return True
+            active = active.parentWidget()
+        return False
 
     def is_shown(self) -> bool:
         return self.isVisible() and not self.isMinimized()
@@ -1324,9 +1332,12 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def send_to_tray(self) -> None:
-        """GUI thread: hide the window; the tray icon brings it back."""
+        """GUI thread: hide the window; the tray icon brings it back (and while hidden, the tray watches that it
+        stays there to do so: see CallTray.watch_while_hidden)."""
         self._save_window_state()
         self.hide()
+        if self.tray is not None:
+            self.tray.watch_while_hidden()
 
     @Slot()
     def quit_app(self) -> None:

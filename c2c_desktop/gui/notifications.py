@@ -190,8 +190,14 @@ class FreedesktopNotifier(QObject):
             self._closed = True
             self._jobs.put(None)
 
+    def finished(self) -> bool:
+        """GUI thread: True once closed and its thread (with jeepney's receiver, joined by the router) has ended:
+        nothing will emit on this object any more."""
+        return self._closed and (self._thread is None or not self._thread.is_alive())
+
     def _emit(self, signal: Any, *args: object) -> None:
-        """Notifier thread: emit unless this object is already gone (the window closed meanwhile)."""
+        """Notifier thread: emit. This object is kept alive while the thread may emit (see _KEPT): the guard is for
+        the interpreter's exit only."""
         try:
             signal.emit(*args)
         except RuntimeError:
@@ -264,12 +270,21 @@ class FreedesktopNotifier(QObject):
             self._emit(self.failed, *job)
 
     def _on_signal(self, message: Message) -> None:
-        """jeepney's receiver thread: ActionInvoked(id, action_key)."""
-        notification_id, action = message.body[0], message.body[1]
-        with self._lock:
-            ours = notification_id in self._ids
-        if ours and action == DEFAULT_ACTION:
-            self._emit(self._clicked)
+        """jeepney's receiver thread: ActionInvoked(id, action_key). Any signal matching the rule comes here, also
+        a broadcast from another program: one that is not (uint32, string) is ignored, and nothing raised here may
+        end jeepney's receiver thread (which would end all replies)."""
+        try:
+            from jeepney import HeaderFields
+
+            if message.header.fields.get(HeaderFields.signature) != "us":
+                return
+            notification_id, action = message.body
+            with self._lock:
+                ours = notification_id in self._ids
+            if ours and action == DEFAULT_ACTION:
+                self._emit(self._clicked)
+        except Exception as exc:
+            log.info("desktop notifications: ignored a malformed ActionInvoked signal (%s)", type(exc).__name__)
 
 
 def _call(method: str, signature: str | None = None, body: tuple[object, ...] = ()) -> Message:
@@ -286,6 +301,21 @@ def _checked(reply: Message) -> Message:
     if reply.header.message_type == MessageType.error:
         raise OSError(str(reply.header.fields.get(HeaderFields.error_name, "an error reply")))
     return reply
+
+
+#: The freedesktop notifiers whose threads may still emit on them. They have no parent and are let go here, on the
+#: GUI thread, only once finished: the window (and the tray that made one) may be deleted while a notifier thread or
+#: jeepney's receiver thread is about to emit, and emitting on a deleted QObject is undefined.
+_KEPT: set[FreedesktopNotifier] = set()
+
+
+def _kept_notifier() -> FreedesktopNotifier:
+    """GUI thread: a new parentless notifier, kept alive until its threads are done (finished ones are let go)."""
+    for done in [notifier for notifier in _KEPT if notifier.finished()]:
+        _KEPT.discard(done)
+    notifier = FreedesktopNotifier()
+    _KEPT.add(notifier)
+    return notifier
 
 
 def make_notifier(tray_icon: QSystemTrayIcon, parent: QObject | None = None) -> FreedesktopOrTray:
@@ -305,7 +335,7 @@ class FreedesktopOrTray(QObject):
         self.fallback.activated.connect(self.activated)
         self.freedesktop: FreedesktopNotifier | None = None
         if use_freedesktop:
-            self.freedesktop = FreedesktopNotifier(self)
+            self.freedesktop = _kept_notifier()  # not a child: it outlives this object while its threads run
             self.freedesktop.activated.connect(self.activated)
             self.freedesktop.failed.connect(self._on_failed)
 

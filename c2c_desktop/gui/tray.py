@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
@@ -30,6 +30,16 @@ SHOW_TEXT = "&Show c2c-desktop"
 HIDE_TEXT = "&Hide c2c-desktop"
 CLIPBOARD_TEXT = "&Call the number on the clipboard"
 QUIT_TEXT = "&Quit"
+#: How much of the clipboard is searched for a number (on the GUI thread): a copied number sits at its start, and a
+#: multi-megabyte clipboard (a log, a page) must not freeze the window.
+CLIPBOARD_HEAD_CHARS = 1_000
+#: While the window is hidden in the tray, how often the tray is looked for (a cheap local call): a tray host that
+#: exits would otherwise leave the window hidden with no icon to bring it back.
+TRAY_WATCH_MS = 2_000
+#: Hidden at login before the panel is up (`--in-tray`): how long a tray is waited for before the window is shown
+#: minimised instead, and how often it is looked for meanwhile.
+TRAY_WAIT_MS = 10_000
+TRAY_WAIT_STEP_MS = 250
 
 #: The words of each outcome in the tooltip (the window's status uses the same).
 OUTCOME_WORDS: dict[Outcome, str] = {
@@ -65,6 +75,13 @@ class TrayHost(Protocol):
     def quit_app(self) -> None: ...
 
     def notifications_on(self) -> bool: ...
+
+    def isVisible(self) -> bool:  # noqa: N802 (QWidget's)
+        """True when the window is shown or minimised; False while hidden in the tray."""
+        ...
+
+    def showMinimized(self) -> None:  # noqa: N802 (QWidget's)
+        ...
 
 
 def tray_available() -> bool:
@@ -114,6 +131,9 @@ class CallTray(QObject):
         self.icon_name = ""
         self.tooltip = ""
         self._closing = False
+        self._watch = QTimer(self)  # while hidden in the tray: is there still a tray? (see watch_while_hidden)
+        self._watch.timeout.connect(self._check_tray)
+        self._wait_left_ms = 0
         self._set_look("c2c-desktop", IDLE_TOOLTIP)
         controller.call_started.connect(self._on_call_started)
         controller.call_finished.connect(self._on_call_finished)
@@ -125,6 +145,32 @@ class CallTray(QObject):
         starts. Platforms without any tray (offscreen) are left alone."""
         if tray_available() or QGuiApplication.platformName() == "xcb":
             self.icon.show()
+        if not self._host.isVisible():
+            self.watch_while_hidden()  # started hidden (`--in-tray`): a tray must come, else the window shows
+
+    def watch_while_hidden(self) -> None:
+        """GUI thread: the window is hidden in the tray. If no tray is there (a panel not up yet at login), one is
+        waited for up to TRAY_WAIT_MS; then, every TRAY_WATCH_MS until the window is shown again, the tray is looked
+        for: once there is none (the tray host exited), the window is shown minimised, never left unreachable."""
+        self._wait_left_ms = 0 if tray_available() else TRAY_WAIT_MS
+        self._watch.start(TRAY_WAIT_STEP_MS if self._wait_left_ms else TRAY_WATCH_MS)
+
+    @Slot()
+    def _check_tray(self) -> None:
+        """GUI thread (the watch timer): see watch_while_hidden."""
+        if self._closing or self._host.isVisible():
+            self._watch.stop()  # shown (or minimised) again: nothing to watch
+            return
+        if tray_available():
+            self._wait_left_ms = 0
+            self._watch.setInterval(TRAY_WATCH_MS)
+            return
+        if self._wait_left_ms > 0:
+            self._wait_left_ms -= self._watch.interval()
+            if self._wait_left_ms > 0:
+                return
+        self._watch.stop()
+        self._host.showMinimized()  # no tray to live in: in the task bar instead
 
     def is_in_tray(self) -> bool:
         """True when the icon is shown and the desktop has a tray to show it in (closing the window may hide it)."""
@@ -133,6 +179,7 @@ class CallTray(QObject):
     def close(self) -> None:
         """GUI thread; idempotent: the icon leaves the tray; no more notifications (the window is going)."""
         self._closing = True
+        self._watch.stop()
         self.notifier.close()
         self.icon.hide()
 
@@ -189,10 +236,11 @@ class CallTray(QObject):
     @Slot()
     def call_clipboard_number(self) -> None:
         """GUI thread: the number on the clipboard goes into the dial pad and the window comes to the front, ready for
-        Enter; nothing is dialled. Without a number, the window says so."""
+        Enter; nothing is dialled. Without a number in its first CLIPBOARD_HEAD_CHARS characters, the window says
+        so."""
         from c2c_desktop.core.phone import find_number_text
 
-        text = QGuiApplication.clipboard().text()
+        text = QGuiApplication.clipboard().text()[:CLIPBOARD_HEAD_CHARS]
         if text.strip() and find_number_text(text) is not None:
             self._host.open_link(text)
             return

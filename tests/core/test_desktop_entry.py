@@ -194,3 +194,91 @@ def test_elsewhere_than_linux_it_says_where_to_look(home: Path, platform: str, m
         with pytest.raises(DesktopEntryError, match="on Windows and macOS see the README's Install section"):
             action()
     assert not desktop_file_path().parent.exists()
+
+
+def test_uninstall_changes_a_symlinked_mimeapps_list_where_it_points(home: Path) -> None:
+    install(["/opt/c2c-desktop/c2c-desktop"])
+    mimeapps = home / "xdg_config_home" / "mimeapps.list"
+    dotfiles = home / "dotfiles"
+    dotfiles.mkdir()
+    real = dotfiles / "mimeapps.list"
+    real.write_bytes(mimeapps.read_bytes())
+    mimeapps.unlink()
+    mimeapps.symlink_to(real)
+
+    uninstall()
+
+    assert mimeapps.is_symlink() and mimeapps.resolve() == real.resolve()
+    assert DESKTOP_FILE_NAME not in real.read_text(encoding="utf-8")
+
+
+def test_uninstall_keeps_the_bytes_of_a_mimeapps_list_that_is_not_utf8(home: Path) -> None:
+    mimeapps = home / "xdg_config_home" / "mimeapps.list"
+    mimeapps.parent.mkdir(parents=True, exist_ok=True)
+    mimeapps.write_bytes(
+        b"[Default Applications]\nx-scheme-handler/tel=c2c-desktop.desktop;\n"
+        b"# caf\xe9 in Latin-1\ntext/plain=ed.desktop\n"
+    )
+    lines = uninstall()
+    assert mimeapps.read_bytes() == b"[Default Applications]\n# caf\xe9 in Latin-1\ntext/plain=ed.desktop\n"
+    assert f"Removed {DESKTOP_FILE_NAME} as the handler of x-scheme-handler/tel from {mimeapps}" in lines
+
+
+def test_a_path_with_a_percent_sign_is_refused_with_what_to_do(home: Path) -> None:
+    for action in (
+        lambda: install(["/opt/50%off/c2c-desktop"]),
+        lambda: enable_autostart(["/opt/50%off/c2c-desktop"]),
+    ):
+        with pytest.raises(DesktopEntryError, match=r"has a % in it .*move the c2c-desktop folder to a path without %"):
+            action()
+    assert not desktop_file_path().exists() and not autostart_path().exists()
+
+
+def test_uninstall_removes_the_autostart_entry_it_wrote_and_leaves_a_foreign_one(home: Path) -> None:
+    install(["/opt/c2c-desktop/c2c-desktop"], which=_no_xdg_mime)
+    enable_autostart(["/opt/c2c-desktop/c2c-desktop"])
+    lines = uninstall()
+    assert not autostart_path().exists()
+    assert f"Removed the autostart entry: {autostart_path()}" in lines
+
+    autostart_path().write_text("[Desktop Entry]\nType=Application\nName=Mine\nExec=mine\n", encoding="utf-8")
+    assert uninstall() == [f"Left {autostart_path()}: c2c-desktop did not write it"]
+    assert autostart_path().exists()
+
+
+def test_disable_autostart_leaves_an_entry_it_did_not_write(home: Path) -> None:
+    foreign = autostart_path()
+    foreign.parent.mkdir(parents=True)
+    foreign.write_text("[Desktop Entry]\nType=Application\nName=Mine\nExec=mine\n", encoding="utf-8")
+    with pytest.raises(DesktopEntryError, match=r"was not written by c2c-desktop: it is left as it is"):
+        disable_autostart()
+    assert foreign.exists()
+
+
+@pytest.mark.parametrize("line", ["Hidden=true", "X-GNOME-Autostart-enabled=false"])
+def test_an_autostart_entry_turned_off_is_not_enabled(home: Path, line: str) -> None:
+    path = enable_autostart(["/opt/c2c-desktop/c2c-desktop"])
+    text = path.read_text(encoding="utf-8").replace("X-GNOME-Autostart-enabled=true\n", "")
+    path.write_text(text + line + "\n", encoding="utf-8")
+    assert not autostart_enabled()
+
+
+def test_the_entry_is_validated_outside_the_watched_applications_folder(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Desktops watch the applications folder: a copy staged there for the validator would show up in menus."""
+    validated: list[Path] = []
+    real_run = desktop_entry._run
+
+    def run(argv: list[str], environ: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        if Path(argv[0]).name == "desktop-file-validate":
+            validated.append(Path(argv[1]))
+            assert Path(argv[1]).is_file()
+        return real_run(argv, environ)
+
+    _tool("desktop-file-validate", "desktop-file-utils")
+    monkeypatch.setattr(desktop_entry, "_run", run)
+    install(["/opt/c2c-desktop/c2c-desktop"], which=_no_xdg_mime)
+    (checked,) = validated
+    assert checked.name == DESKTOP_FILE_NAME
+    assert checked.parent != desktop_file_path().parent and not checked.exists()

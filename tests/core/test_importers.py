@@ -817,3 +817,74 @@ def test_a_fax_or_telex_column_in_french_or_german_is_not_a_phone() -> None:
     result = read_contacts_bytes("Prénom;Télécopie (bureau);Telex;Téléphone\nAda;0142685301;1234;0142685300\n".encode())
     (contact,) = result.contacts
     assert [phone.number for phone in contact.phones] == ["0142685300"]
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "expected"),
+    [
+        # In a German file with a "Vorname" column, "Name" is the last name.
+        ("Vorname;Name;Telefon\nHans;Müller;+49 30 1234567\n", "DE", ("Hans Müller", "", "")),
+        ("Vollständiger Name;Telefon\nHans Müller;+49 30 1234567\n", "DE", ("Hans Müller", "", "")),
+        # "Nom" without "Prénom", "Nom complet" and "Nombre completo" are the whole name.
+        ("Nom;Téléphone\nJean Dupont;+33 1 42 68 53 00\n", "FR", ("Jean Dupont", "", "")),
+        ("Nom complet;Téléphone\nJean Dupont;+33 1 42 68 53 00\n", "FR", ("Jean Dupont", "", "")),
+        ("Nombre completo;Teléfono\nAna García;+34 612 345 678\n", "ES", ("Ana García", "", "")),
+        # Company and job title words are read without a name header to tell the language.
+        (
+            "Name;Firma;Position;Telefon\nHans Müller;ACME GmbH;Leiter Vertrieb;+49 30 1234567\n",
+            "DE",
+            ("Hans Müller", "ACME GmbH", "Leiter Vertrieb"),
+        ),
+        (
+            "Name;Société;Fonction;Téléphone\nJean Dupont;ACME;Directeur;+33 1 42 68 53 00\n",
+            "FR",
+            ("Jean Dupont", "ACME", "Directeur"),
+        ),
+        (
+            "Name;Empresa;Puesto;Teléfono\nAna García;ACME;Gerente;+34 612 345 678\n",
+            "ES",
+            ("Ana García", "ACME", "Gerente"),
+        ),
+        # French Outlook: a single "Titre" before the name is the courtesy title, after it the job title.
+        (
+            "Titre;Prénom;Nom;Société;Téléphone mobile\nM.;Jean;Dupont;ACME;+33 6 12 34 56 78\n",
+            "FR",
+            ("M. Jean Dupont", "ACME", ""),
+        ),
+        (
+            "Prénom;Nom;Société;Titre;Téléphone\nJean;Dupont;ACME;Directeur commercial;+33 1 42 68 53 00\n",
+            "FR",
+            ("Jean Dupont", "ACME", "Directeur commercial"),
+        ),
+        (
+            "Titre;Prénom;Nom;Société;Titre;Téléphone mobile\nM.;Jean;Dupont;ACME;Directeur;+33 6 12 34 56 78\n",
+            "FR",
+            ("M. Jean Dupont", "ACME", "Directeur"),
+        ),
+        (
+            "Prénom;Nom;Fonction;Titre;Téléphone\nJean;Dupont;Directeur;M.;+33 1 42 68 53 00\n",
+            "FR",
+            ("M. Jean Dupont", "", "Directeur"),
+        ),
+        # A "Name" column beside Outlook's phone headers is the name.
+        ("Name,Job Title,Mobile Phone\nAda Okafor,CTO,+1 212 555 0142\n", "US", ("Ada Okafor", "", "CTO")),
+    ],
+)
+def test_french_german_and_spanish_name_company_and_title_headers(
+    text: str, region: str, expected: tuple[str, str, str]
+) -> None:
+    (contact,) = read_contacts_bytes(text.encode(), region=region).contacts
+    assert (contact.name, contact.company, contact.title) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "region_code"),
+    [
+        ("Vorname;Nachname;Bundesland;Land;Telefon\nHans;Müller;Bayern;Deutschland;089 1234567\n", "DE"),
+        ("Prénom;Nom;Pays;Téléphone\nJean;Dupont;France;01 42 68 53 00\n", "FR"),
+        ("Nombre;Apellidos;Provincia;País;Teléfono\nAna;García;Madrid;España;+34 612 345 678\n", "ES"),
+    ],
+)
+def test_german_french_and_spanish_state_and_country_headers(text: str, region_code: str) -> None:
+    (contact,) = read_contacts_bytes(text.encode(), region="US").contacts
+    assert contact.region_code.split("-")[0] == region_code

@@ -297,3 +297,72 @@ def test_a_name_with_markup_reaches_dunst_as_text(
         "No answer — <b>Ada</b> & Co",
         "&lt;b&gt;Ada&lt;/b&gt; &amp; Co · (212) 555-0142\nNo answer on your phone",
     )
+
+
+_TRAY_GOES = textwrap.dedent(
+    """
+    import os, signal, sys
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+    from c2c_desktop.gui.app import run_gui
+    from c2c_desktop.gui.mainwindow import MainWindow
+
+    app = QApplication(sys.argv[:1])
+    in_tray = sys.argv[1] == "--in-tray"
+    steps = []
+
+    def step():
+        window = next((w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)), None)
+        if not steps and (window is None or not window.tray or not window.tray.is_in_tray()):
+            QTimer.singleShot(50, step)
+            return
+        if not steps:
+            steps.append(1)
+            if not in_tray:
+                window.close()  # the window manager's close button: hidden in the tray
+            print("in the tray:", "shown" if window.isVisible() else "hidden", flush=True)
+            os.kill(int(os.environ["TRAYER_PID"]), signal.SIGTERM)  # the tray host exits
+        if not window.isVisible():
+            QTimer.singleShot(100, step)
+            return
+        print("tray gone:", "minimised" if window.isMinimized() else "shown", flush=True)
+        window.quit_app()
+
+    QTimer.singleShot(100, step)
+    QTimer.singleShot(30_000, lambda: (print("timed out", flush=True), app.exit(3)))
+    print("exited", run_gui(demo=True, in_tray=in_tray), flush=True)
+    """
+)
+
+
+def _trayer_on(display: str) -> int:
+    """The pid of the trayer running on `display` (other tests' trayers may run on other displays)."""
+    for pid in subprocess.run(["pgrep", "-x", "trayer"], capture_output=True, text=True).stdout.split():
+        try:
+            environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if f"DISPLAY={display}".encode() in environ:
+            return int(pid)
+    raise AssertionError(f"no trayer on {display}")
+
+
+@pytest.mark.parametrize("how", ["closed", "--in-tray"])
+def test_the_window_comes_back_minimised_when_the_tray_host_exits(
+    desktop: dict[str, str],
+    xvfb_display: str,  # noqa: F811
+    how: str,
+) -> None:
+    """Hidden in the tray (closed to it, or started there), then trayer exits: the window shows minimised, never
+    left hidden with no icon to bring it back."""
+    _until(lambda: tray_available(desktop), "a tray (trayer) for QSystemTrayIcon")
+    env = {**desktop, "QT_QPA_PLATFORM": "xcb", "TRAYER_PID": str(_trayer_on(xvfb_display))}
+    with StandInService(ring_seconds=0.1) as standin:
+        done = subprocess.run(
+            [sys.executable, "-c", _TRAY_GOES, how],
+            env={**env, "C2C_DESKTOP_API_URL": standin.url},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.stdout.splitlines() == ["in the tray: hidden", "tray gone: minimised", "exited 0"], done.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import os
 import sqlite3
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from c2c_desktop.gui.history import (
     HistoryView,
     JournalTableModel,
     ReconcileDialog,
+    SortArrowStyle,
     local_time_text,
 )
 from c2c_desktop.gui.icons import icon
@@ -562,3 +564,27 @@ def test_another_process_s_placing_call_is_not_shown_as_this_window_s(view: Hist
     assert cell(view, 0, M.OUTCOME) == f"Being placed by another c2c-desktop (pid {other})"
     decoration = cell(view, 0, M.OUTCOME, Qt.ItemDataRole.DecorationRole)
     assert decoration.cacheKey() != icon("ringing").cacheKey()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def windows_style(qapp: QApplication) -> Iterator[None]:
+    """The application in Qt's Windows style (whose arrows point the other way from Fusion's), as set by app code."""
+    before = qapp.style().name()
+    qapp.setStyle("Windows")
+    yield
+    qapp.setStyle(before)
+
+
+def test_the_sort_arrow_follows_the_style_the_application_set(
+    qtbot: QtBot, journal: Journal, windows_style: None
+) -> None:
+    """The header's proxy style draws with the application's current style, not the desktop's default one."""
+    history = HistoryView(journal.store, "US")
+    qtbot.addWidget(history)
+    history.resize(1100, 420)
+    history.show()
+    qtbot.waitExposed(history)
+    header = history.table.horizontalHeader()
+    assert isinstance(header.style(), SortArrowStyle)
+    assert header.style().baseStyle().name().lower() == "windows"
+    assert arrow_points_down(header)

@@ -9,19 +9,22 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 
 import pytest
 from pytestqt.qtbot import QtBot
 
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from c2c_desktop.core.models import CallResult, Contact, JournalEntry, Outcome, PhoneEntry
 from c2c_desktop.core.simulator import Fault, StandInService
+from c2c_desktop.gui import notifications
+from c2c_desktop.gui import tray as tray_module
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.mainwindow import MainWindow
-from c2c_desktop.gui.notifications import TrayMessageNotifier, body_for_service, notification_text
+from c2c_desktop.gui.notifications import FreedesktopOrTray, body_for_service, notification_text
 from c2c_desktop.gui.profile import open_demo_profile
 from c2c_desktop.gui.tray import NO_NUMBER_ON_CLIPBOARD, CallTray, tray_menu_texts
 from tests.gui.windows import running_window
@@ -43,14 +46,14 @@ def window(qtbot: QtBot, standin: StandInService, monkeypatch: pytest.MonkeyPatc
 
 
 @pytest.fixture
-def tray(window: MainWindow) -> Iterator[CallTray]:
-    # The tray icon's own message: the notifier of a desktop without a notification service (the freedesktop one is
-    # exercised against dunst in the e2e test).
-    window.tray = CallTray(window, window.controller, window)
-    window.tray.notifier = TrayMessageNotifier(window.tray.icon, window.tray)
-    window.tray.notifier.activated.connect(window.bring_to_front)
-    yield window.tray
-    window.tray.close()
+def tray(window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> Iterator[CallTray]:
+    """The window's own tray, as the app makes it, on a desktop without a session bus: its notifier is then the tray
+    icon's message (the freedesktop one is exercised against dunst in the e2e test)."""
+    monkeypatch.setattr(notifications, "session_bus_present", lambda environ=None: False)
+    tray = window.enable_tray()
+    assert isinstance(tray.notifier, FreedesktopOrTray) and tray.notifier.freedesktop is None
+    yield tray
+    tray.close()
 
 
 def call(qtbot: QtBot, window: MainWindow, name: str) -> None:
@@ -147,7 +150,8 @@ def test_clicking_the_notification_or_the_icon_brings_the_window_back(
 ) -> None:
     window.send_to_tray()
     assert not window.isVisible()
-    tray.icon.messageClicked.emit()  # what Qt emits when the tray's message is clicked
+    # What Qt emits when the tray's message is clicked: through the notifier and CallTray's own wiring to the window.
+    tray.icon.messageClicked.emit()
     qtbot.waitUntil(window.is_shown)
     window.send_to_tray()
     tray.icon.activated.emit(tray.icon.ActivationReason.Trigger)
@@ -318,3 +322,89 @@ def test_without_a_tray_close_quits_and_in_tray_starts_minimised(flag: str, stat
             timeout=60,
         )
     assert done.stdout.split("\n")[:2] == [state, "exited 0"], done.stderr
+
+
+@pytest.mark.parametrize(
+    "clipboard",
+    [
+        "Please call Ada back on (212) 555-0142 today. " + "1 " * 2_000_000,  # a 4 MB log pasted after the number
+        "1 " * 2_000_000 + "(212) 555-0142",  # the number too far in to be looked for
+    ],
+    ids=["number-first", "number-beyond-the-cap"],
+)
+def test_a_huge_clipboard_is_read_promptly_and_never_dials(
+    qtbot: QtBot, window: MainWindow, tray: CallTray, standin: StandInService, clipboard: str
+) -> None:
+    """Only the clipboard's head is searched on the GUI thread: a multi-megabyte clipboard must not freeze it."""
+    window.send_to_tray()
+    QGuiApplication.clipboard().setText(clipboard)
+    assert len(QGuiApplication.clipboard().text()) > 4_000_000
+    with qtbot.assertNotEmitted(window.controller.call_started, wait=500):
+        started = time.perf_counter()
+        tray.clipboard_action.trigger()
+        took = time.perf_counter() - started
+    qtbot.waitUntil(window.is_shown)
+    assert took < 0.15, f"the clipboard action took {took:.3f} s on the GUI thread"
+    assert len(window.dialpad.number_edit.text()) <= tray_module.CLIPBOARD_HEAD_CHARS
+    assert standin.request_count == 0
+
+
+# -- the tray going away while the window is hidden in it --------------------------------------------------------------
+
+
+def test_hidden_in_the_tray_the_window_comes_back_minimised_when_the_tray_goes(
+    qtbot: QtBot, window: MainWindow, tray: CallTray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tray host exits while the window is hidden in the tray: the window shows minimised (the real tray host is
+    killed in tests/e2e/test_tray_xvfb.py; offscreen has none, so its presence is switched here)."""
+    there = [True]
+    monkeypatch.setattr(tray_module, "tray_available", lambda: there[0])
+    monkeypatch.setattr(tray_module, "TRAY_WATCH_MS", 50)
+    window.send_to_tray()
+    with qtbot.assertNotEmitted(window.windowHandle().visibleChanged, wait=300):
+        pass  # the tray is there: the window stays hidden
+    assert not window.isVisible()
+    there[0] = False
+    qtbot.waitUntil(lambda: window.isVisible() and window.isMinimized())
+
+
+def test_started_hidden_without_a_tray_it_waits_then_shows_minimised(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--in-tray` at login before the panel is up: the tray is waited for, then the window shows minimised."""
+    monkeypatch.setattr(notifications, "session_bus_present", lambda environ=None: False)
+    monkeypatch.setattr(tray_module, "TRAY_WAIT_MS", 600)
+    window.hide()  # as never shown
+    tray = window.enable_tray()  # offscreen: no tray comes
+    with qtbot.assertNotEmitted(window.windowHandle().visibleChanged, wait=300):
+        pass  # still waiting for a tray
+    assert not window.isVisible()
+    qtbot.waitUntil(lambda: window.isVisible() and window.isMinimized(), timeout=5000)
+    tray.close()
+
+
+def test_a_tray_that_comes_while_waiting_keeps_the_window_hidden(
+    qtbot: QtBot, window: MainWindow, tray: CallTray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    there = [False]
+    monkeypatch.setattr(tray_module, "tray_available", lambda: there[0])
+    monkeypatch.setattr(tray_module, "TRAY_WAIT_MS", 600)
+    window.send_to_tray()
+    there[0] = True  # the panel came up
+    with qtbot.assertNotEmitted(window.windowHandle().visibleChanged, wait=1200):
+        pass
+    assert not window.isVisible()
+
+
+def test_the_windows_own_dialog_in_front_counts_as_the_window(qtbot: QtBot, window: MainWindow, tray: CallTray) -> None:
+    """Settings or a confirmation open over the window: the agent is looking at the app, so no notification."""
+    put_in_front(qtbot, window)
+    dialog = QDialog(window)
+    dialog.setModal(True)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    assert window.is_in_front()
+    with qtbot.assertNotEmitted(tray.notified):
+        call(qtbot, window, "Ada Okafor")
+    dialog.close()
