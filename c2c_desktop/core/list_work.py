@@ -271,6 +271,10 @@ class CallableNow:
                 why="its last call may still be ringing (unknown outcome): confirm to call again",
                 needs_confirmation=True,
             )
+        if not full:  # the calling hours of its area code, judged once: most of a closed list stops here unparsed
+            shared = self._hours.get(_hours_key(item.e164, item.region_code))
+            if shared is not None and not shared.allowed:
+                return Standing(item, False, why=shared.reason, opens_at=shared.opens_at)
         number = self._number(item)
         if number is None:
             return Standing(item, False, why=f"{item.e164} cannot be called (not a phone number)")

@@ -235,7 +235,14 @@ def test_outcomes_and_dispositions_move_items_on(store: Store) -> None:
     assert lists.item(e.id).last_disposition is None  # type: ignore[union-attr]
     with pytest.raises(CallbackRefused):  # 21:00 in Florida: refused, nothing saved
         record_disposition(
-            store, lists, rules, e, "Call back later", AFTERNOON, guard=guard, callback_at=AFTERNOON + timedelta(hours=8)
+            store,
+            lists,
+            rules,
+            e,
+            "Call back later",
+            AFTERNOON,
+            guard=guard,
+            callback_at=AFTERNOON + timedelta(hours=8),
         )
     assert lists.item(e.id).last_disposition is None  # type: ignore[union-attr]
     e = record_disposition(
