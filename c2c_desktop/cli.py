@@ -28,8 +28,14 @@ from c2c_desktop.core.redaction import install_log_redaction
 from c2c_desktop.core.text import json_terminal_safe, terminal_safe
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from c2c_desktop.core.calllists import CallListStore, ListItem
     from c2c_desktop.core.contacts_io import ImportSummary
     from c2c_desktop.core.credentials import KeysState
+    from c2c_desktop.core.disposition_rules import DispositionRules
+    from c2c_desktop.core.list_work import DueCallback, Standing
+    from c2c_desktop.core.rules.guard import CallGuard
     from c2c_desktop.core.rules.model import AuditLog
     from c2c_desktop.core.store import Store
 
@@ -46,6 +52,8 @@ COMMANDS = (
     "contacts",
     "dnc",
     "audit",
+    "lists",
+    "callbacks",
     "install-desktop-entry",
     "uninstall-desktop-entry",
 )
@@ -236,6 +244,66 @@ def build_parser() -> argparse.ArgumentParser:
     dnc_remove.add_argument("--reason", metavar="R", required=True, help="why (required; recorded in the audit log)")
     dnc_lists = dnc_sub.add_parser("lists", help="the do-not-call lists: source, rows, data date, stale or not")
     dnc_lists.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    lists = sub.add_parser("lists", help="call lists: make one, add to it, show it, call its next callable item")
+    lists_sub = lists.add_subparsers(dest="action", metavar="ACTION", required=True)
+    lists_create = lists_sub.add_parser("create", help="make a list (from contact files, a search, the journal)")
+    lists_create.add_argument("name", metavar="NAME")
+    lists_create.add_argument(
+        "--from", dest="files", nargs="+", metavar="FILE", help="contact files: imported, their contacts listed"
+    )
+    lists_create.add_argument("--from-search", metavar="TEXT", help="the contacts the contact list's search finds")
+    lists_create.add_argument(
+        "--from-history",
+        choices=("no_answer", "connected", "unknown", "any"),
+        help="the numbers of the journal's calls with this outcome (with --since/--until)",
+    )
+    lists_create.add_argument("--since", type=_iso_date, metavar="YYYY-MM-DD", help="with --from-history")
+    lists_create.add_argument("--until", type=_iso_date, metavar="YYYY-MM-DD", help="with --from-history (exclusive)")
+    lists_add = lists_sub.add_parser("add", help="add numbers or contacts to a list (each kept once)")
+    lists_add.add_argument("name", metavar="NAME")
+    lists_add.add_argument("number", nargs="*", metavar="NUMBER")
+    lists_add.add_argument("--contact", type=int, action="append", metavar="ID", help="a contact's id (repeatable)")
+    lists_show = lists_sub.add_parser("show", help="the items: state, attempts, next time, why not callable now")
+    lists_show.add_argument("name", metavar="NAME")
+    lists_show.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    lists_export = lists_sub.add_parser("export", help="write the list's items to a CSV file")
+    lists_export.add_argument("name", metavar="NAME")
+    lists_export.add_argument("file", metavar="FILE.csv")
+    lists_delete = lists_sub.add_parser("delete", help="delete a list (lists undo-delete brings it back)")
+    lists_delete.add_argument("name", metavar="NAME")
+    lists_undo = lists_sub.add_parser("undo-delete", help="bring back the last deleted list of that name")
+    lists_undo.add_argument("name", metavar="NAME")
+    lists_rename = lists_sub.add_parser("rename", help="rename a list")
+    lists_rename.add_argument("name", metavar="NAME")
+    lists_rename.add_argument("new_name", metavar="NEW_NAME")
+    lists_sub.add_parser("list", help="every list with its size")
+    time_help = 'the callback time, "YYYY-MM-DD HH:MM" on your clock (on the callee\'s with --callee-time)'
+    lists_next = lists_sub.add_parser(
+        "call-next", help="call the list's next callable item as a session's Enter does; exit codes as `call`, 5: none"
+    )
+    lists_next.add_argument("name", metavar="NAME")
+    lists_next.add_argument("--disposition", metavar="TEXT", help="record this disposition afterwards (any case)")
+    lists_next.add_argument("--at", metavar="TIME", help=time_help + " (dispositions that need one)")
+    lists_next.add_argument("--callee-time", action="store_true", help="--at is on the callee's clock")
+    lists_next.add_argument(
+        "--again", action="store_true", help="also offer an item whose last call may still be ringing (unknown)"
+    )
+    lists_dispose = lists_sub.add_parser("dispose", help="record the disposition of the list's last call")
+    lists_dispose.add_argument("name", metavar="NAME")
+    lists_dispose.add_argument("disposition", metavar="TEXT")
+    lists_dispose.add_argument("--at", metavar="TIME", help=time_help)
+    lists_dispose.add_argument("--callee-time", action="store_true", help="--at is on the callee's clock")
+
+    callbacks = sub.add_parser("callbacks", help="callbacks: list them (overdue ones say how late) or schedule one")
+    callbacks_sub = callbacks.add_subparsers(dest="action", metavar="ACTION", required=True)
+    callbacks_list = callbacks_sub.add_parser("list", help="pending callbacks, soonest first")
+    callbacks_list.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    callbacks_add = callbacks_sub.add_parser("add", help="schedule a callback (refused outside the callee's hours)")
+    callbacks_add.add_argument("number", metavar="NUMBER")
+    callbacks_add.add_argument("--at", required=True, metavar="TIME", help=time_help)
+    callbacks_add.add_argument("--callee-time", action="store_true", help="--at is on the callee's clock")
+    callbacks_add.add_argument("--note", default="", metavar="TEXT")
 
     sim = sub.add_parser("simulator", help="run the stand-in click-to-call service on loopback")
     sim.add_argument("--port", type=_port, default=8765)
@@ -934,6 +1002,458 @@ def cmd_dnc(args: argparse.Namespace) -> int:
     return _dnc_remove(args, settings)
 
 
+# -- call lists and callbacks ---------------------------------------------------------------------------------------
+
+#: `lists call-next`: nothing in the list is callable now.
+EXIT_NOTHING_CALLABLE = 5
+
+
+def _lists_context(store: Store) -> tuple[config.Settings, CallListStore, CallGuard, DispositionRules]:
+    from c2c_desktop.core.calllists import StoreCallLists
+    from c2c_desktop.core.disposition_rules import DispositionRulesError, load_rules, rules_path_for
+    from c2c_desktop.core.rules.guard import build_guard
+
+    settings = _load_settings()
+    try:
+        rules = load_rules(rules_path_for(config.default_settings_path()))
+    except DispositionRulesError as exc:
+        raise CliError(f"the disposition rules cannot be used: {exc}") from None
+    return settings, StoreCallLists(store), build_guard(settings, store), rules
+
+
+def _now_utc() -> datetime:
+    from datetime import UTC
+
+    return datetime.now(UTC)
+
+
+def _at(text: str, callee_time: bool, zone: str) -> datetime:
+    """--at read on the agent's clock, or on the callee's with --callee-time."""
+    from zoneinfo import ZoneInfo
+
+    from c2c_desktop.core.list_work import agent_zone, parse_local_time
+
+    if callee_time and not zone:
+        raise CliError("the callee's time zone is unknown: give the time on your own clock (without --callee-time)")
+    return parse_local_time(text, ZoneInfo(zone) if callee_time else agent_zone())
+
+
+def _lists_create(args: argparse.Namespace, store: Store, lists: CallListStore, settings: config.Settings) -> int:
+    from c2c_desktop.core import list_sources
+    from c2c_desktop.core.calllists import NewItem
+    from c2c_desktop.core.importers import ContactFileError
+    from c2c_desktop.core.models import Outcome
+
+    items: list[NewItem] = []
+    problems: list[str] = []
+    for name in args.files or ():
+        try:
+            found, summary = list_sources.from_file(store, name, region=settings.region, dial_region=settings.region)
+        except ContactFileError as exc:
+            raise CliError(f"{name}: {exc} Nothing was imported and no list was made.") from None
+        print(terminal_safe(f"{name}: {summary.imported} imported, {summary.merged} merged, {summary.skipped} skipped"))
+        items += found
+    if args.from_search is not None:
+        found, more = list_sources.from_search(store, args.from_search)
+        items += found
+        problems += more
+    if args.from_history is not None:
+        outcome = None if args.from_history == "any" else Outcome(args.from_history.replace(" ", "_"))
+        since = args.since.isoformat() if args.since else None
+        until = args.until.isoformat() if args.until else None
+        items += list_sources.from_calls(store.list_calls(outcome=outcome, since=since, until=until))
+    with store.transaction():
+        made = lists.create_list(args.name)
+        report = lists.add_items(made.id, items)
+    _print_add_report(made.name, report.added, report.duplicates, problems)
+    return EXIT_OK
+
+
+def _print_add_report(name: str, added: int, duplicates: Sequence[str], problems: Sequence[str]) -> None:
+    line = f'"{name}": {added} item{"s" if added != 1 else ""} added'
+    if duplicates:
+        shown = ", ".join(duplicates[:5]) + (f" and {len(duplicates) - 5} more" if len(duplicates) > 5 else "")
+        line += f"; {len(duplicates)} already in the list, kept once ({shown})"
+    print(terminal_safe(line))
+    for problem in problems:
+        print(terminal_safe(f"skipped: {problem}"))
+
+
+def _lists_add(args: argparse.Namespace, store: Store, lists: CallListStore, settings: config.Settings) -> int:
+    from c2c_desktop.core import list_sources
+
+    found = lists.require_list(args.name)
+    if args.contact is not None:
+        items, problems = list_sources.from_contact_ids(store, args.contact)
+    elif args.number:
+        items, problems = list_sources.from_numbers(store, args.number, settings.region)
+    else:
+        raise CliError("lists add needs a NUMBER or --contact ID")
+    report = lists.add_items(found.id, items)
+    _print_add_report(found.name, report.added, report.duplicates, problems)
+    return EXIT_OK if not problems else EXIT_ERROR
+
+
+def _item_json(standing: Standing) -> dict[str, object]:
+    item = standing.item
+    return {
+        "id": item.id,
+        "position": item.position,
+        "name": item.name,
+        "number": item.e164,
+        "contact_id": item.contact_id,
+        "contact_deleted": item.contact_missing,
+        "state": str(item.state),
+        "attempts": item.attempts,
+        "next_time": item.due_at.isoformat().replace("+00:00", "Z") if item.due_at else None,
+        "last_outcome": item.last_outcome,
+        "last_disposition": item.last_disposition,
+        "last_call_id": item.last_call_id,
+        "callable_now": standing.callable,
+        "offered_as": standing.kind or None,
+        "why_not_now": None if standing.callable else standing.why,
+        "opens_at": standing.opens_at.isoformat().replace("+00:00", "Z") if standing.opens_at else None,
+        "needs_confirmation": standing.needs_confirmation,
+    }
+
+
+def _lists_show(args: argparse.Namespace, store: Store, lists: CallListStore, guard: CallGuard) -> int:
+    from c2c_desktop.core.list_work import CallableNow
+
+    found = lists.require_list(args.name)
+    items = lists.items(found.id)
+    standings = CallableNow(store, guard, _now_utc(), region=_load_settings().region).all(items)
+    if args.json:
+        data = {"name": found.name, "items": [_item_json(standing) for standing in standings]}
+        print(json_terminal_safe(json.dumps(data, indent=2, ensure_ascii=False)))
+        return EXIT_OK
+    callable_count = sum(standing.callable for standing in standings)
+    print(terminal_safe(f'"{found.name}": {len(items)} items, {callable_count} callable now'))
+    for standing in standings:
+        item = standing.item
+        when = f"  next {_local_time(item.due_at.isoformat())}" if item.due_at else ""
+        status = f"callable now ({standing.kind})" if standing.callable else f"not now: {standing.why}"
+        last = f"  last: {item.last_outcome}" + (f" / {item.last_disposition}" if item.last_disposition else "")
+        print(
+            terminal_safe(
+                f"{item.position + 1:>4}. {item.label:<28} {item.e164:<14} {item.state!s:<11} "
+                f"{item.attempts} attempts{when}{last if item.last_outcome else ''}  {status}"
+            )
+        )
+    return EXIT_OK
+
+
+def _lists_export(args: argparse.Namespace, lists: CallListStore) -> int:
+    import csv
+
+    from c2c_desktop.core.fileutil import atomic_write, defuse_formula
+
+    found = lists.require_list(args.name)
+    items = lists.items(found.id)
+    columns = ("position", "name", "number", "state", "attempts", "next_time", "last_outcome", "last_disposition")
+
+    def write(temp: Path) -> int:
+        with open(temp, "w", encoding="utf-8", newline="") as stream:
+            writer = csv.writer(stream)
+            writer.writerow(columns)
+            for item in items:
+                due = item.due_at.isoformat().replace("+00:00", "Z") if item.due_at else ""
+                name = item.name + (" (contact deleted)" if item.contact_missing else "")
+                values = (item.position + 1, name, item.e164, item.state, item.attempts, due, item.last_outcome or "")
+                writer.writerow([defuse_formula(str(value)) for value in (*values, item.last_disposition or "")])
+        return len(items)
+
+    try:
+        count = atomic_write(args.file, write)
+    except OSError as exc:
+        raise CliError(f"cannot write {args.file}: {exc.strerror or exc}") from None
+    print(terminal_safe(f'{count} items of "{found.name}" written to {args.file}'))
+    return EXIT_OK
+
+
+def _lists_call_next(
+    args: argparse.Namespace,
+    store: Store,
+    lists: CallListStore,
+    guard: CallGuard,
+    settings: config.Settings,
+    rules: DispositionRules,
+) -> int:
+    from c2c_desktop.core.calllists import ListError
+    from c2c_desktop.core.credentials import CredentialsError, KeyringCredentialStore
+    from c2c_desktop.core.dialer import NotSentError, begin, client_for, describe_outcome, prepare_call
+    from c2c_desktop.core.journal_export import load_dispositions
+    from c2c_desktop.core.list_work import (
+        CallableNow,
+        both_clocks,
+        call_finished,
+        call_started,
+        callee_zone,
+        check_disposition,
+        record_disposition,
+    )
+    from c2c_desktop.core.models import CallResult
+    from c2c_desktop.core.rules.caller_id import JournalCallerIdUsage
+    from c2c_desktop.core.store import StoreError
+
+    found = lists.require_list(args.name)
+    disposition = None
+    if args.disposition is not None:  # checked before anything is dialled: a refused one sends nothing
+        known = load_dispositions(config.dispositions_path_for(config.default_settings_path()))
+        try:
+            disposition = check_disposition(rules, known, args.disposition, args.at is not None)
+        except ListError as exc:
+            raise CliError(f"Not sent: {exc}") from None
+    keys_problem = None
+    try:
+        credentials = KeyringCredentialStore().load()
+    except CredentialsError as exc:
+        credentials, keys_problem = None, str(exc)
+    if credentials is None and keys_problem is None:
+        keys_problem = "no keys stored; run `c2c-desktop keys set` first"
+    now = _now_utc()
+    items = lists.items(found.id)
+    order = CallableNow(store, guard, now, region=settings.region, confirmed=lambda _item: bool(args.again))
+    standing = order.first(items)
+    if standing is None:
+        waiting = [s for s in (order.standing(item) for item in items) if s.needs_confirmation]
+        opening = order.next_opening(items)
+        line = f'Nothing in "{found.name}" is callable now'
+        if opening is not None:
+            moment, item = opening
+            line += f"; the next item opens {_local_time(moment.isoformat())} your time ({item.label})"
+        if waiting:
+            line += f"; {len(waiting)} may still be ringing from an earlier call (add --again to call anyway)"
+        print(terminal_safe(line))
+        return EXIT_NOTHING_CALLABLE
+    item = standing.item
+    number_text = item.e164
+    contact = store.get_contact(item.contact_id) if item.contact_id is not None else None
+    callback_at = None
+    if args.at is not None:
+        from c2c_desktop.core.phone import number_to_call
+
+        zone = callee_zone(number_to_call(number_text, settings.region), contact)
+        callback_at = _at(args.at, args.callee_time, zone)
+        if callback_at <= now:
+            raise CliError(f"Not sent: the callback time {both_clocks(callback_at, zone)} is in the past")
+    journal_problem = ""
+    with client_for(settings) as client:
+        try:
+            prepared = prepare_call(
+                number_text,
+                settings,
+                credentials or _PLACEHOLDER_KEYS,
+                contact=contact,
+                caller_id_usage=JournalCallerIdUsage(store, settings.region),
+                guard=guard,
+            )
+        except NotSentError as exc:
+            raise CliError(str(exc)) from None
+        if keys_problem is not None:
+            raise CliError(f"Not sent: {keys_problem}")
+        dial = prepared.request.phone_to_call
+        previous = store.last_call_that_may_have_rung([dial])
+        if previous is not None and previous.may_still_be_ringing and not args.again:
+            raise CliError(
+                f"Not sent: the previous call to {prepared.display_number or dial} may still be ringing "
+                "(unknown outcome); add --again to call anyway"
+            )
+        print(terminal_safe(f'Calling {item.label} ({standing.kind}) from "{found.name}"'), file=sys.stderr)
+        entry, request = begin(store, prepared)
+        item = call_started(lists, item, entry.id)  # before the request: a kill leaves the item pointing at its call
+        sending = time.monotonic()
+        try:
+            result = client.place_call(request, credentials)
+        except KeyboardInterrupt:
+            result = CallResult(Outcome.UNKNOWN, INTERRUPTED_MESSAGE, elapsed_s=time.monotonic() - sending)
+        try:
+            store.finish_call(entry.id, result)
+            item = call_finished(lists, rules, item, result.outcome, _now_utc())
+        except StoreError as exc:
+            journal_problem = f" (the journal could not be updated: {exc})"
+    line = describe_outcome(result, prepared)
+    if result.excerpt:
+        line += f" (service said: {result.excerpt})"
+    print(terminal_safe(f"{line} [ref {entry.ref}]{journal_problem}"))
+    if disposition is not None:
+        if result.outcome in (Outcome.CONNECTED, Outcome.NO_ANSWER):
+            try:
+                item = record_disposition(
+                    store,
+                    lists,
+                    rules,
+                    item,
+                    disposition,
+                    _now_utc(),
+                    guard=guard,
+                    callback_at=callback_at,
+                    agent_number=settings.agent_number,
+                    audit=_audit_log(store),
+                    region=settings.region,
+                )
+            except ListError as exc:
+                print(f"{APP_NAME}: disposition not saved: {terminal_safe(str(exc))}", file=sys.stderr)
+        else:
+            print(f"{APP_NAME}: disposition not saved: the call did not ring ({result.outcome})", file=sys.stderr)
+    print(terminal_safe(_item_line(item)))
+    return EXIT_CODES[result.outcome]
+
+
+def _item_line(item: ListItem) -> str:
+    when = f" at {_local_time(item.due_at.isoformat())} your time" if item.due_at else ""
+    disposition = f", {item.last_disposition}" if item.last_disposition else ""
+    return f"{item.label}: {item.state}{when} ({item.attempts} attempts{disposition})"
+
+
+def _lists_dispose(
+    args: argparse.Namespace,
+    store: Store,
+    lists: CallListStore,
+    guard: CallGuard,
+    settings: config.Settings,
+    rules: DispositionRules,
+) -> int:
+    from c2c_desktop.core.calllists import ListError
+    from c2c_desktop.core.journal_export import load_dispositions
+    from c2c_desktop.core.list_work import callee_zone, check_disposition, record_disposition
+    from c2c_desktop.core.phone import number_to_call
+
+    found = lists.require_list(args.name)
+    called = [item for item in lists.items(found.id) if item.last_call_id is not None]
+    if not called:
+        raise CliError(f'no item of "{found.name}" has been called yet')
+    item = max(called, key=lambda each: each.last_call_id or 0)
+    known = load_dispositions(config.dispositions_path_for(config.default_settings_path()))
+    try:
+        disposition = check_disposition(rules, known, args.disposition, args.at is not None)
+        callback_at = None
+        if args.at is not None:
+            contact = store.get_contact(item.contact_id) if item.contact_id is not None else None
+            callback_at = _at(
+                args.at, args.callee_time, callee_zone(number_to_call(item.e164, settings.region), contact)
+            )
+        item = record_disposition(
+            store,
+            lists,
+            rules,
+            item,
+            disposition,
+            _now_utc(),
+            guard=guard,
+            callback_at=callback_at,
+            agent_number=settings.agent_number,
+            audit=_audit_log(store),
+            region=settings.region,
+        )
+    except ListError as exc:
+        raise CliError(f"disposition not saved: {exc}") from None
+    print(terminal_safe(_item_line(item)))
+    return EXIT_OK
+
+
+def cmd_lists(args: argparse.Namespace) -> int:
+    """Call lists: create, add, show, export, delete (and undo), rename, call the next callable item."""
+    with _open_store() as store:
+        settings, lists, guard, rules = _lists_context(store)
+        if args.action == "create":
+            return _lists_create(args, store, lists, settings)
+        if args.action == "add":
+            return _lists_add(args, store, lists, settings)
+        if args.action == "show":
+            return _lists_show(args, store, lists, guard)
+        if args.action == "export":
+            return _lists_export(args, lists)
+        if args.action == "call-next":
+            return _lists_call_next(args, store, lists, guard, settings, rules)
+        if args.action == "dispose":
+            return _lists_dispose(args, store, lists, guard, settings, rules)
+        if args.action == "rename":
+            found = lists.require_list(args.name)
+            lists.rename_list(found.id, args.new_name)
+            print(terminal_safe(f'"{found.name}" renamed "{" ".join(args.new_name.split())}"'))
+            return EXIT_OK
+        if args.action == "undo-delete":
+            restored = lists.undo_delete(args.name)
+            print(terminal_safe(f'"{restored.name}" is back ({restored.items} items)'))
+            return EXIT_OK
+        if args.action == "delete":
+            found = lists.require_list(args.name)
+            lists.delete_list(found.id)
+            print(
+                terminal_safe(f'"{found.name}" deleted ({found.items} items); undo: lists undo-delete "{found.name}"')
+            )
+            return EXIT_OK
+        for each in lists.all_lists():
+            print(terminal_safe(f'"{each.name}": {each.items} items'))
+        return EXIT_OK
+
+
+def _callback_json(due: DueCallback, agent: object) -> dict[str, object]:
+    callback = due.callback
+    return {
+        "id": callback.id,
+        "name": callback.name,
+        "number": callback.e164,
+        "due_at": callback.due_at.isoformat().replace("+00:00", "Z"),
+        "zone": callback.zone,
+        "list_item_id": callback.list_item_id,
+        "note": callback.note,
+        "overdue": due.overdue,
+        "late_minutes": int(due.late.total_seconds() // 60) if due.overdue else 0,
+    }
+
+
+def cmd_callbacks(args: argparse.Namespace) -> int:
+    """List pending callbacks (overdue ones say how late), or schedule one."""
+    from c2c_desktop.core.calllists import ListError
+    from c2c_desktop.core.list_work import (
+        DueCallback,
+        agent_zone,
+        both_clocks,
+        callee_zone,
+        late_text,
+        schedule_callback,
+    )
+    from c2c_desktop.core.phone import PhoneError, number_to_call
+
+    with _open_store() as store:
+        settings, lists, guard, _rules = _lists_context(store)
+        now = _now_utc()
+        if args.action == "add":
+            try:
+                number = number_to_call(args.number, settings.region)
+            except PhoneError as exc:
+                raise CliError(f"{args.number}: {exc}") from None
+            owners = store.find_contacts_by_e164(number.e164)
+            contact = owners[0] if owners else None
+            try:
+                at = _at(args.at, args.callee_time, callee_zone(number, contact))
+                callback = schedule_callback(lists, guard, number, at, now, contact=contact, note=args.note)
+            except ListError as exc:
+                raise CliError(f"callback not scheduled: {exc}") from None
+            print(terminal_safe(f"Callback {callback.id} for {callback.label}: {both_clocks(at, callback.zone)}"))
+            return EXIT_OK
+        pending = [DueCallback(callback, now - callback.due_at) for callback in lists.callbacks()]
+        agent = agent_zone()
+        if args.json:
+            data = [_callback_json(due, agent) for due in pending]
+            print(json_terminal_safe(json.dumps(data, indent=2, ensure_ascii=False)))
+            return EXIT_OK
+        if not pending:
+            print("No callbacks scheduled.")
+        for due in pending:
+            callback = due.callback
+            state = f"OVERDUE by {late_text(due.late)}" if due.overdue else f"in {late_text(due.late)}"
+            print(
+                terminal_safe(
+                    f"{callback.id:>4}  {callback.label:<28} "
+                    f"{both_clocks(callback.due_at, callback.zone, agent)}  {state}"
+                )
+            )
+    return EXIT_OK
+
+
 def cmd_simulator(args: argparse.Namespace) -> int:
     """Run the stand-in service on loopback until interrupted."""
     from c2c_desktop.core.simulator import serve_forever_cli
@@ -988,6 +1508,8 @@ HANDLERS = {
     "contacts": cmd_contacts,
     "dnc": cmd_dnc,
     "audit": cmd_audit,
+    "lists": cmd_lists,
+    "callbacks": cmd_callbacks,
     "install-desktop-entry": cmd_desktop_entry,
     "uninstall-desktop-entry": cmd_desktop_entry,
 }

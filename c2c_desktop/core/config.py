@@ -82,6 +82,8 @@ class Settings:
     # and closing the window keeps the app in the tray (only where a tray is available).
     notifications: bool = True
     close_to_tray: bool = True
+    # Minutes before a callback's time that its reminder shows (core/list_work.reminders).
+    callback_reminder_minutes: int = 2
 
 
 #: What `config set` accepts, with the one-line help shown by `config list`.
@@ -104,6 +106,7 @@ SETTING_HELP: dict[str, str] = {
     "dnc_stale_refuses": "true: a do-not-call list older than 31 days refuses every call to its area codes",
     "notifications": "true: a desktop notification when a call's outcome comes in while the window is not in front",
     "close_to_tray": "true: closing the window keeps the app in the tray (where there is one); quit with Ctrl+Q",
+    "callback_reminder_minutes": "minutes before a callback's time that its reminder shows (0 to 120)",
 }
 
 
@@ -295,6 +298,16 @@ def _parse_max_attempts(raw: str) -> int:
     return value
 
 
+def _parse_reminder_minutes(raw: str) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigError(f"callback_reminder_minutes: '{raw}' is not a whole number of minutes") from None
+    if not 0 <= value <= 120:
+        raise ConfigError("callback_reminder_minutes must be between 0 and 120")
+    return value
+
+
 _TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
 
 
@@ -373,6 +386,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "dnc_stale_refuses": _parse_bool_setting("dnc_stale_refuses"),
     "notifications": _parse_bool_setting("notifications"),
     "close_to_tray": _parse_bool_setting("close_to_tray"),
+    "callback_reminder_minutes": _parse_reminder_minutes,
 }
 
 

@@ -480,6 +480,73 @@ def _migration_12_audit_attempts_caller_id(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX calls_e164_started ON calls(e164, started_at)")
 
 
+def _migration_13_call_lists(conn: sqlite3.Connection) -> None:
+    """Call lists, their items and callbacks (core/calllists.py), and numbers flagged as wrong.
+
+    `call_lists`: a deleted list keeps its rows with `deleted_at` set until it is purged, so a delete can be undone;
+    names are unique (case-insensitively, `name_key`) among the lists not deleted. `list_items`: one row per contact
+    or number in a list, in `position` order; `item_key` ("contact:12" or "+13055550100") keeps a contact or number
+    once per list; `contact_id` is a soft reference (a deleted contact leaves the item, which then says so);
+    `due_at`: the retry or callback time (ISO UTC text). `callbacks`: a time agreed with a callee, stored in UTC with
+    the callee's IANA zone. `flagged_numbers`: numbers an agent marked "wrong number".
+    """
+    conn.execute(
+        """CREATE TABLE call_lists (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL,
+            name_key TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            deleted_at TEXT
+        )"""
+    )
+    conn.execute("CREATE UNIQUE INDEX call_lists_name ON call_lists(name_key) WHERE deleted_at IS NULL")
+    conn.execute(
+        """CREATE TABLE list_items (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            list_id INTEGER NOT NULL REFERENCES call_lists(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            item_key TEXT NOT NULL,
+            contact_id INTEGER,
+            e164 TEXT NOT NULL,
+            name TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL DEFAULT 'ready',
+            due_at TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_outcome TEXT,
+            last_disposition TEXT,
+            last_call_id INTEGER,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    conn.execute("CREATE UNIQUE INDEX list_items_key ON list_items(list_id, item_key)")
+    conn.execute("CREATE INDEX list_items_position ON list_items(list_id, position)")
+    conn.execute("CREATE INDEX list_items_contact ON list_items(contact_id)")
+    conn.execute(
+        """CREATE TABLE callbacks (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            e164 TEXT NOT NULL,
+            contact_id INTEGER,
+            name TEXT NOT NULL DEFAULT '',
+            due_at TEXT NOT NULL,
+            zone TEXT NOT NULL,
+            list_item_id INTEGER REFERENCES list_items(id) ON DELETE SET NULL,
+            note TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending',
+            closed_at TEXT
+        )"""
+    )
+    conn.execute("CREATE INDEX callbacks_due ON callbacks(state, due_at)")
+    conn.execute("CREATE INDEX callbacks_item ON callbacks(list_item_id)")
+    conn.execute(
+        """CREATE TABLE flagged_numbers (
+            e164 TEXT PRIMARY KEY,
+            reason TEXT NOT NULL DEFAULT '',
+            flagged_at TEXT NOT NULL
+        ) WITHOUT ROWID"""
+    )
+
+
 #: Migration n (1-based) brings the schema from version n-1 to n; PRAGMA user_version holds the version. A migration
 #: that reads phone numbers takes the default region in force as a second argument (see `migrate`).
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
@@ -495,6 +562,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migration_10_contact_region,
     _migration_11_dnc,
     _migration_12_audit_attempts_caller_id,
+    _migration_13_call_lists,
 ]
 
 

@@ -201,6 +201,18 @@ class CallGuard:
         notes = (f"calling hours overridden: {typed}", f"refused without it: {judged.reason}", *judged.notes)
         return done(Clearance(judged.zones, judged.summary, notes), judged, len(made))
 
+    def hours_at(self, number: DialNumber, at: datetime, *, contact: Contact | None = None) -> HoursVerdict:
+        """The calling-hours part of the verdict at the instant `at` (not now): what a callback slot is checked
+        against when it is scheduled. Writes nothing. Raises RulesFileError or ValueError when the rules or their
+        settings cannot be used (a dial would be refused then)."""
+        rules = self._rules
+        if isinstance(rules, RulesFileError):
+            raise rules
+        mode = Mode(self._settings.mode or Mode.CONSUMER)
+        company = hours.company_window(self._settings)
+        address = contact.region_code if contact is not None else ""
+        return hours.judge(number, _utc(at), rules, mode=mode, company=company, address_region=address)
+
     def _record(
         self, action: AuditAction, number: DialNumber, rule: str, reason: str, version: str, *, refused: str = ""
     ) -> None:

@@ -1,0 +1,410 @@
+"""Call lists: named, ordered sets of contacts or numbers worked one call at a time, their items' states, callbacks
+and numbers flagged as wrong.
+
+The rest of the app talks to the `CallListStore` interface (as the calling rules talk to `DncLookup`), never to SQL,
+so a shared server can keep the same lists later; `StoreCallLists` keeps them in the local database (schema 13).
+Times are aware UTC datetimes in this interface and ISO UTC text in the database. Same thread as the store.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from c2c_desktop.core.store import RowNotFoundError, Store, StoreError
+
+
+class ListError(StoreError):
+    """A list operation that cannot be done as asked; str() is one plain line."""
+
+
+class ItemState(enum.StrEnum):
+    READY = "ready"
+    DUE_LATER = "due later"  # a retry at `due_at`
+    CALLBACK = "callback"  # a callback at `due_at`
+    DONE = "done"
+    SKIPPED = "skipped"
+    DO_NOT_CALL = "do not call"
+
+
+@dataclass(frozen=True)
+class CallList:
+    id: int
+    name: str
+    created_at: str
+    items: int = 0
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """A contact (with the number to call) or a bare number to put in a list."""
+
+    e164: str
+    contact_id: int | None = None
+    name: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"contact:{self.contact_id}" if self.contact_id is not None else self.e164
+
+
+@dataclass(frozen=True)
+class ListItem:
+    id: int
+    list_id: int
+    position: int
+    contact_id: int | None
+    e164: str
+    name: str
+    state: ItemState
+    due_at: datetime | None
+    attempts: int
+    last_outcome: str | None  # an Outcome value, or "placing" while its call is being placed
+    last_disposition: str | None
+    last_call_id: int | None
+    contact_missing: bool = False  # the contact was deleted since it was put in the list
+    region_code: str = ""  # the contact's address region (the calling rules read it)
+
+    @property
+    def label(self) -> str:
+        return self.name or self.e164
+
+
+@dataclass(frozen=True)
+class AddReport:
+    """What adding items did: how many were added, and those already in the list (kept once)."""
+
+    added: int
+    duplicates: tuple[str, ...] = ()
+    problems: tuple[str, ...] = field(default=())
+
+
+class CallbackState(enum.StrEnum):
+    PENDING = "pending"
+    DONE = "done"  # called (kept)
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Callback:
+    id: int
+    e164: str
+    contact_id: int | None
+    name: str
+    due_at: datetime  # UTC
+    zone: str  # the callee's IANA zone ("" when unknown)
+    list_item_id: int | None
+    note: str
+    state: CallbackState
+    created_at: str
+
+    @property
+    def label(self) -> str:
+        return self.name or self.e164
+
+
+class CallListStore(Protocol):
+    """The call-list operations the app uses; any database implementation provides these."""
+
+    def create_list(self, name: str) -> CallList: ...
+    def find_list(self, name: str) -> CallList | None: ...
+    def require_list(self, name: str) -> CallList: ...
+    def all_lists(self) -> list[CallList]: ...
+    def rename_list(self, list_id: int, name: str) -> None: ...
+    def delete_list(self, list_id: int) -> None: ...
+    def undo_delete(self, name: str) -> CallList: ...
+    def add_items(self, list_id: int, items: Iterable[NewItem]) -> AddReport: ...
+    def items(self, list_id: int) -> list[ListItem]: ...
+    def item(self, item_id: int) -> ListItem | None: ...
+    def move_item(self, item_id: int, index: int) -> None: ...
+    def remove_item(self, item_id: int) -> None: ...
+    def update_item(self, item_id: int, **changes: Any) -> ListItem: ...
+    def add_callback(
+        self,
+        e164: str,
+        due_at: datetime,
+        zone: str,
+        *,
+        contact_id: int | None,
+        name: str,
+        item_id: int | None,
+        note: str,
+    ) -> Callback: ...
+    def callbacks(self, *, state: CallbackState | None = CallbackState.PENDING) -> list[Callback]: ...
+    def close_callbacks_of_item(self, item_id: int, state: CallbackState) -> int: ...
+    def flag_number(self, e164: str, reason: str) -> None: ...
+    def is_flagged(self, e164: str) -> bool: ...
+    def transaction(self) -> AbstractContextManager[None]: ...
+
+
+def utc_text(moment: datetime) -> str:
+    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return aware.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _moment(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text).astimezone(UTC)
+
+
+def _now_text() -> str:
+    return utc_text(datetime.now(UTC))
+
+
+def _clean_name(name: str) -> str:
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise ListError("a list needs a name")
+    if len(cleaned) > 100:
+        raise ListError("a list name may be 100 characters at most")
+    return cleaned
+
+
+_ITEM_COLUMNS = (
+    "i.id, i.list_id, i.position, i.contact_id, i.e164, i.name, i.state, i.due_at, i.attempts, i.last_outcome, "
+    "i.last_disposition, i.last_call_id, i.contact_id IS NOT NULL AND c.id IS NULL, COALESCE(c.region_code, ''), "
+    "COALESCE(c.name, i.name)"
+)
+_ITEM_FROM = "FROM list_items i LEFT JOIN contacts c ON c.id = i.contact_id"
+_UPDATABLE = {"state", "due_at", "attempts", "last_outcome", "last_disposition", "last_call_id"}
+_CALLBACK_COLUMNS = "id, e164, contact_id, name, due_at, zone, list_item_id, note, state, created_at"
+
+
+def _item(row: Sequence[Any]) -> ListItem:
+    return ListItem(
+        id=row[0],
+        list_id=row[1],
+        position=row[2],
+        contact_id=row[3],
+        e164=row[4],
+        name=row[14] or "",
+        state=ItemState(row[6]),
+        due_at=_moment(row[7]),
+        attempts=row[8],
+        last_outcome=row[9],
+        last_disposition=row[10],
+        last_call_id=row[11],
+        contact_missing=bool(row[12]),
+        region_code=row[13],
+    )
+
+
+def _callback(row: Sequence[Any]) -> Callback:
+    due = _moment(row[4])
+    assert due is not None
+    return Callback(row[0], row[1], row[2], row[3], due, row[5], row[6], row[7], CallbackState(row[8]), row[9])
+
+
+class StoreCallLists:
+    """The `CallListStore` in the local database. Statements join the store's open transaction, if any."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def transaction(self) -> AbstractContextManager[None]:
+        return self._store.transaction()
+
+    def _run(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        with self._store.plain_errors():
+            return self._store.connection.execute(sql, params)
+
+    # --- lists ---------------------------------------------------------------------------------------------------
+
+    def create_list(self, name: str) -> CallList:
+        name = _clean_name(name)
+        if self.find_list(name) is not None:
+            raise ListError(f'there is already a list named "{name}"')
+        created = _now_text()
+        cursor = self._run(
+            "INSERT INTO call_lists (name, name_key, created_at) VALUES (?, ?, ?)", (name, name.casefold(), created)
+        )
+        return CallList(int(cursor.lastrowid), name, created)
+
+    def find_list(self, name: str) -> CallList | None:
+        row = self._run(
+            "SELECT l.id, l.name, l.created_at, (SELECT COUNT(*) FROM list_items i WHERE i.list_id = l.id) "
+            "FROM call_lists l WHERE l.name_key = ? AND l.deleted_at IS NULL",
+            (" ".join(name.split()).casefold(),),
+        ).fetchone()
+        return None if row is None else CallList(*row)
+
+    def require_list(self, name: str) -> CallList:
+        found = self.find_list(name)
+        if found is None:
+            names = ", ".join(f'"{each.name}"' for each in self.all_lists()[:10]) or "none yet"
+            raise ListError(f'no list named "{" ".join(name.split())}" (lists: {names})')
+        return found
+
+    def all_lists(self) -> list[CallList]:
+        rows = self._run(
+            "SELECT l.id, l.name, l.created_at, (SELECT COUNT(*) FROM list_items i WHERE i.list_id = l.id) "
+            "FROM call_lists l WHERE l.deleted_at IS NULL ORDER BY l.name_key"
+        ).fetchall()
+        return [CallList(*row) for row in rows]
+
+    def rename_list(self, list_id: int, name: str) -> None:
+        name = _clean_name(name)
+        other = self.find_list(name)
+        if other is not None and other.id != list_id:
+            raise ListError(f'there is already a list named "{name}"')
+        self._run("UPDATE call_lists SET name = ?, name_key = ? WHERE id = ?", (name, name.casefold(), list_id))
+
+    def delete_list(self, list_id: int) -> None:
+        """Delete a list; it is kept (invisible) so that `undo_delete` can bring it back with its items' states."""
+        self._run("UPDATE call_lists SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL", (_now_text(), list_id))
+
+    def undo_delete(self, name: str) -> CallList:
+        """Bring back the most recently deleted list of this name."""
+        key = " ".join(name.split()).casefold()
+        row = self._run(
+            "SELECT id FROM call_lists WHERE name_key = ? AND deleted_at IS NOT NULL ORDER BY deleted_at DESC LIMIT 1",
+            (key,),
+        ).fetchone()
+        if row is None:
+            raise ListError(f'no deleted list named "{" ".join(name.split())}" to bring back')
+        if self.find_list(name) is not None:
+            raise ListError(f'a list named "{" ".join(name.split())}" exists again: rename it first')
+        self._run("UPDATE call_lists SET deleted_at = NULL WHERE id = ?", (row[0],))
+        return self.require_list(name)
+
+    # --- items ---------------------------------------------------------------------------------------------------
+
+    def add_items(self, list_id: int, items: Iterable[NewItem]) -> AddReport:
+        """Append items in order; one already in the list (the same contact, or the same bare number) is kept once
+        and reported."""
+        db = self._store.connection
+        added = 0
+        duplicates: list[str] = []
+        now = _now_text()
+        with self._store.transaction(), self._store.plain_errors():
+            known = {key for (key,) in db.execute("SELECT item_key FROM list_items WHERE list_id = ?", (list_id,))}
+            last = db.execute("SELECT COALESCE(MAX(position), -1) FROM list_items WHERE list_id = ?", (list_id,))
+            position = int(last.fetchone()[0])
+            rows = []
+            for item in items:
+                if item.key in known:
+                    duplicates.append(item.name or item.e164)
+                    continue
+                known.add(item.key)
+                position += 1
+                rows.append((list_id, position, item.key, item.contact_id, item.e164, item.name, now))
+            db.executemany(
+                "INSERT INTO list_items (list_id, position, item_key, contact_id, e164, name, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            added = len(rows)
+        return AddReport(added, tuple(duplicates))
+
+    def items(self, list_id: int) -> list[ListItem]:
+        rows = self._run(
+            f"SELECT {_ITEM_COLUMNS} {_ITEM_FROM} WHERE i.list_id = ? ORDER BY i.position", (list_id,)
+        ).fetchall()
+        return [_item(row) for row in rows]
+
+    def item(self, item_id: int) -> ListItem | None:
+        row = self._run(f"SELECT {_ITEM_COLUMNS} {_ITEM_FROM} WHERE i.id = ?", (item_id,)).fetchone()
+        return None if row is None else _item(row)
+
+    def _require_item(self, item_id: int) -> ListItem:
+        found = self.item(item_id)
+        if found is None:
+            raise RowNotFoundError(f"No list item with id {item_id}.")
+        return found
+
+    def move_item(self, item_id: int, index: int) -> None:
+        """Put an item at `index` (0-based, clamped) of its list; the others keep their order."""
+        moved = self._require_item(item_id)
+        with self._store.transaction():
+            ids = [
+                row[0]
+                for row in self._run(
+                    "SELECT id FROM list_items WHERE list_id = ? ORDER BY position", (moved.list_id,)
+                ).fetchall()
+            ]
+            ids.remove(item_id)
+            ids.insert(max(0, min(index, len(ids))), item_id)
+            with self._store.plain_errors():
+                self._store.connection.executemany(
+                    "UPDATE list_items SET position = ? WHERE id = ?", list(enumerate(ids))
+                )
+
+    def remove_item(self, item_id: int) -> None:
+        with self._store.transaction():
+            self._run("UPDATE callbacks SET list_item_id = NULL WHERE list_item_id = ?", (item_id,))
+            self._run("DELETE FROM list_items WHERE id = ?", (item_id,))
+
+    def update_item(self, item_id: int, **changes: Any) -> ListItem:
+        unknown = set(changes) - _UPDATABLE
+        if unknown:
+            raise ValueError(f"cannot change {', '.join(sorted(unknown))} of a list item")
+        values = []
+        for value in changes.values():
+            if isinstance(value, datetime):
+                value = utc_text(value)
+            elif isinstance(value, enum.Enum):
+                value = value.value
+            values.append(value)
+        assignments = ", ".join(f"{name} = ?" for name in changes)
+        cursor = self._run(
+            f"UPDATE list_items SET {assignments}, updated_at = ? WHERE id = ?", (*values, _now_text(), item_id)
+        )
+        if cursor.rowcount == 0:
+            raise RowNotFoundError(f"No list item with id {item_id}.")
+        return self._require_item(item_id)
+
+    # --- callbacks and flags -------------------------------------------------------------------------------------
+
+    def add_callback(
+        self,
+        e164: str,
+        due_at: datetime,
+        zone: str,
+        *,
+        contact_id: int | None,
+        name: str,
+        item_id: int | None,
+        note: str,
+    ) -> Callback:
+        created = _now_text()
+        cursor = self._run(
+            "INSERT INTO callbacks (e164, contact_id, name, due_at, zone, list_item_id, note, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (e164, contact_id, name, utc_text(due_at), zone, item_id, note, created),
+        )
+        row = self._run(f"SELECT {_CALLBACK_COLUMNS} FROM callbacks WHERE id = ?", (cursor.lastrowid,)).fetchone()
+        return _callback(row)
+
+    def callbacks(self, *, state: CallbackState | None = CallbackState.PENDING) -> list[Callback]:
+        """Callbacks soonest first (of one state, or all)."""
+        if state is None:
+            rows = self._run(f"SELECT {_CALLBACK_COLUMNS} FROM callbacks ORDER BY due_at, id").fetchall()
+        else:
+            rows = self._run(
+                f"SELECT {_CALLBACK_COLUMNS} FROM callbacks WHERE state = ? ORDER BY due_at, id", (state.value,)
+            ).fetchall()
+        return [_callback(row) for row in rows]
+
+    def close_callbacks_of_item(self, item_id: int, state: CallbackState) -> int:
+        cursor = self._run(
+            "UPDATE callbacks SET state = ?, closed_at = ? WHERE list_item_id = ? AND state = ?",
+            (state.value, _now_text(), item_id, CallbackState.PENDING.value),
+        )
+        return int(cursor.rowcount)
+
+    def flag_number(self, e164: str, reason: str) -> None:
+        self._run(
+            "INSERT OR REPLACE INTO flagged_numbers (e164, reason, flagged_at) VALUES (?, ?, ?)",
+            (e164, reason, _now_text()),
+        )
+
+    def is_flagged(self, e164: str) -> bool:
+        return self._run("SELECT 1 FROM flagged_numbers WHERE e164 = ?", (e164,)).fetchone() is not None
+
+
+def _satisfies_interface(lists: StoreCallLists) -> CallListStore:
+    # Never called: makes mypy prove that StoreCallLists implements the interface.
+    return lists

@@ -1,0 +1,419 @@
+"""Working a call list: callbacks (time zones, refusal at scheduling time), the "callable now" order, and what a call's
+outcome and the agent's disposition do to an item. Shared by `lists call-next` and the window's calling session.
+
+"Callable now" order: callbacks that are due, then retries past their time, then new items in list order. An item
+is offered only when the calling guard clears it now (the same verdict a dial gets, through core/rules/glance.py);
+one whose last call may still be ringing (unknown) needs the agent's confirmation. Cost: the order is walked lazily
+and only until the first callable item; the calling-hours part is judged once per area code (per exchange in area
+codes split between zones) and address region, so a list whose first thousands of items are closed now is still
+fast. The guard's full verdict is computed only for an item about to be offered.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from c2c_desktop.core.calllists import Callback, CallbackState, CallListStore, ItemState, ListError, ListItem
+from c2c_desktop.core.disposition_rules import Action, DispositionRule, DispositionRules
+from c2c_desktop.core.models import Contact, Outcome
+from c2c_desktop.core.phone import DialNumber, PhoneError, number_to_call
+from c2c_desktop.core.rules import hours
+from c2c_desktop.core.rules.glance import Glance, glance
+from c2c_desktop.core.rules.guard import CallGuard
+from c2c_desktop.core.rules.hours import HoursVerdict
+from c2c_desktop.core.rules.model import AuditLog
+from c2c_desktop.core.store import Store
+
+PLACING = "placing"  # an item's last_outcome while its call is being placed
+DEFAULT_REMINDER_MINUTES = 2
+
+
+class CallbackRefused(ListError):
+    """A callback that cannot be scheduled (in the past, outside the callee's calling hours); str() says why."""
+
+
+class DispositionRefused(ListError):
+    """A disposition that cannot be saved as given (it needs a callback time); str() says why."""
+
+
+# --- time zones -----------------------------------------------------------------------------------------------------
+
+
+def agent_zone() -> tzinfo:
+    """The agent's own zone: $TZ, else /etc/localtime's IANA name, else the system's current offset."""
+    for name in (os.environ.get("TZ", "").lstrip(":"), _localtime_name()):
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return datetime.now().astimezone().tzinfo or UTC
+
+
+def _localtime_name() -> str:
+    try:
+        target = str(Path("/etc/localtime").resolve())
+    except OSError:
+        return ""
+    marker = "zoneinfo/"
+    return target.split(marker, 1)[1] if marker in target else ""
+
+
+def callee_zone(number: DialNumber, contact: Contact | None = None) -> str:
+    """The callee's IANA zone (the first candidate when the number may be in several); "" when unknown."""
+    zones = hours.whereabouts(number, contact.region_code if contact else "").zones
+    return zones[0] if zones else ""
+
+
+def parse_local_time(text: str, zone: tzinfo) -> datetime:
+    """ "2026-12-08 10:00" on the clock of `zone`, as UTC. A time that does not exist there (the hour skipped when
+    clocks go forward) is refused; one that happens twice (clocks go back) is the first of the two."""
+    cleaned = " ".join(text.replace("T", " ").split())
+    try:
+        naive = datetime.strptime(cleaned, "%Y-%m-%d %H:%M")
+    except ValueError:
+        raise CallbackRefused(f"'{text}' is not a date and time such as 2026-12-08 10:00") from None
+    local = naive.replace(tzinfo=zone, fold=0)
+    moment = local.astimezone(UTC)
+    if moment.astimezone(zone).replace(tzinfo=None) != naive:
+        raise CallbackRefused(f"{cleaned} does not exist in {_zone_name(zone)}: the clocks go forward then")
+    return moment
+
+
+def _zone_name(zone: tzinfo) -> str:
+    return getattr(zone, "key", None) or str(zone)
+
+
+def both_clocks(moment: datetime, callee: str, agent: tzinfo | None = None) -> str:
+    """ "Tue 2026-12-08 10:00 their time (America/New_York) · 16:00 yours"."""
+    mine = moment.astimezone(agent or agent_zone())
+    if not callee:
+        return f"{mine:%a %Y-%m-%d %H:%M} your time (the callee's zone is unknown)"
+    theirs = moment.astimezone(ZoneInfo(callee))
+    return f"{theirs:%a %Y-%m-%d %H:%M} their time ({callee}) · {mine:%a %H:%M} yours"
+
+
+# --- callbacks ------------------------------------------------------------------------------------------------------
+
+
+def schedule_callback(
+    lists: CallListStore,
+    guard: CallGuard,
+    number: DialNumber,
+    at: datetime,
+    now: datetime,
+    *,
+    contact: Contact | None = None,
+    item_id: int | None = None,
+    note: str = "",
+) -> Callback:
+    """Store a callback at `at` (UTC) with the callee's zone. Refused (CallbackRefused, nothing stored) when `at` is
+    not after `now`, or when the callee's calling hours refuse a call at `at` (judged at that moment, not now)."""
+    zone = callee_zone(number, contact)
+    if at <= now:
+        raise CallbackRefused(f"{both_clocks(at, zone)} is in the past: choose a later time")
+    try:
+        verdict = guard.hours_at(number, at, contact=contact)
+    except ValueError as exc:
+        raise CallbackRefused(f"the calling hours cannot be checked: {exc}") from None
+    if not verdict.allowed:
+        opens = f"; the next possible time is {both_clocks(verdict.opens_at, zone)}" if verdict.opens_at else ""
+        raise CallbackRefused(f"not at {both_clocks(at, zone)}: {verdict.reason}{opens}")
+    name = contact.name if contact else ""
+    return lists.add_callback(
+        number.e164, at, zone, contact_id=contact.id if contact else None, name=name, item_id=item_id, note=note
+    )
+
+
+@dataclass(frozen=True)
+class DueCallback:
+    callback: Callback
+    late: timedelta  # how late it is (zero or more); negative: due in that long
+
+    @property
+    def overdue(self) -> bool:
+        return self.late > timedelta(0)
+
+
+def late_text(late: timedelta) -> str:
+    minutes = int(abs(late).total_seconds() // 60)
+    days, rest = divmod(minutes, 1440)
+    hours_, mins = divmod(rest, 60)
+    parts = [f"{days} d" if days else "", f"{hours_} h" if hours_ else "", f"{mins} min" if mins or not minutes else ""]
+    return " ".join(part for part in parts if part)
+
+
+def reminders(lists: CallListStore, now: datetime, minutes: int = DEFAULT_REMINDER_MINUTES) -> list[DueCallback]:
+    """Pending callbacks due within `minutes` from now (not yet due), soonest first."""
+    until = now + timedelta(minutes=minutes)
+    return [DueCallback(cb, now - cb.due_at) for cb in lists.callbacks() if now < cb.due_at <= until]
+
+
+def due_callbacks(lists: CallListStore, now: datetime) -> list[DueCallback]:
+    """Pending callbacks whose time has come, with how late each is (those due while the app was closed too)."""
+    return [DueCallback(cb, now - cb.due_at) for cb in lists.callbacks() if cb.due_at <= now]
+
+
+# --- callable now ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where an item stands now: offered or not, and why not."""
+
+    item: ListItem
+    callable: bool
+    kind: str = ""  # offered: "callback due", "retry due" or "new"
+    why: str = ""  # not callable now: why (and when it opens, where that can be said)
+    opens_at: datetime | None = None
+    needs_confirmation: bool = False  # its last call may still be ringing: never dialled without the agent's yes
+
+
+def _split_area_codes() -> frozenset[str]:
+    # Area codes whose exchanges lie in different zones: judged per exchange, the others per area code.
+    from phonenumbers.tzdata import TIMEZONE_DATA
+
+    return frozenset(key[1:4] for key in TIMEZONE_DATA if key.startswith("1") and len(key) > 4)
+
+
+_SPLIT_CODES: frozenset[str] | None = None
+
+
+def _hours_key(e164: str, region_code: str) -> tuple[str, str]:
+    global _SPLIT_CODES
+    if e164.startswith("+1") and len(e164) == 12:
+        if _SPLIT_CODES is None:
+            _SPLIT_CODES = _split_area_codes()
+        return (e164[:8] if e164[2:5] in _SPLIT_CODES else e164[:5], region_code)
+    return (e164, region_code)
+
+
+class CallableNow:
+    """The "callable now" order of one list at one instant (`now`). Keeps what it judged (per item, and the calling
+    hours per area code) so that a recompute after a change judges only what changed. Same thread as the store."""
+
+    def __init__(
+        self,
+        store: Store,
+        guard: CallGuard,
+        now: datetime,
+        *,
+        region: str = "US",
+        confirmed: Callable[[ListItem], bool] = lambda _item: False,
+    ) -> None:
+        self._store = store
+        self._guard = guard
+        self.now = now
+        self._region = region
+        self._confirmed = confirmed
+        self._hours: dict[tuple[str, str], HoursVerdict | None] = {}
+        self._glances: dict[tuple[int, str, int, str | None], Glance] = {}
+
+    def candidates(self, items: Sequence[ListItem]) -> list[ListItem]:
+        """Items that may be offered, in order: due callbacks, then due retries (each soonest first), then new
+        items in list order."""
+        now = self.now
+        callbacks = [i for i in items if i.state is ItemState.CALLBACK and i.due_at is not None and i.due_at <= now]
+        retries = [i for i in items if i.state is ItemState.DUE_LATER and i.due_at is not None and i.due_at <= now]
+        fresh = [i for i in items if i.state is ItemState.READY]
+        callbacks.sort(key=lambda i: (i.due_at, i.position))
+        retries.sort(key=lambda i: (i.due_at, i.position))
+        return callbacks + retries + fresh
+
+    def first(self, items: Sequence[ListItem]) -> Standing | None:
+        """The next item to call, or None when nothing is callable now."""
+        for item in self.candidates(items):
+            standing = self._judge(item, full=False)
+            if standing.callable:
+                return standing
+        return None
+
+    def all(self, items: Iterable[ListItem]) -> list[Standing]:
+        """Every item with where it stands (for `lists show`), in list order; slower: judges every item."""
+        ordered = {item.id: n for n, item in enumerate(self.candidates(list(items)))}
+        return [self.standing(item, kind_rank=ordered.get(item.id)) for item in items]
+
+    def standing(self, item: ListItem, *, kind_rank: int | None = None) -> Standing:
+        now = self.now
+        if item.contact_missing:
+            return Standing(item, False, why="the contact was deleted since it was put in the list: skipped")
+        if item.state in (ItemState.DONE, ItemState.SKIPPED, ItemState.DO_NOT_CALL):
+            return Standing(item, False, why=str(item.state))
+        if item.state in (ItemState.CALLBACK, ItemState.DUE_LATER) and item.due_at is not None and item.due_at > now:
+            what = "callback" if item.state is ItemState.CALLBACK else "retry"
+            return Standing(item, False, why=f"{what} at {self._local(item, item.due_at)}", opens_at=item.due_at)
+        return self._judge(item, full=True)
+
+    def next_opening(self, items: Sequence[ListItem]) -> tuple[datetime, ListItem] | None:
+        """When the next item opens (and which), when nothing is callable now."""
+        best: tuple[datetime, ListItem] | None = None
+        for item in items:
+            standing = self.standing(item)
+            if standing.opens_at is not None and (best is None or standing.opens_at < best[0]):
+                best = (standing.opens_at, item)
+        return best
+
+    def _judge(self, item: ListItem, *, full: bool) -> Standing:
+        if item.contact_missing:
+            return Standing(item, False, why="the contact was deleted since it was put in the list: skipped")
+        if item.last_outcome == Outcome.CONNECTED.value and item.last_disposition is None:
+            return Standing(item, False, why="waiting for the disposition of its last call")
+        ringing = self._may_still_be_ringing(item)
+        if ringing and not self._confirmed(item):
+            return Standing(
+                item,
+                False,
+                why="its last call may still be ringing (unknown outcome): confirm to call again",
+                needs_confirmation=True,
+            )
+        if not full:  # the calling hours of its area code, judged once: most of a closed list stops here unparsed
+            shared = self._hours.get(_hours_key(item.e164, item.region_code))
+            if shared is not None and not shared.allowed:
+                return Standing(item, False, why=shared.reason, opens_at=shared.opens_at)
+        number = self._number(item)
+        if number is None:
+            return Standing(item, False, why=f"{item.e164} cannot be called (not a phone number)")
+        contact = Contact(item.contact_id, item.name, region_code=item.region_code)
+        if not full:
+            verdict = self._hours_now(item, number, contact)
+            if verdict is not None and not verdict.allowed:
+                return Standing(item, False, why=verdict.reason, opens_at=verdict.opens_at)
+        key = (item.id, item.e164, item.attempts, item.last_outcome)
+        seen = self._glances.get(key)
+        if seen is None:
+            seen = self._glances[key] = glance(self._guard, number, contact)
+        if not seen.callable_now:
+            opens = None
+            verdict = self._hours_now(item, number, contact)
+            if verdict is not None and not verdict.allowed:
+                opens = verdict.opens_at
+            return Standing(item, False, why=seen.text, opens_at=opens)
+        kind = {ItemState.CALLBACK: "callback due", ItemState.DUE_LATER: "retry due"}.get(item.state, "new")
+        return Standing(item, True, kind=kind, why=seen.text, needs_confirmation=ringing)
+
+    def _hours_now(self, item: ListItem, number: DialNumber, contact: Contact) -> HoursVerdict | None:
+        key = _hours_key(item.e164, item.region_code)
+        if key in self._hours:
+            return self._hours[key]
+        try:
+            verdict: HoursVerdict | None = self._guard.hours_at(number, self.now, contact=contact)
+        except ValueError:
+            verdict = None  # the full verdict will say it
+        if verdict is not None and verdict.unknown_zone:
+            return verdict  # an unknown zone may be this number's alone: not shared
+        self._hours[key] = verdict
+        return verdict
+
+    def _number(self, item: ListItem) -> DialNumber | None:
+        try:
+            return number_to_call(item.e164, self._region)
+        except PhoneError:
+            return None
+
+    def _may_still_be_ringing(self, item: ListItem) -> bool:
+        if item.last_call_id is None or item.last_outcome not in (PLACING, Outcome.UNKNOWN.value):
+            return False
+        entry = self._store.get_call(item.last_call_id)
+        return entry is not None and entry.may_still_be_ringing
+
+    def _local(self, item: ListItem, moment: datetime) -> str:
+        number = self._number(item)
+        zone = callee_zone(number, Contact(None, "", region_code=item.region_code)) if number else ""
+        return both_clocks(moment, zone)
+
+
+# --- outcomes and dispositions --------------------------------------------------------------------------------------
+
+
+def call_started(lists: CallListStore, item: ListItem, call_id: int) -> ListItem:
+    """The item's call has its journal row (committed): remember it before the request is sent."""
+    return lists.update_item(item.id, last_call_id=call_id, last_outcome=PLACING, attempts=item.attempts + 1)
+
+
+def call_finished(
+    lists: CallListStore, rules: DispositionRules, item: ListItem, outcome: Outcome, now: datetime
+) -> ListItem:
+    """The outcome of the item's call. No answer follows the "No answer" rule; a call that reached nobody (not sent,
+    rejected) does not count as an attempt; connected waits for the disposition; unknown needs confirmation."""
+    with lists.transaction():
+        if outcome in (Outcome.NOT_SENT, Outcome.REJECTED):
+            return lists.update_item(item.id, last_outcome=outcome.value, attempts=max(0, item.attempts - 1))
+        if item.state is ItemState.CALLBACK:
+            lists.close_callbacks_of_item(item.id, CallbackState.DONE)
+        if outcome is Outcome.NO_ANSWER:
+            lists.update_item(item.id, last_outcome=outcome.value, last_disposition=None)
+            return _apply_rule(lists, rules.no_answer, item, now)
+        return lists.update_item(item.id, last_outcome=outcome.value, last_disposition=None)
+
+
+def _apply_rule(lists: CallListStore, rule: DispositionRule, item: ListItem, now: datetime) -> ListItem:
+    if rule.action is Action.RETRY and rule.delay is not None:
+        if rule.max_attempts is not None and item.attempts >= rule.max_attempts:
+            return lists.update_item(item.id, state=ItemState.DONE, due_at=None)
+        return lists.update_item(item.id, state=ItemState.DUE_LATER, due_at=now + rule.delay)
+    if rule.action is Action.SKIP:
+        return lists.update_item(item.id, state=ItemState.SKIPPED, due_at=None)
+    return lists.update_item(item.id, state=ItemState.DONE, due_at=None)
+
+
+def check_disposition(rules: DispositionRules, known: Iterable[str], text: str, has_time: bool) -> str:
+    """The disposition's name as listed (matched without regard to case), or DispositionRefused: unknown, or one
+    that needs a callback time given without one."""
+    wanted = " ".join(text.split()).casefold()
+    names = {name.casefold(): name for name in known}
+    names.update({key: rule.name for key, rule in rules.rules.items()})
+    name = names.get(wanted)
+    if name is None:
+        raise DispositionRefused(f"unknown disposition '{text}' (known: {', '.join(sorted(set(names.values())))})")
+    rule = rules.find(name)
+    if rule is not None and rule.needs_time and not has_time:
+        raise DispositionRefused(f'"{name}" needs a callback time (--at "2026-12-08 10:00")')
+    return name
+
+
+def record_disposition(
+    store: Store,
+    lists: CallListStore,
+    rules: DispositionRules,
+    item: ListItem,
+    disposition: str,
+    now: datetime,
+    *,
+    guard: CallGuard,
+    callback_at: datetime | None = None,
+    agent_number: str = "",
+    audit: AuditLog | None = None,
+    region: str = "US",
+) -> ListItem:
+    """Save the disposition of the item's last call (journal and item together) and move the item on by its rule.
+    Nothing is saved when it is refused (a callback without a time, or outside the callee's hours)."""
+    from c2c_desktop.core.rules.dnc import add_internal
+
+    rule = rules.find(disposition)
+    if rule is not None and rule.needs_time and callback_at is None:
+        raise DispositionRefused(f'"{disposition}" needs a callback time')
+    with store.transaction():
+        if item.last_call_id is not None:
+            entry = store.get_call(item.last_call_id)
+            store.set_disposition(item.last_call_id, disposition, entry.note if entry else "")
+        lists.update_item(item.id, last_disposition=disposition)
+        if rule is None:
+            return lists.update_item(item.id, state=ItemState.DONE, due_at=None)
+        if rule.action is Action.CALLBACK and callback_at is not None:
+            number = number_to_call(item.e164, region)
+            contact = Contact(item.contact_id, item.name, region_code=item.region_code)
+            lists.close_callbacks_of_item(item.id, CallbackState.CANCELLED)
+            schedule_callback(lists, guard, number, callback_at, now, contact=contact, item_id=item.id)
+            return lists.update_item(item.id, state=ItemState.CALLBACK, due_at=callback_at)
+        if rule.action is Action.DO_NOT_CALL:
+            add_internal(store, item.e164, f"disposition: {disposition}", agent_number=agent_number, audit=audit)
+            lists.close_callbacks_of_item(item.id, CallbackState.CANCELLED)
+            return lists.update_item(item.id, state=ItemState.DO_NOT_CALL, due_at=None)
+        if rule.flag_number:
+            lists.flag_number(item.e164, f"disposition: {disposition}")
+        return _apply_rule(lists, rule, item, now)

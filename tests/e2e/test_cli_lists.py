@@ -1,0 +1,80 @@
+"""`lists` and `callbacks` end to end: real subprocesses, the stand-in over loopback, a real keyring and SQLite file."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from c2c_desktop.core.simulator import Fault, StandInService
+from tests.e2e.test_cli import configured, run_cli, standin  # noqa: F401  (fixtures)
+from tests.keyring_session import secret_service  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.keyring
+
+
+def test_call_next_works_a_list_in_order_and_says_when_nothing_is_callable(
+    configured: StandInService,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    assert run_cli("lists", "create", "Today").returncode == 0
+    added = run_cli("lists", "add", "Today", "5552010003", "5552010007", "(555) 201-0003")
+    assert "2 items added; 1 already in the list, kept once" in added.stdout
+    first = run_cli("lists", "call-next", "Today", "--disposition", "NOT INTERESTED")
+    assert first.returncode == 0, first.stderr
+    assert "Connected" in first.stdout and "done" in first.stdout
+    second = run_cli("lists", "call-next", "Today")
+    assert second.returncode == 1 and "No answer" in second.stdout and "due later" in second.stdout
+    nothing = run_cli("lists", "call-next", "Today")
+    assert nothing.returncode == 5 and "the next item opens" in nothing.stdout
+    assert [request.params["phone_to_call"] for request in configured.requests] == ["5552010003", "5552010007"]
+    shown = json.loads(run_cli("lists", "show", "Today", "--json").stdout)["items"]
+    assert [(item["state"], item["attempts"]) for item in shown] == [("done", 1), ("due later", 1)]
+    assert shown[1]["why_not_now"].startswith("retry at")
+    needs_time = run_cli("lists", "call-next", "Today", "--disposition", "call back later")
+    assert needs_time.returncode == 2 and "needs a callback time" in needs_time.stderr
+    assert configured.request_count == 2
+    exported = run_cli("lists", "export", "Today", str(tmp_path / "today.csv"))
+    assert exported.returncode == 0 and "2 items" in exported.stdout
+    assert run_cli("lists", "delete", "Today").returncode == 0
+    assert run_cli("lists", "show", "Today").returncode == 2
+    assert run_cli("lists", "undo-delete", "Today").returncode == 0
+
+
+def test_kill_9_during_call_next_leaves_the_item_unknown_and_it_is_not_redialled(
+    configured: StandInService,  # noqa: F811
+) -> None:
+    assert run_cli("lists", "create", "Kill").returncode == 0
+    assert run_cli("lists", "add", "Kill", "5552010003").returncode == 0
+    configured.fault = Fault.HANG
+    process = subprocess.Popen(
+        [sys.executable, "-m", "c2c_desktop", "lists", "call-next", "Kill"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        env=os.environ.copy(),
+    )
+    try:
+        assert configured.wait_for_requests(1, timeout=30)
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.wait(timeout=30)
+        process.stdout.close()  # type: ignore[union-attr]
+        process.stderr.close()  # type: ignore[union-attr]
+    configured.fault = Fault.NONE
+    again = run_cli("lists", "call-next", "Kill")  # the restart recovers the journal row as unknown
+    assert again.returncode == 5, again.stdout + again.stderr
+    assert "may still be ringing" in again.stdout and "--again" in again.stdout
+    assert configured.request_count == 1
+    item = json.loads(run_cli("lists", "show", "Kill", "--json").stdout)["items"][0]
+    assert item["needs_confirmation"] and item["attempts"] == 1
+    history = json.loads(run_cli("history", "list", "--json").stdout)
+    assert history[0]["outcome"] == "unknown" and history[0]["id"] == item["last_call_id"]
+    confirmed = run_cli("lists", "call-next", "Kill", "--again")
+    assert confirmed.returncode == 0, confirmed.stderr
+    assert configured.request_count == 2
