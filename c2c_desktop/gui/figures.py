@@ -91,18 +91,22 @@ class HourChart(QWidget):
     axis. Drawn with QPainter; the layout comes from the font, so it reads the same at any scale. GUI thread only."""
 
     TITLE = "Connect rate by the callee's local hour"
-    X_TITLE = "Callee's local hour  (? = zone not known)"
+    X_TITLE = "Callee's local hour"
+    UNKNOWN_NOTE = "  (? = zone not known)"
     NOTE = "Above each bar: dials in that hour"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._slots: list[ChartSlot] = []
+        self._overall: float | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAccessibleName(self.TITLE)
         self.setMouseTracking(True)
 
-    def set_bars(self, bars: Sequence[HourBar]) -> None:
+    def set_bars(self, bars: Sequence[HourBar], overall: float | None = None) -> None:
+        """Show `bars`; `overall` (the period's connect rate) is drawn as a dashed line across them."""
         self._slots = chart_slots(bars)
+        self._overall = overall if bars else None
         self.setAccessibleDescription(
             "; ".join(
                 f"{core.hour_words(slot.bar.hour)}: {core.percent_text(slot.bar.rate)} of {slot.bar.dials} dials"
@@ -115,6 +119,24 @@ class HourChart(QWidget):
 
     def slots(self) -> list[ChartSlot]:
         return list(self._slots)
+
+    def note(self) -> str:
+        """The line under the title: what the numbers and the dashed line are."""
+        if self._overall is None:
+            return self.NOTE
+        return f"{self.NOTE}; dashed line: all hours ({core.percent_text(self._overall)})"
+
+    def x_title(self) -> str:
+        """The hour axis's title; it explains "?" when there is such a bar."""
+        unknown = any(slot.bar.hour is None for slot in self._slots)
+        return self.X_TITLE + (self.UNKNOWN_NOTE if unknown else "")
+
+    def overall_y(self) -> float | None:
+        """The height of the dashed line of the period's connect rate, or None when there is none."""
+        if self._overall is None:
+            return None
+        plot = self.plot_rect()
+        return plot.bottom() - plot.height() * self._overall
 
     # -- geometry (tested; the painting only follows it) -----------------------------------------------------------
 
@@ -175,7 +197,7 @@ class HourChart(QWidget):
         painter.setPen(text)
         painter.drawText(QRectF(0, 0, self.width(), line), Qt.AlignmentFlag.AlignCenter, self.TITLE)
         painter.setFont(self.font())
-        painter.drawText(QRectF(0, line, self.width(), line), Qt.AlignmentFlag.AlignCenter, self.NOTE)
+        painter.drawText(QRectF(0, line, self.width(), line), Qt.AlignmentFlag.AlignCenter, self.note())
         # The rate axis: grid lines every 25 %, labelled.
         for percent in (0, 25, 50, 75, 100):
             y = plot.bottom() - plot.height() * percent / 100
@@ -194,11 +216,15 @@ class HourChart(QWidget):
         painter.drawText(
             QRectF(plot.left(), plot.bottom() + line * 1.25, plot.width(), line),
             Qt.AlignmentFlag.AlignCenter,
-            self.X_TITLE,
+            self.x_title(),
         )
         if not self._slots:
             painter.drawText(plot, Qt.AlignmentFlag.AlignCenter, "No dials in this period")
             return
+        overall = self.overall_y()
+        if overall is not None:  # under the bars and the counts, which stay readable
+            painter.setPen(QPen(text, 1.5, Qt.PenStyle.DashLine))
+            painter.drawLine(QPointF(plot.left(), overall), QPointF(plot.right(), overall))
         fill = palette.color(QPalette.ColorRole.Highlight)
         unknown_fill = QColor(fill)
         unknown_fill.setAlpha(110)
@@ -212,7 +238,12 @@ class HourChart(QWidget):
                 continue
             bar = self.bar_rect(index)
             painter.fillRect(bar, unknown_fill if slot.bar.hour is None else fill)
-            painter.drawText(self.count_rect(index), Qt.AlignmentFlag.AlignCenter, f"{slot.bar.dials:,}")
+            count = f"{slot.bar.dials:,}"
+            where = self.count_rect(index)
+            backdrop = QRectF(0, 0, self.fontMetrics().horizontalAdvance(count) + 4, where.height())
+            backdrop.moveCenter(where.center())
+            painter.fillRect(backdrop, palette.color(QPalette.ColorRole.Window))
+            painter.drawText(where, Qt.AlignmentFlag.AlignCenter, count)
 
     def slot_at(self, x: float) -> int:
         """The slot under x, or -1."""
@@ -343,6 +374,8 @@ class FiguresView(QWidget):
             grid.addWidget(name_label, line, column * 3)
             grid.addWidget(value_label, line, column * 3 + 1)
             self.value_labels[name] = value_label
+        self.callbacks_note = plain_label("Callbacks are counted once callbacks are scheduled from call lists.", self)
+        grid.addWidget(self.callbacks_note, 5, 0, 1, 6)
         grid.setColumnMinimumWidth(2, 24)
         grid.setColumnStretch(6, 1)
         frame = QFrame(self)
@@ -434,7 +467,8 @@ class FiguresView(QWidget):
         for name, value in core.figure_lines(figures):
             self.value_labels[name].setText(value)
         self.period_label.setText(figures.period.words)
-        self.chart.set_bars(figures.by_callee_hour)
+        self.chart.set_bars(figures.by_callee_hour, figures.connect_rate)
+        self.callbacks_note.setVisible(figures.callbacks_kept is None)
         self.export_button.setEnabled(True)
         self.shown.emit(figures)
 
@@ -491,7 +525,7 @@ class FiguresDialog(QDialog):
         layout.addWidget(self.view, 1)
         layout.addWidget(buttons)
         line = self.fontMetrics().height()
-        self.resize(line * 50, line * 34)
+        self.resize(line * 54, line * 36)
 
     @Slot()
     def refresh(self) -> None:

@@ -71,6 +71,7 @@ def test_the_values_shown_are_the_cores(qtbot: QtBot, view: FiguresView, store: 
     assert (shown["Dials"], shown["First-leg answers"], shown["Prospect connects"]) == ("9", "5", "3")
     assert (shown["Connect rate"], shown["Calling hours"], shown["Dials per hour"]) == ("33%", "4", "2.3")
     assert shown["Callbacks kept"] == "—"  # no callbacks source yet: not known, not 0
+    assert view.callbacks_note.isVisible()
     assert view.period_label.text() == "2026-12-07"
     assert view.date_from.isVisible() and view.export_button.isEnabled()
     assert view.status_label.text().startswith("Computed from the journal in")
@@ -109,6 +110,12 @@ def test_the_chart_has_a_bar_per_calling_hour(qtbot: QtBot, view: FiguresView) -
     assert chart.slot_words(index["9"]) == "09:00–09:59 at the callee: 2 of 3 dials reached the prospect (67%)"
     assert chart.slot_words(index["?"]).startswith("Callee's zone not known: 0 of 2 dials")
     assert "09:00: 67% of 3 dials" in chart.accessibleDescription()
+    assert chart.overall_y() == pytest.approx(plot.bottom() - plot.height() * 3 / 9)  # the day's 3 of 9, dashed
+    assert chart.x_title() == "Callee's local hour  (? = zone not known)"
+    chart.set_bars([HourBar(9, 2, 1)], 0.5)
+    assert chart.x_title() == "Callee's local hour"  # no "?" bar: nothing to explain
+    chart.set_bars([], None)
+    assert chart.overall_y() is None and chart.slots() == []
 
 
 def test_the_chart_layout_follows_the_font(qtbot: QtBot) -> None:
