@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from c2c_desktop.core.contacts_io import ImportSummary
     from c2c_desktop.core.credentials import KeysState
     from c2c_desktop.core.disposition_rules import DispositionRules
+    from c2c_desktop.core.figures import Figures
     from c2c_desktop.core.list_work import DueCallback, Standing
     from c2c_desktop.core.rules.guard import CallGuard
     from c2c_desktop.core.rules.model import AuditLog
@@ -54,6 +55,7 @@ COMMANDS = (
     "audit",
     "lists",
     "callbacks",
+    "figures",
     "install-desktop-entry",
     "uninstall-desktop-entry",
 )
@@ -184,6 +186,18 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument(
         "--limit", type=_positive_count, default=None, metavar="N", help="list: only the newest N calls"
     )
+
+    figures = sub.add_parser(
+        "figures",
+        help="the day's figures: dials, answers, prospect connects, rates, callbacks, connect rate by callee's hour",
+        description="Today's figures, or those of the days from --from to --to (both included; --from alone: to "
+        "today; --to alone: that day). Days are your computer's local days.",
+    )
+    figures.add_argument("--from", dest="first", type=_iso_date, metavar="DATE", help="the first day (YYYY-MM-DD)")
+    figures.add_argument("--to", dest="last", type=_iso_date, metavar="DATE", help="the last day, included")
+    figures.add_argument("--list", metavar="NAME", help="only the calls of this call list")
+    figures.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    figures.add_argument("--csv", metavar="FILE", help="also write the figures to FILE as CSV")
 
     audit = sub.add_parser("audit", help="the audit log of the calling rules: export it as CSV")
     audit.add_argument("action", choices=("export",))
@@ -656,6 +670,56 @@ def _history_export(args: argparse.Namespace) -> int:
         raise CliError(f"cannot write {args.file}: {exc.strerror or exc}") from None
     print(terminal_safe(f"{count} calls written to {args.file}"))
     return EXIT_OK
+
+
+def cmd_figures(args: argparse.Namespace) -> int:
+    """Print the figures of a period (today by default), as a table or JSON; optionally write them as CSV."""
+    from c2c_desktop.core import figures as fig
+
+    if args.list is not None:
+        # Wired when the call lists land: the list's call ids as `include`, its callbacks as `callbacks`.
+        raise CliError("call lists are not available yet in this version: --list cannot be used")
+    today = fig.local_today()
+    first = args.first or args.last or today
+    last = args.last or (today if args.first else first)
+    if last < first:
+        raise CliError(f"--to ({last}) is before --from ({first})")
+    period = fig.today_period(today) if first == last == today else fig.Period(first, last)
+    with _open_store() as store:
+        figures = fig.figures_from_store(store, period)
+    if args.csv:
+        try:
+            fig.write_figures_csv([figures], args.csv)
+        except OSError as exc:
+            raise CliError(f"cannot write {args.csv}: {exc.strerror or exc}") from None
+    if args.json:
+        print(json_terminal_safe(json.dumps(fig.figures_json(figures), indent=2, ensure_ascii=False)))
+    else:
+        for line in _figures_lines(figures):
+            print(terminal_safe(line))
+    if args.csv and not args.json:
+        print(terminal_safe(f"Figures written to {args.csv}"))
+    return EXIT_OK
+
+
+def _figures_lines(figures: Figures) -> list[str]:
+    from c2c_desktop.core import figures as fig
+
+    lines = [f"Figures for {figures.period.words}" + (f", list {figures.list_name}" if figures.list_name else "")]
+    lines += [f"  {name:<20} {value:>8}" for name, value in fig.figure_lines(figures)]
+    if figures.callbacks_kept is None:
+        lines.append("  (callbacks are not known yet: they come with call lists)")
+    lines.append("")
+    if not figures.by_callee_hour:
+        lines.append("Connect rate by the callee's local hour: no dials.")
+        return lines
+    lines.append("Connect rate by the callee's local hour")
+    lines.append(f"  {'Hour':<8} {'Dials':>6} {'Connects':>9} {'Rate':>5}")
+    for bar in figures.by_callee_hour:
+        lines.append(
+            f"  {fig.hour_words(bar.hour):<8} {bar.dials:>6,} {bar.connects:>9,} {fig.percent_text(bar.rate):>5}"
+        )
+    return lines
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -1510,6 +1574,7 @@ HANDLERS = {
     "audit": cmd_audit,
     "lists": cmd_lists,
     "callbacks": cmd_callbacks,
+    "figures": cmd_figures,
     "install-desktop-entry": cmd_desktop_entry,
     "uninstall-desktop-entry": cmd_desktop_entry,
 }

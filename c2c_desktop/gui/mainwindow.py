@@ -430,6 +430,7 @@ class MainWindow(QMainWindow):
         self.dialpad_action = action("&Dial a number", "Ctrl+L", self.dialpad.focus_number, "dial")
         self.history_action = action("Call &history", "Ctrl+H", self.show_history, "history")
         self.compliance_action = action("C&ompliance log…", "Ctrl+Shift+A", self.show_compliance, "compliance")
+        self.figures_action = action("The day's fi&gures…", "Ctrl+Shift+F", self.show_figures, "figures")
         self.caller_id_action = action(
             "Caller &ID for the next call…", "Ctrl+Shift+I", self.choose_caller_id, "caller_id"
         )
@@ -470,6 +471,7 @@ class MainWindow(QMainWindow):
         call_menu.addAction(self.caller_id_action)
         call_menu.addAction(self.history_action)
         call_menu.addAction(self.compliance_action)
+        call_menu.addAction(self.figures_action)
 
     def _wire_controller(self) -> None:
         self.controller.busy_changed.connect(self._on_busy_changed)
@@ -1103,6 +1105,18 @@ class MainWindow(QMainWindow):
         self.compliance_dialog.raise_()
         self.compliance_dialog.activateWindow()
         self.compliance_dialog.view.action_filter.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    @Slot()
+    def show_figures(self) -> None:
+        """GUI thread: Call → The day's figures (not modal; they are computed off the GUI thread)."""
+        from c2c_desktop.gui.figures import FiguresDialog
+
+        if getattr(self, "figures_dialog", None) is None:
+            self.figures_dialog = FiguresDialog(self.profile.store, self)
+        self.figures_dialog.refresh()
+        self.figures_dialog.show()
+        self.figures_dialog.raise_()
+        self.figures_dialog.activateWindow()
 
     @Slot()
     def show_history(self) -> None:
