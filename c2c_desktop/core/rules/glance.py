@@ -59,8 +59,8 @@ def glance(guard: CallGuard, number: DialNumber, contact: Contact | None = None)
 
 
 def _unruled_country(notes: tuple[str, ...]) -> str:
-    """" · no built-in hours rule for DE" when the rules have no calling-hours rule for the callee's country (consumer
-    mode outside the US and Canada): the agent must know the local law themselves. "" otherwise."""
+    """The words " · no built-in hours rule for DE" when the rules have no calling-hours rule for the callee's country
+    (consumer mode outside the US and Canada): the agent must know the local law themselves. "" otherwise."""
     for note in notes:
         found = re.match(r"no built-in calling-hours rule for (.+?);", note)
         if found:
