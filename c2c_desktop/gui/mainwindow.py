@@ -1366,6 +1366,8 @@ class MainWindow(QMainWindow):
         if not self._quitting and not self._shut_down and self.closes_to_tray():
             event.ignore()
             self.send_to_tray()
+            if self.tray is not None:
+                self.tray.say_still_running()
             return
         if self.controller.is_busy and not self._confirmed_close:
             box = message_box(

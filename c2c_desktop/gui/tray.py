@@ -25,6 +25,12 @@ if TYPE_CHECKING:
     from c2c_desktop.gui.calls import CallController
 
 IDLE_TOOLTIP = f"{APP_NAME} — ready"
+#: Said once per run, the first time closing the window hides it: otherwise the app seems to vanish (a tray that is
+#: hidden or overflowing shows no icon at a glance).
+STILL_RUNNING = (
+    f"{APP_NAME} is still running in the tray",
+    "Click its icon to bring the window back; Ctrl+Q, or Quit in the icon's menu, ends it.",
+)
 NO_NUMBER_ON_CLIPBOARD = "The clipboard has no phone number: copy one, then choose “Call the number on the clipboard”."
 SHOW_TEXT = "&Show c2c-desktop"
 HIDE_TEXT = "&Hide c2c-desktop"
@@ -134,6 +140,7 @@ class CallTray(QObject):
         self._watch = QTimer(self)  # while hidden in the tray: is there still a tray? (see watch_while_hidden)
         self._watch.timeout.connect(self._check_tray)
         self._wait_left_ms = 0
+        self._said_still_running = False
         self._set_look("c2c-desktop", IDLE_TOOLTIP)
         controller.call_started.connect(self._on_call_started)
         controller.call_finished.connect(self._on_call_finished)
@@ -206,6 +213,15 @@ class CallTray(QObject):
         summary, body = notification_text(entry, result, message)
         self.notifier.show(summary, body)
         self.notified.emit(summary, body)
+
+    def say_still_running(self) -> None:
+        """GUI thread: closing the window hid it in the tray; the first time in this run, say so (unless notifications
+        are turned off)."""
+        if self._said_still_running or self._closing or not self._host.notifications_on():
+            return
+        self._said_still_running = True
+        self.notifier.show(*STILL_RUNNING)
+        self.notified.emit(*STILL_RUNNING)
 
     # -- the menu and clicks -----------------------------------------------------------------------------------------
 

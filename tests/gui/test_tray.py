@@ -408,3 +408,21 @@ def test_the_windows_own_dialog_in_front_counts_as_the_window(qtbot: QtBot, wind
     with qtbot.assertNotEmitted(tray.notified):
         call(qtbot, window, "Ada Okafor")
     dialog.close()
+
+
+def test_the_first_close_to_the_tray_says_the_app_is_still_running(
+    qtbot: QtBot, window: MainWindow, tray: CallTray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A new-user pass: closing the window made the app seem to vanish. Said once per run, never on later closes.
+    from c2c_desktop.gui.tray import STILL_RUNNING
+
+    monkeypatch.setattr(tray, "is_in_tray", lambda: True)  # offscreen has no tray; the setting is on by default
+    assert window.closes_to_tray()
+    with qtbot.waitSignal(tray.notified, timeout=SIGNAL_MS) as blocker:
+        window.close()
+    assert tuple(blocker.args) == STILL_RUNNING
+    assert not window.is_shown()
+    window.bring_to_front()
+    with qtbot.assertNotEmitted(tray.notified):
+        window.close()
+    assert not window.is_shown()
