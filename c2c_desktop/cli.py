@@ -134,8 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=APP_NAME,
         description="Click-to-call dialer for sales agents. Without a command, opens the window.",
-        epilog=f"The window: {APP_NAME} [--demo] [tel:NUMBER]; --demo runs it against the built-in stand-in service "
-        "with sample contacts, in a throwaway profile.",
+        epilog=f"The window: {APP_NAME} [--demo] [--in-tray] [tel:NUMBER]; --demo runs it against the built-in "
+        "stand-in service with sample contacts, in a throwaway profile; --in-tray starts it hidden in the tray.",
     )
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details to stderr (keys redacted)")
