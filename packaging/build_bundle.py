@@ -36,6 +36,23 @@ def platform_tag() -> str:
     return f"{system}-{_ARCHES.get(machine, machine)}"
 
 
+#: README.txt at the top of the unpacked folder: what an IT person unpacking it needs next.
+FOLDER_README = """c2c-desktop {version}: a click-to-call dialer for sales agents, with its own Python and Qt.
+
+Run it from here; the folder can live anywhere (e.g. ~/.local/opt/c2c-desktop).
+
+  ./c2c-desktop                        the window (the first start asks for your keys and phone)
+  ./c2c-desktop --demo                 try it against a built-in stand-in service, without an account
+  ./c2c-desktop install-desktop-entry  menu entry, icon, and the handler of tel: and callto: links
+                                       (run it again after moving this folder)
+  ./c2c-desktop --help                 the terminal commands (call, keys, config, contacts, ...)
+
+Start at login: Settings -> Desktop -> "Start at login, hidden in the tray".
+Remove: ./c2c-desktop uninstall-desktop-entry, then delete this folder. Your contacts and journal stay in
+~/.local/share/c2c-desktop, your settings in ~/.config/c2c-desktop, your keys in the system keyring.
+"""
+
+
 def folder_size(folder: Path) -> int:
     return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file() and not path.is_symlink())
 
@@ -71,6 +88,7 @@ def main() -> int:
         print(f"{NAME}: PyInstaller failed (exit {result.returncode})", file=sys.stderr)
         return result.returncode
     folder = BUILD / "dist" / NAME
+    (folder / "README.txt").write_text(FOLDER_README.format(version=version()), encoding="utf-8")
     DIST.mkdir(exist_ok=True)
     archive = pack(folder, DIST / f"{NAME}-{version()}-{platform_tag()}")
     print(archive.relative_to(ROOT))

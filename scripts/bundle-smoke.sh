@@ -108,6 +108,8 @@ code=$?
 set -e
 [ "$code" -eq 0 ] || fail "the window exited $code after SIGTERM"
 ! grep -E -i "traceback|ModuleNotFoundError|ImportError|failed" "$work/window.log" || fail "the window logged a failure"
+! grep -q "Detected locale" "$work/window.log" || fail "Qt complained about the locale of a bare environment"
+[ -s "$work/c2c-desktop/README.txt" ] || fail "no README.txt in the bundle's folder"
 
 # 6. The profile's own window, then a tel: link launched beside it: handed to that window (no second one), exit 0.
 "${clean_env[@]}" "DISPLAY=$display" "$app" </dev/null >"$work/profile-window.log" 2>&1 &

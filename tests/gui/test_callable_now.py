@@ -56,7 +56,7 @@ def _open(tmp_path: Path, clock: Clock, contacts: list[Contact]) -> tuple[MainWi
     profile = Profile(
         store=store,
         settings_path=tmp_path / "settings.json",
-        settings=config.Settings(mode="consumer", region="US"),
+        settings=config.Settings(mode="consumer", region="US", agent_number="+12125550100"),
         credential_store=MemoryCredentialStore(Credentials("test-access-key", "test-secret-key")),
         window_state=QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat),
         clock=clock,
