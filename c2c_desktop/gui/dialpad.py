@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from c2c_desktop.core.phone import DEFAULT_REGION, display_number, find_number_text
+from c2c_desktop.core.region import DEFAULT_REGION
 from c2c_desktop.gui.callable_now import GlanceLine
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.plain_text import plain_label
@@ -139,6 +139,8 @@ class NumberField(QLineEdit):
         flat = " ".join(raw.split())
         if not flat:
             return
+        from c2c_desktop.core.phone import find_number_text  # not before the first paint (gui/app.py)
+
         found = find_number_text(flat, self.region)
         self._reformatting = True
         try:
@@ -187,6 +189,8 @@ class NumberField(QLineEdit):
         text = self.text()
         if not text.strip():
             return
+        from c2c_desktop.core.phone import display_number  # not before the first paint (gui/app.py)
+
         formatted = display_number(text, self.region)
         if formatted == text.strip() and _is_plain_number(text):
             formatted = _format_as_you_type(_dialed(text), self.region)  # incomplete: partial formatting
