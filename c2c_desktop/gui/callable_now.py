@@ -22,17 +22,18 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QWidget
 
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.plain_text import plain_label, plain_tooltip
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from PySide6.QtGui import QResizeEvent
     from PySide6.QtWidgets import QAbstractItemView
 
     from c2c_desktop.core.config import Settings
@@ -63,7 +64,7 @@ WARM_MODULES = (
     "c2c_desktop.core.rules.audit",
 )
 
-Clock = Callable[[], datetime]
+Clock = Callable[[], "datetime"]
 GuardFactory = Callable[["Settings"], "CallGuard"]
 
 NOT_NOW_COLOUR = "#9a5b00"  # amber-brown: reads on light and dark palettes
@@ -220,6 +221,8 @@ class CallableNow(QObject):
 
     def _minute(self) -> datetime:
         now = self._clock()
+        from datetime import UTC
+
         now = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
         return now.replace(second=0, microsecond=0)
 

@@ -7,23 +7,14 @@ extension or explain what is wrong). Everything here runs on the GUI thread.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import (
-    QAction,
-    QClipboard,
-    QContextMenuEvent,
-    QDropEvent,
-    QGuiApplication,
-    QKeyEvent,
-    QKeySequence,
-    QMouseEvent,
-    QPalette,
-)
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLineEdit,
-    QMenu,
     QPushButton,
     QSizePolicy,
     QToolButton,
@@ -32,6 +23,11 @@ from PySide6.QtWidgets import (
 )
 
 from c2c_desktop.core.region import DEFAULT_REGION
+
+if TYPE_CHECKING:  # the event classes are made by Qt when the events come: not before the first paint
+    from PySide6.QtCore import QMimeData
+    from PySide6.QtGui import QContextMenuEvent, QDropEvent, QKeyEvent, QMouseEvent
+    from PySide6.QtWidgets import QMenu
 from c2c_desktop.gui.callable_now import GlanceLine
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.plain_text import plain_label
@@ -251,6 +247,8 @@ class NumberField(QLineEdit):
         if event.button() == Qt.MouseButton.MiddleButton and clipboard.supportsSelection() and not self.isReadOnly():
             self.deselect()
             self.setCursorPosition(self.cursorPositionAt(event.position().toPoint()))
+            from PySide6.QtGui import QClipboard
+
             self.paste_text(clipboard.text(QClipboard.Mode.Selection))
             event.accept()
             return

@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, QPoint, QSettings, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, QSettings, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
-    QInputDialog,
     QLineEdit,
     QListWidget,
-    QListWidgetItem,
     QMainWindow,
-    QMenu,
-    QMessageBox,
     QPushButton,
     QSizePolicy,
     QSplitter,
@@ -35,7 +29,7 @@ from c2c_desktop.gui.callable_now import GlanceLine
 from c2c_desktop.gui.contact_list_view import ContactListView
 from c2c_desktop.gui.dialpad import EMPTY_NUMBER_TEXT, DialPad
 from c2c_desktop.gui.icons import icon
-from c2c_desktop.gui.messages import placing_words, sentence, service_said
+from c2c_desktop.gui.messages import OVERRIDE_BUTTON_TEXT, placing_words, sentence, service_said
 from c2c_desktop.gui.plain_text import (
     ask,
     button_text,
@@ -46,9 +40,14 @@ from c2c_desktop.gui.plain_text import (
     warn,
     window_title,
 )
-from c2c_desktop.gui.refusal import OVERRIDE_BUTTON_TEXT, ask_reason, mode_texts, refusal_hint
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QCloseEvent, QDropEvent, QKeyEvent
+    from PySide6.QtWidgets import QListWidgetItem
+
     from c2c_desktop.core import config
     from c2c_desktop.core.dialer import PreparedCall
     from c2c_desktop.core.models import CallResult, Contact, Credentials, JournalEntry, Outcome, PhoneEntry
@@ -110,6 +109,8 @@ def display_number(number: str, region: str) -> str:
 def _system_clock() -> datetime:
     """The current time in UTC: the calling rules' clock in the app (a Profile's `clock` replaces it in tests). Here
     rather than core.rules.guard's, which would load the rules with the window."""
+    from datetime import UTC, datetime
+
     return datetime.now(UTC)
 
 
@@ -448,6 +449,8 @@ class MainWindow(QMainWindow):
 
     def _show_mode(self) -> None:
         """GUI thread: the mode in the status bar, as in the settings in use."""
+        from c2c_desktop.gui.refusal import mode_texts  # with the profile, after the first paint
+
         text, tip = mode_texts(self.profile.settings.mode)
         self.mode_label.setText(text)
         self.mode_label.setToolTip(plain_tooltip(tip))
@@ -683,12 +686,10 @@ class MainWindow(QMainWindow):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
         if watched is self.contact_list.viewport():
-            if isinstance(event, (QDragEnterEvent, QDropEvent)) and event.type() in (
-                QEvent.Type.DragEnter,
-                QEvent.Type.DragMove,
-                QEvent.Type.Drop,
-            ):
+            if event.type() in (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop):
                 from c2c_desktop.gui.import_dialog import dropped_contact_files
+
+                event = cast("QDropEvent", event)  # QDragEnterEvent and QDragMoveEvent are QDropEvents too
 
                 paths = dropped_contact_files(event.mimeData())
                 if not paths:
@@ -698,7 +699,8 @@ class MainWindow(QMainWindow):
                     QTimer.singleShot(0, lambda: self.import_contacts(paths))  # let the drag finish first
                 return True
             return super().eventFilter(watched, event)
-        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+        if event.type() == QEvent.Type.KeyPress:
+            event = cast("QKeyEvent", event)  # the class is made on the first key, not before the first paint
             key = event.key()
             if watched is self.search:
                 if key in (Qt.Key.Key_Down, Qt.Key.Key_Up, Qt.Key.Key_PageDown, Qt.Key.Key_PageUp):
@@ -792,6 +794,8 @@ class MainWindow(QMainWindow):
         automatic = "Automatic: the number closest to the prospect"
         shown = [display_number(number, settings.region) for number in pool]
         current = 1 + pool.index(self._caller_id_choice) if self._caller_id_choice in pool else 0
+        from PySide6.QtWidgets import QInputDialog
+
         picked, ok = QInputDialog.getItem(
             self, "Caller ID for the next call", "Show the prospect:", [automatic, *shown], current, False
         )
@@ -870,6 +874,8 @@ class MainWindow(QMainWindow):
         """GUI thread, from the controller: the calling rules refused the call; nothing was journaled or sent."""
         refusal = refused.refusal
         self._refused = refused if refusal.overridable else None
+        from c2c_desktop.gui.refusal import refusal_hint
+
         self.status_panel.show_refusal(refused.message, refusal_hint(refusal), overridable=refusal.overridable)
         self.refresh_compliance()  # the refusal is in the audit log now
 
@@ -877,6 +883,8 @@ class MainWindow(QMainWindow):
     def call_anyway(self) -> None:
         """GUI thread: "Call anyway…" under an hours refusal: ask for a reason, then place the same call with it
         (the guard records the override in the audit log). One request, on the controller's usual path."""
+        from c2c_desktop.gui.refusal import ask_reason
+
         refused = self._refused
         if refused is None or self.controller.is_busy:
             return
@@ -915,6 +923,7 @@ class MainWindow(QMainWindow):
         from c2c_desktop.core.rules.dnc import DncError
         from c2c_desktop.core.store import StoreError
         from c2c_desktop.gui.do_not_call import contact_numbers, mark_contact
+        from c2c_desktop.gui.refusal import ask_reason
 
         contact = self.current_contact()
         if contact is None:
@@ -948,6 +957,7 @@ class MainWindow(QMainWindow):
         from c2c_desktop.core.rules.dnc import DncError
         from c2c_desktop.core.store import StoreError
         from c2c_desktop.gui.do_not_call import internal_numbers_of, unmark_contact
+        from c2c_desktop.gui.refusal import ask_reason
 
         contact = self.current_contact()
         if contact is None:
@@ -982,6 +992,8 @@ class MainWindow(QMainWindow):
     # -- recent calls ----------------------------------------------------------------------------------------------
 
     def refresh_recent(self) -> None:
+        from PySide6.QtWidgets import QListWidgetItem  # with the profile, after the first paint
+
         current = self.recent.currentItem()
         current_id = current.data(Qt.ItemDataRole.UserRole) if current is not None else None
         self.recent.clear()
@@ -992,6 +1004,8 @@ class MainWindow(QMainWindow):
                 words, icon_name = OUTCOME_STYLE[outcome][0], str(outcome)
             else:  # placing: "Calling…" only if it is this window's own call
                 words, icon_name = placing_words(store.call_owner(entry.id) if entry.state == "placing" else None)
+            from datetime import datetime
+
             when = datetime.fromisoformat(entry.started_at).astimezone().strftime("%H:%M")
             who = entry.contact_name or entry.display_number or entry.number
             item = QListWidgetItem(icon(icon_name), f"{when}  {who} — {words}")
@@ -1002,7 +1016,6 @@ class MainWindow(QMainWindow):
             if entry.id == current_id:  # the calls list read again (a call placed elsewhere) keeps its highlight
                 self.recent.setCurrentItem(item)
 
-    @Slot(QListWidgetItem)
     def _on_recent_activated(self, item: QListWidgetItem) -> None:
         entry = self.profile.store.get_call(int(item.data(Qt.ItemDataRole.UserRole)))
         if entry is not None:
@@ -1186,6 +1199,8 @@ class MainWindow(QMainWindow):
     def import_contacts(self, paths: list[Path] | None = None) -> None:
         """GUI thread: File → Import… or a file dropped on the list; the import runs on the dialog's own thread."""
         if not paths:
+            from PySide6.QtWidgets import QFileDialog
+
             names, _ = QFileDialog.getOpenFileNames(
                 self,
                 "Import contacts",
@@ -1222,6 +1237,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def export_history(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
         from c2c_desktop.core.journal_export import export_journal_csv
 
         name, _ = QFileDialog.getSaveFileName(self, "Export call history", "call-history.csv", "CSV (*.csv)")
@@ -1282,9 +1299,10 @@ class MainWindow(QMainWindow):
         self.reload_contacts()
         self.notify(f"Restored {restored.name}")
 
-    @Slot(QPoint)
     def _contact_menu(self, position: QPoint) -> None:
         """GUI thread: right-click on the contact list."""
+        from PySide6.QtWidgets import QMenu
+
         menu = QMenu(self)
         call = menu.addAction(icon("call"), "Call")
         call.setEnabled(self.current_contact() is not None and not self.controller.is_busy)
@@ -1388,6 +1406,8 @@ class MainWindow(QMainWindow):
             self._quitting = False
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        from PySide6.QtWidgets import QMessageBox
+
         if not self._quitting and not self._shut_down and self.closes_to_tray():
             event.ignore()
             self.send_to_tray()

@@ -14,6 +14,9 @@ from c2c_desktop.gui.plain_text import plain_label
 if TYPE_CHECKING:
     from c2c_desktop.core.store import CallOwner
 
+#: The button under an hours refusal that places the call with a typed reason (gui/refusal.py asks for it).
+OVERRIDE_BUTTON_TEXT = "Call &anyway…"  # Alt+A
+
 
 def message_colours(widget: QWidget) -> dict[str, str]:
     """Text colours by message kind ("error", "warning", "ok") for `widget`'s palette."""

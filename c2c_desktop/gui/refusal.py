@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 #: in the importers, so it is not imported with the window).
 INTERNAL_LIST_NAME = "Internal"
 MAX_REASON_LENGTH = 300
-OVERRIDE_BUTTON_TEXT = "Call &anyway…"  # Alt+A
 
 #: Keyed by core.rules.model.Mode's values.
 MODE_TEXT = {

@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from PySide6.QtCore import QEvent, QPoint, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QInputDialog, QMenu, QMessageBox, QWidget
 
 from c2c_desktop.core import store as store_module
 from c2c_desktop.core.credentials import CredentialsError
@@ -569,7 +569,7 @@ def test_a_caller_id_chosen_for_the_next_call_is_shown_once(
         offered.append(items)
         return items[2], True  # (305) 555-0100
 
-    monkeypatch.setattr(mainwindow.QInputDialog, "getItem", pick)
+    monkeypatch.setattr(QInputDialog, "getItem", pick)  # imported where Caller ID opens, not with the window
     window.caller_id_action.trigger()
     assert offered == [["Automatic: the number closest to the prospect", "(212) 555-0199", "(305) 555-0100"]]
     ringing: list[str] = []  # the status while it rings (the window's own slot ran first)
