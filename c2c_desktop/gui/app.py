@@ -477,7 +477,6 @@ def run_gui(*, demo: bool = False, url: str | None = None, in_tray: bool = False
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     app.setDesktopFileName(APP_NAME)
-    app.setWindowIcon(icon("c2c-desktop"))
     # The window may live hidden in the tray, and a dialog closed meanwhile must not end the app: it ends when the
     # window is closed for good (MainWindow.closeEvent) or on Quit.
     app.setQuitOnLastWindowClosed(False)
@@ -538,6 +537,10 @@ def run_gui(*, demo: bool = False, url: str | None = None, in_tray: bool = False
         if window.ready:
             window.enable_tray()
 
+    def set_icon() -> None:
+        """GUI thread: the app's icon, the window's and its dialogs' (the window manager's copy is rendered now)."""
+        app.setWindowIcon(icon("c2c-desktop"))
+
     app.aboutToQuit.connect(window.shutdown)
     # What the first paint does not need waits for it: the profile, then the keyring's thread and read, the watcher,
     # the tray icon. Until then Enter or Call says the window is still starting (MainWindow), and then, until the
@@ -546,8 +549,9 @@ def run_gui(*, demo: bool = False, url: str | None = None, in_tray: bool = False
     if not in_tray or url:
         window.search.setFocus()  # in the first paint already
         window.show()
-        after_paint = [open_profile, enable_tray, start_window]
+        after_paint = [set_icon, open_profile, enable_tray, start_window]
     else:
+        set_icon()
         open_profile()  # nothing is painted soon (or ever): no reason to wait
         if not window.ready:  # the profile cannot be opened (said): the event loop never starts
             for server in servers:

@@ -224,7 +224,8 @@ class MainWindow(QMainWindow):
         self.window_state = profile.window_state if profile is not None else window_state
         self.base_title = APP_NAME + (" — demo" if self.demo else "")
         self.setWindowTitle(self.base_title)
-        self.setWindowIcon(icon("c2c-desktop"))
+        # Its icon is the application's (run_gui sets it once the window is painted: rendering it for the window
+        # manager takes ~3 ms before the window could show).
         self._shut_down = False
         self._confirmed_close = False
         self._quitting = False  # Ctrl+Q or the tray's Quit: closing then quits, never hides in the tray
@@ -340,8 +341,6 @@ class MainWindow(QMainWindow):
         self.other_numbers.setAccessibleName("Other numbers of the selected contact")
         self.other_numbers_layout = QHBoxLayout(self.other_numbers)
         self.other_numbers_layout.setContentsMargins(0, 0, 0, 0)
-        # One button row high, shown or not: otherwise every highlight change resizes and lays out the list again.
-        self.other_numbers.setMinimumHeight(QPushButton(icon("call"), "other").sizeHint().height())
         keep_space = self.other_numbers.sizePolicy()
         keep_space.setRetainSizeWhenHidden(True)
         self.other_numbers.setSizePolicy(keep_space)
@@ -350,6 +349,9 @@ class MainWindow(QMainWindow):
         self._other_number_buttons: list[QPushButton] = []
         self._other_number_targets: list[tuple[Contact, PhoneEntry]] = []
         self.call_selected = QPushButton(icon("call"), "Call selected")
+        # One button row high, shown or not: otherwise every highlight change resizes and lays out the list again. Its
+        # buttons are of Call selected's kind (an icon and a label): as high.
+        self.other_numbers.setMinimumHeight(self.call_selected.sizeHint().height())
         self.call_selected.setAccessibleName("Call the selected contact")
         self.call_selected.setToolTip("Call the highlighted contact's primary number (Enter)")
         self.call_selected.clicked.connect(self.call_current_contact)
