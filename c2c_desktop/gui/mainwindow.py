@@ -355,6 +355,7 @@ class MainWindow(QMainWindow):
         self.call_selected.setAccessibleName("Call the selected contact")
         self.call_selected.setToolTip("Call the highlighted contact's primary number (Enter)")
         self.call_selected.clicked.connect(self.call_current_contact)
+        self.call_selected.setEnabled(False)  # until a contact is highlighted (_on_current_contact_changed)
 
         left = QWidget()
         left_layout = QVBoxLayout(left)

@@ -29,6 +29,7 @@ def test_keys_typed_before_the_profile_are_kept_and_enter_never_dials(qtbot: QtB
     qtbot.waitExposed(main)
     assert not main.ready
     assert main.search.isVisible() and main.dialpad.isVisible() and main.status_panel.isVisible()
+    assert not main.call_selected.isEnabled()  # no contact highlighted: as once the (empty) profile is open
 
     qtbot.keyClicks(main.search, "okafor")
     qtbot.keyClick(main.search, Qt.Key.Key_Return)
