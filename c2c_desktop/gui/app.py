@@ -411,20 +411,15 @@ class AfterFirstPaint(QObject):
         self._on_imported[name]()
 
 
-def _open_profile_or_say_why(window: MainWindow, *, demo: bool, window_state: QSettings | None) -> Profile | None:
-    """GUI thread: the profile, or None when it cannot be opened: then the window goes, the agent reads the plain
-    "c2c-desktop cannot start: …" and the app ends with exit code 2."""
-    from c2c_desktop.gui.profile import open_demo_profile, open_user_profile
+def _cannot_start(window: MainWindow, problem: Exception) -> None:
+    """GUI thread: the profile could not be opened or given to the window: the window goes, the agent reads the plain
+    "c2c-desktop cannot start: …", and the app ends with exit code 2 (the event loop's, or run_gui's before it)."""
+    from c2c_desktop.gui.plain_text import critical
 
-    try:
-        return open_demo_profile() if demo else open_user_profile(window_state)
-    except Exception as exc:
-        from c2c_desktop.gui.plain_text import critical
-
-        window.hide()
-        critical(None, APP_NAME, f"c2c-desktop cannot start: {exc}")
-        QApplication.exit(2)
-        return None
+    window.ready = False  # nothing starts on a window that was not given its profile whole
+    window.hide()
+    critical(None, APP_NAME, f"c2c-desktop cannot start: {problem}")
+    QApplication.exit(2)
 
 
 class QuitOnSignals(QObject):
@@ -520,13 +515,20 @@ def run_gui(*, demo: bool = False, url: str | None = None, in_tray: bool = False
     def open_profile() -> None:
         """GUI thread, right after the first paint: open the profile (crash recovery before any call can start)
         and give it to the window; the window's own start follows (see on_painted below)."""
-        profile = _open_profile_or_say_why(window, demo=demo, window_state=window_state)
-        if profile is None:
+        from c2c_desktop.gui.profile import open_demo_profile, open_user_profile
+
+        try:
+            profile = open_demo_profile() if demo else open_user_profile(window_state)
+        except Exception as exc:
+            _cannot_start(window, exc)
             return
         profiles.append(profile)
-        with gc_paused():
-            window.attach_profile(profile)
-            gc.freeze()
+        try:
+            with gc_paused():
+                window.attach_profile(profile)
+                gc.freeze()
+        except Exception as exc:  # e.g. the journal unreadable: one plain line, never a window stuck "Starting…"
+            _cannot_start(window, exc)
 
     def start_window() -> None:
         """GUI thread: the keyring's thread and read, the watcher (none of which the first paint needs)."""

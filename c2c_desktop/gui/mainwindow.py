@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -83,9 +84,15 @@ OUTCOME_STYLE: dict[str, tuple[str, str]] = {
     "unknown": ("Unknown", "#8a4fd1"),
 }
 NOT_SENT = "not_sent"
-#: What Enter or Call says in the moment between the first paint and the profile being open (run_gui).
+#: What Enter or Call says in the moment between the first paint and the profile being open and its keys read
+#: (run_gui): the call is placed once, as soon as the contacts and the keys are there.
 STARTING_TITLE = "Starting…"
-STARTING_TEXT = "c2c-desktop is still opening your contacts and settings: nothing was dialed. Try again in a moment."
+STARTING_TEXT = "c2c-desktop is still opening your contacts and keys: the call goes out as soon as they are there."
+#: How long such a call waits (a locked keyring may ask for its password first); then it is dropped, and said so.
+CALL_WHEN_READY_LIMIT_MS = 5000
+TOO_LONG_TEXT = "c2c-desktop took too long to open your contacts and keys: nothing was dialed. Press Enter again."
+READY_TITLE = "Ready"
+READY_TEXT = "Type a name or number and press Enter."
 
 
 def _is_markup(excerpt: str) -> bool:
@@ -123,13 +130,13 @@ class StatusPanel(QFrame):
         self.setAccessibleName("Call status")
         self.icon_label = plain_label()
         self.icon_label.setFixedSize(32, 32)
-        self.title_label = plain_label("Ready")
+        self.title_label = plain_label(READY_TITLE)
         self.title_label.setAccessibleName("Call status title")
         font = self.title_label.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
         font.setBold(True)
         self.title_label.setFont(font)
-        self.detail_label = plain_label("Type a name or number and press Enter.", wrap=True)
+        self.detail_label = plain_label(READY_TEXT, wrap=True)
         self.detail_label.setAccessibleName("Call status details")
         self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         # Its width is the column's: a name of 400 letters without a space must not make the window that wide.
@@ -166,6 +173,12 @@ class StatusPanel(QFrame):
     def _set_icon(self, name: str) -> None:
         size = self.icon_label.size()
         self.icon_label.setPixmap(icon(name).pixmap(size))
+
+    def show_ready(self) -> None:
+        """As at the start: no call yet."""
+        self._show("ringing", READY_TITLE, "", READY_TEXT)
+        self.title_label.setStyleSheet("")
+        self.timer_label.setText("")
 
     def show_ringing(self, text: str) -> None:
         self.override_button.hide()
@@ -237,6 +250,13 @@ class MainWindow(QMainWindow):
         self._refused: RefusedCall | None = None  # the last refused call, which "Call anyway…" places again
         self._ask_for_missing_keys = True  # only after the first read: a removal must not reopen Settings
         self._keyring_problem = ""  # why the keys could not be read, for Settings to say at once
+        # Enter or Call before the profile is open and its keys read: (how to place it, whether it waits for the
+        # whole contact list). Placed once when they are there; a later one replaces it (never two calls).
+        self._call_when_ready: tuple[Callable[[], None], bool] | None = None
+        self._call_when_ready_timer = QTimer(self)
+        self._call_when_ready_timer.setSingleShot(True)
+        self._call_when_ready_timer.setInterval(CALL_WHEN_READY_LIMIT_MS)
+        self._call_when_ready_timer.timeout.connect(self._drop_call_asked_before_ready)
         self._build_ui()
         self._build_actions()
         self._restore_window_state()
@@ -282,6 +302,7 @@ class MainWindow(QMainWindow):
         # The list read again after another program changed it: the highlight and the scroll position stay.
         self.contacts_model.about_to_refresh.connect(self._keep_place_in_list)
         self.contacts_model.refreshed.connect(self._restore_place_in_list)
+        self.contacts_model.loading_finished.connect(self._place_call_asked_before_ready)
         self.contacts_model.attach_to_view(self.contact_list)
         self.contact_list.selectionModel().currentChanged.connect(self._on_current_contact_changed)
         self.dialpad.set_region(profile.settings.region)
@@ -561,9 +582,33 @@ class MainWindow(QMainWindow):
 
     # -- contacts and search ---------------------------------------------------------------------------------------
 
-    def _still_starting(self) -> None:
-        """GUI thread: Enter or Call before the profile is open: said plainly; nothing is dialed or journaled."""
+    def _call_once_ready(self, place: Callable[[], None], *, needs_contacts: bool = False) -> None:
+        """GUI thread: Enter or Call before the profile is open or its keys read: nothing is dialed or journaled now;
+        said plainly, and `place` runs once the contacts (all of them if `needs_contacts`) and the keys are there
+        (`_place_call_asked_before_ready`), unless that takes longer than CALL_WHEN_READY_LIMIT_MS."""
+        self._call_when_ready = (place, needs_contacts)
+        self._call_when_ready_timer.start()
         self.status_panel.show_problem(STARTING_TITLE, STARTING_TEXT)
+
+    @Slot()
+    def _place_call_asked_before_ready(self) -> None:
+        """GUI thread (the keys read, the contacts loaded): the call asked for before then, once."""
+        if self._call_when_ready is None or not self.ready or self.controller.credentials_loading:
+            return
+        place, needs_contacts = self._call_when_ready
+        if needs_contacts and self.contacts_model.is_loading:
+            return  # the highlight may still move: once the last page is in (loading_finished)
+        self._call_when_ready = None
+        self._call_when_ready_timer.stop()
+        self.status_panel.show_ready()  # the call's own status follows, or nothing matched the search
+        place()
+
+    @Slot()
+    def _drop_call_asked_before_ready(self) -> None:
+        """GUI thread (timer): the call asked for while starting waited too long: dropped, and said so."""
+        if self._call_when_ready is not None:
+            self._call_when_ready = None
+            self.status_panel.show_problem("Not sent", TOO_LONG_TEXT)
 
     def reload_contacts(self) -> None:
         """GUI thread: (re)load the contact list in pages from the event loop, so a big list never delays or freezes
@@ -737,7 +782,8 @@ class MainWindow(QMainWindow):
     def call_current_contact(self) -> None:
         """GUI thread: Enter in the search field or the list, or the Call button."""
         if not self.ready:
-            self._still_starting()
+            # Whoever the search highlights once the contacts are there.
+            self._call_once_ready(self.call_current_contact, needs_contacts=True)
             return
         contact = self.current_contact()
         if contact is not None:
@@ -759,7 +805,7 @@ class MainWindow(QMainWindow):
     def call_number(self, text: str) -> None:
         """GUI thread: the dial pad's Enter or Call button."""
         if not self.ready:
-            self._still_starting()  # the digits stay in the dial pad
+            self._call_once_ready(lambda: self._call(text, None))  # the digits stay in the dial pad too
             return
         self._call(text, None)
 
@@ -767,6 +813,9 @@ class MainWindow(QMainWindow):
         """GUI thread: `target` is a contact's number, or text typed (a number in any form) read in the region."""
         if self.controller.is_busy:
             return  # one call at a time; the actions are disabled too
+        if self.controller.credentials_loading:  # the first read after start(), or again after Settings saved them
+            self._call_once_ready(lambda: self._call(target, contact, previous_dial))
+            return
         previous = self.controller.needs_unknown_confirmation(target, previous_dial)
         if previous is not None and not self._confirm_unknown_redial(previous):
             return
@@ -1034,6 +1083,7 @@ class MainWindow(QMainWindow):
         if credentials is None and not self.profile.demo and self._ask_for_missing_keys:
             QTimer.singleShot(0, lambda: self.open_settings(first_run=True))
         self._ask_for_missing_keys = False
+        self._place_call_asked_before_ready()
 
     @Slot()
     def _reload_keys(self, *_args: object) -> None:
@@ -1047,6 +1097,8 @@ class MainWindow(QMainWindow):
         self._keyring_problem = message
         self.controller.set_credentials(None)
         self.status_panel.show_problem("Keys not available", message)
+        self._call_when_ready = None  # the status says why no call can go out; the agent decides what next
+        self._call_when_ready_timer.stop()
 
     @Slot()
     def open_settings(self, first_run: bool = False) -> None:
@@ -1465,8 +1517,13 @@ class MainWindow(QMainWindow):
         if self._shut_down:
             return
         self._shut_down = True
-        if not self.ready:
-            return  # no threads yet
-        self.watcher.stop()
-        self.controller.shutdown(SHUTDOWN_BOUND_MS)
-        self.keyring_worker.shutdown(SHUTDOWN_BOUND_MS)
+        # Made by attach_profile (after the first paint), which may not have run, or not to its end.
+        watcher: ProfileWatcher | None = getattr(self, "watcher", None)
+        controller: CallController | None = getattr(self, "controller", None)
+        keyring_worker: KeyringWorker | None = getattr(self, "keyring_worker", None)
+        if watcher is not None:
+            watcher.stop()
+        if controller is not None:
+            controller.shutdown(SHUTDOWN_BOUND_MS)
+        if keyring_worker is not None:
+            keyring_worker.shutdown(SHUTDOWN_BOUND_MS)
