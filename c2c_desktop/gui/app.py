@@ -544,9 +544,9 @@ def run_gui(*, demo: bool = False, url: str | None = None, in_tray: bool = False
         app.setWindowIcon(icon("c2c-desktop"))
 
     app.aboutToQuit.connect(window.shutdown)
-    # What the first paint does not need waits for it: the profile, then the keyring's thread and read, the watcher,
-    # the tray icon. Until then Enter or Call says the window is still starting (MainWindow), and then, until the
-    # keys are read, that they are still being read: never a call placed half-ready.
+    # What the first paint does not need waits for it: the app's icon, the profile, then the keyring's thread and
+    # read, the watcher, the tray icon. Enter or Call until the profile is open and its keys read says the window is
+    # still starting and places the call once they are (MainWindow._call_once_ready): never a call half-ready.
     after_paint: list[Callable[[], object]] = []
     if not in_tray or url:
         window.search.setFocus()  # in the first paint already
@@ -558,6 +558,8 @@ def run_gui(*, demo: bool = False, url: str | None = None, in_tray: bool = False
         if not window.ready:  # the profile cannot be opened (said): the event loop never starts
             for server in servers:
                 server.close()
+            for profile in profiles:
+                profile.close()
             return 2
         if not window.enable_tray().is_in_tray():
             window.showMinimized()  # no tray to live in: minimised instead
