@@ -33,12 +33,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
+from c2c_desktop.core.region import DEFAULT_REGION as DEFAULT_REGION  # also the phone module's own name
+
 if TYPE_CHECKING:
     from phonenumbers import NumberParseException, PhoneNumber
 
     from c2c_desktop.core.models import PhoneEntry
-
-DEFAULT_REGION = "US"
 
 #: Longest bit of typed text quoted back in a message.
 _QUOTE_LIMIT = 40

@@ -15,18 +15,23 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QEvent, QObject, QSocketNotifier, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QSettings, QSocketNotifier, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QWidget
 
 from c2c_desktop import APP_NAME, handoff
 from c2c_desktop.core.fileutil import gc_paused
-from c2c_desktop.core.store import default_db_path
 from c2c_desktop.gui.icons import icon
-from c2c_desktop.gui.profile import open_demo_profile, open_user_profile
 
 if TYPE_CHECKING:
     from PySide6.QtNetwork import QLocalServer
+
+    from c2c_desktop.gui.mainwindow import MainWindow
+    from c2c_desktop.gui.profile import Profile
+
+# The core (store, search, settings, phone, rules, keys) is imported only after the window's first paint, by
+# open_profile below and MainWindow.attach_profile: the window is painted from Qt and the window's own modules alone
+# (tests/test_startup_imports.py).
 
 
 log = logging.getLogger(__name__)
@@ -41,6 +46,13 @@ def _instance_key() -> str:
 
 
 def _data_folder() -> str:
+    """The profile's data folder (core.store.default_db_path's), without loading the store where handoff.py can say
+    it (Linux and the BSDs)."""
+    folder = handoff.user_data_folder()
+    if folder is not None:
+        return folder
+    from c2c_desktop.core.store import default_db_path
+
     return str(default_db_path().parent)
 
 
@@ -399,6 +411,17 @@ class AfterFirstPaint(QObject):
         self._on_imported[name]()
 
 
+def _cannot_start(window: MainWindow, problem: Exception) -> None:
+    """GUI thread: the profile could not be opened or given to the window: the window goes, the agent reads the plain
+    "c2c-desktop cannot start: …", and the app ends with exit code 2 (the event loop's, or run_gui's before it)."""
+    from c2c_desktop.gui.plain_text import critical
+
+    window.ready = False  # nothing starts on a window that was not given its profile whole
+    window.hide()
+    critical(None, APP_NAME, f"c2c-desktop cannot start: {problem}")
+    QApplication.exit(2)
+
+
 class QuitOnSignals(QObject):
     """Ctrl+C in the terminal (SIGINT) or SIGTERM quits the app the orderly way: the window's threads are shut down
     within their bound (a call out is recorded as unknown, as when the window is closed during it) and a demo
@@ -449,7 +472,6 @@ def run_gui(*, demo: bool = False, url: str | None = None, in_tray: bool = False
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     app.setDesktopFileName(APP_NAME)
-    app.setWindowIcon(icon("c2c-desktop"))
     # The window may live hidden in the tray, and a dialog closed meanwhile must not end the app: it ends when the
     # window is closed for good (MainWindow.closeEvent) or on Quit.
     app.setQuitOnLastWindowClosed(False)
@@ -477,39 +499,71 @@ def run_gui(*, demo: bool = False, url: str | None = None, in_tray: bool = False
             log.warning("cannot listen for other launches at %s: %s", path, exc.strerror or exc)
     elif not demo and forward_to_running_instance(url):
         return 0
-    try:
-        profile = open_demo_profile() if demo else open_user_profile()
-    except Exception as exc:
-        for server in servers:
-            server.close()
-        from c2c_desktop.gui.plain_text import critical
-
-        critical(None, APP_NAME, f"c2c-desktop cannot start: {exc}")
-        return 2
-
+    # The window first, from Qt alone, at its saved size and place; the profile right after its first paint.
+    window_state = None if demo else QSettings(APP_NAME, APP_NAME)
     with gc_paused():  # the window's modules and widgets live as long as the process: no collection to make
         from c2c_desktop.gui.mainwindow import MainWindow
 
-        window = MainWindow(profile)
-        gc.freeze()
+        window = MainWindow(demo=demo, window_state=window_state)
+    profiles: list[Profile] = []
 
     def listen() -> None:
         server = listen_for_other_instances(window.open_link)
         if server is not None:
             servers.append(server)
 
+    def open_profile() -> None:
+        """GUI thread, right after the first paint: open the profile (crash recovery before any call can start)
+        and give it to the window; the window's own start follows (see on_painted below)."""
+        from c2c_desktop.gui.profile import open_demo_profile, open_user_profile
+
+        try:
+            profile = open_demo_profile() if demo else open_user_profile(window_state)
+        except Exception as exc:
+            _cannot_start(window, exc)
+            return
+        profiles.append(profile)
+        try:
+            with gc_paused():
+                window.attach_profile(profile)
+                gc.freeze()
+        except Exception as exc:  # e.g. the journal unreadable: one plain line, never a window stuck "Starting…"
+            _cannot_start(window, exc)
+
+    def start_window() -> None:
+        """GUI thread: the keyring's thread and read, the watcher (none of which the first paint needs)."""
+        if window.ready:
+            window.start()
+
+    def enable_tray() -> None:
+        if window.ready:
+            window.enable_tray()
+
+    def set_icon() -> None:
+        """GUI thread: the app's icon, the window's and its dialogs' (the window manager's copy is rendered now)."""
+        app.setWindowIcon(icon("c2c-desktop"))
+
     app.aboutToQuit.connect(window.shutdown)
-    # What the first paint does not need waits for it: the keyring's thread and read, the watcher, the tray icon.
-    # Until then a call is answered "the keys are still being read" (MainWindow), never placed half-ready.
+    # What the first paint does not need waits for it: the app's icon, the profile, then the keyring's thread and
+    # read, the watcher, the tray icon. Enter or Call until the profile is open and its keys read says the window is
+    # still starting and places the call once they are (MainWindow._call_once_ready): never a call half-ready.
     after_paint: list[Callable[[], object]] = []
     if not in_tray or url:
         window.search.setFocus()  # in the first paint already
         window.show()
-        after_paint = [window.enable_tray, window.start]
+        after_paint = [set_icon, open_profile, enable_tray, start_window]
     else:
+        set_icon()
+        open_profile()  # nothing is painted soon (or ever): no reason to wait
+        if not window.ready:  # the profile cannot be opened (said): the event loop never starts
+            for server in servers:
+                server.close()
+            for profile in profiles:
+                profile.close()
+            return 2
         if not window.enable_tray().is_in_tray():
             window.showMinimized()  # no tray to live in: minimised instead
-        window.start()  # nothing is painted soon (or ever): no reason to wait
+        window.start()
     on_imported = None if demo or path is not None else {QT_NETWORK: listen}
     AfterFirstPaint(window, BACKGROUND_IMPORTS, on_imported=on_imported, on_painted=after_paint)
     if url:
@@ -522,4 +576,5 @@ def run_gui(*, demo: bool = False, url: str | None = None, in_tray: bool = False
         window.shutdown()
         for server in servers:
             server.close()
-        profile.close()
+        for profile in profiles:
+            profile.close()

@@ -22,24 +22,25 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QWidget
 
-from c2c_desktop.core.config import Settings
-from c2c_desktop.core.models import Contact
-from c2c_desktop.core.store import Store, StoreError
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.plain_text import plain_label, plain_tooltip
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from PySide6.QtGui import QResizeEvent
     from PySide6.QtWidgets import QAbstractItemView
 
+    from c2c_desktop.core.config import Settings
+    from c2c_desktop.core.models import Contact
     from c2c_desktop.core.rules.glance import Glance
     from c2c_desktop.core.rules.guard import CallGuard
+    from c2c_desktop.core.store import Store
     from c2c_desktop.gui.contacts_model import ContactListModel
     from c2c_desktop.gui.dialpad import DialPad
 
@@ -63,8 +64,8 @@ WARM_MODULES = (
     "c2c_desktop.core.rules.audit",
 )
 
-Clock = Callable[[], datetime]
-GuardFactory = Callable[[Settings], "CallGuard"]
+Clock = Callable[[], "datetime"]
+GuardFactory = Callable[["Settings"], "CallGuard"]
 
 NOT_NOW_COLOUR = "#9a5b00"  # amber-brown: reads on light and dark palettes
 
@@ -220,11 +221,15 @@ class CallableNow(QObject):
 
     def _minute(self) -> datetime:
         now = self._clock()
+        from datetime import UTC
+
         now = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
         return now.replace(second=0, microsecond=0)
 
     def _check_stamp(self) -> None:
         """Drop the verdicts when the minute or the store (this window's own writes: a call, a DNC entry) changed."""
+        from c2c_desktop.core.store import StoreError  # the core comes after the first paint (gui/app.py)
+
         try:
             changes = self._store.connection.total_changes
         except (StoreError, AttributeError):  # closed: nothing to keep
@@ -251,6 +256,8 @@ class CallableNow(QObject):
     @Slot()
     def _judge_pending(self) -> None:
         """GUI thread (timer): judge the painted rows not judged yet, a screenful per turn of the event loop."""
+        from c2c_desktop.core.store import StoreError
+
         if not self._pending:
             return
         self._check_stamp()

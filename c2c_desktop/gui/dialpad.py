@@ -7,23 +7,14 @@ extension or explain what is wrong). Everything here runs on the GUI thread.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import (
-    QAction,
-    QClipboard,
-    QContextMenuEvent,
-    QDropEvent,
-    QGuiApplication,
-    QKeyEvent,
-    QKeySequence,
-    QMouseEvent,
-    QPalette,
-)
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLineEdit,
-    QMenu,
     QPushButton,
     QSizePolicy,
     QToolButton,
@@ -31,7 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from c2c_desktop.core.phone import DEFAULT_REGION, display_number, find_number_text
+from c2c_desktop.core.region import DEFAULT_REGION
+
+if TYPE_CHECKING:  # the event classes are made by Qt when the events come: not before the first paint
+    from PySide6.QtCore import QMimeData
+    from PySide6.QtGui import QContextMenuEvent, QDropEvent, QKeyEvent, QMouseEvent
+    from PySide6.QtWidgets import QMenu
 from c2c_desktop.gui.callable_now import GlanceLine
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.plain_text import plain_label
@@ -139,6 +135,8 @@ class NumberField(QLineEdit):
         flat = " ".join(raw.split())
         if not flat:
             return
+        from c2c_desktop.core.phone import find_number_text  # not before the first paint (gui/app.py)
+
         found = find_number_text(flat, self.region)
         self._reformatting = True
         try:
@@ -187,6 +185,8 @@ class NumberField(QLineEdit):
         text = self.text()
         if not text.strip():
             return
+        from c2c_desktop.core.phone import display_number  # not before the first paint (gui/app.py)
+
         formatted = display_number(text, self.region)
         if formatted == text.strip() and _is_plain_number(text):
             formatted = _format_as_you_type(_dialed(text), self.region)  # incomplete: partial formatting
@@ -247,6 +247,8 @@ class NumberField(QLineEdit):
         if event.button() == Qt.MouseButton.MiddleButton and clipboard.supportsSelection() and not self.isReadOnly():
             self.deselect()
             self.setCursorPosition(self.cursorPositionAt(event.position().toPoint()))
+            from PySide6.QtGui import QClipboard
+
             self.paste_text(clipboard.text(QClipboard.Mode.Selection))
             event.accept()
             return

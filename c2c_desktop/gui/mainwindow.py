@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, QSettings, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
-    QInputDialog,
     QLineEdit,
     QListWidget,
-    QListWidgetItem,
     QMainWindow,
-    QMenu,
-    QMessageBox,
     QPushButton,
     QSizePolicy,
     QSplitter,
@@ -30,17 +25,12 @@ from PySide6.QtWidgets import (
 )
 
 from c2c_desktop import APP_NAME
-from c2c_desktop.core import config
-from c2c_desktop.core.models import CallResult, CallState, Contact, Credentials, JournalEntry, Outcome, PhoneEntry
-from c2c_desktop.core.phone import display_number
 from c2c_desktop.gui.activation import bring_to_front
-from c2c_desktop.gui.callable_now import BeforeCalling, CallableNow, GlanceLine
-from c2c_desktop.gui.calls import CallController, RefusedCall
-from c2c_desktop.gui.contacts_model import FIRST_PAGE, ContactListModel, ContactListView
+from c2c_desktop.gui.callable_now import GlanceLine
+from c2c_desktop.gui.contact_list_view import ContactListView
 from c2c_desktop.gui.dialpad import EMPTY_NUMBER_TEXT, DialPad
 from c2c_desktop.gui.icons import icon
-from c2c_desktop.gui.keyring_worker import KeyringWorker
-from c2c_desktop.gui.messages import placing_words, sentence, service_said
+from c2c_desktop.gui.messages import OVERRIDE_BUTTON_TEXT, placing_words, sentence, service_said
 from c2c_desktop.gui.plain_text import (
     ask,
     button_text,
@@ -51,34 +41,58 @@ from c2c_desktop.gui.plain_text import (
     warn,
     window_title,
 )
-from c2c_desktop.gui.profile import Profile
-from c2c_desktop.gui.refusal import OVERRIDE_BUTTON_TEXT, ask_reason, mode_texts, refusal_hint
-from c2c_desktop.gui.store_watcher import ProfileWatcher
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QCloseEvent, QDropEvent, QKeyEvent
+    from PySide6.QtWidgets import QListWidgetItem
+
+    from c2c_desktop.core import config
     from c2c_desktop.core.dialer import PreparedCall
+    from c2c_desktop.core.models import CallResult, Contact, Credentials, JournalEntry, Outcome, PhoneEntry
     from c2c_desktop.core.rules.guard import CallGuard
+    from c2c_desktop.gui.callable_now import BeforeCalling
+    from c2c_desktop.gui.calls import CallController, RefusedCall
     from c2c_desktop.gui.compliance import ComplianceDialog
+    from c2c_desktop.gui.contacts_model import ContactListModel
     from c2c_desktop.gui.disposition import DispositionStrip
     from c2c_desktop.gui.history import HistoryDialog
+    from c2c_desktop.gui.keyring_worker import KeyringWorker
+    from c2c_desktop.gui.profile import Profile
+    from c2c_desktop.gui.store_watcher import ProfileWatcher
     from c2c_desktop.gui.tray import CallTray
 
 # The dialogs (settings, contact, import, history) are imported where they open: they pull in phonenumbers and the
-# importers, which the first paint does not need (tests/test_startup_imports.py).
+# importers, which the first paint does not need (tests/test_startup_imports.py). The window is painted before the
+# core (store, search, settings, models, calls) is even imported: run_gui builds it without a profile, shows it, and
+# hands it the profile right after the first paint (attach_profile), which imports them.
 
 RECENT_CALLS = 12
 LINK_HINT_MS = 60_000  # "That link has no phone number": long enough to be read on coming back from the CRM
 OTHER_LABEL_WIDTH = 120  # pixels of a number's label on its button (the whole label is in the accessible name)
 SHUTDOWN_BOUND_MS = 3000
 
-#: Words and colours per outcome; colours are chosen to read on light and dark palettes.
-OUTCOME_STYLE: dict[Outcome, tuple[str, str]] = {
-    Outcome.CONNECTED: ("Connected", "#2e9d4f"),
-    Outcome.NO_ANSWER: ("No answer", "#c98a00"),
-    Outcome.NOT_SENT: ("Not sent", "#7a7a7a"),
-    Outcome.REJECTED: ("Rejected", "#d13438"),
-    Outcome.UNKNOWN: ("Unknown", "#8a4fd1"),
+#: Words and colours per outcome (core.models.Outcome's values: an Outcome finds its entry); colours are chosen to
+#: read on light and dark palettes.
+OUTCOME_STYLE: dict[str, tuple[str, str]] = {
+    "connected": ("Connected", "#2e9d4f"),
+    "no_answer": ("No answer", "#c98a00"),
+    "not_sent": ("Not sent", "#7a7a7a"),
+    "rejected": ("Rejected", "#d13438"),
+    "unknown": ("Unknown", "#8a4fd1"),
 }
+NOT_SENT = "not_sent"
+#: What Enter or Call says in the moment between the first paint and the profile being open and its keys read
+#: (run_gui): the call is placed once, as soon as the contacts and the keys are there.
+STARTING_TITLE = "Starting…"
+STARTING_TEXT = "c2c-desktop is still opening your contacts and keys: the call goes out as soon as they are there."
+#: How long such a call waits (a locked keyring may ask for its password first); then it is dropped, and said so.
+CALL_WHEN_READY_LIMIT_MS = 5000
+TOO_LONG_TEXT = "c2c-desktop took too long to open your contacts and keys: nothing was dialed. Press Enter again."
+READY_TITLE = "Ready"
+READY_TEXT = "Type a name or number and press Enter."
 
 
 def _is_markup(excerpt: str) -> bool:
@@ -92,9 +106,18 @@ def measured_time_text(seconds: float) -> str:
     return f"{int(minutes)}:{rest:04.1f}"
 
 
+def display_number(number: str, region: str) -> str:
+    """core.phone.display_number, imported on first use: the phone module is not loaded before the first paint."""
+    from c2c_desktop.core.phone import display_number as shown
+
+    return shown(number, region)
+
+
 def _system_clock() -> datetime:
     """The current time in UTC: the calling rules' clock in the app (a Profile's `clock` replaces it in tests). Here
     rather than core.rules.guard's, which would load the rules with the window."""
+    from datetime import UTC, datetime
+
     return datetime.now(UTC)
 
 
@@ -107,13 +130,13 @@ class StatusPanel(QFrame):
         self.setAccessibleName("Call status")
         self.icon_label = plain_label()
         self.icon_label.setFixedSize(32, 32)
-        self.title_label = plain_label("Ready")
+        self.title_label = plain_label(READY_TITLE)
         self.title_label.setAccessibleName("Call status title")
         font = self.title_label.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
         font.setBold(True)
         self.title_label.setFont(font)
-        self.detail_label = plain_label("Type a name or number and press Enter.", wrap=True)
+        self.detail_label = plain_label(READY_TEXT, wrap=True)
         self.detail_label.setAccessibleName("Call status details")
         self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         # Its width is the column's: a name of 400 letters without a space must not make the window that wide.
@@ -151,6 +174,12 @@ class StatusPanel(QFrame):
         size = self.icon_label.size()
         self.icon_label.setPixmap(icon(name).pixmap(size))
 
+    def show_ready(self) -> None:
+        """As at the start: no call yet."""
+        self._show("ringing", READY_TITLE, "", READY_TEXT)
+        self.title_label.setStyleSheet("")
+        self.timer_label.setText("")
+
     def show_ringing(self, text: str) -> None:
         self.override_button.hide()
         self._set_icon("ringing")
@@ -161,7 +190,7 @@ class StatusPanel(QFrame):
         self.timer_label.setText("0:00")
         self._ticker.start()
 
-    def show_outcome(self, outcome: Outcome, text: str, *, elapsed_s: float | None = None) -> None:
+    def show_outcome(self, outcome: Outcome | str, text: str, *, elapsed_s: float | None = None) -> None:
         """The outcome of a call, with its measured time (`elapsed_s`, as journaled: the live timer only showed whole
         seconds); None for one that never started (the time of an earlier call is cleared)."""
         words, colour = OUTCOME_STYLE[outcome]
@@ -171,17 +200,17 @@ class StatusPanel(QFrame):
 
     def show_problem(self, title: str, text: str) -> None:
         """Something that stops calls but is no call's outcome (no keys, settings not loaded): no timer."""
-        self._show(Outcome.NOT_SENT, title, OUTCOME_STYLE[Outcome.NOT_SENT][1], text)
+        self._show(NOT_SENT, title, OUTCOME_STYLE[NOT_SENT][1], text)
         self.timer_label.setText("")
 
     def show_refusal(self, text: str, hint: str, *, overridable: bool) -> None:
         """A call the calling rules refused (nothing was sent): the reason, what can be done, and "Call anyway…"
         when it may be overridden."""
         detail = sentence(text.removeprefix("Not sent: "), full_stop=False)  # the title already says "Not sent"
-        self.show_outcome(Outcome.NOT_SENT, detail + ("\n" + hint if hint else ""))
+        self.show_outcome(NOT_SENT, detail + ("\n" + hint if hint else ""))
         self.override_button.setVisible(overridable)
 
-    def _show(self, icon_of: Outcome, title: str, colour: str, detail: str) -> None:
+    def _show(self, icon_of: str, title: str, colour: str, detail: str) -> None:
         self.override_button.hide()
         self._ticker.stop()
         self._set_icon(str(icon_of))
@@ -197,12 +226,19 @@ class StatusPanel(QFrame):
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, profile: Profile) -> None:
+    def __init__(
+        self, profile: Profile | None = None, *, demo: bool = False, window_state: QSettings | None = None
+    ) -> None:
+        """GUI thread. Without `profile` the window is built from Qt alone (run_gui paints it so); `attach_profile`
+        then gives it the profile. `demo` and `window_state` (the saved size and place) are the profile's when given."""
         super().__init__()
-        self.profile = profile
-        self.base_title = APP_NAME + (" — demo" if profile.demo else "")
+        self.ready = False  # True once attach_profile has run: until then nothing can be called or changed
+        self.demo = profile.demo if profile is not None else demo
+        self.window_state = profile.window_state if profile is not None else window_state
+        self.base_title = APP_NAME + (" — demo" if self.demo else "")
         self.setWindowTitle(self.base_title)
-        self.setWindowIcon(icon("c2c-desktop"))
+        # Its icon is the application's (run_gui sets it once the window is painted: rendering it for the window
+        # manager takes ~3 ms before the window could show).
         self._shut_down = False
         self._confirmed_close = False
         self._quitting = False  # Ctrl+Q or the tray's Quit: closing then quits, never hides in the tray
@@ -211,32 +247,89 @@ class MainWindow(QMainWindow):
         self.history_dialog: HistoryDialog | None = None
         self.compliance_dialog: ComplianceDialog | None = None
         self._caller_id_choice: str | None = None  # chosen for the next call only (Call → Caller ID…)
-        self.dispositions_path = None if profile.demo else config.dispositions_path_for(profile.settings_path)
+        self._refused: RefusedCall | None = None  # the last refused call, which "Call anyway…" places again
+        self._ask_for_missing_keys = True  # only after the first read: a removal must not reopen Settings
+        self._keyring_problem = ""  # why the keys could not be read, for Settings to say at once
+        # Enter or Call before the profile is open and its keys read: (how to place it, whether it waits for the
+        # whole contact list). Placed once when they are there; a later one replaces it (never two calls).
+        self._call_when_ready: tuple[Callable[[], None], bool] | None = None
+        self._call_when_ready_timer = QTimer(self)
+        self._call_when_ready_timer.setSingleShot(True)
+        self._call_when_ready_timer.setInterval(CALL_WHEN_READY_LIMIT_MS)
+        self._call_when_ready_timer.timeout.connect(self._drop_call_asked_before_ready)
+        self._build_ui()
+        self._build_actions()
+        self._restore_window_state()
+        if profile is not None:
+            self.attach_profile(profile)
 
-        self.controller = CallController(
+    def attach_profile(self, profile: Profile) -> None:
+        """GUI thread, once: the profile's store, settings and keys behind the window; loads the contacts (in pages
+        once the window shows) and the recent calls. What was typed meanwhile stays: the search applies to the
+        contacts as they arrive, the dial pad keeps its digits."""
+        from c2c_desktop.core import config
+        from c2c_desktop.gui.callable_now import BeforeCalling, CallableNow
+        from c2c_desktop.gui.calls import CallController
+        from c2c_desktop.gui.contacts_model import ContactListModel
+        from c2c_desktop.gui.keyring_worker import KeyringWorker
+        from c2c_desktop.gui.store_watcher import ProfileWatcher
+
+        self.profile = profile
+        if self.window_state is None:
+            self.window_state = profile.window_state
+        self.dispositions_path = None if profile.demo else config.dispositions_path_for(profile.settings_path)
+        self.controller: CallController = CallController(
             profile.store, lambda: self.profile.settings, parent=self, guard_factory=self._guard_for
         )
         # Until start() has read the keys (after the first paint), a call is answered "still being read", never
         # "no keys stored" nor placed.
         self.controller.credentials_loading = True
-        self._refused: RefusedCall | None = None  # the last refused call, which "Call anyway…" places again
-        self.keyring_worker = KeyringWorker(profile.credential_store)
+        self.keyring_worker: KeyringWorker = KeyringWorker(profile.credential_store)
         self.keyring_worker.loaded.connect(self._on_keys_loaded)
         self.keyring_worker.load_failed.connect(self._on_keys_failed)
         # A save or removal (from Settings) that went through, even one whose dialog was cancelled meanwhile: read the
         # keys again, so the window uses what the keyring now holds. A failed one changes nothing here.
         self.keyring_worker.saved.connect(self._reload_keys)
         self.keyring_worker.cleared.connect(self._reload_keys)
-        self._ask_for_missing_keys = True  # only after the first read: a removal must not reopen Settings
-        self._keyring_problem = ""  # why the keys could not be read, for Settings to say at once
         # Follows what other programs (the CLI in a terminal, an editor) change in the store and the settings file.
-        self.watcher = ProfileWatcher(profile.store, profile.settings_path, parent=self)
-        self._build_ui()
-        self._build_actions()
+        self.watcher: ProfileWatcher = ProfileWatcher(profile.store, profile.settings_path, parent=self)
+
+        self.contacts_model: ContactListModel = ContactListModel(
+            parent=self, region=profile.settings.region, contact_loader=profile.store.get_contact
+        )
+        # A page of a big list arrived (see reload_contacts): apply the search to it and highlight again.
+        self.contacts_model.contents_changed.connect(lambda: self._on_search_changed(self.search.text()))
+        # The list read again after another program changed it: the highlight and the scroll position stay.
+        self.contacts_model.about_to_refresh.connect(self._keep_place_in_list)
+        self.contacts_model.refreshed.connect(self._restore_place_in_list)
+        self.contacts_model.loading_finished.connect(self._place_call_asked_before_ready)
+        self.contacts_model.attach_to_view(self.contact_list)
+        self.contact_list.selectionModel().currentChanged.connect(self._on_current_contact_changed)
+        self.dialpad.set_region(profile.settings.region)
+        # The callee's local time and whether they can be called now: highlighted contact, list rows, typed number.
+        self.before_calling: BeforeCalling = BeforeCalling(
+            CallableNow(
+                profile.store,
+                lambda: self.profile.settings,
+                self._guard_for,
+                profile.clock or _system_clock,
+                parent=self,
+            ),
+            self.contacts_model,
+            self.contact_list,
+            self.contact_glance,
+            self.dialpad,
+            lambda: self.profile.settings.region,
+            parent=self,
+        )
+        self._show_mode()
         self._wire_controller()
         self._wire_watcher()
-        self._restore_window_state()
+        self.ready = True
+        for act in self._profile_actions:
+            act.setEnabled(True)
         self.reload_contacts()
+        self._on_search_changed(self.search.text())  # typed before the contacts came (also when there are none)
         self.refresh_recent()
 
     # -- construction ---------------------------------------------------------------------------------------------
@@ -249,23 +342,13 @@ class MainWindow(QMainWindow):
         self.search.textChanged.connect(self._on_search_changed)
         self.search.installEventFilter(self)
 
-        self.contacts_model = ContactListModel(
-            parent=self, region=self.profile.settings.region, contact_loader=self.profile.store.get_contact
-        )
-        # A page of a big list arrived (see reload_contacts): apply the search to it and highlight again.
-        self.contacts_model.contents_changed.connect(lambda: self._on_search_changed(self.search.text()))
-        # The list read again after another program changed it: the highlight and the scroll position stay.
-        self.contacts_model.about_to_refresh.connect(self._keep_place_in_list)
-        self.contacts_model.refreshed.connect(self._restore_place_in_list)
         # The highlighted contact's id, whether it was in sight, and the id of the top row's contact.
         self._place_in_list: tuple[int | None, bool, int | None] = (None, False, None)
         self.contact_list = ContactListView()
         self.contact_list.setAccessibleName("Contacts")
-        self.contacts_model.attach_to_view(self.contact_list)
         self.contact_list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.contact_list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.contact_list.doubleClicked.connect(self._on_contact_double_clicked)
-        self.contact_list.selectionModel().currentChanged.connect(self._on_current_contact_changed)
         self.contact_list.installEventFilter(self)
         self.contact_list.viewport().setAcceptDrops(True)  # drop a CSV or vCard file to import it
         self.contact_list.viewport().installEventFilter(self)
@@ -279,8 +362,6 @@ class MainWindow(QMainWindow):
         self.other_numbers.setAccessibleName("Other numbers of the selected contact")
         self.other_numbers_layout = QHBoxLayout(self.other_numbers)
         self.other_numbers_layout.setContentsMargins(0, 0, 0, 0)
-        # One button row high, shown or not: otherwise every highlight change resizes and lays out the list again.
-        self.other_numbers.setMinimumHeight(QPushButton(icon("call"), "other").sizeHint().height())
         keep_space = self.other_numbers.sizePolicy()
         keep_space.setRetainSizeWhenHidden(True)
         self.other_numbers.setSizePolicy(keep_space)
@@ -289,9 +370,13 @@ class MainWindow(QMainWindow):
         self._other_number_buttons: list[QPushButton] = []
         self._other_number_targets: list[tuple[Contact, PhoneEntry]] = []
         self.call_selected = QPushButton(icon("call"), "Call selected")
+        # One button row high, shown or not: otherwise every highlight change resizes and lays out the list again. Its
+        # buttons are of Call selected's kind (an icon and a label): as high.
+        self.other_numbers.setMinimumHeight(self.call_selected.sizeHint().height())
         self.call_selected.setAccessibleName("Call the selected contact")
         self.call_selected.setToolTip("Call the highlighted contact's primary number (Enter)")
         self.call_selected.clicked.connect(self.call_current_contact)
+        self.call_selected.setEnabled(False)  # until a contact is highlighted (_on_current_contact_changed)
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -305,25 +390,8 @@ class MainWindow(QMainWindow):
         left_layout.addLayout(bottom)
 
         self.dialpad = DialPad()
-        self.dialpad.set_region(self.profile.settings.region)
         self.dialpad.call_requested.connect(self.call_number)
         self.dialpad.number_missing.connect(lambda: self.notify(EMPTY_NUMBER_TEXT))
-        # The callee's local time and whether they can be called now: highlighted contact, list rows, typed number.
-        self.before_calling = BeforeCalling(
-            CallableNow(
-                self.profile.store,
-                lambda: self.profile.settings,
-                self._guard_for,
-                self.profile.clock or _system_clock,
-                parent=self,
-            ),
-            self.contacts_model,
-            self.contact_list,
-            self.contact_glance,
-            self.dialpad,
-            lambda: self.profile.settings.region,
-            parent=self,
-        )
         self.status_panel = StatusPanel()
         self._disposition: DispositionStrip | None = None  # made when the first call ends (see `disposition`)
         self.recent = QListWidget()
@@ -354,7 +422,7 @@ class MainWindow(QMainWindow):
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 6)
-        if self.profile.demo:
+        if self.demo:
             banner = plain_label(
                 "Demo mode — calls go to a built-in stand-in service; nothing rings and nothing is saved. "
                 "Numbers ending in 7, 8 or 9 get no answer."
@@ -370,8 +438,7 @@ class MainWindow(QMainWindow):
         self.mode_label = plain_label()
         self.mode_label.setAccessibleName("Calling rules mode")
         self.mode_label.setContentsMargins(6, 0, 6, 0)
-        self.statusBar().addPermanentWidget(self.mode_label)
-        self._show_mode()
+        self.statusBar().addPermanentWidget(self.mode_label)  # its text comes with the settings (attach_profile)
         self.resize(1000, 680)
 
     @property
@@ -406,6 +473,8 @@ class MainWindow(QMainWindow):
 
     def _show_mode(self) -> None:
         """GUI thread: the mode in the status bar, as in the settings in use."""
+        from c2c_desktop.gui.refusal import mode_texts  # with the profile, after the first paint
+
         text, tip = mode_texts(self.profile.settings.mode)
         self.mode_label.setText(text)
         self.mode_label.setToolTip(plain_tooltip(tip))
@@ -450,6 +519,15 @@ class MainWindow(QMainWindow):
         self.remove_do_not_call_action = action(
             "&Remove from do-not-call list…", None, self.remove_do_not_call, "remove_do_not_call"
         )
+
+        # What needs the profile waits for it (attach_profile); Find, Dial and Quit work from the first paint.
+        self._profile_actions = [
+            act
+            for act in self.actions()
+            if act not in (self.find_action, self.dialpad_action, self.quit_action, self.undo_delete_action)
+        ]
+        for act in self._profile_actions:
+            act.setEnabled(False)
 
         file_menu = self.menuBar().addMenu("&File")
         for item in (self.import_action, self.export_action, self.export_history_action, None, self.settings_action):
@@ -510,10 +588,40 @@ class MainWindow(QMainWindow):
 
     # -- contacts and search ---------------------------------------------------------------------------------------
 
+    def _call_once_ready(self, place: Callable[[], None], *, needs_contacts: bool = False) -> None:
+        """GUI thread: Enter or Call before the profile is open or its keys read: nothing is dialed or journaled now;
+        said plainly, and `place` runs once the contacts (all of them if `needs_contacts`) and the keys are there
+        (`_place_call_asked_before_ready`), unless that takes longer than CALL_WHEN_READY_LIMIT_MS."""
+        self._call_when_ready = (place, needs_contacts)
+        self._call_when_ready_timer.start()
+        self.status_panel.show_problem(STARTING_TITLE, STARTING_TEXT)
+
+    @Slot()
+    def _place_call_asked_before_ready(self) -> None:
+        """GUI thread (the keys read, the contacts loaded): the call asked for before then, once."""
+        if self._call_when_ready is None or not self.ready or self.controller.credentials_loading:
+            return
+        place, needs_contacts = self._call_when_ready
+        if needs_contacts and self.contacts_model.is_loading:
+            return  # the highlight may still move: once the last page is in (loading_finished)
+        self._call_when_ready = None
+        self._call_when_ready_timer.stop()
+        self.status_panel.show_ready()  # the call's own status follows, or nothing matched the search
+        place()
+
+    @Slot()
+    def _drop_call_asked_before_ready(self) -> None:
+        """GUI thread (timer): the call asked for while starting waited too long: dropped, and said so."""
+        if self._call_when_ready is not None:
+            self._call_when_ready = None
+            self.status_panel.show_problem("Not sent", TOO_LONG_TEXT)
+
     def reload_contacts(self) -> None:
         """GUI thread: (re)load the contact list in pages from the event loop, so a big list never delays or freezes
         the window (the model's loading_finished says when all are searchable). Once the window is shown the first
         page comes at once; while it is being built (at start) nothing is fetched before it shows."""
+        from c2c_desktop.gui.contacts_model import FIRST_PAGE
+
         first_page = FIRST_PAGE if self.isVisible() else 0
         self.watcher.note_contacts_loaded()
         self.contacts_model.load(self.profile.store.contact_rows, first_page=first_page)
@@ -521,6 +629,8 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_search_changed(self, text: str) -> None:
         """GUI thread: filter and highlight the first match (also after each page of a loading list)."""
+        if not self.ready:
+            return  # kept in the field: attach_profile applies it
         model = self.contacts_model
         count = model.set_query(text)
         self._show_count(text, count)
@@ -589,6 +699,8 @@ class MainWindow(QMainWindow):
         self.search.selectAll()
 
     def current_contact(self) -> Contact | None:
+        if not self.ready:
+            return None
         index = self.contact_list.currentIndex()
         return self.contacts_model.contact_at(index.row()) if index.isValid() else None
 
@@ -628,12 +740,10 @@ class MainWindow(QMainWindow):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
         if watched is self.contact_list.viewport():
-            if isinstance(event, (QDragEnterEvent, QDropEvent)) and event.type() in (
-                QEvent.Type.DragEnter,
-                QEvent.Type.DragMove,
-                QEvent.Type.Drop,
-            ):
+            if event.type() in (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop):
                 from c2c_desktop.gui.import_dialog import dropped_contact_files
+
+                event = cast("QDropEvent", event)  # QDragEnterEvent and QDragMoveEvent are QDropEvents too
 
                 paths = dropped_contact_files(event.mimeData())
                 if not paths:
@@ -643,7 +753,8 @@ class MainWindow(QMainWindow):
                     QTimer.singleShot(0, lambda: self.import_contacts(paths))  # let the drag finish first
                 return True
             return super().eventFilter(watched, event)
-        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+        if event.type() == QEvent.Type.KeyPress:
+            event = cast("QKeyEvent", event)  # the class is made on the first key, not before the first paint
             key = event.key()
             if watched is self.search:
                 if key in (Qt.Key.Key_Down, Qt.Key.Key_Up, Qt.Key.Key_PageDown, Qt.Key.Key_PageUp):
@@ -676,6 +787,10 @@ class MainWindow(QMainWindow):
     @Slot()
     def call_current_contact(self) -> None:
         """GUI thread: Enter in the search field or the list, or the Call button."""
+        if not self.ready:
+            # Whoever the search highlights once the contacts are there.
+            self._call_once_ready(self.call_current_contact, needs_contacts=True)
+            return
         contact = self.current_contact()
         if contact is not None:
             self.call_contact(contact, contact.primary_phone)
@@ -695,12 +810,18 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def call_number(self, text: str) -> None:
         """GUI thread: the dial pad's Enter or Call button."""
+        if not self.ready:
+            self._call_once_ready(lambda: self._call(text, None))  # the digits stay in the dial pad too
+            return
         self._call(text, None)
 
     def _call(self, target: str | PhoneEntry, contact: Contact | None, previous_dial: str | None = None) -> None:
         """GUI thread: `target` is a contact's number, or text typed (a number in any form) read in the region."""
         if self.controller.is_busy:
             return  # one call at a time; the actions are disabled too
+        if self.controller.credentials_loading:  # the first read after start(), or again after Settings saved them
+            self._call_once_ready(lambda: self._call(target, contact, previous_dial))
+            return
         previous = self.controller.needs_unknown_confirmation(target, previous_dial)
         if previous is not None and not self._confirm_unknown_redial(previous):
             return
@@ -718,6 +839,8 @@ class MainWindow(QMainWindow):
     def choose_caller_id(self) -> None:
         """GUI thread: Call → Caller ID for the next call…: pick the number the prospect is shown on the next call,
         from the pool and the configured default, or leave it to the pool (the closest number)."""
+        from c2c_desktop.core import config
+
         settings = self.profile.settings
         pool = list(config.caller_id_pool(settings))
         default = settings.first_callerid if settings.call_type == 1 else settings.second_callerid
@@ -729,6 +852,8 @@ class MainWindow(QMainWindow):
         automatic = "Automatic: the number closest to the prospect"
         shown = [display_number(number, settings.region) for number in pool]
         current = 1 + pool.index(self._caller_id_choice) if self._caller_id_choice in pool else 0
+        from PySide6.QtWidgets import QInputDialog
+
         picked, ok = QInputDialog.getItem(
             self, "Caller ID for the next call", "Show the prospect:", [automatic, *shown], current, False
         )
@@ -788,7 +913,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object, object, str)
     def _on_call_finished(self, entry: JournalEntry, result: CallResult, message: str) -> None:
-        if result.excerpt and result.outcome in (Outcome.REJECTED, Outcome.UNKNOWN) and not _is_markup(result.excerpt):
+        if result.excerpt and result.outcome in ("rejected", "unknown") and not _is_markup(result.excerpt):
             message += "\n" + service_said(result.excerpt)  # markup only in the tooltips (Recent, history)
         self.status_panel.show_outcome(result.outcome, message, elapsed_s=result.elapsed_s)
         self.setWindowTitle(self.base_title)
@@ -800,13 +925,15 @@ class MainWindow(QMainWindow):
     def _on_not_sent(self, message: str) -> None:
         """GUI thread: refused before any journal row or request (bad number, no keys): no call time to show."""
         self._refused = None
-        self.status_panel.show_outcome(Outcome.NOT_SENT, message)
+        self.status_panel.show_outcome(NOT_SENT, message)
 
     @Slot(object)
     def _on_refused(self, refused: RefusedCall) -> None:
         """GUI thread, from the controller: the calling rules refused the call; nothing was journaled or sent."""
         refusal = refused.refusal
         self._refused = refused if refusal.overridable else None
+        from c2c_desktop.gui.refusal import refusal_hint
+
         self.status_panel.show_refusal(refused.message, refusal_hint(refusal), overridable=refusal.overridable)
         self.refresh_compliance()  # the refusal is in the audit log now
 
@@ -814,6 +941,8 @@ class MainWindow(QMainWindow):
     def call_anyway(self) -> None:
         """GUI thread: "Call anyway…" under an hours refusal: ask for a reason, then place the same call with it
         (the guard records the override in the audit log). One request, on the controller's usual path."""
+        from c2c_desktop.gui.refusal import ask_reason
+
         refused = self._refused
         if refused is None or self.controller.is_busy:
             return
@@ -871,6 +1000,7 @@ class MainWindow(QMainWindow):
         from c2c_desktop.core.rules.dnc import DncError
         from c2c_desktop.core.store import StoreError
         from c2c_desktop.gui.do_not_call import contact_numbers, mark_contact
+        from c2c_desktop.gui.refusal import ask_reason
 
         contact = self.current_contact()
         if contact is None:
@@ -904,6 +1034,7 @@ class MainWindow(QMainWindow):
         from c2c_desktop.core.rules.dnc import DncError
         from c2c_desktop.core.store import StoreError
         from c2c_desktop.gui.do_not_call import internal_numbers_of, unmark_contact
+        from c2c_desktop.gui.refusal import ask_reason
 
         contact = self.current_contact()
         if contact is None:
@@ -938,6 +1069,8 @@ class MainWindow(QMainWindow):
     # -- recent calls ----------------------------------------------------------------------------------------------
 
     def refresh_recent(self) -> None:
+        from PySide6.QtWidgets import QListWidgetItem  # with the profile, after the first paint
+
         current = self.recent.currentItem()
         current_id = current.data(Qt.ItemDataRole.UserRole) if current is not None else None
         self.recent.clear()
@@ -947,9 +1080,9 @@ class MainWindow(QMainWindow):
             if outcome is not None:
                 words, icon_name = OUTCOME_STYLE[outcome][0], str(outcome)
             else:  # placing: "Calling…" only if it is this window's own call
-                words, icon_name = placing_words(
-                    store.call_owner(entry.id) if entry.state is CallState.PLACING else None
-                )
+                words, icon_name = placing_words(store.call_owner(entry.id) if entry.state == "placing" else None)
+            from datetime import datetime
+
             when = datetime.fromisoformat(entry.started_at).astimezone().strftime("%H:%M")
             who = entry.contact_name or entry.display_number or entry.number
             item = QListWidgetItem(icon(icon_name), f"{when}  {who} — {words}")
@@ -960,7 +1093,6 @@ class MainWindow(QMainWindow):
             if entry.id == current_id:  # the calls list read again (a call placed elsewhere) keeps its highlight
                 self.recent.setCurrentItem(item)
 
-    @Slot(QListWidgetItem)
     def _on_recent_activated(self, item: QListWidgetItem) -> None:
         entry = self.profile.store.get_call(int(item.data(Qt.ItemDataRole.UserRole)))
         if entry is not None:
@@ -979,6 +1111,7 @@ class MainWindow(QMainWindow):
         if incomplete and not self.profile.demo and self._ask_for_missing_keys:
             QTimer.singleShot(0, lambda: self.open_settings(first_run=True))
         self._ask_for_missing_keys = False
+        self._place_call_asked_before_ready()
 
     @Slot()
     def _reload_keys(self, *_args: object) -> None:
@@ -992,9 +1125,12 @@ class MainWindow(QMainWindow):
         self._keyring_problem = message
         self.controller.set_credentials(None)
         self.status_panel.show_problem("Keys not available", message)
+        self._call_when_ready = None  # the status says why no call can go out; the agent decides what next
+        self._call_when_ready_timer.stop()
 
     @Slot()
     def open_settings(self, first_run: bool = False) -> None:
+        from c2c_desktop.core import config
         from c2c_desktop.gui.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(
@@ -1051,6 +1187,8 @@ class MainWindow(QMainWindow):
         Settings → OK, or the settings file changed by another program. A call in flight keeps the settings it
         started with (CallController took them when it was placed); the next call uses these.
         """
+        from c2c_desktop.core import config
+
         try:
             in_use = config.effective_settings(settings)  # the environment's overrides on top
         except config.ConfigError as exc:
@@ -1156,6 +1294,8 @@ class MainWindow(QMainWindow):
     def import_contacts(self, paths: list[Path] | None = None) -> None:
         """GUI thread: File → Import… or a file dropped on the list; the import runs on the dialog's own thread."""
         if not paths:
+            from PySide6.QtWidgets import QFileDialog
+
             names, _ = QFileDialog.getOpenFileNames(
                 self,
                 "Import contacts",
@@ -1192,6 +1332,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def export_history(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
         from c2c_desktop.core.journal_export import export_journal_csv
 
         name, _ = QFileDialog.getSaveFileName(self, "Export call history", "call-history.csv", "CSV (*.csv)")
@@ -1217,6 +1359,8 @@ class MainWindow(QMainWindow):
     @Slot()
     def new_contact(self, number: str = "") -> None:
         """GUI thread: Contacts → New, or "Add contact…" on a history row (with its number)."""
+        from c2c_desktop.core.models import Contact, PhoneEntry
+
         phones = (PhoneEntry(number=number, primary=True),) if number else ()
         self._edit_in_dialog(Contact(id=None, name="", phones=phones) if phones else None)
 
@@ -1250,9 +1394,10 @@ class MainWindow(QMainWindow):
         self.reload_contacts()
         self.notify(f"Restored {restored.name}")
 
-    @Slot(QPoint)
     def _contact_menu(self, position: QPoint) -> None:
         """GUI thread: right-click on the contact list."""
+        from PySide6.QtWidgets import QMenu
+
         menu = QMenu(self)
         call = menu.addAction(icon("call"), "Call")
         call.setEnabled(self.current_contact() is not None and not self.controller.is_busy)
@@ -1287,7 +1432,9 @@ class MainWindow(QMainWindow):
     # -- window state and shutdown -----------------------------------------------------------------------------------
 
     def _restore_window_state(self) -> None:
-        state = self.profile.window_state
+        state = self.window_state
+        if state is None:
+            return
         geometry = state.value("geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
@@ -1296,7 +1443,9 @@ class MainWindow(QMainWindow):
             self.splitter.restoreState(splitter)
 
     def _save_window_state(self) -> None:
-        state = self.profile.window_state
+        state = self.window_state
+        if state is None:
+            return
         state.setValue("geometry", self.saveGeometry())
         state.setValue("splitter", self.splitter.saveState())
         state.sync()
@@ -1315,7 +1464,7 @@ class MainWindow(QMainWindow):
 
     def closes_to_tray(self) -> bool:
         """True when closing the window hides it in the tray: the setting is on and a tray shows the icon."""
-        return self.tray is not None and self.profile.settings.close_to_tray and self.tray.is_in_tray()
+        return self.tray is not None and self.ready and self.profile.settings.close_to_tray and self.tray.is_in_tray()
 
     def is_in_front(self) -> bool:
         """True when the agent sees this window: shown, not minimised, and active (it has the keyboard focus), or
@@ -1357,19 +1506,21 @@ class MainWindow(QMainWindow):
     def quit_app(self) -> None:
         """GUI thread: Ctrl+Q or the tray's Quit: close for good (a call out still asks first)."""
         self._quitting = True
-        if self.controller.is_busy:
+        if self.ready and self.controller.is_busy:
             self.bring_to_front()  # the question about the call out is asked over the window, not from nowhere
         if not self.close():  # the agent kept the window (a call is out)
             self._quitting = False
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        from PySide6.QtWidgets import QMessageBox
+
         if not self._quitting and not self._shut_down and self.closes_to_tray():
             event.ignore()
             self.send_to_tray()
             if self.tray is not None:
                 self.tray.say_still_running()
             return
-        if self.controller.is_busy and not self._confirmed_close:
+        if self.ready and self.controller.is_busy and not self._confirmed_close:
             box = message_box(
                 self,
                 QMessageBox.Icon.Warning,
@@ -1419,6 +1570,13 @@ class MainWindow(QMainWindow):
         if self._shut_down:
             return
         self._shut_down = True
-        self.watcher.stop()
-        self.controller.shutdown(SHUTDOWN_BOUND_MS)
-        self.keyring_worker.shutdown(SHUTDOWN_BOUND_MS)
+        # Made by attach_profile (after the first paint), which may not have run, or not to its end.
+        watcher: ProfileWatcher | None = getattr(self, "watcher", None)
+        controller: CallController | None = getattr(self, "controller", None)
+        keyring_worker: KeyringWorker | None = getattr(self, "keyring_worker", None)
+        if watcher is not None:
+            watcher.stop()
+        if controller is not None:
+            controller.shutdown(SHUTDOWN_BOUND_MS)
+        if keyring_worker is not None:
+            keyring_worker.shutdown(SHUTDOWN_BOUND_MS)

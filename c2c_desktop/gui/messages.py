@@ -3,12 +3,19 @@ and one kind of label for them. GUI thread only."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QWidget
 
 from c2c_desktop import APP_NAME
-from c2c_desktop.core.store import CallOwner, OwnerState
 from c2c_desktop.gui.plain_text import plain_label
+
+if TYPE_CHECKING:
+    from c2c_desktop.core.store import CallOwner
+
+#: The button under an hours refusal that places the call with a typed reason (gui/refusal.py asks for it).
+OVERRIDE_BUTTON_TEXT = "Call &anyway…"  # Alt+A
 
 
 def message_colours(widget: QWidget) -> dict[str, str]:
@@ -56,6 +63,8 @@ def placing_words(owner: CallOwner | None) -> tuple[str, str]:
     one whose process has ended (killed, crashed) will never finish. `owner` None (finished meanwhile) is taken as
     this window's: the next refresh shows its outcome.
     """
+    from c2c_desktop.core.store import OwnerState  # loaded with the store by now; kept off the first paint
+
     if owner is None or owner.state is OwnerState.THIS_PROCESS:
         return "Calling…", "ringing"
     if owner.state is OwnerState.OTHER_PROCESS:

@@ -15,12 +15,15 @@ GUI thread only (they make or touch widgets), except the pure string functions.
 
 from __future__ import annotations
 
-import html
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from c2c_desktop.core.text import clean_text
+
+if TYPE_CHECKING:  # made when the first message box opens, not before the window's first paint (gui/app.py)
+    from PySide6.QtWidgets import QMessageBox
 
 _PLAIN = Qt.TextFormat.PlainText
 
@@ -39,6 +42,8 @@ def app_html(template: str, *data: object) -> str:
 
     The only place the app makes HTML; a data value can never become markup.
     """
+    import html  # not before the first paint
+
     return template.format(*(html.escape(str(value), quote=True) for value in data))
 
 
@@ -78,6 +83,8 @@ def message_box(
     informative: str = "",
 ) -> QMessageBox:
     """A message box whose text and informative text are plain; add buttons (with `button_text`) and exec() it."""
+    from PySide6.QtWidgets import QMessageBox
+
     box = QMessageBox(parent)
     box.setIcon(icon)
     box.setWindowTitle(window_title(title))
@@ -93,6 +100,8 @@ def message_box(
 
 def warn(parent: QWidget | None, title: str, text: str) -> None:
     """A warning with an OK button, shown modally; `text` is plain (it may quote a file name or an error)."""
+    from PySide6.QtWidgets import QMessageBox
+
     box = message_box(parent, QMessageBox.Icon.Warning, title, text)
     box.setStandardButtons(QMessageBox.StandardButton.Ok)
     box.exec()
@@ -101,6 +110,8 @@ def warn(parent: QWidget | None, title: str, text: str) -> None:
 
 def inform(parent: QWidget | None, title: str, text: str) -> None:
     """A notice with an OK button, shown modally; `text` is plain."""
+    from PySide6.QtWidgets import QMessageBox
+
     box = message_box(parent, QMessageBox.Icon.Information, title, text)
     box.setStandardButtons(QMessageBox.StandardButton.Ok)
     box.exec()
@@ -109,6 +120,8 @@ def inform(parent: QWidget | None, title: str, text: str) -> None:
 
 def critical(parent: QWidget | None, title: str, text: str) -> None:
     """An error with an OK button, shown modally; `text` is plain."""
+    from PySide6.QtWidgets import QMessageBox
+
     box = message_box(parent, QMessageBox.Icon.Critical, title, text)
     box.setStandardButtons(QMessageBox.StandardButton.Ok)
     box.exec()
@@ -117,6 +130,8 @@ def critical(parent: QWidget | None, title: str, text: str) -> None:
 
 def ask(parent: QWidget | None, title: str, text: str) -> bool:
     """A Yes/Cancel question (Cancel the default), shown modally; True for Yes. `text` is plain."""
+    from PySide6.QtWidgets import QMessageBox
+
     box = message_box(parent, QMessageBox.Icon.Question, title, text)
     box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)

@@ -64,8 +64,9 @@ class Profile:
                 log.exception("cleanup failed")
 
 
-def open_user_profile() -> Profile:
-    """The real profile: platformdirs folders, the OS keyring. Rows left `placing` by a crash become UNKNOWN."""
+def open_user_profile(window_state: QSettings | None = None) -> Profile:
+    """The real profile: platformdirs folders, the OS keyring. Rows left `placing` by a crash become UNKNOWN.
+    `window_state`: the saved size and place, when the window has read it already (run_gui); else opened here."""
     settings_path = config.default_settings_path()
     settings_error = None
     try:
@@ -82,7 +83,7 @@ def open_user_profile() -> Profile:
         settings_path=settings_path,
         settings=settings,
         credential_store=KeyringCredentialStore(),
-        window_state=QSettings(APP_NAME, APP_NAME),
+        window_state=QSettings(APP_NAME, APP_NAME) if window_state is None else window_state,
         settings_error=settings_error,
     )
     profile.cleanups.append(store.close)

@@ -6,25 +6,31 @@ Imported when the window is built (the mode indicator) but it imports nothing fr
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from c2c_desktop.core.rules.model import Mode, Refusal, Rule
 from c2c_desktop.gui.plain_text import plain_label, plain_tooltip, window_title
+
+if TYPE_CHECKING:
+    from c2c_desktop.core.rules.model import Refusal
+
+# The rules' model is imported where it is used: the window's first paint comes before the core (gui/app.py).
 
 #: The internal do-not-call list's name as the guard reports it (core.rules.dnc.INTERNAL_LIST_NAME; that module pulls
 #: in the importers, so it is not imported with the window).
 INTERNAL_LIST_NAME = "Internal"
 MAX_REASON_LENGTH = 300
-OVERRIDE_BUTTON_TEXT = "Call &anyway…"  # Alt+A
 
+#: Keyed by core.rules.model.Mode's values.
 MODE_TEXT = {
-    Mode.CONSUMER: (
+    "consumer": (
         "Consumer rules",
         "Consumer rules: the callee's legal calling hours (US federal and state, Canada), the company window, "
         "attempt caps and the do-not-call lists apply to every call.\nChange it in Settings (Ctrl+,).",
     ),
-    Mode.BUSINESS: (
+    "business": (
         "Business (B2B) rules",
         "Business (B2B) rules: only the company calling window and the do-not-call lists apply; the consumer "
         "calling hours and attempt caps do not.\nChange it in Settings (Ctrl+,).",
@@ -34,6 +40,8 @@ MODE_TEXT = {
 
 def refusal_hint(refusal: Refusal) -> str:
     """What the agent can do about a refusal, in one line ("" when there is nothing to add)."""
+    from c2c_desktop.core.rules.model import Rule
+
     if refusal.rule is Rule.HOURS and refusal.overridable:
         return "Call anyway… (Alt+A) places it now with a reason, which is recorded."
     if refusal.rule is Rule.DNC:
@@ -47,8 +55,10 @@ def refusal_hint(refusal: Refusal) -> str:
 
 def mode_texts(mode: str) -> tuple[str, str]:
     """(status bar text, tooltip) for a `mode` setting value; an unreadable one is named as such."""
+    from c2c_desktop.core.rules.model import Mode
+
     try:
-        return MODE_TEXT[Mode(mode or Mode.CONSUMER)]
+        return MODE_TEXT[str(Mode(mode or Mode.CONSUMER))]
     except ValueError:
         return f"Rules mode “{mode[:20]}”?", "The mode setting cannot be read: every call is refused until it is fixed."
 

@@ -15,17 +15,16 @@ from pytestqt.qtbot import QtBot
 
 from PySide6.QtCore import QEvent, QPoint, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QInputDialog, QMenu, QMessageBox, QWidget
 
 from c2c_desktop.core import store as store_module
 from c2c_desktop.core.credentials import CredentialsError
 from c2c_desktop.core.models import CallRequest, Credentials, Outcome
 from c2c_desktop.core.simulator import Fault, StandInService
 from c2c_desktop.gui import mainwindow, settings_dialog
-from c2c_desktop.gui.calls import KEYS_LOADING_MESSAGE
 from c2c_desktop.gui.contacts_model import NumberRole
 from c2c_desktop.gui.icons import icon
-from c2c_desktop.gui.mainwindow import MainWindow, measured_time_text
+from c2c_desktop.gui.mainwindow import STARTING_TITLE, TOO_LONG_TEXT, MainWindow, measured_time_text
 from c2c_desktop.gui.profile import open_demo_profile
 from tests.gui.shown import shown_tooltip
 from tests.gui.windows import running_window
@@ -569,7 +568,7 @@ def test_a_caller_id_chosen_for_the_next_call_is_shown_once(
         offered.append(items)
         return items[2], True  # (305) 555-0100
 
-    monkeypatch.setattr(mainwindow.QInputDialog, "getItem", pick)
+    monkeypatch.setattr(QInputDialog, "getItem", pick)  # imported where Caller ID opens, not with the window
     window.caller_id_action.trigger()
     assert offered == [["Automatic: the number closest to the prospect", "(212) 555-0199", "(305) 555-0100"]]
     ringing: list[str] = []  # the status while it rings (the window's own slot ran first)
@@ -638,12 +637,13 @@ def test_alt_n_puts_the_cursor_in_the_disposition_note(qtbot: QtBot, window: Mai
     assert window.search.text() == ADA[0]  # the letters went to the note, not the search
 
 
-def test_typing_and_enter_before_the_deferred_start_neither_dial_nor_say_no_keys(
+def test_typing_and_enter_before_the_deferred_start_call_once_the_keys_are_read(
     qtbot: QtBot, standin: StandInService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # run_gui shows the window first and calls start() (keys, watcher, tray) only after its first paint. What the
-    # agent types meanwhile is kept and searched; Enter then places nothing and says the keys are still being read,
-    # never "no keys stored". Once started, the same Enter calls.
+    # agent types meanwhile is kept and searched; Enter then places nothing yet and says the app is still starting
+    # (never "no keys stored"); once the keys are read the call goes out, once, without a second Enter.
+    # (Before the window was painted ahead of the profile, that Enter was refused and had to be pressed again.)
     monkeypatch.setenv("C2C_DESKTOP_API_URL", standin.url)
     profile = open_demo_profile()
     main = MainWindow(profile)
@@ -653,16 +653,40 @@ def test_typing_and_enter_before_the_deferred_start_neither_dial_nor_say_no_keys
         main.show()
         qtbot.keyClicks(main.search, MARCUS[0][:3])
         qtbot.waitUntil(lambda: main.current_contact() is not None and main.current_contact().name == "Marcus Chen")
-        with qtbot.waitSignal(main.controller.not_sent, timeout=SIGNAL_MS) as said:
-            qtbot.keyClick(main.search, Qt.Key.Key_Return)
-        assert said.args == [KEYS_LOADING_MESSAGE]
+        qtbot.keyClick(main.search, Qt.Key.Key_Return)
+        qtbot.keyClick(main.search, Qt.Key.Key_Return)
+        assert main.status_panel.title_label.text() == STARTING_TITLE
         assert standin.request_count == 0
         assert profile.store.list_calls() == []
+        with qtbot.waitSignal(main.controller.call_finished, timeout=SIGNAL_MS):
+            main.start()
+        assert standin.request_count == 1
+        assert [call.contact_name for call in profile.store.list_calls()] == ["Marcus Chen"]
+    finally:
+        main.shutdown()
+        profile.close()
+
+
+def test_a_call_asked_for_while_starting_that_waits_too_long_is_dropped_and_said(
+    qtbot: QtBot, standin: StandInService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A locked keyring may ask for its password first: a call asked for minutes before must not go out then.
+    monkeypatch.setenv("C2C_DESKTOP_API_URL", standin.url)
+    monkeypatch.setattr(mainwindow, "CALL_WHEN_READY_LIMIT_MS", 50)
+    profile = open_demo_profile()
+    main = MainWindow(profile)
+    qtbot.addWidget(main)
+    try:
+        main.show()
+        main.dialpad.set_number("tel:+12125550142")
+        main.dialpad.call_button.click()
+        assert main.status_panel.title_label.text() == STARTING_TITLE
+        qtbot.waitUntil(lambda: main.status_panel.title_label.text() == "Not sent", timeout=SIGNAL_MS)
+        assert main.status_panel.detail_label.text() == TOO_LONG_TEXT
         main.start()
         qtbot.waitUntil(lambda: not main.controller.credentials_loading, timeout=SIGNAL_MS)
-        with qtbot.waitSignal(main.controller.call_finished, timeout=SIGNAL_MS):
-            qtbot.keyClick(main.search, Qt.Key.Key_Return)
-        assert standin.request_count == 1
+        assert profile.store.list_calls() == []  # a call placed when the keys came would be journaled by now
+        assert standin.request_count == 0
     finally:
         main.shutdown()
         profile.close()
