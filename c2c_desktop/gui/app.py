@@ -561,8 +561,10 @@ def run_gui(*, demo: bool = False, url: str | None = None, in_tray: bool = False
             for profile in profiles:
                 profile.close()
             return 2
-        if not window.enable_tray().is_in_tray():
-            window.showMinimized()  # no tray to live in: minimised instead
+        if not window.enable_tray().is_in_tray() and QGuiApplication.platformName() != "xcb":
+            window.showMinimized()  # no tray can come here: minimised instead at once
+        # On X11 a panel started after the app (at login) still brings a tray: the tray waits for it up to 10 s, then
+        # shows the window minimised (CallTray.watch_while_hidden).
         window.start()
     on_imported = None if demo or path is not None else {QT_NETWORK: listen}
     AfterFirstPaint(window, BACKGROUND_IMPORTS, on_imported=on_imported, on_painted=after_paint)
