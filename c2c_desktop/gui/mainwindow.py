@@ -965,6 +965,7 @@ class MainWindow(QMainWindow):
 
     def _refused_number_text(self, refused: RefusedCall) -> str:
         """The refused number as the agent reads it, so that "Call anyway?" names what it would dial."""
+        from c2c_desktop.core.models import PhoneEntry
         from c2c_desktop.core.phone import display_number, written_for
 
         region = self.profile.settings.region
