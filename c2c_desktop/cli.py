@@ -1085,6 +1085,35 @@ def _lists_context(store: Store) -> tuple[config.Settings, CallListStore, CallGu
     return settings, StoreCallLists(store), build_guard(settings, store), rules
 
 
+def _record_disposition(
+    store: Store,
+    lists: CallListStore,
+    rules: DispositionRules,
+    item: ListItem,
+    disposition: str,
+    guard: CallGuard,
+    callback_at: datetime | None,
+    settings: config.Settings,
+) -> ListItem:
+    """The disposition of a list item's call, and the item's next state by the rules (`lists call-next
+    --disposition`, `lists dispose`). Raises ListError when the rules refuse it; nothing is saved then."""
+    from c2c_desktop.core.list_work import record_disposition
+
+    return record_disposition(
+        store,
+        lists,
+        rules,
+        item,
+        disposition,
+        _now_utc(),
+        guard=guard,
+        callback_at=callback_at,
+        agent_number=settings.agent_number,
+        audit=_audit_log(store),
+        region=settings.region,
+    )
+
+
 def _now_utc() -> datetime:
     from datetime import UTC
 
@@ -1254,7 +1283,6 @@ def _lists_call_next(
         call_started,
         callee_zone,
         check_disposition,
-        record_disposition,
     )
     from c2c_desktop.core.models import CallResult
     from c2c_desktop.core.rules.caller_id import JournalCallerIdUsage
@@ -1343,19 +1371,7 @@ def _lists_call_next(
     if disposition is not None:
         if result.outcome in (Outcome.CONNECTED, Outcome.NO_ANSWER):
             try:
-                item = record_disposition(
-                    store,
-                    lists,
-                    rules,
-                    item,
-                    disposition,
-                    _now_utc(),
-                    guard=guard,
-                    callback_at=callback_at,
-                    agent_number=settings.agent_number,
-                    audit=_audit_log(store),
-                    region=settings.region,
-                )
+                item = _record_disposition(store, lists, rules, item, disposition, guard, callback_at, settings)
             except ListError as exc:
                 print(f"{APP_NAME}: disposition not saved: {terminal_safe(str(exc))}", file=sys.stderr)
         else:
@@ -1380,7 +1396,7 @@ def _lists_dispose(
 ) -> int:
     from c2c_desktop.core.calllists import ListError
     from c2c_desktop.core.journal_export import load_dispositions
-    from c2c_desktop.core.list_work import callee_zone, check_disposition, record_disposition
+    from c2c_desktop.core.list_work import callee_zone, check_disposition
     from c2c_desktop.core.phone import number_to_call
 
     found = lists.require_list(args.name)
@@ -1397,19 +1413,7 @@ def _lists_dispose(
             callback_at = _at(
                 args.at, args.callee_time, callee_zone(number_to_call(item.e164, settings.region), contact)
             )
-        item = record_disposition(
-            store,
-            lists,
-            rules,
-            item,
-            disposition,
-            _now_utc(),
-            guard=guard,
-            callback_at=callback_at,
-            agent_number=settings.agent_number,
-            audit=_audit_log(store),
-            region=settings.region,
-        )
+        item = _record_disposition(store, lists, rules, item, disposition, guard, callback_at, settings)
     except ListError as exc:
         raise CliError(f"disposition not saved: {exc}") from None
     print(terminal_safe(_item_line(item)))
