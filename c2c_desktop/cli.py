@@ -421,7 +421,6 @@ def _entry_json(entry: JournalEntry) -> dict[str, object]:
 
 def cmd_call(args: argparse.Namespace) -> int:
     """Place one call; exits with the outcome's code."""
-    from c2c_desktop.core.credentials import CredentialsError, KeyringCredentialStore
     from c2c_desktop.core.dialer import CallOverrides, NotSentError, begin, client_for, describe_outcome, prepare_call
     from c2c_desktop.core.models import CallResult
     from c2c_desktop.core.rules.caller_id import JournalCallerIdUsage
@@ -431,13 +430,7 @@ def cmd_call(args: argparse.Namespace) -> int:
     settings = _load_settings()
     if args.timeout is not None:
         settings = dataclasses.replace(settings, read_timeout=args.timeout)
-    keys_problem = None
-    try:
-        credentials = KeyringCredentialStore().load()
-    except CredentialsError as exc:
-        credentials, keys_problem = None, str(exc)
-    if credentials is None and keys_problem is None:
-        keys_problem = "no keys stored; run `c2c-desktop keys set` first"
+    credentials, keys_problem = _stored_keys()
     overrides = CallOverrides(
         agent_number=args.agent,
         call_type=args.call_type,
@@ -1085,6 +1078,41 @@ def _lists_context(store: Store) -> tuple[config.Settings, CallListStore, CallGu
     return settings, StoreCallLists(store), build_guard(settings, store), rules
 
 
+def _stored_keys() -> tuple[Credentials | None, str | None]:
+    """The keys from the keyring, or None with why (`call`, `lists call-next`): the call is then not sent, but
+    still journaled as such after the calling rules have had their say."""
+    from c2c_desktop.core.credentials import CredentialsError, KeyringCredentialStore
+
+    try:
+        credentials = KeyringCredentialStore().load()
+    except CredentialsError as exc:
+        return None, str(exc)
+    if credentials is None:
+        return None, "no keys stored; run `c2c-desktop keys set` first"
+    return credentials, None
+
+
+def _checked_disposition(rules: DispositionRules, args: argparse.Namespace) -> str:
+    """`--disposition` as one of the agent's dispositions, or ListError (e.g. it needs `--at` and has none)."""
+    from c2c_desktop.core.journal_export import load_dispositions
+    from c2c_desktop.core.list_work import check_disposition
+
+    known = load_dispositions(config.dispositions_path_for(config.default_settings_path()))
+    return check_disposition(rules, known, args.disposition, args.at is not None)
+
+
+def _callback_time(
+    args: argparse.Namespace, store: Store, item: ListItem, settings: config.Settings
+) -> tuple[datetime, str]:
+    """`--at` (on the agent's clock, or the callee's with `--callee-time`) for a list item, with the callee's zone."""
+    from c2c_desktop.core.list_work import callee_zone
+    from c2c_desktop.core.phone import number_to_call
+
+    contact = store.get_contact(item.contact_id) if item.contact_id is not None else None
+    zone = callee_zone(number_to_call(item.e164, settings.region), contact)
+    return _at(args.at, args.callee_time, zone), zone
+
+
 def _record_disposition(
     store: Store,
     lists: CallListStore,
@@ -1273,16 +1301,12 @@ def _lists_call_next(
     rules: DispositionRules,
 ) -> int:
     from c2c_desktop.core.calllists import ListError
-    from c2c_desktop.core.credentials import CredentialsError, KeyringCredentialStore
     from c2c_desktop.core.dialer import NotSentError, begin, client_for, describe_outcome, prepare_call
-    from c2c_desktop.core.journal_export import load_dispositions
     from c2c_desktop.core.list_work import (
         CallableNow,
         both_clocks,
         call_finished,
         call_started,
-        callee_zone,
-        check_disposition,
     )
     from c2c_desktop.core.models import CallResult
     from c2c_desktop.core.rules.caller_id import JournalCallerIdUsage
@@ -1291,18 +1315,11 @@ def _lists_call_next(
     found = lists.require_list(args.name)
     disposition = None
     if args.disposition is not None:  # checked before anything is dialled: a refused one sends nothing
-        known = load_dispositions(config.dispositions_path_for(config.default_settings_path()))
         try:
-            disposition = check_disposition(rules, known, args.disposition, args.at is not None)
+            disposition = _checked_disposition(rules, args)
         except ListError as exc:
             raise CliError(f"Not sent: {exc}") from None
-    keys_problem = None
-    try:
-        credentials = KeyringCredentialStore().load()
-    except CredentialsError as exc:
-        credentials, keys_problem = None, str(exc)
-    if credentials is None and keys_problem is None:
-        keys_problem = "no keys stored; run `c2c-desktop keys set` first"
+    credentials, keys_problem = _stored_keys()
     now = _now_utc()
     items = lists.items(found.id)
     order = CallableNow(store, guard, now, region=settings.region, confirmed=lambda _item: bool(args.again))
@@ -1323,10 +1340,7 @@ def _lists_call_next(
     contact = store.get_contact(item.contact_id) if item.contact_id is not None else None
     callback_at = None
     if args.at is not None:
-        from c2c_desktop.core.phone import number_to_call
-
-        zone = callee_zone(number_to_call(number_text, settings.region), contact)
-        callback_at = _at(args.at, args.callee_time, zone)
+        callback_at, zone = _callback_time(args, store, item, settings)
         if callback_at <= now:
             raise CliError(f"Not sent: the callback time {both_clocks(callback_at, zone)} is in the past")
     journal_problem = ""
@@ -1395,24 +1409,15 @@ def _lists_dispose(
     rules: DispositionRules,
 ) -> int:
     from c2c_desktop.core.calllists import ListError
-    from c2c_desktop.core.journal_export import load_dispositions
-    from c2c_desktop.core.list_work import callee_zone, check_disposition
-    from c2c_desktop.core.phone import number_to_call
 
     found = lists.require_list(args.name)
     called = [item for item in lists.items(found.id) if item.last_call_id is not None]
     if not called:
         raise CliError(f'no item of "{found.name}" has been called yet')
     item = max(called, key=lambda each: each.last_call_id or 0)
-    known = load_dispositions(config.dispositions_path_for(config.default_settings_path()))
     try:
-        disposition = check_disposition(rules, known, args.disposition, args.at is not None)
-        callback_at = None
-        if args.at is not None:
-            contact = store.get_contact(item.contact_id) if item.contact_id is not None else None
-            callback_at = _at(
-                args.at, args.callee_time, callee_zone(number_to_call(item.e164, settings.region), contact)
-            )
+        disposition = _checked_disposition(rules, args)
+        callback_at = None if args.at is None else _callback_time(args, store, item, settings)[0]
         item = _record_disposition(store, lists, rules, item, disposition, guard, callback_at, settings)
     except ListError as exc:
         raise CliError(f"disposition not saved: {exc}") from None
