@@ -216,22 +216,28 @@ def test_generated_ref_is_sent_and_journaled(configured: StandInService) -> None
     assert sent_ref in table and "connected" in table
 
 
-def test_kill_9_mid_call_leaves_an_unknown_row(configured: StandInService) -> None:
-    configured.fault = Fault.HANG
+def kill_9_once_its_request_is_out(standin: StandInService, *args: str) -> subprocess.Popen[bytes]:
+    """Run `c2c-desktop ARGS` against a stand-in that never answers and kill -9 it once its request has arrived."""
+    standin.fault = Fault.HANG
     process = subprocess.Popen(
-        [sys.executable, "-m", "c2c_desktop", "call", "5552010003"],
+        [sys.executable, "-m", "c2c_desktop", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
         env=os.environ.copy(),
     )
     try:
-        assert configured.wait_for_requests(1, timeout=30)
+        assert standin.wait_for_requests(1, timeout=30)
         process.send_signal(signal.SIGKILL)
     finally:
         process.wait(timeout=30)
         process.stdout.close()  # type: ignore[union-attr]
         process.stderr.close()  # type: ignore[union-attr]
+    return process
+
+
+def test_kill_9_mid_call_leaves_an_unknown_row(configured: StandInService) -> None:
+    process = kill_9_once_its_request_is_out(configured, "call", "5552010003")
     assert process.returncode == -signal.SIGKILL
     history = json.loads(run_cli("history", "list", "--json").stdout)  # the next start recovers the row
     assert len(history) == 1

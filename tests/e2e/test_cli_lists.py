@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from c2c_desktop.core.simulator import Fault, StandInService
-from tests.e2e.test_cli import configured, run_cli, standin  # noqa: F401  (fixtures)
+from tests.e2e.test_cli import configured, kill_9_once_its_request_is_out, run_cli, standin  # noqa: F401
 from tests.keyring_session import secret_service  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.keyring
@@ -51,21 +47,7 @@ def test_kill_9_during_call_next_leaves_the_item_unknown_and_it_is_not_redialled
 ) -> None:
     assert run_cli("lists", "create", "Kill").returncode == 0
     assert run_cli("lists", "add", "Kill", "5552010003").returncode == 0
-    configured.fault = Fault.HANG
-    process = subprocess.Popen(
-        [sys.executable, "-m", "c2c_desktop", "lists", "call-next", "Kill"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        env=os.environ.copy(),
-    )
-    try:
-        assert configured.wait_for_requests(1, timeout=30)
-        process.send_signal(signal.SIGKILL)
-    finally:
-        process.wait(timeout=30)
-        process.stdout.close()  # type: ignore[union-attr]
-        process.stderr.close()  # type: ignore[union-attr]
+    kill_9_once_its_request_is_out(configured, "lists", "call-next", "Kill")
     configured.fault = Fault.NONE
     again = run_cli("lists", "call-next", "Kill")  # the restart recovers the journal row as unknown
     assert again.returncode == 5, again.stdout + again.stderr
