@@ -2,7 +2,7 @@
 and numbers flagged as wrong.
 
 The rest of the app talks to the `CallListStore` interface (as the calling rules talk to `DncLookup`), never to SQL,
-so a shared server can keep the same lists later; `StoreCallLists` keeps them in the local database (schema 13).
+so a shared server can keep the same lists later; `StoreCallLists` keeps them in the local database (schemas 13 and 14).
 Times are aware UTC datetimes in this interface and ISO UTC text in the database. Same thread as the store.
 """
 
@@ -136,8 +136,11 @@ class CallListStore(Protocol):
     ) -> Callback: ...
     def callbacks(self, *, state: CallbackState | None = CallbackState.PENDING) -> list[Callback]: ...
     def close_callbacks_of_item(self, item_id: int, state: CallbackState) -> int: ...
+    def callbacks_due(self, since: datetime, until: datetime, *, list_id: int | None = None) -> list[Callback]: ...
     def flag_number(self, e164: str, reason: str) -> None: ...
     def is_flagged(self, e164: str) -> bool: ...
+    def link_call(self, list_id: int, item_id: int, call_id: int) -> None: ...
+    def call_ids_of_list(self, list_id: int) -> frozenset[int]: ...
     def transaction(self) -> AbstractContextManager[None]: ...
 
 
@@ -356,7 +359,7 @@ class StoreCallLists:
             raise RowNotFoundError(f"No list item with id {item_id}.")
         return self._require_item(item_id)
 
-    # --- callbacks and flags -------------------------------------------------------------------------------------
+    # --- callbacks ---------------------------------------------------------------------------------------------------
 
     def add_callback(
         self,
@@ -394,6 +397,28 @@ class StoreCallLists:
             (state.value, _now_text(), item_id, CallbackState.PENDING.value),
         )
         return int(cursor.rowcount)
+
+    def callbacks_due(self, since: datetime, until: datetime, *, list_id: int | None = None) -> list[Callback]:
+        """Callbacks due in [since, until), whatever their state (of one list's items, or all), soonest first."""
+        sql = f"SELECT {_CALLBACK_COLUMNS} FROM callbacks WHERE due_at >= ? AND due_at < ?"
+        params: list[Any] = [utc_text(since), utc_text(until)]
+        if list_id is not None:
+            sql += " AND list_item_id IN (SELECT id FROM list_items WHERE list_id = ?)"
+            params.append(list_id)
+        return [_callback(row) for row in self._run(sql + " ORDER BY due_at, id", params).fetchall()]
+
+    # --- the calls placed from a list ----------------------------------------------------------------------------
+
+    def link_call(self, list_id: int, item_id: int, call_id: int) -> None:
+        """Record that journal row `call_id` was placed from this item (once per call)."""
+        self._run("INSERT INTO list_calls (call_id, list_id, item_id) VALUES (?, ?, ?)", (call_id, list_id, item_id))
+
+    def call_ids_of_list(self, list_id: int) -> frozenset[int]:
+        """The journal ids of every call placed from the list (its removed items' too)."""
+        rows = self._run("SELECT call_id FROM list_calls WHERE list_id = ?", (list_id,)).fetchall()
+        return frozenset(call_id for (call_id,) in rows)
+
+    # --- flags ---------------------------------------------------------------------------------------------------
 
     def flag_number(self, e164: str, reason: str) -> None:
         self._run(

@@ -331,8 +331,12 @@ class CallableNow:
 
 
 def call_started(lists: CallListStore, item: ListItem, call_id: int) -> ListItem:
-    """The item's call has its journal row (committed): remember it before the request is sent."""
-    return lists.update_item(item.id, last_call_id=call_id, last_outcome=PLACING, attempts=item.attempts + 1)
+    """The item's call has its journal row (committed): remember it before the request is sent. The item's update
+    and the list→call link (what the list's figures count) commit together: once the item points at its call, the
+    list counts it, even if the app is killed the next instant."""
+    with lists.transaction():
+        lists.link_call(item.list_id, item.id, call_id)
+        return lists.update_item(item.id, last_call_id=call_id, last_outcome=PLACING, attempts=item.attempts + 1)
 
 
 def call_finished(

@@ -547,6 +547,28 @@ def _migration_13_call_lists(conn: sqlite3.Connection) -> None:
     )
 
 
+def _migration_14_list_calls(conn: sqlite3.Connection) -> None:
+    """Every call placed from a list item, so that a list's figures count its calls (core/figures.py).
+
+    `list_calls`: one row per call (a call is placed from one item at most), written in the same transaction as the
+    item's update (list_work.call_started). It outlives the item's removal from its list: the call was still made
+    from that list. Calls made before this version are known only as each item's last call
+    (`list_items.last_call_id`): those are filled in; an item's earlier attempts were not recorded anywhere.
+    """
+    conn.execute(
+        """CREATE TABLE list_calls (
+            call_id INTEGER PRIMARY KEY REFERENCES calls(id) ON DELETE CASCADE,
+            list_id INTEGER NOT NULL REFERENCES call_lists(id) ON DELETE CASCADE,
+            item_id INTEGER NOT NULL
+        )"""
+    )
+    conn.execute("CREATE INDEX list_calls_list ON list_calls(list_id, call_id)")
+    conn.execute(
+        "INSERT OR IGNORE INTO list_calls (call_id, list_id, item_id) "
+        "SELECT i.last_call_id, i.list_id, i.id FROM list_items i JOIN calls c ON c.id = i.last_call_id"
+    )
+
+
 #: Migration n (1-based) brings the schema from version n-1 to n; PRAGMA user_version holds the version. A migration
 #: that reads phone numbers takes the default region in force as a second argument (see `migrate`).
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
@@ -563,6 +585,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migration_11_dnc,
     _migration_12_audit_attempts_caller_id,
     _migration_13_call_lists,
+    _migration_14_list_calls,
 ]
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from c2c_desktop.core.simulator import Fault, StandInService
+from c2c_desktop.core.store import default_db_path
 from tests.e2e.test_cli import configured, kill_9_once_its_request_is_out, run_cli, standin  # noqa: F401
 from tests.keyring_session import secret_service  # noqa: F401  (fixture)
 
@@ -57,6 +60,11 @@ def test_kill_9_during_call_next_leaves_the_item_unknown_and_it_is_not_redialled
     assert item["needs_confirmation"] and item["attempts"] == 1
     history = json.loads(run_cli("history", "list", "--json").stdout)
     assert history[0]["outcome"] == "unknown" and history[0]["id"] == item["last_call_id"]
+    with closing(sqlite3.connect(default_db_path())) as db:  # the list→call link committed with the item's update
+        links = db.execute(
+            "SELECT l.call_id FROM list_calls l JOIN call_lists c ON c.id = l.list_id WHERE c.name = 'Kill'"
+        )
+        assert links.fetchall() == [(item["last_call_id"],)]
     confirmed = run_cli("lists", "call-next", "Kill", "--again")
     assert confirmed.returncode == 0, confirmed.stderr
     assert configured.request_count == 2
