@@ -195,7 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     figures.add_argument("--from", dest="first", type=_iso_date, metavar="DATE", help="the first day (YYYY-MM-DD)")
     figures.add_argument("--to", dest="last", type=_iso_date, metavar="DATE", help="the last day, included")
-    figures.add_argument("--list", metavar="NAME", help="only the calls of this call list")
+    figures.add_argument(
+        "--list", metavar="NAME", help="only the calls placed from this call list, and its items' callbacks"
+    )
     figures.add_argument("--json", action="store_true", help="print JSON instead of a table")
     figures.add_argument("--csv", metavar="FILE", help="also write the figures to FILE as CSV")
 
@@ -668,10 +670,8 @@ def _history_export(args: argparse.Namespace) -> int:
 def cmd_figures(args: argparse.Namespace) -> int:
     """Print the figures of a period (today by default), as a table or JSON; optionally write them as CSV."""
     from c2c_desktop.core import figures as fig
+    from c2c_desktop.core.calllists import StoreCallLists
 
-    if args.list is not None:
-        # Wired when the call lists land: the list's call ids as `include`, its callbacks as `callbacks`.
-        raise CliError("call lists are not available yet in this version: --list cannot be used")
     today = fig.local_today()
     first = args.first or args.last or today
     last = args.last or (today if args.first else first)
@@ -679,7 +679,8 @@ def cmd_figures(args: argparse.Namespace) -> int:
         raise CliError(f"--to ({last}) is before --from ({first})")
     period = fig.today_period(today) if first == last == today else fig.Period(first, last)
     with _open_store() as store:
-        figures = fig.figures_from_store(store, period)
+        call_list = None if args.list is None else StoreCallLists(store).require_list(args.list)  # unknown: exit 2
+        figures = fig.day_figures(store, period, call_list=call_list)
     if args.csv:
         try:
             fig.write_figures_csv([figures], args.csv)
@@ -700,8 +701,6 @@ def _figures_lines(figures: Figures) -> list[str]:
 
     lines = [f"Figures for {figures.period.words}" + (f", list {figures.list_name}" if figures.list_name else "")]
     lines += [f"  {name:<20} {value:>8}" for name, value in fig.figure_lines(figures)]
-    if figures.callbacks_kept is None:
-        lines.append("  (callbacks are not known yet: they come with call lists)")
     lines.append("")
     if not figures.by_callee_hour:
         lines.append("Connect rate by the callee's local hour: no dials.")

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import c2c_desktop.core.store as store_module
+from c2c_desktop.core.calllists import CallbackState, NewItem, StoreCallLists
 from c2c_desktop.core.figures import Callback
 from c2c_desktop.core.models import CallRequest, CallResult, Outcome
 from c2c_desktop.core.store import Store
@@ -93,3 +94,31 @@ CALLBACKS = [
 ]
 NOW = datetime(2026, 12, 7, 20, 0, tzinfo=UTC)  # 15:00 in New York
 MONDAY = date(2026, 12, 7)
+
+
+def fill_fixture_lists(store: Store, calls: dict[int, int]) -> None:
+    """Two call lists over the fixture journal, and the callbacks table (core/calllists.py).
+
+    "Q4": items New York, Los Angeles and Chicago; calls 2 (NY), 3 and 5 (LA), 8 (Chicago) were placed from them.
+    "Other": item London; call 10. Callbacks: a, b, d, e, f of `CALLBACKS` for Q4's items (NY, LA), c for Other's
+    London item, g and h on no list (scheduled from the contacts), and x, cancelled, for Q4's Chicago item.
+    """
+    lists = StoreCallLists(store)
+    q4, other = lists.create_list("Q4"), lists.create_list("Other")
+    lists.add_items(q4.id, [NewItem(NY), NewItem(LA), NewItem(CHICAGO)])
+    lists.add_items(other.id, [NewItem(LONDON)])
+    (ny, la, chicago), (london,) = lists.items(q4.id), lists.items(other.id)
+    for call, item in ((2, ny), (3, la), (5, la), (8, chicago), (10, london)):
+        lists.link_call(item.list_id, item.id, calls[call])
+    a, b, c, d, e, f, g = CALLBACKS
+    for callback, item_id in ((a, ny.id), (b, la.id), (c, london.id), (d, ny.id), (e, ny.id), (f, ny.id), (g, None)):
+        lists.add_callback(callback.e164, callback.due, "", contact_id=None, name="", item_id=item_id, note="")
+    # h: 17:00 UTC, from the contacts; no dial to that number near it: missed (overall only).
+    lists.add_callback(
+        TOLL_FREE, datetime(2026, 12, 7, 17, 0, tzinfo=UTC), "", contact_id=None, name="", item_id=None, note=""
+    )
+    # x: 16:30 UTC for Q4's Chicago item, then cancelled (moved to another day): neither kept nor missed.
+    lists.add_callback(
+        CHICAGO, datetime(2026, 12, 7, 16, 30, tzinfo=UTC), "", contact_id=None, name="", item_id=chicago.id, note=""
+    )
+    lists.close_callbacks_of_item(chicago.id, CallbackState.CANCELLED)

@@ -26,7 +26,10 @@ The definitions, as the README's "The day's figures" gives them:
   journal keeps no address). A number with no zone or with several candidate zones goes to "unknown".
 
 Per list: `include` keeps only some calls (e.g. `calls_with_ids(...)` of a list's calls), and the caller passes that
-list's callbacks. Nothing here writes anything.
+list's callbacks; `day_figures` does both from the store: a list's calls are those placed from its items (the
+`list_calls` table, kept with each call from schema 14), its callbacks those scheduled for its items. Callbacks come
+from the callbacks table (core/calllists.py); a cancelled one (moved to another time, or the callee put on the
+do-not-call list) is neither kept nor missed. Nothing here writes anything.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from c2c_desktop.core.fileutil import atomic_write, defuse_formula
 from c2c_desktop.core.models import CallState, JournalEntry, Outcome
 
 if TYPE_CHECKING:
+    from c2c_desktop.core.calllists import CallList
     from c2c_desktop.core.store import Store
 
 #: Dispositions that mean the prospect was reached (the disposition rules may own this set later).
@@ -362,6 +366,40 @@ def figures_from_store(
         callbacks=callbacks,
         connect_dispositions=connect_dispositions,
         list_name=list_name,
+    )
+
+
+def day_figures(
+    store: Store,
+    period: Period,
+    *,
+    call_list: CallList | None = None,
+    zone: tzinfo | None = None,
+    now: datetime | None = None,
+    connect_dispositions: Iterable[str] = PROSPECT_CONNECT_DISPOSITIONS,
+) -> Figures:
+    """The figures the app shows: overall (`call_list` None) or of one call list (only the calls placed from its
+    items, and its items' callbacks), with the callbacks due in the period from the callbacks table, cancelled ones
+    left out. Same thread as the store; raises StoreError."""
+    from c2c_desktop.core.calllists import CallbackState, StoreCallLists
+
+    lists = StoreCallLists(store)
+    start, end = period.bounds(zone)
+    list_id = None if call_list is None else call_list.id
+    callbacks = [
+        Callback(callback.due_at, callback.e164)
+        for callback in lists.callbacks_due(start, end, list_id=list_id)
+        if callback.state is not CallbackState.CANCELLED
+    ]
+    return figures_from_store(
+        store,
+        period,
+        zone=zone,
+        now=now,
+        include=None if call_list is None else calls_with_ids(lists.call_ids_of_list(call_list.id)),
+        callbacks=callbacks,
+        connect_dispositions=connect_dispositions,
+        list_name="" if call_list is None else call_list.name,
     )
 
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from c2c_desktop.core.store import Store, default_db_path
-from tests.figures_support import fill_fixture_journal
+from tests.figures_support import fill_fixture_journal, fill_fixture_lists
 
 
 def run_figures(*args: str) -> subprocess.CompletedProcess[str]:
@@ -31,14 +31,14 @@ def run_figures(*args: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(autouse=True)
 def journal(monkeypatch: pytest.MonkeyPatch) -> None:
     with Store(default_db_path()) as store:
-        fill_fixture_journal(store, monkeypatch)
+        fill_fixture_lists(store, fill_fixture_journal(store, monkeypatch))
 
 
 MONDAY = ("--from", "2026-12-07", "--to", "2026-12-07")
 
 
 def test_json_holds_the_hand_computed_figures() -> None:
-    """The values of tests/core/test_figures.py's Monday (no callbacks are known to the CLI yet: null)."""
+    """The values of tests/core/test_figures.py's Monday, and the callbacks of tests/core/test_list_figures.py."""
     result = run_figures(*MONDAY, "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
@@ -51,7 +51,8 @@ def test_json_holds_the_hand_computed_figures() -> None:
         "prospect_connects": 3,
     }
     assert (data["connect_rate"], data["calling_hours"], data["dials_per_hour"]) == (0.3333, 4, 2.25)
-    assert data["callbacks_kept"] is None
+    # Kept a and e; b, c, d and h missed or pending, by when this runs (the CLI's "now" is the clock).
+    assert data["callbacks_kept"] == 2 and data["callbacks_missed"] + data["callbacks_pending"] == 4
     assert [(bar["hour"], bar["dials"], bar["prospect_connects"]) for bar in data["by_callee_hour"]] == [
         (6, 1, 0),
         (9, 3, 2),
@@ -92,7 +93,27 @@ def test_csv_file_and_bad_input(tmp_path: Path) -> None:
     assert (rows["dials"], rows["prospect_connects"], rows["connect_rate"]) == ("9", "3", "0.3333")
     backwards = run_figures("--from", "2026-12-09", "--to", "2026-12-01")
     assert backwards.returncode == 2 and backwards.stderr.strip().endswith("is before --from (2026-12-09)")
-    listed = run_figures("--list", "Q4")
-    assert listed.returncode == 2 and "call lists are not available yet" in listed.stderr
+    unknown = run_figures("--list", "Q5")
+    assert unknown.returncode == 2 and unknown.stderr.strip().endswith('no list named "Q5" (lists: "Other", "Q4")')
     not_a_date = run_figures("--from", "12/07/2026")
     assert not_a_date.returncode == 2 and "is not a date" in not_a_date.stderr
+
+
+def test_one_lists_figures_as_json_table_and_csv(tmp_path: Path) -> None:
+    """Q4 of tests/core/test_list_figures.py: calls 2, 3, 5 and 8; callbacks a, b, d and e."""
+    data = json.loads(run_figures(*MONDAY, "--list", "q4", "--json").stdout)
+    assert (data["list"], data["dials"], data["first_leg_answers"], data["prospect_connects"]) == ("Q4", 3, 2, 2)
+    assert (data["connect_rate"], data["calling_hours"], data["dials_per_hour"]) == (0.6667, 2, 1.5)
+    assert data["callbacks_kept"] == 2 and data["callbacks_missed"] + data["callbacks_pending"] == 2
+    assert [(bar["hour"], bar["dials"], bar["prospect_connects"]) for bar in data["by_callee_hour"]] == [
+        (6, 1, 0),
+        (9, 2, 2),
+    ]
+    path = tmp_path / "q4.csv"
+    table = run_figures(*MONDAY, "--list", "Q4", "--csv", str(path))
+    assert table.returncode == 0, table.stderr
+    assert table.stdout.splitlines()[0] == "Figures for 2026-12-07, list Q4"
+    assert "  Dials                       3" in table.stdout.splitlines()
+    with open(path, encoding="utf-8", newline="") as stream:
+        rows = {row["figure"]: (row["list"], row["value"]) for row in csv.DictReader(stream)}
+    assert rows["dials"] == ("Q4", "3") and rows["callbacks_kept"] == ("Q4", "2")
