@@ -1,10 +1,11 @@
-"""The Figures view: the day's figures (core/figures.py) for today, this week or a range of days, a chart of the
-connect rate by the callee's local hour, and CSV export.
+"""The Figures view: the day's figures (core/figures.py) for today, this week or a range of days, of all calls or of
+one call list, a chart of the connect rate by the callee's local hour, and CSV export.
 
 The figures are computed off the GUI thread: a 100,000-call journal takes longer than the 50 ms the window may stall.
 A plain Python thread opens its own `Store` on the same file (a Store belongs to the thread that opened it), computes,
 closes it, and hands the result to the GUI thread by a queued signal. A result that comes back after the period
-changed again is dropped (each request has a number). Only the GUI thread touches widgets.
+changed again is dropped (each request has a number). Only the GUI thread touches widgets. The names of the lists
+for the list selector are read on the GUI thread from the window's store (one small query, when the view refreshes).
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QDate, QEvent, QObject, QPointF, QRectF, QSize, Qt, Signal, SignalInstance, Slot
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
+    QFormLayout,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -37,12 +39,13 @@ from PySide6.QtWidgets import (
 )
 
 from c2c_desktop.core import figures as core
-from c2c_desktop.core.figures import Callback, Figures, HourBar, Period
+from c2c_desktop.core.calllists import CallList, StoreCallLists
+from c2c_desktop.core.figures import Figures, HourBar, Period
 from c2c_desktop.core.store import Store
 from c2c_desktop.gui.plain_text import plain_label, plain_tooltip
 
-#: Reads the callbacks due in [start, end) from the worker's own store (wired when the callbacks land).
-CallbacksSource = Callable[[Store, datetime, datetime], Sequence[Callback]]
+ALL_CALLS = "All calls"
+LIST_TIP = "The figures of all calls, or only of the calls placed from one call list"
 
 #: What each figure means, as the name's tooltip (the README's definitions, short).
 DEFINITIONS: dict[str, str] = {
@@ -55,8 +58,10 @@ DEFINITIONS: dict[str, str] = {
     "Connect rate": "Prospect connects / dials.",
     "Calling hours": "Hours of your clock (09:00–09:59, …) in which at least one dial started.",
     "Dials per hour": "Dials / calling hours: breaks do not lower it.",
-    "Callbacks kept": "Callbacks due in the period with a dial to their number from 5 min before to 30 min after.",
-    "Callbacks missed": "Callbacks due in the period with no dial in that window, which is over.",
+    "Callbacks kept": "Callbacks due in the period with a dial to their number from 5 min before to 30 min after.\n"
+    "Of one list: the callbacks of its items (a dial from anywhere keeps them).",
+    "Callbacks missed": "Callbacks due in the period with no dial in that window, which is over.\n"
+    "Cancelled callbacks (moved to another time) are neither kept nor missed.",
     "Callbacks pending": "Callbacks whose window is still open.",
 }
 
@@ -282,19 +287,12 @@ class _Results(QObject):
     failed = Signal(int, str)
 
 
-def compute_in_thread(
-    request: int,
-    path: Path,
-    period: Period,
-    results: _Results,
-    callbacks_of: CallbacksSource | None,
-) -> None:
-    """Worker thread: open the store, compute, close, report. Never touches a widget."""
+def compute_in_thread(request: int, path: Path, period: Period, call_list: CallList | None, results: _Results) -> None:
+    """Worker thread: open the store, compute (overall, or of `call_list`), close, report. Never touches a widget."""
     started = time.perf_counter()
     try:
         with Store(path) as store:
-            callbacks = None if callbacks_of is None else callbacks_of(store, *period.bounds())
-            figures = core.figures_from_store(store, period, callbacks=callbacks)
+            figures = core.day_figures(store, period, call_list=call_list)
     except Exception as exc:  # a StoreError or anything else: one plain line in the view, never a traceback
         _report(results.failed, request, str(exc) or type(exc).__name__)
         return
@@ -312,19 +310,17 @@ def _report(signal: SignalInstance, *args: object) -> None:
 
 
 class FiguresView(QWidget):
-    """The period row, the figures, the chart, and the Export/Refresh buttons. GUI thread only."""
+    """The list and period rows, the figures, the chart, and the Export/Refresh buttons. GUI thread only."""
 
     #: The figures on screen were replaced (GUI thread), with them.
     shown = Signal(object)
 
-    PERIODS = (("Today", core.TODAY), ("This week", core.THIS_WEEK), ("Between…", core.DATE_RANGE))
+    PERIODS = (("Today", core.TODAY), ("This week", core.THIS_WEEK), ("Chosen days", core.DATE_RANGE))
 
-    def __init__(
-        self, store: Store, parent: QWidget | None = None, *, callbacks_of: CallbacksSource | None = None
-    ) -> None:
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.db_path = store.path
-        self.callbacks_of = callbacks_of
+        self._lists = StoreCallLists(store)  # the GUI thread's store: the list names only
         self.figures: Figures | None = None
         self._request = 0
         self._results = _Results(self)
@@ -345,15 +341,30 @@ class FiguresView(QWidget):
             edit.setAccessibleName(name)
             edit.setToolTip(name)
             edit.dateChanged.connect(self.refresh)
-        self.date_and = plain_label("and", self)
+        self.date_since = plain_label("from", self)
+        self.date_and = plain_label("to", self)
         self.period_combo.currentIndexChanged.connect(self._on_period_changed)
         self.period_label = plain_label("", self)
-        row = QHBoxLayout()
-        row.addWidget(plain_label("Period:", self))
-        for widget in (self.period_combo, self.date_from, self.date_and, self.date_to):
-            row.addWidget(widget)
-        row.addSpacing(12)
-        row.addWidget(self.period_label, 1)
+        self.list_combo = QComboBox(self)
+        self.list_combo.setAccessibleName("Call list")
+        self.list_combo.setToolTip(plain_tooltip(LIST_TIP))
+        self.list_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.list_combo.addItem(ALL_CALLS, None)
+        self.list_combo.currentIndexChanged.connect(self._on_list_changed)
+        list_title, period_title = plain_label("&List:", self), plain_label("&Period:", self)
+        list_title.setBuddy(self.list_combo)
+        period_title.setBuddy(self.period_combo)
+        chosen_list = QHBoxLayout()
+        chosen_list.addWidget(self.list_combo)
+        chosen_list.addStretch(1)
+        dates = QHBoxLayout()
+        for widget in (self.period_combo, self.date_since, self.date_from, self.date_and, self.date_to):
+            dates.addWidget(widget)
+        dates.addSpacing(12)
+        dates.addWidget(self.period_label, 1)
+        row = QFormLayout()
+        row.addRow(list_title, chosen_list)
+        row.addRow(period_title, dates)
         self._show_range(False)
 
         self.value_labels: dict[str, QLabel] = {}
@@ -374,8 +385,6 @@ class FiguresView(QWidget):
             grid.addWidget(name_label, line, column * 3)
             grid.addWidget(value_label, line, column * 3 + 1)
             self.value_labels[name] = value_label
-        self.callbacks_note = plain_label("Callbacks are counted once callbacks are scheduled from call lists.", self)
-        grid.addWidget(self.callbacks_note, 5, 0, 1, 6)
         grid.setColumnMinimumWidth(2, 24)
         grid.setColumnStretch(6, 1)
         frame = QFrame(self)
@@ -420,8 +429,57 @@ class FiguresView(QWidget):
         """GUI thread: choose the period `key` (core.TODAY, core.THIS_WEEK or core.DATE_RANGE)."""
         self.period_combo.setCurrentIndex(self.period_combo.findData(key))
 
+    def call_list(self) -> CallList | None:
+        """The list chosen, or None for all calls."""
+        chosen = self.list_combo.currentData()
+        return chosen if isinstance(chosen, CallList) else None
+
+    def choose_list(self, name: str | None) -> None:
+        """GUI thread: choose the list named `name` (None: all calls); its figures are computed."""
+        self.fill_lists()
+        wanted = None if name is None else " ".join(name.split()).casefold()
+        names = [getattr(self.list_combo.itemData(n), "name", "").casefold() for n in range(self.list_combo.count())]
+        index = 0 if wanted is None else names.index(wanted) if wanted in names else -1
+        if index < 0:
+            raise ValueError(f"no list named {name!r}")
+        self.list_combo.setCurrentIndex(index)
+
+    def fill_lists(self) -> None:
+        """GUI thread: the lists as they are now in the selector (the one chosen stays chosen while it exists)."""
+        chosen = self.call_list()
+        try:
+            lists = self._lists.all_lists()
+        except Exception as exc:  # a StoreError: the figures of all calls can still be shown
+            self.status_label.setText(f"The call lists could not be read: {exc}")
+            lists = []
+        self.list_combo.blockSignals(True)
+        try:
+            self.list_combo.clear()
+            self.list_combo.addItem(ALL_CALLS, None)
+            longest = self.fontMetrics().averageCharWidth() * 40
+            for index, each in enumerate(lists, start=1):
+                # A long name is cut short in the middle; its tooltip says it whole.
+                words = self.fontMetrics().elidedText(each.name, Qt.TextElideMode.ElideMiddle, longest)
+                self.list_combo.addItem(words, each)
+                self.list_combo.setItemData(index, plain_tooltip(each.name), Qt.ItemDataRole.ToolTipRole)
+            again = next((n + 1 for n, each in enumerate(lists) if chosen and each.id == chosen.id), 0)
+            self.list_combo.setCurrentIndex(again)
+        finally:
+            self.list_combo.blockSignals(False)
+        self._say_list()
+
+    @Slot(int)
+    def _on_list_changed(self, _index: int) -> None:
+        """GUI thread."""
+        self._say_list()
+        self.refresh(read_lists=False)
+
+    def _say_list(self) -> None:
+        chosen = self.call_list()
+        self.list_combo.setToolTip(plain_tooltip(f"{LIST_TIP}.\nShown: {ALL_CALLS if chosen is None else chosen.name}"))
+
     def _show_range(self, visible: bool) -> None:
-        for widget in (self.date_from, self.date_and, self.date_to):
+        for widget in (self.date_since, self.date_from, self.date_and, self.date_to):
             widget.setVisible(visible)
 
     @Slot(int)
@@ -433,15 +491,18 @@ class FiguresView(QWidget):
     # -- computing --------------------------------------------------------------------------------------------------
 
     @Slot()
-    def refresh(self) -> None:
-        """GUI thread: compute the figures of the chosen period in a worker thread; they are shown when ready."""
+    def refresh(self, *, read_lists: bool = True) -> None:
+        """GUI thread: compute the figures of the chosen period and list in a worker thread; they are shown when
+        ready. `read_lists`: read the names of the lists again first (a list may have been made or renamed)."""
+        if read_lists:
+            self.fill_lists()
         self._request += 1
         period = self.period()
         self.period_label.setText(period.words)
         self.status_label.setText("Computing…")
         worker = threading.Thread(
             target=compute_in_thread,
-            args=(self._request, self.db_path, period, self._results, self.callbacks_of),
+            args=(self._request, self.db_path, period, self.call_list(), self._results),
             name="c2c-figures",
             daemon=True,  # it only reads: nothing is lost if the app quits meanwhile
         )
@@ -468,7 +529,6 @@ class FiguresView(QWidget):
             self.value_labels[name].setText(value)
         self.period_label.setText(figures.period.words)
         self.chart.set_bars(figures.by_callee_hour, figures.connect_rate)
-        self.callbacks_note.setVisible(figures.callbacks_kept is None)
         self.export_button.setEnabled(True)
         self.shown.emit(figures)
 
@@ -484,7 +544,10 @@ class FiguresView(QWidget):
         if self.figures is None:
             return
         period = self.figures.period
-        suggested = str(Path.home() / f"figures-{period.first:%Y-%m-%d}-to-{period.last:%Y-%m-%d}.csv")
+        named = "".join(c if c.isalnum() or c in "-_" else "-" for c in self.figures.list_name)
+        suggested = str(
+            Path.home() / f"figures-{named + '-' if named else ''}{period.first:%Y-%m-%d}-to-{period.last:%Y-%m-%d}.csv"
+        )
         path, _filter = QFileDialog.getSaveFileName(
             self, "Export figures", suggested, "CSV files (*.csv);;All files (*)"
         )
@@ -511,12 +574,10 @@ def _to_date(day: QDate) -> date:
 class FiguresDialog(QDialog):
     """`FiguresView` in its own window with a Close button. Not modal: calls go on while it is open."""
 
-    def __init__(
-        self, store: Store, parent: QWidget | None = None, *, callbacks_of: CallbacksSource | None = None
-    ) -> None:
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("The day's figures — c2c-desktop")
-        self.view = FiguresView(store, self, callbacks_of=callbacks_of)
+        self.view = FiguresView(store, self)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.button(QDialogButtonBox.StandardButton.Close).setAutoDefault(False)
         buttons.rejected.connect(self.reject)
