@@ -4,7 +4,9 @@ PNG (docs/figures.png for the README).
 Usage: .venv/bin/python scripts/figures_screenshot.py docs/figures.png [--scale 2]
 Without a DISPLAY it re-runs itself under xvfb-run. The calls are written through the store's API with its clock set
 to each call's time: Monday to Friday 2026-11-23..27, 09:00-17:00 in New York (the agent's zone here), with more
-prospects reached late morning and late afternoon at their end, as sales teams see it.
+prospects reached late morning and late afternoon at their end, as sales teams see it. Two calls in three are placed
+from the call list "Week 48" (linked as a session links them), which has callbacks, some kept and some missed; the
+window shows that list's figures.
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ AGENT_ZONE = "America/New_York"
 FIRST_DAY = date(2026, 11, 23)  # a Monday
 DAYS = 5
 CALLS = 300
+LIST_NAME = "Week 48"
 
 
 def fill_journal(db_path: Path) -> None:
     import c2c_desktop.core.store as store_module
+    from c2c_desktop.core.calllists import NewItem, StoreCallLists
     from c2c_desktop.core.demo import load_demo_contacts
     from c2c_desktop.core.figures import callee_zone
     from c2c_desktop.core.models import CallRequest, CallResult, Outcome
@@ -38,7 +42,11 @@ def fill_journal(db_path: Path) -> None:
     numbers = [parse_number(phone.number, "US") for contact in load_demo_contacts() for phone in contact.phones]
     agent = ZoneInfo(AGENT_ZONE)
     with Store(db_path) as store:
-        for _ in range(CALLS):
+        lists = StoreCallLists(store)
+        week = lists.create_list(LIST_NAME)
+        lists.add_items(week.id, [NewItem(number.e164) for number in numbers])
+        items = {item.e164: item for item in lists.items(week.id)}
+        for index in range(CALLS):
             day = FIRST_DAY + timedelta(days=rng.randrange(DAYS))
             local = datetime(day.year, day.month, day.day, 9, tzinfo=agent) + timedelta(seconds=rng.randrange(8 * 3600))
             started = local.astimezone(UTC)
@@ -68,6 +76,14 @@ def fill_journal(db_path: Path) -> None:
             store.finish_call(entry.id, CallResult(outcome, "demo"))
             if disposition:
                 store.set_disposition(entry.id, disposition)
+            if index % 3:
+                item = items[number.e164]
+                lists.link_call(week.id, item.id, entry.id)
+                if index % 25 == 1:  # a callback agreed earlier: kept by this dial, or missed when it rang no one
+                    due = started + timedelta(minutes=rng.choice([-3, 2, 10]))
+                    if outcome in (Outcome.NOT_SENT, Outcome.REJECTED) or rng.random() < 0.3:
+                        due -= timedelta(hours=2)
+                    lists.add_callback(number.e164, due, zone or "", contact_id=None, name="", item_id=item.id, note="")
 
 
 def main() -> int:
@@ -110,6 +126,8 @@ def main() -> int:
             loop = QEventLoop()
             view.shown.connect(lambda _figures: QTimer.singleShot(300, loop.quit))
             view.choose(core.DATE_RANGE)
+            loop.exec()
+            view.choose_list(LIST_NAME)
             loop.exec()
             image = dialog.grab()
             target.parent.mkdir(parents=True, exist_ok=True)
