@@ -129,6 +129,7 @@ class SessionState:
             return True
         if outcome in (Outcome.NOT_SENT, Outcome.REJECTED) and self.mode is Mode.POWER:
             self.paused = True
+        self.phase = Phase.PAUSED if self.paused else Phase.READY  # until the window shows the next card
         return False
 
     # -- the other keys ------------------------------------------------------------------------------------------
@@ -180,12 +181,18 @@ def waiting_for_disposition(items: Iterable[ListItem]) -> ListItem | None:
     return max(waiting, key=lambda item: item.last_call_id or 0, default=None)
 
 
-def next_card(order: CallableNow, items: Sequence[ListItem]) -> Card:
+def next_card(order: CallableNow, items: Sequence[ListItem], *, then: CallableNow | None = None) -> Card:
+    """The card to show: a connected call still waiting for its disposition, else the first callable item of `order`
+    (which leaves out items whose last call may still ring), else of `then` (which offers those too, to be asked
+    about before calling): an unknown call never holds up the rest of the list."""
     waiting = waiting_for_disposition(items)
     if waiting is not None:
         return Card(waiting, wrap_up=True)
-    standing = order.first(items)
-    return Card(None) if standing is None else Card(standing.item, standing)
+    for each in (order, then):
+        standing = each.first(items) if each is not None else None
+        if standing is not None:
+            return Card(standing.item, standing)
+    return Card(None)
 
 
 @dataclass(frozen=True)

@@ -405,14 +405,15 @@ class CallingSession(QObject):
     def _guard(self) -> CallGuard:
         return self.window._guard_for(self.window.profile.settings)
 
-    def _order(self) -> CallableNow:
-        # Offered even when its last call may still ring: Enter then asks first (the window's own question).
+    def _order(self, *, with_unknown: bool = False) -> CallableNow:
+        """The callable-now order; `with_unknown`: items whose last call may still ring are offered too (Enter then
+        asks first, with the window's own question)."""
         return CallableNow(
             self.store,
             self._guard(),
             self.now(),
             region=self.window.profile.settings.region,
-            confirmed=lambda _item: True,
+            confirmed=lambda _item: with_unknown,
         )
 
     @property
@@ -430,7 +431,7 @@ class CallingSession(QObject):
         try:
             items = self.lists.items(self.list.id)
             order = self._order()
-            card = next_card(order, items)
+            card = next_card(order, items, then=self._order(with_unknown=True))
         except (StoreError, ListError) as exc:
             self.panel.message_label.setText(f"The list cannot be read now: {exc}")
             return

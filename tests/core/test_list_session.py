@@ -79,7 +79,7 @@ def test_power_mode_waits_for_the_agent_on_a_call_that_may_still_ring_and_pauses
     assert state.show(_card(store, standing_needs_confirmation=True)) is Phase.READY
     state.begin_dial()
     assert not state.call_ended(Outcome.REJECTED)  # bad keys would fail every next dial the same way
-    assert state.paused
+    assert state.paused and state.phase is Phase.PAUSED  # the next card shows paused
     preview = SessionState(1, Mode.PREVIEW)
     preview.show(Card(state.item, None))
     preview.begin_dial()
