@@ -387,7 +387,8 @@ class CallingSession(QObject):
         self.panel.note_edit.returnPressed.connect(self.save_note)
         self.panel.note_edit.installEventFilter(self)
         self.panel.help_label.setText(HELP_TEXT)
-        keys = [f"{n} {name}" for n, name in enumerate(self.dispositions[:DISPOSITION_KEYS], start=1)]
+        # No break inside one key's entry: "5 Call back later" never ends a line at "5".
+        keys = [f"{n}\u00a0{name}".replace(" ", "\u00a0") for n, name in enumerate(self.dispositions[:9], start=1)]
         self.panel.dispositions_label.setText("After a call: " + " · ".join(keys))
         tips = [f"{n} {name}: {describe(name, rules)}" for n, name in enumerate(self.dispositions[:9], start=1)]
         self.panel.dispositions_label.setToolTip(plain_tooltip("\n".join(tips)))
@@ -513,7 +514,7 @@ class CallingSession(QObject):
         elif phase is Phase.PAUSED:
             text = "Paused — P resumes"
         elif phase is Phase.COUNTDOWN:
-            text = f"Calling {name} when the bar runs out — Esc stops it, S skips, P pauses"
+            text = f"Calling {name} when the bar runs out (Esc stops it)"
         else:
             card = self.state.card
             ask = card.standing is not None and card.standing.needs_confirmation

@@ -103,7 +103,7 @@ def test_fifty_leads_worked_from_the_keyboard_make_exactly_the_expected_requests
         wait_card(qtbot, window, "Lead 00")
         session = _session(window)
         assert session.state.mode is Mode.PREVIEW
-        assert "1 Connected – interested" in session.panel.dispositions_label.text()
+        assert "1\u00a0Connected\u00a0–\u00a0interested · 2\u00a0Left" in session.panel.dispositions_label.text()
         assert "Enter call · S skip · P pause" in session.panel.keys_label.text()
         digits = ["1", "4", "2", "3"]
         expected: list[str] = []
