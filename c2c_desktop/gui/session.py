@@ -395,7 +395,7 @@ class CallingSession(QObject):
         self.panel.keys_label.setText(KEYS_LINE)
         window.controller.call_started.connect(self._on_call_started)
         window.controller.call_finished.connect(self._on_call_finished)
-        window.controller.busy_changed.connect(lambda _busy: self._render())
+        window.controller.busy_changed.connect(self._render)
 
     # -- the clock, the order --------------------------------------------------------------------------------
 
