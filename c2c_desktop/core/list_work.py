@@ -114,6 +114,18 @@ def schedule_callback(
 ) -> Callback:
     """Store a callback at `at` (UTC) with the callee's zone. Refused (CallbackRefused, nothing stored) when `at` is
     not after `now`, or when the callee's calling hours refuse a call at `at` (judged at that moment, not now)."""
+    zone = check_callback(guard, number, at, now, contact=contact)
+    name = contact.name if contact else ""
+    return lists.add_callback(
+        number.e164, at, zone, contact_id=contact.id if contact else None, name=name, item_id=item_id, note=note
+    )
+
+
+def check_callback(
+    guard: CallGuard, number: DialNumber, at: datetime, now: datetime, *, contact: Contact | None = None
+) -> str:
+    """The callee's zone when a callback at `at` may be scheduled; CallbackRefused (why, and the next possible time)
+    when it may not. Writes nothing: the callback dialog asks it on every change."""
     zone = callee_zone(number, contact)
     if at <= now:
         raise CallbackRefused(f"{both_clocks(at, zone)} is in the past: choose a later time")
@@ -124,10 +136,7 @@ def schedule_callback(
     if not verdict.allowed:
         opens = f"; the next possible time is {both_clocks(verdict.opens_at, zone)}" if verdict.opens_at else ""
         raise CallbackRefused(f"not at {both_clocks(at, zone)}: {verdict.reason}{opens}")
-    name = contact.name if contact else ""
-    return lists.add_callback(
-        number.e164, at, zone, contact_id=contact.id if contact else None, name=name, item_id=item_id, note=note
-    )
+    return zone
 
 
 @dataclass(frozen=True)
@@ -232,6 +241,16 @@ class CallableNow:
             if standing.callable:
                 return standing
         return None
+
+    def count(self, items: Sequence[ListItem], limit: int) -> int:
+        """How many items are callable now, counted up to `limit` (a picker shows "200+": judging a whole big list
+        would take seconds)."""
+        found = 0
+        for item in self.candidates(items):
+            if found >= limit:
+                break
+            found += self._judge(item, full=False).callable
+        return found
 
     def all(self, items: Iterable[ListItem]) -> list[Standing]:
         """Every item with where it stands (for `lists show`), in list order; slower: judges every item."""

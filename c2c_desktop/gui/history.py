@@ -369,6 +369,8 @@ class HistoryView(QWidget):
     add_contact_requested = Signal(str)
     #: A row's disposition, note or reconciled outcome was changed here (carries the call id).
     call_updated = Signal(int)
+    #: "Schedule a callback…" on a row (its context menu): the window opens the callback dialog. Carries the entry.
+    callback_requested = Signal(object)
 
     def __init__(
         self,
@@ -516,6 +518,9 @@ class HistoryView(QWidget):
         self.export_action = action(
             "Export CSV…", "Save the calls shown as a CSV file (with each call's ref)", self.export_csv_dialog
         )
+        self.callback_action = action(
+            "Schedule a callback…", "Schedule a callback to this number, on your clock or theirs", self.callback
+        )
         self.row_actions = (self.call_again_action, self.add_contact_action, self.reconcile_action,
                             self.disposition_action)  # fmt: skip
         self.status_label = plain_label()
@@ -636,6 +641,7 @@ class HistoryView(QWidget):
         self.add_contact_action.setEnabled(entry is not None and not self.number_has_contact(entry))
         self.reconcile_action.setEnabled(entry is not None and entry.outcome == Outcome.UNKNOWN)
         self.disposition_action.setEnabled(entry is not None)
+        self.callback_action.setEnabled(entry is not None)
         self.export_action.setEnabled(self.model.rowCount() > 0)
         for act, button in self.buttons.items():
             button.setEnabled(act.isEnabled())
@@ -658,6 +664,7 @@ class HistoryView(QWidget):
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         for act in self.row_actions:
             menu.addAction(act)
+        menu.addAction(self.callback_action)
         menu.addSeparator()
         menu.addAction(self.export_action)
         menu.popup(self.table.viewport().mapToGlobal(position))
@@ -668,6 +675,13 @@ class HistoryView(QWidget):
         entry = self.current_entry()
         if entry is not None and self.call_again_action.isEnabled():
             self.redial_requested.emit(entry)
+
+    @Slot()
+    def callback(self) -> None:
+        """GUI thread: ask the window to schedule a callback to the selected row's number."""
+        entry = self.current_entry()
+        if entry is not None:
+            self.callback_requested.emit(entry)
 
     @Slot()
     def add_contact(self) -> None:

@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     from c2c_desktop.gui.history import HistoryDialog
     from c2c_desktop.gui.keyring_worker import KeyringWorker
     from c2c_desktop.gui.profile import Profile
+    from c2c_desktop.gui.session import CallingSession
     from c2c_desktop.gui.store_watcher import ProfileWatcher
     from c2c_desktop.gui.tray import CallTray
 
@@ -246,6 +247,7 @@ class MainWindow(QMainWindow):
         self._deleted: Contact | None = None  # the last deleted contact, for Undo
         self.history_dialog: HistoryDialog | None = None
         self.compliance_dialog: ComplianceDialog | None = None
+        self.session: CallingSession | None = None  # the call list being worked (Call → Work a list…)
         self._caller_id_choice: str | None = None  # chosen for the next call only (Call → Caller ID…)
         self._refused: RefusedCall | None = None  # the last refused call, which "Call anyway…" places again
         self._ask_for_missing_keys = True  # only after the first read: a removal must not reopen Settings
@@ -519,6 +521,10 @@ class MainWindow(QMainWindow):
         self.remove_do_not_call_action = action(
             "&Remove from do-not-call list…", None, self.remove_do_not_call, "remove_do_not_call"
         )
+        self.callback_action = action("Schedule a call&back…", "Ctrl+Shift+B", self.schedule_callback, "callback")
+        self.callback_action.setToolTip("Schedule a callback to the highlighted contact, on your clock or theirs")
+        self.work_list_action = action("Work a &list…", "Ctrl+Shift+L", self.work_a_list, "work_list")
+        self.end_session_action = action("End the calling &session", None, self.end_session, "end_session")
 
         # What needs the profile waits for it (attach_profile); Find, Dial and Quit work from the first paint.
         self._profile_actions = [
@@ -528,6 +534,8 @@ class MainWindow(QMainWindow):
         ]
         for act in self._profile_actions:
             act.setEnabled(False)
+        self._profile_actions.remove(self.end_session_action)  # enabled while a session runs
+        self.end_session_action.setEnabled(False)
 
         file_menu = self.menuBar().addMenu("&File")
         for item in (self.import_action, self.export_action, self.export_history_action, None, self.settings_action):
@@ -540,6 +548,7 @@ class MainWindow(QMainWindow):
         contacts_menu.addSeparator()
         contacts_menu.addAction(self.do_not_call_action)
         contacts_menu.addAction(self.remove_do_not_call_action)
+        contacts_menu.addAction(self.callback_action)
         contacts_menu.addSeparator()
         contacts_menu.addAction(self.undo_delete_action)
         contacts_menu.addAction(self.undo_import_action)
@@ -550,6 +559,9 @@ class MainWindow(QMainWindow):
         call_menu.addAction(self.history_action)
         call_menu.addAction(self.compliance_action)
         call_menu.addAction(self.figures_action)
+        call_menu.addSeparator()
+        call_menu.addAction(self.work_list_action)
+        call_menu.addAction(self.end_session_action)
 
     def _wire_controller(self) -> None:
         self.controller.busy_changed.connect(self._on_busy_changed)
@@ -583,6 +595,7 @@ class MainWindow(QMainWindow):
         if self.focusWidget() is None:  # a link opened meanwhile has put the focus in the dial pad: it stays there
             self.search.setFocus()
         self.watcher.start()
+        QTimer.singleShot(0, self._resume_session)
         if self.profile.settings_error:
             self.status_panel.show_problem("Settings not loaded", sentence(self.profile.settings_error))
 
@@ -695,6 +708,8 @@ class MainWindow(QMainWindow):
             self.contact_list.scrollTo(current)  # kept in sight if it was (contacts added above it push it down)
 
     def focus_search(self) -> None:
+        if self.session is not None:
+            self.show_contacts_tab()
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
 
@@ -827,13 +842,15 @@ class MainWindow(QMainWindow):
             return
         self._place(target, contact)
 
-    def _place(self, target: str | PhoneEntry, contact: Contact | None, override_hours: str | None = None) -> None:
+    def _place(self, target: str | PhoneEntry, contact: Contact | None, override_hours: str | None = None) -> bool:
         """GUI thread: hand one call to the controller, with the caller ID chosen for it if any (used up once the
-        call goes out; kept when the call is refused, for "Call anyway…" or the next try)."""
+        call goes out; kept when the call is refused, for "Call anyway…" or the next try). True if it went out."""
         if self.controller.call(
             target, contact, override_hours=override_hours, caller_id_choice=self._caller_id_choice
         ):
             self._caller_id_choice = None
+            return True
+        return False
 
     @Slot()
     def choose_caller_id(self) -> None:
@@ -918,7 +935,8 @@ class MainWindow(QMainWindow):
         self.status_panel.show_outcome(result.outcome, message, elapsed_s=result.elapsed_s)
         self.setWindowTitle(self.base_title)
         self.disposition.set_call(entry)  # optional: the next call never waits for it
-        self.disposition.show()
+        # During a calling session its card takes the disposition (keys 1–9), which also moves the list item on.
+        self.disposition.setVisible(self.session is None)
         self._refresh_journal_views()
 
     @Slot(str)
@@ -1270,6 +1288,7 @@ class MainWindow(QMainWindow):
             dialog.view.redial_requested.connect(self._redial)
             dialog.view.add_contact_requested.connect(self.new_contact)
             dialog.view.call_updated.connect(self._on_history_call_updated)
+            dialog.view.callback_requested.connect(self._callback_from_history)
             dialog.view.set_call_enabled(not self.controller.is_busy)
             self.history_dialog = dialog
         self.history_dialog.refresh()
@@ -1409,11 +1428,210 @@ class MainWindow(QMainWindow):
             None,
             self.do_not_call_action,
             self.remove_do_not_call_action,
+            self.callback_action,
             None,
             self.new_contact_action,
         ):
             menu.addAction(act) if act else menu.addSeparator()
         menu.exec(self.contact_list.viewport().mapToGlobal(position))
+
+    # -- the calling session and callbacks (gui/session.py, gui/callback_dialog.py) --------------------------------
+
+    @Slot()
+    def work_a_list(self) -> None:
+        """GUI thread: Call → Work a list… (Ctrl+Shift+L): pick a list and a mode, then its session starts (or the
+        running one is shown again)."""
+        from c2c_desktop.core.list_session import Mode
+        from c2c_desktop.gui.session import ListPicker, picker_rows
+
+        session = self.session
+        picker = ListPicker(
+            picker_rows(self),
+            self,
+            current=session.list.id if session is not None else None,
+            mode=session.state.mode if session is not None else Mode.PREVIEW,
+            countdown_s=session.state.countdown_ms // 1000 if session is not None else 5,
+        )
+        accepted = picker.exec() == ListPicker.DialogCode.Accepted
+        chosen = picker.chosen() if accepted else None
+        picker.deleteLater()
+        if chosen is not None:
+            list_id, mode, countdown_s = chosen
+            self.start_list_session(list_id, mode=mode, countdown_ms=countdown_s * 1000)
+
+    def start_list_session(self, list_id: int, *, mode: object = None, countdown_ms: int | None = None) -> bool:
+        """GUI thread: start (or resume) the calling session on the list `list_id` and show its card; the public way
+        in for other windows (the call lists' "Start calling"). `mode`: a core.list_session.Mode (default: the
+        running session's, else preview); `countdown_ms`: power mode's countdown (0–30 s). True if it runs."""
+        from c2c_desktop.core.calllists import StoreCallLists
+        from c2c_desktop.core.list_session import DEFAULT_COUNTDOWN_S, Mode, SessionState
+        from c2c_desktop.gui.session import CallingSession, left_tabs, load_session_rules, remember
+
+        if not self.ready:
+            return False
+        running = self.session
+        if running is not None and running.list.id == list_id:
+            if mode is not None and running.state.phase.value != "calling":
+                running.state.mode = Mode(str(mode))
+            if countdown_ms is not None:
+                running.state.countdown_ms = max(0, min(countdown_ms, 30_000))
+            remember(self.window_state, running)
+            self._show_session_tab()
+            running.refresh()
+            return True
+        if running is not None and not running.end():
+            return False  # its call is out: said in the status bar
+        found = next((each for each in StoreCallLists(self.profile.store).all_lists() if each.id == list_id), None)
+        if found is None:
+            self.notify("That call list no longer exists.")
+            return False
+        rules = load_session_rules(self)
+        if rules is None:
+            return False
+        state = SessionState(
+            list_id,
+            Mode(str(mode)) if mode is not None else Mode.PREVIEW,
+            countdown_ms if countdown_ms is not None else DEFAULT_COUNTDOWN_S * 1000,
+        )
+        session = CallingSession(self, found, rules, state)
+        session.ended.connect(self._on_session_ended)
+        self.session = session
+        tabs = left_tabs(self.splitter)
+        tabs.addTab(session.panel, button_text(f"Calling: {found.name}"))
+        self.end_session_action.setEnabled(True)
+        if self._disposition is not None:
+            self._disposition.hide()  # the card takes the dispositions now
+        remember(self.window_state, session)
+        self._show_session_tab()
+        session.refresh()
+        return True
+
+    def _show_session_tab(self) -> None:
+        if self.session is None:
+            return
+        from PySide6.QtWidgets import QTabWidget
+
+        tabs = self.splitter.widget(0)
+        if isinstance(tabs, QTabWidget):
+            tabs.setCurrentWidget(self.session.panel)
+        self.session.panel.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def show_contacts_tab(self) -> None:
+        """GUI thread: the contacts in front (Ctrl+F during a session); the session waits in its tab."""
+        from PySide6.QtWidgets import QTabWidget
+
+        tabs = self.splitter.widget(0)
+        if isinstance(tabs, QTabWidget):
+            tabs.setCurrentIndex(0)
+
+    @Slot()
+    def end_session(self) -> None:
+        """GUI thread: Call → End the calling session (or the card's End session, Alt+E)."""
+        if self.session is not None:
+            self.session.end()
+
+    @Slot()
+    def _on_session_ended(self) -> None:
+        from PySide6.QtWidgets import QTabWidget
+
+        from c2c_desktop.gui.session import remember
+
+        session, self.session = self.session, None
+        self.end_session_action.setEnabled(False)
+        remember(self.window_state, None)
+        if session is None:
+            return
+        tabs = self.splitter.widget(0)
+        if isinstance(tabs, QTabWidget):
+            tabs.removeTab(tabs.indexOf(session.panel))
+        session.panel.deleteLater()
+        session.deleteLater()
+        self.notify(f"The session on “{session.list.name}” has ended; Ctrl+Shift+L starts one again.")
+        self.search.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    @Slot()
+    def _resume_session(self) -> None:
+        """GUI thread, once started: the session open when the window last closed resumes where its list is (a
+        power session resumes paused: nothing dials on its own right after a start)."""
+        from c2c_desktop.core.list_session import Mode
+        from c2c_desktop.gui.session import remembered
+
+        if self._shut_down or self.session is not None or not self.ready:
+            return
+        found = remembered(self.window_state)
+        if found is None:
+            return
+        list_id, mode, countdown_ms = found
+        if not self.start_list_session(list_id, mode=mode, countdown_ms=countdown_ms):
+            from c2c_desktop.gui.session import remember
+
+            remember(self.window_state, None)
+            return
+        if self.session is not None and mode is Mode.POWER:
+            self.session.toggle_pause()
+        self.notify("The calling session resumed where it was.")
+
+    def _after_session_disposition(self, listed_e164: str) -> None:
+        """GUI thread: the session saved a disposition (in the journal too): the journal views follow; a "Do not
+        call" put the number on the internal list."""
+        self._refresh_journal_views()
+        if self._disposition is not None:
+            self._disposition.reload()
+        if listed_e164:
+            self._on_marked_do_not_call(listed_e164)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        """GUI thread: while the session's card is in front, keys that reach the window itself are the card's."""
+        session = self.session
+        if session is not None and session.panel.isVisible() and session.handle_key(event):
+            return
+        super().keyPressEvent(event)
+
+    @Slot()
+    def schedule_callback(self) -> None:
+        """GUI thread: Contacts → Schedule a callback… (Ctrl+Shift+B) for the highlighted contact's primary number."""
+        contact = self.current_contact()
+        phone = contact.primary_phone if contact is not None else None
+        if contact is None or phone is None:
+            self.notify("Highlight a contact with a number first.")
+            return
+        self._schedule_callback(phone.e164 or phone.number, contact)
+
+    @Slot(object)
+    def _callback_from_history(self, entry: JournalEntry) -> None:
+        """GUI thread: History → Schedule a callback… on a call."""
+        contact = self.profile.store.get_contact(entry.contact_id) if entry.contact_id else None
+        self._schedule_callback(entry.e164 or entry.number, contact)
+
+    def _schedule_callback(self, number_text: str, contact: Contact | None) -> None:
+        from c2c_desktop.core.calllists import StoreCallLists
+        from c2c_desktop.core.list_work import CallbackRefused, both_clocks, schedule_callback
+        from c2c_desktop.core.phone import PhoneError, number_to_call
+        from c2c_desktop.core.store import StoreError
+        from c2c_desktop.gui.callback_dialog import CallbackDialog
+
+        try:
+            number = number_to_call(number_text, self.profile.settings.region)
+        except PhoneError as exc:
+            warn(self, APP_NAME, f"No callback: {exc}")
+            return
+        clock = self.profile.clock or _system_clock
+        guard = self._guard_for(self.profile.settings)
+        who = (contact.name or contact.company) if contact is not None else number.display
+        dialog = CallbackDialog(who, number, guard, clock, contact=contact, parent=self)
+        accepted = dialog.exec() == CallbackDialog.DialogCode.Accepted
+        at, note = dialog.moment(), dialog.note.text().strip()
+        dialog.deleteLater()
+        if not accepted or at is None:
+            return
+        try:
+            made = schedule_callback(
+                StoreCallLists(self.profile.store), guard, number, at, clock(), contact=contact, note=note
+            )
+        except (CallbackRefused, StoreError) as exc:
+            warn(self, "Callback not scheduled", f"The callback was not scheduled: {exc}")
+            return
+        self.notify(f"Callback to {who}: {both_clocks(made.due_at, made.zone)}.")
 
     # -- links from the browser or a second instance ----------------------------------------------------------------
 
@@ -1514,6 +1732,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         from PySide6.QtWidgets import QMessageBox
+
+        if self.session is not None:
+            self.session.stop_countdown()  # closing (or hiding in the tray) during a countdown never dials
 
         if not self._quitting and not self._shut_down and self.closes_to_tray():
             event.ignore()

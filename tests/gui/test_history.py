@@ -539,7 +539,8 @@ def test_context_menu_selects_the_row_and_offers_the_actions(qtbot: QtBot, view:
     menus = [menu for menu in view.findChildren(QMenu) if menu.isVisible()]
     assert len(menus) == 1
     texts = [act.text() for act in menus[0].actions() if not act.isSeparator()]
-    assert texts == ["Call again", "Add contact…", "Record what happened…", "Set disposition…", "Export CSV…"]
+    assert texts == ["Call again", "Add contact…", "Record what happened…", "Set disposition…", "Schedule a callback…",
+                     "Export CSV…"]  # fmt: skip
     assert view.current_entry().id == journal.bob_call.id  # type: ignore[union-attr]
     enabled = {act.text(): act.isEnabled() for act in menus[0].actions()}
     assert enabled["Record what happened…"] and not enabled["Add contact…"]

@@ -1,0 +1,296 @@
+"""The calling session's state, without Qt: which card is shown, what each key may do in each phase, and the item
+changes a session makes beyond a call and its disposition (skip, a callback scheduled before calling).
+
+The window (gui/session.py) owns the timers and the widgets; this module decides. Its one promise is the
+exactly-once rule: `SessionState.begin_dial()` is the only way to a dial and it leaves the phase at CALLING
+synchronously, so a second Enter, a countdown that fires late, a skip or a pause can never make a second request.
+Same thread as the store.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from c2c_desktop.core.calllists import CallbackState, CallListStore, ItemState, ListItem
+from c2c_desktop.core.disposition_rules import Action, DispositionRules
+from c2c_desktop.core.list_work import CallableNow, Standing, schedule_callback
+from c2c_desktop.core.models import Contact, JournalEntry, Outcome
+from c2c_desktop.core.phone import number_to_call
+from c2c_desktop.core.rules.guard import CallGuard
+from c2c_desktop.core.store import Store
+
+MAX_COUNTDOWN_S = 30
+DEFAULT_COUNTDOWN_S = 5
+DISPOSITION_KEYS = 9  # 1 … 9
+LATER_TODAY = timedelta(hours=2)
+TOMORROW = timedelta(days=1)
+CALLBACK_DISPOSITION = "Call back later"  # used by C after a call when no rule of the agent's says "callback"
+
+
+class Mode(enum.StrEnum):
+    PREVIEW = "preview"  # the agent reads the card and presses Enter
+    POWER = "power"  # the card dials itself after a countdown
+
+
+class Phase(enum.StrEnum):
+    READY = "ready"  # a card is shown; Enter dials it
+    COUNTDOWN = "countdown"  # power mode: the card dials itself when the countdown ends (Esc cancels)
+    CALLING = "calling"  # its call is out: every dial key does nothing
+    WRAP_UP = "wrap-up"  # the call connected: waiting for the agent's disposition
+    PAUSED = "paused"  # a card is shown, nothing dials until P
+    NOTHING = "nothing"  # nothing is callable now
+    ENDED = "ended"
+
+
+class SkipChoice(enum.StrEnum):
+    LATER_TODAY = "later today"
+    TOMORROW = "tomorrow"
+    REMOVE = "remove from the list"
+
+
+class SessionError(Exception):
+    """A key that the session cannot act on now (a bug in the caller: the window asks `can_*` first)."""
+
+
+@dataclass(frozen=True)
+class Card:
+    """What the session shows: an item to call (`standing`), or one whose connected call still needs its disposition
+    (`wrap_up`), or neither (nothing callable now)."""
+
+    item: ListItem | None
+    standing: Standing | None = None
+    wrap_up: bool = False
+
+
+class SessionState:
+    """The phase of one session and the transitions its keys may make. Every method is O(1) and never touches the
+    store, so the window asks it on every key press."""
+
+    def __init__(self, list_id: int, mode: Mode = Mode.PREVIEW, countdown_ms: int = DEFAULT_COUNTDOWN_S * 1000) -> None:
+        self.list_id = list_id
+        self.mode = mode
+        self.countdown_ms = max(0, min(int(countdown_ms), MAX_COUNTDOWN_S * 1000))
+        self.phase = Phase.NOTHING
+        self.card = Card(None)
+        self.paused = False
+
+    @property
+    def item(self) -> ListItem | None:
+        return self.card.item
+
+    def show(self, card: Card) -> Phase:
+        """The next card (after a disposition, a skip, a start or resume). Power mode starts the countdown, except for
+        an item whose last call may still be ringing: that one waits for the agent (Enter, then the question)."""
+        if self.phase is Phase.ENDED:
+            return self.phase
+        self.card = card
+        if card.item is None:
+            self.phase = Phase.NOTHING
+        elif card.wrap_up:
+            self.phase = Phase.WRAP_UP
+        elif self.paused:
+            self.phase = Phase.PAUSED
+        elif self.mode is Mode.POWER and not (card.standing is not None and card.standing.needs_confirmation):
+            self.phase = Phase.COUNTDOWN
+        else:
+            self.phase = Phase.READY
+        return self.phase
+
+    # -- the dial ------------------------------------------------------------------------------------------------
+
+    def can_dial(self) -> bool:
+        return self.phase in (Phase.READY, Phase.COUNTDOWN) and self.card.item is not None and not self.card.wrap_up
+
+    def begin_dial(self) -> ListItem:
+        """The one way to a dial: the phase is CALLING from here on, so nothing else can dial until the call ends."""
+        item = self.card.item
+        if not self.can_dial() or item is None:
+            raise SessionError(f"nothing to dial in phase {self.phase}")
+        self.phase = Phase.CALLING
+        return item
+
+    def dial_not_placed(self) -> None:
+        """The controller refused the dial before any journal row (not sent, refused by the rules, declined): the card
+        stays, and power mode does not count down again on its own (it would loop on the same refusal)."""
+        if self.phase is Phase.CALLING:
+            self.phase = Phase.PAUSED if self.paused else Phase.READY
+
+    def call_ended(self, outcome: Outcome) -> bool:
+        """The call's outcome; True when the session waits for the disposition (connected). Not sent or rejected in
+        power mode pause the session: the next dial would most likely fail the same way."""
+        if self.phase is not Phase.CALLING:
+            return False
+        if outcome is Outcome.CONNECTED:
+            self.phase = Phase.WRAP_UP
+            self.card = Card(self.card.item, self.card.standing, wrap_up=True)
+            return True
+        if outcome in (Outcome.NOT_SENT, Outcome.REJECTED) and self.mode is Mode.POWER:
+            self.paused = True
+        self.phase = Phase.PAUSED if self.paused else Phase.READY  # until the window shows the next card
+        return False
+
+    # -- the other keys ------------------------------------------------------------------------------------------
+
+    def cancel_countdown(self) -> bool:
+        """Esc, a skip, a pause, the window closing or hiding: the countdown stops; True if one was running."""
+        if self.phase is Phase.COUNTDOWN:
+            self.phase = Phase.READY
+            return True
+        return False
+
+    def toggle_pause(self) -> bool:
+        """P: pause or resume; returns whether the session is paused now. A resumed card is shown again by the window
+        (power mode then counts down)."""
+        self.paused = not self.paused
+        if self.paused and self.phase in (Phase.READY, Phase.COUNTDOWN):
+            self.phase = Phase.PAUSED
+        elif not self.paused and self.phase is Phase.PAUSED:
+            self.phase = Phase.READY
+        return self.paused
+
+    def can_skip(self) -> bool:
+        return self.phase in (Phase.READY, Phase.COUNTDOWN, Phase.PAUSED) and self.card.item is not None
+
+    def can_dispose(self) -> bool:
+        return self.phase is Phase.WRAP_UP and self.card.item is not None
+
+    def can_schedule(self) -> bool:
+        return self.phase in (Phase.READY, Phase.COUNTDOWN, Phase.PAUSED, Phase.WRAP_UP) and self.card.item is not None
+
+    def end(self) -> None:
+        self.phase = Phase.ENDED
+
+
+# -- choosing the card -----------------------------------------------------------------------------------------------
+
+
+def waiting_for_disposition(items: Iterable[ListItem]) -> ListItem | None:
+    """The item whose call connected and still has no disposition (the window was closed or killed before it was
+    given), latest call first: the session shows it before anything else, or it would never be offered again."""
+    waiting = [
+        item
+        for item in items
+        if item.last_outcome == Outcome.CONNECTED.value
+        and item.last_disposition is None
+        and item.state not in (ItemState.DONE, ItemState.SKIPPED, ItemState.DO_NOT_CALL)
+        and not item.contact_missing
+    ]
+    return max(waiting, key=lambda item: item.last_call_id or 0, default=None)
+
+
+def next_card(order: CallableNow, items: Sequence[ListItem], *, then: CallableNow | None = None) -> Card:
+    """The card to show: a connected call still waiting for its disposition, else the first callable item of `order`
+    (which leaves out items whose last call may still ring), else of `then` (which offers those too, to be asked
+    about before calling): an unknown call never holds up the rest of the list."""
+    waiting = waiting_for_disposition(items)
+    if waiting is not None:
+        return Card(waiting, wrap_up=True)
+    for each in (order, then):
+        standing = each.first(items) if each is not None else None
+        if standing is not None:
+            return Card(standing.item, standing)
+    return Card(None)
+
+
+@dataclass(frozen=True)
+class Progress:
+    worked: int  # items called at least once, or closed
+    total: int
+    callbacks_due: int
+
+    def text(self) -> str:
+        due = f" · {self.callbacks_due} callback{'s' * (self.callbacks_due != 1)} due" if self.callbacks_due else ""
+        return f"{self.worked} of {self.total} worked{due}"
+
+
+def progress(items: Sequence[ListItem], now: datetime) -> Progress:
+    worked = sum(1 for item in items if item.attempts > 0 or item.state is not ItemState.READY)
+    due = sum(
+        1 for item in items if item.state is ItemState.CALLBACK and item.due_at is not None and item.due_at <= now
+    )
+    return Progress(worked, len(items), due)
+
+
+# -- the dispositions on the keys ------------------------------------------------------------------------------------
+
+
+def _key(name: str) -> str:
+    return " ".join(name.replace("–", "-").replace("—", "-").split()).casefold()
+
+
+def session_dispositions(listed: Iterable[str], rules: DispositionRules) -> list[str]:
+    """The dispositions on the keys 1…9, in a stable order: the agent's list (dispositions.txt) as written, then the
+    rules' names that are not in it, in the rules file's order ("Do not call", "No answer"). Each once, whatever its
+    case, spacing or kind of dash."""
+    names: list[str] = []
+    seen: set[str] = set()
+    for name in [*listed, *(rule.name for rule in rules.rules.values())]:
+        cleaned = " ".join(name.split())
+        if cleaned and _key(cleaned) not in seen:
+            seen.add(_key(cleaned))
+            names.append(cleaned)
+    return names
+
+
+def callback_disposition(names: Sequence[str], rules: DispositionRules) -> str:
+    """The disposition that C records after a call: the first one whose rule is a callback."""
+    for name in names:
+        rule = rules.find(name)
+        if rule is not None and rule.action is Action.CALLBACK:
+            return name
+    return CALLBACK_DISPOSITION
+
+
+def describe(name: str, rules: DispositionRules) -> str:
+    """What a disposition does to the item, for the card's key strip and the README ("retry in 1 day")."""
+    rule = rules.find(name)
+    return "done" if rule is None else rule.describe()
+
+
+# -- item changes the session makes ----------------------------------------------------------------------------------
+
+
+def skip_item(lists: CallListStore, item: ListItem, choice: SkipChoice, now: datetime) -> ListItem:
+    """S: later today (retry in 2 h), tomorrow (the same time tomorrow) or out of the list (skipped, kept with its
+    history: `lists show` still lists it). Never dials; a pending callback of the item is cancelled on removal."""
+    if choice is SkipChoice.REMOVE:
+        with lists.transaction():
+            lists.close_callbacks_of_item(item.id, CallbackState.CANCELLED)
+            return lists.update_item(item.id, state=ItemState.SKIPPED, due_at=None)
+    delay = LATER_TODAY if choice is SkipChoice.LATER_TODAY else TOMORROW
+    return lists.update_item(item.id, state=ItemState.DUE_LATER, due_at=now + delay)
+
+
+def schedule_item_callback(
+    lists: CallListStore,
+    guard: CallGuard,
+    item: ListItem,
+    at: datetime,
+    now: datetime,
+    *,
+    region: str = "US",
+    note: str = "",
+) -> ListItem:
+    """C on a card not called yet: a callback at `at` (UTC) and the item waits for it. Refused (CallbackRefused,
+    nothing saved) in the past or outside the callee's hours at that moment."""
+    number = number_to_call(item.e164, region)
+    contact = Contact(item.contact_id, item.name, region_code=item.region_code)
+    with lists.transaction():
+        lists.close_callbacks_of_item(item.id, CallbackState.CANCELLED)
+        schedule_callback(lists, guard, number, at, now, contact=contact, item_id=item.id, note=note)
+        return lists.update_item(item.id, state=ItemState.CALLBACK, due_at=at)
+
+
+def prospect_calls(store: Store, e164: str, limit: int = 5) -> list[JournalEntry]:
+    """The last calls to this number (newest first), with their dispositions and notes, for the card."""
+    if not e164:
+        return []
+    with store.plain_errors():
+        rows = store.connection.execute(
+            "SELECT id FROM calls WHERE e164 = ? ORDER BY started_at DESC, id DESC LIMIT ?", (e164, limit)
+        ).fetchall()
+    entries = [store.get_call(row[0]) for row in rows]
+    return [entry for entry in entries if entry is not None]

@@ -1,0 +1,973 @@
+"""The calling session: work a call list from the keyboard, one prospect's card at a time.
+
+Call → Work a list… (Ctrl+Shift+L) picks a list (`ListPicker`); the card (`SessionPanel`) then shows in a tab beside
+the contacts, so the dial pad, the call status, the recent calls and every menu keep working. `CallingSession` holds
+the state (core/list_session.py decides what each key may do) and the Qt timers of power mode's countdown.
+
+Every dial goes through the window's CallController.call(): the same busy state, calling rules and journal as any
+call. The item is linked to its journal row (list_work.call_started) from the controller's call_started signal,
+which is emitted after the row is written and before the request is queued; list_work.call_finished follows the
+outcome. A call whose last outcome is unknown is dialled again only after the window's own question (as the Recent
+list asks). The list is remembered in the window's state file: the session resumes after a restart (the items'
+states are in the store). GUI thread only.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QSizePolicy,
+    QSpinBox,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from c2c_desktop.core.calllists import CallList, ListError, ListItem, StoreCallLists
+from c2c_desktop.core.disposition_rules import (
+    Action,
+    DispositionRules,
+    DispositionRulesError,
+    load_rules,
+    rules_path_for,
+)
+from c2c_desktop.core.list_session import (
+    DEFAULT_COUNTDOWN_S,
+    DISPOSITION_KEYS,
+    MAX_COUNTDOWN_S,
+    Card,
+    Mode,
+    Phase,
+    SessionState,
+    SkipChoice,
+    callback_disposition,
+    describe,
+    next_card,
+    progress,
+    prospect_calls,
+    schedule_item_callback,
+    session_dispositions,
+    skip_item,
+)
+from c2c_desktop.core.list_work import (
+    CallableNow,
+    DispositionRefused,
+    both_clocks,
+    call_finished,
+    call_started,
+    callee_zone,
+    record_disposition,
+)
+from c2c_desktop.core.models import CallResult, Contact, JournalEntry, Outcome, PhoneEntry
+from c2c_desktop.core.phone import PhoneError, number_to_call
+from c2c_desktop.core.store import StoreError
+from c2c_desktop.gui.plain_text import plain_label, plain_tooltip, warn
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QHideEvent, QKeyEvent
+
+    from c2c_desktop.core.dialer import PreparedCall
+    from c2c_desktop.core.rules.guard import CallGuard
+    from c2c_desktop.gui.mainwindow import MainWindow
+
+log = logging.getLogger(__name__)
+
+TICK_MS = 50  # the countdown bar's steps
+NOTHING_RECHECK_MS = 30_000  # nothing callable now: looked at again this often (hours open, retries fall due)
+PICKER_COUNT_LIMIT = 200  # callable items counted per list in the picker ("200+")
+STATE_LIST, STATE_MODE, STATE_COUNTDOWN = "session/list_id", "session/mode", "session/countdown_ms"
+
+KEYS_LINE = "Enter call · S skip · P pause · Esc stop the countdown · N note · C callback · ? all keys"
+HELP_TEXT = (
+    "Enter  call the prospect on the card (once: a held or second Enter does nothing more)\n"
+    "1 … 9  the disposition of the call just made; the card moves on by its rule\n"
+    "S  skip: L later today (in 2 h), T tomorrow at this time, R remove from the list (Esc: keep it)\n"
+    "P  pause / resume (a paused session never dials)\n"
+    "Esc  stop power mode's countdown (Enter then calls)\n"
+    "N  write a note about the prospect (Enter keeps it with the call; Esc goes back)\n"
+    "C  schedule a callback (on your clock or theirs)\n"
+    "?  show or hide these keys\n"
+    "Ctrl+F  the contacts (the session waits in its tab); Alt+E ends the session"
+)
+
+
+def left_tabs(splitter: QSplitter) -> QTabWidget:
+    """The tabs that hold the contacts and, during a session, its card (made on the first session: the window's
+    first paint is unchanged). The tab bar shows only while there is more than the contacts."""
+    first = splitter.widget(0)
+    if isinstance(first, QTabWidget):
+        return first
+    assert first is not None  # the contacts' column
+    sizes = splitter.sizes()
+    tabs = QTabWidget()
+    tabs.setObjectName("left_tabs")
+    tabs.setDocumentMode(True)
+    tabs.setTabBarAutoHide(True)
+    splitter.replaceWidget(0, tabs)
+    tabs.addTab(first, "Contacts")
+    splitter.setSizes(sizes)
+    return tabs
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Choosing the list
+
+
+class ListPicker(QDialog):
+    """Which list to work, in which mode: each list with its size and how many items are callable now."""
+
+    def __init__(
+        self,
+        rows: list[tuple[CallList, int]],
+        parent: QWidget | None = None,
+        *,
+        current: int | None = None,
+        mode: Mode = Mode.PREVIEW,
+        countdown_s: int = DEFAULT_COUNTDOWN_S,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("list_picker")
+        self.setWindowTitle("Work a list")
+        self.lists = QListWidget()
+        self.lists.setObjectName("list_picker_lists")
+        self.lists.setAccessibleName("Call lists")
+        for found, callable_now in rows:
+            count = f"{PICKER_COUNT_LIMIT}+" if callable_now >= PICKER_COUNT_LIMIT else str(callable_now)
+            item = QListWidgetItem(f"{found.name} — {found.items} items · {count} callable now")
+            item.setData(Qt.ItemDataRole.UserRole, found.id)
+            self.lists.addItem(item)
+            if found.id == current:
+                self.lists.setCurrentItem(item)
+        if self.lists.currentRow() < 0 and self.lists.count():
+            self.lists.setCurrentRow(0)
+        self.preview = QRadioButton("Preview: read the card, Enter calls")
+        self.preview.setObjectName("list_picker_preview")
+        self.power = QRadioButton("Power: calls after a countdown of")
+        self.power.setObjectName("list_picker_power")
+        group = QButtonGroup(self)
+        group.addButton(self.preview)
+        group.addButton(self.power)
+        (self.power if mode is Mode.POWER else self.preview).setChecked(True)
+        self.countdown = QSpinBox()
+        self.countdown.setObjectName("list_picker_countdown")
+        self.countdown.setAccessibleName("Countdown before each call, in seconds")
+        self.countdown.setRange(0, MAX_COUNTDOWN_S)
+        self.countdown.setSuffix(" s")
+        self.countdown.setValue(countdown_s)
+        power_row = QHBoxLayout()
+        power_row.addWidget(self.power)
+        power_row.addWidget(self.countdown)
+        power_row.addStretch(1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        assert ok is not None
+        ok.setText("Start")
+        ok.setEnabled(self.lists.count() > 0)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.lists.itemActivated.connect(lambda _item: self.accept())
+        layout = QVBoxLayout(self)
+        layout.addWidget(plain_label("Choose the list to work:"))
+        layout.addWidget(self.lists, 1)
+        if not rows:
+            layout.addWidget(plain_label("No call lists yet: make one with c2c-desktop lists create.", wrap=True))
+        layout.addWidget(self.preview)
+        layout.addLayout(power_row)
+        layout.addWidget(buttons)
+        self.lists.setFocus()
+        self.resize(460, 360)
+
+    def chosen(self) -> tuple[int, Mode, int] | None:
+        """(list id, mode, countdown in seconds), or None when no list is highlighted."""
+        item = self.lists.currentItem()
+        if item is None:
+            return None
+        mode = Mode.POWER if self.power.isChecked() else Mode.PREVIEW
+        return int(item.data(Qt.ItemDataRole.UserRole)), mode, self.countdown.value()
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# The card
+
+
+class SessionPanel(QFrame):
+    """The card: who is next, their local time, the last calls, the list's progress, and the keys. It takes the keys
+    while it has the focus (the window passes on those it gets while the card is shown)."""
+
+    key_pressed = Signal(object)  # QKeyEvent
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("session_panel")
+        self.setAccessibleName("Calling session")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+        def label(name: str, *, wrap: bool = True, scale: float = 1.0, bold: bool = False) -> QLabel:
+            made = plain_label(wrap=wrap)
+            made.setObjectName(name)
+            if scale != 1.0 or bold:
+                font = made.font()
+                font.setPointSizeF(font.pointSizeF() * scale)
+                font.setBold(bold)
+                made.setFont(font)
+            # Never wider than the column: a 400-letter name must not widen the window.
+            policy = made.sizePolicy()
+            policy.setHorizontalPolicy(QSizePolicy.Policy.Ignored)
+            made.setSizePolicy(policy)
+            return made
+
+        self.list_label = label("session_list", bold=True)
+        self.progress_label = label("session_progress")
+        self.progress_label.setAccessibleName("List progress")
+        self.name_label = label("session_name", scale=1.6, bold=True)
+        self.name_label.setAccessibleName("Prospect")
+        self.company_label = label("session_company")
+        self.number_label = label("session_number")
+        self.local_label = label("session_local")
+        self.local_label.setAccessibleName("The prospect's local time and place")
+        self.notice_label = label("session_notice")
+        self.notice_label.setAccessibleName("What the last call or key did")
+        self.message_label = label("session_message", scale=1.15, bold=True)
+        self.message_label.setAccessibleName("What the session does next")
+        self.countdown_bar = QProgressBar()
+        self.countdown_bar.setObjectName("session_countdown")
+        self.countdown_bar.setAccessibleName("Countdown to the call")
+        self.countdown_bar.setTextVisible(True)
+        self.countdown_bar.hide()
+        self.journal_label = label("session_journal")
+        self.journal_label.setAccessibleName("Last calls and notes with this prospect")
+        self.note_edit = QLineEdit()
+        self.note_edit.setObjectName("session_note")
+        self.note_edit.setAccessibleName("Note about the prospect")
+        self.note_edit.setPlaceholderText("N: a note about this prospect; Enter keeps it with the call")
+        self.note_edit.setMaxLength(500)
+        self.dispositions_label = label("session_dispositions")
+        self.dispositions_label.setAccessibleName("Disposition keys")
+        self.keys_label = label("session_keys")
+        self.keys_label.setAccessibleName("Session keys")
+        self.help_label = label("session_help")
+        self.help_label.hide()
+
+        def button(text: str, name: str, tip: str) -> QPushButton:
+            made = QPushButton(text)
+            made.setObjectName(name)
+            made.setToolTip(tip)
+            made.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the card keeps the keys
+            made.setAutoDefault(False)
+            return made
+
+        self.call_button = button("Call", "session_call", "Call the prospect on the card (Enter)")
+        self.skip_button = button("Skip…", "session_skip", "Skip this prospect: later today, tomorrow or remove (S)")
+        self.pause_button = button("Pause", "session_pause", "Pause or resume the session (P)")
+        self.end_button = button("&End session", "session_end", "End the calling session (Alt+E); it can be resumed")
+        self.later_button = button("Later today", "session_skip_later", "Skip to later today: in 2 hours (L)")
+        self.tomorrow_button = button("Tomorrow", "session_skip_tomorrow", "Skip to tomorrow at this time (T)")
+        self.remove_button = button("Remove", "session_skip_remove", "Take the prospect out of this list (R)")
+        self.skip_row = QWidget()
+        self.skip_row.setObjectName("session_skip_row")
+        skip_layout = QHBoxLayout(self.skip_row)
+        skip_layout.setContentsMargins(0, 0, 0, 0)
+        skip_layout.addWidget(plain_label("Skip to:"))
+        for made in (self.later_button, self.tomorrow_button, self.remove_button):
+            skip_layout.addWidget(made)
+        skip_layout.addStretch(1)
+        self.skip_row.hide()
+
+        top = QHBoxLayout()
+        top.addWidget(self.list_label, 1)
+        top.addWidget(self.end_button)
+        actions = QHBoxLayout()
+        for made in (self.call_button, self.skip_button, self.pause_button):
+            actions.addWidget(made)
+        actions.addStretch(1)
+        rule = QFrame()
+        rule.setFrameShape(QFrame.Shape.HLine)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.progress_label)
+        layout.addWidget(rule)
+        layout.addWidget(self.name_label)
+        layout.addWidget(self.company_label)
+        layout.addWidget(self.number_label)
+        layout.addWidget(self.local_label)
+        layout.addSpacing(6)
+        layout.addWidget(self.notice_label)
+        layout.addWidget(self.message_label)
+        layout.addWidget(self.countdown_bar)
+        layout.addWidget(self.skip_row)
+        layout.addLayout(actions)
+        layout.addSpacing(6)
+        layout.addWidget(plain_label("Last calls and notes:"))
+        layout.addWidget(self.journal_label)
+        layout.addWidget(self.note_edit)
+        layout.addStretch(1)
+        layout.addWidget(self.help_label)
+        layout.addWidget(self.dispositions_label)
+        layout.addWidget(self.keys_label)
+        self.hidden_callback: Callable[[], None] = lambda: None
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        self.key_pressed.emit(event)
+        if not event.isAccepted():
+            super().keyPressEvent(event)
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 (Qt override)
+        """GUI thread: the card left the screen (the window hid in the tray, another tab): no countdown may go on."""
+        self.hidden_callback()
+        super().hideEvent(event)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# The session
+
+
+class CallingSession(QObject):
+    """One list being worked in the window. The window keeps it in `MainWindow.session`; `end()` takes it down."""
+
+    ended = Signal()
+
+    def __init__(self, window: MainWindow, found: CallList, rules: DispositionRules, state: SessionState) -> None:
+        super().__init__(window)
+        self.window = window
+        self.store = window.profile.store
+        self.lists = StoreCallLists(self.store)
+        self.list = found
+        self.rules = rules
+        self.state = state
+        from c2c_desktop.gui.disposition import read_dispositions  # the agent's list, as the strip reads it
+
+        self.dispositions = session_dispositions(read_dispositions(window.dispositions_path), rules)
+        self._calling: ListItem | None = None  # the item whose call this session placed, until it ends
+        self._call_id: int | None = None
+        self._pending_note = ""  # typed before the call had a journal row: written to it when it ends
+        self._last_notice = ""  # what the last call did, shown on the next card
+        self._choosing_skip = False
+        self._deadline = 0.0  # time.monotonic() at which the countdown dials
+        self._countdown_token = 0  # moved on by every stop: a timer armed before it never dials
+        self._armed_token = -1
+        self._countdown = QTimer(self)
+        self._countdown.setSingleShot(True)
+        self._countdown.timeout.connect(self._on_countdown_done)
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(TICK_MS)
+        self._ticker.timeout.connect(self._tick)
+        self._recheck = QTimer(self)
+        self._recheck.setInterval(NOTHING_RECHECK_MS)
+        self._recheck.timeout.connect(self._recheck_nothing)
+
+        self.panel = SessionPanel()
+        self.panel.key_pressed.connect(self.handle_key)
+        self.panel.hidden_callback = self.stop_countdown
+        self.panel.call_button.clicked.connect(self.dial)
+        self.panel.skip_button.clicked.connect(self.choose_skip)
+        self.panel.pause_button.clicked.connect(self.toggle_pause)
+        self.panel.end_button.clicked.connect(self.end)
+        self.panel.later_button.clicked.connect(lambda: self.skip(SkipChoice.LATER_TODAY))
+        self.panel.tomorrow_button.clicked.connect(lambda: self.skip(SkipChoice.TOMORROW))
+        self.panel.remove_button.clicked.connect(lambda: self.skip(SkipChoice.REMOVE))
+        self.panel.note_edit.returnPressed.connect(self.save_note)
+        self.panel.note_edit.installEventFilter(self)
+        self.panel.help_label.setText(HELP_TEXT)
+        # No break inside one key's entry: "5 Call back later" never ends a line at "5".
+        keys = [f"{n}\u00a0{name}".replace(" ", "\u00a0") for n, name in enumerate(self.dispositions[:9], start=1)]
+        self.panel.dispositions_label.setText("After a call: " + " · ".join(keys))
+        tips = [f"{n} {name}: {describe(name, rules)}" for n, name in enumerate(self.dispositions[:9], start=1)]
+        self.panel.dispositions_label.setToolTip(plain_tooltip("\n".join(tips)))
+        self.panel.keys_label.setText(KEYS_LINE)
+        window.controller.call_started.connect(self._on_call_started)
+        window.controller.call_finished.connect(self._on_call_finished)
+        window.controller.busy_changed.connect(self._render)
+
+    # -- the clock, the order --------------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        clock = self.window.profile.clock
+        return clock() if clock is not None else datetime.now(UTC)
+
+    def _guard(self) -> CallGuard:
+        return self.window._guard_for(self.window.profile.settings)
+
+    def _order(self, *, with_unknown: bool = False) -> CallableNow:
+        """The callable-now order; `with_unknown`: items whose last call may still ring are offered too (Enter then
+        asks first, with the window's own question)."""
+        return CallableNow(
+            self.store,
+            self._guard(),
+            self.now(),
+            region=self.window.profile.settings.region,
+            confirmed=lambda _item: with_unknown,
+        )
+
+    @property
+    def ended_already(self) -> bool:
+        return self.state.phase is Phase.ENDED
+
+    # -- showing the next card -------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """GUI thread: read the list again and show the next card (power mode: its countdown starts)."""
+        if self.ended_already or self.state.phase is Phase.CALLING:
+            return
+        self.stop_countdown()
+        self._choosing_skip = False
+        try:
+            items = self.lists.items(self.list.id)
+            order = self._order()
+            card = next_card(order, items, then=self._order(with_unknown=True))
+        except (StoreError, ListError) as exc:
+            self.panel.message_label.setText(f"The list cannot be read now: {exc}")
+            return
+        self.state.show(card)
+        self._show_card(card, items, order)
+        if self.state.phase is Phase.COUNTDOWN:
+            self._start_countdown()
+        if self.state.phase is Phase.NOTHING:
+            self._recheck.start()
+        else:
+            self._recheck.stop()
+
+    def _show_card(self, card: Card, items: list[ListItem], order: CallableNow) -> None:
+        panel = self.panel
+        panel.list_label.setText(f"Working “{self.list.name}” · {self.state.mode} mode")
+        panel.progress_label.setText(progress(items, order.now).text())
+        item = card.item
+        self._pending_note = ""
+        panel.note_edit.clear()
+        if item is None:
+            panel.name_label.setText("Nothing to call now")
+            panel.company_label.setText("")
+            panel.number_label.setText("")
+            panel.journal_label.setText("")
+            opening = order.next_opening(items)
+            if opening is None:
+                panel.local_label.setText("Every item of this list is worked (or waits for a question answered).")
+            else:
+                moment, first = opening
+                zone = self._zone_of(first)
+                panel.local_label.setText(f"The next opens {both_clocks(moment, zone)}: {first.label}")
+            self._render()
+            return
+        contact = self.store.get_contact(item.contact_id) if item.contact_id is not None else None
+        panel.name_label.setText(item.label)
+        company = " · ".join(part for part in ((contact.title, contact.company) if contact else ()) if part)
+        panel.company_label.setText(company)
+        panel.company_label.setVisible(bool(company))
+        kind = card.standing.kind if card.standing is not None else "waiting for its disposition"
+        attempts = f" · {item.attempts} call{'s' * (item.attempts != 1)} so far" if item.attempts else ""
+        panel.number_label.setText(f"{self._display(item.e164)} · {kind}{attempts}")
+        if card.standing is not None and card.standing.why:
+            panel.local_label.setText(card.standing.why)
+        else:
+            panel.local_label.setText(self._local_text(item))
+        lines = []
+        for entry in prospect_calls(self.store, item.e164):
+            when = datetime.fromisoformat(entry.started_at).astimezone().strftime("%a %d %b %H:%M")
+            outcome = entry.reconciled_outcome or entry.outcome
+            words = [str(outcome).replace("_", " ") if outcome else "placing"]
+            words += [part for part in (entry.disposition, entry.note) if part]
+            lines.append(f"{when} · " + " · ".join(words))
+        if contact is not None and contact.notes:
+            lines.append(f"Contact notes: {' '.join(contact.notes.split())[:300]}")
+        panel.journal_label.setText("\n".join(lines) or "No call to this prospect yet.")
+        self._render()
+
+    def _render(self, *_args: object) -> None:
+        """GUI thread: the message, the bar and the buttons as the phase says (also when the window's busy changes)."""
+        if self.ended_already:
+            return
+        panel = self.panel
+        phase = self.state.phase
+        item = self.state.item
+        name = item.label if item is not None else ""
+        busy = self.window.controller.is_busy
+        settings = self.window.profile.settings
+        panel.notice_label.setText(self._last_notice)
+        panel.notice_label.setVisible(bool(self._last_notice) and phase is not Phase.CALLING)
+        if phase is Phase.NOTHING:
+            text = "Nothing in this list is callable now."
+        elif phase is Phase.CALLING:
+            text = f"Calling {name}…"
+        elif phase is Phase.WRAP_UP:
+            if settings.call_type == 2:
+                text = f"The service is now calling {name} — press 1–9 for the disposition"
+            else:
+                text = f"{name} answered — press 1–9 for the disposition"
+        elif phase is Phase.PAUSED:
+            text = "Paused — P resumes"
+        elif phase is Phase.COUNTDOWN:
+            text = f"Calling {name} when the bar runs out (Esc stops it)"
+        else:
+            card = self.state.card
+            ask = card.standing is not None and card.standing.needs_confirmation
+            text = (
+                f"Its last call may still be ringing: Enter asks before calling {name} again"
+                if ask
+                else f"Press Enter to call {name}"
+            )
+        if self._choosing_skip:
+            text = "Skip to: L later today (in 2 h) · T tomorrow at this time · R remove from the list · Esc keeps it"
+        panel.message_label.setText(text)
+        panel.countdown_bar.setVisible(phase is Phase.COUNTDOWN)
+        panel.skip_row.setVisible(self._choosing_skip)
+        panel.call_button.setEnabled(self.state.can_dial() and not busy)
+        panel.skip_button.setEnabled(self.state.can_skip())
+        panel.pause_button.setText("Resume" if self.state.paused else "Pause")
+        panel.end_button.setEnabled(phase is not Phase.CALLING)
+
+    # -- keys ------------------------------------------------------------------------------------------------
+
+    @Slot(object)
+    def handle_key(self, event: QKeyEvent) -> bool:
+        """GUI thread: a key pressed on the card (or passed on by the window while the card shows). True if used."""
+        if self.ended_already:
+            event.ignore()
+            return False
+        key = event.key()
+        modifiers = event.modifiers() & ~(Qt.KeyboardModifier.KeypadModifier | Qt.KeyboardModifier.ShiftModifier)
+        if modifiers:
+            event.ignore()
+            return False
+        text = event.text()
+        used = True
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if not event.isAutoRepeat():  # a held Enter dials once
+                self.dial()
+        elif self._choosing_skip and key in (Qt.Key.Key_L, Qt.Key.Key_T, Qt.Key.Key_R, Qt.Key.Key_Escape):
+            if key == Qt.Key.Key_Escape:
+                self._choosing_skip = False
+                self._render()
+            else:
+                choice = {Qt.Key.Key_L: SkipChoice.LATER_TODAY, Qt.Key.Key_T: SkipChoice.TOMORROW}
+                self.skip(choice.get(Qt.Key(key), SkipChoice.REMOVE))
+        elif key == Qt.Key.Key_Escape:
+            if self.panel.help_label.isVisible():
+                self.panel.help_label.hide()
+            self.cancel_countdown()
+        elif key == Qt.Key.Key_S:
+            self.choose_skip()
+        elif key == Qt.Key.Key_P:
+            if not event.isAutoRepeat():
+                self.toggle_pause()
+        elif key == Qt.Key.Key_N:
+            self.panel.note_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        elif key == Qt.Key.Key_C:
+            if not event.isAutoRepeat():
+                self.schedule_callback()
+        elif text == "?" or key == Qt.Key.Key_Question:
+            self.panel.help_label.setVisible(not self.panel.help_label.isVisible())
+        elif text and text in "123456789" and not event.isAutoRepeat():
+            self.dispose_by_key(int(text))
+        else:
+            used = False
+        event.setAccepted(used)
+        return used
+
+    def eventFilter(self, watched: QObject, event: object) -> bool:  # noqa: N802 (Qt override)
+        from PySide6.QtCore import QEvent
+        from PySide6.QtGui import QKeyEvent
+
+        if watched is self.panel.note_edit and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress:
+            if event.key() == Qt.Key.Key_Escape:
+                self.panel.setFocus(Qt.FocusReason.OtherFocusReason)  # back to the card's keys, the note kept
+                return True
+        return False
+
+    # -- the dial --------------------------------------------------------------------------------------------
+
+    @Slot()
+    def dial(self) -> None:
+        """GUI thread: Enter, the Call button, or the end of the countdown. One request at most per card shown."""
+        controller = self.window.controller
+        if not self.state.can_dial() or controller.is_busy or self.window._shut_down:
+            return
+        item = self.state.item
+        assert item is not None
+        fresh = self.lists.item(item.id)
+        if fresh is None or (fresh.state, fresh.last_call_id, fresh.due_at) != (
+            item.state,
+            item.last_call_id,
+            item.due_at,
+        ):
+            self.refresh()  # changed elsewhere since the card was shown (another program called it): judged again
+            return
+        self.state.begin_dial()  # CALLING from here: every other key and a late countdown do nothing
+        self.stop_countdown()
+        self._render()
+        contact = self.store.get_contact(item.contact_id) if item.contact_id is not None else None
+        target: str | PhoneEntry = item.e164
+        for phone in contact.phones if contact is not None else ():
+            if phone.e164 == item.e164:
+                target = phone
+                break
+        previous = controller.needs_unknown_confirmation(target)
+        if previous is not None:
+            confirmed = self.window._confirm_unknown_redial(previous)
+            if not confirmed or self.state.phase is not Phase.CALLING or self.window._shut_down:
+                self.state.dial_not_placed()
+                self._render()
+                return
+        self._calling = fresh
+        self._call_id = None
+        if not self.window._place(target, contact):
+            self._calling = None
+            self.state.dial_not_placed()
+            self._render()
+
+    @Slot(object, object)
+    def _on_call_started(self, _prepared: PreparedCall, entry: JournalEntry) -> None:
+        """GUI thread, synchronously inside CallController.call(): the journal row is written and the request not yet
+        queued: the item is linked to its call now, so a crash leaves it pointing at the call."""
+        if self._calling is None or self._call_id is not None:
+            return
+        self._call_id = entry.id
+        try:
+            self._calling = call_started(self.lists, self._calling, entry.id)
+        except (StoreError, ListError) as exc:
+            log.warning("the list item could not be linked to its call: %s", exc)
+
+    @Slot(object, object, str)
+    def _on_call_finished(self, entry: JournalEntry, result: CallResult, message: str) -> None:
+        """GUI thread: the outcome of a call; only this session's own call moves its item on."""
+        if self._calling is None or entry.id != self._call_id:
+            return
+        item, self._calling, self._call_id = self._calling, None, None
+        try:
+            item = call_finished(self.lists, self.rules, item, result.outcome, self.now())
+            if self._pending_note:
+                self.store.set_disposition(entry.id, entry.disposition, self._pending_note)
+        except (StoreError, ListError) as exc:
+            log.warning("the list item's outcome could not be saved: %s", exc)
+        if self.ended_already:
+            return
+        outcome = Outcome(result.outcome)
+        waiting = self.state.call_ended(outcome)
+        self._last_notice = "" if waiting else _notice(item, outcome, message)
+        if waiting:
+            self.state.card = Card(item, self.state.card.standing, wrap_up=True)
+            self._render()
+        else:
+            self.refresh()
+
+    # -- the other keys --------------------------------------------------------------------------------------
+
+    @Slot()
+    def cancel_countdown(self) -> None:
+        """GUI thread: Esc: the countdown stops and nothing is dialled; Enter still calls."""
+        if self.state.cancel_countdown():
+            self.stop_countdown()
+            self._render()
+
+    def stop_countdown(self) -> None:
+        """GUI thread: stop the timers (the card hid, the window closes, a key was pressed). Never dials."""
+        self._countdown_token += 1
+        self._countdown.stop()
+        self._ticker.stop()
+        if self.state.cancel_countdown():
+            self._render()
+
+    def _start_countdown(self) -> None:
+        if not self.panel.isVisible():  # hidden (tray, another tab): never counts down out of sight
+            self.state.cancel_countdown()
+            self._render()
+            return
+        self._countdown_token += 1
+        token = self._countdown_token
+        total = self.state.countdown_ms
+        self._deadline = time.monotonic() + total / 1000
+        self.panel.countdown_bar.setRange(0, max(total, 1))
+        self.panel.countdown_bar.setValue(max(total, 1))
+        self._tick()
+        self._armed_token = token
+        self._countdown.setInterval(total)
+        self._countdown.start()
+        self._ticker.start()
+
+    @Slot()
+    def _tick(self) -> None:
+        left = max(0.0, self._deadline - time.monotonic())
+        self.panel.countdown_bar.setValue(int(left * 1000))
+        self.panel.countdown_bar.setFormat(f"Calling in {left:.0f} s — Esc stops")
+
+    @Slot()
+    def _on_countdown_done(self) -> None:
+        """GUI thread (timer): the countdown ran out: dial, unless anything stopped it meanwhile."""
+        self._ticker.stop()
+        if (
+            self._armed_token != self._countdown_token
+            or self.state.phase is not Phase.COUNTDOWN
+            or not self.panel.isVisible()
+        ):
+            return
+        self.dial()
+
+    @Slot()
+    def toggle_pause(self) -> None:
+        """GUI thread: P: a paused session never dials; resuming shows the card again (power mode counts down)."""
+        if self.ended_already:
+            return
+        self.stop_countdown()
+        paused = self.state.toggle_pause()
+        self._last_notice = ""
+        if not paused and self.state.phase is Phase.READY:
+            self.refresh()
+        else:
+            self._render()
+
+    @Slot()
+    def choose_skip(self) -> None:
+        """GUI thread: S: the countdown stops and the card asks where to: L, T or R (Esc keeps the prospect)."""
+        if not self.state.can_skip():
+            return
+        self.stop_countdown()
+        self._choosing_skip = True
+        self._render()
+
+    def skip(self, choice: SkipChoice) -> None:
+        if not self._choosing_skip or not self.state.can_skip() or self.state.item is None:
+            return
+        self._choosing_skip = False
+        try:
+            skip_item(self.lists, self.state.item, choice, self.now())
+        except (StoreError, ListError) as exc:
+            warn(self.window, "Not skipped", f"The prospect could not be skipped: {exc}")
+            self._render()
+            return
+        self._last_notice = f"Skipped {self.state.item.label}: {choice}."
+        self.refresh()
+
+    def dispose_by_key(self, number: int) -> None:
+        if 1 <= number <= min(DISPOSITION_KEYS, len(self.dispositions)):
+            self.dispose(self.dispositions[number - 1])
+
+    def dispose(self, name: str, callback_at: datetime | None = None) -> bool:
+        """GUI thread: the disposition of the call just made, and the item moves on by its rule. A rule that needs a
+        time opens the callback dialog first; a refusal is said plainly and nothing is saved. True if saved."""
+        if not self.state.can_dispose() or self.state.item is None:
+            return False
+        item = self.lists.item(self.state.item.id) or self.state.item
+        rule = self.rules.find(name)
+        if rule is not None and rule.needs_time and callback_at is None:
+            callback_at = self._ask_callback_time(item)
+            if callback_at is None or not self.state.can_dispose():
+                return False
+        settings = self.window.profile.settings
+        from c2c_desktop.core.calllists import ListError as Refused
+        from c2c_desktop.core.rules.audit import StoreAuditLog
+
+        try:
+            if self.panel.note_edit.text().strip() and item.last_call_id is not None:
+                self._write_note(item.last_call_id)
+            moved = record_disposition(
+                self.store,
+                self.lists,
+                self.rules,
+                item,
+                name,
+                self.now(),
+                guard=self._guard(),
+                callback_at=callback_at,
+                agent_number=settings.agent_number,
+                audit=StoreAuditLog(self.store),
+                region=settings.region,
+            )
+        except (Refused, DispositionRefused, StoreError, PhoneError) as exc:
+            warn(self.window, "Disposition not saved", f"“{name}” was not saved: {exc}")
+            return False
+        self._last_notice = f"{moved.label}: {name} — {_state_words(moved)}."
+        self.window._after_session_disposition(
+            moved.e164 if rule is not None and rule.action is Action.DO_NOT_CALL else ""
+        )
+        self.refresh()
+        return True
+
+    def _write_note(self, call_id: int) -> None:
+        entry = self.store.get_call(call_id)
+        if entry is not None:
+            self.store.set_disposition(call_id, entry.disposition, self.panel.note_edit.text().strip())
+
+    @Slot()
+    def save_note(self) -> None:
+        """GUI thread: Enter in the note: written to the prospect's call (the one ringing: once it has ended)."""
+        item = self.state.item
+        text = self.panel.note_edit.text().strip()
+        self.panel.setFocus(Qt.FocusReason.OtherFocusReason)
+        if item is None or not text:
+            return
+        if self.state.phase is Phase.CALLING or item.last_call_id is None:
+            self._pending_note = text
+            self.window.notify("The note is kept with the call once it has ended.")
+            return
+        try:
+            self._write_note(item.last_call_id)
+        except StoreError as exc:
+            warn(self.window, "Note not saved", f"The note was not saved: {exc}")
+            return
+        self.window.notify(f"Note saved with the last call to {item.label}.")
+
+    def schedule_callback(self) -> None:
+        """GUI thread: C: after a call, the callback disposition with a time; before one, a callback for the card."""
+        if not self.state.can_schedule() or self.state.item is None:
+            return
+        self.stop_countdown()
+        if self.state.phase is Phase.WRAP_UP:
+            self.dispose(callback_disposition(self.dispositions, self.rules))
+            return
+        item = self.state.item
+        at = self._ask_callback_time(item)
+        if at is None or self.state.item is None or self.state.item.id != item.id:
+            self._render()
+            return
+        from c2c_desktop.core.list_work import CallbackRefused
+
+        try:
+            moved = schedule_item_callback(
+                self.lists, self._guard(), item, at, self.now(), region=self.window.profile.settings.region
+            )
+        except (CallbackRefused, StoreError, PhoneError) as exc:
+            warn(self.window, "Callback not scheduled", f"The callback was not scheduled: {exc}")
+            self._render()
+            return
+        self._last_notice = f"{moved.label}: callback {both_clocks(at, self._zone_of(moved))}."
+        self.refresh()
+
+    def _ask_callback_time(self, item: ListItem) -> datetime | None:
+        from c2c_desktop.gui.callback_dialog import CallbackDialog
+
+        try:
+            number = number_to_call(item.e164, self.window.profile.settings.region)
+        except PhoneError as exc:
+            warn(self.window, "No callback", f"{item.label} cannot be called back: {exc}")
+            return None
+        contact = Contact(item.contact_id, item.name, region_code=item.region_code)
+        dialog = CallbackDialog(item.label, number, self._guard(), self.now, contact=contact, parent=self.window)
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        moment = dialog.moment() if accepted else None
+        dialog.deleteLater()
+        self.panel.setFocus(Qt.FocusReason.OtherFocusReason)
+        return moment
+
+    @Slot()
+    def _recheck_nothing(self) -> None:
+        if self.state.phase is Phase.NOTHING:
+            self.refresh()
+
+    def end(self) -> bool:
+        """GUI thread: end the session (not while its call is out). The list is forgotten: the next start asks."""
+        if self.state.phase is Phase.CALLING:
+            self.window.notify("The session ends once this call has ended.")
+            return False
+        self.stop_countdown()
+        self._recheck.stop()
+        self.state.end()
+        self.ended.emit()
+        return True
+
+    # -- helpers ---------------------------------------------------------------------------------------------
+
+    def _display(self, e164: str) -> str:
+        from c2c_desktop.core.phone import display_number
+
+        return display_number(e164, self.window.profile.settings.region)
+
+    def _zone_of(self, item: ListItem) -> str:
+        try:
+            number = number_to_call(item.e164, self.window.profile.settings.region)
+        except PhoneError:
+            return ""
+        return callee_zone(number, Contact(item.contact_id, item.name, region_code=item.region_code))
+
+    def _local_text(self, item: ListItem) -> str:
+        zone = self._zone_of(item)
+        if not zone:
+            return "Their local time is unknown"
+        return f"Their time: {both_clocks(self.now(), zone)}"
+
+
+def _state_words(item: ListItem) -> str:
+    if item.due_at is not None:
+        when = item.due_at.astimezone().strftime("%a %H:%M")
+        return f"{item.state} ({when} your time)"
+    return str(item.state)
+
+
+def _notice(item: ListItem, outcome: Outcome, message: str) -> str:
+    """What the last call did, for the next card."""
+    if outcome is Outcome.UNKNOWN:
+        return f"{item.label}: unknown — it may still ring; not called again without your yes."
+    if outcome is Outcome.NO_ANSWER:
+        return f"{item.label}: no answer — {_state_words(item)}."
+    return message or f"{item.label}: {outcome}"
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Starting, resuming
+
+
+def load_session_rules(window: MainWindow) -> DispositionRules | None:
+    """The disposition rules (beside the settings file; the defaults in the demo), or None after saying why not."""
+    from c2c_desktop.core.disposition_rules import default_rules
+
+    if window.profile.demo:
+        return default_rules()
+    try:
+        return load_rules(rules_path_for(window.profile.settings_path))
+    except DispositionRulesError as exc:
+        warn(window, "The disposition rules cannot be used", f"No session can start: {exc}")
+        return None
+
+
+def picker_rows(window: MainWindow) -> list[tuple[CallList, int]]:
+    """Every list with how many of its items are callable now (counted up to PICKER_COUNT_LIMIT)."""
+    store = window.profile.store
+    lists = StoreCallLists(store)
+    clock = window.profile.clock
+    now = clock() if clock is not None else datetime.now(UTC)
+    guard = window._guard_for(window.profile.settings)
+    order = CallableNow(store, guard, now, region=window.profile.settings.region, confirmed=lambda _item: True)
+    return [(found, order.count(lists.items(found.id), PICKER_COUNT_LIMIT)) for found in lists.all_lists()]
+
+
+def remembered(state: QSettings | None) -> tuple[int, Mode, int] | None:
+    """The list, mode and countdown of the session open when the window closed, if any."""
+    if state is None:
+        return None
+    value = state.value(STATE_LIST)
+    try:
+        list_id = int(str(value)) if value not in (None, "") else None
+        mode = Mode(str(state.value(STATE_MODE, Mode.PREVIEW.value)))
+        countdown = int(str(state.value(STATE_COUNTDOWN, DEFAULT_COUNTDOWN_S * 1000)))
+    except ValueError:
+        return None
+    return None if list_id is None else (list_id, mode, countdown)
+
+
+def remember(state: QSettings | None, session: CallingSession | None) -> None:
+    if state is None:
+        return
+    if session is None:
+        for key in (STATE_LIST, STATE_MODE, STATE_COUNTDOWN):
+            state.remove(key)
+    else:
+        state.setValue(STATE_LIST, session.list.id)
+        state.setValue(STATE_MODE, session.state.mode.value)
+        state.setValue(STATE_COUNTDOWN, session.state.countdown_ms)
+    state.sync()
