@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import json
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from c2c_desktop.core.models import Contact, PhoneEntry
 from c2c_desktop.core.phone import PhoneError, parse_number
 
+if TYPE_CHECKING:
+    from c2c_desktop.core.store import Store
+
 DEMO_CONTACTS_RESOURCE = "demo_contacts.json"
 #: The sample numbers are North American, written as people there write them (mostly without +1).
 DEMO_NUMBERS_REGION = "US"
+#: The call list the demo starts with, so that a calling session (Ctrl+Shift+L) can be tried at once.
+DEMO_LIST_NAME = "Demo prospects"
+DEMO_LIST_SIZE = 20
 
 
 def _phone_entry(raw: dict[str, Any], primary: bool) -> PhoneEntry:
@@ -49,3 +55,18 @@ def load_demo_contacts() -> list[Contact]:
     """The ~50 sample contacts (id None, first number primary), their numbers pinned to North America."""
     data = json.loads(demo_contacts_text())
     return [_contact(raw) for raw in data["contacts"]]
+
+
+def add_demo_list(store: Store) -> None:
+    """The demo's call list: the first `DEMO_LIST_SIZE` sample contacts (stored already), by name, each with its first
+    number."""
+    from c2c_desktop.core.calllists import NewItem, StoreCallLists
+
+    lists = StoreCallLists(store)
+    made = lists.create_list(DEMO_LIST_NAME)
+    items = [
+        NewItem(contact.primary_phone.e164, contact.id, contact.name)
+        for contact in store.list_contacts()[:DEMO_LIST_SIZE]
+        if contact.primary_phone is not None and contact.primary_phone.e164
+    ]
+    lists.add_items(made.id, items)

@@ -96,7 +96,7 @@ def open_demo_profile() -> Profile:
     C2C_DESKTOP_API_URL points the demo at a stand-in that is already running (the end-to-end tests run their own);
     C2C_DESKTOP_DEMO_RING_SECONDS changes how long the built-in stand-in rings.
     """
-    from c2c_desktop.core.demo import load_demo_contacts
+    from c2c_desktop.core.demo import add_demo_list, load_demo_contacts
     from c2c_desktop.core.simulator import DEMO_ACCESS_KEY, DEMO_SECRET_ACCESS_KEY, StandInService
 
     folder = Path(tempfile.mkdtemp(prefix="c2c-desktop-demo-"))
@@ -122,6 +122,7 @@ def open_demo_profile() -> Profile:
     store = Store(folder / "c2c-desktop.sqlite3")
     cleanups.append(store.close)
     store.add_contacts(load_demo_contacts())
+    add_demo_list(store)
     store.set_busy_timeout(GUI_BUSY_TIMEOUT_MS)
     return Profile(
         store=store,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import configparser
 import json
 from importlib import resources
+from pathlib import Path
 
 from c2c_desktop.core.demo import demo_contacts_text, load_demo_contacts
 from c2c_desktop.core.phone import digits_of, digits_to_dial, parse_number
@@ -67,3 +68,21 @@ def test_desktop_entry_handles_tel_links() -> None:
     assert entry["MimeType"] == "x-scheme-handler/tel;x-scheme-handler/callto;"
     assert entry["Type"] == "Application"
     assert (resources.files("c2c_desktop") / "resources" / "icons" / f"{entry['Icon']}.svg").is_file()
+
+
+def test_the_demo_list_holds_sample_contacts_that_a_session_can_call(tmp_path: Path) -> None:
+    from c2c_desktop.core.calllists import ItemState, StoreCallLists
+    from c2c_desktop.core.demo import DEMO_LIST_NAME, DEMO_LIST_SIZE, add_demo_list
+    from c2c_desktop.core.store import Store
+
+    with Store(tmp_path / "demo.sqlite3") as store:
+        store.add_contacts(load_demo_contacts())
+        add_demo_list(store)
+        lists = StoreCallLists(store)
+        items = lists.items(lists.require_list(DEMO_LIST_NAME).id)
+        by_id = {contact.id: contact for contact in store.list_contacts()}
+    assert len(items) == DEMO_LIST_SIZE
+    assert all(item.state is ItemState.READY for item in items)
+    for item in items:
+        contact = by_id[item.contact_id]
+        assert contact.primary_phone is not None and item.e164 == contact.primary_phone.e164
