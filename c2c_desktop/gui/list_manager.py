@@ -199,6 +199,7 @@ class _Results(QObject):
     items_done = Signal(int, int, object)  # request, list id, [ListItem]
     standings_done = Signal(int, int, object)  # request, list id, [Standing] (a chunk)
     made = Signal(int, object)  # request, MadeReport
+    exported = Signal(int, int, str)  # request, items written, the file
     failed = Signal(int, str)  # request, one plain line
 
 
@@ -251,7 +252,28 @@ class ListWork:
         self._start("make", self._run_make, request, name, source, list_id, self._settings())
         return request
 
+    def export(self, list_id: int, path: str) -> int:
+        """Write list `list_id` to `path` as `lists export` does."""
+        request = self._next("export")
+        self._start("export", self._run_export, request, list_id, path)
+        return request
+
     # worker threads ---------------------------------------------------------------------------------------------
+
+    def _run_export(self, request: int, list_id: int, path: str) -> None:
+        """Worker thread: read the items and write the file (whole or not at all)."""
+        from c2c_desktop.core.list_export import write_list_csv
+
+        try:
+            with Store(self.path) as store:
+                count = write_list_csv(StoreCallLists(store).items(list_id), path)
+        except OSError as exc:
+            _report(self.results.failed, request, f"Not exported: {exc.strerror or exc} ({path})")
+            return
+        except Exception as exc:
+            _report(self.results.failed, request, f"Not exported: {exc} ({path})")
+            return
+        _report(self.results.exported, request, count, path)
 
     def _run_summaries(self, request: int, now: datetime) -> None:
         """Worker thread."""
@@ -559,6 +581,8 @@ class ListManager(QDialog):
     lists_shown = Signal()
     #: A list was made (or added to) by the worker: its report.
     made = Signal(object)
+    #: The chosen list was written to a file (items, path).
+    exported = Signal(int, str)
     #: Every item of the chosen list has its standing (the list's id).
     items_judged = Signal(int)
 
@@ -586,6 +610,7 @@ class ListManager(QDialog):
         self._results.standings_done.connect(self._on_standings)
         self._results.made.connect(self._on_made)
         self._results.failed.connect(self._on_failed)
+        self._results.exported.connect(self._on_exported)
         self.summaries: dict[int, ListSummary] = {}
         self.shown_lists: list[CallList] = []
         self.current_list_id: int | None = None
@@ -1157,20 +1182,20 @@ class ListManager(QDialog):
         if path:
             self.export_csv(path)
 
-    def export_csv(self, path: str | os.PathLike[str]) -> int | None:
-        """GUI thread: write the chosen list as `lists export` does; the number of items, or None (said)."""
-        from c2c_desktop.core.list_export import write_list_csv
-
+    def export_csv(self, path: str | os.PathLike[str]) -> None:
+        """GUI thread: write the chosen list as `lists export` does, on the worker (10,000 items take ~80 ms);
+        `exported` (or the report line) follows."""
         chosen = self.current_list()
         if chosen is None:
-            return None
-        try:
-            count = write_list_csv(self.lists.items(chosen.id), path)
-        except (OSError, StoreError) as exc:
-            self.say(f"Not exported: {getattr(exc, 'strerror', None) or exc} ({path})")
-            return None
-        self.say(f'{count} items of "{chosen.name}" written to {path}')
-        return count
+            return
+        self.say(f'Exporting "{chosen.name}"…')
+        self.work.export(chosen.id, os.fspath(path))
+
+    @Slot(int, int, str)
+    def _on_exported(self, _request: int, count: int, path: str) -> None:
+        """GUI thread: the worker wrote the file."""
+        self.say(f"{count} item{'s' if count != 1 else ''} written to {path}")
+        self.exported.emit(count, path)
 
     @Slot()
     def start_calling(self) -> None:

@@ -264,7 +264,9 @@ def test_export_writes_the_lists_csv(qtbot: QtBot, three: ListManager, store: St
     store.delete_contact(people_id := items[0].contact_id or 0)
     assert people_id
     path = tmp_path / "three.csv"
-    assert manager.export_csv(path) == 3
+    with qtbot.waitSignal(manager.exported, timeout=WAIT_MS) as exported:
+        manager.export_csv(path)
+    assert exported.args == [3, str(path)]
     with open(path, encoding="utf-8", newline="") as stream:
         rows = list(csv.reader(stream))
     assert rows == [
@@ -274,9 +276,11 @@ def test_export_writes_the_lists_csv(qtbot: QtBot, three: ListManager, store: St
         ["2", "Grace Hopper", "'" + NEW_YORK, "due later", "1", "2026-06-04T14:00:00Z", "no_answer", ""],
         ["3", "Alan Turing", "'" + CHICAGO, "done", "1", "", "connected", "'=1+1"],
     ]
-    assert manager.report_label.text() == f'3 items of "Three" written to {path}'
-    assert manager.export_csv(tmp_path / "missing" / "x.csv") is None
+    assert manager.report_label.text() == f"3 items written to {path}"
+    with qtbot.waitSignal(manager._results.failed, timeout=WAIT_MS):
+        manager.export_csv(tmp_path / "missing" / "x.csv")
     assert manager.report_label.text().startswith("Not exported: ")
+    assert not (tmp_path / "missing").exists()
 
 
 def test_a_deleted_contacts_item_says_so(qtbot: QtBot, three: ListManager, store: Store) -> None:
