@@ -813,6 +813,7 @@ def _contacts_import_into_list(args: argparse.Namespace, region: str, dial_regio
         raise CliError("--list needs a name")
     code = EXIT_OK
     items: list[NewItem] = []
+    read_any = False
     with _open_store() as store:
         for name in args.files:
             try:
@@ -827,6 +828,9 @@ def _contacts_import_into_list(args: argparse.Namespace, region: str, dial_regio
                 raise CliError(f"{name}: nothing was imported: {exc}") from None
             print("\n".join(_summary_lines(name, summary)), flush=True)
             items += found
+            read_any = True
+        if not read_any:
+            return code  # no file could be read: no list made either
         lists = StoreCallLists(store)
         made, report = list_sources.into_list(store, lists, args.list, items, existing_ok=True)
         _print_add_report(made.name, report.added, report.duplicates, ())
