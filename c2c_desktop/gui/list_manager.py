@@ -407,8 +407,11 @@ class ListItemsModel(QAbstractTableModel):
         if standing.callable:
             text = f"Yes ({standing.kind})"
             return text + " — confirm: its last call may still ring" if standing.needs_confirmation else text
+        if item.state in (ItemState.CALLBACK, ItemState.DUE_LATER) and standing.opens_at == item.due_at:
+            what = "callback" if item.state is ItemState.CALLBACK else "retry"  # both clocks: in the tooltip
+            return f"No: {what} at {local_time_text(item.due_at, self.now)}"
         why = standing.why
-        if standing.opens_at is not None and "opens" not in why and " at " not in why:
+        if standing.opens_at is not None and "opens" not in why:
             why += f" — opens {local_time_text(standing.opens_at, self.now)}"
         return f"No: {why}"
 
@@ -433,6 +436,9 @@ class ListItemsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self.text(item, column)
         if role == Qt.ItemDataRole.ToolTipRole and column in (1, self.WHY_COLUMN):
+            standing = self.standings.get(item.id)
+            if column == self.WHY_COLUMN and standing is not None:
+                return plain_tooltip(self.text(item, column) + (f"\n{standing.why}" if standing.why else ""))
             text = self.text(item, column)
             return plain_tooltip(text) if text and text != self.PENDING else None
         if role == Qt.ItemDataRole.ForegroundRole and item.contact_missing:
@@ -700,10 +706,13 @@ class ListManager(QDialog):
         self.items_view.verticalHeader().hide()
         self.items_view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         items_header = self.items_view.horizontalHeader()
-        widths = (44, 170, 118, 80, 64, 150, 110)
-        for column, width in enumerate(widths):
-            self.items_view.setColumnWidth(column, width)
-        items_header.setStretchLastSection(True)
+        # Fixed widths from the font (no per-row measuring on 10,000 rows); "Callable now?" takes the rest: its
+        # reason is what the agent reads, and the whole text is in its tooltip.
+        char = self.fontMetrics().horizontalAdvance("0")
+        for column, chars in enumerate((5, 20, 14, 9, 8, 20, 12)):
+            self.items_view.setColumnWidth(column, chars * char)
+        items_header.setSectionResizeMode(ListItemsModel.WHY_COLUMN, QHeaderView.ResizeMode.Stretch)
+        items_header.setMinimumSectionSize(4 * char)
         self.items_view.installEventFilter(self)
 
         self.add_button = QPushButton("&Add")
@@ -747,7 +756,7 @@ class ListManager(QDialog):
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 5)
         self.splitter.setChildrenCollapsible(False)
-        self.splitter.setSizes([330, 820])
+        self.splitter.setSizes([340, 960])
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.close)
         layout = QVBoxLayout(self)
@@ -760,7 +769,7 @@ class ListManager(QDialog):
         self.move_up_action = self._action("Move up", "Alt+Up", lambda: self.move_current(-1), "move_item_up")
         self.move_down_action = self._action("Move down", "Alt+Down", lambda: self.move_current(1), "move_item_down")
         self.rename_action = self._action("Rename", "F2", self.rename_current, "rename_list")
-        self.resize(1180, 600)
+        self.resize(1300, 620)
         self._update_buttons()
 
     def _action(self, text: str, key: object, slot: Callable[[], object], name: str) -> QAction:

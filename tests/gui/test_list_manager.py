@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -286,11 +286,18 @@ def test_export_writes_the_lists_csv(qtbot: QtBot, three: ListManager, store: St
 def test_a_deleted_contacts_item_says_so(qtbot: QtBot, three: ListManager, store: Store) -> None:
     manager = three
     store.delete_contact(manager.model.items[0].contact_id or 0)
+    retry = manager.model.items[1]
+    StoreCallLists(store).update_item(retry.id, state=ItemState.DUE_LATER, due_at=NOW + timedelta(hours=2))
     with qtbot.waitSignal(manager.items_judged, timeout=WAIT_MS):
         manager.refresh()
-    first = manager.model.items[0]
-    assert manager.model.text(first, 1) == "Ada Lovelace (contact deleted)"
-    assert manager.model.text(first, 7) == "No: the contact was deleted since it was put in the list: skipped"
+    model = manager.model
+    first, second = model.items[:2]
+    assert model.text(first, 1) == "Ada Lovelace (contact deleted)"
+    assert model.text(first, 7) == "No: the contact was deleted since it was put in the list: skipped"
+    # A retry says when, short (on the agent's clock); its tooltip gives both clocks.
+    assert model.text(second, 7) == f"No: retry at {list_manager_module.local_time_text(NOW + timedelta(hours=2), NOW)}"
+    tip = model.data(model.index(1, 7), Qt.ItemDataRole.ToolTipRole)
+    assert "their time (America/New_York)" in tip
 
 
 def test_a_10000_item_list_opens_at_once_and_its_rows_fill_in_later(
