@@ -647,7 +647,7 @@ class ListManager(QDialog):
         self.new_menu = QMenu(self.new_button)
         self.new_button.setMenu(self.new_menu)
         self.new_menu.aboutToShow.connect(self._fill_new_menu)
-        self.rename_button = QPushButton("Re&name…")
+        self.rename_button = QPushButton("Rena&me…")
         self.rename_button.clicked.connect(self.rename_current)
         self.delete_button = QPushButton("&Delete")
         self.delete_button.clicked.connect(self.delete_current)

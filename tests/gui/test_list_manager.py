@@ -13,6 +13,8 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QAbstractButton
 
 from c2c_desktop.core.calllists import ItemState, NewItem, StoreCallLists
 from c2c_desktop.core.config import Settings
@@ -396,3 +398,14 @@ def test_start_calling_reaches_the_windows_session_where_there_is_one(
             assert started == [manager.current_list_id]
             assert manager.report_label.text() != NO_SESSION_TEXT
             manager.close()
+
+
+def test_every_key_of_the_window_does_one_thing(manager: ListManager) -> None:
+    keys = [sequence.toString() for action in manager.actions() for sequence in action.shortcuts()]
+    keys += [
+        QKeySequence.mnemonic(button.text()).toString()
+        for button in manager.findChildren(QAbstractButton)
+        if "&" in button.text()
+    ]
+    assert len(keys) == len(set(keys)), sorted(keys)
+    assert {"Ctrl+Z", "Alt+Up", "Alt+Down", "F2", "Alt+N", "Alt+M", "Alt+S"} <= set(keys)
