@@ -1303,8 +1303,7 @@ class MainWindow(QMainWindow):
         one."""
         from c2c_desktop.gui.list_manager import ContactPick
 
-        model = self.contacts_model
-        shown = tuple(cid for row in range(model.rowCount()) if (cid := model.contact_id_at(row)) is not None)
+        shown = self.contacts_model.shown_contact_ids()
         current = self.current_contact()
         selected = (current.id,) if current is not None and current.id is not None else ()
         return ContactPick(self.search.text(), shown, selected, current.name if selected and current else "")

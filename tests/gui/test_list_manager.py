@@ -375,7 +375,10 @@ def test_the_menu_opens_it_and_the_search_becomes_a_list(qtbot: QtBot, window: M
     manager: ListManager = window.list_manager
     assert manager.isVisible()
     pick = window.contact_pick()
-    assert pick.search == "Ada" and pick.shown_ids and pick.selected_name == window.current_contact().name  # type: ignore[union-attr]
+    assert pick.search == "Ada" and pick.selected_name == window.current_contact().name  # type: ignore[union-attr]
+    model = window.contacts_model
+    assert pick.shown_ids == tuple(model.contact_id_at(row) for row in range(model.rowCount()))
+    assert 0 < len(pick.shown_ids) < model.total_count  # the search's contacts, in the list's order
     make(qtbot, manager, "Ada", Source("contacts", contact_ids=pick.shown_ids))
     assert manager.model.rowCount() or shown_items(qtbot, manager, len(pick.shown_ids))
     # This build has no calling session: Start calling says so rather than doing nothing.
