@@ -28,10 +28,8 @@ from c2c_desktop.core.redaction import install_log_redaction
 from c2c_desktop.core.text import json_terminal_safe, terminal_safe
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from c2c_desktop.core.calllists import CallListStore, ListItem
-    from c2c_desktop.core.contacts_io import ImportSummary
+    from c2c_desktop.core.contacts_io import DuplicatePolicy, ImportSummary
     from c2c_desktop.core.credentials import KeysState
     from c2c_desktop.core.disposition_rules import DispositionRules
     from c2c_desktop.core.figures import Figures
@@ -219,6 +217,11 @@ def build_parser() -> argparse.ArgumentParser:
         "that number is kept beside them), skip it, or add it anyway",
     )
     contacts_import.add_argument("--region", metavar="R", help="country of numbers without a country code")
+    contacts_import.add_argument(
+        "--list",
+        metavar="NAME",
+        help="also put the imported contacts, in file order, in this call list (made if there is none of that name)",
+    )
     contacts_export = contacts_sub.add_parser("export", help="write every contact to a CSV or vCard 3.0 file")
     contacts_export.add_argument("file", metavar="FILE", help="the file to write (.csv or .vcf)")
     contacts_export.add_argument("--format", choices=("csv", "vcard"), help="default: from the file name")
@@ -773,6 +776,8 @@ def _contacts_import(args: argparse.Namespace) -> int:
     if not is_valid_region(region):
         raise CliError(f"unknown region '{region}'; use a two-letter country code such as US, GB or DE")
     policy = DuplicatePolicy(args.on_duplicate)
+    if args.list is not None:
+        return _contacts_import_into_list(args, region, dial_region, policy)
     code = EXIT_OK
     with _open_store() as store:
         for name in args.files:
@@ -792,6 +797,42 @@ def _contacts_import(args: argparse.Namespace) -> int:
             except StoreError as exc:
                 raise CliError(f"{name}: nothing was imported: {exc}") from None
             print("\n".join(_summary_lines(name, summary)), flush=True)
+    return code
+
+
+def _contacts_import_into_list(args: argparse.Namespace, region: str, dial_region: str, policy: DuplicatePolicy) -> int:
+    """`contacts import FILE… --list NAME`: each file imported as `lists create --from` does (whole or not at all),
+    then their contacts put in the list, each kept once (the repeats reported)."""
+    from c2c_desktop.core import list_sources
+    from c2c_desktop.core.calllists import NewItem, StoreCallLists
+    from c2c_desktop.core.importers import ContactFileError
+    from c2c_desktop.core.store import StoreError
+
+    if not args.list.split():  # refused before anything is imported
+        raise CliError("--list needs a name")
+    code = EXIT_OK
+    items: list[NewItem] = []
+    read_any = False
+    with _open_store() as store:
+        for name in args.files:
+            try:
+                found, summary = list_sources.from_file(
+                    store, name, region=region, dial_region=dial_region, policy=policy
+                )
+            except ContactFileError as exc:
+                print(f"{APP_NAME}: {terminal_safe(f'{name}: {exc}')} Nothing was imported from it.", file=sys.stderr)
+                code = EXIT_ERROR
+                continue
+            except StoreError as exc:
+                raise CliError(f"{name}: nothing was imported: {exc}") from None
+            print("\n".join(_summary_lines(name, summary)), flush=True)
+            items += found
+            read_any = True
+        if not read_any:
+            return code  # no file could be read: no list made either
+        lists = StoreCallLists(store)
+        made, report = list_sources.into_list(store, lists, args.list, items, existing_ok=True)
+        _print_add_report(made.name, report.added, report.duplicates, ())
     return code
 
 
@@ -1182,9 +1223,7 @@ def _lists_create(args: argparse.Namespace, store: Store, lists: CallListStore, 
         since = args.since.isoformat() if args.since else None
         until = args.until.isoformat() if args.until else None
         items += list_sources.from_calls(store.list_calls(outcome=outcome, since=since, until=until))
-    with store.transaction():
-        made = lists.create_list(args.name)
-        report = lists.add_items(made.id, items)
+    made, report = list_sources.into_list(store, lists, args.name, items)
     _print_add_report(made.name, report.added, report.duplicates, problems)
     return EXIT_OK
 
@@ -1264,27 +1303,11 @@ def _lists_show(args: argparse.Namespace, store: Store, lists: CallListStore, gu
 
 
 def _lists_export(args: argparse.Namespace, lists: CallListStore) -> int:
-    import csv
-
-    from c2c_desktop.core.fileutil import atomic_write, defuse_formula
+    from c2c_desktop.core.list_export import write_list_csv
 
     found = lists.require_list(args.name)
-    items = lists.items(found.id)
-    columns = ("position", "name", "number", "state", "attempts", "next_time", "last_outcome", "last_disposition")
-
-    def write(temp: Path) -> int:
-        with open(temp, "w", encoding="utf-8", newline="") as stream:
-            writer = csv.writer(stream)
-            writer.writerow(columns)
-            for item in items:
-                due = item.due_at.isoformat().replace("+00:00", "Z") if item.due_at else ""
-                name = item.name + (" (contact deleted)" if item.contact_missing else "")
-                values = (item.position + 1, name, item.e164, item.state, item.attempts, due, item.last_outcome or "")
-                writer.writerow([defuse_formula(str(value)) for value in (*values, item.last_disposition or "")])
-        return len(items)
-
     try:
-        count = atomic_write(args.file, write)
+        count = write_list_csv(lists.items(found.id), args.file)
     except OSError as exc:
         raise CliError(f"cannot write {args.file}: {exc.strerror or exc}") from None
     print(terminal_safe(f'{count} items of "{found.name}" written to {args.file}'))

@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from c2c_desktop.core.calllists import NewItem
+from c2c_desktop.core.calllists import AddReport, CallList, CallListStore, ListError, NewItem
 from c2c_desktop.core.contacts_io import DuplicatePolicy, ImportSummary, apply_import, plan_import, same_person
 from c2c_desktop.core.models import Contact, JournalEntry
 from c2c_desktop.core.phone import PhoneError, parse_number
@@ -68,19 +68,48 @@ def from_calls(entries: Iterable[JournalEntry]) -> list[NewItem]:
     return [NewItem(entry.e164, entry.contact_id, entry.contact_name) for entry in entries if entry.e164]
 
 
+def into_list(
+    store: Store,
+    lists: CallListStore,
+    name: str,
+    items: Iterable[NewItem],
+    *,
+    list_id: int | None = None,
+    existing_ok: bool = False,
+) -> tuple[CallList, AddReport]:
+    """Make list `name` and put `items` in it, in one transaction (nothing made on a failure); or add them to list
+    `list_id`, or to the list of that name when it exists and `existing_ok`. Each contact or number is kept once:
+    the repeats are in the report."""
+    with store.transaction():
+        if list_id is not None:
+            made = next((each for each in lists.all_lists() if each.id == list_id), None)
+            if made is None:
+                raise ListError("that list was deleted meanwhile")
+        else:
+            found = lists.find_list(name) if existing_ok else None
+            made = found if found is not None else lists.create_list(name)
+        report = lists.add_items(made.id, items)
+    return made, report
+
+
 def from_file(
-    store: Store, path: str | os.PathLike[str], *, region: str, dial_region: str | None = None
+    store: Store,
+    path: str | os.PathLike[str],
+    *,
+    region: str,
+    dial_region: str | None = None,
+    policy: DuplicatePolicy = DuplicatePolicy.MERGE,
 ) -> tuple[list[NewItem], ImportSummary]:
-    """Import a contact file (as `contacts import`, merging known people) and give its contacts as items, in file
-    order. Raises ContactFileError (nothing imported) for a file that cannot be read, e.g. one without a phone
-    column."""
+    """Import a contact file (as `contacts import`; `policy`: what to do with known people) and give its contacts as
+    items, in file order. Raises ContactFileError (nothing imported) for a file that cannot be read, e.g. one without
+    a phone column."""
     from c2c_desktop.core.contacts_io import dialled_from
     from c2c_desktop.core.importers import read_contacts_file
 
     read = read_contacts_file(Path(path), region=region)
     if dial_region is not None and dial_region.strip().upper() != region.strip().upper():
         read = dialled_from(read, region, dial_region)
-    summary = apply_import(store, plan_import(store, read), DuplicatePolicy.MERGE, file_name=Path(path).name)
+    summary = apply_import(store, plan_import(store, read), policy, file_name=Path(path).name)
     items: list[NewItem] = []
     for contact in read.contacts:
         phone = contact.primary_phone

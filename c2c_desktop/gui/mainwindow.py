@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 
     from c2c_desktop.core import config
     from c2c_desktop.core.dialer import PreparedCall
+    from c2c_desktop.core.list_work import DueCallback
     from c2c_desktop.core.models import CallResult, Contact, Credentials, JournalEntry, Outcome, PhoneEntry
     from c2c_desktop.core.rules.guard import CallGuard
     from c2c_desktop.gui.callable_now import BeforeCalling
@@ -60,8 +61,10 @@ if TYPE_CHECKING:
     from c2c_desktop.gui.disposition import DispositionStrip
     from c2c_desktop.gui.history import HistoryDialog
     from c2c_desktop.gui.keyring_worker import KeyringWorker
+    from c2c_desktop.gui.list_manager import ContactPick
     from c2c_desktop.gui.profile import Profile
     from c2c_desktop.gui.session import CallingSession
+    from c2c_desktop.gui.reminders import CallbacksDialog
     from c2c_desktop.gui.store_watcher import ProfileWatcher
     from c2c_desktop.gui.tray import CallTray
 
@@ -502,6 +505,8 @@ class MainWindow(QMainWindow):
         self.history_action = action("Call &history", "Ctrl+H", self.show_history, "history")
         self.compliance_action = action("C&ompliance log…", "Ctrl+Shift+A", self.show_compliance, "compliance")
         self.figures_action = action("The day's fi&gures…", "Ctrl+Shift+F", self.show_figures, "figures")
+        self.lists_action = action("Call &lists…", "Ctrl+Shift+M", self.show_list_manager, "call_lists")
+        self.callbacks_action = action("Call&backs…", "Ctrl+Shift+K", self.show_callbacks, "callbacks")
         self.caller_id_action = action(
             "Caller &ID for the next call…", "Ctrl+Shift+I", self.choose_caller_id, "caller_id"
         )
@@ -562,6 +567,8 @@ class MainWindow(QMainWindow):
         call_menu.addSeparator()
         call_menu.addAction(self.work_list_action)
         call_menu.addAction(self.end_session_action)
+        call_menu.addAction(self.lists_action)
+        call_menu.addAction(self.callbacks_action)
 
     def _wire_controller(self) -> None:
         self.controller.busy_changed.connect(self._on_busy_changed)
@@ -596,6 +603,12 @@ class MainWindow(QMainWindow):
             self.search.setFocus()
         self.watcher.start()
         QTimer.singleShot(0, self._resume_session)
+        # The reminders need the calling rules' modules (~40 ms to import): loaded off the GUI thread first.
+        callable_now = self.before_calling.callable_now
+        callable_now.refreshed.connect(self._start_reminders)
+        callable_now.warm_up()
+        if callable_now.ready:
+            self._start_reminders()
         if self.profile.settings_error:
             self.status_panel.show_problem("Settings not loaded", sentence(self.profile.settings_error))
 
@@ -1275,6 +1288,90 @@ class MainWindow(QMainWindow):
         self.figures_dialog.raise_()
         self.figures_dialog.activateWindow()
 
+    # -- call lists and callback reminders (gui/list_manager.py, gui/reminders.py) -----------------------------------
+
+    @Slot()
+    def show_list_manager(self) -> None:
+        """GUI thread: Call → Call lists… (not modal; a list's items are read and judged off the GUI thread)."""
+        from c2c_desktop.gui.list_manager import ListManager
+
+        manager: ListManager | None = getattr(self, "list_manager", None)
+        if manager is None:
+            manager = ListManager(
+                self.profile.store,
+                lambda: self.profile.settings,
+                self.profile.clock or _system_clock,
+                self,
+                contact_pick=self.contact_pick,
+            )
+            # The calling session is another part of the window; without it, the manager says it is not there.
+            start_session = getattr(self, "start_list_session", None)
+            manager.start_session_requested.connect(start_session or manager.say_no_session)
+            self.watcher.journal_changed.connect(lambda: manager.isVisible() and manager.refresh())
+            self.list_manager = manager
+        else:
+            manager.refresh()
+        manager.show()
+        manager.raise_()
+        manager.activateWindow()
+
+    def contact_pick(self) -> ContactPick:
+        """GUI thread: what the list manager may make a list of: the contacts shown for the search, the highlighted
+        one."""
+        from c2c_desktop.gui.list_manager import ContactPick
+
+        shown = self.contacts_model.shown_contact_ids()
+        current = self.current_contact()
+        selected = (current.id,) if current is not None and current.id is not None else ()
+        return ContactPick(self.search.text(), shown, selected, current.name if selected and current else "")
+
+    @Slot()
+    def _start_reminders(self) -> None:
+        """GUI thread, once the rules' modules are loaded (see start()): the callback reminders' banners over the
+        contacts, and their timer; what is overdue already is said at once."""
+        if getattr(self, "callback_reminders", None) is not None or self._shut_down:
+            return
+        from c2c_desktop.gui.reminders import CallbackReminders, ReminderBanners
+
+        clock = self.profile.clock or _system_clock
+        self.reminder_banners = ReminderBanners(clock, self.open_link, self.show_callbacks)
+        central = self.centralWidget()
+        assert central is not None
+        layout = cast("QVBoxLayout", central.layout())
+        layout.insertWidget(layout.indexOf(self.splitter), self.reminder_banners)
+        self.callback_reminders = CallbackReminders(self.profile.store, lambda: self.profile.settings, clock, self)
+        self.callback_reminders.reminder_due.connect(self._on_callback_reminder)
+        self.callback_reminders.overdue_at_start.connect(self.reminder_banners.show_overdue)
+        self.callback_reminders.polled.connect(self.reminder_banners.refresh_text)
+        self.callback_reminders.start()
+
+    @Slot(object)
+    def _on_callback_reminder(self, due: DueCallback) -> None:
+        """GUI thread (the reminders' timer): the banner, and a desktop notification through the tray."""
+        from c2c_desktop.gui.reminders import notification_of
+
+        self.reminder_banners.remind(due)
+        if self.tray is not None:
+            self.tray.remind(*notification_of(due, (self.profile.clock or _system_clock)()))
+        callbacks: CallbacksDialog | None = getattr(self, "callbacks_dialog", None)
+        if callbacks is not None and callbacks.isVisible():
+            callbacks.refresh()
+
+    @Slot()
+    def show_callbacks(self) -> None:
+        """GUI thread: Call → Callbacks…: the pending callbacks, soonest first (one small query)."""
+        from c2c_desktop.gui.reminders import CallbacksDialog
+
+        dialog: CallbacksDialog | None = getattr(self, "callbacks_dialog", None)
+        if dialog is None:
+            dialog = CallbacksDialog(self.profile.store, self.profile.clock or _system_clock, self.open_link, self)
+            self.callbacks_dialog = dialog
+        else:
+            dialog.refresh()
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+
     @Slot()
     def show_history(self) -> None:
         """GUI thread: the call history (not modal: calls go on while it is open)."""
@@ -1798,6 +1895,9 @@ class MainWindow(QMainWindow):
         keyring_worker: KeyringWorker | None = getattr(self, "keyring_worker", None)
         if watcher is not None:
             watcher.stop()
+        reminders = getattr(self, "callback_reminders", None)
+        if reminders is not None:
+            reminders.stop()
         if controller is not None:
             controller.shutdown(SHUTDOWN_BOUND_MS)
         if keyring_worker is not None:

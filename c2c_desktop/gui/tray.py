@@ -214,6 +214,14 @@ class CallTray(QObject):
         self.notifier.show(summary, body)
         self.notified.emit(summary, body)
 
+    def remind(self, summary: str, body: str) -> None:
+        """GUI thread: a callback reminder as a desktop notification, in front or not (the window shows its banner
+        too), unless notifications are turned off."""
+        if self._closing or not self._host.notifications_on():
+            return
+        self.notifier.show(summary, body)
+        self.notified.emit(summary, body)
+
     def say_still_running(self) -> None:
         """GUI thread: closing the window hid it in the tray; the first time in this run, say so (unless notifications
         are turned off)."""

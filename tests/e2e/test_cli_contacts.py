@@ -372,3 +372,38 @@ def test_control_and_bidi_characters_never_reach_the_terminal(tmp_path: Path) ->
     assert json.loads(as_json)[0]["name"] == "Eve\u202eevil"  # the same JSON value, escaped
     bad = run_cli("contacts", "import", str(tmp_path / "no\x1b[31mfile.csv"))
     assert bad.returncode == 2 and "\x1b" not in bad.stderr and "no\\x1b[31mfile.csv" in bad.stderr
+
+
+def test_import_into_a_list_new_then_existing_with_duplicates_reported(tmp_path: Path) -> None:
+    leads = tmp_path / "leads.csv"
+    leads.write_text(
+        "Name,Phone\nAda Lovelace,305 555 0100\nNo Number,\nGrace Hopper,212 555 0142\nAda Lovelace,(305) 555-0100\n",
+        encoding="utf-8",
+    )
+    first = run_cli("contacts", "import", str(leads), "--list", "Monday")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith(f"{leads}: ")  # the import's own report, as without --list
+    assert f"{leads}: row 3: no phone number" in first.stdout
+    assert first.stdout.endswith('"Monday": 2 items added; 1 already in the list, kept once (Ada Lovelace)\n')
+    more = tmp_path / "more.csv"
+    more.write_text("Name,Phone\nGrace Hopper,+1 212 555 0142\nAlan Turing,312 555 0177\n", encoding="utf-8")
+    second = run_cli("contacts", "import", str(more), "--list", " monday ")  # the list that exists, any case
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.endswith('"Monday": 1 item added; 1 already in the list, kept once (Grace Hopper)\n')
+    shown = json.loads(run_cli("lists", "show", "Monday", "--json").stdout)["items"]
+    assert [(item["name"], item["number"]) for item in shown] == [
+        ("Ada Lovelace", "+13055550100"),
+        ("Grace Hopper", "+12125550142"),
+        ("Alan Turing", "+13125550177"),
+    ]
+    assert all(item["contact_id"] for item in shown)  # the imported contacts, not bare numbers
+    assert len(listed()) == 3
+
+
+def test_import_into_a_list_of_a_file_that_cannot_be_read_makes_no_list(tmp_path: Path) -> None:
+    names = tmp_path / "names.csv"
+    names.write_text("Name,Company\nAda,Acme\n", encoding="utf-8")
+    failed = run_cli("contacts", "import", str(names), "--list", "Names")
+    assert failed.returncode == 2 and "Nothing was imported from it." in failed.stderr
+    assert run_cli("lists", "show", "Names").returncode == 2
+    assert run_cli("contacts", "import", str(names), "--list", "   ").returncode == 2
