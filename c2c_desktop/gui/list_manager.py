@@ -72,7 +72,6 @@ _ModelIndex = QModelIndex | QPersistentModelIndex
 
 #: Standings are handed to the GUI thread this many at a time (the first chunk covers a tall window's rows).
 STANDINGS_CHUNK = 200
-NO_SESSION_TEXT = "The calling session is not available in this build."
 #: What the window's contact list offers as a source (see ContactPick).
 MIME_TYPE = "application/x-c2c-list-item-ids"
 FINISHED_STATES = (ItemState.DONE, ItemState.SKIPPED, ItemState.DO_NOT_CALL)
@@ -1211,11 +1210,6 @@ class ListManager(QDialog):
         """GUI thread: Start calling (or Enter on a list): ask the window for a calling session on the list."""
         if self.current_list_id is not None:
             self.start_session_requested.emit(self.current_list_id)
-
-    @Slot(int)
-    def say_no_session(self, _list_id: int) -> None:
-        """GUI thread: this build has no calling session to start."""
-        self.say(NO_SESSION_TEXT)
 
 
 def contact_pick_of(search: str, shown_ids: Sequence[int], selected: tuple[int, str] | None) -> ContactPick:

@@ -63,8 +63,8 @@ if TYPE_CHECKING:
     from c2c_desktop.gui.keyring_worker import KeyringWorker
     from c2c_desktop.gui.list_manager import ContactPick
     from c2c_desktop.gui.profile import Profile
-    from c2c_desktop.gui.session import CallingSession
     from c2c_desktop.gui.reminders import CallbacksDialog
+    from c2c_desktop.gui.session import CallingSession
     from c2c_desktop.gui.store_watcher import ProfileWatcher
     from c2c_desktop.gui.tray import CallTray
 
@@ -528,7 +528,7 @@ class MainWindow(QMainWindow):
         )
         self.callback_action = action("Schedule a call&back…", "Ctrl+Shift+B", self.schedule_callback, "callback")
         self.callback_action.setToolTip("Schedule a callback to the highlighted contact, on your clock or theirs")
-        self.work_list_action = action("Work a &list…", "Ctrl+Shift+L", self.work_a_list, "work_list")
+        self.work_list_action = action("&Work a list…", "Ctrl+Shift+L", self.work_a_list, "work_list")
         self.end_session_action = action("End the calling &session", None, self.end_session, "end_session")
 
         # What needs the profile waits for it (attach_profile); Find, Dial and Quit work from the first paint.
@@ -565,9 +565,9 @@ class MainWindow(QMainWindow):
         call_menu.addAction(self.compliance_action)
         call_menu.addAction(self.figures_action)
         call_menu.addSeparator()
+        call_menu.addAction(self.lists_action)
         call_menu.addAction(self.work_list_action)
         call_menu.addAction(self.end_session_action)
-        call_menu.addAction(self.lists_action)
         call_menu.addAction(self.callbacks_action)
 
     def _wire_controller(self) -> None:
@@ -1304,9 +1304,7 @@ class MainWindow(QMainWindow):
                 self,
                 contact_pick=self.contact_pick,
             )
-            # The calling session is another part of the window; without it, the manager says it is not there.
-            start_session = getattr(self, "start_list_session", None)
-            manager.start_session_requested.connect(start_session or manager.say_no_session)
+            manager.start_session_requested.connect(self._start_session_from_manager)
             self.watcher.journal_changed.connect(lambda: manager.isVisible() and manager.refresh())
             self.list_manager = manager
         else:
@@ -1555,6 +1553,13 @@ class MainWindow(QMainWindow):
         if chosen is not None:
             list_id, mode, countdown_s = chosen
             self.start_list_session(list_id, mode=mode, countdown_ms=countdown_s * 1000)
+
+    @Slot(int)
+    def _start_session_from_manager(self, list_id: int) -> None:
+        """GUI thread: the call lists' Start calling: the session's card comes to the front, in this window."""
+        if self.start_list_session(list_id):
+            self.raise_()
+            self.activateWindow()
 
     def start_list_session(self, list_id: int, *, mode: object = None, countdown_ms: int | None = None) -> bool:
         """GUI thread: start (or resume) the calling session on the list `list_id` and show its card; the public way

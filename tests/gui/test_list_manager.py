@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QAbstractButton
+from PySide6.QtWidgets import QAbstractButton, QTabWidget
 
 from c2c_desktop.core.calllists import ItemState, NewItem, StoreCallLists
 from c2c_desktop.core.config import Settings
@@ -22,7 +22,7 @@ from c2c_desktop.core.models import Contact, Outcome, PhoneEntry
 from c2c_desktop.core.simulator import StandInService
 from c2c_desktop.core.store import Store
 from c2c_desktop.gui import list_manager as list_manager_module
-from c2c_desktop.gui.list_manager import NO_SESSION_TEXT, ContactPick, ListManager, MadeReport, Source
+from c2c_desktop.gui.list_manager import ContactPick, ListManager, MadeReport, Source
 from c2c_desktop.gui.mainwindow import MainWindow
 from c2c_desktop.gui.profile import open_demo_profile
 from tests.figures_support import journal_call
@@ -381,26 +381,10 @@ def test_the_menu_opens_it_and_the_search_becomes_a_list(qtbot: QtBot, window: M
     assert 0 < len(pick.shown_ids) < model.total_count  # the search's contacts, in the list's order
     make(qtbot, manager, "Ada", Source("contacts", contact_ids=pick.shown_ids))
     assert manager.model.rowCount() or shown_items(qtbot, manager, len(pick.shown_ids))
-    # This build has no calling session: Start calling says so rather than doing nothing.
-    manager.start_button.click()
-    assert manager.report_label.text() == NO_SESSION_TEXT
-
-
-def test_start_calling_reaches_the_windows_session_where_there_is_one(
-    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    started: list[int] = []
-    monkeypatch.setattr(MainWindow, "start_list_session", lambda _self, list_id: started.append(list_id), raising=False)
-    with StandInService(ring_seconds=0.1) as standin:
-        monkeypatch.setenv("C2C_DESKTOP_API_URL", standin.url)
-        with running_window(qtbot, open_demo_profile()) as main:
-            main.show_list_manager()
-            manager = main.list_manager
-            make(qtbot, manager, "Empty", Source("empty"))
-            manager.start_calling()
-            assert started == [manager.current_list_id]
-            assert manager.report_label.text() != NO_SESSION_TEXT
-            manager.close()
+    manager.start_button.click()  # the calling session starts on it, in the main window, with its first card
+    session = window.session
+    assert session is not None and session.list.id == manager.current_list_id
+    assert window.findChild(QTabWidget, "left_tabs").currentWidget() is session.panel  # type: ignore[union-attr]
 
 
 def test_every_key_of_the_window_does_one_thing(manager: ListManager) -> None:
