@@ -60,6 +60,8 @@ bench: $(STAMP)
 screenshot: $(STAMP)
 	scripts/system-packages.sh test
 	$(BIN)/python scripts/screenshot.py docs/screenshot.png
+	$(BIN)/python scripts/session_screenshot.py docs/session.png
+	$(BIN)/python scripts/figures_screenshot.py docs/figures.png
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
