@@ -1325,12 +1325,15 @@ def _lists_call_next(
     from c2c_desktop.core.calllists import ListError
     from c2c_desktop.core.dialer import NotSentError, begin, client_for, describe_outcome, prepare_call
     from c2c_desktop.core.list_work import (
+        AGENT_NO_ANSWER_TEXT,
         CallableNow,
-        both_clocks,
+        agent_missed,
         call_finished,
         call_started,
+        check_callback,
     )
     from c2c_desktop.core.models import CallResult
+    from c2c_desktop.core.phone import PhoneError, number_to_call
     from c2c_desktop.core.rules.caller_id import JournalCallerIdUsage
     from c2c_desktop.core.store import StoreError
 
@@ -1361,10 +1364,20 @@ def _lists_call_next(
     number_text = item.e164
     contact = store.get_contact(item.contact_id) if item.contact_id is not None else None
     callback_at = None
-    if args.at is not None:
-        callback_at, zone = _callback_time(args, store, item, settings)
-        if callback_at <= now:
-            raise CliError(f"Not sent: the callback time {both_clocks(callback_at, zone)} is in the past")
+    if (
+        args.at is not None
+    ):  # judged in full before dialling (past, the callee's hours then): as the disposition will be
+        callback_at, _zone = _callback_time(args, store, item, settings)
+        try:
+            check_callback(
+                guard,
+                number_to_call(item.e164, settings.region),
+                callback_at,
+                now,
+                contact=Contact(item.contact_id, item.name, region_code=item.region_code),
+            )
+        except (ListError, PhoneError) as exc:
+            raise CliError(f"Not sent: the callback time cannot be used: {exc}") from None
     journal_problem = ""
     with client_for(settings) as client:
         try:
@@ -1389,31 +1402,58 @@ def _lists_call_next(
             )
         print(terminal_safe(f'Calling {item.label} ({standing.kind}) from "{found.name}"'), file=sys.stderr)
         entry, request = begin(store, prepared)
-        item = call_started(lists, item, entry.id)  # before the request: a kill leaves the item pointing at its call
+        try:  # before the request: a kill leaves the item pointing at its call
+            item = call_started(lists, item, entry.id)
+        except (StoreError, ListError) as exc:  # nothing is sent: the row says so now, not "unknown" at the next start
+            _finish_not_sent(store, entry.id, f"Not sent: the list item could not be updated ({exc})")
+            raise CliError(
+                f"Not sent: the list item could not be updated ({exc}) [ref {entry.ref}]", EXIT_CODES[Outcome.NOT_SENT]
+            ) from None
         sending = time.monotonic()
         try:
             result = client.place_call(request, credentials)
         except KeyboardInterrupt:
             result = CallResult(Outcome.UNKNOWN, INTERRUPTED_MESSAGE, elapsed_s=time.monotonic() - sending)
+        call_type = prepared.request.call_type
         try:
             store.finish_call(entry.id, result)
-            item = call_finished(lists, rules, item, result.outcome, _now_utc())
+            item = call_finished(lists, rules, item, result.outcome, _now_utc(), call_type=call_type)
         except StoreError as exc:
             journal_problem = f" (the journal could not be updated: {exc})"
-    line = describe_outcome(result, prepared)
+    missed = agent_missed(result.outcome, call_type)
+    line = AGENT_NO_ANSWER_TEXT if missed else describe_outcome(result, prepared)
     if result.excerpt:
         line += f" (service said: {result.excerpt})"
     print(terminal_safe(f"{line} [ref {entry.ref}]{journal_problem}"))
     if disposition is not None:
-        if result.outcome in (Outcome.CONNECTED, Outcome.NO_ANSWER):
+        if missed:
+            print(f"{APP_NAME}: disposition not saved: the prospect was not called", file=sys.stderr)
+        elif result.outcome in (Outcome.CONNECTED, Outcome.NO_ANSWER):
             try:
                 item = _record_disposition(store, lists, rules, item, disposition, guard, callback_at, settings)
             except ListError as exc:
                 print(f"{APP_NAME}: disposition not saved: {terminal_safe(str(exc))}", file=sys.stderr)
+        elif result.outcome is Outcome.UNKNOWN:
+            print(
+                f"{APP_NAME}: disposition not saved: the outcome is unknown (the call may have rung); "
+                "record it with `lists dispose` once you know",
+                file=sys.stderr,
+            )
         else:
             print(f"{APP_NAME}: disposition not saved: the call did not ring ({result.outcome})", file=sys.stderr)
     print(terminal_safe(_item_line(item)))
     return EXIT_CODES[result.outcome]
+
+
+def _finish_not_sent(store: Store, call_id: int, reason: str) -> None:
+    """Close a journal row whose request was never sent (a row left "placing" would be recovered as unknown)."""
+    from c2c_desktop.core.models import CallResult
+    from c2c_desktop.core.store import StoreError
+
+    try:
+        store.finish_call(call_id, CallResult(Outcome.NOT_SENT, reason))
+    except StoreError:
+        pass  # the store is failing: the row is recovered as unknown at the next start, the safe side
 
 
 def _item_line(item: ListItem) -> str:

@@ -112,6 +112,7 @@ class CallListStore(Protocol):
 
     def create_list(self, name: str) -> CallList: ...
     def find_list(self, name: str) -> CallList | None: ...
+    def list_exists(self, list_id: int) -> bool: ...
     def require_list(self, name: str) -> CallList: ...
     def all_lists(self) -> list[CallList]: ...
     def rename_list(self, list_id: int, name: str) -> None: ...
@@ -234,6 +235,12 @@ class StoreCallLists:
         ).fetchone()
         return None if row is None else CallList(*row)
 
+    def list_exists(self, list_id: int) -> bool:
+        """Whether the list is there (not deleted): one indexed read, cheap enough to ask before every dial (a list
+        deleted in the list manager or by `lists delete` while a session works it must not be dialled on)."""
+        row = self._run("SELECT 1 FROM call_lists WHERE id = ? AND deleted_at IS NULL", (list_id,)).fetchone()
+        return row is not None
+
     def require_list(self, name: str) -> CallList:
         found = self.find_list(name)
         if found is None:
@@ -303,8 +310,12 @@ class StoreCallLists:
         return AddReport(added, tuple(duplicates))
 
     def items(self, list_id: int) -> list[ListItem]:
+        """The list's items in order; none while the list is deleted (they come back with `undo_delete`). `item()`
+        still finds one by id, so that a call in flight when its list was deleted still records its outcome."""
         rows = self._run(
-            f"SELECT {_ITEM_COLUMNS} {_ITEM_FROM} WHERE i.list_id = ? ORDER BY i.position", (list_id,)
+            f"SELECT {_ITEM_COLUMNS} {_ITEM_FROM} WHERE i.list_id = ? AND i.list_id IN "
+            "(SELECT id FROM call_lists WHERE deleted_at IS NULL) ORDER BY i.position",
+            (list_id,),
         ).fetchall()
         return [_item(row) for row in rows]
 
@@ -382,14 +393,17 @@ class StoreCallLists:
         return _callback(row)
 
     def callbacks(self, *, state: CallbackState | None = CallbackState.PENDING) -> list[Callback]:
-        """Callbacks soonest first (of one state, or all)."""
-        if state is None:
-            rows = self._run(f"SELECT {_CALLBACK_COLUMNS} FROM callbacks ORDER BY due_at, id").fetchall()
-        else:
-            rows = self._run(
-                f"SELECT {_CALLBACK_COLUMNS} FROM callbacks WHERE state = ? ORDER BY due_at, id", (state.value,)
-            ).fetchall()
-        return [_callback(row) for row in rows]
+        """Callbacks soonest first (of one state, or all), leaving out those of items whose list is deleted: they
+        neither remind nor show while it is (and come back with `undo_delete`). Callbacks of no list always show."""
+        sql = (
+            f"SELECT {_CALLBACK_COLUMNS} FROM callbacks WHERE (list_item_id IS NULL OR list_item_id NOT IN "
+            "(SELECT i.id FROM list_items i JOIN call_lists l ON l.id = i.list_id WHERE l.deleted_at IS NOT NULL))"
+        )
+        params: tuple[str, ...] = ()
+        if state is not None:
+            sql += " AND state = ?"
+            params = (state.value,)
+        return [_callback(row) for row in self._run(sql + " ORDER BY due_at, id", params).fetchall()]
 
     def close_callbacks_of_item(self, item_id: int, state: CallbackState) -> int:
         cursor = self._run(

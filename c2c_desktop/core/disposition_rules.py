@@ -9,10 +9,18 @@
       {"disposition": "Voicemail full", "action": "same-as", "as": "No answer"}
     ]}
 
-Actions: done, retry (after `delay`: "30m", "2h", "1d"; with `max_attempts`, done once that many calls were made),
-callback (needs a time), do-not-call (the internal list, at once), skip, same-as (another rule's action). The "no
-answer" outcome (a call nobody answered, no disposition) has a rule of its own. A broken file is refused with one plain
-line naming the problem (unknown action, nonsense delay, a same-as loop), and the defaults stay in force.
+Actions: done (with `flag_number`: true or false, the number flagged as wrong), retry (after `delay`: "30m", "2h",
+"1d"; with `max_attempts`, done once that many calls were made), callback (needs a time), do-not-call (the internal
+list, at once), skip, same-as (another rule's action, named by `as`). A field that does not belong to the rule's action
+is refused, not ignored. The "no answer" outcome (a call nobody answered, no disposition) has a rule of its own, whose
+action (followed through same-as) may only be retry, done or skip.
+
+A broken file is refused with one plain line naming the problem (the rule, and its field: an unknown action, a
+nonsense delay, a same-as loop...). The defaults are NOT used instead: `load_rules` raises, and the list commands and
+the calling session refuse to start until the file is fixed (or removed: no file means the defaults).
+
+Disposition names are matched by `disposition_key` everywhere (the rules, the agent's dispositions.txt, the figures,
+the session's keys): without regard to case, spacing or the kind of dash.
 """
 
 from __future__ import annotations
@@ -33,6 +41,17 @@ NO_ANSWER = "No answer"  # the rule for the outcome "no answer" when no disposit
 MAX_DELAY = timedelta(days=365)
 MIN_DELAY = timedelta(minutes=1)
 DEFAULT_MAX_NO_ANSWER = 6
+
+
+_DASHES = ("\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2015", "\u2212", "\ufe58", "\ufe63", "\uff0d")
+
+
+def disposition_key(name: str) -> str:
+    """The one way disposition names are compared: "Connected – interested", "connected - Interested" and
+    "Connected—interested " are the same disposition (case, spacing and every kind of dash do not matter)."""
+    for dash in _DASHES:
+        name = name.replace(dash, "-")
+    return " ".join(name.replace("-", " - ").split()).casefold()
 
 
 class DispositionRulesError(ValueError):
@@ -76,14 +95,15 @@ class DispositionRule:
 
 @dataclass(frozen=True)
 class DispositionRules:
-    rules: dict[str, DispositionRule] = field(default_factory=dict)  # by casefolded name
+    rules: dict[str, DispositionRule] = field(default_factory=dict)  # by disposition_key(name)
 
     def find(self, name: str) -> DispositionRule | None:
-        """The rule for a disposition (case-insensitive), followed through same-as; None when there is none."""
-        rule = self.rules.get(" ".join(name.split()).casefold())
+        """The rule for a disposition (matched by `disposition_key`), followed through same-as; None when there is
+        none."""
+        rule = self.rules.get(disposition_key(name))
         seen = 0
         while rule is not None and rule.action is Action.SAME_AS and seen <= len(self.rules):
-            rule = self.rules.get(rule.same_as.casefold())
+            rule = self.rules.get(disposition_key(rule.same_as))
             seen += 1
         return rule
 
@@ -162,37 +182,75 @@ def parse_rules(text: str) -> DispositionRules:
         except ValueError:
             known = ", ".join(action.value for action in Action)
             raise DispositionRulesError(f"{where}: unknown action {row.get('action')!r} (known: {known})") from None
+        _check_fields(where, row, action, is_no_answer=disposition_key(name) == disposition_key(NO_ANSWER))
         delay = None
         if action is Action.RETRY:
             try:
                 delay = parse_delay(row.get("delay"))
             except DispositionRulesError as exc:
                 raise DispositionRulesError(f"{where}: {exc}") from None
-        elif "delay" in row:
-            raise DispositionRulesError(f"{where}: only a retry has a delay")
         max_attempts = row.get("max_attempts")
         if max_attempts is not None and (
             isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or not 1 <= max_attempts <= 100
         ):
             raise DispositionRulesError(f"{where}: max_attempts must be a whole number from 1 to 100")
+        flag_number = row.get("flag_number", False)
+        if not isinstance(flag_number, bool):
+            raise DispositionRulesError(
+                f"{where}: flag_number must be true or false (without quotes), not {flag_number!r}"
+            )
         same_as = " ".join(str(row.get("as", "")).split())
         if action is Action.SAME_AS and not same_as:
             raise DispositionRulesError(f'{where}: same-as needs "as": the disposition it behaves like')
-        if name.casefold() in rules:
+        if disposition_key(name) in rules:
             raise DispositionRulesError(f"{where}: a second rule for the same disposition")
-        rules[name.casefold()] = DispositionRule(
-            name, action, delay, max_attempts, bool(row.get("flag_number", False)), same_as
-        )
+        rules[disposition_key(name)] = DispositionRule(name, action, delay, max_attempts, flag_number, same_as)
     for rule in rules.values():
         _check_chain(rule, rules)
-    return DispositionRules(rules)
+    checked = DispositionRules(rules)
+    no_answer = checked.find(NO_ANSWER)
+    if no_answer is not None and no_answer.action not in NO_ANSWER_ACTIONS:
+        allowed = ", ".join(action.value for action in NO_ANSWER_ACTIONS)
+        raise DispositionRulesError(
+            f'the "{NO_ANSWER}" rule comes to {no_answer.action.value}: nobody was reached, so only {allowed} fit'
+        )
+    return checked
+
+
+#: The fields each action takes, besides "disposition"/"outcome" and "action".
+_FIELDS_OF = {
+    Action.DONE: frozenset({"flag_number"}),
+    Action.RETRY: frozenset({"delay", "max_attempts"}),
+    Action.CALLBACK: frozenset(),
+    Action.DO_NOT_CALL: frozenset(),
+    Action.SKIP: frozenset(),
+    Action.SAME_AS: frozenset({"as"}),
+}
+#: What the "no answer" outcome may do: nobody was reached, so no callback time was agreed and no one asked not to
+#: be called.
+NO_ANSWER_ACTIONS = (Action.RETRY, Action.DONE, Action.SKIP)
+
+
+def _check_fields(where: str, row: dict[str, Any], action: Action, *, is_no_answer: bool) -> None:
+    """A field that the action does not use is refused (it would be silently ignored), naming the rule and field."""
+    for name in ("delay", "max_attempts", "flag_number", "as"):
+        if name in row and name not in _FIELDS_OF[action]:
+            users = [each.value for each, fields in _FIELDS_OF.items() if name in fields]
+            raise DispositionRulesError(
+                f"{where}: {name!r} does not apply to {action.value} (only to {' and '.join(users)}): remove it"
+            )
+    if is_no_answer and "flag_number" in row:
+        raise DispositionRulesError(f"{where}: 'flag_number' does not apply to the no answer outcome: remove it")
+    if is_no_answer and action not in (*NO_ANSWER_ACTIONS, Action.SAME_AS):
+        allowed = ", ".join(each.value for each in NO_ANSWER_ACTIONS)
+        raise DispositionRulesError(f"{where}: {action.value} makes no sense for a call nobody answered: use {allowed}")
 
 
 def _check_chain(rule: DispositionRule, rules: dict[str, DispositionRule]) -> None:
     path = [rule.name]
     current = rule
     while current.action is Action.SAME_AS:
-        target = rules.get(current.same_as.casefold())
+        target = rules.get(disposition_key(current.same_as))
         if target is None:
             raise DispositionRulesError(f'"{current.name}" is the same as "{current.same_as}", which has no rule')
         if target.name in path:

@@ -12,8 +12,15 @@ The definitions, as the README's "The day's figures" gives them:
   `Store.last_call_that_may_have_rung`.
 * First-leg answer: a dial whose outcome is Connected. With call type 2 that is the agent's phone answering; with
   type 1 the prospect's. An Unknown call is a dial but not an answer, unless the agent recorded that it connected.
-* Prospect connect: a dial whose disposition is one of `PROSPECT_CONNECT_DISPOSITIONS` (matched without regard to
-  case, spaces or the kind of dash): only the disposition says that the prospect was reached.
+* Prospect connect: a dial whose disposition is one of `PROSPECT_CONNECT_DISPOSITIONS` (matched by
+  `disposition_rules.disposition_key`, as everywhere: case, spaces and the kind of dash do not matter): only the
+  disposition says that the prospect was reached.
+* Call type 2 (the agent's phone first) and No answer: the agent did not pick up, so the prospect was never dialled.
+  Such a call is still a dial (the request went out and a phone, the agent's, rang: it counts in dials, calling hours
+  and dials per hour, and its callee hour's dials), never a first-leg answer, never a prospect connect (it has no
+  disposition: `lists call-next` and the session do not record one for it). So it lowers the connect rate, as the
+  agent's missed pickups do lower the rate of prospects reached per dial; the journal keeps its call type, so a count of
+  them apart ("your phone not answered") can be added without a schema change.
 * Connect rate: prospect connects / dials ("—" with no dials).
 * Dials per hour: dials / calling hours, where a calling hour is an hour of the agent's clock (09:00-09:59, ...) in
   which at least one dial started. Breaks and a lunch hour do not dilute it; 3 dials at 09:05, 09:50 and 10:10 are
@@ -46,6 +53,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from c2c_desktop.core.disposition_rules import disposition_key
 from c2c_desktop.core.fileutil import atomic_write, defuse_formula
 from c2c_desktop.core.models import CallState, JournalEntry, Outcome
 
@@ -267,13 +275,6 @@ class Figures:
         return self.dials / self.calling_hours if self.calling_hours else None
 
 
-def _disposition_key(text: str) -> str:
-    # "Connected – interested", "connected - Interested" and "Connected—interested " are the same disposition.
-    for dash in ("–", "—", "‒", "−"):
-        text = text.replace(dash, "-")
-    return " ".join(text.replace("-", " - ").split()).casefold()
-
-
 def compute_figures(
     calls: Iterable[FigureCall],
     period: Period,
@@ -291,7 +292,7 @@ def compute_figures(
     `figures_from_store`). `include`: only these calls count (a list's); callbacks are kept by any dial. `now`
     decides which callbacks are still pending (default: the clock)."""
     start, end = period.bounds(zone)
-    connect_keys = {_disposition_key(text) for text in connect_dispositions}
+    connect_keys = {disposition_key(text) for text in connect_dispositions}
     dials = answers = connects = 0
     hours_with_dials: set[tuple[date, int, timedelta | None]] = set()
     by_hour: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
@@ -304,7 +305,7 @@ def compute_figures(
             continue
         dials += 1
         answers += call.answered
-        connected = _disposition_key(call.disposition) in connect_keys
+        connected = disposition_key(call.disposition) in connect_keys
         connects += connected
         local = _local(call.started, zone)
         # The offset tells the two 01:00 hours of a fall-back night apart.

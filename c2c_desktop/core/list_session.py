@@ -12,11 +12,18 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from c2c_desktop.core.calllists import CallbackState, CallListStore, ItemState, ListItem
-from c2c_desktop.core.disposition_rules import Action, DispositionRules
-from c2c_desktop.core.list_work import CallableNow, Standing, schedule_callback
+from c2c_desktop.core.disposition_rules import Action, DispositionRules, disposition_key
+from c2c_desktop.core.list_work import (
+    CallableNow,
+    ListProgress,
+    Standing,
+    list_progress,
+    schedule_callback,
+    tomorrow_at_this_time,
+)
 from c2c_desktop.core.models import Contact, JournalEntry, Outcome
 from c2c_desktop.core.phone import number_to_call
 from c2c_desktop.core.rules.guard import CallGuard
@@ -26,7 +33,6 @@ MAX_COUNTDOWN_S = 30
 DEFAULT_COUNTDOWN_S = 5
 DISPOSITION_KEYS = 9  # 1 … 9
 LATER_TODAY = timedelta(hours=2)
-TOMORROW = timedelta(days=1)
 CALLBACK_DISPOSITION = "Call back later"  # used by C after a call when no rule of the agent's says "callback"
 
 
@@ -195,30 +201,16 @@ def next_card(order: CallableNow, items: Sequence[ListItem], *, then: CallableNo
     return Card(None)
 
 
-@dataclass(frozen=True)
-class Progress:
-    worked: int  # items called at least once, or closed
-    total: int
-    callbacks_due: int
-
-    def text(self) -> str:
-        due = f" · {self.callbacks_due} callback{'s' * (self.callbacks_due != 1)} due" if self.callbacks_due else ""
-        return f"{self.worked} of {self.total} worked{due}"
+#: The list's progress as the card shows it ("23 of 120 worked · 4 callbacks due"): list_work's one definition.
+Progress = ListProgress
 
 
-def progress(items: Sequence[ListItem], now: datetime) -> Progress:
-    worked = sum(1 for item in items if item.attempts > 0 or item.state is not ItemState.READY)
-    due = sum(
-        1 for item in items if item.state is ItemState.CALLBACK and item.due_at is not None and item.due_at <= now
-    )
-    return Progress(worked, len(items), due)
+def progress(items: Sequence[ListItem], now: datetime) -> ListProgress:
+    """The list's progress (`list_work.list_progress`: done / worked / left / callbacks due)."""
+    return list_progress(items, now)
 
 
 # -- the dispositions on the keys ------------------------------------------------------------------------------------
-
-
-def _key(name: str) -> str:
-    return " ".join(name.replace("–", "-").replace("—", "-").split()).casefold()
 
 
 def session_dispositions(listed: Iterable[str], rules: DispositionRules) -> list[str]:
@@ -229,8 +221,8 @@ def session_dispositions(listed: Iterable[str], rules: DispositionRules) -> list
     seen: set[str] = set()
     for name in [*listed, *(rule.name for rule in rules.rules.values())]:
         cleaned = " ".join(name.split())
-        if cleaned and _key(cleaned) not in seen:
-            seen.add(_key(cleaned))
+        if cleaned and disposition_key(cleaned) not in seen:
+            seen.add(disposition_key(cleaned))
             names.append(cleaned)
     return names
 
@@ -253,15 +245,18 @@ def describe(name: str, rules: DispositionRules) -> str:
 # -- item changes the session makes ----------------------------------------------------------------------------------
 
 
-def skip_item(lists: CallListStore, item: ListItem, choice: SkipChoice, now: datetime) -> ListItem:
-    """S: later today (retry in 2 h), tomorrow (the same time tomorrow) or out of the list (skipped, kept with its
+def skip_item(
+    lists: CallListStore, item: ListItem, choice: SkipChoice, now: datetime, *, zone: tzinfo | None = None
+) -> ListItem:
+    """S: later today (retry in 2 h), tomorrow (the same time tomorrow on the agent's clock, `zone`, default
+    `list_work.agent_zone()`: 23 or 25 h later across a clock change) or out of the list (skipped, kept with its
     history: `lists show` still lists it). Never dials; a pending callback of the item is cancelled on removal."""
     if choice is SkipChoice.REMOVE:
         with lists.transaction():
             lists.close_callbacks_of_item(item.id, CallbackState.CANCELLED)
             return lists.update_item(item.id, state=ItemState.SKIPPED, due_at=None)
-    delay = LATER_TODAY if choice is SkipChoice.LATER_TODAY else TOMORROW
-    return lists.update_item(item.id, state=ItemState.DUE_LATER, due_at=now + delay)
+    due = now + LATER_TODAY if choice is SkipChoice.LATER_TODAY else tomorrow_at_this_time(now, zone)
+    return lists.update_item(item.id, state=ItemState.DUE_LATER, due_at=due)
 
 
 def schedule_item_callback(

@@ -19,8 +19,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from c2c_desktop.core.calllists import Callback, CallbackState, CallListStore, ItemState, ListError, ListItem
-from c2c_desktop.core.disposition_rules import Action, DispositionRule, DispositionRules
-from c2c_desktop.core.models import Contact, Outcome
+from c2c_desktop.core.disposition_rules import Action, DispositionRule, DispositionRules, disposition_key
+from c2c_desktop.core.models import CallType, Contact, Outcome
 from c2c_desktop.core.phone import DialNumber, PhoneError, number_to_call
 from c2c_desktop.core.rules import hours
 from c2c_desktop.core.rules.glance import Glance, glance
@@ -87,6 +87,16 @@ def parse_local_time(text: str, zone: tzinfo) -> datetime:
 
 def _zone_name(zone: tzinfo) -> str:
     return getattr(zone, "key", None) or str(zone)
+
+
+def tomorrow_at_this_time(now: datetime, zone: tzinfo | None = None) -> datetime:
+    """The same time of day tomorrow on the clock of `zone` (default: the agent's), as UTC: 23 or 25 hours later
+    across a clock change, not 24. A time the clocks skip tomorrow comes out as the hour after (02:30 → 03:30)."""
+    zone = zone or agent_zone()
+    local = now.astimezone(zone)
+    day = local.date() + timedelta(days=1)
+    naive = datetime.combine(day, local.time().replace(tzinfo=None))
+    return naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
 
 
 def both_clocks(moment: datetime, callee: str, agent: tzinfo | None = None) -> str:
@@ -166,6 +176,51 @@ def reminders(lists: CallListStore, now: datetime, minutes: int = DEFAULT_REMIND
 def due_callbacks(lists: CallListStore, now: datetime) -> list[DueCallback]:
     """Pending callbacks whose time has come, with how late each is (those due while the app was closed too)."""
     return [DueCallback(cb, now - cb.due_at) for cb in lists.callbacks() if cb.due_at <= now]
+
+
+# --- a list's progress ---------------------------------------------------------------------------------------------
+
+#: States of an item that the list will not offer again.
+FINISHED_STATES = frozenset({ItemState.DONE, ItemState.SKIPPED, ItemState.DO_NOT_CALL})
+
+
+@dataclass(frozen=True)
+class ListProgress:
+    """A list's progress, the one definition the session's card and the list manager show.
+
+    * total: the list's items.
+    * done: items the list will not offer again: done, skipped, do not call, or whose contact was deleted.
+    * left: total - done: items still to be called (now, at a retry or callback time, or waiting for a disposition).
+    * worked: items called at least once (an attempt counted) or moved on without a call (skipped, a callback set, on
+      the do-not-call list...): every item that is no longer untouched. done <= worked is not guaranteed only for
+      items whose contact was deleted before any call (done, never worked).
+    * callbacks_due: items waiting for a callback whose time has come.
+    """
+
+    total: int
+    done: int
+    worked: int
+    callbacks_due: int
+
+    @property
+    def left(self) -> int:
+        return self.total - self.done
+
+    def text(self) -> str:
+        """ "23 of 120 worked · 4 callbacks due" (the session's card)."""
+        due = f" · {self.callbacks_due} callback{'s' * (self.callbacks_due != 1)} due" if self.callbacks_due else ""
+        return f"{self.worked} of {self.total} worked{due}"
+
+
+def list_progress(items: Iterable[ListItem], now: datetime) -> ListProgress:
+    """The progress of a list from its items (`CallListStore.items`) at `now`. One pass; 10,000 items in ~5 ms."""
+    total = done = worked = due = 0
+    for item in items:
+        total += 1
+        done += item.state in FINISHED_STATES or item.contact_missing
+        worked += item.attempts > 0 or item.state is not ItemState.READY
+        due += item.state is ItemState.CALLBACK and item.due_at is not None and item.due_at <= now
+    return ListProgress(total, done, worked, due)
 
 
 # --- callable now ---------------------------------------------------------------------------------------------------
@@ -358,13 +413,41 @@ def call_started(lists: CallListStore, item: ListItem, call_id: int) -> ListItem
         return lists.update_item(item.id, last_call_id=call_id, last_outcome=PLACING, attempts=item.attempts + 1)
 
 
+#: What the agent is told when, with call type 2, their own phone was not answered (the prospect was not called).
+AGENT_NO_ANSWER_TEXT = "Nobody answered your phone — the prospect was not called"
+
+
+def answer_is_about_the_prospect(call_type: int | None) -> bool:
+    """Whether the service's answer (Call Connected / No Answer) is about the prospect's phone: with call type 1 it
+    rings first; with type 2 the agent's phone rings first and the answer is about the agent's pickup."""
+    return call_type is None or int(call_type) == int(CallType.PROSPECT_FIRST)
+
+
+def agent_missed(outcome: Outcome, call_type: int | None) -> bool:
+    """True for a No answer that means the agent did not pick up their own phone (call type 2): the prospect was never
+    dialled. The caller says `AGENT_NO_ANSWER_TEXT` and a power session pauses (the agent is away)."""
+    return outcome is Outcome.NO_ANSWER and not answer_is_about_the_prospect(call_type)
+
+
 def call_finished(
-    lists: CallListStore, rules: DispositionRules, item: ListItem, outcome: Outcome, now: datetime
+    lists: CallListStore,
+    rules: DispositionRules,
+    item: ListItem,
+    outcome: Outcome,
+    now: datetime,
+    *,
+    call_type: int | None = None,
 ) -> ListItem:
-    """The outcome of the item's call. No answer follows the "No answer" rule; a call that reached nobody (not sent,
-    rejected) does not count as an attempt; connected waits for the disposition; unknown needs confirmation."""
+    """The outcome of the item's call, `item` as `call_started` returned it. `call_type` is the call's type (the
+    journal row's `call_type`; None is read as type 1, the answer being about the prospect).
+
+    No answer from the prospect follows the "No answer" rule. No answer with type 2 means the agent did not pick up
+    (`agent_missed`): the prospect was never dialled, so it is not an attempt, the retry rule does not apply and the
+    item keeps its state and time (a pending callback stays pending); only the outcome is recorded. A call that
+    reached nobody (not sent, rejected) does not count as an attempt either; connected waits for the disposition;
+    unknown needs confirmation."""
     with lists.transaction():
-        if outcome in (Outcome.NOT_SENT, Outcome.REJECTED):
+        if outcome in (Outcome.NOT_SENT, Outcome.REJECTED) or agent_missed(outcome, call_type):
             return lists.update_item(item.id, last_outcome=outcome.value, attempts=max(0, item.attempts - 1))
         if item.state is ItemState.CALLBACK:
             lists.close_callbacks_of_item(item.id, CallbackState.DONE)
@@ -385,12 +468,12 @@ def _apply_rule(lists: CallListStore, rule: DispositionRule, item: ListItem, now
 
 
 def check_disposition(rules: DispositionRules, known: Iterable[str], text: str, has_time: bool) -> str:
-    """The disposition's name as listed (matched without regard to case), or DispositionRefused: unknown, or one
-    that needs a callback time given without one."""
-    wanted = " ".join(text.split()).casefold()
-    names = {name.casefold(): name for name in known}
-    names.update({key: rule.name for key, rule in rules.rules.items()})
-    name = names.get(wanted)
+    """The disposition's name as listed (matched by `disposition_key`: case, spacing and the kind of dash do not
+    matter), or DispositionRefused: unknown, or one that needs a callback time given without one."""
+    names = {disposition_key(name): " ".join(name.split()) for name in known}
+    for key, each in rules.rules.items():
+        names.setdefault(key, each.name)  # the agent's own spelling (dispositions.txt) first
+    name = names.get(disposition_key(text))
     if name is None:
         raise DispositionRefused(f"unknown disposition '{text}' (known: {', '.join(sorted(set(names.values())))})")
     rule = rules.find(name)
