@@ -21,6 +21,9 @@ def test_call_next_works_a_list_in_order_and_says_when_nothing_is_callable(
     configured: StandInService,  # noqa: F811
     tmp_path: Path,
 ) -> None:
+    # Type 1 (the prospect first): a No answer is the prospect's, so the retry rule applies (with type 2 it is the
+    # agent's phone and the item stays as it was: tests/e2e/test_cli_lists_review.py).
+    assert run_cli("config", "set", "call_type", "1").returncode == 0
     assert run_cli("lists", "create", "Today").returncode == 0
     added = run_cli("lists", "add", "Today", "5552010003", "5552010007", "(555) 201-0003")
     assert "2 items added; 1 already in the list, kept once" in added.stdout
