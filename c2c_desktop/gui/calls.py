@@ -272,6 +272,9 @@ class _InFlight:
 # run: one still running at interpreter exit aborts the process, which is why no QThread here ever blocks on I/O.
 _parked: list[tuple[QThread, QObject]] = []
 
+#: CallController.call()'s pre-send hook: (prepared call, its journal row) -> True to send.
+BeforeSend = Callable[["PreparedCall", JournalEntry], bool]
+
 
 class CallController(QObject):
     """GUI thread: the call state machine (idle -> placing -> idle) over one long-lived worker thread.
@@ -391,6 +394,7 @@ class CallController(QObject):
         *,
         override_hours: str | None = None,
         caller_id_choice: str | None = None,
+        before_send: BeforeSend | None = None,
     ) -> bool:
         """GUI thread: place one call; True if it went to the worker.
 
@@ -398,7 +402,11 @@ class CallController(QObject):
         before sending emit `not_sent(message)`, a refusal by the calling rules emits `refused(RefusedCall)`; both
         leave the state idle. `override_hours`: the agent's reason for calling outside the callee's hours (a manual
         dial that the hours rule refused; the guard records it in the audit log). `caller_id_choice`: the caller ID
-        the agent chose to show the prospect on this call (instead of the pool's pick).
+        the agent chose to show the prospect on this call (instead of the pool's pick). `before_send(prepared,
+        entry)`: called on this thread once the journal row is written, before `call_started` and before anything is
+        queued (a calling session links its list item to the call there); False or an exception vetoes the call: the
+        row is finished as not sent with the reason, nothing is sent, `not_sent(message)` is emitted and this returns
+        False.
         """
         if self._busy:
             return False
@@ -450,10 +458,34 @@ class CallController(QObject):
             log.warning("journal write failed: %s", reason)
             self.not_sent.emit(f"Not sent: the call could not be written to the journal ({reason})")
             return False
+        if before_send is not None and not self._cleared_to_send(before_send, prepared, entry):
+            return False
         self._in_flight = _InFlight(entry, prepared)
         self.call_started.emit(prepared, entry)
         self._place_requested.emit(entry.id, request, credentials, settings)
         return True
+
+    def _cleared_to_send(self, before_send: BeforeSend, prepared: PreparedCall, entry: JournalEntry) -> bool:
+        """Ask the caller's pre-send hook; on a veto, finish the row as not sent (never left "placing", which the next
+        start would recover as unknown) and go idle."""
+        try:
+            if before_send(prepared, entry):
+                return True
+            reason = "the call was stopped before sending"
+        except Exception as exc:  # the hook's own failure (e.g. the list item could not be linked): not sent
+            detail = str(exc) if isinstance(exc, StoreError) else type(exc).__name__
+            reason = f"the call was stopped before sending ({detail})"
+            log.warning("pre-send check failed: %s", detail)
+        message = f"Not sent: {reason}"
+        try:
+            self._store.finish_call(entry.id, CallResult(Outcome.NOT_SENT, message))
+        except Exception as exc:  # the row stays "placing" and becomes UNKNOWN at the next start: the safe side
+            log.warning("journal update failed: %s", type(exc).__name__)
+        self._busy = False
+        self.busy_changed.emit(False)
+        self.journal_changed.emit()
+        self.not_sent.emit(message)
+        return False
 
     def _with_known_contact(self, prepared: PreparedCall) -> PreparedCall:
         """A number typed or pasted that belongs to exactly one contact is journaled as a call to that contact."""

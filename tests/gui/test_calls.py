@@ -510,3 +510,52 @@ def test_process_exits_cleanly_after_shutdown_during_a_call(tmp_path: Path) -> N
     with Store(db) as journal:
         (entry,) = journal.list_calls()
     assert entry.state is CallState.DONE and entry.outcome is Outcome.UNKNOWN and entry.message == SHUTDOWN_MESSAGE
+
+
+# --- the pre-send hook (a calling session links its list item there) ----------------------------------------------
+
+
+def test_a_pre_send_veto_finishes_the_row_as_not_sent_and_sends_nothing(
+    qtbot: QtBot, harness: Harness, service: StandInService, store: Store
+) -> None:
+    from c2c_desktop.core.calllists import NewItem, StoreCallLists
+    from c2c_desktop.core.list_work import call_started
+
+    lists = StoreCallLists(store)
+    made = lists.create_list("Session")
+    lists.add_items(made.id, [NewItem("+15551112222")])
+    (item,) = lists.items(made.id)
+    store.connection.execute(  # a real store error inside the link, as a full disk gives
+        "CREATE TRIGGER refuse_link BEFORE INSERT ON list_calls BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+    )
+    seen: list[tuple[str, bool]] = []
+
+    def link(_prepared: object, entry: JournalEntry) -> bool:
+        row = store.get_call(entry.id)
+        seen.append((row.state.value if row else "", bool(harness.started)))
+        call_started(lists, item, entry.id)
+        return True
+
+    with qtbot.waitSignal(harness.controller.journal_changed, timeout=SIGNAL_TIMEOUT_MS):
+        assert harness.controller.call(CONNECTS, before_send=link) is False
+    assert seen == [("placing", False)]  # asked after the row was written, before call_started
+    (row,) = store.list_calls()
+    assert row.state is CallState.DONE and row.outcome is Outcome.NOT_SENT and "disk full" in row.message
+    assert harness.not_sent == [row.message] and harness.started == [] and harness.finished == []
+    assert harness.busy == [True, False] and not harness.controller.is_busy
+    assert lists.item(item.id).attempts == 0  # type: ignore[union-attr]
+    # A plain False vetoes too; a True sends, once: the one request is that last call's (nothing was queued before).
+    assert harness.controller.call(CONNECTS, before_send=lambda _prepared, _entry: False) is False
+    entry, result, _message = call_and_wait_with(qtbot, harness, CONNECTS, lambda _prepared, _entry: True)
+    assert result.outcome is Outcome.CONNECTED
+    assert service.request_count == 1 and service.requests[0].params["ref"] == entry.ref
+    assert [each.outcome for each in store.list_calls()] == [Outcome.CONNECTED, Outcome.NOT_SENT, Outcome.NOT_SENT]
+
+
+def call_and_wait_with(
+    qtbot: QtBot, rig: Harness, number: str, before_send: Any
+) -> tuple[JournalEntry, CallResult, str]:
+    with qtbot.waitSignal(rig.controller.call_finished, timeout=SIGNAL_TIMEOUT_MS) as blocker:
+        assert rig.controller.call(number, before_send=before_send)
+    entry, result, message = blocker.args
+    return entry, result, message
