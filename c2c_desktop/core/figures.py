@@ -18,9 +18,9 @@ The definitions, as the README's "The day's figures" gives them:
 * Call type 2 (the agent's phone first) and No answer: the agent did not pick up, so the prospect was never dialled.
   Such a call is still a dial (the request went out and a phone, the agent's, rang: it counts in dials, calling hours
   and dials per hour, and its callee hour's dials), never a first-leg answer, never a prospect connect (it has no
-  disposition: `lists call-next` and the session do not record one for it). So it lowers the connect rate, as the
-  agent's missed pickups do lower the rate of prospects reached per dial; the journal keeps its call type, so a count of
-  them apart ("your phone not answered") can be added without a schema change.
+  disposition: `lists call-next` records none for it, and the session must not either). So it lowers the connect
+  rate, as the agent's missed pickups do lower the rate of prospects reached per dial; the journal keeps its call
+  type, so a count of them apart ("your phone not answered") can be added without a schema change.
 * Connect rate: prospect connects / dials ("—" with no dials).
 * Dials per hour: dials / calling hours, where a calling hour is an hour of the agent's clock (09:00-09:59, ...) in
   which at least one dial started. Breaks and a lunch hour do not dilute it; 3 dials at 09:05, 09:50 and 10:10 are

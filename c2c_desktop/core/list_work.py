@@ -192,8 +192,8 @@ class ListProgress:
     * done: items the list will not offer again: done, skipped, do not call, or whose contact was deleted.
     * left: total - done: items still to be called (now, at a retry or callback time, or waiting for a disposition).
     * worked: items called at least once (an attempt counted) or moved on without a call (skipped, a callback set, on
-      the do-not-call list...): every item that is no longer untouched. done <= worked is not guaranteed only for
-      items whose contact was deleted before any call (done, never worked).
+      the do-not-call list...): every item that is no longer untouched. Every done item is worked, except one whose
+      contact was deleted before it was called.
     * callbacks_due: items waiting for a callback whose time has come.
     """
 
