@@ -20,6 +20,7 @@ from c2c_desktop.core.list_work import (
     CallableNow,
     ListProgress,
     Standing,
+    agent_missed,
     list_progress,
     schedule_callback,
     tomorrow_at_this_time,
@@ -124,16 +125,19 @@ class SessionState:
         if self.phase is Phase.CALLING:
             self.phase = Phase.PAUSED if self.paused else Phase.READY
 
-    def call_ended(self, outcome: Outcome) -> bool:
-        """The call's outcome; True when the session waits for the disposition (connected). Not sent or rejected in
-        power mode pause the session: the next dial would most likely fail the same way."""
+    def call_ended(self, outcome: Outcome, *, call_type: int | None = None) -> bool:
+        """The call's outcome (`call_type`: the journal row's; None reads as type 1); True when the session waits for
+        the disposition (connected). Not sent or rejected in power mode pause the session: the next dial would most
+        likely fail the same way; so does a No answer with type 2 (`list_work.agent_missed`): the agent is not at their
+        phone, and the same prospect would be dialled again at once."""
         if self.phase is not Phase.CALLING:
             return False
         if outcome is Outcome.CONNECTED:
             self.phase = Phase.WRAP_UP
             self.card = Card(self.card.item, self.card.standing, wrap_up=True)
             return True
-        if outcome in (Outcome.NOT_SENT, Outcome.REJECTED) and self.mode is Mode.POWER:
+        stopping = outcome in (Outcome.NOT_SENT, Outcome.REJECTED) or agent_missed(outcome, call_type)
+        if stopping and self.mode is Mode.POWER:
             self.paused = True
         self.phase = Phase.PAUSED if self.paused else Phase.READY  # until the window shows the next card
         return False

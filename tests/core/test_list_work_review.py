@@ -198,3 +198,21 @@ def test_skip_to_tomorrow_reads_the_agents_zone_by_default(store: Store, monkeyp
     (item,) = lists.items(made.id)
     now = datetime(2026, 3, 7, 15, 0, tzinfo=UTC)
     assert skip_item(lists, item, SkipChoice.TOMORROW, now).due_at == now + timedelta(hours=23)
+
+
+def test_a_power_session_pauses_when_nobody_answered_the_agents_phone(store: Store) -> None:
+    from c2c_desktop.core.list_session import Card, Mode, Phase, SessionState
+    from c2c_desktop.core.list_work import Standing
+
+    lists = StoreCallLists(store)
+    made = lists.create_list("L")
+    lists.add_items(made.id, [NewItem(NUMBERS[0])])
+    (item,) = lists.items(made.id)
+    card = Card(item, Standing(item, True, kind="new"))
+    for call_type, paused in ((int(CallType.AGENT_FIRST), True), (int(CallType.PROSPECT_FIRST), False)):
+        state = SessionState(made.id, Mode.POWER, countdown_ms=0)
+        state.show(card)
+        state.begin_dial()
+        assert not state.call_ended(Outcome.NO_ANSWER, call_type=call_type)
+        assert state.paused is paused  # type 2: the agent is away; the same prospect would be dialled again at once
+        assert state.show(card) is (Phase.PAUSED if paused else Phase.COUNTDOWN)
