@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
+import importlib
 import os
 import sys
 import tempfile
@@ -60,6 +62,7 @@ from c2c_desktop.core.calllists import StoreCallLists  # noqa: E402
 from c2c_desktop.core.list_session import Mode, Phase  # noqa: E402
 from c2c_desktop.core.models import Credentials, Outcome  # noqa: E402
 from c2c_desktop.core.simulator import DEMO_ACCESS_KEY, DEMO_SECRET_ACCESS_KEY, StandInService  # noqa: E402
+from c2c_desktop.gui.app import BACKGROUND_IMPORTS  # noqa: E402
 from c2c_desktop.gui.profile import DEMO_AGENT_NUMBER  # noqa: E402
 from c2c_desktop.gui.session import ListPicker  # noqa: E402
 
@@ -147,6 +150,31 @@ class StallSampler(threading.Thread):
                 place = Counter(where for _, where in group).most_common(1)[0][0]
                 found.append((longest, place))
         return sorted(found, reverse=True)
+
+
+class CollectionTimes:
+    """How long Python's garbage collector held the GUI thread, per generation (a pause shows as a stall anywhere)."""
+
+    def __init__(self) -> None:
+        self.took: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        self._began = 0.0
+        gc.callbacks.append(self._note)
+
+    def _note(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._began = time.perf_counter()
+        elif threading.current_thread() is threading.main_thread():
+            self.took[info["generation"]].append(time.perf_counter() - self._began)
+
+    def stop(self) -> None:
+        gc.callbacks.remove(self._note)
+
+    def text(self) -> str:
+        parts = [
+            f"gen {generation}: {len(took)}, longest {max(took, default=0) * 1000:.1f} ms"
+            for generation, took in self.took.items()
+        ]
+        return "gc on the GUI thread: " + "; ".join(parts)
 
 
 def _where(frame: FrameType | None) -> str:
@@ -316,6 +344,8 @@ def main(argv: list[str] | None = None) -> int:
             if not run_loop_until(lambda: not window.controller.credentials_loading, WAIT_S):
                 raise SystemExit("the keys were not read in time")
             wait_until_loaded(window)
+            for module in BACKGROUND_IMPORTS:  # what the app imports on a thread once its window is painted
+                importlib.import_module(module)
             settle()
             starts = measure_starts(window, paints, made.id, args.rounds)
             opens, picker_starts = measure_picker_starts(window, paints, made.id, args.picker_rounds)
@@ -324,6 +354,7 @@ def main(argv: list[str] | None = None) -> int:
             beat = LoopGaps(HEARTBEAT_MS)
             sampler = StallSampler(beat)
             profiler = cProfile.Profile() if args.cprofile else None
+            collections = CollectionTimes()
             beat.start()
             sampler.start()
             if profiler is not None:
@@ -336,6 +367,7 @@ def main(argv: list[str] | None = None) -> int:
                 profiler.dump_stats(args.cprofile)
             beat.stop()
             sampler.stop()
+            collections.stop()
             if service.request_count != args.calls:
                 raise SystemExit(f"{args.calls} calls made, the stand-in saw {service.request_count} requests")
             linked = len(StoreCallLists(window.profile.store).call_ids_of_list(made.id))
@@ -364,6 +396,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     for took, where in sampler.stalls(STALL_TARGET_MS)[:10]:
         print(f"  stall {took:.0f} ms at {where}")
+    print(collections.text())
     load_after = os.getloadavg()
     print(f"load_average: {load_before[0]:.2f} before, {load_after[0]:.2f} after (1 min; 2 cores)")
     return 0
