@@ -41,19 +41,22 @@ BUSY_GAP_MS = 5.0
 
 
 class LoopGaps:
-    """Records the time between consecutive ticks of a 1 ms precise timer on the GUI thread."""
+    """Records the time between consecutive ticks of a precise timer on the GUI thread (every 1 ms unless told).
+    `last_tick` is the time.perf_counter() of the latest tick (read from other threads to see a stall as it lasts)."""
 
-    def __init__(self) -> None:
+    def __init__(self, interval_ms: int = 1) -> None:
         self.gaps_ms: list[float] = []
+        self.last_tick = 0.0
         self._clock = QElapsedTimer()
         self._timer = QTimer()
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._timer.setInterval(1)
+        self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self._tick)
 
     def start(self) -> None:
         self.gaps_ms.clear()
         self._clock.start()
+        self.last_tick = time.perf_counter()
         self._timer.start()
 
     def stop(self) -> None:
@@ -62,6 +65,7 @@ class LoopGaps:
     def _tick(self) -> None:
         self.gaps_ms.append(self._clock.nsecsElapsed() / 1e6)
         self._clock.restart()
+        self.last_tick = time.perf_counter()
 
 
 def write_leads(path: Path, count: int) -> None:

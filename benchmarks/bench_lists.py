@@ -34,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import make_profile  # noqa: E402
-from c2c_desktop.core.calllists import ListItem, NewItem, StoreCallLists  # noqa: E402
+from c2c_desktop.core.calllists import CallList, ListItem, NewItem, StoreCallLists  # noqa: E402
 from c2c_desktop.core.config import Settings  # noqa: E402
 from c2c_desktop.core.disposition_rules import default_rules  # noqa: E402
 from c2c_desktop.core.list_work import CallableNow, call_finished, call_started, record_disposition  # noqa: E402
@@ -49,11 +49,28 @@ DISPOSITIONS = ("Not interested", "Left voicemail", "Connected – interested")
 
 
 def summary(name: str, seconds: Sequence[float], target: str = "") -> str:
-    """ "name_ms: median 4.3 p95 6.1 (n=100) target <= 50"; p95 by the nearest rank."""
+    """ "name_ms: median 4.3 p95 6.1 max 7.0 (n=100) target <= 50"; p95 by the nearest rank."""
     ordered = sorted(seconds)
     p95 = ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
-    line = f"{name}_ms: median {statistics.median(ordered) * 1000:.1f} p95 {p95 * 1000:.1f} (n={len(ordered)})"
+    line = (
+        f"{name}_ms: median {statistics.median(ordered) * 1000:.1f} p95 {p95 * 1000:.1f} "
+        f"max {ordered[-1] * 1000:.1f} (n={len(ordered)})"
+    )
     return line + (f" target <= {target}" if target else "")
+
+
+def add_bench_list(store: Store, count: int = ITEMS) -> CallList:
+    """A new list of `count` items, the contacts taken evenly through the profile's (so their area codes, and the
+    calling hours that apply, are mixed as in a real list). Delete it at the end (`StoreCallLists.delete_list`)."""
+    lists = StoreCallLists(store)
+    made = lists.create_list(f"bench-{time.time_ns()}")
+    rows = store.contact_rows()
+    step = len(rows) // count
+    lists.add_items(
+        made.id,
+        [NewItem(rows.primary_numbers[i], rows.ids[i], rows.names[i]) for i in range(0, step * count, step)],
+    )
+    return lists.require_list(made.name)
 
 
 def _replaced(items: list[ListItem], changed: ListItem) -> list[ListItem]:
@@ -73,14 +90,8 @@ def main() -> int:
             make_profile.main(["--contacts", "100000", "--out", str(profile)])
         with Store(make_profile.profile_db_path(profile)) as store:
             lists = StoreCallLists(store)
-            name = f"bench-{time.time_ns()}"
-            made = lists.create_list(name)
-            rows = store.contact_rows()
-            step = len(rows) // ITEMS
-            lists.add_items(
-                made.id,
-                [NewItem(rows.primary_numbers[i], rows.ids[i], rows.names[i]) for i in range(0, step * ITEMS, step)],
-            )
+            made = add_bench_list(store)
+            contacts = store.contact_count()
             settings = Settings(agent_number="3125550100")
             rules = default_rules()
             guard = build_guard(settings, store, clock=lambda: DAY)
@@ -123,7 +134,7 @@ def main() -> int:
                 assert CallableNow(store, night_guard, NIGHT).first(lists.items(made.id)) is None
                 nights.append(time.perf_counter() - began)
             lists.delete_list(made.id)
-    print(f"items: {ITEMS} (contacts: {len(rows):,})")
+    print(f"items: {ITEMS} (contacts: {contacts:,})")
     print(f"start_cold_ms: {starts[0] * 1000:.1f}")
     print(summary("start", starts[1:] or starts, "300"))
     print(summary("start_load_items", loads[1:] or loads))

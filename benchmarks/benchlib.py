@@ -48,10 +48,12 @@ def ensure_profile(profile: Path | None, contacts: int, scratch: Path) -> Path:
     return out
 
 
-def open_window(profile_dir: Path) -> Any:  # a MainWindow: Qt is imported only when needed
+def open_window(profile_dir: Path, *, settings: Any = None, credentials: Any = None, clock: Any = None) -> Any:
     """The app's MainWindow over the profile's database, built as `c2c-desktop` builds it, with keys in memory.
 
-    Call `close_window` at the end. A QApplication must exist.
+    `settings`: a core.config.Settings (default: the defaults); `credentials`: the keys (default: none);
+    `clock`: the calling rules' clock (default: the system's). Call `close_window` at the end. A QApplication must
+    exist.
     """
     from PySide6.QtCore import QSettings
 
@@ -65,9 +67,10 @@ def open_window(profile_dir: Path) -> Any:  # a MainWindow: Qt is imported only 
     profile = Profile(
         store=store,
         settings_path=profile_dir / "config" / APP_NAME / "settings.json",
-        settings=config.Settings(),
-        credential_store=MemoryCredentialStore(),
+        settings=settings if settings is not None else config.Settings(),
+        credential_store=MemoryCredentialStore(credentials),
         window_state=QSettings(str(profile_dir / "bench-window.ini"), QSettings.Format.IniFormat),
+        clock=clock,
     )
     profile.cleanups.append(store.close)
     return MainWindow(profile)

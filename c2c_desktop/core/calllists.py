@@ -120,6 +120,8 @@ class CallListStore(Protocol):
     def undo_delete(self, name: str) -> CallList: ...
     def add_items(self, list_id: int, items: Iterable[NewItem]) -> AddReport: ...
     def items(self, list_id: int) -> list[ListItem]: ...
+    def changed_items(self, list_id: int, since: datetime) -> list[ListItem]: ...
+    def item_count(self, list_id: int) -> int: ...
     def item(self, item_id: int) -> ListItem | None: ...
     def move_item(self, item_id: int, index: int) -> None: ...
     def remove_item(self, item_id: int) -> None: ...
@@ -319,6 +321,18 @@ class StoreCallLists:
         ).fetchall()
         return [_item(row) for row in rows]
 
+    def changed_items(self, list_id: int, since: datetime) -> list[ListItem]:
+        """The list's items changed (or added, or moved) at `since` or later, in list order: what a reader that read
+        the list before `since` needs to read again. Removed items are not in it (`item_count` tells)."""
+        rows = self._run(
+            f"SELECT {_ITEM_COLUMNS} {_ITEM_FROM} WHERE i.list_id = ? AND i.updated_at >= ? ORDER BY i.position",
+            (list_id, utc_text(since)),
+        ).fetchall()
+        return [_item(row) for row in rows]
+
+    def item_count(self, list_id: int) -> int:
+        return int(self._run("SELECT COUNT(*) FROM list_items WHERE list_id = ?", (list_id,)).fetchone()[0])
+
     def item(self, item_id: int) -> ListItem | None:
         row = self._run(f"SELECT {_ITEM_COLUMNS} {_ITEM_FROM} WHERE i.id = ?", (item_id,)).fetchone()
         return None if row is None else _item(row)
@@ -342,8 +356,10 @@ class StoreCallLists:
             ids.remove(item_id)
             ids.insert(max(0, min(index, len(ids))), item_id)
             with self._store.plain_errors():
+                moved_at = _now_text()  # a reader that keeps the list (the calling session) reads moved items again
                 self._store.connection.executemany(
-                    "UPDATE list_items SET position = ? WHERE id = ?", list(enumerate(ids))
+                    "UPDATE list_items SET position = ?, updated_at = ? WHERE id = ? AND position != ?",
+                    [(position, moved_at, each, position) for position, each in enumerate(ids)],
                 )
 
     def remove_item(self, item_id: int) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from c2c_desktop.core.calllists import CallbackState, CallListStore, ItemState, ListItem
 from c2c_desktop.core.disposition_rules import Action, DispositionRules, disposition_key
@@ -172,6 +172,64 @@ class SessionState:
 
     def end(self) -> None:
         self.phase = Phase.ENDED
+
+
+# -- the list as the session keeps it -------------------------------------------------------------------------------
+
+#: Items changed this long before the last read are read again too: a write stamped by a clock a little behind.
+CHANGED_MARGIN = timedelta(seconds=2)
+
+
+class ListSnapshot:
+    """The items of one list as a session keeps them between cards. Reading a 10,000-item list takes ~60 ms, too
+    long between two cards, so after the first read `current()` reads only the items changed since (this window's
+    own writes: the call's outcome, the disposition, a skip; ~2 ms) and swaps them in. The whole list is read again
+    when that cannot be trusted: another program committed to the store (its clock, its transactions), or the list
+    gained, lost or reordered items. An item changed without its row being written (its contact edited or deleted)
+    is seen by `replace`: the session reads the card's own item again before showing it. Same thread as the store."""
+
+    def __init__(self, store: Store, lists: CallListStore, list_id: int) -> None:
+        self._store = store
+        self._lists = lists
+        self.list_id = list_id
+        self._items: list[ListItem] | None = None
+        self._rows: dict[int, int] = {}  # item id -> its index in _items
+        self._read_at = datetime.min.replace(tzinfo=UTC)
+        self._version: int | None = None
+        self.full_reads = 0  # how many times the whole list was read (tests look at it)
+
+    def reload(self) -> list[ListItem]:
+        """Read the whole list."""
+        self._version = self._store.data_version()
+        self._read_at = datetime.now(UTC)  # the same clock as the items' updated_at
+        self._items = self._lists.items(self.list_id)
+        self._rows = {item.id: index for index, item in enumerate(self._items)}
+        self.full_reads += 1
+        return self._items
+
+    def current(self) -> list[ListItem]:
+        """The list as the store has it now (in list order)."""
+        if self._items is None or self._store.data_version() != self._version:
+            return self.reload()
+        reading = datetime.now(UTC)
+        changed = self._lists.changed_items(self.list_id, self._read_at - CHANGED_MARGIN)
+        if self._lists.item_count(self.list_id) != len(self._items):
+            return self.reload()
+        for item in changed:
+            index = self._rows.get(item.id)
+            if index is None or self._items[index].position != item.position:
+                return self.reload()
+            self._items[index] = item
+        self._read_at = reading
+        return self._items
+
+    def replace(self, item: ListItem) -> bool:
+        """Swap in an item read again; False when it is not in the list as kept (read the whole list then)."""
+        index = self._rows.get(item.id)
+        if self._items is None or index is None or self._items[index].position != item.position:
+            return False
+        self._items[index] = item
+        return True
 
 
 # -- choosing the card -----------------------------------------------------------------------------------------------

@@ -947,9 +947,13 @@ class MainWindow(QMainWindow):
             message += "\n" + service_said(result.excerpt)  # markup only in the tooltips (Recent, history)
         self.status_panel.show_outcome(result.outcome, message, elapsed_s=result.elapsed_s)
         self.setWindowTitle(self.base_title)
-        self.disposition.set_call(entry)  # optional: the next call never waits for it
-        # During a calling session its card takes the disposition (keys 1–9), which also moves the list item on.
-        self.disposition.setVisible(self.session is None)
+        if self.session is None:
+            self.disposition.set_call(entry)  # optional: the next call never waits for it
+            self.disposition.show()
+        elif self._disposition is not None:
+            # During a calling session its card takes the disposition (keys 1–9), which also moves the list item on;
+            # the strip is not even built then (~30 ms on the first call's end: a stall between two cards).
+            self._disposition.hide()
         self._refresh_journal_views()
 
     @Slot(str)

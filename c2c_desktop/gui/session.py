@@ -55,6 +55,7 @@ from c2c_desktop.core.list_session import (
     DISPOSITION_KEYS,
     MAX_COUNTDOWN_S,
     Card,
+    ListSnapshot,
     Mode,
     Phase,
     SessionState,
@@ -93,6 +94,7 @@ log = logging.getLogger(__name__)
 
 TICK_MS = 50  # the countdown bar's steps
 NOTHING_RECHECK_MS = 30_000  # nothing callable now: looked at again this often (hours open, retries fall due)
+CARD_CHECKS = 3  # the card's item read again and the order judged again at most this often, then the whole list
 PICKER_COUNT_LIMIT = 200  # callable items counted per list in the picker ("200+")
 STATE_LIST, STATE_MODE, STATE_COUNTDOWN = "session/list_id", "session/mode", "session/countdown_ms"
 
@@ -351,6 +353,7 @@ class CallingSession(QObject):
         self.store = window.profile.store
         self.lists = StoreCallLists(self.store)
         self.list = found
+        self._snapshot = ListSnapshot(self.store, self.lists, found.id)  # the items between cards
         self.rules = rules
         self.state = state
         from c2c_desktop.gui.disposition import read_dispositions  # the agent's list, as the strip reads it
@@ -424,15 +427,13 @@ class CallingSession(QObject):
     # -- showing the next card -------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """GUI thread: read the list again and show the next card (power mode: its countdown starts)."""
+        """GUI thread: bring the list up to date and show the next card (power mode: its countdown starts)."""
         if self.ended_already or self.state.phase is Phase.CALLING:
             return
         self.stop_countdown()
         self._choosing_skip = False
         try:
-            items = self.lists.items(self.list.id)
-            order = self._order()
-            card = next_card(order, items, then=self._order(with_unknown=True))
+            items, order, card = self._next_card()
         except (StoreError, ListError) as exc:
             self.panel.message_label.setText(f"The list cannot be read now: {exc}")
             return
@@ -444,6 +445,25 @@ class CallingSession(QObject):
             self._recheck.start()
         else:
             self._recheck.stop()
+
+    def _next_card(self) -> tuple[list[ListItem], CallableNow, Card]:
+        """The list as it is now (only the items changed since the last card are read: see ListSnapshot) and the card
+        to show. The card's own item is read again first: a contact edited or deleted meanwhile changes it without
+        its list row being written; then the order is judged again with it."""
+        items = self._snapshot.current()
+        for _ in range(CARD_CHECKS):
+            order = self._order()
+            card = next_card(order, items, then=self._order(with_unknown=True))
+            if card.item is None:
+                return items, order, card
+            fresh = self.lists.item(card.item.id)
+            if fresh == card.item:
+                return items, order, card
+            if fresh is None or not self._snapshot.replace(fresh):
+                items = self._snapshot.reload()
+        items = self._snapshot.reload()
+        order = self._order()
+        return items, order, next_card(order, items, then=self._order(with_unknown=True))
 
     def _show_card(self, card: Card, items: list[ListItem], order: CallableNow) -> None:
         panel = self.panel

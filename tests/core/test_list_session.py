@@ -3,7 +3,9 @@ callbacks, on a real SQLite file and the real guard."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +14,7 @@ from c2c_desktop.core.disposition_rules import default_rules, parse_rules
 from c2c_desktop.core.journal_export import DEFAULT_DISPOSITIONS
 from c2c_desktop.core.list_session import (
     Card,
+    ListSnapshot,
     Mode,
     Phase,
     SessionError,
@@ -153,3 +156,38 @@ def test_count_of_callable_items_stops_at_its_limit(store: Store) -> None:
     order = CallableNow(store, guard_at(store, AFTERNOON), AFTERNOON)
     assert order.count(items, 100) == 4 and order.count(items, 2) == 2
     assert CallableNow(store, guard_at(store, NIGHT), NIGHT).count(items, 100) == 0
+
+
+def age_items(store: Store) -> None:
+    """Every list item as last written long ago: a kept list reads them again only once they change."""
+    with store.transaction():
+        store.connection.execute("UPDATE list_items SET updated_at = '2026-01-05T09:00:00.000Z'")
+
+
+def test_the_kept_list_reads_only_what_changed_and_all_of_it_when_it_cannot_tell(store: Store, tmp_path: Path) -> None:
+    numbers = [f"+1212555{n:04d}" for n in range(200, 206)]
+    lists, list_id = _one_list(store, *numbers)
+    age_items(store)
+    kept = ListSnapshot(store, lists, list_id)
+    assert kept.current() == lists.items(list_id) and kept.full_reads == 1
+    first = lists.items(list_id)[0]
+    lists.update_item(first.id, state=ItemState.DONE)  # this window's own write: swapped in, not read whole
+    skip_item(lists, lists.items(list_id)[1], SkipChoice.LATER_TODAY, AFTERNOON)
+    assert kept.current() == lists.items(list_id) and kept.full_reads == 1
+    assert kept.current()[0].state is ItemState.DONE and kept.current()[1].state is ItemState.DUE_LATER
+    age_items(store)
+    lists.move_item(lists.items(list_id)[4].id, 0)  # moved: the order changed
+    assert kept.current() == lists.items(list_id) and kept.full_reads == 2
+    lists.remove_item(lists.items(list_id)[2].id)
+    assert kept.current() == lists.items(list_id) and kept.full_reads == 3
+    lists.add_items(list_id, [NewItem("+12125550300")])
+    assert kept.current() == lists.items(list_id) and kept.full_reads == 4
+    with Store(tmp_path / "c2c-desktop.sqlite3") as other:  # another program: its clock and commits are not ours
+        other_lists = StoreCallLists(other)
+        other_lists.update_item(other_lists.items(list_id)[3].id, state=ItemState.SKIPPED)
+    assert kept.current() == lists.items(list_id) and kept.full_reads == 5
+    assert kept.current() == lists.items(list_id) and kept.full_reads == 5
+    shown = kept.current()
+    edited = shown[5]  # read again by the session (its contact edited: the list row is not written)
+    assert not kept.replace(dataclasses.replace(edited, id=-1)) and kept.replace(dataclasses.replace(edited, name="X"))
+    assert shown[5].name == "X" and shown[:5] == lists.items(list_id)[:5]
