@@ -18,8 +18,8 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -221,12 +221,8 @@ class DispositionsPage(QWidget):
         self.up_button.clicked.connect(lambda: self.move_row(-1))
         self.down_button.clicked.connect(lambda: self.move_row(1))
         self.defaults_button.clicked.connect(self.restore_defaults)
-        self.shortcuts: list[QShortcut] = []
-        for keys, step in (("Alt+Up", -1), ("Alt+Down", 1)):
-            shortcut = QShortcut(QKeySequence(keys), self.table)
-            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)  # in the chooser below, Alt+Down opens it
-            shortcut.activated.connect(lambda step=step: self.move_row(step))
-            self.shortcuts.append(shortcut)
+        # Alt+Up / Alt+Down on the table (not a window shortcut: in the chooser below, Alt+Down opens it).
+        self.table.installEventFilter(self)
 
         # The selected row's editor.
         self.name_edit = QLineEdit(self)
@@ -302,6 +298,21 @@ class DispositionsPage(QWidget):
             self.same_as_combo.setEnabled(False)
             self.defaults_button.setEnabled(False)
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        """GUI thread: Alt+Up / Alt+Down on the table move the selected row (the table would move the selection)."""
+        if (
+            watched is self.table
+            and isinstance(event, QKeyEvent)
+            and event.type() in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride)
+            and event.modifiers() == Qt.KeyboardModifier.AltModifier
+            and event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down)
+        ):
+            event.accept()
+            if event.type() == QEvent.Type.KeyPress:
+                self.move_row(-1 if event.key() == Qt.Key.Key_Up else 1)
+            return True
+        return super().eventFilter(watched, event)
+
     # -- reading -------------------------------------------------------------------------------------------------
 
     def _load(self) -> list[RuleRow]:
@@ -313,7 +324,7 @@ class DispositionsPage(QWidget):
             rules = load_rules(self.rules_path)
         except DispositionRulesError as exc:
             # Shown with the defaults; the file is replaced only if the table is changed and saved.
-            self._file_problem = sentence(f"{exc}. The defaults are shown; saving a change replaces the file")
+            self._file_problem = f"Not used: {exc}. The defaults are shown; saving a change replaces the file."
             rules = default_rules()
         self._rows = rows_for(names, rules)
         return list(self._rows)
