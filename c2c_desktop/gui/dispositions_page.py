@@ -132,7 +132,20 @@ def row_for(name: str, rule: DispositionRule | None) -> RuleRow:
 
 def rows_for(names: list[str], rules: DispositionRules) -> list[RuleRow]:
     """The rows in the keys' order: the list's names, then the rules' names that are not in it (as a session does)."""
-    return [row_for(name, rules.rules.get(name.casefold())) for name in session_dispositions(names, rules)]
+    return [row_for(name, _rule_named(rules, name)) for name in session_dispositions(names, rules)]
+
+
+def _same_name(first: str, second: str) -> bool:
+    # As a session matches a name to its rule: case, spacing and the kind of dash do not matter.
+    def loose(name: str) -> str:
+        return " ".join(name.replace("–", "-").replace("—", "-").split()).casefold()
+
+    return loose(first) == loose(second)
+
+
+def _rule_named(rules: DispositionRules, name: str) -> DispositionRule | None:
+    """The rule written for `name` itself (a same-as rule is not followed: the row shows it as written)."""
+    return next((rule for rule in rules.rules.values() if _same_name(rule.name, name)), None)
 
 
 def default_rows() -> list[RuleRow]:

@@ -347,3 +347,12 @@ def test_a_running_session_uses_the_dispositions_saved_in_settings_and_a_hand_ed
             timeout=SIGNAL_MS,
         )
         assert load_dispositions(dispositions_path_for(profile.settings_path))[0] == "Not interested"
+
+
+def test_a_rule_is_found_for_its_name_written_with_another_case_or_dash(qtbot: QtBot, files: tuple[Path, Path]) -> None:
+    files[0].write_text("connected - INTERESTED\n", encoding="utf-8")
+    rule = {"disposition": "Connected – interested", "action": "retry", "delay": "2d", "max_attempts": 2}
+    files[1].write_text(json.dumps({"rules": [rule]}), encoding="utf-8")
+    page = _open(qtbot, files).dispositions_page
+    assert page.names() == ["connected - INTERESTED"]  # the list's spelling, once
+    assert [page.table.item(0, column).text() for column in range(1, 4)] == ["retry", "2d", "2 attempts"]
