@@ -289,3 +289,56 @@ def save_rules_text(path: str | os.PathLike[str], text: str) -> DispositionRules
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(Path(path), text)
     return rules
+
+
+# -- Settings → Dispositions: the list and its rules, edited together ----------------------------------------------
+
+
+def delay_text(delay: timedelta) -> str:
+    """A delay as the rules file writes it ("30m", "2h", "1d"); `parse_delay` reads it back."""
+    minutes = int(delay.total_seconds() // 60)
+    if minutes and minutes % 1440 == 0:
+        return f"{minutes // 1440}d"
+    if minutes and minutes % 60 == 0:
+        return f"{minutes // 60}h"
+    return f"{minutes}m"
+
+
+def save_dispositions_and_rules(
+    dispositions_path: str | os.PathLike[str], rules_path: str | os.PathLike[str], names: list[str], rules_text: str
+) -> DispositionRules:
+    """Write the disposition list (`names`, in the order of the keys 1–9) and the rules file together.
+
+    Both are checked first: the rules by `parse_rules` (the same refusals as a file edited by hand), the names for
+    an empty one or one given twice ("row N: ..."). A refusal raises DispositionRulesError and writes nothing. Each
+    file is written whole (renamed into place); if the list cannot be written after the rules were, the rules file
+    is put back as it was and the OSError raised."""
+    from c2c_desktop.core.journal_export import save_dispositions
+
+    rules = parse_rules(rules_text)
+    cleaned = [" ".join(name.split()) for name in names]
+    if not cleaned:
+        raise DispositionRulesError("keep at least one disposition")
+    seen: dict[str, int] = {}
+    for number, name in enumerate(cleaned, 1):
+        if not name:
+            raise DispositionRulesError(f"row {number}: a disposition name is missing")
+        if name.casefold() in seen:
+            raise DispositionRulesError(f'row {number} ("{name}") is also row {seen[name.casefold()]}')
+        seen[name.casefold()] = number
+    target = Path(rules_path)
+    try:
+        previous: str | None = target.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        previous = None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(target, rules_text)
+    try:
+        save_dispositions(dispositions_path, cleaned)
+    except OSError:
+        if previous is None:
+            target.unlink(missing_ok=True)
+        else:
+            atomic_write_text(target, previous)
+        raise
+    return rules

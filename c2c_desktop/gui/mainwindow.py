@@ -1167,6 +1167,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def open_settings(self, first_run: bool = False) -> None:
         from c2c_desktop.core import config
+        from c2c_desktop.core.disposition_rules import rules_path_for
         from c2c_desktop.gui.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(
@@ -1177,9 +1178,13 @@ class MainWindow(QMainWindow):
             keys_stored=None if self.controller.credentials_loading else self.controller.has_credentials,
             keyring_problem=self._keyring_problem,
             store=self.profile.store,
+            dispositions_path=self.dispositions_path,
+            rules_path=None if self.profile.demo else rules_path_for(self.profile.settings_path),
             parent=self,
         )
         accepted = dialog.exec() == SettingsDialog.DialogCode.Accepted
+        if dialog.dispositions_saved() is not None:
+            self._dispositions_edited()
         if dialog.keys_message():
             self.notify(dialog.keys_message())
         elif dialog.keys_removed():
@@ -1203,6 +1208,15 @@ class MainWindow(QMainWindow):
             return
         self.watcher.note_settings_written()
         self.apply_settings(settings)
+
+    def _dispositions_edited(self) -> None:
+        """GUI thread: Settings → Dispositions wrote the list and the rules: the strip and a running session use them
+        from now on (the session's keys 1–9 at once, before its next card)."""
+        if self._disposition is not None:
+            self._disposition.reload_list()
+        if self.session is not None:
+            self.session.reload_rules()
+        self.notify("Dispositions saved.")
 
     def set_start_at_login(self, wanted: bool) -> None:
         """GUI thread: write or remove the XDG autostart entry (a small local file; no tool runs)."""

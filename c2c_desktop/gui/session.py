@@ -356,9 +356,7 @@ class CallingSession(QObject):
         self._snapshot = ListSnapshot(self.store, self.lists, found.id)  # the items between cards
         self.rules = rules
         self.state = state
-        from c2c_desktop.gui.disposition import read_dispositions  # the agent's list, as the strip reads it
-
-        self.dispositions = session_dispositions(read_dispositions(window.dispositions_path), rules)
+        self.dispositions: list[str] = []  # on the keys 1–9: see reload_rules
         self._calling: ListItem | None = None  # the item whose call this session placed, until it ends
         self._call_id: int | None = None
         self._pending_note = ""  # typed before the call had a journal row: written to it when it ends
@@ -390,15 +388,34 @@ class CallingSession(QObject):
         self.panel.note_edit.returnPressed.connect(self.save_note)
         self.panel.note_edit.installEventFilter(self)
         self.panel.help_label.setText(HELP_TEXT)
-        # No break inside one key's entry: "5 Call back later" never ends a line at "5".
-        keys = [f"{n}\u00a0{name}".replace(" ", "\u00a0") for n, name in enumerate(self.dispositions[:9], start=1)]
-        self.panel.dispositions_label.setText("After a call: " + " · ".join(keys))
-        tips = [f"{n} {name}: {describe(name, rules)}" for n, name in enumerate(self.dispositions[:9], start=1)]
-        self.panel.dispositions_label.setToolTip(plain_tooltip("\n".join(tips)))
+        self._show_dispositions()
         self.panel.keys_label.setText(KEYS_LINE)
         window.controller.call_started.connect(self._on_call_started)
         window.controller.call_finished.connect(self._on_call_finished)
         window.controller.busy_changed.connect(self._render)
+
+    # -- the dispositions on the keys -------------------------------------------------------------------------
+
+    def reload_rules(self) -> None:
+        """GUI thread: read the disposition list and rules again (Settings → Dispositions, or the files edited by
+        hand), so that the keys 1–9 and what they do follow them. A rules file broken meanwhile keeps the rules in
+        use, and the card says so."""
+        if not self.window.profile.demo:
+            try:
+                self.rules = load_rules(rules_path_for(self.window.profile.settings_path))
+            except DispositionRulesError as exc:
+                self._last_notice = f"The disposition rules in use are kept: {exc}"
+        self._show_dispositions()
+
+    def _show_dispositions(self) -> None:
+        from c2c_desktop.gui.disposition import read_dispositions  # the agent's list, as the strip reads it
+
+        self.dispositions = session_dispositions(read_dispositions(self.window.dispositions_path), self.rules)
+        # No break inside one key's entry: "5 Call back later" never ends a line at "5".
+        keys = [f"{n}\u00a0{name}".replace(" ", "\u00a0") for n, name in enumerate(self.dispositions[:9], start=1)]
+        self.panel.dispositions_label.setText("After a call: " + " · ".join(keys))
+        tips = [f"{n} {name}: {describe(name, self.rules)}" for n, name in enumerate(self.dispositions[:9], start=1)]
+        self.panel.dispositions_label.setToolTip(plain_tooltip("\n".join(tips)))
 
     # -- the clock, the order --------------------------------------------------------------------------------
 
@@ -432,6 +449,7 @@ class CallingSession(QObject):
             return
         self.stop_countdown()
         self._choosing_skip = False
+        self.reload_rules()  # each card: a change to the dispositions is used from the next card on
         try:
             items, order, card = self._next_card()
         except (StoreError, ListError) as exc:

@@ -1,11 +1,13 @@
 """The settings dialog: access keys (saved to the OS keyring off the GUI thread), your phone, call type, caller IDs,
 region, page, and the service URL with its timeouts under "Advanced"; beside them the calling rules (mode, company
-window, caller ID pool, attempt cap, stale-list policy) with the do-not-call lists, read-only.
+window, caller ID pool, attempt cap, stale-list policy) with the do-not-call lists, read-only. A second page,
+Dispositions (gui/dispositions_page.py), edits the disposition list and each one's rule.
 
-The dialog never writes anything itself: the caller saves `result_settings()` after `exec()` returns Accepted, and the
-keys go to the keyring worker (a QObject on its own thread) through `save_keys_requested`. The dialog closes only
-once the worker reports `saved(where)`; on `failed(message)` it stays open with the message, and nothing is stored.
-Every method here runs on the GUI thread.
+The dialog does not write the settings file: the caller saves `result_settings()` after `exec()` returns Accepted
+(the two small disposition files are written by OK itself, through the core, so that a refusal keeps the dialog
+open; `dispositions_saved()` tells the caller). The keys go to the keyring worker (a QObject on its own thread)
+through `save_keys_requested`. The dialog closes only once the worker reports `saved(where)`; on `failed(message)`
+it stays open with the message, and nothing is stored. Every method here runs on the GUI thread.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QLocale, QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QColor, QKeyEvent, QShowEvent
+from PySide6.QtGui import QColor, QIcon, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -34,6 +36,8 @@ from PySide6.QtWidgets import (
     QRadioButton,
     QSizePolicy,
     QSpinBox,
+    QStyle,
+    QTabWidget,
     QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -53,11 +57,15 @@ from c2c_desktop.core.config import (
 )
 from c2c_desktop.core.models import CallType, Credentials
 from c2c_desktop.core.phone import PhoneError, display_number, is_valid_region, parse_number
+from c2c_desktop.gui.dispositions_page import DispositionsPage
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.messages import message_colours, message_label, sentence, show_message
 from c2c_desktop.gui.plain_text import plain_label, plain_tooltip
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from c2c_desktop.core.disposition_rules import DispositionRules
     from c2c_desktop.core.store import Store
 
 FIRST_RUN_TEXT = "Paste your access key pair from the Key Manager and enter your own phone number to start calling."
@@ -146,12 +154,16 @@ class SettingsDialog(QDialog):
         keys_stored: bool | None = None,
         keyring_problem: str = "",
         store: Store | None = None,
+        dispositions_path: Path | None = None,
+        rules_path: Path | None = None,
         parent: QWidget | None = None,
     ) -> None:
         """`keys_stored`: whether the window has keys from the keyring (None: not known yet), so that the fields and
         Remove keys do not speak of stored keys when there are none. `keyring_problem`: why the keys could not be
         read (no keyring, locked), shown at once rather than after OK. `store`: the profile's database, whose
-        do-not-call lists are shown (read on this, the GUI thread: the store's thread)."""
+        do-not-call lists are shown (read on this, the GUI thread: the store's thread). `dispositions_path`,
+        `rules_path`: dispositions.txt and disposition_rules.json, edited on the Dispositions page and written by OK
+        (None: the demo, shown read-only)."""
         super().__init__(parent)
         self._store = store
         self._keys_stored = keys_stored
@@ -207,7 +219,16 @@ class SettingsDialog(QDialog):
         right.addStretch(1)
         columns.addLayout(left, 1)
         columns.addLayout(right, 1)
-        outer.addLayout(columns, 1)
+        # Two pages: everything above, and the dispositions with their rules (a table wants the whole width).
+        self.pages = QTabWidget(self)
+        self.pages.setAccessibleName("Settings pages")
+        general = QWidget(self.pages)
+        general.setLayout(columns)
+        self.pages.addTab(general, "General")
+        self.dispositions_page = DispositionsPage(dispositions_path, rules_path, self._error_colour, self.pages)
+        self.pages.addTab(self.dispositions_page, "D&ispositions")
+        self._dispositions_saved: DispositionRules | None = None
+        outer.addWidget(self.pages, 1)
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
@@ -660,9 +681,12 @@ class SettingsDialog(QDialog):
         self.call_type_group.idToggled.connect(self._on_call_type_changed)
         self.show_keys_check.toggled.connect(self._on_show_keys)
         self.remove_keys_button.clicked.connect(self._remove_keys)
+        self.dispositions_page.validity_changed.connect(self._validate)
 
     def _set_tab_order(self) -> None:
+        page = self.dispositions_page
         chain: list[QWidget] = [
+            self.pages.tabBar(),
             self.access_key_edit,
             self.secret_key_edit,
             self.show_keys_check,
@@ -690,6 +714,17 @@ class SettingsDialog(QDialog):
             self.notifications_check,
             self.close_to_tray_check,
             self.start_at_login_check,
+            page.table,
+            page.add_button,
+            page.remove_button,
+            page.up_button,
+            page.down_button,
+            page.defaults_button,
+            page.name_edit,
+            page.action_combo,
+            page.delay_edit,
+            page.attempts_spin,
+            page.same_as_combo,
             self.ok_button,
             self.cancel_button,
         ]
@@ -732,6 +767,11 @@ class SettingsDialog(QDialog):
     def keys_removed(self) -> bool:
         """True if the stored keys were removed while the dialog was open."""
         return self._keys_removed
+
+    def dispositions_saved(self) -> DispositionRules | None:
+        """The disposition rules written by OK (with dispositions.txt), or None if the Dispositions page was not
+        changed. Also after a later Cancel: once written, the files stay."""
+        return self._dispositions_saved
 
     def is_valid(self) -> bool:
         """True when every field holds an acceptable value (OK is enabled)."""
@@ -871,7 +911,11 @@ class SettingsDialog(QDialog):
             else:
                 field.show_message("")
 
-        self._valid = not errors and not keys_error
+        dispositions_problem = self.dispositions_page.problem()
+        warning = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        self.pages.setTabIcon(1, warning if dispositions_problem else QIcon())
+        self.pages.setTabToolTip(1, plain_tooltip(dispositions_problem))
+        self._valid = not errors and not keys_error and not dispositions_problem
         if self._valid:
             self._result = settings
         if self._advanced_has_error():
@@ -998,7 +1042,7 @@ class SettingsDialog(QDialog):
 
     def accept(self) -> None:
         """OK: validate; with typed keys, ask the keyring worker to save them and close when it says saved."""
-        if self._pending is not None or not self._validate():
+        if self._pending is not None or not self._validate() or not self._save_dispositions():
             return
         credentials = self._typed_credentials()
         if credentials is None:
@@ -1009,6 +1053,22 @@ class SettingsDialog(QDialog):
             return
         self._start_keyring_request("save", SAVING_KEYS_TEXT)
         self.save_keys_requested.emit(credentials)
+
+    def _save_dispositions(self) -> bool:
+        """Write the Dispositions page's two files if it was changed; False (the page shown with why) if refused."""
+        from c2c_desktop.core.disposition_rules import DispositionRulesError
+
+        page = self.dispositions_page
+        try:
+            saved = page.save()
+        except (DispositionRulesError, OSError) as exc:
+            why = exc.strerror or str(exc) if isinstance(exc, OSError) else str(exc)
+            show_message(page.message, sentence(f"The dispositions were not saved: {why}"), self._error_colour)
+            self.pages.setCurrentWidget(page)
+            return False
+        if saved is not None:
+            self._dispositions_saved = saved
+        return True
 
     @Slot(str)
     def _on_keys_saved(self, where: str) -> None:

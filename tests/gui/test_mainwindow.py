@@ -311,6 +311,9 @@ class _CancelledAfterRemovingKeys:
     def keys_removed(self) -> bool:
         return True
 
+    def dispositions_saved(self) -> None:  # issue 12: the Dispositions page was not changed
+        return None
+
 
 def test_keys_removed_then_cancel_are_no_longer_used(
     qtbot: QtBot, window: MainWindow, standin: StandInService, monkeypatch: pytest.MonkeyPatch
