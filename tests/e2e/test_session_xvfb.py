@@ -221,3 +221,71 @@ def test_a_session_worked_with_xdotool_makes_exactly_the_expected_requests(
     callbacks = run_cli("callbacks", "list")
     assert dev in callbacks.stdout and finn in callbacks.stdout, callbacks.stdout
     assert all(shot.stat().st_size > 0 for shot in shots)
+
+
+def test_kill_9_mid_call_then_restart_resumes_and_asks_before_calling_again(
+    xvfb_display: str,  # noqa: F811
+    configured: StandInService,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    display = xvfb_display
+    ada, ben = LEADS[0], LEADS[1]
+    make_list(tmp_path, "Another", [ben])  # a resumed session on the wrong list would call Ben without asking
+    make_list(tmp_path, "Kill", [ada])
+    configured.ring_seconds = 60  # the call stays out: the stand-in holds it
+    app = launch(display)
+    try:
+        main = wait_for_window(display, MAIN_TITLE, timeout=DEADLINE_S)
+        press(display, main, "ctrl+shift+l")
+        answer_dialog(display, PICKER_TITLE, main, "k", "Return")  # typing a list's first letter highlights it
+        press(display, main, "Return")
+    finally:
+        kill_9_once_requested(configured, app, 1)
+    assert app.returncode == -9
+    [(call_id, state, outcome)] = journal()
+    assert (state, outcome) == ("placing", None)  # as journaled before the request: the item points at it
+    assert linked_call("Kill", ada[0]) == call_id
+
+    configured.ring_seconds = 0
+    again = launch(display)
+    try:
+        main = wait_for_window(display, MAIN_TITLE, timeout=DEADLINE_S)
+        press(display, main, "Return")  # the resumed card: Enter asks first
+        question = wait_for_window(display, "^Call again\\?$", timeout=DEADLINE_S)
+        shots = [screenshot(display, tmp_path, "session-resumed-asks.png")]
+        assert journal() == [(call_id, "done", "unknown")]  # recovered at the start: it may still ring
+        press(display, question, "Return")  # Cancel is the default: a second Enter never redials
+        wait_until(lambda: not visible(display, "^Call again\\?$"), "the question closed")
+        shots.append(screenshot(display, tmp_path, "session-resumed-card.png"))
+        press(display, main, "Return")  # asked again; this time Yes
+        answer_dialog(display, "^Call again\\?$", main, "alt+y")
+        call_ended(display, configured, main, 2)
+        press(display, main, "4")  # not interested
+        wait_until(lambda: state_of("Kill", ada[0]) == ("done", 2, "connected", "Not interested"), "Ada done")
+        press(display, main, "ctrl+q")
+        code, stderr = finish(again)
+    finally:
+        if again.poll() is None:
+            again.kill()
+            again.communicate()
+    assert code == 0, stderr
+    assert [request.params["phone_to_call"] for request in configured.requests] == [ada[3], ada[3]]
+    assert [(state, outcome) for _id, state, outcome in journal()] == [("done", "unknown"), ("done", "connected")]
+    assert all(shot.stat().st_size > 0 for shot in shots)
+
+
+def journal() -> list[tuple[int, str, str | None]]:
+    """Every call row (id, state, outcome), oldest first, read-only from the app's store."""
+    with closing(sqlite3.connect(f"{default_db_path().as_uri()}?mode=ro", uri=True, timeout=10)) as db:
+        return db.execute("SELECT id, state, outcome FROM calls ORDER BY id").fetchall()
+
+
+def linked_call(list_name: str, name: str) -> int | None:
+    """The call the item is linked to (its last call), read-only from the app's store."""
+    with closing(sqlite3.connect(f"{default_db_path().as_uri()}?mode=ro", uri=True, timeout=10)) as db:
+        row = db.execute(
+            "SELECT i.last_call_id FROM list_items i JOIN call_lists l ON l.id = i.list_id "
+            "WHERE l.name = ? AND i.name = ?",
+            (list_name, name),
+        ).fetchone()
+    return None if row is None else row[0]
