@@ -29,6 +29,8 @@ from tests.keyring_session import secret_service  # noqa: F401  (fixture)
 pytestmark = [pytest.mark.xvfb, pytest.mark.keyring, pytest.mark.slow]
 
 DEADLINE_S = 30  # for anything the app does on a key; generous: the machine may be loaded
+COUNTDOWN_S = 5  # power mode's, in the session test: long enough for Esc to come first on a loaded machine
+LATE_TIMER_S = 2  # how late a loaded machine may fire a countdown that was not stopped
 MAIN_TITLE = "^c2c-desktop$"  # the window's title between calls ("Calling Ada Okafor… — c2c-desktop" during one)
 PICKER_TITLE = "^Work a list$"
 CALLBACK_TITLE = "^Schedule a callback"
@@ -63,6 +65,14 @@ def wait_until(condition: Callable[[], bool], what: str, timeout: float = DEADLI
         if time.monotonic() > deadline:
             raise AssertionError(f"not within {timeout} s: {what}")
         time.sleep(0.05)  # another process's state: there is no signal to wait on
+
+
+def stays(condition: Callable[[], bool], *, until: float, what: str) -> None:
+    """`condition` holds until time.monotonic() `until` (something must NOT happen before then: only time shows it)."""
+    while time.monotonic() < until:
+        assert condition(), what
+        time.sleep(0.05)  # another process's state: there is no signal to wait on
+    assert condition(), what
 
 
 def visible(display: str, title_regex: str) -> bool:
@@ -205,11 +215,17 @@ def test_a_session_worked_with_xdotool_makes_exactly_the_expected_requests(
             lambda: state_of("Today", finn) == ("callback", 1, "connected", "Call back later"), "Finn's callback"
         )
 
-        # Power mode, 6 s: Gus's countdown runs; Esc stops it; S L skips him. The bare number's countdown then
-        # dials it. It ends after Gus's would have, so the log proves Gus's was stopped.
+        # Power mode: Gus's countdown runs; Esc stops it: past its end nothing was sent. S L skips him, and the bare
+        # number's countdown then dials it.
         press(display, main, "ctrl+shift+l")
-        answer_dialog(display, PICKER_TITLE, main, "Tab", "Down", "Tab", "ctrl+a", "6", "Return")
-        press(display, main, "Escape", "s", "l")
+        answer_dialog(display, PICKER_TITLE, main, "Tab", "Down", "Tab", "ctrl+a", str(COUNTDOWN_S), "Return")
+        gus_dials_by = time.monotonic() + COUNTDOWN_S  # his countdown started before the picker left the screen
+        press(display, main, "Escape")
+        stays(
+            lambda: configured.request_count == 3, until=gus_dials_by + LATE_TIMER_S, what="Esc stopped the countdown"
+        )
+        shots.append(screenshot(display, tmp_path, "session-countdown-stopped.png"))
+        press(display, main, "s", "l")
         wait_until(lambda: state_of("Today", gus) == ("due later", 0, None, None), "Gus skipped to later today")
         shots.append(screenshot(display, tmp_path, "session-countdown.png"))
         assert configured.request_count == 3, "the countdown was over before its screenshot"
