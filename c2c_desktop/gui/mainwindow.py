@@ -1558,6 +1558,8 @@ class MainWindow(QMainWindow):
         from c2c_desktop.gui.session import ListPicker, picker_rows
 
         session = self.session
+        if session is not None:
+            session.stop_countdown()  # power mode never dials behind the picker; choosing the list again restarts it
         picker = ListPicker(
             picker_rows(self),
             self,

@@ -11,6 +11,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -226,14 +227,18 @@ def kill_9_once_its_request_is_out(standin: StandInService, *args: str) -> subpr
         stdin=subprocess.DEVNULL,
         env=os.environ.copy(),
     )
-    try:
-        assert standin.wait_for_requests(1, timeout=30)
-        process.send_signal(signal.SIGKILL)
-    finally:
-        process.wait(timeout=30)
-        process.stdout.close()  # type: ignore[union-attr]
-        process.stderr.close()  # type: ignore[union-attr]
+    kill_9_once_requested(standin, process, 1)
     return process
+
+
+def kill_9_once_requested(standin: StandInService, process: subprocess.Popen[Any], requests: int) -> None:
+    """kill -9 `process` once the stand-in has received `requests` requests in all (the call is out and its journal
+    row says `placing`); its pipes are drained and closed. Also used for the window (test_session_xvfb.py)."""
+    try:
+        assert standin.wait_for_requests(requests, timeout=30), f"{standin.request_count} requests, not {requests}"
+    finally:
+        process.send_signal(signal.SIGKILL)  # also when the request never came: no process outlives the test
+        process.communicate(timeout=30)
 
 
 def test_kill_9_mid_call_leaves_an_unknown_row(configured: StandInService) -> None:
