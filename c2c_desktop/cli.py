@@ -886,15 +886,16 @@ def _contacts_undo_import() -> int:
 
     with _open_store() as store:
         try:
-            record = store.undo_last_import()
+            undone = store.undo_last_import()
         except NothingToUndoError as exc:
             raise CliError(str(exc)) from None
     # UndoRefusedError is a StoreError: main() prints it as one line and exits 2.
+    record = undone.record
     added = f"{record.imported} contact{'s' if record.imported != 1 else ''} removed"
-    merged = f"{record.merged} merge{'s' if record.merged != 1 else ''} undone"
-    print(
-        terminal_safe(f"Undid the import of {record.file_name} ({_local_time(record.imported_at)}): {added}, {merged}.")
-    )
+    when = _local_time(record.imported_at)
+    print(terminal_safe(f"Undid the import of {record.file_name} ({when}): {added}, {undone.merges_text}."))
+    if undone.lists_text:
+        print(terminal_safe(undone.lists_text))
     return EXIT_OK
 
 

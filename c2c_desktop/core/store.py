@@ -156,6 +156,34 @@ class ImportRecord:
 _IMPORT_COLUMNS = "id, imported_at, file_name, format, imported, merged, skipped"
 
 
+@dataclass(frozen=True)
+class UndoneImport:
+    """What `Store.undo_last_import` did: the import it took back, how many contacts it merged into were given back
+    as they were (a merge that changed nothing has nothing to give back), and per call list (by name, lists not
+    deleted) how many of its items held a contact it removed: those items now hold the number alone."""
+
+    record: ImportRecord
+    restored: int
+    kept_as_numbers: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def merges_text(self) -> str:
+        """e.g. "3 merges undone", or "3 merges undone (they had changed nothing)"."""
+        merged = self.record.merged
+        text = f"{merged:,} merge{'s' if merged != 1 else ''} undone"
+        return f"{text} (they had changed nothing)" if merged and not self.restored else text
+
+    @property
+    def lists_text(self) -> str:
+        """One sentence on the call-list items kept as bare numbers, or "" when no list held a removed contact."""
+        if not self.kept_as_numbers:
+            return ""
+        lists = ", ".join(
+            f'"{name}" ({count:,} item{"s" if count != 1 else ""})' for name, count in self.kept_as_numbers
+        )
+        return f"Call lists keep the removed contacts' items as bare numbers: {lists}."
+
+
 def _contact_json(contact: Contact, revision: int) -> str:
     """A stored contact as it is, for restoring it exactly (phones as lists: independent of PhoneEntry's names)."""
     phones = [[phone.number, phone.label, phone.e164, phone.primary] for phone in contact.phones]
@@ -1387,8 +1415,9 @@ class Store:
 
         `merged_into`: stored contacts (by id) with what was merged into them; `added`: new contacts (their ids are
         handed out here). `counts`: (imported, merged, skipped) of the import's summary. Each contact merged into is
-        kept as it was just before, read inside this transaction. Returns the record, or None when nothing changed
-        (nothing is recorded then). `progress` as for `add_contacts`.
+        kept as it was just before, read inside this transaction. Returns the record, or None when it neither added
+        nor merged anything (nothing is recorded then). An import that only merged is recorded even if its merges
+        changed nothing: it is still the last import, the one an undo takes back. `progress` as for `add_contacts`.
         """
         with self.transaction(), gc_paused():
             ids = [contact.id for contact in merged_into if contact.id is not None]
@@ -1398,9 +1427,9 @@ class Store:
                 self.update_contact(contact)
             first_added_id = self._last_contact_id() + 1
             self.add_contacts(added, progress=progress)
-            if not added and not merged_into:
-                return None
             imported, merged, skipped = counts
+            if not (added or merged_into or merged):
+                return None
             imported_at = utc_now()
             cursor = self._db.execute(
                 "INSERT INTO imports (imported_at, file_name, format, imported, merged, skipped, first_added_id, added)"
@@ -1425,13 +1454,15 @@ class Store:
         return None if row is None else ImportRecord(*row)
 
     @_with_plain_errors
-    def undo_last_import(self) -> ImportRecord:
+    def undo_last_import(self) -> UndoneImport:
         """Undo the last recorded import as a whole, in one transaction; return what was undone.
 
         Its added contacts are deleted (any deleted since stay deleted) and the contacts it merged into get back
         exactly what they were before it. Refused (UndoRefusedError, nothing changed) if a contact it added or merged
         into was edited since, or one it merged into was deleted since; NothingToUndoError when no import is left.
-        The journal is never touched: a call to an added contact keeps its row (and its name).
+        The journal is never touched: a call to an added contact keeps its row (and its name). A call-list item of a
+        contact it removes keeps its place, state, attempts and name and holds the number alone from then on (it
+        stays callable, and the list keeps the number once), rather than turning into a deleted contact's item.
         """
         db = self._db
         with self.transaction():
@@ -1458,6 +1489,7 @@ class Store:
             ).fetchone()
             if edited is not None:
                 raise UndoRefusedError(f"{refused}: {edited[0]}, whom it added, was edited since. Nothing changed.")
+            kept_as_numbers = self._keep_list_items_as_numbers(first, last)
             db.execute("DELETE FROM phones WHERE contact_id BETWEEN ? AND ?", (first, last))
             db.execute("DELETE FROM contacts WHERE id BETWEEN ? AND ?", (first, last))
             for contact_id, before_json, _ in merges:
@@ -1465,7 +1497,25 @@ class Store:
                 self.update_contact(contact)
                 db.execute("UPDATE contacts SET revision = ? WHERE id = ?", (revision, contact_id))
             db.execute("DELETE FROM imports WHERE id = ?", (record.id,))  # its import_merges rows go by cascade
-        return record
+        return UndoneImport(record, len(merges), kept_as_numbers)
+
+    def _keep_list_items_as_numbers(self, first: int, last: int) -> tuple[tuple[str, int], ...]:
+        """Make the list items of the stored contacts with ids first..last bare numbers (the items' key becomes the
+        number, as `calllists.NewItem.key` makes it); return (list name, items) per list not deleted."""
+        present = "SELECT id FROM contacts WHERE id BETWEEN ? AND ?"
+        kept = self._db.execute(
+            "SELECT l.name, COUNT(*) FROM list_items i JOIN call_lists l ON l.id = i.list_id "
+            f"WHERE l.deleted_at IS NULL AND i.contact_id IN ({present}) GROUP BY l.id ORDER BY l.name_key",
+            (first, last),
+        ).fetchall()
+        # OR IGNORE: where the list holds that number as a bare item already, the number stays in it once (that item)
+        # and this one stays the deleted contact's item, which says so.
+        self._db.execute(
+            f"UPDATE OR IGNORE list_items SET contact_id = NULL, item_key = e164, updated_at = ? "
+            f"WHERE contact_id IN ({present})",
+            (utc_now(), first, last),
+        )
+        return tuple((str(name), int(count)) for name, count in kept)
 
     def _contacts_by_ids(self, ids: list[int]) -> list[Contact]:
         found: list[Contact] = []

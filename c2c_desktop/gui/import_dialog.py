@@ -48,7 +48,7 @@ from c2c_desktop.core import contacts_io, importers
 from c2c_desktop.core.contacts_io import DuplicatePolicy, ImportSummary
 from c2c_desktop.core.importers import ContactFileError
 from c2c_desktop.core.phone import DEFAULT_REGION, PhoneError, digits_of, parse_number
-from c2c_desktop.core.store import ImportRecord, NothingToUndoError, Store, StoreError
+from c2c_desktop.core.store import NothingToUndoError, Store, StoreError, UndoneImport
 from c2c_desktop.gui.icons import icon
 from c2c_desktop.gui.messages import sentence
 from c2c_desktop.gui.plain_text import inform, plain_label, plain_tooltip, warn
@@ -859,11 +859,12 @@ def export_contacts_interactive(parent: QWidget | None, store: Store, region: st
     return f"Exported {count:,} contact{'s' if count != 1 else ''} to {path}"
 
 
-def undo_message(record: ImportRecord) -> str:
-    """What an undone import did, in one sentence."""
+def undo_message(undone: UndoneImport) -> str:
+    """What an undone import did: one sentence, and one more when call lists kept its contacts' items as numbers."""
+    record = undone.record
     removed = f"{record.imported:,} contact{'s' if record.imported != 1 else ''} removed"
-    restored = f"{record.merged:,} merge{'s' if record.merged != 1 else ''} undone"
-    return f"Undid the import of {record.file_name}: {removed}, {restored}."
+    message = f"Undid the import of {record.file_name}: {removed}, {undone.merges_text}."
+    return f"{message} {undone.lists_text}" if undone.lists_text else message
 
 
 def undo_last_import(parent: QWidget | None, db_path: Path) -> str | None:
@@ -872,14 +873,17 @@ def undo_last_import(parent: QWidget | None, db_path: Path) -> str | None:
     try:
         # The GUI thread waits no longer for another writer than the window's own Store does (app.GUI_BUSY_TIMEOUT_MS).
         with Store(db_path, busy_timeout_ms=UNDO_BUSY_TIMEOUT_MS) as store:
-            record = store.undo_last_import()
+            undone = store.undo_last_import()
     except NothingToUndoError as exc:
         inform(parent, "Undo last import", sentence(str(exc)))
         return None
     except StoreError as exc:  # UndoRefusedError says which contact was edited since
         warn(parent, "Undo last import", sentence(str(exc)))
         return None
-    return undo_message(record)
+    message = undo_message(undone)
+    if undone.kept_as_numbers:  # the lists changed too: worth more than a passing status line
+        inform(parent, "Undo last import", message)
+    return message
 
 
 def dropped_contact_files(mime: QMimeData) -> list[Path]:

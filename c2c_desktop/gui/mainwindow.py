@@ -1107,9 +1107,18 @@ class MainWindow(QMainWindow):
     def refresh_recent(self) -> None:
         from PySide6.QtWidgets import QListWidgetItem  # with the profile, after the first paint
 
-        current = self.recent.currentItem()
-        current_id = current.data(Qt.ItemDataRole.UserRole) if current is not None else None
-        self.recent.clear()
+        recent = self.recent
+        # Only a row the agent chose (clicked, or moved to with the keys) is selected. Qt also makes the first row
+        # current, unselected, when the list merely gets the focus: restoring that one selected it and scrolled to it
+        # at every call, pushing the newest calls out of view.
+        current = recent.currentItem()
+        chosen_id = current.data(Qt.ItemDataRole.UserRole) if current is not None and current.isSelected() else None
+        # The agent scrolled down: the row at the top of the view stays there; otherwise the newest call is in view.
+        top = recent.itemAt(1, 1) if recent.verticalScrollBar().value() > 0 else None
+        top_id = top.data(Qt.ItemDataRole.UserRole) if top is not None else None
+        chosen: QListWidgetItem | None = None
+        anchor: QListWidgetItem | None = None
+        recent.clear()
         store = self.profile.store
         for entry in store.list_calls(limit=RECENT_CALLS):
             outcome = entry.reconciled_outcome or entry.outcome  # what the agent recorded, once they have
@@ -1125,9 +1134,17 @@ class MainWindow(QMainWindow):
             item.setData(Qt.ItemDataRole.UserRole, entry.id)
             said = "\n" + service_said(entry.excerpt) if entry.excerpt else ""
             item.setToolTip(plain_tooltip(f"{entry.display_number}\n{entry.message}{said}\nref {entry.ref}"))
-            self.recent.addItem(item)
-            if entry.id == current_id:  # the calls list read again (a call placed elsewhere) keeps its highlight
-                self.recent.setCurrentItem(item)
+            recent.addItem(item)
+            if entry.id == chosen_id:
+                chosen = item
+            if entry.id == top_id:
+                anchor = item
+        if anchor is not None:
+            recent.scrollToItem(anchor, QAbstractItemView.ScrollHint.PositionAtTop)
+        else:
+            recent.scrollToTop()
+        if chosen is not None:  # the calls list read again (a call placed elsewhere) keeps the agent's choice in view
+            recent.setCurrentItem(chosen)
 
     def _on_recent_activated(self, item: QListWidgetItem) -> None:
         entry = self.profile.store.get_call(int(item.data(Qt.ItemDataRole.UserRole)))

@@ -487,7 +487,7 @@ def test_undo_last_import_restores_the_contacts_exactly_and_never_touches_calls(
     calls_before = store.list_calls()
 
     undone = store.undo_last_import()
-    assert undone == record
+    assert undone.record == record and undone.restored == 1
     assert store.list_contacts() == before
     assert store.list_calls() == calls_before and store.get_call(call.id) is not None
     # The import before it is next, and after that there is none.
@@ -521,3 +521,63 @@ def test_undo_is_refused_when_a_contact_of_the_import_was_edited_since(store: St
     store.delete_contact(leonel.id or 0)
     with pytest.raises(UndoRefusedError, match="Leonel Salamanca, whom it merged into, was deleted since"):
         store.undo_last_import()
+
+
+def test_an_import_that_only_merged_is_the_last_import_and_its_undo_goes_no_further(
+    store: Store, tmp_path: Path
+) -> None:
+    # A new user's report: the same file imported twice (the second time everything merges and nothing changes),
+    # then undo took back the FIRST import.
+    leads = tmp_path / "leads.csv"
+    leads.write_bytes(csv_bytes("Ada,,,(212) 555-0142,,", "Bob,,,(646) 555-0134,,", "Connor,,,(305) 555-0100,,"))
+    import_file(store, leads)
+    contacts = store.list_contacts()
+    again = import_file(store, leads)
+    assert (again.imported, again.merged) == (0, 3) and store.list_contacts() == contacts
+    last = store.last_import()
+    assert last is not None and (last.imported, last.merged) == (0, 3)
+
+    undone = store.undo_last_import()
+    assert undone.record == last and undone.restored == 0
+    assert undone.merges_text == "3 merges undone (they had changed nothing)"
+    assert store.list_contacts() == contacts  # the first import's contacts are still there
+    first = store.last_import()
+    assert first is not None and (first.imported, first.merged) == (3, 0)
+    # An import that neither added nor merged anything (every row skipped) is not recorded: nothing to take back.
+    skipped = import_file(store, leads, policy=DuplicatePolicy.SKIP)
+    assert (skipped.imported, skipped.merged, skipped.skipped) == (0, 0, 3) and store.last_import() == first
+
+
+def test_undoing_an_import_keeps_its_contacts_list_items_as_bare_numbers(store: Store, tmp_path: Path) -> None:
+    from c2c_desktop.core.calllists import NewItem, StoreCallLists
+
+    lists = StoreCallLists(store)
+    leads = tmp_path / "leads.csv"
+    leads.write_bytes(csv_bytes("Ada,,,(212) 555-0142,,", "Bob,,,(646) 555-0134,,", "Connor,,,(305) 555-0100,,"))
+    import_file(store, leads)
+    ada, bob, connor = store.list_contacts()
+    monday, tuesday, gone = (lists.create_list(name) for name in ("Monday", "Tuesday", "Old"))
+    lists.add_items(monday.id, [NewItem(c.phones[0].e164, c.id, c.name) for c in (ada, bob, connor)])
+    lists.add_items(tuesday.id, [NewItem("+16465550134"), NewItem("+16465550134", bob.id, bob.name)])
+    lists.add_items(gone.id, [NewItem("+12125550142", ada.id, ada.name)])
+    lists.delete_list(gone.id)
+    (ada_item, *_) = lists.items(monday.id)
+    lists.update_item(ada_item.id, attempts=2, last_disposition="No answer")
+    store.delete_contact(connor.id or 0)  # deleted by the agent since: its item says so, as before
+
+    undone = store.undo_last_import()
+    assert undone.kept_as_numbers == (("Monday", 2), ("Tuesday", 1))  # the deleted list is not named
+    assert undone.lists_text == (
+        'Call lists keep the removed contacts\' items as bare numbers: "Monday" (2 items), "Tuesday" (1 item).'
+    )
+    assert store.contact_count() == 0
+    items = lists.items(monday.id)
+    assert [(i.name, i.e164, i.contact_id, i.contact_missing) for i in items] == [
+        ("Ada", "+12125550142", None, False),
+        ("Bob", "+16465550134", None, False),
+        ("Connor", "+13055550100", connor.id, True),
+    ]
+    assert (items[0].attempts, items[0].last_disposition) == (2, "No answer")  # the list's work is kept
+    # Tuesday held the number bare already: it stays there once, and Bob's item says its contact is gone.
+    assert [(i.contact_id, i.contact_missing) for i in lists.items(tuesday.id)] == [(None, False), (bob.id, True)]
+    assert [(i.contact_id, i.contact_missing) for i in lists.items(gone.id)] == [(None, False)]

@@ -407,3 +407,37 @@ def test_import_into_a_list_of_a_file_that_cannot_be_read_makes_no_list(tmp_path
     assert failed.returncode == 2 and "Nothing was imported from it." in failed.stderr
     assert run_cli("lists", "show", "Names").returncode == 2
     assert run_cli("contacts", "import", str(names), "--list", "   ").returncode == 2
+
+
+def test_undo_import_takes_back_the_last_import_even_one_that_only_merged_and_keeps_list_items(
+    tmp_path: Path,
+) -> None:
+    # A new user's steps: a list made from a file, the same file imported again (only merges), then undo-import.
+    leads = tmp_path / "leads.csv"
+    leads.write_text(
+        "Name,Phone\nAda Lovelace,(212) 555-0142\nBob Smith,(646) 555-0134\nConnor Murphy,(305) 555-0100\n",
+        encoding="utf-8",
+    )
+    assert run_cli("lists", "create", "Monday", "--from", str(leads)).returncode == 0
+    again = run_cli("contacts", "import", str(leads))
+    assert again.stdout.splitlines()[0] == f"{leads}: 0 imported, 3 merged, 0 skipped (generic-csv)"
+
+    undo = run_cli("contacts", "undo-import")
+    assert undo.returncode == 0, undo.stderr
+    assert undo.stdout.startswith("Undid the import of leads.csv (")
+    assert undo.stdout.endswith("): 0 contacts removed, 3 merges undone (they had changed nothing).\n")
+    assert contact_count() == 3
+
+    first = run_cli("contacts", "undo-import")  # now the import that made the contacts (and the list's items)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines()[1:] == [
+        'Call lists keep the removed contacts\' items as bare numbers: "Monday" (3 items).'
+    ]
+    assert contact_count() == 0
+    shown = run_cli("lists", "show", "Monday", "--json")
+    items = json.loads(shown.stdout)["items"]
+    assert [(i["name"], i["number"], i["contact_deleted"]) for i in items] == [
+        ("Ada Lovelace", "+12125550142", False),
+        ("Bob Smith", "+16465550134", False),
+        ("Connor Murphy", "+13055550100", False),
+    ]

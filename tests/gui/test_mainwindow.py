@@ -14,12 +14,12 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from PySide6.QtCore import QEvent, QPoint, Qt, QTimer
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import QApplication, QInputDialog, QMenu, QMessageBox, QWidget
 
 from c2c_desktop.core import store as store_module
 from c2c_desktop.core.credentials import CredentialsError
-from c2c_desktop.core.models import CallRequest, Credentials, Outcome
+from c2c_desktop.core.models import CallRequest, CallResult, Credentials, Outcome
 from c2c_desktop.core.simulator import Fault, StandInService
 from c2c_desktop.gui import mainwindow, settings_dialog
 from c2c_desktop.gui.contacts_model import NumberRole
@@ -443,6 +443,69 @@ def test_recent_calls_show_what_the_agent_recorded_and_history_opens_on_the_call
     window._on_history_call_updated(entry.id)
     assert "No answer" in window.recent.item(0).text()
     window.history_dialog.close()
+
+
+def _crowded_recent_calls(qtbot: QtBot, window: MainWindow, earlier: int) -> list[int]:
+    """`earlier` finished calls in the journal and the Recent list as short as a busy column makes it (two rows, as
+    beside a session's card); the calls' ids, newest first."""
+    store = window.profile.store
+    for n in range(earlier):
+        entry = store.begin_call(CallRequest(agent_number="5550100100", phone_to_call=f"55520100{n:02d}"))
+        store.finish_call(entry.id, CallResult(Outcome.CONNECTED, "Call Connected"))
+    window.recent.setMaximumHeight(window.recent.minimumHeight())
+    window.refresh_recent()
+    qtbot.waitUntil(lambda: window.recent.verticalScrollBar().maximum() > 0)
+    return [int(window.recent.item(row).data(Qt.ItemDataRole.UserRole)) for row in range(window.recent.count())]
+
+
+def _top_row(window: MainWindow) -> int:
+    return window.recent.indexAt(QPoint(1, 1)).row()
+
+
+def _top_call(window: MainWindow) -> int | None:
+    """The call at the top of the Recent list's view (None: no row there)."""
+    top = window.recent.itemAt(1, 1)
+    return None if top is None else int(top.data(Qt.ItemDataRole.UserRole))
+
+
+def test_the_newest_call_stays_in_view_when_the_recent_list_only_got_the_focus(
+    qtbot: QtBot, window: MainWindow, standin: StandInService
+) -> None:
+    # A new user's report: a row nobody clicked ("Connor Murphy — Connected") was selected, and each new call scrolled
+    # back to it, so the newest calls went out of view. Qt makes the first row current (not selected) when the list
+    # gets the focus, e.g. by Tab; each refresh then selected that row again and scrolled to it.
+    _crowded_recent_calls(qtbot, window, 8)
+    recent = window.recent
+    QApplication.sendEvent(recent, QFocusEvent(QEvent.Type.FocusIn, Qt.FocusReason.TabFocusReason))
+    assert recent.currentRow() == 0 and not recent.selectedItems()  # Qt's doing: current, not chosen
+    for _ in range(3):
+        call_ada_and_wait(qtbot, window)
+        QApplication.processEvents()  # the list lays its rows out later
+        assert recent.selectedItems() == []
+        assert _top_row(window) == 0 and "Ada Okafor" in recent.item(0).text()
+
+
+def test_a_recent_call_the_agent_chose_or_scrolled_to_stays_in_view(
+    qtbot: QtBot, window: MainWindow, standin: StandInService
+) -> None:
+    recent = window.recent
+    ids = _crowded_recent_calls(qtbot, window, 8)
+    recent.verticalScrollBar().setValue(recent.verticalScrollBar().maximum())  # the agent scrolled to the oldest
+    top = _top_call(window)
+    assert top is not None and top != ids[0]
+    call_ada_and_wait(qtbot, window)
+    QApplication.processEvents()  # the list lays its rows out later
+    assert _top_call(window) == top  # the same rows in view
+    assert recent.selectedItems() == []
+
+    recent.scrollToTop()
+    qtbot.mouseClick(recent.viewport(), Qt.MouseButton.LeftButton, pos=recent.visualItemRect(recent.item(1)).center())
+    chosen = recent.item(1).data(Qt.ItemDataRole.UserRole)
+    for _ in range(2):
+        call_ada_and_wait(qtbot, window)
+        (selected,) = recent.selectedItems()
+        assert selected.data(Qt.ItemDataRole.UserRole) == chosen
+        assert recent.viewport().rect().contains(recent.visualItemRect(selected))  # still in view
 
 
 def test_an_empty_list_says_why_and_what_to_do(qtbot: QtBot, window: MainWindow) -> None:

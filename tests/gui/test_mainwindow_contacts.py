@@ -205,3 +205,28 @@ def test_undo_last_import_from_the_menu(
     window.undo_import_action.trigger()
     qtbot.waitUntil(lambda: window.contacts_model.total_count == total, timeout=SIGNAL_MS)
     assert window.statusBar().currentMessage() == "Undid the import of leads.csv: 2 contacts removed, 0 merges undone."
+
+
+def test_undoing_an_import_whose_contacts_are_in_a_call_list_says_what_became_of_the_items(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    info: list[str] = []
+    monkeypatch.setattr(import_dialog, "inform", lambda _parent, _title, text, *_: info.append(text))
+    path = tmp_path / "leads.csv"
+    path.write_text("Name,Phone\nMarco Salamanca,(505) 555-0104\n", encoding="utf-8")
+    from c2c_desktop.core.calllists import NewItem, StoreCallLists
+    from c2c_desktop.core.contacts_io import import_file
+    from c2c_desktop.core.store import Store
+
+    with Store(window.profile.store.path) as other:
+        import_file(other, path)
+        (marco,) = other.find_contacts_by_e164("+15055550104")
+        lists = StoreCallLists(other)
+        lists.add_items(lists.create_list("Monday").id, [NewItem("+15055550104", marco.id, marco.name)])
+    window.undo_import_action.trigger()
+    expected = (
+        "Undid the import of leads.csv: 1 contact removed, 0 merges undone."
+        ' Call lists keep the removed contacts\' items as bare numbers: "Monday" (1 item).'
+    )
+    assert info == [expected]  # a box, not only a passing status line
+    assert window.statusBar().currentMessage() == expected
