@@ -1331,6 +1331,7 @@ def _lists_call_next(
         call_finished,
         call_started,
         check_callback,
+        disposition_not_applied,
     )
     from c2c_desktop.core.models import CallResult
     from c2c_desktop.core.phone import PhoneError, number_to_call
@@ -1347,10 +1348,12 @@ def _lists_call_next(
     credentials, keys_problem = _stored_keys()
     now = _now_utc()
     items = lists.items(found.id)
-    order = CallableNow(store, guard, now, region=settings.region, confirmed=lambda _item: bool(args.again))
+    order = CallableNow(
+        store, guard, now, region=settings.region, confirmed=lambda _item: bool(args.again), lists=lists, rules=rules
+    )
     standing = order.first(items)
     if standing is None:
-        waiting = [s for s in (order.standing(item) for item in items) if s.needs_confirmation]
+        waiting = [] if args.again else order.waiting_for_confirmation(items)
         opening = order.next_opening(items)
         line = f'Nothing in "{found.name}" is callable now'
         if opening is not None:
@@ -1426,21 +1429,14 @@ def _lists_call_next(
         line += f" (service said: {result.excerpt})"
     print(terminal_safe(f"{line} [ref {entry.ref}]{journal_problem}"))
     if disposition is not None:
-        if missed:
-            print(f"{APP_NAME}: disposition not saved: the prospect was not called", file=sys.stderr)
-        elif result.outcome in (Outcome.CONNECTED, Outcome.NO_ANSWER):
+        not_applied = disposition_not_applied(result.outcome, call_type)
+        if not_applied is not None:
+            print(f"{APP_NAME}: disposition not saved: {terminal_safe(not_applied)}", file=sys.stderr)
+        else:
             try:
                 item = _record_disposition(store, lists, rules, item, disposition, guard, callback_at, settings)
             except ListError as exc:
                 print(f"{APP_NAME}: disposition not saved: {terminal_safe(str(exc))}", file=sys.stderr)
-        elif result.outcome is Outcome.UNKNOWN:
-            print(
-                f"{APP_NAME}: disposition not saved: the outcome is unknown (the call may have rung); "
-                "record it with `lists dispose` once you know",
-                file=sys.stderr,
-            )
-        else:
-            print(f"{APP_NAME}: disposition not saved: the call did not ring ({result.outcome})", file=sys.stderr)
     print(terminal_safe(_item_line(item)))
     return EXIT_CODES[result.outcome]
 
