@@ -314,7 +314,9 @@ def build_parser() -> argparse.ArgumentParser:
     lists_dispose.add_argument("--at", metavar="TIME", help=time_help)
     lists_dispose.add_argument("--callee-time", action="store_true", help="--at is on the callee's clock")
 
-    callbacks = sub.add_parser("callbacks", help="callbacks: list them (overdue ones say how late) or schedule one")
+    callbacks = sub.add_parser(
+        "callbacks", help="callbacks: list them (overdue ones say how late), schedule one or cancel one"
+    )
     callbacks_sub = callbacks.add_subparsers(dest="action", metavar="ACTION", required=True)
     callbacks_list = callbacks_sub.add_parser("list", help="pending callbacks, soonest first")
     callbacks_list.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -323,6 +325,8 @@ def build_parser() -> argparse.ArgumentParser:
     callbacks_add.add_argument("--at", required=True, metavar="TIME", help=time_help)
     callbacks_add.add_argument("--callee-time", action="store_true", help="--at is on the callee's clock")
     callbacks_add.add_argument("--note", default="", metavar="TEXT")
+    callbacks_cancel = callbacks_sub.add_parser("cancel", help="cancel a pending callback (its list item is skipped)")
+    callbacks_cancel.add_argument("id", type=int, metavar="ID", help="the callback's id, as `callbacks list` shows")
 
     sim = sub.add_parser("simulator", help="run the stand-in click-to-call service on loopback")
     sim.add_argument("--port", type=_port, default=8765)
@@ -1536,7 +1540,7 @@ def _callback_json(due: DueCallback, agent: object) -> dict[str, object]:
 
 
 def cmd_callbacks(args: argparse.Namespace) -> int:
-    """List pending callbacks (overdue ones say how late), or schedule one."""
+    """List pending callbacks (overdue ones say how late), schedule one, or cancel one."""
     from c2c_desktop.core.calllists import ListError
     from c2c_desktop.core.list_work import (
         DueCallback,
@@ -1545,6 +1549,7 @@ def cmd_callbacks(args: argparse.Namespace) -> int:
         callee_zone,
         late_text,
         schedule_callback,
+        settle_callbacks,
     )
     from c2c_desktop.core.phone import PhoneError, number_to_call
 
@@ -1565,6 +1570,14 @@ def cmd_callbacks(args: argparse.Namespace) -> int:
                 raise CliError(f"callback not scheduled: {exc}") from None
             print(terminal_safe(f"Callback {callback.id} for {callback.label}: {both_clocks(at, callback.zone)}"))
             return EXIT_OK
+        if args.action == "cancel":
+            cancelled = lists.cancel_callback(args.id)
+            if cancelled is None:
+                raise CliError(f"no pending callback {args.id} (see `callbacks list`)")
+            item = "; its list item is skipped" if cancelled.list_item_id is not None else ""
+            print(terminal_safe(f"Callback {cancelled.id} with {cancelled.label} cancelled{item}"))
+            return EXIT_OK
+        settle_callbacks(lists)  # those dialled since (from anywhere) are kept, no longer pending
         pending = [DueCallback(callback, now - callback.due_at) for callback in lists.callbacks()]
         agent = agent_zone()
         if args.json:
