@@ -1547,7 +1547,7 @@ def cmd_callbacks(args: argparse.Namespace) -> int:
         agent_zone,
         both_clocks,
         callee_zone,
-        late_text,
+        due_words,
         schedule_callback,
         settle_callbacks,
     )
@@ -1588,7 +1588,7 @@ def cmd_callbacks(args: argparse.Namespace) -> int:
             print("No callbacks scheduled.")
         for due in pending:
             callback = due.callback
-            state = f"OVERDUE by {late_text(due.late)}" if due.overdue else f"in {late_text(due.late)}"
+            state = due_words(callback.due_at, now).replace("overdue", "OVERDUE")
             print(
                 terminal_safe(
                     f"{callback.id:>4}  {callback.label:<28} "

@@ -191,6 +191,20 @@ def settle_callbacks(lists: CallListStore) -> int:
     return lists.close_called_callbacks(CALLBACK_EARLY)
 
 
+def due_words(due_at: datetime, now: datetime) -> str:
+    """When a callback is due, the one wording and rounding of the banner, the notification, the Callbacks window and
+    `callbacks list`: "in 2 min" (1 min 30 s left reads "in 2 min": rounded up, never early), "in less than a
+    minute", "now" (up to a minute late), "overdue by 5 min" (rounded down)."""
+    left = due_at - now
+    if left >= timedelta(minutes=1):
+        return f"in {late_text(left + timedelta(seconds=59))}"
+    if left > timedelta(0):
+        return "in less than a minute"
+    if left > -timedelta(minutes=1):
+        return "now"
+    return f"overdue by {late_text(-left)}"
+
+
 def reminders(lists: CallListStore, now: datetime, minutes: int = DEFAULT_REMINDER_MINUTES) -> list[DueCallback]:
     """Pending callbacks due within `minutes` from now (not yet due), soonest first."""
     until = now + timedelta(minutes=minutes)
