@@ -218,6 +218,7 @@ def due_callbacks(lists: CallListStore, now: datetime) -> list[DueCallback]:
 
 # --- a list's progress ---------------------------------------------------------------------------------------------
 
+
 def outcome_words(outcome: str | None) -> str:
     """An outcome as the agent reads it: "no answer", "connected", "not sent"; "being placed" while it is."""
     if outcome is None or outcome == PLACING:
@@ -610,7 +611,7 @@ def disposition_not_applied(outcome: Outcome, call_type: int | None) -> str | No
     if outcome is Outcome.CONNECTED:
         return None
     if outcome is Outcome.NO_ANSWER:
-        return "nobody answered (no answer): the \"No answer\" rule applies instead"
+        return 'nobody answered (no answer): the "No answer" rule applies instead'
     if outcome is Outcome.UNKNOWN:
         return "the outcome is unknown (the call may have rung); record it with `lists dispose` once you know"
     return f"the call did not ring ({outcome_words(outcome.value)})"
