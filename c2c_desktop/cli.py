@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from c2c_desktop.core.credentials import KeysState
     from c2c_desktop.core.disposition_rules import DispositionRules
     from c2c_desktop.core.figures import Figures
-    from c2c_desktop.core.list_work import DueCallback, Standing
+    from c2c_desktop.core.list_work import CallableNow, DueCallback, Standing
     from c2c_desktop.core.rules.guard import CallGuard
     from c2c_desktop.core.rules.model import AuditLog
     from c2c_desktop.core.store import Store
@@ -1220,8 +1220,12 @@ def _lists_create(args: argparse.Namespace, store: Store, lists: CallListStore, 
         items += found
     if args.from_search is not None:
         found, more = list_sources.from_search(store, args.from_search)
+        if not found and not more:
+            raise CliError(f'no contact matches "{args.from_search}": no list was made')
         items += found
         problems += more
+    if args.since and args.until and args.since > args.until:
+        raise CliError(f"--since {args.since} is after --until {args.until}: swap them; no list was made")
     if args.from_history is not None:
         outcome = None if args.from_history == "any" else Outcome(args.from_history.replace(" ", "_"))
         since = args.since.isoformat() if args.since else None
@@ -1300,7 +1304,7 @@ def _lists_show(args: argparse.Namespace, store: Store, lists: CallListStore, gu
         print(
             terminal_safe(
                 f"{item.position + 1:>4}. {item.label:<28} {item.e164:<14} {item.state!s:<11} "
-                f"{item.attempts} attempts{when}{last if item.last_outcome else ''}  {status}"
+                f"{_attempts_text(item.attempts)}{when}{last if item.last_outcome else ''}  {status}"
             )
         )
     return EXIT_OK
@@ -1357,6 +1361,7 @@ def _lists_call_next(
     )
     standing = order.first(items)
     if standing is None:
+        _refuse_when_the_rules_cannot_be_used(order, items, guard, settings.region)
         waiting = [] if args.again else order.waiting_for_confirmation(items)
         opening = order.next_opening(items)
         line = f'Nothing in "{found.name}" is callable now'
@@ -1445,6 +1450,25 @@ def _lists_call_next(
     return EXIT_CODES[result.outcome]
 
 
+def _refuse_when_the_rules_cannot_be_used(
+    order: CallableNow, items: Sequence[ListItem], guard: CallGuard, region: str
+) -> None:
+    """Nothing callable: when that is because the calling rules cannot be used (a broken calling_rules.json), say so
+    (as `lists show` does) and exit 2 rather than "nothing is callable now"."""
+    from c2c_desktop.core.phone import PhoneError, number_to_call
+    from c2c_desktop.core.rules.glance import glance
+    from c2c_desktop.core.rules.model import Rule
+
+    for item in order.candidates(items)[:1]:
+        try:
+            number = number_to_call(item.e164, region)
+        except PhoneError:
+            return
+        seen = glance(guard, number, Contact(item.contact_id, item.name, region_code=item.region_code))
+        if seen.rule is Rule.RULES_FILE:
+            raise CliError(f"Nothing was called: {seen.reason or seen.text}")
+
+
 def _finish_not_sent(store: Store, call_id: int, reason: str) -> None:
     """Close a journal row whose request was never sent (a row left "placing" would be recovered as unknown)."""
     from c2c_desktop.core.models import CallResult
@@ -1459,7 +1483,11 @@ def _finish_not_sent(store: Store, call_id: int, reason: str) -> None:
 def _item_line(item: ListItem) -> str:
     when = f" at {_local_time(item.due_at.isoformat())} your time" if item.due_at else ""
     disposition = f", {item.last_disposition}" if item.last_disposition else ""
-    return f"{item.label}: {item.state}{when} ({item.attempts} attempts{disposition})"
+    return f"{item.label}: {item.state}{when} ({_attempts_text(item.attempts)}{disposition})"
+
+
+def _attempts_text(count: int) -> str:
+    return f"{count} attempt{'s' * (count != 1)}"
 
 
 def _lists_dispose(
