@@ -15,6 +15,8 @@ The core part of the calling session's steps, each as a median and p95 in millis
   <= 50 ms).
 - `start_all_closed`: start when no item is callable now (at night in every US zone: the worst case, every item
   judged).
+- `next_opening_night`: at night, when the next item opens (`CallableNow.next_opening`: what the session shows when
+  nothing is callable, at start and every 30 s); each area code's hours are judged once, not every item in full.
 The guard runs on a fixed clock: a Wednesday 17:00 UTC (daytime in every US zone), and 07:00 UTC for the night.
 
 Run: .venv/bin/python benchmarks/bench_lists.py [--profile DIR] [--rounds 21] [--calls 100]
@@ -95,7 +97,7 @@ def main() -> int:
             settings = Settings(agent_number="3125550100")
             rules = default_rules()
             guard = build_guard(settings, store, clock=lambda: DAY)
-            starts, loads, nights = [], [], []
+            starts, loads, nights, openings = [], [], [], []
             for _ in range(args.rounds):
                 began = time.perf_counter()
                 items = lists.items(made.id)
@@ -133,6 +135,11 @@ def main() -> int:
                 began = time.perf_counter()
                 assert CallableNow(store, night_guard, NIGHT).first(lists.items(made.id)) is None
                 nights.append(time.perf_counter() - began)
+            night_items = lists.items(made.id)
+            for _ in range(max(3, args.rounds // 4)):
+                began = time.perf_counter()
+                assert CallableNow(store, night_guard, NIGHT).next_opening(night_items) is not None
+                openings.append(time.perf_counter() - began)
             lists.delete_list(made.id)
     print(f"items: {ITEMS} (contacts: {contacts:,})")
     print(f"start_cold_ms: {starts[0] * 1000:.1f}")
@@ -141,6 +148,7 @@ def main() -> int:
     print(summary("next_card", next_cards, "50"))
     print(summary("recompute", recomputes, "50"))
     print(summary("start_all_closed", nights))
+    print(summary("next_opening_night", openings))
     return 0
 
 

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from c2c_desktop.core.credentials import KeysState
     from c2c_desktop.core.disposition_rules import DispositionRules
     from c2c_desktop.core.figures import Figures
-    from c2c_desktop.core.list_work import DueCallback, Standing
+    from c2c_desktop.core.list_work import CallableNow, DueCallback, Standing
     from c2c_desktop.core.rules.guard import CallGuard
     from c2c_desktop.core.rules.model import AuditLog
     from c2c_desktop.core.store import Store
@@ -314,7 +314,9 @@ def build_parser() -> argparse.ArgumentParser:
     lists_dispose.add_argument("--at", metavar="TIME", help=time_help)
     lists_dispose.add_argument("--callee-time", action="store_true", help="--at is on the callee's clock")
 
-    callbacks = sub.add_parser("callbacks", help="callbacks: list them (overdue ones say how late) or schedule one")
+    callbacks = sub.add_parser(
+        "callbacks", help="callbacks: list them (overdue ones say how late), schedule one or cancel one"
+    )
     callbacks_sub = callbacks.add_subparsers(dest="action", metavar="ACTION", required=True)
     callbacks_list = callbacks_sub.add_parser("list", help="pending callbacks, soonest first")
     callbacks_list.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -323,6 +325,8 @@ def build_parser() -> argparse.ArgumentParser:
     callbacks_add.add_argument("--at", required=True, metavar="TIME", help=time_help)
     callbacks_add.add_argument("--callee-time", action="store_true", help="--at is on the callee's clock")
     callbacks_add.add_argument("--note", default="", metavar="TEXT")
+    callbacks_cancel = callbacks_sub.add_parser("cancel", help="cancel a pending callback (its list item is skipped)")
+    callbacks_cancel.add_argument("id", type=int, metavar="ID", help="the callback's id, as `callbacks list` shows")
 
     sim = sub.add_parser("simulator", help="run the stand-in click-to-call service on loopback")
     sim.add_argument("--port", type=_port, default=8765)
@@ -1217,8 +1221,12 @@ def _lists_create(args: argparse.Namespace, store: Store, lists: CallListStore, 
         items += found
     if args.from_search is not None:
         found, more = list_sources.from_search(store, args.from_search)
+        if not found and not more:
+            raise CliError(f'no contact matches "{args.from_search}": no list was made')
         items += found
         problems += more
+    if args.since and args.until and args.since > args.until:
+        raise CliError(f"--since {args.since} is after --until {args.until}: swap them; no list was made")
     if args.from_history is not None:
         outcome = None if args.from_history == "any" else Outcome(args.from_history.replace(" ", "_"))
         since = args.since.isoformat() if args.since else None
@@ -1297,7 +1305,7 @@ def _lists_show(args: argparse.Namespace, store: Store, lists: CallListStore, gu
         print(
             terminal_safe(
                 f"{item.position + 1:>4}. {item.label:<28} {item.e164:<14} {item.state!s:<11} "
-                f"{item.attempts} attempts{when}{last if item.last_outcome else ''}  {status}"
+                f"{_attempts_text(item.attempts)}{when}{last if item.last_outcome else ''}  {status}"
             )
         )
     return EXIT_OK
@@ -1332,6 +1340,7 @@ def _lists_call_next(
         call_finished,
         call_started,
         check_callback,
+        disposition_not_applied,
     )
     from c2c_desktop.core.models import CallResult
     from c2c_desktop.core.phone import PhoneError, number_to_call
@@ -1348,10 +1357,13 @@ def _lists_call_next(
     credentials, keys_problem = _stored_keys()
     now = _now_utc()
     items = lists.items(found.id)
-    order = CallableNow(store, guard, now, region=settings.region, confirmed=lambda _item: bool(args.again))
+    order = CallableNow(
+        store, guard, now, region=settings.region, confirmed=lambda _item: bool(args.again), lists=lists, rules=rules
+    )
     standing = order.first(items)
     if standing is None:
-        waiting = [s for s in (order.standing(item) for item in items) if s.needs_confirmation]
+        _refuse_when_the_rules_cannot_be_used(order, items, guard, settings.region)
+        waiting = [] if args.again else order.waiting_for_confirmation(items)
         opening = order.next_opening(items)
         line = f'Nothing in "{found.name}" is callable now'
         if opening is not None:
@@ -1427,23 +1439,35 @@ def _lists_call_next(
         line += f" (service said: {result.excerpt})"
     print(terminal_safe(f"{line} [ref {entry.ref}]{journal_problem}"))
     if disposition is not None:
-        if missed:
-            print(f"{APP_NAME}: disposition not saved: the prospect was not called", file=sys.stderr)
-        elif result.outcome in (Outcome.CONNECTED, Outcome.NO_ANSWER):
+        not_applied = disposition_not_applied(result.outcome, call_type)
+        if not_applied is not None:
+            print(f"{APP_NAME}: disposition not saved: {terminal_safe(not_applied)}", file=sys.stderr)
+        else:
             try:
                 item = _record_disposition(store, lists, rules, item, disposition, guard, callback_at, settings)
             except ListError as exc:
                 print(f"{APP_NAME}: disposition not saved: {terminal_safe(str(exc))}", file=sys.stderr)
-        elif result.outcome is Outcome.UNKNOWN:
-            print(
-                f"{APP_NAME}: disposition not saved: the outcome is unknown (the call may have rung); "
-                "record it with `lists dispose` once you know",
-                file=sys.stderr,
-            )
-        else:
-            print(f"{APP_NAME}: disposition not saved: the call did not ring ({result.outcome})", file=sys.stderr)
     print(terminal_safe(_item_line(item)))
     return EXIT_CODES[result.outcome]
+
+
+def _refuse_when_the_rules_cannot_be_used(
+    order: CallableNow, items: Sequence[ListItem], guard: CallGuard, region: str
+) -> None:
+    """Nothing callable: when that is because the calling rules cannot be used (a broken calling_rules.json), say so
+    (as `lists show` does) and exit 2 rather than "nothing is callable now"."""
+    from c2c_desktop.core.phone import PhoneError, number_to_call
+    from c2c_desktop.core.rules.glance import glance
+    from c2c_desktop.core.rules.model import Rule
+
+    for item in order.candidates(items)[:1]:
+        try:
+            number = number_to_call(item.e164, region)
+        except PhoneError:
+            return
+        seen = glance(guard, number, Contact(item.contact_id, item.name, region_code=item.region_code))
+        if seen.rule is Rule.RULES_FILE:
+            raise CliError(f"Nothing was called: {seen.reason or seen.text}")
 
 
 def _finish_not_sent(store: Store, call_id: int, reason: str) -> None:
@@ -1460,7 +1484,11 @@ def _finish_not_sent(store: Store, call_id: int, reason: str) -> None:
 def _item_line(item: ListItem) -> str:
     when = f" at {_local_time(item.due_at.isoformat())} your time" if item.due_at else ""
     disposition = f", {item.last_disposition}" if item.last_disposition else ""
-    return f"{item.label}: {item.state}{when} ({item.attempts} attempts{disposition})"
+    return f"{item.label}: {item.state}{when} ({_attempts_text(item.attempts)}{disposition})"
+
+
+def _attempts_text(count: int) -> str:
+    return f"{count} attempt{'s' * (count != 1)}"
 
 
 def _lists_dispose(
@@ -1541,15 +1569,16 @@ def _callback_json(due: DueCallback, agent: object) -> dict[str, object]:
 
 
 def cmd_callbacks(args: argparse.Namespace) -> int:
-    """List pending callbacks (overdue ones say how late), or schedule one."""
+    """List pending callbacks (overdue ones say how late), schedule one, or cancel one."""
     from c2c_desktop.core.calllists import ListError
     from c2c_desktop.core.list_work import (
         DueCallback,
         agent_zone,
         both_clocks,
         callee_zone,
-        late_text,
+        due_words,
         schedule_callback,
+        settle_callbacks,
     )
     from c2c_desktop.core.phone import PhoneError, number_to_call
 
@@ -1570,6 +1599,14 @@ def cmd_callbacks(args: argparse.Namespace) -> int:
                 raise CliError(f"callback not scheduled: {exc}") from None
             print(terminal_safe(f"Callback {callback.id} for {callback.label}: {both_clocks(at, callback.zone)}"))
             return EXIT_OK
+        if args.action == "cancel":
+            cancelled = lists.cancel_callback(args.id)
+            if cancelled is None:
+                raise CliError(f"no pending callback {args.id} (see `callbacks list`)")
+            item = "; its list item is skipped" if cancelled.list_item_id is not None else ""
+            print(terminal_safe(f"Callback {cancelled.id} with {cancelled.label} cancelled{item}"))
+            return EXIT_OK
+        settle_callbacks(lists)  # those dialled since (from anywhere) are kept, no longer pending
         pending = [DueCallback(callback, now - callback.due_at) for callback in lists.callbacks()]
         agent = agent_zone()
         if args.json:
@@ -1580,7 +1617,7 @@ def cmd_callbacks(args: argparse.Namespace) -> int:
             print("No callbacks scheduled.")
         for due in pending:
             callback = due.callback
-            state = f"OVERDUE by {late_text(due.late)}" if due.overdue else f"in {late_text(due.late)}"
+            state = due_words(callback.due_at, now).replace("overdue", "OVERDUE")
             print(
                 terminal_safe(
                     f"{callback.id:>4}  {callback.label:<28} "

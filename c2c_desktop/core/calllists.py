@@ -12,7 +12,7 @@ import enum
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from c2c_desktop.core.store import RowNotFoundError, Store, StoreError
@@ -107,6 +107,31 @@ class Callback:
         return self.name or self.e164
 
 
+@dataclass(frozen=True)
+class Flag:
+    """A number flagged as wrong: `reason` is the disposition, `where` the list it was given in ("" when unknown)."""
+
+    e164: str
+    reason: str
+    where: str
+    flagged_at: datetime
+
+
+@dataclass(frozen=True)
+class RecentCall:
+    """The latest call to a number that may have rung a phone (from any list, the contacts or the dial pad)."""
+
+    call_id: int
+    e164: str
+    started_at: datetime
+    outcome: str | None  # None while it is being placed
+    list_name: str  # the list it was placed from; "" when dialled by hand
+
+
+#: A flag's stored reason: the disposition, then the list it was given in (`FLAG_SEPARATOR` between them).
+FLAG_SEPARATOR = " · "
+
+
 class CallListStore(Protocol):
     """The call-list operations the app uses; any database implementation provides these."""
 
@@ -139,9 +164,13 @@ class CallListStore(Protocol):
     ) -> Callback: ...
     def callbacks(self, *, state: CallbackState | None = CallbackState.PENDING) -> list[Callback]: ...
     def close_callbacks_of_item(self, item_id: int, state: CallbackState) -> int: ...
+    def cancel_callback(self, callback_id: int) -> Callback | None: ...
+    def close_called_callbacks(self, early: timedelta) -> int: ...
     def callbacks_due(self, since: datetime, until: datetime, *, list_id: int | None = None) -> list[Callback]: ...
     def flag_number(self, e164: str, reason: str) -> None: ...
     def is_flagged(self, e164: str) -> bool: ...
+    def flags(self) -> dict[str, Flag]: ...
+    def recent_calls(self, since: datetime, until: datetime) -> dict[str, RecentCall]: ...
     def link_call(self, list_id: int, item_id: int, call_id: int) -> None: ...
     def call_ids_of_list(self, list_id: int) -> frozenset[int]: ...
     def transaction(self) -> AbstractContextManager[None]: ...
@@ -176,6 +205,12 @@ _ITEM_COLUMNS = (
 )
 _ITEM_FROM = "FROM list_items i LEFT JOIN contacts c ON c.id = i.contact_id"
 _UPDATABLE = {"state", "due_at", "attempts", "last_outcome", "last_disposition", "last_call_id"}
+#: A journal row (alias c) whose request may have rung a phone: sent or being sent, not refused, and with call type 2
+#: not a No answer (the agent's own phone; the prospect was never dialled).
+_REACHED_A_PHONE = (
+    "COALESCE(c.reconciled_outcome, c.outcome, '') NOT IN ('not_sent', 'rejected') "
+    "AND NOT (COALESCE(c.reconciled_outcome, c.outcome, '') = 'no_answer' AND c.call_type = 2)"
+)
 _CALLBACK_COLUMNS = "id, e164, contact_id, name, due_at, zone, list_item_id, note, state, created_at"
 
 
@@ -428,6 +463,41 @@ class StoreCallLists:
         )
         return int(cursor.rowcount)
 
+    def cancel_callback(self, callback_id: int) -> Callback | None:
+        """Cancel a pending callback (`callbacks cancel`, the Callbacks window's Cancel); None when there is no
+        pending callback of that id. Its list item, if it still waits for this callback, becomes skipped: the
+        agent said it is not to be called back (it can be put back in a list)."""
+        row = self._run(f"SELECT {_CALLBACK_COLUMNS} FROM callbacks WHERE id = ?", (callback_id,)).fetchone()
+        if row is None or row[8] != CallbackState.PENDING.value:
+            return None
+        callback = _callback(row)
+        with self._store.transaction():
+            self._run(
+                "UPDATE callbacks SET state = ?, closed_at = ? WHERE id = ?",
+                (CallbackState.CANCELLED.value, _now_text(), callback_id),
+            )
+            if callback.list_item_id is not None:
+                self._run(
+                    "UPDATE list_items SET state = ?, due_at = NULL, updated_at = ? WHERE id = ? AND state = ?",
+                    (ItemState.SKIPPED.value, _now_text(), callback.list_item_id, ItemState.CALLBACK.value),
+                )
+        return callback
+
+    def close_called_callbacks(self, early: timedelta) -> int:
+        """Close as done (kept) every pending callback whose number was dialled since it was scheduled and no earlier
+        than `early` before its time, from anywhere (a list, the contacts, the dial pad, the command line, another
+        window). A call that reached nobody (not sent, rejected, or with call type 2 the agent's own phone not
+        answered) does not count. One statement over the pending callbacks (indexed); returns how many closed."""
+        margin = f"-{int(early.total_seconds())} seconds"
+        cursor = self._run(
+            "UPDATE callbacks SET state = ?, closed_at = ? WHERE state = ? AND EXISTS (SELECT 1 FROM calls c "
+            "WHERE c.e164 = callbacks.e164 AND c.started_at >= callbacks.created_at "
+            "AND c.started_at >= strftime('%Y-%m-%dT%H:%M:%fZ', callbacks.due_at, ?) "
+            f"AND {_REACHED_A_PHONE})",
+            (CallbackState.DONE.value, _now_text(), CallbackState.PENDING.value, margin),
+        )
+        return int(cursor.rowcount)
+
     def callbacks_due(self, since: datetime, until: datetime, *, list_id: int | None = None) -> list[Callback]:
         """Callbacks due in [since, until), whatever their state (of one list's items, or all), soonest first."""
         sql = f"SELECT {_CALLBACK_COLUMNS} FROM callbacks WHERE due_at >= ? AND due_at < ?"
@@ -458,6 +528,34 @@ class StoreCallLists:
 
     def is_flagged(self, e164: str) -> bool:
         return self._run("SELECT 1 FROM flagged_numbers WHERE e164 = ?", (e164,)).fetchone() is not None
+
+    def flags(self) -> dict[str, Flag]:
+        """Every flagged number (a short table: read whole, once per "callable now" judgement)."""
+        found: dict[str, Flag] = {}
+        for e164, reason, flagged_at in self._run("SELECT e164, reason, flagged_at FROM flagged_numbers").fetchall():
+            what, _sep, where = str(reason).removeprefix("disposition: ").partition(FLAG_SEPARATOR)
+            at = _moment(flagged_at)
+            assert at is not None
+            found[e164] = Flag(e164, what, where, at)
+        return found
+
+    def recent_calls(self, since: datetime, until: datetime) -> dict[str, RecentCall]:
+        """The latest call per number started in [since, until] that may have rung a phone, by E.164 number: one
+        query over the journal's start-time index, whatever the size of the lists that ask."""
+        rows = self._run(
+            "SELECT c.e164, MAX(c.started_at), c.id, COALESCE(c.reconciled_outcome, c.outcome), "
+            "COALESCE((SELECT l.name FROM list_calls lc JOIN call_lists l ON l.id = lc.list_id "
+            "WHERE lc.call_id = c.id), '') "
+            f"FROM calls c WHERE c.started_at >= ? AND c.started_at <= ? AND c.e164 != '' AND {_REACHED_A_PHONE} "
+            "GROUP BY c.e164",
+            (utc_text(since), utc_text(until)),
+        ).fetchall()
+        found: dict[str, RecentCall] = {}
+        for e164, started, call_id, outcome, list_name in rows:
+            at = _moment(started)
+            assert at is not None
+            found[e164] = RecentCall(call_id, e164, at, outcome, list_name)
+        return found
 
 
 def _satisfies_interface(lists: StoreCallLists) -> CallListStore:

@@ -1,5 +1,6 @@
 """A call list as CSV: the one format of `lists export` and the list manager's Export (position, name, number, state,
-attempts, next time, last outcome and disposition). Cells a spreadsheet would run as a formula are defused."""
+attempts, next time, last outcome and disposition). Cells a spreadsheet would run as a formula are defused; a
+well-formed phone number in the number column is written as it is."""
 
 from __future__ import annotations
 
@@ -36,7 +37,12 @@ def list_csv_row(item: ListItem) -> list[str]:
         item.last_outcome or "",
         item.last_disposition or "",
     )
-    return [defuse_formula(str(value)) for value in values]
+    # A well-formed phone number is not a formula: written plain ("+13055550100", not "'+13055550100"), so that a
+    # spreadsheet or dialer reads it as a number; every other cell (the number too, if it is anything else) is guarded.
+    number_column = LIST_CSV_COLUMNS.index("number")
+    return [
+        defuse_formula(str(value), keep_phone_numbers=column == number_column) for column, value in enumerate(values)
+    ]
 
 
 def write_list_csv(items: Sequence[ListItem], path: str | os.PathLike[str]) -> int:

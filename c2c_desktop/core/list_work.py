@@ -18,8 +18,20 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from c2c_desktop.core.calllists import Callback, CallbackState, CallListStore, ItemState, ListError, ListItem
-from c2c_desktop.core.disposition_rules import Action, DispositionRule, DispositionRules, disposition_key
+from c2c_desktop.core.calllists import (
+    FLAG_SEPARATOR,
+    Callback,
+    CallbackState,
+    CallListStore,
+    Flag,
+    ItemState,
+    ListError,
+    ListItem,
+    RecentCall,
+    StoreCallLists,
+)
+from c2c_desktop.core.disposition_rules import Action, DispositionRule, DispositionRules, default_rules, disposition_key
+from c2c_desktop.core.figures import CALLBACK_EARLY
 from c2c_desktop.core.models import CallType, Contact, Outcome
 from c2c_desktop.core.phone import DialNumber, PhoneError, number_to_call
 from c2c_desktop.core.rules import hours
@@ -31,6 +43,11 @@ from c2c_desktop.core.store import Store
 
 PLACING = "placing"  # an item's last_outcome while its call is being placed
 DEFAULT_REMINDER_MINUTES = 2
+
+#: After any call to a number (from any list, the contacts or the dial pad), no list offers it for this long; after a
+#: No answer, for the "No answer" rule's retry delay if that is longer (2 h by default). A callback due is offered
+#: all the same: its time was agreed with the callee.
+COOL_OFF = timedelta(minutes=10)
 
 
 class CallbackRefused(ListError):
@@ -167,6 +184,27 @@ def late_text(late: timedelta) -> str:
     return " ".join(part for part in parts if part)
 
 
+def settle_callbacks(lists: CallListStore) -> int:
+    """Close as done (kept) the pending callbacks whose number has been dialled since (from `CALLBACK_EARLY` before
+    their time on, from anywhere: the session, the dial pad, the command line): a callback dealt with no longer
+    reminds nor shows as overdue. Asked before callbacks are listed or reminded; returns how many closed."""
+    return lists.close_called_callbacks(CALLBACK_EARLY)
+
+
+def due_words(due_at: datetime, now: datetime) -> str:
+    """When a callback is due, the one wording and rounding of the banner, the notification, the Callbacks window and
+    `callbacks list`: "in 2 min" (1 min 30 s left reads "in 2 min": rounded up, never early), "in less than a
+    minute", "now" (up to a minute late), "overdue by 5 min" (rounded down)."""
+    left = due_at - now
+    if left >= timedelta(minutes=1):
+        return f"in {late_text(left + timedelta(seconds=59))}"
+    if left > timedelta(0):
+        return "in less than a minute"
+    if left > -timedelta(minutes=1):
+        return "now"
+    return f"overdue by {late_text(-left)}"
+
+
 def reminders(lists: CallListStore, now: datetime, minutes: int = DEFAULT_REMINDER_MINUTES) -> list[DueCallback]:
     """Pending callbacks due within `minutes` from now (not yet due), soonest first."""
     until = now + timedelta(minutes=minutes)
@@ -179,6 +217,14 @@ def due_callbacks(lists: CallListStore, now: datetime) -> list[DueCallback]:
 
 
 # --- a list's progress ---------------------------------------------------------------------------------------------
+
+
+def outcome_words(outcome: str | None) -> str:
+    """An outcome as the agent reads it: "no answer", "connected", "not sent"; "being placed" while it is."""
+    if outcome is None or outcome == PLACING:
+        return "being placed"
+    return outcome.replace("_", " ")
+
 
 #: States of an item that the list will not offer again.
 FINISHED_STATES = frozenset({ItemState.DONE, ItemState.SKIPPED, ItemState.DO_NOT_CALL})
@@ -269,14 +315,30 @@ class CallableNow:
         *,
         region: str = "US",
         confirmed: Callable[[ListItem], bool] = lambda _item: False,
+        lists: CallListStore | None = None,
+        rules: DispositionRules | None = None,
     ) -> None:
         self._store = store
         self._guard = guard
         self.now = now
         self._region = region
         self._confirmed = confirmed
+        self._lists = lists if lists is not None else StoreCallLists(store)
+        no_answer = (rules or default_rules()).no_answer
+        delay = no_answer.delay if no_answer.action is Action.RETRY and no_answer.delay is not None else COOL_OFF
+        self._no_answer_wait = max(delay, COOL_OFF)
         self._hours: dict[tuple[str, str], HoursVerdict | None] = {}
         self._glances: dict[tuple[int, str, int, str | None], Glance] = {}
+        self._flags: dict[str, Flag] | None = None
+        self._recent: dict[str, RecentCall] | None = None
+
+    def _read_calls_and_flags(self) -> None:
+        """The flagged numbers and the latest call per number, read again (two queries) by each public question:
+        a number flagged or called from another list a minute ago counts at once."""
+        wait = self._no_answer_wait
+        # A call dated after this clock by more than the cool-off belongs to another clock (a test's, or one set back).
+        self._recent = self._lists.recent_calls(self.now - wait, self.now + COOL_OFF)
+        self._flags = self._lists.flags()
 
     def candidates(self, items: Sequence[ListItem]) -> list[ListItem]:
         """Items that may be offered, in order: due callbacks, then due retries (each soonest first), then new
@@ -291,6 +353,7 @@ class CallableNow:
 
     def first(self, items: Sequence[ListItem]) -> Standing | None:
         """The next item to call, or None when nothing is callable now."""
+        self._read_calls_and_flags()
         for item in self.candidates(items):
             standing = self._judge(item, full=False)
             if standing.callable:
@@ -300,6 +363,7 @@ class CallableNow:
     def count(self, items: Sequence[ListItem], limit: int) -> int:
         """How many items are callable now, counted up to `limit` (a picker shows "200+": judging a whole big list
         would take seconds)."""
+        self._read_calls_and_flags()
         found = 0
         for item in self.candidates(items):
             if found >= limit:
@@ -309,42 +373,114 @@ class CallableNow:
 
     def all(self, items: Iterable[ListItem]) -> list[Standing]:
         """Every item with where it stands (for `lists show`), in list order; slower: judges every item."""
+        self._read_calls_and_flags()
         ordered = {item.id: n for n, item in enumerate(self.candidates(list(items)))}
         return [self.standing(item, kind_rank=ordered.get(item.id)) for item in items]
 
     def standing(self, item: ListItem, *, kind_rank: int | None = None) -> Standing:
+        if self._recent is None:
+            self._read_calls_and_flags()
+        early = self._settled(item)
+        return early if early is not None else self._judge(item, full=True)
+
+    def _settled(self, item: ListItem) -> Standing | None:
+        """Where the item stands when its own state says it (finished, or due later), without the guard."""
         now = self.now
         if item.contact_missing:
             return Standing(item, False, why="the contact was deleted since it was put in the list: skipped")
-        if item.state in (ItemState.DONE, ItemState.SKIPPED, ItemState.DO_NOT_CALL):
+        if item.state in FINISHED_STATES:
             return Standing(item, False, why=str(item.state))
         if item.state in (ItemState.CALLBACK, ItemState.DUE_LATER) and item.due_at is not None and item.due_at > now:
             what = "callback" if item.state is ItemState.CALLBACK else "retry"
             return Standing(item, False, why=f"{what} at {self._local(item, item.due_at)}", opens_at=item.due_at)
-        return self._judge(item, full=True)
+        return None
+
+    def waiting_for_confirmation(self, items: Iterable[ListItem]) -> list[ListItem]:
+        """Items whose last call may still be ringing (unknown outcome): cheap, only those items' calls are read."""
+        return [
+            item
+            for item in items
+            if item.state not in FINISHED_STATES and not item.contact_missing and self._may_still_be_ringing(item)
+        ]
 
     def next_opening(self, items: Sequence[ListItem]) -> tuple[datetime, ListItem] | None:
-        """When the next item opens (and which), when nothing is callable now."""
+        """When the next item opens (and which), when nothing is callable now: the same answer as the earliest
+        `standing(item).opens_at`, without the guard's full verdict per item: an item's own time, its number's
+        cool-off, else the calling hours of its area code (judged once per area code, as `first` does)."""
+        self._read_calls_and_flags()
         best: tuple[datetime, ListItem] | None = None
         for item in items:
-            standing = self.standing(item)
-            if standing.opens_at is not None and (best is None or standing.opens_at < best[0]):
-                best = (standing.opens_at, item)
+            opens = self._opens_at(item)
+            if opens is not None and (best is None or opens < best[0]):
+                best = (opens, item)
         return best
 
-    def _judge(self, item: ListItem, *, full: bool) -> Standing:
-        if item.contact_missing:
-            return Standing(item, False, why="the contact was deleted since it was put in the list: skipped")
+    def _opens_at(self, item: ListItem) -> datetime | None:
+        settled = self._settled(item)
+        if settled is not None:
+            return settled.opens_at
+        early = self._before_hours(item)
+        if early is not None:
+            return early.opens_at
+        key = _hours_key(item.e164, item.region_code)
+        if key in self._hours:
+            shared = self._hours[key]
+        else:
+            number = self._number(item)
+            if number is None:
+                return None
+            shared = self._hours_now(item, number, Contact(item.contact_id, item.name, region_code=item.region_code))
+        return shared.opens_at if shared is not None and not shared.allowed else None
+
+    def _before_hours(self, item: ListItem) -> Standing | None:
+        """What stops the item before the guard is asked: its last call waiting for a disposition or maybe still
+        ringing, its number flagged, or called (from anywhere) too recently."""
         if item.last_outcome == Outcome.CONNECTED.value and item.last_disposition is None:
             return Standing(item, False, why="waiting for the disposition of its last call")
-        ringing = self._may_still_be_ringing(item)
-        if ringing and not self._confirmed(item):
+        if self._may_still_be_ringing(item) and not self._confirmed(item):
             return Standing(
                 item,
                 False,
                 why="its last call may still be ringing (unknown outcome): confirm to call again",
                 needs_confirmation=True,
             )
+        flag = (self._flags or {}).get(item.e164)
+        if flag is not None:
+            return Standing(item, False, why=self._flag_text(flag))
+        recent = (self._recent or {}).get(item.e164)
+        callback_due = item.state is ItemState.CALLBACK
+        if recent is not None and recent.call_id != item.last_call_id and not callback_due:
+            wait = self._no_answer_wait if recent.outcome == Outcome.NO_ANSWER.value else COOL_OFF
+            opens = recent.started_at + wait
+            if opens > self.now:
+                return Standing(item, False, why=self._recent_text(recent, opens), opens_at=opens)
+        return None
+
+    def _flag_text(self, flag: Flag) -> str:
+        """ "flagged: wrong number (Demo prospects, 05:31)"."""
+        where = f"{flag.where}, " if flag.where else ""
+        return f"flagged: {flag.reason.lower()} ({where}{self._clock_text(flag.flagged_at)})"
+
+    def _recent_text(self, recent: RecentCall, opens: datetime) -> str:
+        """ "called 9 min ago from “Demo prospects” (no answer): again from 07:20"."""
+        ago = late_text(self.now - recent.started_at) if recent.started_at < self.now else "just now"
+        where = f"from “{recent.list_name}”" if recent.list_name else "by hand"
+        outcome = outcome_words(recent.outcome)
+        ago_text = "just now" if ago == "just now" else f"{ago} ago"
+        return f"called {ago_text} {where} ({outcome}): again from {self._clock_text(opens)}"
+
+    def _clock_text(self, moment: datetime) -> str:
+        local = moment.astimezone(agent_zone())
+        today = self.now.astimezone(agent_zone()).date()
+        return f"{local:%H:%M}" if local.date() == today else f"{local:%a %d %b %H:%M}"
+
+    def _judge(self, item: ListItem, *, full: bool) -> Standing:
+        if item.contact_missing:
+            return Standing(item, False, why="the contact was deleted since it was put in the list: skipped")
+        early = self._before_hours(item)
+        if early is not None:
+            return early
+        ringing = self._may_still_be_ringing(item)
         if not full:  # the calling hours of its area code, judged once: most of a closed list stops here unparsed
             shared = self._hours.get(_hours_key(item.e164, item.region_code))
             if shared is not None and not shared.allowed:
@@ -467,6 +603,20 @@ def _apply_rule(lists: CallListStore, rule: DispositionRule, item: ListItem, now
     return lists.update_item(item.id, state=ItemState.DONE, due_at=None)
 
 
+def disposition_not_applied(outcome: Outcome, call_type: int | None) -> str | None:
+    """Why a disposition given before the call (`lists call-next --disposition`) is not recorded after it, or None
+    when it is: it applies only when the call connected. Otherwise the outcome's own rule has moved the item on."""
+    if agent_missed(outcome, call_type):
+        return "the prospect was not called"
+    if outcome is Outcome.CONNECTED:
+        return None
+    if outcome is Outcome.NO_ANSWER:
+        return 'nobody answered (no answer): the "No answer" rule applies instead'
+    if outcome is Outcome.UNKNOWN:
+        return "the outcome is unknown (the call may have rung); record it with `lists dispose` once you know"
+    return f"the call did not ring ({outcome_words(outcome.value)})"
+
+
 def check_disposition(rules: DispositionRules, known: Iterable[str], text: str, has_time: bool) -> str:
     """The disposition's name as listed (matched by `disposition_key`: case, spacing and the kind of dash do not
     matter), or DispositionRefused: unknown, or one that needs a callback time given without one."""
@@ -509,6 +659,7 @@ def record_disposition(
             store.set_disposition(item.last_call_id, disposition, entry.note if entry else "")
         lists.update_item(item.id, last_disposition=disposition)
         if rule is None:
+            lists.close_callbacks_of_item(item.id, CallbackState.CANCELLED)
             return lists.update_item(item.id, state=ItemState.DONE, due_at=None)
         if rule.action is Action.CALLBACK and callback_at is not None:
             number = number_to_call(item.e164, region)
@@ -520,6 +671,9 @@ def record_disposition(
             add_internal(store, item.e164, f"disposition: {disposition}", agent_number=agent_number, audit=audit)
             lists.close_callbacks_of_item(item.id, CallbackState.CANCELLED)
             return lists.update_item(item.id, state=ItemState.DO_NOT_CALL, due_at=None)
+        # Out of the callback state: the callback it waited for is off (kept already, if the call was its callback).
+        lists.close_callbacks_of_item(item.id, CallbackState.CANCELLED)
         if rule.flag_number:
-            lists.flag_number(item.e164, f"disposition: {disposition}")
+            where = next((each.name for each in lists.all_lists() if each.id == item.list_id), "")
+            lists.flag_number(item.e164, disposition + (FLAG_SEPARATOR + where if where else ""))
         return _apply_rule(lists, rule, item, now)

@@ -108,9 +108,11 @@ class ListSummary:
 
 
 def summary_of(items: Sequence[ListItem], now: datetime) -> ListSummary:
-    done = sum(item.state in FINISHED_STATES for item in items)
-    due = sum(item.state is ItemState.CALLBACK and item.due_at is not None and item.due_at <= now for item in items)
-    return ListSummary(len(items), done, due)
+    """The list's row in the manager: `list_work.list_progress`, the one definition the session's card shows too."""
+    from c2c_desktop.core.list_work import list_progress
+
+    progress = list_progress(items, now)
+    return ListSummary(progress.total, progress.done, progress.callbacks_due)
 
 
 @dataclass(frozen=True)
@@ -352,6 +354,7 @@ class ListItemsModel(QAbstractTableModel):
         self.items: list[ListItem] = []
         self.standings: dict[int, Standing] = {}
         self.now = datetime.now(UTC)
+        self.region = "US"  # numbers are shown formatted for it, as in the contact list
 
     def set_items(self, items: Sequence[ListItem], now: datetime, *, keep_standings: bool = False) -> None:
         self.beginResetModel()
@@ -389,6 +392,7 @@ class ListItemsModel(QAbstractTableModel):
         self.beginResetModel()
         kept = [item for item in self.items if item.id not in ids]
         self.items = [self._renumbered(each, n) for n, each in enumerate(kept)]
+        self.standings = {item_id: standing for item_id, standing in self.standings.items() if item_id not in ids}
         self.endResetModel()
 
     @staticmethod
@@ -452,7 +456,9 @@ class ListItemsModel(QAbstractTableModel):
         if column == 1:
             return (item.name or "—") + (" (contact deleted)" if item.contact_missing else "")
         if column == 2:
-            return item.e164
+            from c2c_desktop.core.phone import display_number
+
+            return display_number(item.e164, self.region)
         if column == 3:
             return str(item.state)
         if column == 4:
@@ -819,6 +825,7 @@ class ListManager(QDialog):
     def refresh(self) -> None:
         """GUI thread: the lists again (names and sizes now, their figures from the worker), and the chosen list's
         items."""
+        self.model.region = self._settings().region
         try:
             self.shown_lists = self.lists.all_lists()
         except StoreError as exc:
@@ -933,9 +940,13 @@ class ListManager(QDialog):
         if judged < total:
             self.status_label.setText(f"Judging which items can be called now… ({judged} of {total})")
             return
-        callable_now = sum(standing.callable for standing in self.model.standings.values())
-        self.status_label.setText(f"{callable_now} of {total} callable now")
+        self._say_callable_count()
         self.items_judged.emit(list_id)
+
+    def _say_callable_count(self) -> None:
+        """ "17 of 17 callable now", from the items shown (after a removal too: never a stale count)."""
+        callable_now = sum(standing.callable for standing in self.model.standings.values())
+        self.status_label.setText(f"{callable_now} of {len(self.model.items)} callable now")
 
     @Slot(int, str)
     def _on_failed(self, _request: int, message: str) -> None:
@@ -1161,6 +1172,8 @@ class ListManager(QDialog):
             self.say(f"Not removed: {exc}")
             return
         self.model.remove_ids(set(ids))
+        if self.model.items and self.model.judged() >= len(self.model.items):
+            self._say_callable_count()
         self.say(f"{len(ids)} item{'s' if len(ids) != 1 else ''} removed")
         self._update_list_row_size()
 

@@ -1376,7 +1376,18 @@ class MainWindow(QMainWindow):
         self.callback_reminders.reminder_due.connect(self._on_callback_reminder)
         self.callback_reminders.overdue_at_start.connect(self.reminder_banners.show_overdue)
         self.callback_reminders.polled.connect(self.reminder_banners.refresh_text)
+        # A call to a callback's number keeps it: the banner goes once the call has its journal row.
+        self.controller.call_started.connect(self._poll_reminders_soon)
+        self.controller.call_finished.connect(self._poll_reminders_soon)
         self.callback_reminders.start()
+
+    @Slot()
+    def _poll_reminders_soon(self, *_args: object) -> None:
+        """GUI thread: look at the pending callbacks again once the current event is done (a call started or ended,
+        a callback cancelled in the Callbacks window): a callback dealt with leaves the banner at once."""
+        reminders = getattr(self, "callback_reminders", None)
+        if reminders is not None:
+            QTimer.singleShot(0, reminders.poll)
 
     @Slot(object)
     def _on_callback_reminder(self, due: DueCallback) -> None:
@@ -1398,6 +1409,7 @@ class MainWindow(QMainWindow):
         dialog: CallbacksDialog | None = getattr(self, "callbacks_dialog", None)
         if dialog is None:
             dialog = CallbacksDialog(self.profile.store, self.profile.clock or _system_clock, self.open_link, self)
+            dialog.changed.connect(self._poll_reminders_soon)
             self.callbacks_dialog = dialog
         else:
             dialog.refresh()

@@ -10,7 +10,7 @@ the agent could notice. Each callback is reminded once per run. Nothing here dia
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
@@ -29,7 +29,15 @@ from PySide6.QtWidgets import (
 )
 
 from c2c_desktop.core.calllists import Callback, StoreCallLists
-from c2c_desktop.core.list_work import DueCallback, agent_zone, due_callbacks, late_text, reminders
+from c2c_desktop.core.list_work import (
+    DueCallback,
+    agent_zone,
+    due_callbacks,
+    due_words,
+    late_text,
+    reminders,
+    settle_callbacks,
+)
 from c2c_desktop.core.store import Store, StoreError
 from c2c_desktop.gui.plain_text import plain_label, plain_tooltip
 
@@ -55,13 +63,9 @@ def clock_words(callback: Callback) -> str:
 
 
 def when_words(due_at: datetime, now: datetime) -> str:
-    """ "in 2 min", "now", or "5 min late"."""
-    left = due_at - now
-    if left >= timedelta(minutes=1):
-        return f"in {late_text(left + timedelta(seconds=59))}"  # 1 min 30 s left reads "in 2 min", never "in 1 min"
-    if left > -timedelta(minutes=1):
-        return "now"
-    return f"{late_text(-left)} late"
+    """ "in 2 min", "in less than a minute", "now", or "overdue by 5 min": list_work.due_words, the one rounding of
+    the banner, the notification, the Callbacks window and `callbacks list`."""
+    return due_words(due_at, now)
 
 
 def reminder_text(callback: Callback, now: datetime) -> str:
@@ -80,7 +84,7 @@ class CallbackReminders(QObject):
 
     reminder_due = Signal(object)  # DueCallback
     overdue_at_start = Signal(object)  # [DueCallback], soonest first
-    polled = Signal()
+    polled = Signal(object)  # frozenset of the pending callbacks' ids: a banner of any other one goes
 
     def __init__(
         self,
@@ -120,15 +124,17 @@ class CallbackReminders(QObject):
         """GUI thread (timer): remind of each callback coming up (or come due) that was not reminded yet."""
         now = self._clock()
         try:
+            settle_callbacks(self._lists)  # dialled since (the session, the dial pad, the command line): kept
             minutes = self._settings().callback_reminder_minutes
             coming = reminders(self._lists, now, minutes) + due_callbacks(self._lists, now)
+            pending = frozenset(callback.id for callback in self._lists.callbacks())
         except StoreError:  # busy (another program writing): the next poll sees them
             return
         for due in coming:
             if due.callback.id not in self.reminded:
                 self.reminded.add(due.callback.id)
                 self.reminder_due.emit(due)
-        self.polled.emit()
+        self.polled.emit(pending)
 
 
 class Banner(QFrame):
@@ -176,6 +182,7 @@ class ReminderBanners(QWidget):
         self._clock = clock
         self._call_number = call_number
         self.waiting: list[DueCallback] = []
+        self.overdue_list: list[DueCallback] = []
         self.current: DueCallback | None = None
         self.reminder = Banner("callback_banner", "Call", "Callback reminder")
         self.reminder.action_button.setToolTip("Put the number in the dial pad (press Enter there to call)")
@@ -220,8 +227,16 @@ class ReminderBanners(QWidget):
         else:
             self._hide_when_empty()
 
-    def refresh_text(self) -> None:
-        """GUI thread: "in 2 min" moves on with the clock."""
+    def refresh_text(self, pending: frozenset[int] | None = None) -> None:
+        """GUI thread (the reminders' poll): "in 2 min" moves on with the clock; with `pending` (the ids of the
+        callbacks still pending), a banner of a callback dealt with (dialled, disposed, cancelled) goes at once."""
+        if pending is not None:
+            self.waiting = [due for due in self.waiting if due.callback.id in pending]
+            if self.overdue_list:
+                self._show_overdue_count([due for due in self.overdue_list if due.callback.id in pending])
+            if self.current is not None and self.current.callback.id not in pending:
+                self.reminder.hide()
+                self._show_next()
         if self.current is not None:
             self.reminder.label.setText(reminder_text(self.current.callback, self._clock()))
 
@@ -235,12 +250,22 @@ class ReminderBanners(QWidget):
         self._show_next()
 
     def show_overdue(self, late: list[DueCallback]) -> None:
+        """GUI thread: the callbacks found overdue at start (the banner counts down as they are dealt with)."""
+        self._show_overdue_count(late)
+        if late:
+            self.overdue.show()
+            self.show()
+
+    def _show_overdue_count(self, late: list[DueCallback]) -> None:
+        self.overdue_list = late
+        if not late:
+            self.overdue.hide()
+            self._hide_when_empty()
+            return
         self.overdue.label.setText(overdue_text(len(late)))
         self.overdue.setToolTip(
-            plain_tooltip("\n".join(f"{due.callback.label}: {late_text(due.late)} late" for due in late[:10]))
+            plain_tooltip("\n".join(f"{due.callback.label}: overdue by {late_text(due.late)}" for due in late[:10]))
         )
-        self.overdue.show()
-        self.show()
 
 
 def notification_of(due: DueCallback, now: datetime) -> tuple[str, str]:
@@ -252,8 +277,10 @@ def notification_of(due: DueCallback, now: datetime) -> tuple[str, str]:
 
 
 class CallbacksDialog(QDialog):
-    """The pending callbacks, soonest first, with how late the overdue ones are. Call fills the dial pad. GUI thread
-    only."""
+    """The pending callbacks, soonest first, with how late the overdue ones are. Call fills the dial pad; Cancel
+    cancels the chosen callback (`changed` then: the banners update at once). GUI thread only."""
+
+    changed = Signal()
 
     HEADERS = ("Your time", "Their time", "Who", "Number", "When", "Note")
 
@@ -286,6 +313,9 @@ class CallbacksDialog(QDialog):
         self.call_button = buttons.addButton("&Call", QDialogButtonBox.ButtonRole.ActionRole)
         self.call_button.setToolTip("Put the number in the dial pad (press Enter there to call)")
         self.call_button.clicked.connect(self.call_selected)
+        self.cancel_button = buttons.addButton("Ca&ncel callback", QDialogButtonBox.ButtonRole.ActionRole)
+        self.cancel_button.setToolTip("Cancel the chosen callback: no reminder; its list item is skipped")
+        self.cancel_button.clicked.connect(self.cancel_selected)
         buttons.rejected.connect(self.close)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary_label)
@@ -301,6 +331,7 @@ class CallbacksDialog(QDialog):
 
         now = self._clock()
         try:
+            settle_callbacks(self._lists)
             self.pending = [DueCallback(cb, now - cb.due_at) for cb in self._lists.callbacks()]
         except StoreError as exc:
             self.summary_label.setText(f"The callbacks cannot be read: {exc}")
@@ -310,7 +341,7 @@ class CallbacksDialog(QDialog):
         for row, due in enumerate(self.pending):
             callback = due.callback
             theirs = f"{callback.due_at.astimezone(ZoneInfo(callback.zone)):%a %d %b %H:%M}" if callback.zone else "?"
-            when = f"overdue by {late_text(due.late)}" if due.overdue else f"in {late_text(due.late)}"
+            when = due_words(callback.due_at, now)
             cells = (
                 f"{callback.due_at.astimezone(zone):%a %d %b %H:%M}",
                 theirs + (f" ({callback.zone})" if callback.zone else ""),
@@ -350,3 +381,17 @@ class CallbacksDialog(QDialog):
         row = self.table.currentRow()
         if 0 <= row < len(self.pending):
             self._call_number(self.pending[row].callback.e164)
+
+    @Slot()
+    def cancel_selected(self) -> None:
+        """GUI thread: cancel the chosen callback (one small write), then the list again and `changed`."""
+        row = self.table.currentRow()
+        if not 0 <= row < len(self.pending):
+            return
+        try:
+            self._lists.cancel_callback(self.pending[row].callback.id)
+        except StoreError as exc:
+            self.summary_label.setText(f"The callback cannot be cancelled now: {exc}")
+            return
+        self.refresh()
+        self.changed.emit()

@@ -71,3 +71,22 @@ def test_kill_9_during_call_next_leaves_the_item_unknown_and_it_is_not_redialled
     confirmed = run_cli("lists", "call-next", "Kill", "--again")
     assert confirmed.returncode == 0, confirmed.stderr
     assert configured.request_count == 2
+
+
+def test_create_refuses_reversed_dates_and_a_search_that_matches_nobody(
+    configured: StandInService,  # noqa: F811
+) -> None:
+    reversed_dates = run_cli(
+        "lists", "create", "Week", "--from-history", "no_answer", "--since", "2026-12-07", "--until", "2026-12-01"
+    )
+    assert reversed_dates.returncode == 2 and "--since 2026-12-07 is after --until 2026-12-01" in reversed_dates.stderr
+    nobody = run_cli("lists", "create", "Nobody", "--from-search", "zzzz")
+    assert nobody.returncode == 2 and 'no contact matches "zzzz": no list was made' in nobody.stderr
+    assert "Week" not in run_cli("lists").stdout and "Nobody" not in run_cli("lists").stdout
+    assert (
+        run_cli("lists", "create", "One").returncode == 0
+        and run_cli("lists", "add", "One", "5552010003").returncode == 0
+    )
+    assert " 0 attempts" in run_cli("lists", "show", "One").stdout
+    assert run_cli("lists", "call-next", "One").returncode == 0
+    assert " 1 attempt " in run_cli("lists", "show", "One").stdout

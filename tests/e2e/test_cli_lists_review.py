@@ -108,3 +108,48 @@ def test_a_deleted_list_cannot_be_called_and_its_callbacks_are_hidden_until_undo
     assert configured.request_count == 1
     assert lists("undo-delete", "Gone")[0] == 0
     assert len(callbacks()) == 1
+
+
+def test_a_disposition_given_in_advance_is_not_recorded_when_nobody_answered(
+    configured: StandInService,  # noqa: F811
+) -> None:
+    assert run_at(MIAMI_AFTERNOON, "config", "set", "call_type", "1").returncode == 0
+    assert lists("create", "Ahead")[0] == 0 and lists("add", "Ahead", RINGS_OUT)[0] == 0
+    code, out, err = lists("call-next", "Ahead", "--disposition", "connected – interested")
+    assert code == EXIT_CODES[Outcome.NO_ANSWER], out + err
+    assert 'disposition not saved: nobody answered (no answer): the "No answer" rule applies instead' in err
+    (item,) = shown("Ahead")
+    assert (item["state"], item["attempts"], item["last_disposition"]) == ("due later", 1, None)
+    history = json.loads(run_at(MIAMI_AFTERNOON, "history", "list", "--json").stdout)
+    assert [(row["outcome"], row["disposition"]) for row in history] == [("no_answer", None)]
+
+
+def test_a_callback_dialled_is_kept_and_one_can_be_cancelled(
+    configured: StandInService,  # noqa: F811
+) -> None:
+    def callbacks_at(instant: str, *args: str) -> tuple[int, str, str]:
+        done = run_at(instant, "callbacks", *args)
+        return done.returncode, done.stdout, done.stderr
+
+    code, out, err = callbacks_at(MIAMI_AFTERNOON, "add", CONNECTS, "--at", "2026-06-03 18:00")
+    assert code == 0 and out.startswith("Callback 1 "), err
+    assert "OVERDUE by 20 min" in callbacks_at("@2026-06-03 18:20:00", "list")[1]
+    assert run_at("@2026-06-03 18:21:00", "call", CONNECTS).returncode == 0
+    assert callbacks_at("@2026-06-03 18:22:00", "list")[1].strip() == "No callbacks scheduled."
+    # Call back later, then Not interested: the callback is off.
+    assert lists("create", "Later")[0] == 0 and lists("add", "Later", "305 555 0101")[0] == 0
+    code, _out, err = lists(
+        "call-next", "Later", "--disposition", "call back later", "--at", "2026-06-04 10:30", "--callee-time"
+    )
+    assert code == 0 and len(json.loads(callbacks_at(MIAMI_AFTERNOON, "list", "--json")[1])) == 1, err
+    assert lists("dispose", "Later", "not interested")[0] == 0
+    assert json.loads(callbacks_at(MIAMI_AFTERNOON, "list", "--json")[1]) == []
+    # callbacks cancel ID
+    code, out, _err = callbacks_at(MIAMI_AFTERNOON, "add", CONNECTS, "--at", "2026-06-04 15:00")
+    callback_id = out.split()[1]
+    code, out, err = callbacks_at(MIAMI_AFTERNOON, "cancel", callback_id)
+    assert code == 0 and f"Callback {callback_id} with " in out and "cancelled" in out, err
+    assert json.loads(callbacks_at(MIAMI_AFTERNOON, "list", "--json")[1]) == []
+    code, _out, err = callbacks_at(MIAMI_AFTERNOON, "cancel", callback_id)
+    assert code == 2 and f"no pending callback {callback_id}" in err
+    assert configured.request_count == 2

@@ -220,7 +220,10 @@ def test_remove_items_with_delete(qtbot: QtBot, three: ListManager, store: Store
     flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
     selection.select(manager.model.index(0, 0), flags)
     selection.select(manager.model.index(2, 0), flags)
+    qtbot.waitUntil(lambda: manager.status_label.text().endswith("of 3 callable now"), timeout=10_000)
     qtbot.keyClick(view, Qt.Key.Key_Delete)
+    assert manager.status_label.text().endswith("of 1 callable now")  # recounted, not "… of 3"
+    assert manager.model.text(manager.model.items[0], 2) == "(212) 555-0142"  # formatted as in the contact list
     assert stored(store, "Three") == [NEW_YORK]
     assert [item.e164 for item in manager.model.items] == [NEW_YORK]
     assert manager.report_label.text() == "2 items removed"
@@ -273,10 +276,11 @@ def test_export_writes_the_lists_csv(qtbot: QtBot, three: ListManager, store: St
         rows = list(csv.reader(stream))
     assert rows == [
         ["position", "name", "number", "state", "attempts", "next_time", "last_outcome", "last_disposition"],
-        # As `lists export` writes them: a cell starting with + = - @ gets a "'" (spreadsheets would run it).
-        ["1", "Ada Lovelace (contact deleted)", "'" + FLORIDA, "ready", "0", "", "", ""],
-        ["2", "Grace Hopper", "'" + NEW_YORK, "due later", "1", "2026-06-04T14:00:00Z", "no_answer", ""],
-        ["3", "Alan Turing", "'" + CHICAGO, "done", "1", "", "connected", "'=1+1"],
+        # As `lists export` writes them: a well-formed phone number plain; another cell starting with + = - @ gets a
+        # "'" (spreadsheets would run it).
+        ["1", "Ada Lovelace (contact deleted)", FLORIDA, "ready", "0", "", "", ""],
+        ["2", "Grace Hopper", NEW_YORK, "due later", "1", "2026-06-04T14:00:00Z", "no_answer", ""],
+        ["3", "Alan Turing", CHICAGO, "done", "1", "", "connected", "'=1+1"],
     ]
     assert manager.report_label.text() == f"3 items written to {path}"
     with qtbot.waitSignal(manager._results.failed, timeout=WAIT_MS):

@@ -209,3 +209,54 @@ def test_the_callbacks_window_lists_pending_ones_soonest_first(
     assert [row[4] for row in dialog.row_texts()] == ["overdue by 1 h 5 min", "in 20 min", "in 1 d 2 h"]
     assert [row[0] for row in dialog.row_texts()] == ["Wed 03 Jun 14:55", "Wed 03 Jun 16:20", "Thu 04 Jun 18:00"]
     dialog.close()
+
+
+def test_a_callback_dialled_leaves_the_banner_and_the_window_at_once(
+    qtbot: QtBot, window_and_tray: tuple[MainWindow, CallTray], standin: StandInService
+) -> None:
+    window, _tray = window_and_tray
+    banners = window.reminder_banners
+    add_callback(window.profile.store, NOW + timedelta(minutes=1))
+    with qtbot.waitSignal(window.callback_reminders.reminder_due, timeout=WAIT_MS):
+        window.callback_reminders.poll()
+    assert banners.reminder.isVisible() and banners.reminder.text().endswith("— in 1 min")
+    window.show_callbacks()
+    dialog: CallbacksDialog = window.callbacks_dialog
+    assert len(dialog.row_texts()) == 1
+    window.dialpad.number_edit.setText("212 555 0142")  # dialled by hand, not from the banner
+    window.dialpad.call_button.click()
+    qtbot.waitUntil(banners.isHidden, timeout=WAIT_MS)  # no poll of the timer's needed
+    assert StoreCallLists(window.profile.store).callbacks() == []
+    qtbot.waitUntil(lambda: standin.request_count == 1, timeout=WAIT_MS)
+    dialog.refresh()
+    assert dialog.row_texts() == [] and dialog.summary_label.text() == "No callbacks scheduled."
+    with qtbot.assertNotEmitted(window.callback_reminders.reminder_due):
+        window.callback_reminders.poll()
+    assert banners.isHidden()
+    dialog.close()
+
+
+def test_cancel_in_the_callbacks_window_takes_the_banner_down_at_once(
+    qtbot: QtBot, window_and_tray: tuple[MainWindow, CallTray], standin: StandInService
+) -> None:
+    window, _tray = window_and_tray
+    banners = window.reminder_banners
+    first = add_callback(window.profile.store, NOW + timedelta(seconds=30), note="first")
+    add_callback(window.profile.store, NOW + timedelta(minutes=2), note="second")
+    with qtbot.waitSignals([window.callback_reminders.reminder_due] * 2, timeout=WAIT_MS):
+        window.callback_reminders.poll()
+    assert banners.current is not None and banners.current.callback.id == first.id
+    assert banners.reminder.text().endswith("— in less than a minute")
+    window.show_callbacks()
+    dialog: CallbacksDialog = window.callbacks_dialog
+    assert [row[4] for row in dialog.row_texts()] == ["in less than a minute", "in 2 min"]
+    dialog.table.setCurrentCell(0, 0)
+    dialog.cancel_button.click()
+    assert [row[5] for row in dialog.row_texts()] == ["second"]
+    qtbot.waitUntil(lambda: banners.current is not None and banners.current.callback.id != first.id, timeout=WAIT_MS)
+    assert banners.reminder.isVisible() and banners.reminder.text().endswith("— in 2 min")
+    dialog.table.setCurrentCell(0, 0)
+    dialog.cancel_button.click()
+    qtbot.waitUntil(banners.isHidden, timeout=WAIT_MS)
+    assert dialog.summary_label.text() == "No callbacks scheduled." and standin.request_count == 0
+    dialog.close()
