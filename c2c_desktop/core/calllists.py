@@ -321,18 +321,23 @@ class StoreCallLists:
 
     def add_items(self, list_id: int, items: Iterable[NewItem]) -> AddReport:
         """Append items in order; one already in the list (the same contact, or the same bare number) is kept once
-        and reported."""
+        and reported. A number held by an item without a live contact (a bare number, or a deleted contact's) counts
+        as the same: re-importing a file after `contacts undo-import` does not list those numbers twice."""
         db = self._store.connection
         added = 0
         duplicates: list[str] = []
         now = _now_text()
         with self._store.transaction(), self._store.plain_errors():
-            known = {key for (key,) in db.execute("SELECT item_key FROM list_items WHERE list_id = ?", (list_id,))}
+            rows_known = db.execute(
+                f"SELECT i.item_key, CASE WHEN c.id IS NULL THEN i.e164 END {_ITEM_FROM} WHERE i.list_id = ?",
+                (list_id,),
+            )
+            known = {key for row in rows_known for key in row if key}
             last = db.execute("SELECT COALESCE(MAX(position), -1) FROM list_items WHERE list_id = ?", (list_id,))
             position = int(last.fetchone()[0])
             rows = []
             for item in items:
-                if item.key in known:
+                if item.key in known or item.e164 in known:
                     duplicates.append(item.name or item.e164)
                     continue
                 known.add(item.key)

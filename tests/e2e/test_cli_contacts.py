@@ -441,3 +441,9 @@ def test_undo_import_takes_back_the_last_import_even_one_that_only_merged_and_ke
         ("Bob Smith", "+16465550134", False),
         ("Connor Murphy", "+13055550100", False),
     ]
+    # The same file imported into the list again: its numbers are already there (as bare numbers), kept once.
+    again_into_list = run_cli("contacts", "import", str(leads), "--list", "Monday")
+    assert again_into_list.returncode == 0, again_into_list.stderr
+    assert '"Monday": 0 items added; 3 already in the list' in again_into_list.stdout
+    shown = run_cli("lists", "show", "Monday", "--json")
+    assert len(json.loads(shown.stdout)["items"]) == 3
