@@ -558,7 +558,9 @@ def test_undoing_an_import_keeps_its_contacts_list_items_as_bare_numbers(store: 
     ada, bob, connor = store.list_contacts()
     monday, tuesday, gone = (lists.create_list(name) for name in ("Monday", "Tuesday", "Old"))
     lists.add_items(monday.id, [NewItem(c.phones[0].e164, c.id, c.name) for c in (ada, bob, connor)])
-    lists.add_items(tuesday.id, [NewItem("+16465550134"), NewItem("+16465550134", bob.id, bob.name)])
+    # Bob's item first: a bare number added after it is another item (a number held by a live contact's item is not
+    # a repeat of a bare number; the other way round it is, see add_items).
+    lists.add_items(tuesday.id, [NewItem("+16465550134", bob.id, bob.name), NewItem("+16465550134")])
     lists.add_items(gone.id, [NewItem("+12125550142", ada.id, ada.name)])
     lists.delete_list(gone.id)
     (ada_item, *_) = lists.items(monday.id)
@@ -579,5 +581,5 @@ def test_undoing_an_import_keeps_its_contacts_list_items_as_bare_numbers(store: 
     ]
     assert (items[0].attempts, items[0].last_disposition) == (2, "No answer")  # the list's work is kept
     # Tuesday held the number bare already: it stays there once, and Bob's item says its contact is gone.
-    assert [(i.contact_id, i.contact_missing) for i in lists.items(tuesday.id)] == [(None, False), (bob.id, True)]
+    assert [(i.contact_id, i.contact_missing) for i in lists.items(tuesday.id)] == [(bob.id, True), (None, False)]
     assert [(i.contact_id, i.contact_missing) for i in lists.items(gone.id)] == [(None, False)]
