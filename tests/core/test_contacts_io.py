@@ -582,4 +582,5 @@ def test_undoing_an_import_keeps_its_contacts_list_items_as_bare_numbers(store: 
     assert (items[0].attempts, items[0].last_disposition) == (2, "No answer")  # the list's work is kept
     # Tuesday held the number bare already: it stays there once, and Bob's item says its contact is gone.
     assert [(i.contact_id, i.contact_missing) for i in lists.items(tuesday.id)] == [(bob.id, True), (None, False)]
+    lists.undo_delete("Old")  # a deleted list's items were kept as bare numbers too
     assert [(i.contact_id, i.contact_missing) for i in lists.items(gone.id)] == [(None, False)]
