@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -147,6 +148,7 @@ class Banner(QFrame):
         self.setAccessibleName(accessible_name)
         self.label = plain_label()
         self.label.setAccessibleName(accessible_name)
+        self.label.setWordWrap(True)  # a long name wraps: the banner never widens its column
         self.action_button = QPushButton(action_text)
         self.dismiss_button = QPushButton("Dismiss")
         self.dismiss_button.setToolTip("Hide this banner (the callback stays scheduled)")
@@ -198,6 +200,8 @@ class ReminderBanners(QWidget):
         layout.addWidget(self.overdue)
         layout.addWidget(self.reminder)
         self.overdue.dismiss_button.clicked.connect(self._hide_when_empty)
+        # As wide as the column it sits in, never wider: showing a banner leaves the splitter's columns as they are.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.hide()  # takes no room (nor the layout's spacing) until a banner shows
 
     def _hide_when_empty(self) -> None:
