@@ -400,3 +400,47 @@ def test_every_key_of_the_window_does_one_thing(manager: ListManager) -> None:
     ]
     assert len(keys) == len(set(keys)), sorted(keys)
     assert {"Ctrl+Z", "Alt+Up", "Alt+Down", "F2", "Alt+N", "Alt+M", "Alt+S"} <= set(keys)
+
+
+def test_it_fits_a_1024_by_768_screen_with_every_button_whole(
+    qtbot: QtBot, manager: ListManager, store: Store, people: dict[str, int], tmp_path: Path
+) -> None:
+    """It opened 1300 px wide on a 1280 px screen (buttons and the title cut off): its default size stays within
+    the screen, its minimum fits 1024×768, and at that size every button shows whole; a long list name elides in
+    the lists pane with the whole name in its tooltip."""
+    long_name = "Florida dentists who asked for the annual plan at the spring trade show in Orlando"
+    ids = (people["Ada Lovelace"], people["Grace Hopper"], people["Alan Turing"])
+    make(qtbot, manager, long_name, Source("contacts", contact_ids=ids))
+    shown_items(qtbot, manager, 3)
+    available = manager.screen().availableGeometry()
+    assert manager.width() <= available.width() and manager.height() <= available.height()
+    hint = manager.minimumSizeHint()
+    assert hint.width() <= 1024 - 20 and hint.height() <= 768 - 60  # room for the window's frame and a panel
+    manager.resize(1024 - 20, 768 - 60)
+    qtbot.waitUntil(lambda: manager.width() == 1024 - 20, timeout=WAIT_MS)
+    manager.grab().save(str(tmp_path / "list_manager_1004.png"))
+    buttons = [button for button in manager.findChildren(QAbstractButton) if button.isVisible()]
+    assert len(buttons) >= 10
+    window_rect = manager.rect()
+    for button in buttons:
+        place = button.geometry().translated(
+            button.parentWidget().mapTo(manager, button.parentWidget().rect().topLeft())
+        )
+        assert window_rect.contains(place), button.text()
+        assert button.width() >= button.sizeHint().width(), f"{button.text()!r} squeezed: {button.width()}"
+        assert button.visibleRegion().boundingRect().size() == button.size(), f"{button.text()!r} clipped"
+    title = manager.title_label
+    assert title.visibleRegion().boundingRect().width() == title.width()
+    assert title.width() >= title.minimumSizeHint().width()
+    row = next(r for r, texts in enumerate(manager.list_row_texts()) if texts[0] == long_name)
+    cell = manager.lists_table.item(row, 0)
+    assert cell is not None and long_name in cell.toolTip()
+    # Every column of the items elides: the whole text is in its tooltip.
+    model = manager.model
+    tipped = []
+    for column in range(1, model.columnCount()):
+        tip = model.data(model.index(0, column), Qt.ItemDataRole.ToolTipRole)
+        if text := model.text(model.items[0], column):
+            assert tip is not None and text in tip, column
+            tipped.append(column)
+    assert {1, 2, 3, 4, model.WHY_COLUMN} <= set(tipped)
