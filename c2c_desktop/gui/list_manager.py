@@ -466,7 +466,9 @@ class ListItemsModel(QAbstractTableModel):
         if column == 4:
             return str(item.attempts)
         if column == 5:
-            last = (item.last_outcome or "").replace("_", " ")
+            from c2c_desktop.core.list_work import outcome_words
+
+            last = outcome_words(item.last_outcome) if item.last_outcome else ""
             return f"{last} / {item.last_disposition}" if item.last_disposition else last
         if column == 6:
             return local_time_text(item.due_at, self.now)

@@ -1367,7 +1367,9 @@ class MainWindow(QMainWindow):
         from c2c_desktop.gui.reminders import CallbackReminders, ReminderBanners
 
         clock = self.profile.clock or _system_clock
-        self.reminder_banners = ReminderBanners(clock, self.open_link, self.show_callbacks)
+        self.reminder_banners = ReminderBanners(
+            clock, self.open_link, self.show_callbacks, region=lambda: self.profile.settings.region
+        )
         # Over the search, inside the contacts' column: a banner showing never moves the dial pad, its Call button
         # or the status (the column's contact list gives up the room).
         contacts_column = self.search.parentWidget()
@@ -1398,7 +1400,8 @@ class MainWindow(QMainWindow):
 
         self.reminder_banners.remind(due)
         if self.tray is not None:
-            self.tray.remind(*notification_of(due, (self.profile.clock or _system_clock)()))
+            now = (self.profile.clock or _system_clock)()
+            self.tray.remind(*notification_of(due, now, self.profile.settings.region))
         callbacks: CallbacksDialog | None = getattr(self, "callbacks_dialog", None)
         if callbacks is not None and callbacks.isVisible():
             callbacks.refresh()
@@ -1410,7 +1413,10 @@ class MainWindow(QMainWindow):
 
         dialog: CallbacksDialog | None = getattr(self, "callbacks_dialog", None)
         if dialog is None:
-            dialog = CallbacksDialog(self.profile.store, self.profile.clock or _system_clock, self.open_link, self)
+            clock = self.profile.clock or _system_clock
+            dialog = CallbacksDialog(  # the region is read at each refresh: Settings may change it
+                self.profile.store, clock, self.open_link, self, region=lambda: self.profile.settings.region
+            )
             dialog.changed.connect(self._poll_reminders_soon)
             self.callbacks_dialog = dialog
         else:

@@ -16,6 +16,7 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QAbstractButton, QTabWidget
 
+from c2c_desktop.core import list_work
 from c2c_desktop.core.calllists import ItemState, NewItem, StoreCallLists
 from c2c_desktop.core.config import Settings
 from c2c_desktop.core.models import Contact, Outcome, PhoneEntry
@@ -304,6 +305,29 @@ def test_a_deleted_contacts_item_says_so(qtbot: QtBot, three: ListManager, store
     assert model.text(second, 7) == f"No: retry at {list_manager_module.local_time_text(NOW + timedelta(hours=2), NOW)}"
     tip = model.data(model.index(1, 7), Qt.ItemDataRole.ToolTipRole)
     assert "their time (America/New_York)" in tip
+
+
+def test_outcomes_are_shown_in_words_in_the_cells_and_their_tooltips(
+    qtbot: QtBot, three: ListManager, store: Store
+) -> None:
+    manager = three
+    lists = StoreCallLists(store)
+    missed, not_sent, placing = manager.model.items[:3]
+    lists.update_item(missed.id, last_outcome="no_answer", last_disposition="Left voicemail")
+    lists.update_item(not_sent.id, last_outcome="not_sent")
+    lists.update_item(placing.id, last_outcome=list_work.PLACING)  # as `lists show` and the session say it
+    with qtbot.waitSignal(manager.items_judged, timeout=WAIT_MS):
+        manager.refresh()
+    model = manager.model
+    assert model.text(model.items[0], 5) == "no answer / Left voicemail"
+    assert model.text(model.items[1], 5) == "not sent"
+    assert model.text(model.items[2], 5) == "being placed"
+    for row in range(model.rowCount()):
+        for column in range(model.columnCount()):
+            for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+                assert "_" not in str(model.data(model.index(row, column), role) or ""), (row, column)
+    tip = model.data(model.index(0, 5), Qt.ItemDataRole.ToolTipRole)
+    assert "no answer / Left voicemail" in tip
 
 
 def test_a_10000_item_list_opens_at_once_and_its_rows_fill_in_later(

@@ -120,7 +120,7 @@ def test_a_banner_and_a_notification_two_minutes_before_once(
         window.callback_reminders.poll()
     assert notified.args == [
         "Callback with Grace Hopper — in 2 min",
-        f"At 16:02 (10:02 their time) · {NEW_YORK}\nwants the annual plan",
+        "At 16:02 (10:02 their time) · (212) 555-0142\nwants the annual plan",  # formatted for the region
     ]
     assert banners.isVisible() and banners.reminder.isVisible()
     assert banners.reminder.text() == "Callback with Grace Hopper at 16:02 (10:02 their time) — in 2 min"
@@ -185,7 +185,7 @@ def test_a_callback_due_while_the_app_was_closed_is_overdue_at_the_next_start(
                 "Wed 03 Jun 16:30",
                 "Wed 03 Jun 10:30 (America/New_York)",
                 "Grace Hopper",
-                NEW_YORK,
+                "(212) 555-0142",  # formatted for the region, as everywhere in the window
                 "overdue by 30 min",
                 "after lunch",
             )
