@@ -1140,10 +1140,16 @@ def _stored_keys() -> tuple[Credentials | None, str | None]:
 def _checked_disposition(rules: DispositionRules, args: argparse.Namespace) -> str:
     """`--disposition` as one of the agent's dispositions, or ListError (e.g. it needs `--at` and has none)."""
     from c2c_desktop.core.journal_export import load_dispositions
-    from c2c_desktop.core.list_work import check_disposition
+    from c2c_desktop.core.list_work import DispositionRefused, check_disposition
 
-    known = load_dispositions(config.dispositions_path_for(config.default_settings_path()))
-    return check_disposition(rules, known, args.disposition, args.at is not None)
+    path = config.dispositions_path_for(config.default_settings_path())
+    known = load_dispositions(path)
+    try:
+        return check_disposition(rules, known, args.disposition, args.at is not None)
+    except DispositionRefused as exc:
+        if str(exc).startswith("unknown disposition"):  # where the agent's list is, to add it there
+            raise DispositionRefused(f"{exc}; your dispositions are listed in {path}") from None
+        raise
 
 
 def _callback_time(
