@@ -1140,10 +1140,16 @@ def _stored_keys() -> tuple[Credentials | None, str | None]:
 def _checked_disposition(rules: DispositionRules, args: argparse.Namespace) -> str:
     """`--disposition` as one of the agent's dispositions, or ListError (e.g. it needs `--at` and has none)."""
     from c2c_desktop.core.journal_export import load_dispositions
-    from c2c_desktop.core.list_work import check_disposition
+    from c2c_desktop.core.list_work import DispositionRefused, check_disposition
 
-    known = load_dispositions(config.dispositions_path_for(config.default_settings_path()))
-    return check_disposition(rules, known, args.disposition, args.at is not None)
+    path = config.dispositions_path_for(config.default_settings_path())
+    known = load_dispositions(path)
+    try:
+        return check_disposition(rules, known, args.disposition, args.at is not None)
+    except DispositionRefused as exc:
+        if str(exc).startswith("unknown disposition"):  # where the agent's list is, to add it there
+            raise DispositionRefused(f"{exc}; your dispositions are listed in {path}") from None
+        raise
 
 
 def _callback_time(
@@ -1286,11 +1292,13 @@ def _item_json(standing: Standing) -> dict[str, object]:
 
 
 def _lists_show(args: argparse.Namespace, store: Store, lists: CallListStore, guard: CallGuard) -> int:
-    from c2c_desktop.core.list_work import CallableNow
+    from c2c_desktop.core.list_work import CallableNow, outcome_words
+    from c2c_desktop.core.phone import display_number
 
     found = lists.require_list(args.name)
     items = lists.items(found.id)
-    standings = CallableNow(store, guard, _now_utc(), region=_load_settings().region).all(items)
+    region = _load_settings().region
+    standings = CallableNow(store, guard, _now_utc(), region=region).all(items)
     if args.json:
         data = {"name": found.name, "items": [_item_json(standing) for standing in standings]}
         print(json_terminal_safe(json.dumps(data, indent=2, ensure_ascii=False)))
@@ -1301,10 +1309,13 @@ def _lists_show(args: argparse.Namespace, store: Store, lists: CallListStore, gu
         item = standing.item
         when = f"  next {_local_time(item.due_at.isoformat())}" if item.due_at else ""
         status = f"callable now ({standing.kind})" if standing.callable else f"not now: {standing.why}"
-        last = f"  last: {item.last_outcome}" + (f" / {item.last_disposition}" if item.last_disposition else "")
+        last = f"  last: {outcome_words(item.last_outcome)}" + (
+            f" / {item.last_disposition}" if item.last_disposition else ""
+        )
+        number = display_number(item.e164, region)  # as the window shows it; --json keeps the +1… form
         print(
             terminal_safe(
-                f"{item.position + 1:>4}. {item.label:<28} {item.e164:<14} {item.state!s:<11} "
+                f"{item.position + 1:>4}. {item.name or number:<28} {number:<14} {item.state!s:<11} "
                 f"{_attempts_text(item.attempts)}{when}{last if item.last_outcome else ''}  {status}"
             )
         )
@@ -1580,7 +1591,7 @@ def cmd_callbacks(args: argparse.Namespace) -> int:
         schedule_callback,
         settle_callbacks,
     )
-    from c2c_desktop.core.phone import PhoneError, number_to_call
+    from c2c_desktop.core.phone import PhoneError, display_number, number_to_call
 
     with _open_store() as store:
         settings, lists, guard, _rules = _lists_context(store)
@@ -1618,10 +1629,10 @@ def cmd_callbacks(args: argparse.Namespace) -> int:
         for due in pending:
             callback = due.callback
             state = due_words(callback.due_at, now).replace("overdue", "OVERDUE")
+            who = callback.name or display_number(callback.e164, settings.region)
             print(
                 terminal_safe(
-                    f"{callback.id:>4}  {callback.label:<28} "
-                    f"{both_clocks(callback.due_at, callback.zone, agent)}  {state}"
+                    f"{callback.id:>4}  {who:<28} {both_clocks(callback.due_at, callback.zone, agent)}  {state}"
                 )
             )
     return EXIT_OK

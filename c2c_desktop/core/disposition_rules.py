@@ -275,12 +275,15 @@ def load_rules(path: str | os.PathLike[str]) -> DispositionRules:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         return default_rules()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DispositionRulesError(f"cannot read {path}: {exc}") from None
+    except OSError as exc:
+        raise DispositionRulesError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise DispositionRulesError(f"cannot read {path}: it is not UTF-8 text") from None
     try:
         return parse_rules(text)
     except DispositionRulesError as exc:
-        raise DispositionRulesError(f"{Path(path).name}: {exc}") from None
+        # The whole path: the agent has to find the file (the settings folder) to fix it.
+        raise DispositionRulesError(f"{path}: {exc}") from None
 
 
 def save_rules_text(path: str | os.PathLike[str], text: str) -> DispositionRules:

@@ -72,6 +72,8 @@ _ModelIndex = QModelIndex | QPersistentModelIndex
 
 #: Standings are handed to the GUI thread this many at a time (the first chunk covers a tall window's rows).
 STANDINGS_CHUNK = 200
+#: The window's size where the screen has room (see ListManager._default_size).
+DEFAULT_SIZE = (1100, 620)
 #: What the window's contact list offers as a source (see ContactPick).
 MIME_TYPE = "application/x-c2c-list-item-ids"
 FINISHED_STATES = (ItemState.DONE, ItemState.SKIPPED, ItemState.DO_NOT_CALL)
@@ -438,7 +440,7 @@ class ListItemsModel(QAbstractTableModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self.text(item, column)
-        if role == Qt.ItemDataRole.ToolTipRole and column in (1, self.WHY_COLUMN):
+        if role == Qt.ItemDataRole.ToolTipRole and column:  # every column elides: the whole text is here
             standing = self.standings.get(item.id)
             if column == self.WHY_COLUMN and standing is not None:
                 return plain_tooltip(self.text(item, column) + (f"\n{standing.why}" if standing.why else ""))
@@ -464,7 +466,9 @@ class ListItemsModel(QAbstractTableModel):
         if column == 4:
             return str(item.attempts)
         if column == 5:
-            last = (item.last_outcome or "").replace("_", " ")
+            from c2c_desktop.core.list_work import outcome_words
+
+            last = outcome_words(item.last_outcome) if item.last_outcome else ""
             return f"{last} / {item.last_disposition}" if item.last_disposition else last
         if column == 6:
             return local_time_text(item.due_at, self.now)
@@ -682,7 +686,7 @@ class ListManager(QDialog):
         left_layout.addLayout(list_buttons)
         left_layout.addWidget(self.undo_bar)
 
-        self.title_label = plain_label()
+        self.title_label = plain_label(wrap=True)  # a long list name wraps rather than pushing Start calling out
         self.title_label.setAccessibleName("The chosen list")
         font = self.title_label.font()
         font.setBold(True)
@@ -714,7 +718,7 @@ class ListManager(QDialog):
         # Fixed widths from the font (no per-row measuring on 10,000 rows); "Callable now?" takes the rest: its
         # reason is what the agent reads, and the whole text is in its tooltip.
         char = self.fontMetrics().horizontalAdvance("0")
-        for column, chars in enumerate((5, 20, 14, 9, 8, 20, 12)):
+        for column, chars in enumerate((4, 16, 14, 9, 8, 12, 11)):
             self.items_view.setColumnWidth(column, chars * char)
         items_header.setSectionResizeMode(ListItemsModel.WHY_COLUMN, QHeaderView.ResizeMode.Stretch)
         items_header.setMinimumSectionSize(4 * char)
@@ -761,7 +765,6 @@ class ListManager(QDialog):
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 5)
         self.splitter.setChildrenCollapsible(False)
-        self.splitter.setSizes([340, 960])
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.close)
         layout = QVBoxLayout(self)
@@ -774,8 +777,22 @@ class ListManager(QDialog):
         self.move_up_action = self._action("Move up", "Alt+Up", lambda: self.move_current(-1), "move_item_up")
         self.move_down_action = self._action("Move down", "Alt+Down", lambda: self.move_current(1), "move_item_down")
         self.rename_action = self._action("Rename", "F2", self.rename_current, "rename_list")
-        self.resize(1300, 620)
+        self._default_size()
         self._update_buttons()
+
+    def _default_size(self) -> None:
+        """1100×620 where the screen has room; on a smaller screen (1024×768, a laptop's 1280×720) what it has
+        left, never less than the window's minimum (which fits 1024×768)."""
+        parent = self.parentWidget()
+        screen = (parent or self).screen()
+        width, height = DEFAULT_SIZE
+        if screen is not None:
+            room = screen.availableGeometry()
+            width, height = min(width, room.width() - 40), min(height, room.height() - 60)
+        minimum = self.minimumSizeHint()
+        width, height = max(width, minimum.width()), max(height, minimum.height())
+        self.resize(width, height)
+        self.splitter.setSizes([width // 4, width - width // 4])  # the items, and why each waits, need the room
 
     def _action(self, text: str, key: object, slot: Callable[[], object], name: str) -> QAction:
         act = QAction(text, self)

@@ -1361,17 +1361,21 @@ class MainWindow(QMainWindow):
     @Slot()
     def _start_reminders(self) -> None:
         """GUI thread, once the rules' modules are loaded (see start()): the callback reminders' banners over the
-        contacts, and their timer; what is overdue already is said at once."""
+        contacts' search, and their timer; what is overdue already is said at once."""
         if getattr(self, "callback_reminders", None) is not None or self._shut_down:
             return
         from c2c_desktop.gui.reminders import CallbackReminders, ReminderBanners
 
         clock = self.profile.clock or _system_clock
-        self.reminder_banners = ReminderBanners(clock, self.open_link, self.show_callbacks)
-        central = self.centralWidget()
-        assert central is not None
-        layout = cast("QVBoxLayout", central.layout())
-        layout.insertWidget(layout.indexOf(self.splitter), self.reminder_banners)
+        self.reminder_banners = ReminderBanners(
+            clock, self.open_link, self.show_callbacks, region=lambda: self.profile.settings.region
+        )
+        # Over the search, inside the contacts' column: a banner showing never moves the dial pad, its Call button
+        # or the status (the column's contact list gives up the room).
+        contacts_column = self.search.parentWidget()
+        assert contacts_column is not None
+        column_layout = cast("QVBoxLayout", contacts_column.layout())
+        column_layout.insertWidget(column_layout.indexOf(self.search), self.reminder_banners)
         self.callback_reminders = CallbackReminders(self.profile.store, lambda: self.profile.settings, clock, self)
         self.callback_reminders.reminder_due.connect(self._on_callback_reminder)
         self.callback_reminders.overdue_at_start.connect(self.reminder_banners.show_overdue)
@@ -1396,7 +1400,8 @@ class MainWindow(QMainWindow):
 
         self.reminder_banners.remind(due)
         if self.tray is not None:
-            self.tray.remind(*notification_of(due, (self.profile.clock or _system_clock)()))
+            now = (self.profile.clock or _system_clock)()
+            self.tray.remind(*notification_of(due, now, self.profile.settings.region))
         callbacks: CallbacksDialog | None = getattr(self, "callbacks_dialog", None)
         if callbacks is not None and callbacks.isVisible():
             callbacks.refresh()
@@ -1408,7 +1413,10 @@ class MainWindow(QMainWindow):
 
         dialog: CallbacksDialog | None = getattr(self, "callbacks_dialog", None)
         if dialog is None:
-            dialog = CallbacksDialog(self.profile.store, self.profile.clock or _system_clock, self.open_link, self)
+            clock = self.profile.clock or _system_clock
+            dialog = CallbacksDialog(  # the region is read at each refresh: Settings may change it
+                self.profile.store, clock, self.open_link, self, region=lambda: self.profile.settings.region
+            )
             dialog.changed.connect(self._poll_reminders_soon)
             self.callbacks_dialog = dialog
         else:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -38,6 +39,7 @@ from c2c_desktop.core.list_work import (
     reminders,
     settle_callbacks,
 )
+from c2c_desktop.core.phone import DEFAULT_REGION, display_number
 from c2c_desktop.core.store import Store, StoreError
 from c2c_desktop.gui.plain_text import plain_label, plain_tooltip
 
@@ -66,6 +68,11 @@ def when_words(due_at: datetime, now: datetime) -> str:
     """ "in 2 min", "in less than a minute", "now", or "overdue by 5 min": list_work.due_words, the one rounding of
     the banner, the notification, the Callbacks window and `callbacks list`."""
     return due_words(due_at, now)
+
+
+def who_words(callback: Callback, region: str) -> str:
+    """The callee's name, or their number formatted for `region` (as everywhere in the window) when nameless."""
+    return callback.name or display_number(callback.e164, region)
 
 
 def reminder_text(callback: Callback, now: datetime) -> str:
@@ -147,6 +154,7 @@ class Banner(QFrame):
         self.setAccessibleName(accessible_name)
         self.label = plain_label()
         self.label.setAccessibleName(accessible_name)
+        self.label.setWordWrap(True)  # a long name wraps: the banner never widens its column
         self.action_button = QPushButton(action_text)
         self.dismiss_button = QPushButton("Dismiss")
         self.dismiss_button.setToolTip("Hide this banner (the callback stays scheduled)")
@@ -177,10 +185,13 @@ class ReminderBanners(QWidget):
         call_number: Callable[[str], None],
         show_callbacks: Callable[[], None],
         parent: QWidget | None = None,
+        *,
+        region: Callable[[], str] = lambda: DEFAULT_REGION,
     ) -> None:
         super().__init__(parent)
         self._clock = clock
         self._call_number = call_number
+        self._region = region
         self.waiting: list[DueCallback] = []
         self.overdue_list: list[DueCallback] = []
         self.current: DueCallback | None = None
@@ -198,6 +209,8 @@ class ReminderBanners(QWidget):
         layout.addWidget(self.overdue)
         layout.addWidget(self.reminder)
         self.overdue.dismiss_button.clicked.connect(self._hide_when_empty)
+        # As wide as the column it sits in, never wider: showing a banner leaves the splitter's columns as they are.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.hide()  # takes no room (nor the layout's spacing) until a banner shows
 
     def _hide_when_empty(self) -> None:
@@ -214,7 +227,10 @@ class ReminderBanners(QWidget):
     def _show(self, due: DueCallback) -> None:
         self.current = due
         self.refresh_text()
-        self.reminder.setToolTip(plain_tooltip(f"{due.callback.label} · {due.callback.e164}\n{due.callback.note}"))
+        number = display_number(due.callback.e164, self._region())
+        self.reminder.setToolTip(
+            plain_tooltip(f"{who_words(due.callback, self._region())} · {number}\n{due.callback.note}")
+        )
         self.reminder.show()
         self.show()
 
@@ -268,11 +284,11 @@ class ReminderBanners(QWidget):
         )
 
 
-def notification_of(due: DueCallback, now: datetime) -> tuple[str, str]:
-    """(summary, body) of a reminder's desktop notification."""
+def notification_of(due: DueCallback, now: datetime, region: str = DEFAULT_REGION) -> tuple[str, str]:
+    """(summary, body) of a reminder's desktop notification; the number formatted for `region`."""
     callback = due.callback
-    summary = f"Callback with {callback.label} — {when_words(callback.due_at, now)}"
-    body = f"At {clock_words(callback)} · {callback.e164}"
+    summary = f"Callback with {who_words(callback, region)} — {when_words(callback.due_at, now)}"
+    body = f"At {clock_words(callback)} · {display_number(callback.e164, region)}"
     return summary, body + (f"\n{callback.note}" if callback.note else "")
 
 
@@ -290,12 +306,15 @@ class CallbacksDialog(QDialog):
         clock: Callable[[], datetime],
         call_number: Callable[[str], None],
         parent: QWidget | None = None,
+        *,
+        region: Callable[[], str] = lambda: DEFAULT_REGION,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Callbacks")
         self._lists = StoreCallLists(store)
         self._clock = clock
         self._call_number = call_number
+        self._region = region
         self.pending: list[DueCallback] = []
         self.table = QTableWidget(0, len(self.HEADERS))
         self.table.setHorizontalHeaderLabels(list(self.HEADERS))
@@ -337,6 +356,7 @@ class CallbacksDialog(QDialog):
             self.summary_label.setText(f"The callbacks cannot be read: {exc}")
             return
         zone = agent_zone()
+        region = self._region()
         self.table.setRowCount(len(self.pending))
         for row, due in enumerate(self.pending):
             callback = due.callback
@@ -345,8 +365,8 @@ class CallbacksDialog(QDialog):
             cells = (
                 f"{callback.due_at.astimezone(zone):%a %d %b %H:%M}",
                 theirs + (f" ({callback.zone})" if callback.zone else ""),
-                callback.label,
-                callback.e164,
+                who_words(callback, region),
+                display_number(callback.e164, region),
                 when,
                 callback.note,
             )

@@ -1062,7 +1062,10 @@ class SettingsDialog(QDialog):
         try:
             saved = page.save()
         except (DispositionRulesError, OSError) as exc:
-            why = exc.strerror or str(exc) if isinstance(exc, OSError) else str(exc)
+            why = str(exc)
+            if isinstance(exc, OSError):  # which file: dispositions.txt or disposition_rules.json, by its whole path
+                target = exc.filename2 or exc.filename  # a rename onto the file names it second
+                why = f"{target}: {exc.strerror}" if target and exc.strerror else exc.strerror or why
             show_message(page.message, sentence(f"The dispositions were not saved: {why}"), self._error_colour)
             self.pages.setCurrentWidget(page)
             return False

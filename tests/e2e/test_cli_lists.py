@@ -38,6 +38,11 @@ def test_call_next_works_a_list_in_order_and_says_when_nothing_is_callable(
     shown = json.loads(run_cli("lists", "show", "Today", "--json").stdout)["items"]
     assert [(item["state"], item["attempts"]) for item in shown] == [("done", 1), ("due later", 1)]
     assert shown[1]["why_not_now"].startswith("retry at")
+    # Printed for people: the outcome in words, the numbers formatted for the region (--json keeps +1…).
+    printed = run_cli("lists", "show", "Today").stdout
+    assert "last: no answer" in printed and "no_answer" not in printed
+    assert "(555) 201-0007" in printed and "+1555" not in printed
+    assert shown[1]["number"] == "+15552010007" and shown[1]["last_outcome"] == "no_answer"
     needs_time = run_cli("lists", "call-next", "Today", "--disposition", "call back later")
     assert needs_time.returncode == 2 and "needs a callback time" in needs_time.stderr
     assert configured.request_count == 2

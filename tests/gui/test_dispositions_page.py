@@ -249,9 +249,22 @@ def test_a_broken_rules_file_is_said_and_not_overwritten_by_ok(qtbot: QtBot, fil
     dialog = _open(qtbot, files)
     page = dialog.dispositions_page
     assert "unknown action 'explode'" in page.message.text() and "The defaults are shown" in page.message.text()
+    assert f"{files[1]}: rule 1" in page.message.text()  # the whole path: the agent has to find the file
     assert page.problem() == "" and dialog.ok_button.isEnabled()
     dialog.accept()
     assert files[1].read_text(encoding="utf-8") == before
+
+
+def test_a_list_that_cannot_be_written_is_named_by_its_whole_path(qtbot: QtBot, files: tuple[Path, Path]) -> None:
+    files[0].mkdir()  # dispositions.txt cannot be written: a folder stands in its place
+    dialog = _open(qtbot, files)
+    page = dialog.dispositions_page
+    _row(page, "Left voicemail")
+    _type(page.delay_edit, "3h")
+    dialog.accept()
+    assert dialog.result() != SettingsDialog.DialogCode.Accepted
+    assert page.message.text().startswith("The dispositions were not saved: ")
+    assert str(files[0]) in page.message.text(), page.message.text()
 
 
 def test_the_demo_shows_the_built_in_dispositions_read_only(qtbot: QtBot) -> None:

@@ -16,6 +16,7 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QAbstractButton, QTabWidget
 
+from c2c_desktop.core import list_work
 from c2c_desktop.core.calllists import ItemState, NewItem, StoreCallLists
 from c2c_desktop.core.config import Settings
 from c2c_desktop.core.models import Contact, Outcome, PhoneEntry
@@ -306,6 +307,29 @@ def test_a_deleted_contacts_item_says_so(qtbot: QtBot, three: ListManager, store
     assert "their time (America/New_York)" in tip
 
 
+def test_outcomes_are_shown_in_words_in_the_cells_and_their_tooltips(
+    qtbot: QtBot, three: ListManager, store: Store
+) -> None:
+    manager = three
+    lists = StoreCallLists(store)
+    missed, not_sent, placing = manager.model.items[:3]
+    lists.update_item(missed.id, last_outcome="no_answer", last_disposition="Left voicemail")
+    lists.update_item(not_sent.id, last_outcome="not_sent")
+    lists.update_item(placing.id, last_outcome=list_work.PLACING)  # as `lists show` and the session say it
+    with qtbot.waitSignal(manager.items_judged, timeout=WAIT_MS):
+        manager.refresh()
+    model = manager.model
+    assert model.text(model.items[0], 5) == "no answer / Left voicemail"
+    assert model.text(model.items[1], 5) == "not sent"
+    assert model.text(model.items[2], 5) == "being placed"
+    for row in range(model.rowCount()):
+        for column in range(model.columnCount()):
+            for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+                assert "_" not in str(model.data(model.index(row, column), role) or ""), (row, column)
+    tip = model.data(model.index(0, 5), Qt.ItemDataRole.ToolTipRole)
+    assert "no answer / Left voicemail" in tip
+
+
 def test_a_10000_item_list_opens_at_once_and_its_rows_fill_in_later(
     qtbot: QtBot, manager: ListManager, store: Store
 ) -> None:
@@ -400,3 +424,47 @@ def test_every_key_of_the_window_does_one_thing(manager: ListManager) -> None:
     ]
     assert len(keys) == len(set(keys)), sorted(keys)
     assert {"Ctrl+Z", "Alt+Up", "Alt+Down", "F2", "Alt+N", "Alt+M", "Alt+S"} <= set(keys)
+
+
+def test_it_fits_a_1024_by_768_screen_with_every_button_whole(
+    qtbot: QtBot, manager: ListManager, store: Store, people: dict[str, int], tmp_path: Path
+) -> None:
+    """It opened 1300 px wide on a 1280 px screen (buttons and the title cut off): its default size stays within
+    the screen, its minimum fits 1024×768, and at that size every button shows whole; a long list name elides in
+    the lists pane with the whole name in its tooltip."""
+    long_name = "Florida dentists who asked for the annual plan at the spring trade show in Orlando"
+    ids = (people["Ada Lovelace"], people["Grace Hopper"], people["Alan Turing"])
+    make(qtbot, manager, long_name, Source("contacts", contact_ids=ids))
+    shown_items(qtbot, manager, 3)
+    available = manager.screen().availableGeometry()
+    assert manager.width() <= available.width() and manager.height() <= available.height()
+    hint = manager.minimumSizeHint()
+    assert hint.width() <= 1024 - 20 and hint.height() <= 768 - 60  # room for the window's frame and a panel
+    manager.resize(1024 - 20, 768 - 60)
+    qtbot.waitUntil(lambda: manager.width() == 1024 - 20, timeout=WAIT_MS)
+    manager.grab().save(str(tmp_path / "list_manager_1004.png"))
+    buttons = [button for button in manager.findChildren(QAbstractButton) if button.isVisible()]
+    assert len(buttons) >= 10
+    window_rect = manager.rect()
+    for button in buttons:
+        place = button.geometry().translated(
+            button.parentWidget().mapTo(manager, button.parentWidget().rect().topLeft())
+        )
+        assert window_rect.contains(place), button.text()
+        assert button.width() >= button.sizeHint().width(), f"{button.text()!r} squeezed: {button.width()}"
+        assert button.visibleRegion().boundingRect().size() == button.size(), f"{button.text()!r} clipped"
+    title = manager.title_label
+    assert title.visibleRegion().boundingRect().width() == title.width()
+    assert title.width() >= title.minimumSizeHint().width()
+    row = next(r for r, texts in enumerate(manager.list_row_texts()) if texts[0] == long_name)
+    cell = manager.lists_table.item(row, 0)
+    assert cell is not None and long_name in cell.toolTip()
+    # Every column of the items elides: the whole text is in its tooltip.
+    model = manager.model
+    tipped = []
+    for column in range(1, model.columnCount()):
+        tip = model.data(model.index(0, column), Qt.ItemDataRole.ToolTipRole)
+        if text := model.text(model.items[0], column):
+            assert tip is not None and text in tip, column
+            tipped.append(column)
+    assert {1, 2, 3, 4, model.WHY_COLUMN} <= set(tipped)

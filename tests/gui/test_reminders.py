@@ -15,10 +15,12 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
 
 from c2c_desktop.core import config
 from c2c_desktop.core.calllists import Callback, StoreCallLists
 from c2c_desktop.core.credentials import MemoryCredentialStore
+from c2c_desktop.core.list_work import due_callbacks
 from c2c_desktop.core.models import Contact, Credentials, PhoneEntry
 from c2c_desktop.core.simulator import DEMO_ACCESS_KEY, DEMO_SECRET_ACCESS_KEY, StandInService
 from c2c_desktop.core.store import Store
@@ -118,7 +120,7 @@ def test_a_banner_and_a_notification_two_minutes_before_once(
         window.callback_reminders.poll()
     assert notified.args == [
         "Callback with Grace Hopper — in 2 min",
-        f"At 16:02 (10:02 their time) · {NEW_YORK}\nwants the annual plan",
+        "At 16:02 (10:02 their time) · (212) 555-0142\nwants the annual plan",  # formatted for the region
     ]
     assert banners.isVisible() and banners.reminder.isVisible()
     assert banners.reminder.text() == "Callback with Grace Hopper at 16:02 (10:02 their time) — in 2 min"
@@ -183,7 +185,7 @@ def test_a_callback_due_while_the_app_was_closed_is_overdue_at_the_next_start(
                 "Wed 03 Jun 16:30",
                 "Wed 03 Jun 10:30 (America/New_York)",
                 "Grace Hopper",
-                NEW_YORK,
+                "(212) 555-0142",  # formatted for the region, as everywhere in the window
                 "overdue by 30 min",
                 "after lunch",
             )
@@ -260,3 +262,40 @@ def test_cancel_in_the_callbacks_window_takes_the_banner_down_at_once(
     qtbot.waitUntil(banners.isHidden, timeout=WAIT_MS)
     assert dialog.summary_label.text() == "No callbacks scheduled." and standin.request_count == 0
     dialog.close()
+
+
+def test_a_banner_showing_moves_neither_the_dial_pad_nor_its_call_button(
+    qtbot: QtBot, window_and_tray: tuple[MainWindow, CallTray], tmp_path: Path
+) -> None:
+    """A new agent saw the widgets around Call move when a reminder came: the banners sit in the contacts' column,
+    over the search, and take no room from the dial pad and the status."""
+    window, _tray = window_and_tray
+    window.resize(1000, 680)
+    qtbot.waitUntil(lambda: window.size().width() == 1000, timeout=WAIT_MS)
+
+    def places() -> dict[str, object]:
+        watched = {
+            "dial pad": window.dialpad,
+            "Call": window.dialpad.call_button,
+            "status": window.status_panel,
+            "recent calls": window.recent,
+        }
+        return {name: widget.mapTo(window, widget.rect().topLeft()) for name, widget in watched.items()} | {
+            f"{name} size": widget.size() for name, widget in watched.items()
+        }
+
+    before = places()
+    window.grab().save(str(tmp_path / "without_banner.png"))
+    add_callback(window.profile.store, NOW - timedelta(minutes=5))  # overdue and reminded: both banners show
+    add_callback(window.profile.store, NOW + timedelta(minutes=1))
+    with qtbot.waitSignal(window.callback_reminders.reminder_due, timeout=WAIT_MS):
+        window.callback_reminders.poll()
+    window.reminder_banners.show_overdue(due_callbacks(StoreCallLists(window.profile.store), NOW))
+    qtbot.waitUntil(lambda: window.reminder_banners.overdue.isVisible(), timeout=WAIT_MS)
+    QApplication.processEvents()  # the layouts settle
+    window.grab().save(str(tmp_path / "with_banner.png"))
+    assert window.reminder_banners.reminder.isVisible()
+    banner_bottom = window.reminder_banners.mapTo(window, window.reminder_banners.rect().bottomLeft()).y()
+    assert banner_bottom < window.search.mapTo(window, window.search.rect().topLeft()).y()  # over the search
+    assert places() == before
+    assert window.size().width() == 1000 and window.size().height() == 680
