@@ -9,6 +9,7 @@ Opened by C in a calling session (and by its "Call back later" disposition), by 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -211,6 +212,44 @@ class CallbackDialog(QDialog):
         """An hour from now on the quarter hour: a slot that is usually open when the agent is calling anyway."""
         soon = self._clock().astimezone(UTC) + timedelta(hours=1)
         return soon.replace(minute=soon.minute - soon.minute % 15, second=0, microsecond=0) + timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class CallbackChoice:
+    """What the agent chose in the callback dialog: the number, the moment (UTC) and the note."""
+
+    number: DialNumber
+    at: datetime
+    note: str
+
+
+def ask_callback(
+    parent: QWidget,
+    number_text: str,
+    contact: Contact | None,
+    *,
+    who: str = "",
+    guard: CallGuard,
+    clock: Callable[[], datetime],
+    region: str,
+) -> CallbackChoice | None:
+    """GUI thread: the callback dialog for `number_text` (read in `region`) and `contact`, modal over `parent`: the
+    one way every entry point (a session's C, Contacts → Schedule a callback…, History) asks. None when cancelled, or
+    when the number cannot be called back (said in a message box)."""
+    from c2c_desktop.core.phone import PhoneError, number_to_call
+    from c2c_desktop.gui.plain_text import warn
+
+    try:
+        number = number_to_call(number_text, region)
+    except PhoneError as exc:
+        warn(parent, "No callback", f"{who or number_text} cannot be called back: {exc}")
+        return None
+    name = who or ((contact.name or contact.company) if contact is not None else "") or number.display
+    dialog = CallbackDialog(name, number, guard, clock, contact=contact, parent=parent)
+    accepted = dialog.exec() == QDialog.DialogCode.Accepted
+    at, note = dialog.moment(), dialog.note.text().strip()
+    dialog.deleteLater()
+    return CallbackChoice(number, at, note) if accepted and at is not None else None
 
 
 def _zone_name(zone: object) -> str:

@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from c2c_desktop.core.models import CallResult, Contact, Credentials, JournalEntry, Outcome, PhoneEntry
     from c2c_desktop.core.rules.guard import CallGuard
     from c2c_desktop.gui.callable_now import BeforeCalling
-    from c2c_desktop.gui.calls import CallController, RefusedCall
+    from c2c_desktop.gui.calls import BeforeSend, CallController, RefusedCall
     from c2c_desktop.gui.compliance import ComplianceDialog
     from c2c_desktop.gui.contacts_model import ContactListModel
     from c2c_desktop.gui.disposition import DispositionStrip
@@ -855,11 +855,23 @@ class MainWindow(QMainWindow):
             return
         self._place(target, contact)
 
-    def _place(self, target: str | PhoneEntry, contact: Contact | None, override_hours: str | None = None) -> bool:
+    def _place(
+        self,
+        target: str | PhoneEntry,
+        contact: Contact | None,
+        override_hours: str | None = None,
+        *,
+        before_send: BeforeSend | None = None,
+    ) -> bool:
         """GUI thread: hand one call to the controller, with the caller ID chosen for it if any (used up once the
-        call goes out; kept when the call is refused, for "Call anyway…" or the next try). True if it went out."""
+        call goes out; kept when the call is refused, for "Call anyway…" or the next try). True if it went out.
+        `before_send`: the calling session's link of its list item (see CallController.call)."""
         if self.controller.call(
-            target, contact, override_hours=override_hours, caller_id_choice=self._caller_id_choice
+            target,
+            contact,
+            override_hours=override_hours,
+            caller_id_choice=self._caller_id_choice,
+            before_send=before_send,
         ):
             self._caller_id_choice = None
             return True
@@ -1666,7 +1678,8 @@ class MainWindow(QMainWindow):
             tabs.removeTab(tabs.indexOf(session.panel))
         session.panel.deleteLater()
         session.deleteLater()
-        self.notify(f"The session on “{session.list.name}” has ended; Ctrl+Shift+L starts one again.")
+        ended = session.ended_because or f"The session on “{session.list.name}” has ended."
+        self.notify(f"{ended} Ctrl+Shift+L starts one again.")
         self.search.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @Slot()
@@ -1700,6 +1713,13 @@ class MainWindow(QMainWindow):
         if listed_e164:
             self._on_marked_do_not_call(listed_e164)
 
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        """GUI thread: minimised: a calling session's countdown stops (it never dials out of sight; some window
+        managers keep a minimised window mapped, so the card does not always get a hide event)."""
+        if event.type() == QEvent.Type.WindowStateChange and self.isMinimized() and self.session is not None:
+            self.session.stop_countdown()
+        super().changeEvent(event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
         """GUI thread: while the session's card is in front, keys that reach the window itself are the card's."""
         session = self.session
@@ -1726,27 +1746,24 @@ class MainWindow(QMainWindow):
     def _schedule_callback(self, number_text: str, contact: Contact | None) -> None:
         from c2c_desktop.core.calllists import StoreCallLists
         from c2c_desktop.core.list_work import CallbackRefused, both_clocks, schedule_callback
-        from c2c_desktop.core.phone import PhoneError, number_to_call
         from c2c_desktop.core.store import StoreError
-        from c2c_desktop.gui.callback_dialog import CallbackDialog
+        from c2c_desktop.gui.callback_dialog import ask_callback
 
-        try:
-            number = number_to_call(number_text, self.profile.settings.region)
-        except PhoneError as exc:
-            warn(self, APP_NAME, f"No callback: {exc}")
-            return
         clock = self.profile.clock or _system_clock
         guard = self._guard_for(self.profile.settings)
-        who = (contact.name or contact.company) if contact is not None else number.display
-        dialog = CallbackDialog(who, number, guard, clock, contact=contact, parent=self)
-        accepted = dialog.exec() == CallbackDialog.DialogCode.Accepted
-        at, note = dialog.moment(), dialog.note.text().strip()
-        dialog.deleteLater()
-        if not accepted or at is None:
+        chosen = ask_callback(self, number_text, contact, guard=guard, clock=clock, region=self.profile.settings.region)
+        if chosen is None:
             return
+        who = (contact.name or contact.company) if contact is not None else chosen.number.display
         try:
             made = schedule_callback(
-                StoreCallLists(self.profile.store), guard, number, at, clock(), contact=contact, note=note
+                StoreCallLists(self.profile.store),
+                guard,
+                chosen.number,
+                chosen.at,
+                clock(),
+                contact=contact,
+                note=chosen.note,
             )
         except (CallbackRefused, StoreError) as exc:
             warn(self, "Callback not scheduled", f"The callback was not scheduled: {exc}")

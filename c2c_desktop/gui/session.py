@@ -70,8 +70,10 @@ from c2c_desktop.core.list_session import (
     skip_item,
 )
 from c2c_desktop.core.list_work import (
+    AGENT_NO_ANSWER_TEXT,
     CallableNow,
     DispositionRefused,
+    agent_missed,
     both_clocks,
     call_finished,
     call_started,
@@ -88,6 +90,7 @@ if TYPE_CHECKING:
 
     from c2c_desktop.core.dialer import PreparedCall
     from c2c_desktop.core.rules.guard import CallGuard
+    from c2c_desktop.gui.callback_dialog import CallbackChoice
     from c2c_desktop.gui.mainwindow import MainWindow
 
 log = logging.getLogger(__name__)
@@ -96,12 +99,16 @@ TICK_MS = 50  # the countdown bar's steps
 NOTHING_RECHECK_MS = 30_000  # nothing callable now: looked at again this often (hours open, retries fall due)
 CARD_CHECKS = 3  # the card's item read again and the order judged again at most this often, then the whole list
 PICKER_COUNT_LIMIT = 200  # callable items counted per list in the picker ("200+")
+#: A new card, or a return to it after a call, takes no Enter this long (and none held down from before): the second
+#: press of a double Enter must not dial again when the first call ended at once (rejected, a fast "No answer").
+ENTER_GUARD_MS = 400
+LOCAL_TIME_TICK_MS = 60_000  # the card's "their time" line follows the clock
 STATE_LIST, STATE_MODE, STATE_COUNTDOWN = "session/list_id", "session/mode", "session/countdown_ms"
 
 KEYS_LINE = "Enter call · S skip · P pause · Esc stop the countdown · N note · C callback · ? all keys"
 HELP_TEXT = (
     "Enter  call the prospect on the card (once: a held or second Enter does nothing more)\n"
-    "1 … 9  the disposition of the call just made; the card moves on by its rule\n"
+    "{keys}  the disposition of the call just made (as listed at the bottom); the card moves on by its rule\n"
     "S  skip: L later today (in 2 h), T tomorrow at this time, R remove from the list (Esc: keep it)\n"
     "P  pause / resume (a paused session never dials)\n"
     "Esc  stop power mode's countdown (Enter then calls)\n"
@@ -362,6 +369,8 @@ class CallingSession(QObject):
         self._pending_note = ""  # typed before the call had a journal row: written to it when it ends
         self._last_notice = ""  # what the last call did, shown on the next card
         self._choosing_skip = False
+        self.ended_because = ""  # set by end()
+        self._enter_from = 0.0  # time.monotonic() from which Enter (or the Call button) may dial the card shown
         self._deadline = 0.0  # time.monotonic() at which the countdown dials
         self._countdown_token = 0  # moved on by every stop: a timer armed before it never dials
         self._armed_token = -1
@@ -378,7 +387,7 @@ class CallingSession(QObject):
         self.panel = SessionPanel()
         self.panel.key_pressed.connect(self.handle_key)
         self.panel.hidden_callback = self.stop_countdown
-        self.panel.call_button.clicked.connect(self.dial)
+        self.panel.call_button.clicked.connect(self._call_clicked)
         self.panel.skip_button.clicked.connect(self.choose_skip)
         self.panel.pause_button.clicked.connect(self.toggle_pause)
         self.panel.end_button.clicked.connect(self.end)
@@ -387,10 +396,8 @@ class CallingSession(QObject):
         self.panel.remove_button.clicked.connect(lambda: self.skip(SkipChoice.REMOVE))
         self.panel.note_edit.returnPressed.connect(self.save_note)
         self.panel.note_edit.installEventFilter(self)
-        self.panel.help_label.setText(HELP_TEXT)
         self._show_dispositions()
         self.panel.keys_label.setText(KEYS_LINE)
-        window.controller.call_started.connect(self._on_call_started)
         window.controller.call_finished.connect(self._on_call_finished)
         window.controller.busy_changed.connect(self._render)
 
@@ -411,6 +418,7 @@ class CallingSession(QObject):
         from c2c_desktop.gui.disposition import read_dispositions  # the agent's list, as the strip reads it
 
         self.dispositions = session_dispositions(read_dispositions(self.window.dispositions_path), self.rules)
+        self.panel.help_label.setText(HELP_TEXT.format(keys=self.disposition_keys()))
         # No break inside one key's entry: "5 Call back later" never ends a line at "5".
         keys = [f"{n}\u00a0{name}".replace(" ", "\u00a0") for n, name in enumerate(self.dispositions[:9], start=1)]
         self.panel.dispositions_label.setText("After a call: " + " · ".join(keys))
@@ -445,7 +453,7 @@ class CallingSession(QObject):
 
     def refresh(self) -> None:
         """GUI thread: bring the list up to date and show the next card (power mode: its countdown starts)."""
-        if self.ended_already or self.state.phase is Phase.CALLING:
+        if self.ended_already or self.state.phase is Phase.CALLING or not self._list_still_there():
             return
         self.stop_countdown()
         self._choosing_skip = False
@@ -456,6 +464,7 @@ class CallingSession(QObject):
             self.panel.message_label.setText(f"The list cannot be read now: {exc}")
             return
         self.state.show(card)
+        self._arm_enter()
         self._show_card(card, items, order)
         if self.state.phase is Phase.COUNTDOWN:
             self._start_countdown()
@@ -545,10 +554,11 @@ class CallingSession(QObject):
         elif phase is Phase.CALLING:
             text = f"Calling {name}…"
         elif phase is Phase.WRAP_UP:
+            keys = self.disposition_keys()
             if settings.call_type == 2:
-                text = f"The service is now calling {name} — press 1–9 for the disposition"
+                text = f"The service is now calling {name} — press {keys} for the disposition"
             else:
-                text = f"{name} answered — press 1–9 for the disposition"
+                text = f"{name} answered — press {keys} for the disposition"
         elif phase is Phase.PAUSED:
             text = "Paused — P resumes"
         elif phase is Phase.COUNTDOWN:
@@ -587,7 +597,9 @@ class CallingSession(QObject):
         text = event.text()
         used = True
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            if not event.isAutoRepeat():  # a held Enter dials once
+            # A held Enter repeats as auto-repeat presses: only a new press (the key released first) may dial, and only
+            # once the card has been shown for ENTER_GUARD_MS (the second press of a double Enter comes sooner).
+            if not event.isAutoRepeat() and self.enter_armed():
                 self.dial()
         elif self._choosing_skip and key in (Qt.Key.Key_L, Qt.Key.Key_T, Qt.Key.Key_R, Qt.Key.Key_Escape):
             if key == Qt.Key.Key_Escape:
@@ -631,6 +643,20 @@ class CallingSession(QObject):
 
     # -- the dial --------------------------------------------------------------------------------------------
 
+    def _arm_enter(self) -> None:
+        """A card was shown, or the session came back to it after a call: Enter waits ENTER_GUARD_MS."""
+        self._enter_from = time.monotonic() + ENTER_GUARD_MS / 1000
+
+    def enter_armed(self) -> bool:
+        """Whether Enter (or the Call button) may dial now: the card has been there for ENTER_GUARD_MS."""
+        return time.monotonic() >= self._enter_from
+
+    @Slot()
+    def _call_clicked(self) -> None:
+        """GUI thread: the Call button (a double click is two clicks: the second one must not dial again)."""
+        if self.enter_armed():
+            self.dial()
+
     @Slot()
     def dial(self) -> None:
         """GUI thread: Enter, the Call button, or the end of the countdown. One request at most per card shown."""
@@ -639,6 +665,8 @@ class CallingSession(QObject):
             return
         item = self.state.item
         assert item is not None
+        if not self._list_still_there():
+            return
         fresh = self.lists.item(item.id)
         if fresh is None or (fresh.state, fresh.last_call_id, fresh.due_at) != (
             item.state,
@@ -661,26 +689,47 @@ class CallingSession(QObject):
             confirmed = self.window._confirm_unknown_redial(previous)
             if not confirmed or self.state.phase is not Phase.CALLING or self.window._shut_down:
                 self.state.dial_not_placed()
+                self._arm_enter()
                 self._render()
                 return
         self._calling = fresh
         self._call_id = None
-        if not self.window._place(target, contact):
+        if not self.window._place(target, contact, before_send=self._link_item):
             self._calling = None
+            self._call_id = None
             self.state.dial_not_placed()
+            self._arm_enter()
             self._render()
 
-    @Slot(object, object)
-    def _on_call_started(self, _prepared: PreparedCall, entry: JournalEntry) -> None:
-        """GUI thread, synchronously inside CallController.call(): the journal row is written and the request not yet
-        queued: the item is linked to its call now, so a crash leaves it pointing at the call."""
+    def _link_item(self, _prepared: PreparedCall, entry: JournalEntry) -> bool:
+        """GUI thread, CallController.call()'s pre-send hook: the journal row is written and nothing is sent yet. The
+        item is linked to its call now, so a crash leaves it pointing at the call; when the link cannot be written
+        nothing is sent (the controller finishes the row as not sent)."""
         if self._calling is None or self._call_id is not None:
-            return
+            return False
         self._call_id = entry.id
         try:
             self._calling = call_started(self.lists, self._calling, entry.id)
         except (StoreError, ListError) as exc:
             log.warning("the list item could not be linked to its call: %s", exc)
+            self._call_id = None
+            self._last_notice = f"Not called: the list could not be written ({exc})."
+            return False
+        return True
+
+    def _list_still_there(self) -> bool:
+        """GUI thread, before a dial or a card: a list deleted meanwhile (the call lists, `lists delete`) ends the
+        session; its items are never dialled."""
+        try:
+            if self.lists.list_exists(self.list.id):
+                return True
+        except StoreError as exc:
+            self.panel.message_label.setText(f"The list cannot be read now: {exc}")
+            return False
+        if self.state.phase is Phase.CALLING:
+            self.state.dial_not_placed()
+        self.end(f"The list “{self.list.name}” was deleted: its session has ended.")
+        return False
 
     @Slot(object, object, str)
     def _on_call_finished(self, entry: JournalEntry, result: CallResult, message: str) -> None:
@@ -688,17 +737,24 @@ class CallingSession(QObject):
         if self._calling is None or entry.id != self._call_id:
             return
         item, self._calling, self._call_id = self._calling, None, None
+        outcome = Outcome(result.outcome)
         try:
-            item = call_finished(self.lists, self.rules, item, result.outcome, self.now())
+            item = call_finished(self.lists, self.rules, item, outcome, self.now(), call_type=entry.call_type)
             if self._pending_note:
                 self.store.set_disposition(entry.id, entry.disposition, self._pending_note)
         except (StoreError, ListError) as exc:
             log.warning("the list item's outcome could not be saved: %s", exc)
         if self.ended_already:
             return
-        outcome = Outcome(result.outcome)
-        waiting = self.state.call_ended(outcome)
-        self._last_notice = "" if waiting else _notice(item, outcome, message)
+        waiting = self.state.call_ended(outcome, call_type=entry.call_type)
+        self._arm_enter()
+        if waiting:
+            self._last_notice = ""
+        elif agent_missed(outcome, entry.call_type):
+            paused = " The session is paused: P resumes." if self.state.paused else ""
+            self._last_notice = f"{AGENT_NO_ANSWER_TEXT} ({item.label} keeps its place).{paused}"
+        else:
+            self._last_notice = _notice(item, outcome, message)
         if waiting:
             self.state.card = Card(item, self.state.card.standing, wrap_up=True)
             self._render()
@@ -723,7 +779,8 @@ class CallingSession(QObject):
             self._render()
 
     def _start_countdown(self) -> None:
-        if not self.panel.isVisible():  # hidden (tray, another tab): never counts down out of sight
+        # Hidden (tray, another tab, minimised) or the note being typed: never counts down out of sight or over a note.
+        if not self._on_screen() or self.panel.note_edit.hasFocus():
             self.state.cancel_countdown()
             self._render()
             return
@@ -752,10 +809,20 @@ class CallingSession(QObject):
         if (
             self._armed_token != self._countdown_token
             or self.state.phase is not Phase.COUNTDOWN
-            or not self.panel.isVisible()
+            or not self._on_screen()
         ):
             return
+        if self.window.controller.is_busy:  # another call is out (the dial pad, a link): it never waits in line
+            self.stop_countdown()
+            self.state.toggle_pause()
+            self._last_notice = "Paused: another call is out. P resumes."
+            self._render()
+            return
         self.dial()
+
+    def _on_screen(self) -> bool:
+        """Whether the agent can see the card: it is shown and the window is not minimised."""
+        return self.panel.isVisible() and not self.window.isMinimized()
 
     @Slot()
     def toggle_pause(self) -> None:
@@ -792,28 +859,37 @@ class CallingSession(QObject):
         self._last_notice = f"Skipped {self.state.item.label}: {choice}."
         self.refresh()
 
+    def disposition_keys(self) -> str:
+        """The keys that have a disposition: "1–7" (never more than 1–9)."""
+        last = min(DISPOSITION_KEYS, len(self.dispositions))
+        return "1" if last == 1 else f"1–{last}"
+
     def dispose_by_key(self, number: int) -> None:
         if 1 <= number <= min(DISPOSITION_KEYS, len(self.dispositions)):
             self.dispose(self.dispositions[number - 1])
+        elif self.state.can_dispose():
+            self._last_notice = f"No disposition on {number}: the keys {self.disposition_keys()} have one."
+            self._render()
 
-    def dispose(self, name: str, callback_at: datetime | None = None) -> bool:
+    def dispose(self, name: str, callback_at: datetime | None = None, callback_note: str = "") -> bool:
         """GUI thread: the disposition of the call just made, and the item moves on by its rule. A rule that needs a
-        time opens the callback dialog first; a refusal is said plainly and nothing is saved. True if saved."""
+        time opens the callback dialog first; a refusal is said plainly and nothing is saved (neither the disposition
+        nor the note typed on the card: they are saved together). True if saved."""
         if not self.state.can_dispose() or self.state.item is None:
             return False
         item = self.lists.item(self.state.item.id) or self.state.item
         rule = self.rules.find(name)
         if rule is not None and rule.needs_time and callback_at is None:
-            callback_at = self._ask_callback_time(item)
-            if callback_at is None or not self.state.can_dispose():
+            chosen = self._ask_callback(item)
+            if chosen is None or not self.state.can_dispose():
                 return False
+            callback_at, callback_note = chosen.at, chosen.note
         settings = self.window.profile.settings
         from c2c_desktop.core.calllists import ListError as Refused
         from c2c_desktop.core.rules.audit import StoreAuditLog
 
+        note = self.panel.note_edit.text().strip()
         try:
-            if self.panel.note_edit.text().strip() and item.last_call_id is not None:
-                self._write_note(item.last_call_id)
             moved = record_disposition(
                 self.store,
                 self.lists,
@@ -826,6 +902,8 @@ class CallingSession(QObject):
                 agent_number=settings.agent_number,
                 audit=StoreAuditLog(self.store),
                 region=settings.region,
+                note=note or None,
+                callback_note=callback_note,
             )
         except (Refused, DispositionRefused, StoreError, PhoneError) as exc:
             warn(self.window, "Disposition not saved", f"“{name}” was not saved: {exc}")
@@ -870,15 +948,22 @@ class CallingSession(QObject):
             self.dispose(callback_disposition(self.dispositions, self.rules))
             return
         item = self.state.item
-        at = self._ask_callback_time(item)
-        if at is None or self.state.item is None or self.state.item.id != item.id:
+        chosen = self._ask_callback(item)
+        if chosen is None or self.state.item is None or self.state.item.id != item.id:
             self._render()
             return
+        at = chosen.at
         from c2c_desktop.core.list_work import CallbackRefused
 
         try:
             moved = schedule_item_callback(
-                self.lists, self._guard(), item, at, self.now(), region=self.window.profile.settings.region
+                self.lists,
+                self._guard(),
+                item,
+                at,
+                self.now(),
+                region=self.window.profile.settings.region,
+                note=chosen.note,
             )
         except (CallbackRefused, StoreError, PhoneError) as exc:
             warn(self.window, "Callback not scheduled", f"The callback was not scheduled: {exc}")
@@ -887,34 +972,37 @@ class CallingSession(QObject):
         self._last_notice = f"{moved.label}: callback {both_clocks(at, self._zone_of(moved))}."
         self.refresh()
 
-    def _ask_callback_time(self, item: ListItem) -> datetime | None:
-        from c2c_desktop.gui.callback_dialog import CallbackDialog
+    def _ask_callback(self, item: ListItem) -> CallbackChoice | None:
+        """GUI thread: the callback dialog for the card's prospect (when, on either clock, and a note)."""
+        from c2c_desktop.gui.callback_dialog import ask_callback
 
-        try:
-            number = number_to_call(item.e164, self.window.profile.settings.region)
-        except PhoneError as exc:
-            warn(self.window, "No callback", f"{item.label} cannot be called back: {exc}")
-            return None
         contact = Contact(item.contact_id, item.name, region_code=item.region_code)
-        dialog = CallbackDialog(item.label, number, self._guard(), self.now, contact=contact, parent=self.window)
-        accepted = dialog.exec() == QDialog.DialogCode.Accepted
-        moment = dialog.moment() if accepted else None
-        dialog.deleteLater()
+        chosen = ask_callback(
+            self.window,
+            item.e164,
+            contact,
+            who=item.label,
+            guard=self._guard(),
+            clock=self.now,
+            region=self.window.profile.settings.region,
+        )
         self.panel.setFocus(Qt.FocusReason.OtherFocusReason)
-        return moment
+        return chosen
 
     @Slot()
     def _recheck_nothing(self) -> None:
         if self.state.phase is Phase.NOTHING:
             self.refresh()
 
-    def end(self) -> bool:
-        """GUI thread: end the session (not while its call is out). The list is forgotten: the next start asks."""
+    def end(self, why: str = "") -> bool:
+        """GUI thread: end the session (not while its call is out). The list is forgotten: the next start asks.
+        `why`: what the window says instead of "the session has ended" (the list was deleted)."""
         if self.state.phase is Phase.CALLING:
             self.window.notify("The session ends once this call has ended.")
             return False
         self.stop_countdown()
         self._recheck.stop()
+        self.ended_because = why
         self.state.end()
         self.ended.emit()
         return True
