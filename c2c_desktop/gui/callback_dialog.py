@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QLayout,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -36,6 +37,15 @@ FORMAT = "yyyy-MM-dd HH:mm"
 YOURS, THEIRS = 0, 1
 #: A slot typed a while ago may be in the past by now: judged again this often while the dialog is open.
 RECHECK_MS = 15_000
+
+
+class WhenEdit(QDateTimeEdit):
+    """The date and time field: Tab leaves it for the next field (the note), as in every other field; a
+    QDateTimeEdit's own Tab walks its sections (year, month, day, hour, minute), which traps the keyboard there. The
+    sections are reached with the mouse, or by typing: a full section moves on by itself."""
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002 (Qt override and its name)
+        return QWidget.focusNextPrevChild(self, next)
 
 
 class CallbackDialog(QDialog):
@@ -74,7 +84,7 @@ class CallbackDialog(QDialog):
             self.clock_choice.addItem(f"their clock ({self._zone})")
         else:
             self.clock_choice.setToolTip("The callee's time zone is unknown: type the time on your clock")
-        self.when = QDateTimeEdit()
+        self.when = WhenEdit()
         self.when.setObjectName("callback_when")
         self.when.setAccessibleName("Callback date and time")
         self.when.setDisplayFormat(FORMAT)
@@ -111,6 +121,9 @@ class CallbackDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        # Never smaller than its rows: a refusal of several lines grows the dialog instead of squashing the rows.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         layout.addWidget(heading)
         layout.addLayout(form)
         layout.addWidget(self.reason)
@@ -181,6 +194,17 @@ class CallbackDialog(QDialog):
         self.ok_button.setEnabled(not self._refusal)
         self.ok_button.setText(button_text("Schedule" if not self._refusal else "Schedule (not possible: see why)"))
         self.ok_button.setToolTip(plain_tooltip(self._refusal and f"Disabled: {self._refusal}"))
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Grow to the height the rows need at this width (a reason shown, a line that wraps); never shrink below."""
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
+        needed = self.heightForWidth(self.width()) if self.hasHeightForWidth() else self.sizeHint().height()
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def accept(self) -> None:
         self._check()  # the time may have passed since it was typed

@@ -1564,30 +1564,59 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def work_a_list(self) -> None:
-        """GUI thread: Call → Work a list… (Ctrl+Shift+L): pick a list and a mode, then its session starts (or the
-        running one is shown again)."""
-        from c2c_desktop.core.list_session import Mode
-        from c2c_desktop.gui.session import ListPicker, picker_rows
+        """GUI thread: Call → Work a list… (Ctrl+Shift+L): while a session runs, its card comes back to the front (the
+        way back from the contacts, Ctrl+F); otherwise pick a list and a mode, then its session starts."""
+        if self.session is not None:
+            self._show_session_tab()
+            return
+        self.work_another_list()
 
-        session = self.session
-        picker = ListPicker(
-            picker_rows(self),
-            self,
-            current=session.list.id if session is not None else None,
-            mode=session.state.mode if session is not None else Mode.PREVIEW,
-            countdown_s=session.state.countdown_ms // 1000 if session is not None else 5,
-        )
+    @Slot()
+    def work_another_list(self) -> None:
+        """GUI thread: the picker (the card's "Work another list…", Alt+W, or Ctrl+Shift+L with no session): another
+        list, or this one in another mode. Ending a running session for another list is asked first."""
+        from c2c_desktop.gui.session import ListPicker, open_picker
+
+        running = self.session
+        if running is not None:
+            running.stop_countdown()  # nothing dials while the picker is open
+        picker = open_picker(self, running)
         accepted = picker.exec() == ListPicker.DialogCode.Accepted
         chosen = picker.chosen() if accepted else None
         picker.deleteLater()
-        if chosen is not None:
-            list_id, mode, countdown_s = chosen
+        if chosen is None:
+            self._show_session_tab()
+            return
+        list_id, mode, countdown_s = chosen
+        if self._may_leave_session(list_id):
             self.start_list_session(list_id, mode=mode, countdown_ms=countdown_s * 1000)
+        else:
+            self._show_session_tab()
+
+    def _may_leave_session(self, list_id: int) -> bool:
+        """GUI thread: True when no other list's session runs, or the agent agrees to end it for list `list_id`."""
+        from c2c_desktop.core.calllists import StoreCallLists
+
+        running = self.session
+        if running is None or running.list.id == list_id:
+            return True
+        if running.state.phase.value == "calling":
+            self.notify("Another list can be worked once this call has ended.")
+            return False
+        wanted = next((each.name for each in StoreCallLists(self.profile.store).all_lists() if each.id == list_id), "")
+        return ask(
+            self,
+            "Work another list?",
+            f"End the session on “{running.list.name}” and work “{wanted or 'the other list'}”?\n\n"
+            f"“{running.list.name}” keeps every item's state: choose it again later to go on where it is.",
+        )
 
     @Slot(int)
     def _start_session_from_manager(self, list_id: int) -> None:
         """GUI thread: the call lists' Start calling: the session's card comes to the front, in this window."""
-        if self.start_list_session(list_id):
+        if self.session is not None:
+            self.session.stop_countdown()
+        if self._may_leave_session(list_id) and self.start_list_session(list_id):
             self.raise_()
             self.activateWindow()
 
@@ -1628,6 +1657,7 @@ class MainWindow(QMainWindow):
         session = CallingSession(self, found, rules, state)
         session.ended.connect(self._on_session_ended)
         self.session = session
+        self.statusBar().clearMessage()  # an earlier session's "has ended" is not about this one
         tabs = left_tabs(self.splitter)
         tabs.addTab(session.panel, button_text(f"Calling: {found.name}"))
         self.end_session_action.setEnabled(True)

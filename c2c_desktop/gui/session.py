@@ -15,12 +15,14 @@ states are in the store). GUI thread only.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal, SignalInstance, Slot
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -71,6 +73,7 @@ from c2c_desktop.core.list_session import (
 )
 from c2c_desktop.core.list_work import (
     AGENT_NO_ANSWER_TEXT,
+    PLACING,
     CallableNow,
     DispositionRefused,
     agent_missed,
@@ -86,8 +89,11 @@ from c2c_desktop.core.store import StoreError
 from c2c_desktop.gui.plain_text import plain_label, plain_tooltip, warn
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from PySide6.QtGui import QHideEvent, QKeyEvent
 
+    from c2c_desktop.core.config import Settings
     from c2c_desktop.core.dialer import PreparedCall
     from c2c_desktop.core.rules.guard import CallGuard
     from c2c_desktop.gui.callback_dialog import CallbackChoice
@@ -102,9 +108,11 @@ PICKER_COUNT_LIMIT = 200  # callable items counted per list in the picker ("200+
 #: A new card, or a return to it after a call, takes no Enter this long (and none held down from before): the second
 #: press of a double Enter must not dial again when the first call ended at once (rejected, a fast "No answer").
 ENTER_GUARD_MS = 400
-LOCAL_TIME_TICK_MS = 60_000  # the card's "their time" line follows the clock
+LOCAL_TIME_TICK_MS = 15_000  # the card's "their time" line follows the clock (a new minute shows within 15 s)
 STATE_LIST, STATE_MODE, STATE_COUNTDOWN = "session/list_id", "session/mode", "session/countdown_ms"
 
+OPENING_CHUNK = 500  # items judged between two looks at whether the answer is still wanted
+WORKING_OUT_OPENING = "Working out when the next item opens…"
 KEYS_LINE = "Enter call · S skip · P pause · Esc stop the countdown · N note · C callback · ? all keys"
 HELP_TEXT = (
     "Enter  call the prospect on the card (once: a held or second Enter does nothing more)\n"
@@ -117,6 +125,69 @@ HELP_TEXT = (
     "?  show or hide these keys\n"
     "Ctrl+F  the contacts (the session waits in its tab); Alt+E ends the session"
 )
+
+
+@dataclass(frozen=True)
+class Opening:
+    """The opening thread's answer: something is callable now after all (a recheck: the window shows the next card),
+    or when the next item opens (None: never, by itself), or why it could not be worked out."""
+
+    callable_now: bool = False
+    next_opening: tuple[datetime, ListItem] | None = None
+    problem: str = ""
+
+
+class _Openings(QObject):
+    """Carries the opening thread's answer to the GUI thread (queued)."""
+
+    found = Signal(int, object)  # request, Opening
+
+
+def _report(signal: SignalInstance, *args: object) -> None:
+    try:
+        signal.emit(*args)
+    except RuntimeError:  # the session (or the picker) was closed and deleted meanwhile
+        pass
+
+
+def next_opening_in_thread(
+    request: int,
+    path: Path,
+    settings: Settings,
+    now: datetime,
+    items: list[ListItem],
+    results: _Openings,
+    cancel: threading.Event,
+    *,
+    recheck: bool = False,
+) -> None:
+    """Worker thread, with its own store connection: `CallableNow.next_opening` over the list, a chunk at a time (the
+    earliest opening of all chunks, the first in list order on a tie, as one call over the list would give). A
+    `recheck` first asks whether anything is callable now (hours opened, a retry fell due), as the card would."""
+    from c2c_desktop.core.rules.guard import build_guard
+    from c2c_desktop.core.store import Store
+
+    best: tuple[datetime, ListItem] | None = None
+    try:
+        with Store(path) as store:
+            guard = build_guard(settings, store, lambda: now)
+            order = CallableNow(store, guard, now, region=settings.region)
+            if recheck:
+                anyway = CallableNow(store, guard, now, region=settings.region, confirmed=lambda _item: True)
+                if order.first(items) is not None or anyway.first(items) is not None:
+                    _report(results.found, request, Opening(callable_now=True))
+                    return
+            for start in range(0, len(items), OPENING_CHUNK):
+                if cancel.is_set():
+                    return
+                found = order.next_opening(items[start : start + OPENING_CHUNK])
+                if found is not None and (best is None or found[0] < best[0]):
+                    best = found
+    except Exception as exc:  # one plain line for the card, never a traceback
+        _report(results.found, request, Opening(problem=str(exc) or type(exc).__name__))
+        return
+    if not cancel.is_set():
+        _report(results.found, request, Opening(next_opening=best))
 
 
 def left_tabs(splitter: QSplitter) -> QTabWidget:
@@ -141,12 +212,40 @@ def left_tabs(splitter: QSplitter) -> QTabWidget:
 # Choosing the list
 
 
+class _Counts(QObject):
+    """Carries the picker's counts from their thread to the GUI thread (queued)."""
+
+    counted = Signal(int, int)  # list id, callable now (up to PICKER_COUNT_LIMIT)
+
+
+def count_callable_in_thread(
+    path: Path, settings: Settings, now: datetime, list_ids: list[int], results: _Counts, cancel: threading.Event
+) -> None:
+    """Worker thread, with its own store connection: how many items of each list are callable now (counting reads
+    every list in full: 60 ms per 10,000 items, and the judging on top)."""
+    from c2c_desktop.core.rules.guard import build_guard
+    from c2c_desktop.core.store import Store
+
+    try:
+        with Store(path) as store:
+            lists = StoreCallLists(store)
+            guard = build_guard(settings, store, lambda: now)
+            order = CallableNow(store, guard, now, region=settings.region, confirmed=lambda _item: True)
+            for list_id in list_ids:
+                if cancel.is_set():
+                    return
+                _report(results.counted, list_id, order.count(lists.items(list_id), PICKER_COUNT_LIMIT))
+    except Exception as exc:  # the picker keeps "counting…": the lists can still be chosen
+        log.warning("the picker's counts could not be worked out: %s", exc)
+
+
 class ListPicker(QDialog):
-    """Which list to work, in which mode: each list with its size and how many items are callable now."""
+    """Which list to work, in which mode: each list with its size; how many items are callable now follows, counted
+    off the GUI thread (`count_in_background`)."""
 
     def __init__(
         self,
-        rows: list[tuple[CallList, int]],
+        rows: list[CallList],
         parent: QWidget | None = None,
         *,
         current: int | None = None,
@@ -159,9 +258,13 @@ class ListPicker(QDialog):
         self.lists = QListWidget()
         self.lists.setObjectName("list_picker_lists")
         self.lists.setAccessibleName("Call lists")
-        for found, callable_now in rows:
-            count = f"{PICKER_COUNT_LIMIT}+" if callable_now >= PICKER_COUNT_LIMIT else str(callable_now)
-            item = QListWidgetItem(f"{found.name} — {found.items} items · {count} callable now")
+        self._rows = {found.id: found for found in rows}
+        self._cancel = threading.Event()
+        self._counts = _Counts(self)
+        self._counts.counted.connect(self.set_count)
+        self.finished.connect(lambda _result: self._cancel.set())
+        for found in rows:
+            item = QListWidgetItem(f"{found.name} — {found.items} items · counting…")
             item.setData(Qt.ItemDataRole.UserRole, found.id)
             self.lists.addItem(item)
             if found.id == current:
@@ -204,6 +307,25 @@ class ListPicker(QDialog):
         layout.addWidget(buttons)
         self.lists.setFocus()
         self.resize(460, 360)
+
+    def count_in_background(self, path: Path, settings: Settings, now: datetime) -> None:
+        """GUI thread: count each list's callable items on a thread of its own; each count shows as it comes."""
+        threading.Thread(
+            target=count_callable_in_thread,
+            args=(path, settings, now, list(self._rows), self._counts, self._cancel),
+            name="c2c-picker-counts",
+            daemon=True,  # it only reads
+        ).start()
+
+    @Slot(int, int)
+    def set_count(self, list_id: int, callable_now: int) -> None:
+        """GUI thread (queued from the counting thread): one list's count of callable items."""
+        found = self._rows.get(list_id)
+        for row in range(self.lists.count()):
+            item = self.lists.item(row)
+            if found is not None and item is not None and item.data(Qt.ItemDataRole.UserRole) == list_id:
+                count = f"{PICKER_COUNT_LIMIT}+" if callable_now >= PICKER_COUNT_LIMIT else str(callable_now)
+                item.setText(f"{found.name} — {found.items} items · {count} callable now")
 
     def chosen(self) -> tuple[int, Mode, int] | None:
         """(list id, mode, countdown in seconds), or None when no list is highlighted."""
@@ -288,6 +410,11 @@ class SessionPanel(QFrame):
         self.skip_button = button("Skip…", "session_skip", "Skip this prospect: later today, tomorrow or remove (S)")
         self.pause_button = button("Pause", "session_pause", "Pause or resume the session (P)")
         self.end_button = button("&End session", "session_end", "End the calling session (Alt+E); it can be resumed")
+        self.other_list_button = button(
+            "&Work another list…",
+            "session_other_list",
+            "Choose another list or mode (Alt+W); asks before ending this one",
+        )
         self.later_button = button("Later today", "session_skip_later", "Skip to later today: in 2 hours (L)")
         self.tomorrow_button = button("Tomorrow", "session_skip_tomorrow", "Skip to tomorrow at this time (T)")
         self.remove_button = button("Remove", "session_skip_remove", "Take the prospect out of this list (R)")
@@ -303,6 +430,7 @@ class SessionPanel(QFrame):
 
         top = QHBoxLayout()
         top.addWidget(self.list_label, 1)
+        top.addWidget(self.other_list_button)
         top.addWidget(self.end_button)
         actions = QHBoxLayout()
         for made in (self.call_button, self.skip_button, self.pause_button):
@@ -380,6 +508,15 @@ class CallingSession(QObject):
         self._ticker = QTimer(self)
         self._ticker.setInterval(TICK_MS)
         self._ticker.timeout.connect(self._tick)
+        self._local_shows_time = False  # the card's local line shows the prospect's clock (ticked each minute)
+        self._minute = QTimer(self)
+        self._minute.setInterval(LOCAL_TIME_TICK_MS)
+        self._minute.timeout.connect(self._tick_local_time)
+        self._minute.start()
+        self._openings = _Openings(self)
+        self._openings.found.connect(self._on_next_opening)
+        self._opening_request = 0
+        self._opening_cancel = threading.Event()
         self._recheck = QTimer(self)
         self._recheck.setInterval(NOTHING_RECHECK_MS)
         self._recheck.timeout.connect(self._recheck_nothing)
@@ -391,6 +528,7 @@ class CallingSession(QObject):
         self.panel.skip_button.clicked.connect(self.choose_skip)
         self.panel.pause_button.clicked.connect(self.toggle_pause)
         self.panel.end_button.clicked.connect(self.end)
+        self.panel.other_list_button.clicked.connect(window.work_another_list)
         self.panel.later_button.clicked.connect(lambda: self.skip(SkipChoice.LATER_TODAY))
         self.panel.tomorrow_button.clicked.connect(lambda: self.skip(SkipChoice.TOMORROW))
         self.panel.remove_button.clicked.connect(lambda: self.skip(SkipChoice.REMOVE))
@@ -480,7 +618,7 @@ class CallingSession(QObject):
         items = self._snapshot.current()
         for _ in range(CARD_CHECKS):
             order = self._order()
-            card = next_card(order, items, then=self._order(with_unknown=True))
+            card = next_card(order, items, then=self._then(items))
             if card.item is None:
                 return items, order, card
             fresh = self.lists.item(card.item.id)
@@ -490,7 +628,13 @@ class CallingSession(QObject):
                 items = self._snapshot.reload()
         items = self._snapshot.reload()
         order = self._order()
-        return items, order, next_card(order, items, then=self._order(with_unknown=True))
+        return items, order, next_card(order, items, then=self._then(items))
+
+    def _then(self, items: list[ListItem]) -> CallableNow | None:
+        """The order that offers items whose last call may still ring too, when the list has any: judging the list a
+        second time costs as much as the first (at night: every item refused again)."""
+        ringing = (PLACING, Outcome.UNKNOWN.value)
+        return self._order(with_unknown=True) if any(item.last_outcome in ringing for item in items) else None
 
     def _show_card(self, card: Card, items: list[ListItem], order: CallableNow) -> None:
         panel = self.panel
@@ -499,18 +643,14 @@ class CallingSession(QObject):
         item = card.item
         self._pending_note = ""
         panel.note_edit.clear()
+        self._local_shows_time = False
         if item is None:
             panel.name_label.setText("Nothing to call now")
             panel.company_label.setText("")
             panel.number_label.setText("")
             panel.journal_label.setText("")
-            opening = order.next_opening(items)
-            if opening is None:
-                panel.local_label.setText("Every item of this list is worked (or waits for a question answered).")
-            else:
-                moment, first = opening
-                zone = self._zone_of(first)
-                panel.local_label.setText(f"The next opens {both_clocks(moment, zone)}: {first.label}")
+            panel.local_label.setText(WORKING_OUT_OPENING)
+            self._ask_next_opening(items, order.now)
             self._render()
             return
         contact = self.store.get_contact(item.contact_id) if item.contact_id is not None else None
@@ -521,7 +661,9 @@ class CallingSession(QObject):
         kind = card.standing.kind if card.standing is not None else "waiting for its disposition"
         attempts = f" · {item.attempts} call{'s' * (item.attempts != 1)} so far" if item.attempts else ""
         panel.number_label.setText(f"{self._display(item.e164)} · {kind}{attempts}")
-        if card.standing is not None and card.standing.why:
+        self._local_shows_time = not (card.standing is not None and card.standing.why)
+        if not self._local_shows_time:
+            assert card.standing is not None
             panel.local_label.setText(card.standing.why)
         else:
             panel.local_label.setText(self._local_text(item))
@@ -618,6 +760,7 @@ class CallingSession(QObject):
             if not event.isAutoRepeat():
                 self.toggle_pause()
         elif key == Qt.Key.Key_N:
+            self.stop_countdown()  # typing a note is never cut short by a dial
             self.panel.note_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         elif key == Qt.Key.Key_C:
             if not event.isAutoRepeat():
@@ -635,6 +778,8 @@ class CallingSession(QObject):
         from PySide6.QtCore import QEvent
         from PySide6.QtGui import QKeyEvent
 
+        if watched is self.panel.note_edit and isinstance(event, QEvent) and event.type() == QEvent.Type.FocusIn:
+            self.stop_countdown()  # clicked into the note during the countdown: the note first, Enter calls after
         if watched is self.panel.note_edit and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress:
             if event.key() == Qt.Key.Key_Escape:
                 self.panel.setFocus(Qt.FocusReason.OtherFocusReason)  # back to the card's keys, the note kept
@@ -989,10 +1134,63 @@ class CallingSession(QObject):
         self.panel.setFocus(Qt.FocusReason.OtherFocusReason)
         return chosen
 
+    def _ask_next_opening(self, items: list[ListItem], now: datetime, *, recheck: bool = False) -> None:
+        """GUI thread: work out when the list's next item opens on a thread of its own (judging every item of a big
+        list takes seconds); `_on_next_opening` shows it. A newer card makes an older answer stale. `recheck`: first
+        whether anything is callable now (then the next card is shown)."""
+        self._opening_request += 1
+        self._opening_cancel.set()  # an older computation stops at its next chunk
+        self._opening_cancel = threading.Event()
+        threading.Thread(
+            target=next_opening_in_thread,
+            args=(
+                self._opening_request,
+                self.store.path,
+                self.window.profile.settings,
+                now,
+                list(items),
+                self._openings,
+                self._opening_cancel,
+            ),
+            kwargs={"recheck": recheck},
+            name="c2c-session-opening",
+            daemon=True,  # it only reads: nothing is lost if the app quits meanwhile
+        ).start()
+
+    @Slot(int, object)
+    def _on_next_opening(self, request: int, opening: Opening) -> None:
+        """GUI thread (queued from the opening thread): when the next item opens, for the "Nothing to call" card."""
+        if request != self._opening_request or self.ended_already or self.state.phase is not Phase.NOTHING:
+            return
+        if opening.callable_now:
+            self.refresh()
+        elif opening.problem:
+            self.panel.local_label.setText(f"When the next item opens cannot be worked out now: {opening.problem}")
+        elif opening.next_opening is None:
+            self.panel.local_label.setText("Every item of this list is worked (or waits for a question answered).")
+        else:
+            moment, first = opening.next_opening
+            self.panel.local_label.setText(f"The next opens {both_clocks(moment, self._zone_of(first))}: {first.label}")
+
+    @Slot()
+    def _tick_local_time(self) -> None:
+        """GUI thread (each minute): the prospect's local time on the card follows the clock."""
+        item = self.state.item
+        if self._local_shows_time and item is not None and not self.ended_already:
+            self.panel.local_label.setText(self._local_text(item))
+
     @Slot()
     def _recheck_nothing(self) -> None:
-        if self.state.phase is Phase.NOTHING:
-            self.refresh()
+        """GUI thread (every NOTHING_RECHECK_MS while nothing is callable): judged again off the GUI thread; the card
+        changes only when something opened."""
+        if self.state.phase is not Phase.NOTHING or self.ended_already:
+            return
+        try:
+            items = self._snapshot.current()  # only the changed items are read
+        except (StoreError, ListError):
+            self.refresh()  # says why on the card
+            return
+        self._ask_next_opening(items, self.now(), recheck=True)
 
     def end(self, why: str = "") -> bool:
         """GUI thread: end the session (not while its call is out). The list is forgotten: the next start asks.
@@ -1002,6 +1200,8 @@ class CallingSession(QObject):
             return False
         self.stop_countdown()
         self._recheck.stop()
+        self._minute.stop()
+        self._opening_cancel.set()
         self.ended_because = why
         self.state.end()
         self.ended.emit()
@@ -1061,15 +1261,20 @@ def load_session_rules(window: MainWindow) -> DispositionRules | None:
         return None
 
 
-def picker_rows(window: MainWindow) -> list[tuple[CallList, int]]:
-    """Every list with how many of its items are callable now (counted up to PICKER_COUNT_LIMIT)."""
-    store = window.profile.store
-    lists = StoreCallLists(store)
+def open_picker(window: MainWindow, session: CallingSession | None) -> ListPicker:
+    """GUI thread: the picker over every list (one query); the counts of callable items follow from a thread."""
+    picker = ListPicker(
+        StoreCallLists(window.profile.store).all_lists(),
+        window,
+        current=session.list.id if session is not None else None,
+        mode=session.state.mode if session is not None else Mode.PREVIEW,
+        countdown_s=session.state.countdown_ms // 1000 if session is not None else DEFAULT_COUNTDOWN_S,
+    )
     clock = window.profile.clock
-    now = clock() if clock is not None else datetime.now(UTC)
-    guard = window._guard_for(window.profile.settings)
-    order = CallableNow(store, guard, now, region=window.profile.settings.region, confirmed=lambda _item: True)
-    return [(found, order.count(lists.items(found.id), PICKER_COUNT_LIMIT)) for found in lists.all_lists()]
+    picker.count_in_background(
+        window.profile.store.path, window.profile.settings, clock() if clock is not None else datetime.now(UTC)
+    )
+    return picker
 
 
 def remembered(state: QSettings | None) -> tuple[int, Mode, int] | None:
