@@ -76,6 +76,7 @@ from c2c_desktop.core.list_work import (
     PLACING,
     CallableNow,
     DispositionRefused,
+    Standing,
     agent_missed,
     both_clocks,
     call_finished,
@@ -661,12 +662,8 @@ class CallingSession(QObject):
         kind = card.standing.kind if card.standing is not None else "waiting for its disposition"
         attempts = f" · {item.attempts} call{'s' * (item.attempts != 1)} so far" if item.attempts else ""
         panel.number_label.setText(f"{self._display(item.e164)} · {kind}{attempts}")
-        self._local_shows_time = not (card.standing is not None and card.standing.why)
-        if not self._local_shows_time:
-            assert card.standing is not None
-            panel.local_label.setText(card.standing.why)
-        else:
-            panel.local_label.setText(self._local_text(item))
+        self._local_shows_time = True
+        panel.local_label.setText(self._local_line(item, card.standing))
         lines = []
         for entry in prospect_calls(self.store, item.e164):
             when = datetime.fromisoformat(entry.started_at).astimezone().strftime("%a %d %b %H:%M")
@@ -1174,10 +1171,23 @@ class CallingSession(QObject):
 
     @Slot()
     def _tick_local_time(self) -> None:
-        """GUI thread (each minute): the prospect's local time on the card follows the clock."""
+        """GUI thread (every LOCAL_TIME_TICK_MS): the prospect's local time on the card follows the clock (where the
+        card says where the prospect stands, "New York · 11:00 · callable now", that is judged again: one item)."""
         item = self.state.item
-        if self._local_shows_time and item is not None and not self.ended_already:
-            self.panel.local_label.setText(self._local_text(item))
+        if not self._local_shows_time or item is None or self.ended_already:
+            return
+        standing = self.state.card.standing
+        if standing is not None and standing.why:
+            try:
+                standing = self._order(with_unknown=True).standing(item)
+            except (StoreError, ListError):
+                return
+        self.panel.local_label.setText(self._local_line(item, standing))
+
+    def _local_line(self, item: ListItem, standing: Standing | None) -> str:
+        """The card's line under the number: where the prospect stands now (their place and clock, or why not), or
+        their local time."""
+        return standing.why if standing is not None and standing.why else self._local_text(item)
 
     @Slot()
     def _recheck_nothing(self) -> None:
