@@ -394,7 +394,9 @@ def main(argv: list[str] | None = None) -> int:
         ) as service,
     ):
         profile_dir = ensure_profile(args.profile, args.contacts, Path(scratch))
-        settings = config.Settings(agent_number=DEMO_AGENT_NUMBER, api_url=service.url, read_timeout=10.0)
+        # Call type 1: the stand-in's "No Answer" is the prospect's, so the session moves on (with type 2 it would be
+        # the agent's phone, and the card would stay).
+        settings = config.Settings(agent_number=DEMO_AGENT_NUMBER, api_url=service.url, read_timeout=10.0, call_type=1)
         shift = [timedelta(0)]  # the night case moves the clock on
         window = open_window(
             profile_dir,

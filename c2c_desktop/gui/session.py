@@ -124,7 +124,8 @@ HELP_TEXT = (
     "N  write a note about the prospect (Enter keeps it with the call; Esc goes back)\n"
     "C  schedule a callback (on your clock or theirs)\n"
     "?  show or hide these keys\n"
-    "Ctrl+F  the contacts (the session waits in its tab); Alt+E ends the session"
+    "Ctrl+F  the contacts (the session waits in its tab; Ctrl+Shift+L comes back to this card)\n"
+    "Alt+W  work another list or change the mode (asks before ending this session); Alt+E ends the session"
 )
 
 

@@ -533,3 +533,17 @@ def test_the_callback_dialog_keeps_its_rows_whole_when_a_reason_shows(
         for label in (dialog.both_clocks, dialog.reason):
             assert label.height() >= label.heightForWidth(label.width()), label.objectName()
         dialog.close()
+
+
+def test_no_two_things_share_a_key_while_a_session_runs(qtbot: QtBot, tmp_path: Path, standin: StandInService) -> None:
+    from tests.gui.test_mainwindow import window_keys
+
+    folder, list_id = _profile_dir(tmp_path, 3)
+    with running_window(qtbot, open_profile(folder, standin.url)) as window:
+        _start(qtbot, window, list_id, "Lead 00", Mode.PREVIEW)
+        keys = window_keys(window)
+        assert ("Alt+W", "button '&Work another list…'") in keys
+        by_key: dict[str, list[str]] = {}
+        for key, what in keys:
+            by_key.setdefault(key.casefold(), []).append(what)
+        assert {key: whats for key, whats in by_key.items() if len(whats) > 1} == {}
