@@ -236,7 +236,17 @@ def count_callable_in_thread(
             for list_id in list_ids:
                 if cancel.is_set():
                     return
-                _report(results.counted, list_id, order.count(lists.items(list_id), PICKER_COUNT_LIMIT))
+                items = lists.items(list_id)
+                # A chunk at a time, so that a picker closed meanwhile stops it soon; the chunks' counts, capped,
+                # add up to the list's capped count.
+                found = 0
+                for start in range(0, len(items), OPENING_CHUNK):
+                    if cancel.is_set() or found >= PICKER_COUNT_LIMIT:
+                        break
+                    found += order.count(items[start : start + OPENING_CHUNK], PICKER_COUNT_LIMIT - found)
+                if cancel.is_set():
+                    return
+                _report(results.counted, list_id, found)
     except Exception as exc:  # the picker keeps "counting…": the lists can still be chosen
         log.warning("the picker's counts could not be worked out: %s", exc)
 
