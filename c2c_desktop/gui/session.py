@@ -613,8 +613,10 @@ class CallingSession(QObject):
         except (StoreError, ListError) as exc:
             self.panel.message_label.setText(f"The list cannot be read now: {exc}")
             return
+        shown = self.state.item
         self.state.show(card)
-        self._arm_enter()
+        if card.item is None or shown is None or card.item.id != shown.id:
+            self._arm_enter()  # a new card (the same one shown again, as on resume, takes Enter at once)
         self._show_card(card, items, order)
         if self.state.phase is Phase.COUNTDOWN:
             self._start_countdown()

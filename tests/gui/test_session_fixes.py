@@ -130,6 +130,18 @@ def test_power_mode_a_second_enter_right_after_a_disposition_does_not_cut_the_co
     assert _dialled(standin) == [lead_dial(0)]
 
 
+def test_p_then_enter_on_the_same_card_calls_at_once(qtbot: QtBot, tmp_path: Path, standin: StandInService) -> None:
+    folder, list_id = _profile_dir(tmp_path, 3)
+    with running_window(qtbot, open_profile(folder, standin.url)) as window:
+        session = _start(qtbot, window, list_id, "Lead 00", Mode.PREVIEW)
+        qtbot.waitUntil(session.enter_armed, timeout=SIGNAL_MS)
+        letter(window, "p")
+        letter(window, "p")  # resumed: the same card, not a new one
+        with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
+            enter(window)
+    assert _dialled(standin) == [lead_dial(0)]
+
+
 # -- call type 2: "No answer" is the agent's phone --------------------------------------------------------------------
 
 
