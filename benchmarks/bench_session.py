@@ -16,10 +16,16 @@ key events given to the widget that has the keyboard focus (the card), as the wi
 - stall: a 5 ms heartbeat QTimer through that session: the longest gap between two ticks (target: none > 50 ms) and
   the p99 of the gaps. A watchdog thread samples the GUI thread's stack while the heartbeat is late; the places of
   the stalls over the target are printed.
+- night: the same list when nothing in it is callable (the clock moved 14 h on: 03:00 in New York, 21:00 in
+  Honolulu): night_start is from `start_list_session` to the card painted ("Nothing to call now"); night_opening to
+  its "The next opens …" line shown; then the session's recheck (every 30 s) is run --night-rounds times. A 5 ms
+  heartbeat runs through all of it: night_stall is its longest gap (target: none > 50 ms); picker_open_night is the
+  picker opened meanwhile (its counts come later, off the GUI thread).
 The calling rules are the consumer ones; their clock starts on a Wednesday 17:00 UTC (daytime in every US zone) and
 runs on from there. Each figure is median, p95 (nearest rank) and max, in milliseconds; the load average is printed.
 
 Run: .venv/bin/python benchmarks/bench_session.py [--profile DIR] [--calls 100] [--ring 1] [--rounds 11]
+[--cases day,night]
 (offscreen; with --x11 it opens the window on the X server of $DISPLAY, e.g. under xvfb-run). --cprofile FILE saves
 a cProfile of the call session (the figures are then slower).
 """
@@ -70,6 +76,10 @@ HEARTBEAT_MS = 5
 STALL_TARGET_MS = 50.0
 DISPOSITIONS = ("Not interested", "Left voicemail", "Connected – interested")
 WAIT_S = 30.0
+
+
+class _NightOnly(Exception):
+    """--cases night: the day's figures are skipped."""
 
 
 class CardPaints(QObject):
@@ -263,6 +273,63 @@ def measure_skips(window: Any, paints: CardPaints, skips: int) -> list[float]:
     return took
 
 
+def measure_night(window: Any, paints: CardPaints, list_id: int, rounds: int) -> dict[str, Any]:
+    """The night case (see the docstring): a session on a list where nothing is callable, its rechecks, the picker."""
+    if window.session is not None:
+        window.session.end()
+    settle()
+    beat = LoopGaps(HEARTBEAT_MS)
+    sampler = StallSampler(beat)
+    beat.start()
+    sampler.start()
+    try:
+        began = time.perf_counter()
+        if not window.start_list_session(list_id, mode=Mode.PREVIEW):
+            raise SystemExit("the night session did not start")
+        started = paints.wait(began, lambda item_id, phase: phase is Phase.NOTHING, "the night card")
+        session = window.session
+        label = session.panel.local_label
+        if not run_loop_until(lambda: label.text().startswith("The next opens"), WAIT_S):
+            raise SystemExit(f"no 'The next opens' line within {WAIT_S:g} s: {label.text()!r}")
+        opening = time.perf_counter() - began
+        rechecks = []
+        for _ in range(rounds):
+            label.setText("")
+            asked = time.perf_counter()
+            session._recheck.timeout.emit()  # as the 30 s timer does
+            if not run_loop_until(lambda: label.text().startswith("The next opens"), WAIT_S):
+                raise SystemExit(f"the recheck showed no 'The next opens' line within {WAIT_S:g} s")
+            rechecks.append(time.perf_counter() - asked)
+        stamps: dict[str, float] = {}
+
+        def close_picker() -> None:
+            picker = QApplication.activeModalWidget()
+            if not isinstance(picker, ListPicker) or not picker.isVisible():
+                QTimer.singleShot(1, close_picker)
+                return
+            stamps["shown"] = time.perf_counter()
+            picker.reject()
+
+        session.end()
+        settle()
+        QTimer.singleShot(1, close_picker)
+        stamps["asked"] = time.perf_counter()
+        window.work_a_list()
+        settle()
+        run_loop_until(lambda: False, 1.0)  # the picker's counts, if any, arrive meanwhile
+    finally:
+        beat.stop()
+        sampler.stop()
+    return {
+        "start": started,
+        "opening": opening,
+        "rechecks": rechecks,
+        "picker": stamps["shown"] - stamps["asked"],
+        "gaps": beat.gaps_ms,
+        "stalls": sampler.stalls(STALL_TARGET_MS),
+    }
+
+
 def run_calls(
     window: Any, paints: CardPaints, calls: int, finished: list[tuple[float, Outcome]]
 ) -> tuple[list[float], list[float]]:
@@ -282,6 +349,8 @@ def run_calls(
             raise SystemExit(f"call {n}: the session is {session.state.phase}, not ready for Enter")
         item = session.state.item
         ended = len(finished)
+        if hasattr(session, "enter_armed"):  # a new card takes Enter only after a moment (a double Enter sends once)
+            run_loop_until(session.enter_armed, WAIT_S)
         press(window, Qt.Key.Key_Return)
         if not run_loop_until(lambda ended=ended: len(finished) > ended, WAIT_S):
             raise SystemExit(f"call {n} did not end within {WAIT_S:g} s")
@@ -310,6 +379,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ring", type=float, default=1.0, help="seconds the stand-in rings before it answers")
     parser.add_argument("--x11", action="store_true", help="the X server of $DISPLAY instead of offscreen")
     parser.add_argument("--cprofile", type=Path, help="save a cProfile of the call session to this file")
+    parser.add_argument("--cases", default="day,night", help="day (start, picker, skips, calls), night, or both")
+    parser.add_argument("--night-rounds", type=int, default=3, help="rechecks measured in the night case")
     args = parser.parse_args(argv)
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -323,13 +394,18 @@ def main(argv: list[str] | None = None) -> int:
         ) as service,
     ):
         profile_dir = ensure_profile(args.profile, args.contacts, Path(scratch))
-        settings = config.Settings(agent_number=DEMO_AGENT_NUMBER, api_url=service.url, read_timeout=10.0)
+        # Call type 1: the stand-in's "No Answer" is the prospect's, so the session moves on (with type 2 it would be
+        # the agent's phone, and the card would stay).
+        settings = config.Settings(agent_number=DEMO_AGENT_NUMBER, api_url=service.url, read_timeout=10.0, call_type=1)
+        shift = [timedelta(0)]  # the night case moves the clock on
         window = open_window(
             profile_dir,
             settings=settings,
             credentials=Credentials(DEMO_ACCESS_KEY, DEMO_SECRET_ACCESS_KEY),
-            clock=lambda: DAY + timedelta(seconds=time.perf_counter() - began),
+            clock=lambda: DAY + shift[0] + timedelta(seconds=time.perf_counter() - began),
         )
+        cases = set(args.cases.split(","))
+        night: dict[str, Any] | None = None
         made = add_bench_list(window.profile.store, args.items)
         finished: list[tuple[float, Outcome]] = []
         window.controller.call_finished.connect(  # before the session's own slot: stamped first
@@ -347,6 +423,12 @@ def main(argv: list[str] | None = None) -> int:
             for module in BACKGROUND_IMPORTS:  # what the app imports on a thread once its window is painted
                 importlib.import_module(module)
             settle()
+            if "night" in cases:
+                shift[0] = timedelta(hours=14)
+                night = measure_night(window, paints, made.id, args.night_rounds)
+                shift[0] = timedelta(0)
+            if "day" not in cases:
+                raise _NightOnly
             starts = measure_starts(window, paints, made.id, args.rounds)
             opens, picker_starts = measure_picker_starts(window, paints, made.id, args.picker_rounds)
             skips = measure_skips(window, paints, args.skips)
@@ -371,6 +453,8 @@ def main(argv: list[str] | None = None) -> int:
             if service.request_count != args.calls:
                 raise SystemExit(f"{args.calls} calls made, the stand-in saw {service.request_count} requests")
             linked = len(StoreCallLists(window.profile.store).call_ids_of_list(made.id))
+        except _NightOnly:
+            pass
         finally:
             if window.session is not None:
                 window.session.end()
@@ -378,6 +462,20 @@ def main(argv: list[str] | None = None) -> int:
             close_window(window)
     contacts = "generated" if args.profile is None else str(args.profile)
     print(f"platform: {app.platformName()}; items: {args.items} (contacts: {args.contacts:,}, {contacts})")
+    if night is not None:
+        print(f"night_start_ms: {night['start'] * 1000:.1f} (nothing callable: the card painted)")
+        print(f"night_opening_ms: {night['opening'] * 1000:.1f} (its 'The next opens' line shown)")
+        print(summary("night_recheck", night["rechecks"]))
+        print(f"picker_open_night_ms: {night['picker'] * 1000:.1f}")
+        gaps = night["gaps"]
+        print(
+            f"night_stall_ms: max {max(gaps):.1f} p99 {percentile(gaps, 0.99):.1f} (heartbeat {HEARTBEAT_MS} ms, "
+            f"{len(gaps)} gaps) target max <= {STALL_TARGET_MS:g}"
+        )
+        for took, where in night["stalls"][:6]:
+            print(f"  stall {took:.0f} ms at {where}")
+    if "day" not in cases:
+        return 0
     print(f"start_cold_ms: {starts[0] * 1000:.1f}")
     print(summary("start", starts[1:] or starts, "300"))
     print(summary("picker_open", opens))

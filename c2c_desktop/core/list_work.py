@@ -645,9 +645,13 @@ def record_disposition(
     agent_number: str = "",
     audit: AuditLog | None = None,
     region: str = "US",
+    note: str | None = None,
+    callback_note: str = "",
 ) -> ListItem:
     """Save the disposition of the item's last call (journal and item together) and move the item on by its rule.
-    Nothing is saved when it is refused (a callback without a time, or outside the callee's hours)."""
+    `note`: the call's note, saved in the same transaction (None keeps the one it has); `callback_note`: what to talk
+    about on the callback a callback rule schedules. Nothing is saved when it is refused (a callback without a time,
+    or outside the callee's hours)."""
     from c2c_desktop.core.rules.dnc import add_internal
 
     rule = rules.find(disposition)
@@ -656,7 +660,8 @@ def record_disposition(
     with store.transaction():
         if item.last_call_id is not None:
             entry = store.get_call(item.last_call_id)
-            store.set_disposition(item.last_call_id, disposition, entry.note if entry else "")
+            kept = entry.note if entry else ""
+            store.set_disposition(item.last_call_id, disposition, kept if note is None else note)
         lists.update_item(item.id, last_disposition=disposition)
         if rule is None:
             lists.close_callbacks_of_item(item.id, CallbackState.CANCELLED)
@@ -665,7 +670,9 @@ def record_disposition(
             number = number_to_call(item.e164, region)
             contact = Contact(item.contact_id, item.name, region_code=item.region_code)
             lists.close_callbacks_of_item(item.id, CallbackState.CANCELLED)
-            schedule_callback(lists, guard, number, callback_at, now, contact=contact, item_id=item.id)
+            schedule_callback(
+                lists, guard, number, callback_at, now, contact=contact, item_id=item.id, note=callback_note
+            )
             return lists.update_item(item.id, state=ItemState.CALLBACK, due_at=callback_at)
         if rule.action is Action.DO_NOT_CALL:
             add_internal(store, item.e164, f"disposition: {disposition}", agent_number=agent_number, audit=audit)

@@ -9,6 +9,7 @@ Opened by C in a calling session (and by its "Call back later" disposition), by 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QLayout,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -35,6 +37,15 @@ FORMAT = "yyyy-MM-dd HH:mm"
 YOURS, THEIRS = 0, 1
 #: A slot typed a while ago may be in the past by now: judged again this often while the dialog is open.
 RECHECK_MS = 15_000
+
+
+class WhenEdit(QDateTimeEdit):
+    """The date and time field: Tab leaves it for the next field (the note), as in every other field; a
+    QDateTimeEdit's own Tab walks its sections (year, month, day, hour, minute), which traps the keyboard there. The
+    sections are reached with the mouse, or by typing: a full section moves on by itself."""
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002 (Qt override and its name)
+        return QWidget.focusNextPrevChild(self, next)
 
 
 class CallbackDialog(QDialog):
@@ -73,7 +84,7 @@ class CallbackDialog(QDialog):
             self.clock_choice.addItem(f"their clock ({self._zone})")
         else:
             self.clock_choice.setToolTip("The callee's time zone is unknown: type the time on your clock")
-        self.when = QDateTimeEdit()
+        self.when = WhenEdit()
         self.when.setObjectName("callback_when")
         self.when.setAccessibleName("Callback date and time")
         self.when.setDisplayFormat(FORMAT)
@@ -110,6 +121,9 @@ class CallbackDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        # Never smaller than its rows: a refusal of several lines grows the dialog instead of squashing the rows.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         layout.addWidget(heading)
         layout.addLayout(form)
         layout.addWidget(self.reason)
@@ -180,6 +194,17 @@ class CallbackDialog(QDialog):
         self.ok_button.setEnabled(not self._refusal)
         self.ok_button.setText(button_text("Schedule" if not self._refusal else "Schedule (not possible: see why)"))
         self.ok_button.setToolTip(plain_tooltip(self._refusal and f"Disabled: {self._refusal}"))
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Grow to the height the rows need at this width (a reason shown, a line that wraps); never shrink below."""
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
+        needed = self.heightForWidth(self.width()) if self.hasHeightForWidth() else self.sizeHint().height()
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def accept(self) -> None:
         self._check()  # the time may have passed since it was typed
@@ -211,6 +236,44 @@ class CallbackDialog(QDialog):
         """An hour from now on the quarter hour: a slot that is usually open when the agent is calling anyway."""
         soon = self._clock().astimezone(UTC) + timedelta(hours=1)
         return soon.replace(minute=soon.minute - soon.minute % 15, second=0, microsecond=0) + timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class CallbackChoice:
+    """What the agent chose in the callback dialog: the number, the moment (UTC) and the note."""
+
+    number: DialNumber
+    at: datetime
+    note: str
+
+
+def ask_callback(
+    parent: QWidget,
+    number_text: str,
+    contact: Contact | None,
+    *,
+    who: str = "",
+    guard: CallGuard,
+    clock: Callable[[], datetime],
+    region: str,
+) -> CallbackChoice | None:
+    """GUI thread: the callback dialog for `number_text` (read in `region`) and `contact`, modal over `parent`: the
+    one way every entry point (a session's C, Contacts → Schedule a callback…, History) asks. None when cancelled, or
+    when the number cannot be called back (said in a message box)."""
+    from c2c_desktop.core.phone import PhoneError, number_to_call
+    from c2c_desktop.gui.plain_text import warn
+
+    try:
+        number = number_to_call(number_text, region)
+    except PhoneError as exc:
+        warn(parent, "No callback", f"{who or number_text} cannot be called back: {exc}")
+        return None
+    name = who or ((contact.name or contact.company) if contact is not None else "") or number.display
+    dialog = CallbackDialog(name, number, guard, clock, contact=contact, parent=parent)
+    accepted = dialog.exec() == QDialog.DialogCode.Accepted
+    at, note = dialog.moment(), dialog.note.text().strip()
+    dialog.deleteLater()
+    return CallbackChoice(number, at, note) if accepted and at is not None else None
 
 
 def _zone_name(zone: object) -> str:

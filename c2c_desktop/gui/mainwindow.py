@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from c2c_desktop.core.models import CallResult, Contact, Credentials, JournalEntry, Outcome, PhoneEntry
     from c2c_desktop.core.rules.guard import CallGuard
     from c2c_desktop.gui.callable_now import BeforeCalling
-    from c2c_desktop.gui.calls import CallController, RefusedCall
+    from c2c_desktop.gui.calls import BeforeSend, CallController, RefusedCall
     from c2c_desktop.gui.compliance import ComplianceDialog
     from c2c_desktop.gui.contacts_model import ContactListModel
     from c2c_desktop.gui.disposition import DispositionStrip
@@ -855,11 +855,23 @@ class MainWindow(QMainWindow):
             return
         self._place(target, contact)
 
-    def _place(self, target: str | PhoneEntry, contact: Contact | None, override_hours: str | None = None) -> bool:
+    def _place(
+        self,
+        target: str | PhoneEntry,
+        contact: Contact | None,
+        override_hours: str | None = None,
+        *,
+        before_send: BeforeSend | None = None,
+    ) -> bool:
         """GUI thread: hand one call to the controller, with the caller ID chosen for it if any (used up once the
-        call goes out; kept when the call is refused, for "Call anyway…" or the next try). True if it went out."""
+        call goes out; kept when the call is refused, for "Call anyway…" or the next try). True if it went out.
+        `before_send`: the calling session's link of its list item (see CallController.call)."""
         if self.controller.call(
-            target, contact, override_hours=override_hours, caller_id_choice=self._caller_id_choice
+            target,
+            contact,
+            override_hours=override_hours,
+            caller_id_choice=self._caller_id_choice,
+            before_send=before_send,
         ):
             self._caller_id_choice = None
             return True
@@ -1589,32 +1601,59 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def work_a_list(self) -> None:
-        """GUI thread: Call → Work a list… (Ctrl+Shift+L): pick a list and a mode, then its session starts (or the
-        running one is shown again)."""
-        from c2c_desktop.core.list_session import Mode
-        from c2c_desktop.gui.session import ListPicker, picker_rows
+        """GUI thread: Call → Work a list… (Ctrl+Shift+L): while a session runs, its card comes back to the front (the
+        way back from the contacts, Ctrl+F); otherwise pick a list and a mode, then its session starts."""
+        if self.session is not None:
+            self._show_session_tab()
+            return
+        self.work_another_list()
 
-        session = self.session
-        if session is not None:
-            session.stop_countdown()  # power mode never dials behind the picker; choosing the list again restarts it
-        picker = ListPicker(
-            picker_rows(self),
-            self,
-            current=session.list.id if session is not None else None,
-            mode=session.state.mode if session is not None else Mode.PREVIEW,
-            countdown_s=session.state.countdown_ms // 1000 if session is not None else 5,
-        )
+    @Slot()
+    def work_another_list(self) -> None:
+        """GUI thread: the picker (the card's "Work another list…", Alt+W, or Ctrl+Shift+L with no session): another
+        list, or this one in another mode. Ending a running session for another list is asked first."""
+        from c2c_desktop.gui.session import ListPicker, open_picker
+
+        running = self.session
+        if running is not None:
+            running.stop_countdown()  # nothing dials while the picker is open
+        picker = open_picker(self, running)
         accepted = picker.exec() == ListPicker.DialogCode.Accepted
         chosen = picker.chosen() if accepted else None
         picker.deleteLater()
-        if chosen is not None:
-            list_id, mode, countdown_s = chosen
+        if chosen is None:
+            self._show_session_tab()
+            return
+        list_id, mode, countdown_s = chosen
+        if self._may_leave_session(list_id):
             self.start_list_session(list_id, mode=mode, countdown_ms=countdown_s * 1000)
+        else:
+            self._show_session_tab()
+
+    def _may_leave_session(self, list_id: int) -> bool:
+        """GUI thread: True when no other list's session runs, or the agent agrees to end it for list `list_id`."""
+        from c2c_desktop.core.calllists import StoreCallLists
+
+        running = self.session
+        if running is None or running.list.id == list_id:
+            return True
+        if running.state.phase.value == "calling":
+            self.notify("Another list can be worked once this call has ended.")
+            return False
+        wanted = next((each.name for each in StoreCallLists(self.profile.store).all_lists() if each.id == list_id), "")
+        return ask(
+            self,
+            "Work another list?",
+            f"End the session on “{running.list.name}” and work “{wanted or 'the other list'}”?\n\n"
+            f"“{running.list.name}” keeps every item's state: choose it again later to go on where it is.",
+        )
 
     @Slot(int)
     def _start_session_from_manager(self, list_id: int) -> None:
         """GUI thread: the call lists' Start calling: the session's card comes to the front, in this window."""
-        if self.start_list_session(list_id):
+        if self.session is not None:
+            self.session.stop_countdown()
+        if self._may_leave_session(list_id) and self.start_list_session(list_id):
             self.raise_()
             self.activateWindow()
 
@@ -1655,6 +1694,7 @@ class MainWindow(QMainWindow):
         session = CallingSession(self, found, rules, state)
         session.ended.connect(self._on_session_ended)
         self.session = session
+        self.statusBar().clearMessage()  # an earlier session's "has ended" is not about this one
         tabs = left_tabs(self.splitter)
         tabs.addTab(session.panel, button_text(f"Calling: {found.name}"))
         self.end_session_action.setEnabled(True)
@@ -1705,7 +1745,8 @@ class MainWindow(QMainWindow):
             tabs.removeTab(tabs.indexOf(session.panel))
         session.panel.deleteLater()
         session.deleteLater()
-        self.notify(f"The session on “{session.list.name}” has ended; Ctrl+Shift+L starts one again.")
+        ended = session.ended_because or f"The session on “{session.list.name}” has ended."
+        self.notify(f"{ended} Ctrl+Shift+L starts one again.")
         self.search.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @Slot()
@@ -1739,6 +1780,13 @@ class MainWindow(QMainWindow):
         if listed_e164:
             self._on_marked_do_not_call(listed_e164)
 
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        """GUI thread: minimised: a calling session's countdown stops (it never dials out of sight; some window
+        managers keep a minimised window mapped, so the card does not always get a hide event)."""
+        if event.type() == QEvent.Type.WindowStateChange and self.isMinimized() and self.session is not None:
+            self.session.stop_countdown()
+        super().changeEvent(event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
         """GUI thread: while the session's card is in front, keys that reach the window itself are the card's."""
         session = self.session
@@ -1765,27 +1813,24 @@ class MainWindow(QMainWindow):
     def _schedule_callback(self, number_text: str, contact: Contact | None) -> None:
         from c2c_desktop.core.calllists import StoreCallLists
         from c2c_desktop.core.list_work import CallbackRefused, both_clocks, schedule_callback
-        from c2c_desktop.core.phone import PhoneError, number_to_call
         from c2c_desktop.core.store import StoreError
-        from c2c_desktop.gui.callback_dialog import CallbackDialog
+        from c2c_desktop.gui.callback_dialog import ask_callback
 
-        try:
-            number = number_to_call(number_text, self.profile.settings.region)
-        except PhoneError as exc:
-            warn(self, APP_NAME, f"No callback: {exc}")
-            return
         clock = self.profile.clock or _system_clock
         guard = self._guard_for(self.profile.settings)
-        who = (contact.name or contact.company) if contact is not None else number.display
-        dialog = CallbackDialog(who, number, guard, clock, contact=contact, parent=self)
-        accepted = dialog.exec() == CallbackDialog.DialogCode.Accepted
-        at, note = dialog.moment(), dialog.note.text().strip()
-        dialog.deleteLater()
-        if not accepted or at is None:
+        chosen = ask_callback(self, number_text, contact, guard=guard, clock=clock, region=self.profile.settings.region)
+        if chosen is None:
             return
+        who = (contact.name or contact.company) if contact is not None else chosen.number.display
         try:
             made = schedule_callback(
-                StoreCallLists(self.profile.store), guard, number, at, clock(), contact=contact, note=note
+                StoreCallLists(self.profile.store),
+                guard,
+                chosen.number,
+                chosen.at,
+                clock(),
+                contact=contact,
+                note=chosen.note,
             )
         except (CallbackRefused, StoreError) as exc:
             warn(self, "Callback not scheduled", f"The callback was not scheduled: {exc}")

@@ -15,12 +15,14 @@ states are in the store). GUI thread only.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal, SignalInstance, Slot
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -70,8 +72,12 @@ from c2c_desktop.core.list_session import (
     skip_item,
 )
 from c2c_desktop.core.list_work import (
+    AGENT_NO_ANSWER_TEXT,
+    PLACING,
     CallableNow,
     DispositionRefused,
+    Standing,
+    agent_missed,
     both_clocks,
     call_finished,
     call_started,
@@ -84,10 +90,14 @@ from c2c_desktop.core.store import StoreError
 from c2c_desktop.gui.plain_text import plain_label, plain_tooltip, warn
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from PySide6.QtGui import QHideEvent, QKeyEvent
 
+    from c2c_desktop.core.config import Settings
     from c2c_desktop.core.dialer import PreparedCall
     from c2c_desktop.core.rules.guard import CallGuard
+    from c2c_desktop.gui.callback_dialog import CallbackChoice
     from c2c_desktop.gui.mainwindow import MainWindow
 
 log = logging.getLogger(__name__)
@@ -96,20 +106,90 @@ TICK_MS = 50  # the countdown bar's steps
 NOTHING_RECHECK_MS = 30_000  # nothing callable now: looked at again this often (hours open, retries fall due)
 CARD_CHECKS = 3  # the card's item read again and the order judged again at most this often, then the whole list
 PICKER_COUNT_LIMIT = 200  # callable items counted per list in the picker ("200+")
+#: A new card, or a return to it after a call, takes no Enter this long (and none held down from before): the second
+#: press of a double Enter must not dial again when the first call ended at once (rejected, a fast "No answer").
+ENTER_GUARD_MS = 400
+LOCAL_TIME_TICK_MS = 15_000  # the card's "their time" line follows the clock (a new minute shows within 15 s)
 STATE_LIST, STATE_MODE, STATE_COUNTDOWN = "session/list_id", "session/mode", "session/countdown_ms"
 
+OPENING_CHUNK = 500  # items judged between two looks at whether the answer is still wanted
+WORKING_OUT_OPENING = "Working out when the next item opens…"
 KEYS_LINE = "Enter call · S skip · P pause · Esc stop the countdown · N note · C callback · ? all keys"
 HELP_TEXT = (
     "Enter  call the prospect on the card (once: a held or second Enter does nothing more)\n"
-    "1 … 9  the disposition of the call just made; the card moves on by its rule\n"
+    "{keys}  the disposition of the call just made (as listed at the bottom); the card moves on by its rule\n"
     "S  skip: L later today (in 2 h), T tomorrow at this time, R remove from the list (Esc: keep it)\n"
     "P  pause / resume (a paused session never dials)\n"
     "Esc  stop power mode's countdown (Enter then calls)\n"
     "N  write a note about the prospect (Enter keeps it with the call; Esc goes back)\n"
     "C  schedule a callback (on your clock or theirs)\n"
     "?  show or hide these keys\n"
-    "Ctrl+F  the contacts (the session waits in its tab); Alt+E ends the session"
+    "Ctrl+F  the contacts (the session waits in its tab; Ctrl+Shift+L comes back to this card)\n"
+    "Alt+W  work another list or change the mode (asks before ending this session); Alt+E ends the session"
 )
+
+
+@dataclass(frozen=True)
+class Opening:
+    """The opening thread's answer: something is callable now after all (a recheck: the window shows the next card),
+    or when the next item opens (None: never, by itself), or why it could not be worked out."""
+
+    callable_now: bool = False
+    next_opening: tuple[datetime, ListItem] | None = None
+    problem: str = ""
+
+
+class _Openings(QObject):
+    """Carries the opening thread's answer to the GUI thread (queued)."""
+
+    found = Signal(int, object)  # request, Opening
+
+
+def _report(signal: SignalInstance, *args: object) -> None:
+    try:
+        signal.emit(*args)
+    except RuntimeError:  # the session (or the picker) was closed and deleted meanwhile
+        pass
+
+
+def next_opening_in_thread(
+    request: int,
+    path: Path,
+    settings: Settings,
+    now: datetime,
+    items: list[ListItem],
+    results: _Openings,
+    cancel: threading.Event,
+    *,
+    recheck: bool = False,
+) -> None:
+    """Worker thread, with its own store connection: `CallableNow.next_opening` over the list, a chunk at a time (the
+    earliest opening of all chunks, the first in list order on a tie, as one call over the list would give). A
+    `recheck` first asks whether anything is callable now (hours opened, a retry fell due), as the card would."""
+    from c2c_desktop.core.rules.guard import build_guard
+    from c2c_desktop.core.store import Store
+
+    best: tuple[datetime, ListItem] | None = None
+    try:
+        with Store(path) as store:
+            guard = build_guard(settings, store, lambda: now)
+            order = CallableNow(store, guard, now, region=settings.region)
+            if recheck:
+                anyway = CallableNow(store, guard, now, region=settings.region, confirmed=lambda _item: True)
+                if order.first(items) is not None or anyway.first(items) is not None:
+                    _report(results.found, request, Opening(callable_now=True))
+                    return
+            for start in range(0, len(items), OPENING_CHUNK):
+                if cancel.is_set():
+                    return
+                found = order.next_opening(items[start : start + OPENING_CHUNK])
+                if found is not None and (best is None or found[0] < best[0]):
+                    best = found
+    except Exception as exc:  # one plain line for the card, never a traceback
+        _report(results.found, request, Opening(problem=str(exc) or type(exc).__name__))
+        return
+    if not cancel.is_set():
+        _report(results.found, request, Opening(next_opening=best))
 
 
 def left_tabs(splitter: QSplitter) -> QTabWidget:
@@ -134,12 +214,50 @@ def left_tabs(splitter: QSplitter) -> QTabWidget:
 # Choosing the list
 
 
+class _Counts(QObject):
+    """Carries the picker's counts from their thread to the GUI thread (queued)."""
+
+    counted = Signal(int, int)  # list id, callable now (up to PICKER_COUNT_LIMIT)
+
+
+def count_callable_in_thread(
+    path: Path, settings: Settings, now: datetime, list_ids: list[int], results: _Counts, cancel: threading.Event
+) -> None:
+    """Worker thread, with its own store connection: how many items of each list are callable now (counting reads
+    every list in full: 60 ms per 10,000 items, and the judging on top)."""
+    from c2c_desktop.core.rules.guard import build_guard
+    from c2c_desktop.core.store import Store
+
+    try:
+        with Store(path) as store:
+            lists = StoreCallLists(store)
+            guard = build_guard(settings, store, lambda: now)
+            order = CallableNow(store, guard, now, region=settings.region, confirmed=lambda _item: True)
+            for list_id in list_ids:
+                if cancel.is_set():
+                    return
+                items = lists.items(list_id)
+                # A chunk at a time, so that a picker closed meanwhile stops it soon; the chunks' counts, capped,
+                # add up to the list's capped count.
+                found = 0
+                for start in range(0, len(items), OPENING_CHUNK):
+                    if cancel.is_set() or found >= PICKER_COUNT_LIMIT:
+                        break
+                    found += order.count(items[start : start + OPENING_CHUNK], PICKER_COUNT_LIMIT - found)
+                if cancel.is_set():
+                    return
+                _report(results.counted, list_id, found)
+    except Exception as exc:  # the picker keeps "counting…": the lists can still be chosen
+        log.warning("the picker's counts could not be worked out: %s", exc)
+
+
 class ListPicker(QDialog):
-    """Which list to work, in which mode: each list with its size and how many items are callable now."""
+    """Which list to work, in which mode: each list with its size; how many items are callable now follows, counted
+    off the GUI thread (`count_in_background`)."""
 
     def __init__(
         self,
-        rows: list[tuple[CallList, int]],
+        rows: list[CallList],
         parent: QWidget | None = None,
         *,
         current: int | None = None,
@@ -152,9 +270,13 @@ class ListPicker(QDialog):
         self.lists = QListWidget()
         self.lists.setObjectName("list_picker_lists")
         self.lists.setAccessibleName("Call lists")
-        for found, callable_now in rows:
-            count = f"{PICKER_COUNT_LIMIT}+" if callable_now >= PICKER_COUNT_LIMIT else str(callable_now)
-            item = QListWidgetItem(f"{found.name} — {found.items} items · {count} callable now")
+        self._rows = {found.id: found for found in rows}
+        self._cancel = threading.Event()
+        self._counts = _Counts(self)
+        self._counts.counted.connect(self.set_count)
+        self.finished.connect(lambda _result: self._cancel.set())
+        for found in rows:
+            item = QListWidgetItem(f"{found.name} — {found.items} items · counting…")
             item.setData(Qt.ItemDataRole.UserRole, found.id)
             self.lists.addItem(item)
             if found.id == current:
@@ -197,6 +319,25 @@ class ListPicker(QDialog):
         layout.addWidget(buttons)
         self.lists.setFocus()
         self.resize(460, 360)
+
+    def count_in_background(self, path: Path, settings: Settings, now: datetime) -> None:
+        """GUI thread: count each list's callable items on a thread of its own; each count shows as it comes."""
+        threading.Thread(
+            target=count_callable_in_thread,
+            args=(path, settings, now, list(self._rows), self._counts, self._cancel),
+            name="c2c-picker-counts",
+            daemon=True,  # it only reads
+        ).start()
+
+    @Slot(int, int)
+    def set_count(self, list_id: int, callable_now: int) -> None:
+        """GUI thread (queued from the counting thread): one list's count of callable items."""
+        found = self._rows.get(list_id)
+        for row in range(self.lists.count()):
+            item = self.lists.item(row)
+            if found is not None and item is not None and item.data(Qt.ItemDataRole.UserRole) == list_id:
+                count = f"{PICKER_COUNT_LIMIT}+" if callable_now >= PICKER_COUNT_LIMIT else str(callable_now)
+                item.setText(f"{found.name} — {found.items} items · {count} callable now")
 
     def chosen(self) -> tuple[int, Mode, int] | None:
         """(list id, mode, countdown in seconds), or None when no list is highlighted."""
@@ -281,6 +422,11 @@ class SessionPanel(QFrame):
         self.skip_button = button("Skip…", "session_skip", "Skip this prospect: later today, tomorrow or remove (S)")
         self.pause_button = button("Pause", "session_pause", "Pause or resume the session (P)")
         self.end_button = button("&End session", "session_end", "End the calling session (Alt+E); it can be resumed")
+        self.other_list_button = button(
+            "&Work another list…",
+            "session_other_list",
+            "Choose another list or mode (Alt+W); asks before ending this one",
+        )
         self.later_button = button("Later today", "session_skip_later", "Skip to later today: in 2 hours (L)")
         self.tomorrow_button = button("Tomorrow", "session_skip_tomorrow", "Skip to tomorrow at this time (T)")
         self.remove_button = button("Remove", "session_skip_remove", "Take the prospect out of this list (R)")
@@ -296,6 +442,7 @@ class SessionPanel(QFrame):
 
         top = QHBoxLayout()
         top.addWidget(self.list_label, 1)
+        top.addWidget(self.other_list_button)
         top.addWidget(self.end_button)
         actions = QHBoxLayout()
         for made in (self.call_button, self.skip_button, self.pause_button):
@@ -362,6 +509,8 @@ class CallingSession(QObject):
         self._pending_note = ""  # typed before the call had a journal row: written to it when it ends
         self._last_notice = ""  # what the last call did, shown on the next card
         self._choosing_skip = False
+        self.ended_because = ""  # set by end()
+        self._enter_from = 0.0  # time.monotonic() from which Enter (or the Call button) may dial the card shown
         self._deadline = 0.0  # time.monotonic() at which the countdown dials
         self._countdown_token = 0  # moved on by every stop: a timer armed before it never dials
         self._armed_token = -1
@@ -371,6 +520,15 @@ class CallingSession(QObject):
         self._ticker = QTimer(self)
         self._ticker.setInterval(TICK_MS)
         self._ticker.timeout.connect(self._tick)
+        self._local_shows_time = False  # the card's local line shows the prospect's clock (ticked each minute)
+        self._minute = QTimer(self)
+        self._minute.setInterval(LOCAL_TIME_TICK_MS)
+        self._minute.timeout.connect(self._tick_local_time)
+        self._minute.start()
+        self._openings = _Openings(self)
+        self._openings.found.connect(self._on_next_opening)
+        self._opening_request = 0
+        self._opening_cancel = threading.Event()
         self._recheck = QTimer(self)
         self._recheck.setInterval(NOTHING_RECHECK_MS)
         self._recheck.timeout.connect(self._recheck_nothing)
@@ -378,19 +536,18 @@ class CallingSession(QObject):
         self.panel = SessionPanel()
         self.panel.key_pressed.connect(self.handle_key)
         self.panel.hidden_callback = self.stop_countdown
-        self.panel.call_button.clicked.connect(self.dial)
+        self.panel.call_button.clicked.connect(self._call_clicked)
         self.panel.skip_button.clicked.connect(self.choose_skip)
         self.panel.pause_button.clicked.connect(self.toggle_pause)
         self.panel.end_button.clicked.connect(self.end)
+        self.panel.other_list_button.clicked.connect(window.work_another_list)
         self.panel.later_button.clicked.connect(lambda: self.skip(SkipChoice.LATER_TODAY))
         self.panel.tomorrow_button.clicked.connect(lambda: self.skip(SkipChoice.TOMORROW))
         self.panel.remove_button.clicked.connect(lambda: self.skip(SkipChoice.REMOVE))
         self.panel.note_edit.returnPressed.connect(self.save_note)
         self.panel.note_edit.installEventFilter(self)
-        self.panel.help_label.setText(HELP_TEXT)
         self._show_dispositions()
         self.panel.keys_label.setText(KEYS_LINE)
-        window.controller.call_started.connect(self._on_call_started)
         window.controller.call_finished.connect(self._on_call_finished)
         window.controller.busy_changed.connect(self._render)
 
@@ -411,6 +568,7 @@ class CallingSession(QObject):
         from c2c_desktop.gui.disposition import read_dispositions  # the agent's list, as the strip reads it
 
         self.dispositions = session_dispositions(read_dispositions(self.window.dispositions_path), self.rules)
+        self.panel.help_label.setText(HELP_TEXT.format(keys=self.disposition_keys()))
         # No break inside one key's entry: "5 Call back later" never ends a line at "5".
         keys = [f"{n}\u00a0{name}".replace(" ", "\u00a0") for n, name in enumerate(self.dispositions[:9], start=1)]
         self.panel.dispositions_label.setText("After a call: " + " · ".join(keys))
@@ -445,7 +603,7 @@ class CallingSession(QObject):
 
     def refresh(self) -> None:
         """GUI thread: bring the list up to date and show the next card (power mode: its countdown starts)."""
-        if self.ended_already or self.state.phase is Phase.CALLING:
+        if self.ended_already or self.state.phase is Phase.CALLING or not self._list_still_there():
             return
         self.stop_countdown()
         self._choosing_skip = False
@@ -455,7 +613,10 @@ class CallingSession(QObject):
         except (StoreError, ListError) as exc:
             self.panel.message_label.setText(f"The list cannot be read now: {exc}")
             return
+        shown = self.state.item
         self.state.show(card)
+        if card.item is None or shown is None or card.item.id != shown.id:
+            self._arm_enter()  # a new card (the same one shown again, as on resume, takes Enter at once)
         self._show_card(card, items, order)
         if self.state.phase is Phase.COUNTDOWN:
             self._start_countdown()
@@ -471,7 +632,7 @@ class CallingSession(QObject):
         items = self._snapshot.current()
         for _ in range(CARD_CHECKS):
             order = self._order()
-            card = next_card(order, items, then=self._order(with_unknown=True))
+            card = next_card(order, items, then=self._then(items))
             if card.item is None:
                 return items, order, card
             fresh = self.lists.item(card.item.id)
@@ -481,7 +642,13 @@ class CallingSession(QObject):
                 items = self._snapshot.reload()
         items = self._snapshot.reload()
         order = self._order()
-        return items, order, next_card(order, items, then=self._order(with_unknown=True))
+        return items, order, next_card(order, items, then=self._then(items))
+
+    def _then(self, items: list[ListItem]) -> CallableNow | None:
+        """The order that offers items whose last call may still ring too, when the list has any: judging the list a
+        second time costs as much as the first (at night: every item refused again)."""
+        ringing = (PLACING, Outcome.UNKNOWN.value)
+        return self._order(with_unknown=True) if any(item.last_outcome in ringing for item in items) else None
 
     def _show_card(self, card: Card, items: list[ListItem], order: CallableNow) -> None:
         panel = self.panel
@@ -490,18 +657,14 @@ class CallingSession(QObject):
         item = card.item
         self._pending_note = ""
         panel.note_edit.clear()
+        self._local_shows_time = False
         if item is None:
             panel.name_label.setText("Nothing to call now")
             panel.company_label.setText("")
             panel.number_label.setText("")
             panel.journal_label.setText("")
-            opening = order.next_opening(items)
-            if opening is None:
-                panel.local_label.setText("Every item of this list is worked (or waits for a question answered).")
-            else:
-                moment, first = opening
-                zone = self._zone_of(first)
-                panel.local_label.setText(f"The next opens {both_clocks(moment, zone)}: {first.label}")
+            panel.local_label.setText(WORKING_OUT_OPENING)
+            self._ask_next_opening(items, order.now)
             self._render()
             return
         contact = self.store.get_contact(item.contact_id) if item.contact_id is not None else None
@@ -512,10 +675,8 @@ class CallingSession(QObject):
         kind = card.standing.kind if card.standing is not None else "waiting for its disposition"
         attempts = f" · {item.attempts} call{'s' * (item.attempts != 1)} so far" if item.attempts else ""
         panel.number_label.setText(f"{self._display(item.e164)} · {kind}{attempts}")
-        if card.standing is not None and card.standing.why:
-            panel.local_label.setText(card.standing.why)
-        else:
-            panel.local_label.setText(self._local_text(item))
+        self._local_shows_time = True
+        panel.local_label.setText(self._local_line(item, card.standing))
         lines = []
         for entry in prospect_calls(self.store, item.e164):
             when = datetime.fromisoformat(entry.started_at).astimezone().strftime("%a %d %b %H:%M")
@@ -545,10 +706,11 @@ class CallingSession(QObject):
         elif phase is Phase.CALLING:
             text = f"Calling {name}…"
         elif phase is Phase.WRAP_UP:
+            keys = self.disposition_keys()
             if settings.call_type == 2:
-                text = f"The service is now calling {name} — press 1–9 for the disposition"
+                text = f"The service is now calling {name} — press {keys} for the disposition"
             else:
-                text = f"{name} answered — press 1–9 for the disposition"
+                text = f"{name} answered — press {keys} for the disposition"
         elif phase is Phase.PAUSED:
             text = "Paused — P resumes"
         elif phase is Phase.COUNTDOWN:
@@ -587,7 +749,9 @@ class CallingSession(QObject):
         text = event.text()
         used = True
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            if not event.isAutoRepeat():  # a held Enter dials once
+            # A held Enter repeats as auto-repeat presses: only a new press (the key released first) may dial, and only
+            # once the card has been shown for ENTER_GUARD_MS (the second press of a double Enter comes sooner).
+            if not event.isAutoRepeat() and self.enter_armed():
                 self.dial()
         elif self._choosing_skip and key in (Qt.Key.Key_L, Qt.Key.Key_T, Qt.Key.Key_R, Qt.Key.Key_Escape):
             if key == Qt.Key.Key_Escape:
@@ -606,6 +770,7 @@ class CallingSession(QObject):
             if not event.isAutoRepeat():
                 self.toggle_pause()
         elif key == Qt.Key.Key_N:
+            self.stop_countdown()  # typing a note is never cut short by a dial
             self.panel.note_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         elif key == Qt.Key.Key_C:
             if not event.isAutoRepeat():
@@ -623,6 +788,8 @@ class CallingSession(QObject):
         from PySide6.QtCore import QEvent
         from PySide6.QtGui import QKeyEvent
 
+        if watched is self.panel.note_edit and isinstance(event, QEvent) and event.type() == QEvent.Type.FocusIn:
+            self.stop_countdown()  # clicked into the note during the countdown: the note first, Enter calls after
         if watched is self.panel.note_edit and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress:
             if event.key() == Qt.Key.Key_Escape:
                 self.panel.setFocus(Qt.FocusReason.OtherFocusReason)  # back to the card's keys, the note kept
@@ -630,6 +797,20 @@ class CallingSession(QObject):
         return False
 
     # -- the dial --------------------------------------------------------------------------------------------
+
+    def _arm_enter(self) -> None:
+        """A card was shown, or the session came back to it after a call: Enter waits ENTER_GUARD_MS."""
+        self._enter_from = time.monotonic() + ENTER_GUARD_MS / 1000
+
+    def enter_armed(self) -> bool:
+        """Whether Enter (or the Call button) may dial now: the card has been there for ENTER_GUARD_MS."""
+        return time.monotonic() >= self._enter_from
+
+    @Slot()
+    def _call_clicked(self) -> None:
+        """GUI thread: the Call button (a double click is two clicks: the second one must not dial again)."""
+        if self.enter_armed():
+            self.dial()
 
     @Slot()
     def dial(self) -> None:
@@ -639,6 +820,8 @@ class CallingSession(QObject):
             return
         item = self.state.item
         assert item is not None
+        if not self._list_still_there():
+            return
         fresh = self.lists.item(item.id)
         if fresh is None or (fresh.state, fresh.last_call_id, fresh.due_at) != (
             item.state,
@@ -661,26 +844,47 @@ class CallingSession(QObject):
             confirmed = self.window._confirm_unknown_redial(previous)
             if not confirmed or self.state.phase is not Phase.CALLING or self.window._shut_down:
                 self.state.dial_not_placed()
+                self._arm_enter()
                 self._render()
                 return
         self._calling = fresh
         self._call_id = None
-        if not self.window._place(target, contact):
+        if not self.window._place(target, contact, before_send=self._link_item):
             self._calling = None
+            self._call_id = None
             self.state.dial_not_placed()
+            self._arm_enter()
             self._render()
 
-    @Slot(object, object)
-    def _on_call_started(self, _prepared: PreparedCall, entry: JournalEntry) -> None:
-        """GUI thread, synchronously inside CallController.call(): the journal row is written and the request not yet
-        queued: the item is linked to its call now, so a crash leaves it pointing at the call."""
+    def _link_item(self, _prepared: PreparedCall, entry: JournalEntry) -> bool:
+        """GUI thread, CallController.call()'s pre-send hook: the journal row is written and nothing is sent yet. The
+        item is linked to its call now, so a crash leaves it pointing at the call; when the link cannot be written
+        nothing is sent (the controller finishes the row as not sent)."""
         if self._calling is None or self._call_id is not None:
-            return
+            return False
         self._call_id = entry.id
         try:
             self._calling = call_started(self.lists, self._calling, entry.id)
         except (StoreError, ListError) as exc:
             log.warning("the list item could not be linked to its call: %s", exc)
+            self._call_id = None
+            self._last_notice = f"Not called: the list could not be written ({exc})."
+            return False
+        return True
+
+    def _list_still_there(self) -> bool:
+        """GUI thread, before a dial or a card: a list deleted meanwhile (the call lists, `lists delete`) ends the
+        session; its items are never dialled."""
+        try:
+            if self.lists.list_exists(self.list.id):
+                return True
+        except StoreError as exc:
+            self.panel.message_label.setText(f"The list cannot be read now: {exc}")
+            return False
+        if self.state.phase is Phase.CALLING:
+            self.state.dial_not_placed()
+        self.end(f"The list “{self.list.name}” was deleted: its session has ended.")
+        return False
 
     @Slot(object, object, str)
     def _on_call_finished(self, entry: JournalEntry, result: CallResult, message: str) -> None:
@@ -688,17 +892,24 @@ class CallingSession(QObject):
         if self._calling is None or entry.id != self._call_id:
             return
         item, self._calling, self._call_id = self._calling, None, None
+        outcome = Outcome(result.outcome)
         try:
-            item = call_finished(self.lists, self.rules, item, result.outcome, self.now())
+            item = call_finished(self.lists, self.rules, item, outcome, self.now(), call_type=entry.call_type)
             if self._pending_note:
                 self.store.set_disposition(entry.id, entry.disposition, self._pending_note)
         except (StoreError, ListError) as exc:
             log.warning("the list item's outcome could not be saved: %s", exc)
         if self.ended_already:
             return
-        outcome = Outcome(result.outcome)
-        waiting = self.state.call_ended(outcome)
-        self._last_notice = "" if waiting else _notice(item, outcome, message)
+        waiting = self.state.call_ended(outcome, call_type=entry.call_type)
+        self._arm_enter()
+        if waiting:
+            self._last_notice = ""
+        elif agent_missed(outcome, entry.call_type):
+            paused = " The session is paused: P resumes." if self.state.paused else ""
+            self._last_notice = f"{AGENT_NO_ANSWER_TEXT} ({item.label} keeps its place).{paused}"
+        else:
+            self._last_notice = _notice(item, outcome, message)
         if waiting:
             self.state.card = Card(item, self.state.card.standing, wrap_up=True)
             self._render()
@@ -723,7 +934,8 @@ class CallingSession(QObject):
             self._render()
 
     def _start_countdown(self) -> None:
-        if not self.panel.isVisible():  # hidden (tray, another tab): never counts down out of sight
+        # Hidden (tray, another tab, minimised) or the note being typed: never counts down out of sight or over a note.
+        if not self._on_screen() or self.panel.note_edit.hasFocus():
             self.state.cancel_countdown()
             self._render()
             return
@@ -752,10 +964,20 @@ class CallingSession(QObject):
         if (
             self._armed_token != self._countdown_token
             or self.state.phase is not Phase.COUNTDOWN
-            or not self.panel.isVisible()
+            or not self._on_screen()
         ):
             return
+        if self.window.controller.is_busy:  # another call is out (the dial pad, a link): it never waits in line
+            self.stop_countdown()
+            self.state.toggle_pause()
+            self._last_notice = "Paused: another call is out. P resumes."
+            self._render()
+            return
         self.dial()
+
+    def _on_screen(self) -> bool:
+        """Whether the agent can see the card: it is shown and the window is not minimised."""
+        return self.panel.isVisible() and not self.window.isMinimized()
 
     @Slot()
     def toggle_pause(self) -> None:
@@ -792,28 +1014,37 @@ class CallingSession(QObject):
         self._last_notice = f"Skipped {self.state.item.label}: {choice}."
         self.refresh()
 
+    def disposition_keys(self) -> str:
+        """The keys that have a disposition: "1–7" (never more than 1–9)."""
+        last = min(DISPOSITION_KEYS, len(self.dispositions))
+        return "1" if last == 1 else f"1–{last}"
+
     def dispose_by_key(self, number: int) -> None:
         if 1 <= number <= min(DISPOSITION_KEYS, len(self.dispositions)):
             self.dispose(self.dispositions[number - 1])
+        elif self.state.can_dispose():
+            self._last_notice = f"No disposition on {number}: the keys {self.disposition_keys()} have one."
+            self._render()
 
-    def dispose(self, name: str, callback_at: datetime | None = None) -> bool:
+    def dispose(self, name: str, callback_at: datetime | None = None, callback_note: str = "") -> bool:
         """GUI thread: the disposition of the call just made, and the item moves on by its rule. A rule that needs a
-        time opens the callback dialog first; a refusal is said plainly and nothing is saved. True if saved."""
+        time opens the callback dialog first; a refusal is said plainly and nothing is saved (neither the disposition
+        nor the note typed on the card: they are saved together). True if saved."""
         if not self.state.can_dispose() or self.state.item is None:
             return False
         item = self.lists.item(self.state.item.id) or self.state.item
         rule = self.rules.find(name)
         if rule is not None and rule.needs_time and callback_at is None:
-            callback_at = self._ask_callback_time(item)
-            if callback_at is None or not self.state.can_dispose():
+            chosen = self._ask_callback(item)
+            if chosen is None or not self.state.can_dispose():
                 return False
+            callback_at, callback_note = chosen.at, chosen.note
         settings = self.window.profile.settings
         from c2c_desktop.core.calllists import ListError as Refused
         from c2c_desktop.core.rules.audit import StoreAuditLog
 
+        note = self.panel.note_edit.text().strip()
         try:
-            if self.panel.note_edit.text().strip() and item.last_call_id is not None:
-                self._write_note(item.last_call_id)
             moved = record_disposition(
                 self.store,
                 self.lists,
@@ -826,6 +1057,8 @@ class CallingSession(QObject):
                 agent_number=settings.agent_number,
                 audit=StoreAuditLog(self.store),
                 region=settings.region,
+                note=note or None,
+                callback_note=callback_note,
             )
         except (Refused, DispositionRefused, StoreError, PhoneError) as exc:
             warn(self.window, "Disposition not saved", f"“{name}” was not saved: {exc}")
@@ -870,15 +1103,22 @@ class CallingSession(QObject):
             self.dispose(callback_disposition(self.dispositions, self.rules))
             return
         item = self.state.item
-        at = self._ask_callback_time(item)
-        if at is None or self.state.item is None or self.state.item.id != item.id:
+        chosen = self._ask_callback(item)
+        if chosen is None or self.state.item is None or self.state.item.id != item.id:
             self._render()
             return
+        at = chosen.at
         from c2c_desktop.core.list_work import CallbackRefused
 
         try:
             moved = schedule_item_callback(
-                self.lists, self._guard(), item, at, self.now(), region=self.window.profile.settings.region
+                self.lists,
+                self._guard(),
+                item,
+                at,
+                self.now(),
+                region=self.window.profile.settings.region,
+                note=chosen.note,
             )
         except (CallbackRefused, StoreError, PhoneError) as exc:
             warn(self.window, "Callback not scheduled", f"The callback was not scheduled: {exc}")
@@ -887,34 +1127,105 @@ class CallingSession(QObject):
         self._last_notice = f"{moved.label}: callback {both_clocks(at, self._zone_of(moved))}."
         self.refresh()
 
-    def _ask_callback_time(self, item: ListItem) -> datetime | None:
-        from c2c_desktop.gui.callback_dialog import CallbackDialog
+    def _ask_callback(self, item: ListItem) -> CallbackChoice | None:
+        """GUI thread: the callback dialog for the card's prospect (when, on either clock, and a note)."""
+        from c2c_desktop.gui.callback_dialog import ask_callback
 
-        try:
-            number = number_to_call(item.e164, self.window.profile.settings.region)
-        except PhoneError as exc:
-            warn(self.window, "No callback", f"{item.label} cannot be called back: {exc}")
-            return None
         contact = Contact(item.contact_id, item.name, region_code=item.region_code)
-        dialog = CallbackDialog(item.label, number, self._guard(), self.now, contact=contact, parent=self.window)
-        accepted = dialog.exec() == QDialog.DialogCode.Accepted
-        moment = dialog.moment() if accepted else None
-        dialog.deleteLater()
+        chosen = ask_callback(
+            self.window,
+            item.e164,
+            contact,
+            who=item.label,
+            guard=self._guard(),
+            clock=self.now,
+            region=self.window.profile.settings.region,
+        )
         self.panel.setFocus(Qt.FocusReason.OtherFocusReason)
-        return moment
+        return chosen
+
+    def _ask_next_opening(self, items: list[ListItem], now: datetime, *, recheck: bool = False) -> None:
+        """GUI thread: work out when the list's next item opens on a thread of its own (judging every item of a big
+        list takes seconds); `_on_next_opening` shows it. A newer card makes an older answer stale. `recheck`: first
+        whether anything is callable now (then the next card is shown)."""
+        self._opening_request += 1
+        self._opening_cancel.set()  # an older computation stops at its next chunk
+        self._opening_cancel = threading.Event()
+        threading.Thread(
+            target=next_opening_in_thread,
+            args=(
+                self._opening_request,
+                self.store.path,
+                self.window.profile.settings,
+                now,
+                list(items),
+                self._openings,
+                self._opening_cancel,
+            ),
+            kwargs={"recheck": recheck},
+            name="c2c-session-opening",
+            daemon=True,  # it only reads: nothing is lost if the app quits meanwhile
+        ).start()
+
+    @Slot(int, object)
+    def _on_next_opening(self, request: int, opening: Opening) -> None:
+        """GUI thread (queued from the opening thread): when the next item opens, for the "Nothing to call" card."""
+        if request != self._opening_request or self.ended_already or self.state.phase is not Phase.NOTHING:
+            return
+        if opening.callable_now:
+            self.refresh()
+        elif opening.problem:
+            self.panel.local_label.setText(f"When the next item opens cannot be worked out now: {opening.problem}")
+        elif opening.next_opening is None:
+            self.panel.local_label.setText("Every item of this list is worked (or waits for a question answered).")
+        else:
+            moment, first = opening.next_opening
+            self.panel.local_label.setText(f"The next opens {both_clocks(moment, self._zone_of(first))}: {first.label}")
+
+    @Slot()
+    def _tick_local_time(self) -> None:
+        """GUI thread (every LOCAL_TIME_TICK_MS): the prospect's local time on the card follows the clock (where the
+        card says where the prospect stands, "New York · 11:00 · callable now", that is judged again: one item)."""
+        item = self.state.item
+        if not self._local_shows_time or item is None or self.ended_already:
+            return
+        standing = self.state.card.standing
+        if standing is not None and standing.why:
+            try:
+                standing = self._order(with_unknown=True).standing(item)
+            except (StoreError, ListError):
+                return
+        self.panel.local_label.setText(self._local_line(item, standing))
+
+    def _local_line(self, item: ListItem, standing: Standing | None) -> str:
+        """The card's line under the number: where the prospect stands now (their place and clock, or why not), or
+        their local time."""
+        return standing.why if standing is not None and standing.why else self._local_text(item)
 
     @Slot()
     def _recheck_nothing(self) -> None:
-        if self.state.phase is Phase.NOTHING:
-            self.refresh()
+        """GUI thread (every NOTHING_RECHECK_MS while nothing is callable): judged again off the GUI thread; the card
+        changes only when something opened."""
+        if self.state.phase is not Phase.NOTHING or self.ended_already:
+            return
+        try:
+            items = self._snapshot.current()  # only the changed items are read
+        except (StoreError, ListError):
+            self.refresh()  # says why on the card
+            return
+        self._ask_next_opening(items, self.now(), recheck=True)
 
-    def end(self) -> bool:
-        """GUI thread: end the session (not while its call is out). The list is forgotten: the next start asks."""
+    def end(self, why: str = "") -> bool:
+        """GUI thread: end the session (not while its call is out). The list is forgotten: the next start asks.
+        `why`: what the window says instead of "the session has ended" (the list was deleted)."""
         if self.state.phase is Phase.CALLING:
             self.window.notify("The session ends once this call has ended.")
             return False
         self.stop_countdown()
         self._recheck.stop()
+        self._minute.stop()
+        self._opening_cancel.set()
+        self.ended_because = why
         self.state.end()
         self.ended.emit()
         return True
@@ -973,15 +1284,20 @@ def load_session_rules(window: MainWindow) -> DispositionRules | None:
         return None
 
 
-def picker_rows(window: MainWindow) -> list[tuple[CallList, int]]:
-    """Every list with how many of its items are callable now (counted up to PICKER_COUNT_LIMIT)."""
-    store = window.profile.store
-    lists = StoreCallLists(store)
+def open_picker(window: MainWindow, session: CallingSession | None) -> ListPicker:
+    """GUI thread: the picker over every list (one query); the counts of callable items follow from a thread."""
+    picker = ListPicker(
+        StoreCallLists(window.profile.store).all_lists(),
+        window,
+        current=session.list.id if session is not None else None,
+        mode=session.state.mode if session is not None else Mode.PREVIEW,
+        countdown_s=session.state.countdown_ms // 1000 if session is not None else DEFAULT_COUNTDOWN_S,
+    )
     clock = window.profile.clock
-    now = clock() if clock is not None else datetime.now(UTC)
-    guard = window._guard_for(window.profile.settings)
-    order = CallableNow(store, guard, now, region=window.profile.settings.region, confirmed=lambda _item: True)
-    return [(found, order.count(lists.items(found.id), PICKER_COUNT_LIMIT)) for found in lists.all_lists()]
+    picker.count_in_background(
+        window.profile.store.path, window.profile.settings, clock() if clock is not None else datetime.now(UTC)
+    )
+    return picker
 
 
 def remembered(state: QSettings | None) -> tuple[int, Mode, int] | None:

@@ -111,10 +111,10 @@ def call_ended(display: str, service: StandInService, main: str, requests: int) 
 
 
 def dial_once_the_keys_are_read(display: str, main: str, service: StandInService, requests: int, *answer: str) -> None:
-    """The first dial after a start: Enter (and `answer` keys in the "Call again?" question), again until the call
-    is out. Right after a start the keys may still be read from the keyring (slow on a loaded machine): the card's
-    Enter then says "Not sent: the keys are still being read…", journals nothing and sends nothing. Pressing again
-    is what the agent does. A call is out once the title says "Calling …" (set after its journal row, before its
+    """A dial by Enter (and `answer` keys in the "Call again?" question), pressed again until the call is out. Right
+    after a start the keys may still be read from the keyring (slow on a loaded machine): the card's Enter then says
+    "Not sent: the keys are still being read…", journals nothing and sends nothing; and a card just shown takes no
+    Enter for 0.4 s (a double press never dials twice). Pressing again is what the agent does. A call is out once the title says "Calling …" (set after its journal row, before its
     request) or its request has come; each test then checks the request log exactly."""
     deadline = time.monotonic() + DEADLINE_S
     while True:
@@ -195,9 +195,14 @@ def test_a_session_worked_with_xdotool_makes_exactly_the_expected_requests(
         press(display, main, "Return", "1")  # Enter dials nothing while the disposition is awaited
         wait_until(lambda: state_of("Today", ada) == ("done", 1, "connected", "Connected – interested"), "Ada done")
 
-        press(display, main, "Return")  # Ben: no answer; the next card comes by itself
+        # Ben: No answer. With type 2 that is the agent's own phone: Ben was not called, and keeps his place and his
+        # attempts; the card stays on him. S L puts him off to later today. (Enter is taken once the new card has
+        # been shown for a moment: pressed again until the call is out.)
+        dial_once_the_keys_are_read(display, main, configured, 2)
         call_ended(display, configured, main, 2)
-        wait_until(lambda: state_of("Today", ben) == ("due later", 1, "no_answer", None), "Ben retried later")
+        wait_until(lambda: state_of("Today", ben) == ("ready", 0, "no_answer", None), "Ben not called")
+        press(display, main, "s", "l")
+        wait_until(lambda: state_of("Today", ben) == ("due later", 0, "no_answer", None), "Ben put off")
         shots.append(screenshot(display, tmp_path, "session-card.png"))
 
         press(display, main, "s", "t")  # Chloé: skipped to tomorrow
@@ -207,7 +212,8 @@ def test_a_session_worked_with_xdotool_makes_exactly_the_expected_requests(
         press(display, main, "p", "Return", "s", "l")  # Eve: paused, Enter does nothing; S would not act mid-call
         wait_until(lambda: state_of("Today", eve) == ("due later", 0, None, None), "Eve skipped to later today")
         assert configured.request_count == 2
-        press(display, main, "p", "Return")  # Finn: resumed and called: connected; 5 needs a time
+        press(display, main, "p")  # Finn: resumed and called (his card came with the skip): connected; 5 needs a time
+        dial_once_the_keys_are_read(display, main, configured, 3)
         call_ended(display, configured, main, 3)
         press(display, main, "5")
         answer_dialog(display, CALLBACK_TITLE, main, "Return")
@@ -217,7 +223,7 @@ def test_a_session_worked_with_xdotool_makes_exactly_the_expected_requests(
 
         # Power mode: Gus's countdown runs; Esc stops it: past its end nothing was sent. S L skips him, and the bare
         # number's countdown then dials it.
-        press(display, main, "ctrl+shift+l")
+        press(display, main, "alt+w")  # Work another list…: the picker, on this list
         answer_dialog(display, PICKER_TITLE, main, "Tab", "Down", "Tab", "ctrl+a", str(COUNTDOWN_S), "Return")
         gus_dials_by = time.monotonic() + COUNTDOWN_S  # his countdown started before the picker left the screen
         press(display, main, "Escape")
@@ -230,7 +236,8 @@ def test_a_session_worked_with_xdotool_makes_exactly_the_expected_requests(
         shots.append(screenshot(display, tmp_path, "session-countdown.png"))
         assert configured.request_count == 3, "the countdown was over before its screenshot"
         call_ended(display, configured, main, 4)
-        wait_until(lambda: state_of("Today", BARE_NUMBER) == ("due later", 1, "no_answer", None), "retried later")
+        # No answer on the agent's phone again (type 2): the number keeps its place; power mode pauses.
+        wait_until(lambda: state_of("Today", BARE_NUMBER) == ("ready", 0, "no_answer", None), "not called")
         press(display, main, "ctrl+q")
         code, stderr = finish(app)
     finally:
@@ -247,13 +254,13 @@ def test_a_session_worked_with_xdotool_makes_exactly_the_expected_requests(
     ]
     assert items("Today") == {
         ada: ("done", 1, "connected", "Connected – interested"),
-        ben: ("due later", 1, "no_answer", None),
+        ben: ("due later", 0, "no_answer", None),
         chloe: ("due later", 0, None, None),
         dev: ("callback", 0, None, None),
         eve: ("due later", 0, None, None),
         finn: ("callback", 1, "connected", "Call back later"),
         gus: ("due later", 0, None, None),
-        BARE_NUMBER: ("due later", 1, "no_answer", None),
+        BARE_NUMBER: ("ready", 0, "no_answer", None),
     }
     callbacks = run_cli("callbacks", "list")
     assert dev in callbacks.stdout and finn in callbacks.stdout, callbacks.stdout

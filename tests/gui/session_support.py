@@ -7,6 +7,7 @@ import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
@@ -120,3 +121,19 @@ def wait_card(qtbot: QtBot, window: MainWindow, name: str) -> None:
     assert window.session is not None
     panel = window.session.panel
     qtbot.waitUntil(lambda: panel.name_label.text() == name, timeout=SIGNAL_MS)
+
+
+def enter_when_armed(qtbot: QtBot, window: MainWindow) -> None:
+    """Enter once the card takes it (ENTER_GUARD_MS after it was shown, as an agent reading it would)."""
+    session = window.session
+    assert session is not None
+    qtbot.waitUntil(session.enter_armed, timeout=SIGNAL_MS)
+    enter(window)
+
+
+def without_enter_guard(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Enter dials a card as soon as it is shown: for the long keyboard walks, whose Enter comes right after the card
+    (the guard against a double Enter has tests of its own)."""
+    from c2c_desktop.gui import session
+
+    monkeypatch.setattr(session, "ENTER_GUARD_MS", 0)

@@ -28,7 +28,7 @@ from c2c_desktop.core.list_session import Phase, session_dispositions
 from c2c_desktop.core.simulator import DEMO_ACCESS_KEY, DEMO_SECRET_ACCESS_KEY, StandInService
 from c2c_desktop.gui.dispositions_page import DispositionsPage, default_rows
 from c2c_desktop.gui.settings_dialog import SettingsDialog
-from tests.gui.session_support import enter, fill_store, letter, open_profile, wait_card, when_modal
+from tests.gui.session_support import enter_when_armed, fill_store, letter, open_profile, wait_card, when_modal
 from tests.gui.windows import running_window
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
@@ -334,7 +334,7 @@ def test_a_running_session_uses_the_dispositions_saved_in_settings_and_a_hand_ed
         # At once, before the next card: the keys and what they say.
         assert session.dispositions[0] == "Not interested"
         assert session.panel.dispositions_label.text().startswith("After a call: 1\u00a0Not\u00a0interested")
-        enter(window)
+        enter_when_armed(qtbot, window)
         qtbot.waitUntil(lambda: session.state.phase is Phase.WRAP_UP, timeout=SIGNAL_MS)
         letter(window, "1")
         wait_card(qtbot, window, "Lead 01")
@@ -352,7 +352,7 @@ def test_a_running_session_uses_the_dispositions_saved_in_settings_and_a_hand_ed
         letter(window, "s")
         letter(window, "l")  # Lead 01 later today: the next card
         wait_card(qtbot, window, "Lead 02")
-        enter(window)
+        enter_when_armed(qtbot, window)
         qtbot.waitUntil(lambda: session.state.phase is Phase.WRAP_UP, timeout=SIGNAL_MS)
         letter(window, "1")
         qtbot.waitUntil(

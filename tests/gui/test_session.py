@@ -28,6 +28,7 @@ from c2c_desktop.gui.session import CallingSession, ListPicker
 from tests.gui.session_support import (
     SIGNAL_MS,
     enter,
+    enter_when_armed,
     escape,
     fill_store,
     lead_dial,
@@ -35,6 +36,7 @@ from tests.gui.session_support import (
     open_profile,
     wait_card,
     when_modal,
+    without_enter_guard,
 )
 from tests.gui.windows import running_window
 
@@ -78,8 +80,11 @@ def _pick(qtbot: QtBot, window: MainWindow, mode: Mode, countdown_s: int) -> Non
     when_modal(qtbot, lambda picker: (choose(picker), picked.append(True)))
     window.activateWindow()  # a shortcut works in the active window (a dialog just closed had it)
     qtbot.waitUntil(window.isActiveWindow)
-    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
-    assert picked == [True]
+    if window.session is None:
+        qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    else:  # Ctrl+Shift+L shows the running session's card: the card's "Work another list…" picks
+        qtbot.keyClick(window, Qt.Key.Key_W, Qt.KeyboardModifier.AltModifier)  # a mnemonic clicks a moment later
+    qtbot.waitUntil(lambda: picked == [True], timeout=SIGNAL_MS)
 
 
 def _accept_callback(qtbot: QtBot) -> None:
@@ -91,11 +96,14 @@ def _accept_callback(qtbot: QtBot) -> None:
 
 
 def test_fifty_leads_worked_from_the_keyboard_make_exactly_the_expected_requests(
-    qtbot: QtBot, tmp_path: Path, standin: StandInService
+    qtbot: QtBot, tmp_path: Path, standin: StandInService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    without_enter_guard(monkeypatch)
     list_id = fill_store(_db(tmp_path), LEADS)
     finished: list[tuple[str, Outcome]] = []
-    with running_window(qtbot, open_profile(tmp_path / "profile", standin.url)) as window:
+    # Call type 1: the prospect's phone rings first, so "No Answer" is about the prospect (with type 2 it is about the
+    # agent's phone: see test_type_2_no_answer_is_the_agent_away).
+    with running_window(qtbot, open_profile(tmp_path / "profile", standin.url, call_type=1)) as window:
         window.controller.call_finished.connect(
             lambda entry, result, _m: finished.append((entry.number, result.outcome))
         )
@@ -116,9 +124,7 @@ def test_fifty_leads_worked_from_the_keyboard_make_exactly_the_expected_requests
             assert finished[len(expected) - 1][0] == lead_dial(n)
             if _is_connected(n):
                 qtbot.waitUntil(lambda: session.state.phase is Phase.WRAP_UP, timeout=SIGNAL_MS)
-                assert session.panel.message_label.text() == (
-                    f"The service is now calling Lead {n:02d} — press 1–9 for the disposition"
-                )
+                assert session.panel.message_label.text() == f"Lead {n:02d} answered — press 1–7 for the disposition"
                 enter(window)  # waiting for the disposition: Enter dials nothing
                 if n == 16:
                     _accept_callback(qtbot)
@@ -278,14 +284,14 @@ def test_held_enter_and_a_double_enter_each_make_one_request(
     window, list_id = power_window
     session = _start(qtbot, window, list_id, Mode.PREVIEW)
     with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
-        enter(window)
+        enter_when_armed(qtbot, window)
         assert not session.panel.call_button.isEnabled()  # a call in flight: no dial key works
         for _ in range(20):
             enter(window, autorepeat=True)  # the key held down
     letter(window, "1")
     wait_card(qtbot, window, "Lead 01")
     with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
-        enter(window)
+        enter_when_armed(qtbot, window)
         enter(window)
     for _ in range(3):
         enter(window)  # waiting for the disposition: nothing
@@ -302,12 +308,12 @@ def test_a_restart_resumes_the_session_and_asks_before_calling_an_unknown_again(
         _start(qtbot, window, list_id, Mode.PREVIEW)
         standin.fault = Fault.RESET  # the answer is lost: unknown, it may still ring
         with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
-            enter(window)
+            enter_when_armed(qtbot, window)
         wait_card(qtbot, window, "Lead 01")
         assert "may still ring" in _session(window).panel.notice_label.text()
         standin.fault = Fault.NONE
         with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
-            enter(window)
+            enter_when_armed(qtbot, window)
         qtbot.waitUntil(lambda: _session(window).state.phase is Phase.WRAP_UP)
     # The window closed before the disposition of Lead 01's connected call: it comes first after the restart.
     with running_window(qtbot, open_profile(tmp_path / "profile", standin.url)) as window:
@@ -332,14 +338,14 @@ def test_a_restart_resumes_the_session_and_asks_before_calling_an_unknown_again(
             when_modal(qtbot, click)
 
         answer(QMessageBox.StandardButton.Cancel)
-        enter(window)
+        enter_when_armed(qtbot, window)
         assert len(asked) == 1 and "unknown outcome" in asked[0]
         with qtbot.assertNotEmitted(window.controller.call_started, wait=100):
             pass
         assert session.state.phase is Phase.READY
         answer(QMessageBox.StandardButton.Yes)
         with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
-            enter(window)
+            enter_when_armed(qtbot, window)
     assert [request.params["phone_to_call"] for request in standin.requests] == [
         lead_dial(0),
         lead_dial(1),

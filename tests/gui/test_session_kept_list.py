@@ -17,7 +17,15 @@ from c2c_desktop.core.simulator import DEMO_ACCESS_KEY, DEMO_SECRET_ACCESS_KEY, 
 from c2c_desktop.core.store import Store
 from c2c_desktop.gui.mainwindow import MainWindow
 from tests.core.test_list_session import age_items
-from tests.gui.session_support import SIGNAL_MS, enter, fill_store, lead_dial, letter, open_profile, wait_card
+from tests.gui.session_support import (
+    SIGNAL_MS,
+    enter_when_armed,
+    fill_store,
+    lead_dial,
+    letter,
+    open_profile,
+    wait_card,
+)
 from tests.gui.windows import running_window
 
 
@@ -49,13 +57,13 @@ def test_cards_after_the_start_read_only_what_changed_and_follow_every_change(
         return read_whole(self, wanted)
 
     monkeypatch.setattr(StoreCallLists, "items", counted)
-    with running_window(qtbot, open_profile(tmp_path / "profile", standin.url)) as window:
+    with running_window(qtbot, open_profile(tmp_path / "profile", standin.url, call_type=1)) as window:
         assert window.start_list_session(list_id, mode=Mode.PREVIEW)
         wait_card(qtbot, window, "Lead 00")
         session = window.session
         assert session is not None
         reads_at_start = whole_reads.count(list_id)
-        enter(window)  # Lead 00 connects (the stand-in's rule): its disposition by key
+        enter_when_armed(qtbot, window)  # Lead 00 connects (the stand-in's rule): its disposition by key
         qtbot.waitUntil(lambda: session.state.phase is Phase.WRAP_UP, timeout=SIGNAL_MS)
         assert window._disposition is None  # the card takes the disposition: the window's strip is not even built
         letter(window, "3")
@@ -80,7 +88,7 @@ def test_cards_after_the_start_read_only_what_changed_and_follow_every_change(
         letter(window, "s")
         letter(window, "r")
         wait_card(qtbot, window, "Lead 07")
-        enter(window)  # Lead 07: no answer (the stand-in's rule): the session moves on by itself
+        enter_when_armed(qtbot, window)  # Lead 07: no answer (the stand-in's rule): the session moves on by itself
         wait_card(qtbot, window, "Lead 08")
         assert standin.wait_for_requests(2, 5)
         assert [request.params["phone_to_call"] for request in standin.requests] == [lead_dial(0), lead_dial(7)]

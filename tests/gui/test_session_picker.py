@@ -41,14 +41,14 @@ def test_the_list_picker_stops_the_countdown_while_it_is_open(
                 picker.close()  # always: an open modal picker would block the test
 
         when_modal(qtbot, cancel_after_the_countdown_would_have_ended)
-        window.work_a_list()
+        window.work_another_list()
         assert answered == [True], "the countdown dialled behind the open picker"
         assert session.state.phase is Phase.READY  # Enter calls; nothing on its own
         with qtbot.assertNotEmitted(window.controller.call_started, wait=COUNTDOWN_MS * 2):
             pass
 
         when_modal(qtbot, lambda picker: picker.accept())  # chosen again: the card counts down again
-        window.work_a_list()
+        window.work_another_list()
         assert session.state.phase is Phase.COUNTDOWN
     assert standin.request_count <= 1  # the last countdown may have dialled before the window closed
     assert all(request.params["phone_to_call"] == "2125550200" for request in standin.requests)
