@@ -114,8 +114,9 @@ def dial_once_the_keys_are_read(display: str, main: str, service: StandInService
     """A dial by Enter (and `answer` keys in the "Call again?" question), pressed again until the call is out. Right
     after a start the keys may still be read from the keyring (slow on a loaded machine): the card's Enter then says
     "Not sent: the keys are still being read…", journals nothing and sends nothing; and a card just shown takes no
-    Enter for 0.4 s (a double press never dials twice). Pressing again is what the agent does. A call is out once the title says "Calling …" (set after its journal row, before its
-    request) or its request has come; each test then checks the request log exactly."""
+    Enter for 0.4 s (a double press never dials twice). Pressing again is what the agent does. A call is out once
+    the title says "Calling …" (set after its journal row, before its request) or its request has come; each test
+    then checks the request log exactly."""
     deadline = time.monotonic() + DEADLINE_S
     while True:
         press(display, main, "Return")
