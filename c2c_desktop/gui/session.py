@@ -194,18 +194,28 @@ def next_opening_in_thread(
 
 def left_tabs(splitter: QSplitter) -> QTabWidget:
     """The tabs that hold the contacts and, during a session, its card (made on the first session: the window's
-    first paint is unchanged). The tab bar shows only while there is more than the contacts."""
+    first paint is unchanged). The tab bar shows only while there is more than the contacts. They sit in a
+    holder ("left_side", the splitter's first widget): what goes over both tabs (the reminder banners) goes in the
+    holder's layout, over the tabs."""
     first = splitter.widget(0)
-    if isinstance(first, QTabWidget):
-        return first
-    assert first is not None  # the contacts' column
+    assert first is not None  # the contacts' column, or the holder made here earlier
+    if first.objectName() == "left_side":
+        found = first.findChild(QTabWidget, "left_tabs")
+        assert found is not None
+        return found
     sizes = splitter.sizes()
+    holder = QWidget()
+    holder.setObjectName("left_side")
+    holder_layout = QVBoxLayout(holder)
+    holder_layout.setContentsMargins(0, 0, 0, 0)
+    holder_layout.setSpacing(0)
     tabs = QTabWidget()
     tabs.setObjectName("left_tabs")
     tabs.setDocumentMode(True)
     tabs.setTabBarAutoHide(True)
-    splitter.replaceWidget(0, tabs)
-    tabs.addTab(first, "Contacts")
+    holder_layout.addWidget(tabs, 1)
+    splitter.insertWidget(0, holder)  # (insertWidget gives the splitter the holder to own; replaceWidget does not)
+    tabs.addTab(first, "Contacts")  # which takes the column out of the splitter
     splitter.setSizes(sizes)
     return tabs
 
