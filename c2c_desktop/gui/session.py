@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal, SignalInstance, Slot
 from PySide6.QtWidgets import (
+    QApplication,
     QButtonGroup,
     QDialog,
     QDialogButtonBox,
@@ -976,6 +977,9 @@ class CallingSession(QObject):
             or self.state.phase is not Phase.COUNTDOWN
             or not self._on_screen()
         ):
+            return
+        if QApplication.activeModalWidget() is not None:  # a dialog (Settings…) over the card: the agent is elsewhere
+            self.stop_countdown()  # ready: "Press Enter to call …" once the dialog is closed
             return
         if self.window.controller.is_busy:  # another call is out (the dial pad, a link): it never waits in line
             self.stop_countdown()

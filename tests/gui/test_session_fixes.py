@@ -559,3 +559,28 @@ def test_no_two_things_share_a_key_while_a_session_runs(qtbot: QtBot, tmp_path: 
         for key, what in keys:
             by_key.setdefault(key.casefold(), []).append(what)
         assert {key: whats for key, whats in by_key.items() if len(whats) > 1} == {}
+
+
+def test_power_mode_a_countdown_ending_under_a_modal_dialog_never_dials(
+    qtbot: QtBot, tmp_path: Path, standin: StandInService
+) -> None:
+    """A dialog of the app (Settings, or any other) over the card: the countdown runs out into "ready", nothing is
+    dialled; Enter calls once the dialog is closed."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication, QDialog
+
+    folder, list_id = _profile_dir(tmp_path, 3)
+    with running_window(qtbot, open_profile(folder, standin.url, call_type=1)) as window:
+        dialog = QDialog(window)
+        dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+        dialog.show()
+        qtbot.waitUntil(lambda: QApplication.activeModalWidget() is dialog, timeout=SIGNAL_MS)
+        session = _start(qtbot, window, list_id, "Lead 00", Mode.POWER, countdown_ms=200)
+        assert session.state.phase is Phase.COUNTDOWN
+        qtbot.waitUntil(lambda: session.state.phase is Phase.READY, timeout=SIGNAL_MS)
+        assert "Press Enter to call" in session.panel.message_label.text()
+        assert standin.request_count == 0
+        dialog.close()
+        with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
+            enter_when_armed(qtbot, window)
+    assert _dialled(standin) == [lead_dial(0)]
