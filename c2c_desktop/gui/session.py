@@ -683,11 +683,21 @@ class CallingSession(QObject):
         company = " · ".join(part for part in ((contact.title, contact.company) if contact else ()) if part)
         panel.company_label.setText(company)
         panel.company_label.setVisible(bool(company))
-        kind = card.standing.kind if card.standing is not None else "waiting for its disposition"
-        attempts = f" · {item.attempts} call{'s' * (item.attempts != 1)} so far" if item.attempts else ""
-        panel.number_label.setText(f"{self._display(item.e164)} · {kind}{attempts}")
+        self._show_item_state(item, card.standing.kind if card.standing is not None else "")
         self._local_shows_time = True
         panel.local_label.setText(self._local_line(item, card.standing))
+        self._show_last_calls(item, contact)
+        self._render()
+
+    def _show_item_state(self, item: ListItem, kind: str) -> None:
+        """The card's number line: the number, how it is offered (`kind`; "" while the call waits for its
+        disposition) and its calls so far."""
+        kind = kind or "waiting for its disposition"
+        attempts = f" · {item.attempts} call{'s' * (item.attempts != 1)} so far" if item.attempts else ""
+        self.panel.number_label.setText(f"{self._display(item.e164)} · {kind}{attempts}")
+
+    def _show_last_calls(self, item: ListItem, contact: Contact | None) -> None:
+        panel = self.panel
         lines = []
         for entry in prospect_calls(self.store, item.e164):
             when = datetime.fromisoformat(entry.started_at).astimezone().strftime("%a %d %b %H:%M")
@@ -698,7 +708,20 @@ class CallingSession(QObject):
         if contact is not None and contact.notes:
             lines.append(f"Contact notes: {' '.join(contact.notes.split())[:300]}")
         panel.journal_label.setText("\n".join(lines) or "No call to this prospect yet.")
-        self._render()
+
+    def _show_ended_call(self, item: ListItem) -> None:
+        """GUI thread: the call ended and waits for its disposition: the card's progress, number line and last calls
+        as the journal and the item have them now."""
+        self._snapshot.replace(item)
+        try:
+            items = self._snapshot.current()
+            contact = self.store.get_contact(item.contact_id) if item.contact_id is not None else None
+        except (StoreError, ListError) as exc:
+            log.warning("the card could not be brought up to date: %s", exc)
+            return
+        self.panel.progress_label.setText(progress(items, self.now()).text())
+        self._show_item_state(item, "")
+        self._show_last_calls(item, contact)
 
     def _render(self, *_args: object) -> None:
         """GUI thread: the message, the bar and the buttons as the phase says (also when the window's busy changes)."""
@@ -923,6 +946,7 @@ class CallingSession(QObject):
             self._last_notice = _notice(item, outcome, message)
         if waiting:
             self.state.card = Card(item, self.state.card.standing, wrap_up=True)
+            self._show_ended_call(item)
             self._render()
         else:
             self.refresh()

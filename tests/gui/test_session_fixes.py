@@ -584,3 +584,21 @@ def test_power_mode_a_countdown_ending_under_a_modal_dialog_never_dials(
         with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
             enter_when_armed(qtbot, window)
     assert _dialled(standin) == [lead_dial(0)]
+
+
+def test_the_card_after_a_connected_call_shows_the_call_while_it_waits_for_its_disposition(
+    qtbot: QtBot, tmp_path: Path, standin: StandInService
+) -> None:
+    """Call type 2, connected: the card waits for the disposition, and says what the journal and the item say now."""
+    folder, list_id = _profile_dir(tmp_path, 3)
+    with running_window(qtbot, open_profile(folder, standin.url)) as window:
+        session = _start(qtbot, window, list_id, "Lead 00", Mode.PREVIEW)
+        panel = session.panel
+        assert panel.progress_label.text().startswith("0 of 3 worked")
+        assert " · new" in panel.number_label.text() and "connected" not in panel.journal_label.text()
+        with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
+            enter_when_armed(qtbot, window)
+        qtbot.waitUntil(lambda: session.state.phase is Phase.WRAP_UP, timeout=SIGNAL_MS)
+        assert not panel.progress_label.text().startswith("0 of 3 worked"), panel.progress_label.text()
+        assert panel.number_label.text().endswith("waiting for its disposition · 1 call so far")
+        assert "connected" in panel.journal_label.text().splitlines()[0]
