@@ -679,7 +679,7 @@ class CallingSession(QObject):
             self._render()
             return
         contact = self.store.get_contact(item.contact_id) if item.contact_id is not None else None
-        panel.name_label.setText(item.label)
+        panel.name_label.setText(self._label(item))
         company = " · ".join(part for part in ((contact.title, contact.company) if contact else ()) if part)
         panel.company_label.setText(company)
         panel.company_label.setVisible(bool(company))
@@ -730,7 +730,7 @@ class CallingSession(QObject):
         panel = self.panel
         phase = self.state.phase
         item = self.state.item
-        name = item.label if item is not None else ""
+        name = self._label(item) if item is not None else ""
         busy = self.window.controller.is_busy
         settings = self.window.profile.settings
         panel.notice_label.setText(self._last_notice)
@@ -941,9 +941,9 @@ class CallingSession(QObject):
             self._last_notice = ""
         elif agent_missed(outcome, entry.call_type):
             paused = " The session is paused: P resumes." if self.state.paused else ""
-            self._last_notice = f"{AGENT_NO_ANSWER_TEXT} ({item.label} keeps its place).{paused}"
+            self._last_notice = f"{AGENT_NO_ANSWER_TEXT} ({self._label(item)} keeps its place).{paused}"
         else:
-            self._last_notice = _notice(item, outcome, message)
+            self._last_notice = _notice(self._label(item), self._state_words(item), outcome, message)
         if waiting:
             self.state.card = Card(item, self.state.card.standing, wrap_up=True)
             self._show_ended_call(item)
@@ -1049,7 +1049,7 @@ class CallingSession(QObject):
             warn(self.window, "Not skipped", f"The prospect could not be skipped: {exc}")
             self._render()
             return
-        self._last_notice = f"Skipped {self.state.item.label}: {choice}."
+        self._last_notice = f"Skipped {self._label(self.state.item)}: {choice}."
         self.refresh()
 
     def disposition_keys(self) -> str:
@@ -1101,7 +1101,7 @@ class CallingSession(QObject):
         except (Refused, DispositionRefused, StoreError, PhoneError) as exc:
             warn(self.window, "Disposition not saved", f"“{name}” was not saved: {exc}")
             return False
-        self._last_notice = f"{moved.label}: {name} — {_state_words(moved)}."
+        self._last_notice = f"{self._label(moved)}: {name} — {self._state_words(moved)}."
         self.window._after_session_disposition(
             moved.e164 if rule is not None and rule.action is Action.DO_NOT_CALL else ""
         )
@@ -1130,7 +1130,7 @@ class CallingSession(QObject):
         except StoreError as exc:
             warn(self.window, "Note not saved", f"The note was not saved: {exc}")
             return
-        self.window.notify(f"Note saved with the last call to {item.label}.")
+        self.window.notify(f"Note saved with the last call to {self._label(item)}.")
 
     def schedule_callback(self) -> None:
         """GUI thread: C: after a call, the callback disposition with a time; before one, a callback for the card."""
@@ -1162,7 +1162,7 @@ class CallingSession(QObject):
             warn(self.window, "Callback not scheduled", f"The callback was not scheduled: {exc}")
             self._render()
             return
-        self._last_notice = f"{moved.label}: callback {both_clocks(at, self._zone_of(moved))}."
+        self._last_notice = f"{self._label(moved)}: callback {both_clocks(at, self._zone_of(moved))}."
         self.refresh()
 
     def _ask_callback(self, item: ListItem) -> CallbackChoice | None:
@@ -1174,7 +1174,7 @@ class CallingSession(QObject):
             self.window,
             item.e164,
             contact,
-            who=item.label,
+            who=self._label(item),
             guard=self._guard(),
             clock=self.now,
             region=self.window.profile.settings.region,
@@ -1218,7 +1218,9 @@ class CallingSession(QObject):
             self.panel.local_label.setText("Every item of this list is worked (or waits for a question answered).")
         else:
             moment, first = opening.next_opening
-            self.panel.local_label.setText(f"The next opens {both_clocks(moment, self._zone_of(first))}: {first.label}")
+            self.panel.local_label.setText(
+                f"The next opens {both_clocks(moment, self._zone_of(first))}: {self._label(first)}"
+            )
 
     @Slot()
     def _tick_local_time(self) -> None:
@@ -1270,6 +1272,16 @@ class CallingSession(QObject):
 
     # -- helpers ---------------------------------------------------------------------------------------------
 
+    def _label(self, item: ListItem) -> str:
+        """The item's name, or its number as written in the region (never the bare +1…)."""
+        return item.name or self._display(item.e164)
+
+    def _state_words(self, item: ListItem) -> str:
+        """The item's state, and when it is due on both clocks (a callback's time is agreed on the callee's)."""
+        if item.due_at is not None:
+            return f"{item.state} {both_clocks(item.due_at, self._zone_of(item))}"
+        return str(item.state)
+
     def _display(self, e164: str) -> str:
         from c2c_desktop.core.phone import display_number
 
@@ -1289,20 +1301,13 @@ class CallingSession(QObject):
         return f"Their time: {both_clocks(self.now(), zone)}"
 
 
-def _state_words(item: ListItem) -> str:
-    if item.due_at is not None:
-        when = item.due_at.astimezone().strftime("%a %H:%M")
-        return f"{item.state} ({when} your time)"
-    return str(item.state)
-
-
-def _notice(item: ListItem, outcome: Outcome, message: str) -> str:
-    """What the last call did, for the next card."""
+def _notice(label: str, state_words: str, outcome: Outcome, message: str) -> str:
+    """What the last call did, for the next card (`label`: the item's name or number; `state_words`: its state)."""
     if outcome is Outcome.UNKNOWN:
-        return f"{item.label}: unknown — it may still ring; not called again without your yes."
+        return f"{label}: unknown — it may still ring; not called again without your yes."
     if outcome is Outcome.NO_ANSWER:
-        return f"{item.label}: no answer — {_state_words(item)}."
-    return message or f"{item.label}: {outcome}"
+        return f"{label}: no answer — {state_words}."
+    return message or f"{label}: {outcome}"
 
 
 # --------------------------------------------------------------------------------------------------------------------

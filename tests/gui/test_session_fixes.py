@@ -602,3 +602,36 @@ def test_the_card_after_a_connected_call_shows_the_call_while_it_waits_for_its_d
         assert not panel.progress_label.text().startswith("0 of 3 worked"), panel.progress_label.text()
         assert panel.number_label.text().endswith("waiting for its disposition · 1 call so far")
         assert "connected" in panel.journal_label.text().splitlines()[0]
+
+
+def test_a_bare_number_shows_formatted_and_a_callback_notice_gives_both_clocks(
+    qtbot: QtBot, tmp_path: Path, standin: StandInService
+) -> None:
+    """An item with no contact is titled by its number as written in the region, never "+1…"; the notice after a
+    callback disposition gives the callee's clock and the agent's, as the callback dialog does."""
+    from datetime import UTC, datetime, timedelta
+
+    from c2c_desktop.core.calllists import NewItem
+
+    folder, list_id = _profile_dir(tmp_path, 1)
+    from c2c_desktop.core.store import Store
+
+    with Store(folder / "c2c-desktop.sqlite3") as store:
+        lists = StoreCallLists(store)
+        bare = lists.create_list("Bare")
+        lists.add_items(bare.id, [NewItem("+12125550140")])
+    with running_window(qtbot, open_profile(folder, standin.url)) as window:
+        session = _start(qtbot, window, bare.id, "(212) 555-0140", Mode.PREVIEW)
+        assert "+1" not in session.panel.message_label.text()
+        assert session.panel.message_label.text() == "Press Enter to call (212) 555-0140"
+        with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
+            enter_when_armed(qtbot, window)
+        qtbot.waitUntil(lambda: session.state.phase is Phase.WRAP_UP, timeout=SIGNAL_MS)
+        day = datetime.now(UTC) + timedelta(days=1)
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        at = day.replace(hour=15, minute=0, second=0, microsecond=0)  # 10:00 or 11:00 in New York
+        assert session.dispose("Call back later", callback_at=at)
+        notice = session.panel.notice_label.text()
+        assert notice.startswith("(212) 555-0140: Call back later — callback"), notice
+        assert "their time (America/New_York)" in notice and "yours" in notice
