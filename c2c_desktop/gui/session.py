@@ -524,6 +524,9 @@ class CallingSession(QObject):
         self._enter_from = 0.0  # time.monotonic() from which Enter (or the Call button) may dial the card shown
         self._deadline = 0.0  # time.monotonic() at which the countdown dials
         self._countdown_token = 0  # moved on by every stop: a timer armed before it never dials
+        # Enter while the keys are still read from the keyring: the call waiting for them (the window places it once
+        # they are read, see MainWindow._call_once_ready); Esc, S, P, a new card or the end cancel it.
+        self._keys_wait: Callable[[], None] | None = None
         self._armed_token = -1
         self._countdown = QTimer(self)
         self._countdown.setSingleShot(True)
@@ -856,6 +859,9 @@ class CallingSession(QObject):
         assert item is not None
         if not self._list_still_there():
             return
+        if controller.credentials_loading:
+            self._wait_for_keys(item)
+            return
         fresh = self.lists.item(item.id)
         if fresh is None or (fresh.state, fresh.last_call_id, fresh.due_at) != (
             item.state,
@@ -889,6 +895,37 @@ class CallingSession(QObject):
             self.state.dial_not_placed()
             self._arm_enter()
             self._render()
+
+    def _wait_for_keys(self, item: ListItem) -> None:
+        """GUI thread: Enter before the keys are read: the card is called once they are (once, even after a second
+        Enter), unless the wait is cancelled first (`_cancel_keys_wait`)."""
+        self.stop_countdown()  # (cancels an earlier wait too: this one replaces it)
+
+        def place() -> None:
+            if self._keys_wait is not place:
+                return  # cancelled meanwhile
+            self._keys_wait = None
+            self._last_notice = ""
+            current = self.state.item
+            if not self.ended_already and current is not None and current.id == item.id:
+                self.dial()
+
+        self._keys_wait = place
+        self._last_notice = f"Calling {self._label(item)} once the keys are read from the keyring (Esc cancels)."
+        self.window._call_once_ready(place)
+        self._render()
+
+    def _cancel_keys_wait(self) -> None:
+        """GUI thread: the call waiting for the keys is dropped (Esc, S, P, a new card, the end of the session)."""
+        waiting, self._keys_wait = self._keys_wait, None
+        if waiting is None:
+            return
+        self._last_notice = ""
+        window = self.window
+        if window._call_when_ready is not None and window._call_when_ready[0] is waiting:
+            window._call_when_ready = None
+            window._call_when_ready_timer.stop()
+            window.status_panel.show_ready()
 
     def _link_item(self, _prepared: PreparedCall, entry: JournalEntry) -> bool:
         """GUI thread, CallController.call()'s pre-send hook: the journal row is written and nothing is sent yet. The
@@ -955,13 +992,19 @@ class CallingSession(QObject):
 
     @Slot()
     def cancel_countdown(self) -> None:
-        """GUI thread: Esc: the countdown stops and nothing is dialled; Enter still calls."""
+        """GUI thread: Esc: the countdown (or a call waiting for the keys) stops and nothing is dialled; Enter still
+        calls."""
+        if self._keys_wait is not None:
+            self._cancel_keys_wait()
+            self._render()
         if self.state.cancel_countdown():
             self.stop_countdown()
             self._render()
 
     def stop_countdown(self) -> None:
-        """GUI thread: stop the timers (the card hid, the window closes, a key was pressed). Never dials."""
+        """GUI thread: stop the timers (the card hid, the window closes, a key was pressed) and a call waiting for the
+        keys. Never dials."""
+        self._cancel_keys_wait()
         self._countdown_token += 1
         self._countdown.stop()
         self._ticker.stop()

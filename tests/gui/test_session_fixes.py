@@ -635,3 +635,39 @@ def test_a_bare_number_shows_formatted_and_a_callback_notice_gives_both_clocks(
         notice = session.panel.notice_label.text()
         assert notice.startswith("(212) 555-0140: Call back later — callback"), notice
         assert "their time (America/New_York)" in notice and "yours" in notice
+
+
+# -- Enter while the keys are read --------------------------------------------------------------------------------
+
+
+def test_enter_while_the_keys_are_read_calls_once_they_are_and_esc_cancels_it(
+    qtbot: QtBot, tmp_path: Path, standin: StandInService
+) -> None:
+    """As the main window's Enter: a call asked for while the keys are read from the keyring goes out once they are
+    read — once, even after a second Enter; Esc before then cancels it."""
+    folder, list_id = _profile_dir(tmp_path, 3)
+    with running_window(qtbot, open_profile(folder, standin.url)) as window:
+        session = _start(qtbot, window, list_id, "Lead 00", Mode.PREVIEW)
+        qtbot.waitUntil(session.enter_armed, timeout=SIGNAL_MS)
+        window.controller.credentials_loading = True  # as right after a start, or after Settings saved new keys
+        with qtbot.assertNotEmitted(window.controller.call_started, wait=50):
+            enter(window)
+            escape(window)
+        assert "keys" not in session.panel.notice_label.text()
+        window._reload_keys()  # the keys are read: the cancelled call does not go out
+        qtbot.waitUntil(lambda: not window.controller.credentials_loading, timeout=SIGNAL_MS)
+        with qtbot.assertNotEmitted(window.controller.call_started, wait=100):
+            pass
+        assert standin.request_count == 0 and session.state.phase is Phase.READY
+
+        window.controller.credentials_loading = True
+        with qtbot.assertNotEmitted(window.controller.call_started, wait=50):
+            enter(window)
+            enter(window)  # a second, impatient Enter
+        assert "once the keys are read" in session.panel.notice_label.text()
+        assert session.state.phase is Phase.READY and standin.request_count == 0
+        with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
+            window._reload_keys()
+        with qtbot.assertNotEmitted(window.controller.call_started, wait=100):
+            pass
+    assert _dialled(standin) == [lead_dial(0)]
