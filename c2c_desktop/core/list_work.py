@@ -278,7 +278,7 @@ class Standing:
 
     item: ListItem
     callable: bool
-    kind: str = ""  # offered: "callback due", "retry due" or "new"
+    kind: str = ""  # offered: "callback due", "retry due", "ready again" (called before) or "new"
     why: str = ""  # not callable now: why (and when it opens, where that can be said)
     opens_at: datetime | None = None
     needs_confirmation: bool = False  # its last call may still be ringing: never dialled without the agent's yes
@@ -503,7 +503,10 @@ class CallableNow:
             if verdict is not None and not verdict.allowed:
                 opens = verdict.opens_at
             return Standing(item, False, why=seen.text, opens_at=opens)
-        kind = {ItemState.CALLBACK: "callback due", ItemState.DUE_LATER: "retry due"}.get(item.state, "new")
+        # "new" only for an item never called: one called already (its call waits for a disposition, or kept its
+        # place) is "ready again".
+        fresh = "ready again" if item.attempts else "new"
+        kind = {ItemState.CALLBACK: "callback due", ItemState.DUE_LATER: "retry due"}.get(item.state, fresh)
         return Standing(item, True, kind=kind, why=seen.text, needs_confirmation=ringing)
 
     def _hours_now(self, item: ListItem, number: DialNumber, contact: Contact) -> HoursVerdict | None:

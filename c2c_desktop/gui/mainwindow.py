@@ -1382,12 +1382,7 @@ class MainWindow(QMainWindow):
         self.reminder_banners = ReminderBanners(
             clock, self.open_link, self.show_callbacks, region=lambda: self.profile.settings.region
         )
-        # Over the search, inside the contacts' column: a banner showing never moves the dial pad, its Call button
-        # or the status (the column's contact list gives up the room).
-        contacts_column = self.search.parentWidget()
-        assert contacts_column is not None
-        column_layout = cast("QVBoxLayout", contacts_column.layout())
-        column_layout.insertWidget(column_layout.indexOf(self.search), self.reminder_banners)
+        self._place_reminder_banners()
         self.callback_reminders = CallbackReminders(self.profile.store, lambda: self.profile.settings, clock, self)
         self.callback_reminders.reminder_due.connect(self._on_callback_reminder)
         self.callback_reminders.overdue_at_start.connect(self.reminder_banners.show_overdue)
@@ -1396,6 +1391,29 @@ class MainWindow(QMainWindow):
         self.controller.call_started.connect(self._poll_reminders_soon)
         self.controller.call_finished.connect(self._poll_reminders_soon)
         self.callback_reminders.start()
+
+    def _place_reminder_banners(self) -> None:
+        """GUI thread: the banners over the search, inside the contacts' column; once a session has made the left
+        tabs, over the tabs (seen with the card in front too). Either way a banner showing never moves the dial pad,
+        its Call button or the status (the left side's contact list or card gives up the room)."""
+        banners = getattr(self, "reminder_banners", None)
+        if banners is None:
+            return
+        holder = self.splitter.widget(0)
+        if holder is not None and holder.objectName() == "left_side":
+            holder_layout = cast("QVBoxLayout", holder.layout())
+            if holder_layout.indexOf(banners) < 0:
+                column = cast("QVBoxLayout", self.search.parentWidget().layout())  # type: ignore[union-attr]
+                column.removeWidget(banners)
+                margins = column.contentsMargins()
+                banners.setContentsMargins(margins.left(), margins.top(), margins.right(), 4)
+                holder_layout.insertWidget(0, banners)
+            return
+        contacts_column = self.search.parentWidget()
+        assert contacts_column is not None
+        column_layout = cast("QVBoxLayout", contacts_column.layout())
+        if column_layout.indexOf(banners) < 0:
+            column_layout.insertWidget(column_layout.indexOf(self.search), banners)
 
     @Slot()
     def _poll_reminders_soon(self, *_args: object) -> None:
@@ -1696,6 +1714,7 @@ class MainWindow(QMainWindow):
         self.session = session
         self.statusBar().clearMessage()  # an earlier session's "has ended" is not about this one
         tabs = left_tabs(self.splitter)
+        self._place_reminder_banners()  # over both tabs now
         tabs.addTab(session.panel, button_text(f"Calling: {found.name}"))
         self.end_session_action.setEnabled(True)
         if self._disposition is not None:
@@ -1710,8 +1729,8 @@ class MainWindow(QMainWindow):
             return
         from PySide6.QtWidgets import QTabWidget
 
-        tabs = self.splitter.widget(0)
-        if isinstance(tabs, QTabWidget):
+        tabs = self.splitter.findChild(QTabWidget, "left_tabs")
+        if tabs is not None:
             tabs.setCurrentWidget(self.session.panel)
         self.session.panel.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -1719,8 +1738,8 @@ class MainWindow(QMainWindow):
         """GUI thread: the contacts in front (Ctrl+F during a session); the session waits in its tab."""
         from PySide6.QtWidgets import QTabWidget
 
-        tabs = self.splitter.widget(0)
-        if isinstance(tabs, QTabWidget):
+        tabs = self.splitter.findChild(QTabWidget, "left_tabs")
+        if tabs is not None:
             tabs.setCurrentIndex(0)
 
     @Slot()
@@ -1740,8 +1759,8 @@ class MainWindow(QMainWindow):
         remember(self.window_state, None)
         if session is None:
             return
-        tabs = self.splitter.widget(0)
-        if isinstance(tabs, QTabWidget):
+        tabs = self.splitter.findChild(QTabWidget, "left_tabs")
+        if tabs is not None:
             tabs.removeTab(tabs.indexOf(session.panel))
         session.panel.deleteLater()
         session.deleteLater()

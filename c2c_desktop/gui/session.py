@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal, SignalInstance, Slot
 from PySide6.QtWidgets import (
+    QApplication,
     QButtonGroup,
     QDialog,
     QDialogButtonBox,
@@ -194,18 +195,28 @@ def next_opening_in_thread(
 
 def left_tabs(splitter: QSplitter) -> QTabWidget:
     """The tabs that hold the contacts and, during a session, its card (made on the first session: the window's
-    first paint is unchanged). The tab bar shows only while there is more than the contacts."""
+    first paint is unchanged). The tab bar shows only while there is more than the contacts. They sit in a
+    holder ("left_side", the splitter's first widget): what goes over both tabs (the reminder banners) goes in the
+    holder's layout, over the tabs."""
     first = splitter.widget(0)
-    if isinstance(first, QTabWidget):
-        return first
-    assert first is not None  # the contacts' column
+    assert first is not None  # the contacts' column, or the holder made here earlier
+    if first.objectName() == "left_side":
+        found = first.findChild(QTabWidget, "left_tabs")
+        assert found is not None
+        return found
     sizes = splitter.sizes()
+    holder = QWidget()
+    holder.setObjectName("left_side")
+    holder_layout = QVBoxLayout(holder)
+    holder_layout.setContentsMargins(0, 0, 0, 0)
+    holder_layout.setSpacing(0)
     tabs = QTabWidget()
     tabs.setObjectName("left_tabs")
     tabs.setDocumentMode(True)
     tabs.setTabBarAutoHide(True)
-    splitter.replaceWidget(0, tabs)
-    tabs.addTab(first, "Contacts")
+    holder_layout.addWidget(tabs, 1)
+    splitter.insertWidget(0, holder)  # (insertWidget gives the splitter the holder to own; replaceWidget does not)
+    tabs.addTab(first, "Contacts")  # which takes the column out of the splitter
     splitter.setSizes(sizes)
     return tabs
 
@@ -513,6 +524,9 @@ class CallingSession(QObject):
         self._enter_from = 0.0  # time.monotonic() from which Enter (or the Call button) may dial the card shown
         self._deadline = 0.0  # time.monotonic() at which the countdown dials
         self._countdown_token = 0  # moved on by every stop: a timer armed before it never dials
+        # Enter while the keys are still read from the keyring: the call waiting for them (the window places it once
+        # they are read, see MainWindow._call_once_ready); Esc, S, P, a new card or the end cancel it.
+        self._keys_wait: Callable[[], None] | None = None
         self._armed_token = -1
         self._countdown = QTimer(self)
         self._countdown.setSingleShot(True)
@@ -668,15 +682,25 @@ class CallingSession(QObject):
             self._render()
             return
         contact = self.store.get_contact(item.contact_id) if item.contact_id is not None else None
-        panel.name_label.setText(item.label)
+        panel.name_label.setText(self._label(item))
         company = " · ".join(part for part in ((contact.title, contact.company) if contact else ()) if part)
         panel.company_label.setText(company)
         panel.company_label.setVisible(bool(company))
-        kind = card.standing.kind if card.standing is not None else "waiting for its disposition"
-        attempts = f" · {item.attempts} call{'s' * (item.attempts != 1)} so far" if item.attempts else ""
-        panel.number_label.setText(f"{self._display(item.e164)} · {kind}{attempts}")
+        self._show_item_state(item, card.standing.kind if card.standing is not None else "")
         self._local_shows_time = True
         panel.local_label.setText(self._local_line(item, card.standing))
+        self._show_last_calls(item, contact)
+        self._render()
+
+    def _show_item_state(self, item: ListItem, kind: str) -> None:
+        """The card's number line: the number, how it is offered (`kind`; "" while the call waits for its
+        disposition) and its calls so far."""
+        kind = kind or "waiting for its disposition"
+        attempts = f" · {item.attempts} call{'s' * (item.attempts != 1)} so far" if item.attempts else ""
+        self.panel.number_label.setText(f"{self._display(item.e164)} · {kind}{attempts}")
+
+    def _show_last_calls(self, item: ListItem, contact: Contact | None) -> None:
+        panel = self.panel
         lines = []
         for entry in prospect_calls(self.store, item.e164):
             when = datetime.fromisoformat(entry.started_at).astimezone().strftime("%a %d %b %H:%M")
@@ -687,7 +711,20 @@ class CallingSession(QObject):
         if contact is not None and contact.notes:
             lines.append(f"Contact notes: {' '.join(contact.notes.split())[:300]}")
         panel.journal_label.setText("\n".join(lines) or "No call to this prospect yet.")
-        self._render()
+
+    def _show_ended_call(self, item: ListItem) -> None:
+        """GUI thread: the call ended and waits for its disposition: the card's progress, number line and last calls
+        as the journal and the item have them now."""
+        self._snapshot.replace(item)
+        try:
+            items = self._snapshot.current()
+            contact = self.store.get_contact(item.contact_id) if item.contact_id is not None else None
+        except (StoreError, ListError) as exc:
+            log.warning("the card could not be brought up to date: %s", exc)
+            return
+        self.panel.progress_label.setText(progress(items, self.now()).text())
+        self._show_item_state(item, "")
+        self._show_last_calls(item, contact)
 
     def _render(self, *_args: object) -> None:
         """GUI thread: the message, the bar and the buttons as the phase says (also when the window's busy changes)."""
@@ -696,7 +733,7 @@ class CallingSession(QObject):
         panel = self.panel
         phase = self.state.phase
         item = self.state.item
-        name = item.label if item is not None else ""
+        name = self._label(item) if item is not None else ""
         busy = self.window.controller.is_busy
         settings = self.window.profile.settings
         panel.notice_label.setText(self._last_notice)
@@ -822,6 +859,9 @@ class CallingSession(QObject):
         assert item is not None
         if not self._list_still_there():
             return
+        if controller.credentials_loading:
+            self._wait_for_keys(item)
+            return
         fresh = self.lists.item(item.id)
         if fresh is None or (fresh.state, fresh.last_call_id, fresh.due_at) != (
             item.state,
@@ -855,6 +895,37 @@ class CallingSession(QObject):
             self.state.dial_not_placed()
             self._arm_enter()
             self._render()
+
+    def _wait_for_keys(self, item: ListItem) -> None:
+        """GUI thread: Enter before the keys are read: the card is called once they are (once, even after a second
+        Enter), unless the wait is cancelled first (`_cancel_keys_wait`)."""
+        self.stop_countdown()  # (cancels an earlier wait too: this one replaces it)
+
+        def place() -> None:
+            if self._keys_wait is not place:
+                return  # cancelled meanwhile
+            self._keys_wait = None
+            self._last_notice = ""
+            current = self.state.item
+            if not self.ended_already and current is not None and current.id == item.id:
+                self.dial()
+
+        self._keys_wait = place
+        self._last_notice = f"Calling {self._label(item)} once the keys are read from the keyring (Esc cancels)."
+        self.window._call_once_ready(place)
+        self._render()
+
+    def _cancel_keys_wait(self) -> None:
+        """GUI thread: the call waiting for the keys is dropped (Esc, S, P, a new card, the end of the session)."""
+        waiting, self._keys_wait = self._keys_wait, None
+        if waiting is None:
+            return
+        self._last_notice = ""
+        window = self.window
+        if window._call_when_ready is not None and window._call_when_ready[0] is waiting:
+            window._call_when_ready = None
+            window._call_when_ready_timer.stop()
+            window.status_panel.show_ready()
 
     def _link_item(self, _prepared: PreparedCall, entry: JournalEntry) -> bool:
         """GUI thread, CallController.call()'s pre-send hook: the journal row is written and nothing is sent yet. The
@@ -907,11 +978,12 @@ class CallingSession(QObject):
             self._last_notice = ""
         elif agent_missed(outcome, entry.call_type):
             paused = " The session is paused: P resumes." if self.state.paused else ""
-            self._last_notice = f"{AGENT_NO_ANSWER_TEXT} ({item.label} keeps its place).{paused}"
+            self._last_notice = f"{AGENT_NO_ANSWER_TEXT} ({self._label(item)} keeps its place).{paused}"
         else:
-            self._last_notice = _notice(item, outcome, message)
+            self._last_notice = _notice(self._label(item), self._state_words(item), outcome, message)
         if waiting:
             self.state.card = Card(item, self.state.card.standing, wrap_up=True)
+            self._show_ended_call(item)
             self._render()
         else:
             self.refresh()
@@ -920,13 +992,19 @@ class CallingSession(QObject):
 
     @Slot()
     def cancel_countdown(self) -> None:
-        """GUI thread: Esc: the countdown stops and nothing is dialled; Enter still calls."""
+        """GUI thread: Esc: the countdown (or a call waiting for the keys) stops and nothing is dialled; Enter still
+        calls."""
+        if self._keys_wait is not None:
+            self._cancel_keys_wait()
+            self._render()
         if self.state.cancel_countdown():
             self.stop_countdown()
             self._render()
 
     def stop_countdown(self) -> None:
-        """GUI thread: stop the timers (the card hid, the window closes, a key was pressed). Never dials."""
+        """GUI thread: stop the timers (the card hid, the window closes, a key was pressed) and a call waiting for the
+        keys. Never dials."""
+        self._cancel_keys_wait()
         self._countdown_token += 1
         self._countdown.stop()
         self._ticker.stop()
@@ -966,6 +1044,9 @@ class CallingSession(QObject):
             or self.state.phase is not Phase.COUNTDOWN
             or not self._on_screen()
         ):
+            return
+        if QApplication.activeModalWidget() is not None:  # a dialog (Settings…) over the card: the agent is elsewhere
+            self.stop_countdown()  # ready: "Press Enter to call …" once the dialog is closed
             return
         if self.window.controller.is_busy:  # another call is out (the dial pad, a link): it never waits in line
             self.stop_countdown()
@@ -1011,7 +1092,7 @@ class CallingSession(QObject):
             warn(self.window, "Not skipped", f"The prospect could not be skipped: {exc}")
             self._render()
             return
-        self._last_notice = f"Skipped {self.state.item.label}: {choice}."
+        self._last_notice = f"Skipped {self._label(self.state.item)}: {choice}."
         self.refresh()
 
     def disposition_keys(self) -> str:
@@ -1063,7 +1144,7 @@ class CallingSession(QObject):
         except (Refused, DispositionRefused, StoreError, PhoneError) as exc:
             warn(self.window, "Disposition not saved", f"“{name}” was not saved: {exc}")
             return False
-        self._last_notice = f"{moved.label}: {name} — {_state_words(moved)}."
+        self._last_notice = f"{self._label(moved)}: {name} — {self._state_words(moved)}."
         self.window._after_session_disposition(
             moved.e164 if rule is not None and rule.action is Action.DO_NOT_CALL else ""
         )
@@ -1092,7 +1173,7 @@ class CallingSession(QObject):
         except StoreError as exc:
             warn(self.window, "Note not saved", f"The note was not saved: {exc}")
             return
-        self.window.notify(f"Note saved with the last call to {item.label}.")
+        self.window.notify(f"Note saved with the last call to {self._label(item)}.")
 
     def schedule_callback(self) -> None:
         """GUI thread: C: after a call, the callback disposition with a time; before one, a callback for the card."""
@@ -1124,7 +1205,7 @@ class CallingSession(QObject):
             warn(self.window, "Callback not scheduled", f"The callback was not scheduled: {exc}")
             self._render()
             return
-        self._last_notice = f"{moved.label}: callback {both_clocks(at, self._zone_of(moved))}."
+        self._last_notice = f"{self._label(moved)}: callback {both_clocks(at, self._zone_of(moved))}."
         self.refresh()
 
     def _ask_callback(self, item: ListItem) -> CallbackChoice | None:
@@ -1136,7 +1217,7 @@ class CallingSession(QObject):
             self.window,
             item.e164,
             contact,
-            who=item.label,
+            who=self._label(item),
             guard=self._guard(),
             clock=self.now,
             region=self.window.profile.settings.region,
@@ -1180,7 +1261,9 @@ class CallingSession(QObject):
             self.panel.local_label.setText("Every item of this list is worked (or waits for a question answered).")
         else:
             moment, first = opening.next_opening
-            self.panel.local_label.setText(f"The next opens {both_clocks(moment, self._zone_of(first))}: {first.label}")
+            self.panel.local_label.setText(
+                f"The next opens {both_clocks(moment, self._zone_of(first))}: {self._label(first)}"
+            )
 
     @Slot()
     def _tick_local_time(self) -> None:
@@ -1232,6 +1315,16 @@ class CallingSession(QObject):
 
     # -- helpers ---------------------------------------------------------------------------------------------
 
+    def _label(self, item: ListItem) -> str:
+        """The item's name, or its number as written in the region (never the bare +1…)."""
+        return item.name or self._display(item.e164)
+
+    def _state_words(self, item: ListItem) -> str:
+        """The item's state, and when it is due on both clocks (a callback's time is agreed on the callee's)."""
+        if item.due_at is not None:
+            return f"{item.state} {both_clocks(item.due_at, self._zone_of(item))}"
+        return str(item.state)
+
     def _display(self, e164: str) -> str:
         from c2c_desktop.core.phone import display_number
 
@@ -1251,20 +1344,13 @@ class CallingSession(QObject):
         return f"Their time: {both_clocks(self.now(), zone)}"
 
 
-def _state_words(item: ListItem) -> str:
-    if item.due_at is not None:
-        when = item.due_at.astimezone().strftime("%a %H:%M")
-        return f"{item.state} ({when} your time)"
-    return str(item.state)
-
-
-def _notice(item: ListItem, outcome: Outcome, message: str) -> str:
-    """What the last call did, for the next card."""
+def _notice(label: str, state_words: str, outcome: Outcome, message: str) -> str:
+    """What the last call did, for the next card (`label`: the item's name or number; `state_words`: its state)."""
     if outcome is Outcome.UNKNOWN:
-        return f"{item.label}: unknown — it may still ring; not called again without your yes."
+        return f"{label}: unknown — it may still ring; not called again without your yes."
     if outcome is Outcome.NO_ANSWER:
-        return f"{item.label}: no answer — {_state_words(item)}."
-    return message or f"{item.label}: {outcome}"
+        return f"{label}: no answer — {state_words}."
+    return message or f"{label}: {outcome}"
 
 
 # --------------------------------------------------------------------------------------------------------------------

@@ -249,3 +249,16 @@ def test_outcomes_and_dispositions_move_items_on(store: Store) -> None:
         store, lists, rules, e, "Call back later", AFTERNOON, guard=guard, callback_at=AFTERNOON + timedelta(days=1)
     )
     assert e.state is ItemState.CALLBACK and lists.callbacks()[0].list_item_id == e.id
+
+
+def test_an_item_called_already_is_offered_as_ready_again_never_as_new(tmp_path: Path) -> None:
+    with Store(tmp_path / "db.sqlite3") as store:
+        lists = StoreCallLists(store)
+        made = lists.create_list("L")
+        lists.add_items(made.id, [NewItem(FLORIDA), NewItem("+13055550101")])
+        called, fresh = lists.items(made.id)
+        lists.update_item(called.id, attempts=1, last_outcome=Outcome.NO_ANSWER.value)  # the agent missed it: kept
+        order = CallableNow(store, guard_at(store, AFTERNOON), AFTERNOON)
+        called, fresh = lists.items(made.id)
+        assert order.standing(called).callable and order.standing(called).kind == "ready again"
+        assert order.standing(fresh).kind == "new"

@@ -112,11 +112,11 @@ def call_ended(display: str, service: StandInService, main: str, requests: int) 
 
 def dial_once_the_keys_are_read(display: str, main: str, service: StandInService, requests: int, *answer: str) -> None:
     """A dial by Enter (and `answer` keys in the "Call again?" question), pressed again until the call is out. Right
-    after a start the keys may still be read from the keyring (slow on a loaded machine): the card's Enter then says
-    "Not sent: the keys are still being read…", journals nothing and sends nothing; and a card just shown takes no
-    Enter for 0.4 s (a double press never dials twice). Pressing again is what the agent does. A call is out once
-    the title says "Calling …" (set after its journal row, before its request) or its request has come; each test
-    then checks the request log exactly."""
+    after a start the keys may still be read from the keyring (slow on a loaded machine): the card's Enter then waits
+    for them and calls once they are read (once, however often Enter is pressed meanwhile); and a card just shown
+    takes no Enter for 0.4 s (a double press never dials twice): pressing again is what the agent does. A call is out
+    once the title says "Calling …" (set after its journal row, before its request) or its request has come; each
+    test then checks the request log exactly."""
     deadline = time.monotonic() + DEADLINE_S
     while True:
         press(display, main, "Return")

@@ -299,3 +299,39 @@ def test_a_banner_showing_moves_neither_the_dial_pad_nor_its_call_button(
     assert banner_bottom < window.search.mapTo(window, window.search.rect().topLeft()).y()  # over the search
     assert places() == before
     assert window.size().width() == 1000 and window.size().height() == 680
+
+
+def test_a_banner_shows_over_the_tabs_while_a_session_card_is_in_front(
+    qtbot: QtBot, window_and_tray: tuple[MainWindow, CallTray], tmp_path: Path
+) -> None:
+    """With a calling session, the left side is tabs: the banner sits over them, seen with the card in front, and it
+    still moves neither the dial pad nor its Call button."""
+    from PySide6.QtWidgets import QTabWidget
+
+    from c2c_desktop.core.calllists import NewItem
+
+    window, _tray = window_and_tray
+    window.resize(1000, 680)
+    qtbot.waitUntil(lambda: window.size().width() == 1000, timeout=WAIT_MS)
+    lists = StoreCallLists(window.profile.store)
+    made = lists.create_list("Monday")
+    lists.add_items(made.id, [NewItem("+12125550148", None, "")])
+    assert window.start_list_session(made.id)
+    tabs = window.findChild(QTabWidget, "left_tabs")
+    assert tabs is not None and window.session is not None
+    qtbot.waitUntil(lambda: tabs.currentWidget() is window.session.panel, timeout=WAIT_MS)  # type: ignore[union-attr]
+    QApplication.processEvents()
+    dial_pad_at = window.dialpad.call_button.mapTo(window, window.dialpad.call_button.rect().topLeft())
+    add_callback(window.profile.store, NOW + timedelta(minutes=1))
+    with qtbot.waitSignal(window.callback_reminders.reminder_due, timeout=WAIT_MS):
+        window.callback_reminders.poll()
+    qtbot.waitUntil(window.reminder_banners.reminder.isVisible, timeout=WAIT_MS)
+    QApplication.processEvents()
+    window.grab().save(str(tmp_path / "banner_over_the_session.png"))
+    contacts_page = tabs.widget(0)
+    assert contacts_page is not None and not contacts_page.isAncestorOf(window.reminder_banners)
+    banner_bottom = window.reminder_banners.mapTo(window, window.reminder_banners.rect().bottomLeft()).y()
+    assert banner_bottom < tabs.mapTo(window, tabs.rect().topLeft()).y()  # over the tabs
+    assert window.dialpad.call_button.mapTo(window, window.dialpad.call_button.rect().topLeft()) == dial_pad_at
+    tabs.setCurrentIndex(0)  # the contacts in front: still seen
+    assert window.reminder_banners.reminder.isVisible()

@@ -559,3 +559,115 @@ def test_no_two_things_share_a_key_while_a_session_runs(qtbot: QtBot, tmp_path: 
         for key, what in keys:
             by_key.setdefault(key.casefold(), []).append(what)
         assert {key: whats for key, whats in by_key.items() if len(whats) > 1} == {}
+
+
+def test_power_mode_a_countdown_ending_under_a_modal_dialog_never_dials(
+    qtbot: QtBot, tmp_path: Path, standin: StandInService
+) -> None:
+    """A dialog of the app (Settings, or any other) over the card: the countdown runs out into "ready", nothing is
+    dialled; Enter calls once the dialog is closed."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication, QDialog
+
+    folder, list_id = _profile_dir(tmp_path, 3)
+    with running_window(qtbot, open_profile(folder, standin.url, call_type=1)) as window:
+        dialog = QDialog(window)
+        dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+        dialog.show()
+        qtbot.waitUntil(lambda: QApplication.activeModalWidget() is dialog, timeout=SIGNAL_MS)
+        session = _start(qtbot, window, list_id, "Lead 00", Mode.POWER, countdown_ms=200)
+        assert session.state.phase is Phase.COUNTDOWN
+        qtbot.waitUntil(lambda: session.state.phase is Phase.READY, timeout=SIGNAL_MS)
+        assert "Press Enter to call" in session.panel.message_label.text()
+        assert standin.request_count == 0
+        dialog.close()
+        with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
+            enter_when_armed(qtbot, window)
+    assert _dialled(standin) == [lead_dial(0)]
+
+
+def test_the_card_after_a_connected_call_shows_the_call_while_it_waits_for_its_disposition(
+    qtbot: QtBot, tmp_path: Path, standin: StandInService
+) -> None:
+    """Call type 2, connected: the card waits for the disposition, and says what the journal and the item say now."""
+    folder, list_id = _profile_dir(tmp_path, 3)
+    with running_window(qtbot, open_profile(folder, standin.url)) as window:
+        session = _start(qtbot, window, list_id, "Lead 00", Mode.PREVIEW)
+        panel = session.panel
+        assert panel.progress_label.text().startswith("0 of 3 worked")
+        assert " · new" in panel.number_label.text() and "connected" not in panel.journal_label.text()
+        with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
+            enter_when_armed(qtbot, window)
+        qtbot.waitUntil(lambda: session.state.phase is Phase.WRAP_UP, timeout=SIGNAL_MS)
+        assert not panel.progress_label.text().startswith("0 of 3 worked"), panel.progress_label.text()
+        assert panel.number_label.text().endswith("waiting for its disposition · 1 call so far")
+        assert "connected" in panel.journal_label.text().splitlines()[0]
+
+
+def test_a_bare_number_shows_formatted_and_a_callback_notice_gives_both_clocks(
+    qtbot: QtBot, tmp_path: Path, standin: StandInService
+) -> None:
+    """An item with no contact is titled by its number as written in the region, never "+1…"; the notice after a
+    callback disposition gives the callee's clock and the agent's, as the callback dialog does."""
+    from datetime import UTC, datetime, timedelta
+
+    from c2c_desktop.core.calllists import NewItem
+
+    folder, list_id = _profile_dir(tmp_path, 1)
+    from c2c_desktop.core.store import Store
+
+    with Store(folder / "c2c-desktop.sqlite3") as store:
+        lists = StoreCallLists(store)
+        bare = lists.create_list("Bare")
+        lists.add_items(bare.id, [NewItem("+12125550140")])
+    with running_window(qtbot, open_profile(folder, standin.url)) as window:
+        session = _start(qtbot, window, bare.id, "(212) 555-0140", Mode.PREVIEW)
+        assert "+1" not in session.panel.message_label.text()
+        assert session.panel.message_label.text() == "Press Enter to call (212) 555-0140"
+        with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
+            enter_when_armed(qtbot, window)
+        qtbot.waitUntil(lambda: session.state.phase is Phase.WRAP_UP, timeout=SIGNAL_MS)
+        day = datetime.now(UTC) + timedelta(days=1)
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        at = day.replace(hour=15, minute=0, second=0, microsecond=0)  # 10:00 or 11:00 in New York
+        assert session.dispose("Call back later", callback_at=at)
+        notice = session.panel.notice_label.text()
+        assert notice.startswith("(212) 555-0140: Call back later — callback"), notice
+        assert "their time (America/New_York)" in notice and "yours" in notice
+
+
+# -- Enter while the keys are read --------------------------------------------------------------------------------
+
+
+def test_enter_while_the_keys_are_read_calls_once_they_are_and_esc_cancels_it(
+    qtbot: QtBot, tmp_path: Path, standin: StandInService
+) -> None:
+    """As the main window's Enter: a call asked for while the keys are read from the keyring goes out once they are
+    read — once, even after a second Enter; Esc before then cancels it."""
+    folder, list_id = _profile_dir(tmp_path, 3)
+    with running_window(qtbot, open_profile(folder, standin.url)) as window:
+        session = _start(qtbot, window, list_id, "Lead 00", Mode.PREVIEW)
+        qtbot.waitUntil(session.enter_armed, timeout=SIGNAL_MS)
+        window.controller.credentials_loading = True  # as right after a start, or after Settings saved new keys
+        with qtbot.assertNotEmitted(window.controller.call_started, wait=50):
+            enter(window)
+            escape(window)
+        assert "keys" not in session.panel.notice_label.text()
+        window._reload_keys()  # the keys are read: the cancelled call does not go out
+        qtbot.waitUntil(lambda: not window.controller.credentials_loading, timeout=SIGNAL_MS)
+        with qtbot.assertNotEmitted(window.controller.call_started, wait=100):
+            pass
+        assert standin.request_count == 0 and session.state.phase is Phase.READY
+
+        window.controller.credentials_loading = True
+        with qtbot.assertNotEmitted(window.controller.call_started, wait=50):
+            enter(window)
+            enter(window)  # a second, impatient Enter
+        assert "once the keys are read" in session.panel.notice_label.text()
+        assert session.state.phase is Phase.READY and standin.request_count == 0
+        with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
+            window._reload_keys()
+        with qtbot.assertNotEmitted(window.controller.call_started, wait=100):
+            pass
+    assert _dialled(standin) == [lead_dial(0)]
