@@ -24,16 +24,18 @@ SUPERUSER = "postgres"
 
 
 def find_bin_dir() -> Path | None:
-    """The folder of initdb and pg_ctl: $C2C_PG_BIN, else Debian's newest /usr/lib/postgresql/N/bin, else PATH."""
+    """The folder of initdb and pg_ctl: $C2C_PG_BIN when set (and only it), else Debian's newest
+    /usr/lib/postgresql/N/bin, else the PATH's."""
     candidates: list[Path] = []
     if os.environ.get("C2C_PG_BIN"):
         candidates.append(Path(os.environ["C2C_PG_BIN"]))
-    if PG_ROOT.is_dir():
-        versions = sorted((p for p in PG_ROOT.iterdir() if p.name.isdigit()), key=lambda p: int(p.name), reverse=True)
-        candidates.extend(version / "bin" for version in versions)
-    on_path = shutil.which("initdb")
-    if on_path:
-        candidates.append(Path(on_path).parent)
+    else:
+        if PG_ROOT.is_dir():
+            versions = sorted((p for p in PG_ROOT.iterdir() if p.name.isdigit()), key=lambda p: int(p.name))
+            candidates.extend(version / "bin" for version in reversed(versions))
+        on_path = shutil.which("initdb")
+        if on_path:
+            candidates.append(Path(on_path).parent)
     for folder in candidates:
         if (folder / "initdb").is_file() and (folder / "pg_ctl").is_file():
             return folder

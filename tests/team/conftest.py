@@ -7,6 +7,7 @@ import itertools
 import secrets
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,21 +97,36 @@ class TeamDb:
         return connect(self.owner_url)
 
 
-@pytest.fixture
-def team_db(pg_cluster: Cluster) -> Iterator[TeamDb]:
+@contextmanager
+def _database(cluster: Cluster, *, initialised: bool) -> Iterator[TeamDb]:
     import psycopg
 
     from c2c_desktop.core.team import admin
     from c2c_desktop.core.team.server import connect
 
-    db = TeamDb(pg_cluster, f"team_{next(_database_numbers)}")
-    with psycopg.connect(pg_cluster.admin_conninfo(), autocommit=True) as admin_connection:
+    db = TeamDb(cluster, f"team_{next(_database_numbers)}")
+    with psycopg.connect(cluster.admin_conninfo(), autocommit=True) as admin_connection:
         admin_connection.execute(f'CREATE DATABASE "{db.name}"')
         try:
-            with connect(db.owner_url) as connection:
-                admin.init_team(connection)
+            if initialised:
+                with connect(db.owner_url) as connection:
+                    admin.init_team(connection)
             yield db
         finally:
             admin_connection.execute(f'DROP DATABASE IF EXISTS "{db.name}" WITH (FORCE)')
             for role in db.roles:
                 admin_connection.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+@pytest.fixture
+def team_db(pg_cluster: Cluster) -> Iterator[TeamDb]:
+    """A new database with the team schema (applied by the superuser, over the unix socket)."""
+    with _database(pg_cluster, initialised=True) as db:
+        yield db
+
+
+@pytest.fixture
+def blank_db(pg_cluster: Cluster) -> Iterator[TeamDb]:
+    """A new empty database (for `team init`)."""
+    with _database(pg_cluster, initialised=False) as db:
+        yield db
