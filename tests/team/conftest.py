@@ -10,11 +10,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.pg_cluster import Cluster, find_bin_dir, postgres_required, start_cluster
 from tests.standin import make_tls_files
+
+if TYPE_CHECKING:
+    from c2c_desktop.core.team.server import Connection, TeamSession
 
 #: The host name in the server's test certificate (connections give hostaddr=127.0.0.1 with it).
 CERT_HOST = "db.team.test"
@@ -86,12 +90,13 @@ class TeamDb:
         self.passwords[name] = password
         return name
 
-    def session(self, role: str):  # type: ignore[no-untyped-def]
+    def session(self, role: str) -> TeamSession:
         from c2c_desktop.core.team.server import TeamSession
 
         return TeamSession.open(self.url(role), self.passwords[role])
 
-    def owner(self):  # type: ignore[no-untyped-def]
+    def owner(self) -> Connection:
+        """The superuser, over the unix socket."""
         from c2c_desktop.core.team.server import connect
 
         return connect(self.owner_url)

@@ -213,6 +213,17 @@ def test_skip_releases_the_claim_and_keeps_an_earlier_cool_off(team_db: TeamDb) 
         assert bob_session.claim_number(first.number).last_by == bob
 
 
+def test_a_skipped_ad_hoc_claim_frees_the_same_number_on_a_list_at_once(team_db: TeamDb) -> None:
+    alice, bob = team_db.add_agent("alice"), team_db.add_agent("bob")
+    list_id = _shared_list(team_db, ["+15550002500"], bob)
+    with team_db.session(alice) as alice_session, team_db.session(bob) as bob_session:
+        assert alice_session.claim_number("+15550002500").claimed is True
+        assert bob_session.claim_next(list_id) is None  # alice holds the number: the item is put off
+        assert alice_session.release_claim(number="+15550002500") is True  # Skip
+        claim = bob_session.claim_next(list_id)
+        assert claim is not None and claim.number == "+15550002500"
+
+
 def test_an_ad_hoc_claim_says_who_is_calling_and_is_never_taken_over_during_a_live_lease(team_db: TeamDb) -> None:
     alice, bob = team_db.add_agent("alice"), team_db.add_agent("bob")
     with team_db.session(alice) as alice_session, team_db.session(bob) as bob_session:

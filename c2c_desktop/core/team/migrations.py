@@ -127,7 +127,8 @@ CREATE TABLE c2c.list_items (
     attempts integer NOT NULL DEFAULT 0,
     claimed_by text,                 -- the last agent who claimed it
     lease_until timestamptz,         -- held by claimed_by until then
-    not_before timestamptz,          -- not worth trying before (its number in a cool-off, or a retry time)
+    not_before timestamptz,          -- a retry time (finish_item)
+    number_busy_until timestamptz,   -- its number was someone else's, or in its cool-off, until then
     callback_at timestamptz,         -- a callback, reserved for callback_by from that time
     callback_by text,
     last_outcome text,
@@ -302,6 +303,7 @@ BEGIN
            AND (i.lease_until IS NULL OR i.lease_until <= now())
            AND (i.callback_at IS NULL OR (i.callback_by = me AND i.callback_at <= now()))
            AND (i.not_before IS NULL OR i.not_before <= now() OR i.callback_at IS NOT NULL)
+           AND (i.number_busy_until IS NULL OR i.number_busy_until <= now() OR i.callback_at IS NOT NULL)
            AND NOT EXISTS (SELECT 1 FROM dnc d WHERE d.e164 = i.e164 AND d.deleted_at IS NULL)
          ORDER BY i.callback_at NULLS LAST, i.position, i.id
          FOR UPDATE OF i SKIP LOCKED
@@ -309,7 +311,7 @@ BEGIN
         exempt := cand.callback_at IS NOT NULL;
         IF take_number(cand.e164, me, cand.id, exempt, s.cool_off, s.lease) THEN
             UPDATE list_items i SET claimed_by = me, lease_until = now() + s.lease, attempts = i.attempts + 1,
-                                    not_before = NULL
+                                    not_before = NULL, number_busy_until = NULL
              WHERE i.id = cand.id;
             RETURN QUERY
                 SELECT i.id, i.e164, i.contact_id, c.name, i.attempts, i.lease_until, exempt
@@ -319,7 +321,7 @@ BEGIN
         END IF;
         -- Its number is someone else's now, or in its cool-off: not worth looking at again before that ends.
         UPDATE list_items i
-           SET not_before = (SELECT greatest(g.lease_until, g.claimed_at + s.cool_off)
+           SET number_busy_until = (SELECT greatest(g.lease_until, g.claimed_at + s.cool_off)
                                FROM dial_guard g WHERE g.e164 = cand.e164)
          WHERE i.id = cand.id;
     END LOOP;
@@ -384,14 +386,19 @@ BEGIN
     END IF;
     DELETE FROM dial_guard g
      WHERE g.e164 = released_number AND g.claimed_by = me AND g.lease_until > now() AND g.previous_by IS NULL;
-    IF FOUND THEN
-        RETURN true;
+    IF NOT FOUND THEN
+        UPDATE dial_guard g
+           SET claimed_by = g.previous_by, claimed_at = g.previous_at, lease_until = now(), list_item_id = NULL,
+               previous_by = NULL, previous_at = NULL
+         WHERE g.e164 = released_number AND g.claimed_by = me AND g.lease_until > now();
+        IF NOT FOUND THEN
+            RETURN false;
+        END IF;
     END IF;
-    UPDATE dial_guard g
-       SET claimed_by = g.previous_by, claimed_at = g.previous_at, lease_until = now(), list_item_id = NULL,
-           previous_by = NULL, previous_at = NULL
-     WHERE g.e164 = released_number AND g.claimed_by = me AND g.lease_until > now();
-    RETURN FOUND;
+    -- Items put off because this claim held their number are worth a look again.
+    UPDATE list_items i SET number_busy_until = NULL
+     WHERE i.e164 = released_number AND i.state = 'open' AND i.number_busy_until > now();
+    RETURN true;
 END
 $$;
 
