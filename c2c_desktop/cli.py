@@ -54,6 +54,7 @@ COMMANDS = (
     "lists",
     "callbacks",
     "figures",
+    "team",
     "install-desktop-entry",
     "uninstall-desktop-entry",
 )
@@ -328,6 +329,8 @@ def build_parser() -> argparse.ArgumentParser:
     callbacks_cancel = callbacks_sub.add_parser("cancel", help="cancel a pending callback (its list item is skipped)")
     callbacks_cancel.add_argument("id", type=int, metavar="ID", help="the callback's id, as `callbacks list` shows")
 
+    _add_team_parser(sub)
+
     sim = sub.add_parser("simulator", help="run the stand-in click-to-call service on loopback")
     sim.add_argument("--port", type=_port, default=8765)
     sim.add_argument(
@@ -344,6 +347,37 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     return parser
+
+
+def _add_team_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """`team …`: the team workspace on PostgreSQL (the handlers are in team_cli.py, loaded only when one runs)."""
+    url = _Parser(add_help=False)
+    url.add_argument(
+        "--url",
+        default=os.environ.get("C2C_TEAM_URL"),
+        required="C2C_TEAM_URL" not in os.environ,
+        metavar="URL",
+        help="postgresql://USER@HOST/DATABASE (default: $C2C_TEAM_URL); another machine needs ?sslmode=verify-full",
+    )
+    team = sub.add_parser("team", help="the team workspace on PostgreSQL: set it up, add agents, assign lists, status")
+    team_sub = team.add_subparsers(dest="action", metavar="ACTION", required=True)
+    team_sub.add_parser(
+        "init", parents=[url], help="create or update the team's schema, roles and functions (as the database owner)"
+    )
+    add_agent = team_sub.add_parser(
+        "add-agent",
+        parents=[url],
+        help="a login role for one person; the password is asked for, or read from standard input's first line",
+    )
+    add_agent.add_argument("name", metavar="NAME", help="lower-case letters, digits and _")
+    add_agent.add_argument("--manager", action="store_true", help="a manager: sees every list, call and note")
+    team_lists = team_sub.add_parser("lists", help="team call lists")
+    team_lists_sub = team_lists.add_subparsers(dest="lists_action", metavar="ACTION", required=True)
+    assign = team_lists_sub.add_parser("assign", parents=[url], help="let these agents take leads from the list")
+    assign.add_argument("list", metavar="LIST")
+    assign.add_argument("agents", nargs="+", metavar="AGENT")
+    status = team_sub.add_parser("status", parents=[url], help="members, lists and their progress, claims in flight")
+    status.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
 def build_gui_parser() -> argparse.ArgumentParser:
@@ -1665,6 +1699,20 @@ def cmd_desktop_entry(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_team(args: argparse.Namespace) -> int:
+    """team init / add-agent / lists assign / status (team_cli.py)."""
+    try:
+        from c2c_desktop import team_cli
+    except ImportError as exc:
+        if not (exc.name or "").startswith("psycopg"):
+            raise
+        raise CliError(f"the team commands need the team extra: pip install '{APP_NAME}[team]'") from None
+    try:
+        return team_cli.run(args)
+    except team_cli.TeamError as exc:
+        raise CliError(str(exc)) from None
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     """Open the window (Qt is imported only here)."""
     from c2c_desktop import handoff
@@ -1695,6 +1743,7 @@ HANDLERS = {
     "lists": cmd_lists,
     "callbacks": cmd_callbacks,
     "figures": cmd_figures,
+    "team": cmd_team,
     "install-desktop-entry": cmd_desktop_entry,
     "uninstall-desktop-entry": cmd_desktop_entry,
 }

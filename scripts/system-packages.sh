@@ -12,9 +12,11 @@ runtime="libglib2.0-0 libxkbcommon0 libfreetype6 libfontconfig1 fonts-dejavu-cor
 # fake clock for the calling-rules CLI test (libfaketime), xdg-open/xdg-mime and desktop-file-validate for the
 # desktop entry, objdump (binutils), which PyInstaller needs to build the bundle, a window manager (openbox) for
 # the tel: hand-off test, where "the window became active" means what it means on a desktop, a tray host (trayer)
-# and a notification daemon (dunst) for the tray tests, and xwininfo (x11-utils) to see the icon embedded.
+# and a notification daemon (dunst) for the tray tests, xwininfo (x11-utils) to see the icon embedded, and the
+# PostgreSQL server for the team workspace's tests (tests/pg_cluster.py runs initdb/pg_ctl as the package's
+# `postgres` user through runuser, which util-linux always brings).
 testing="xvfb xauth dbus gnome-keyring xdotool imagemagick faketime xdg-utils desktop-file-utils binutils openbox
- dunst trayer x11-utils"
+ dunst trayer x11-utils postgresql"
 
 case "${1:-}" in
   run) wanted="$runtime" ;;

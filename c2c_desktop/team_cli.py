@@ -1,0 +1,129 @@
+"""`c2c-desktop team …`: the manager's commands for the team workspace on PostgreSQL.
+
+Imported by cli.py only when a team command runs (it loads psycopg, from the `team` extra). Failures are
+core.team.server.TeamError with one plain line; cli.py prints them. Passwords are never arguments: the new agent's
+is read from the terminal (asked twice) or from the first line of standard input; the owner's comes from libpq's
+usual places (PGPASSWORD, ~/.pgpass) or, on a terminal, a prompt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from datetime import datetime
+from typing import TextIO
+
+from c2c_desktop.core.team import admin
+from c2c_desktop.core.team.server import Connection, TeamError, TeamRefused, TeamSetupError, connect
+
+__all__ = ["TeamError", "run"]
+
+
+def _connect(url: str, stdin: TextIO) -> Connection:
+    try:
+        return connect(url)
+    except TeamRefused as exc:
+        if "password" not in str(exc) or not stdin.isatty():
+            raise
+    return connect(url, getpass.getpass("Password of the database owner: "))
+
+
+def _new_password(name: str, stdin: TextIO) -> str:
+    if stdin.isatty():
+        password = getpass.getpass(f"Password for {name}: ")
+        if getpass.getpass("The same password again: ") != password:
+            raise TeamSetupError("the two passwords differ; nothing was changed")
+    else:
+        password = stdin.readline().rstrip("\r\n")
+    if not password:
+        raise TeamSetupError(
+            "no password given (type it at the prompt, or send it as the first line of standard input)"
+        )
+    return password
+
+
+def _time(value: datetime) -> str:
+    return value.astimezone().strftime("%H:%M:%S")
+
+
+def _init(args: argparse.Namespace, connection: Connection) -> None:
+    applied = admin.init_team(connection)
+    if applied:
+        print(f"team database ready: migrations {', '.join(map(str, applied))} applied")
+    else:
+        print(f"team database already up to date (version {admin.applied_versions(connection)[-1]})")
+    for problem in admin.security_problems(connection):
+        print(f"warning: {problem}", file=sys.stderr)
+
+
+def _add_agent(args: argparse.Namespace, connection: Connection) -> None:
+    admin.check_agent_name(args.name)
+    password = _new_password(args.name, sys.stdin)
+    admin.add_agent(connection, args.name, password, manager=args.manager)
+    kind = "manager" if args.manager else "agent"
+    print(f"added {args.name} as {kind} (at most {admin.CONNECTION_LIMIT} connections at a time)")
+
+
+def _assign(args: argparse.Namespace, connection: Connection) -> None:
+    assigned = admin.assign_list(connection, args.list, args.agents)
+    print(f"{args.list}: assigned to {', '.join(assigned)}")
+
+
+def _status(args: argparse.Namespace, connection: Connection) -> None:
+    status = admin.team_status(connection)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "members": [vars(member) for member in status.members],
+                    "lists": [vars(team_list) for team_list in status.lists],
+                    "in_flight": [
+                        {
+                            **vars(claim),
+                            "claimed_at": claim.claimed_at.isoformat(),
+                            "lease_until": claim.lease_until.isoformat(),
+                        }
+                        for claim in status.in_flight
+                    ],
+                    "problems": status.problems,
+                },
+                indent=2,
+            )
+        )
+        return
+    print("Members:")
+    for member in status.members or []:
+        print(f"  {member.name:<20} {'manager' if member.manager else 'agent':<8} {member.calls} calls")
+    if not status.members:
+        print("  none yet (team add-agent NAME)")
+    print("Lists:")
+    for team_list in status.lists:
+        share = f"{team_list.done * 100 // team_list.items}%" if team_list.items else "-"
+        print(
+            f"  {team_list.name:<20} {team_list.done}/{team_list.items} done ({share}), {team_list.open} open, "
+            f"{team_list.in_flight} in flight; assigned to {', '.join(team_list.assigned_to) or 'nobody'}"
+        )
+    if not status.lists:
+        print("  none yet")
+    print(f"Claims in flight: {len(status.in_flight)}")
+    for claim in status.in_flight:
+        where = f" ({claim.list_name})" if claim.list_name else " (ad hoc)"
+        since, until = _time(claim.claimed_at), _time(claim.lease_until)
+        print(f"  {claim.number:<16} {claim.claimed_by:<20} since {since}, until {until}{where}")
+    for problem in status.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+
+
+_ACTIONS = {"init": _init, "add-agent": _add_agent, "assign": _assign, "status": _status}
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `team ACTION`; raises TeamError with a plain line on failure."""
+    action = "assign" if args.action == "lists" else args.action
+    if action == "add-agent":
+        admin.check_agent_name(args.name)  # before asking for any password
+    with _connect(args.url, sys.stdin) as connection:
+        _ACTIONS[action](args, connection)
+    return 0
