@@ -805,9 +805,7 @@ def _summary_lines(label: str, summary: ImportSummary) -> list[str]:
 
 def _contacts_import(args: argparse.Namespace) -> int:
     from c2c_desktop.core.contacts_io import DuplicatePolicy, import_file
-    from c2c_desktop.core.importers import ContactFileError
     from c2c_desktop.core.phone import is_valid_region
-    from c2c_desktop.core.store import StoreError
 
     dial_region = _load_settings().region
     region = args.region if args.region is not None else dial_region
@@ -816,26 +814,41 @@ def _contacts_import(args: argparse.Namespace) -> int:
     policy = DuplicatePolicy(args.on_duplicate)
     if args.list is not None:
         return _contacts_import_into_list(args, region, dial_region, policy)
-    code = EXIT_OK
     with _open_store() as store:
-        for name in args.files:
-            try:
-                summary = import_file(
-                    store,
-                    name,
-                    region=region,
-                    policy=policy,
-                    progress=_import_progress(name),
-                    dial_region=dial_region,  # a --region file's numbers are still dialled from here
-                )
-            except ContactFileError as exc:
-                print(f"{APP_NAME}: {terminal_safe(f'{name}: {exc}')} Nothing was imported from it.", file=sys.stderr)
-                code = EXIT_ERROR
-                continue
-            except StoreError as exc:
-                raise CliError(f"{name}: nothing was imported: {exc}") from None
-            print("\n".join(_summary_lines(name, summary)), flush=True)
+        code, _read = _import_each(
+            args.files,
+            lambda name: import_file(
+                store,
+                name,
+                region=region,
+                policy=policy,
+                progress=_import_progress(name),
+                dial_region=dial_region,  # a --region file's numbers are still dialled from here
+            ),
+        )
     return code
+
+
+def _import_each(files: Sequence[str], import_one: Callable[[str], ImportSummary]) -> tuple[int, int]:
+    """Each file imported by `import_one` (whole or not at all) and its summary printed; a file that cannot be read is
+    said and passed over. The exit code, and how many files were read."""
+    from c2c_desktop.core.importers import ContactFileError
+    from c2c_desktop.core.store import StoreError
+
+    code = EXIT_OK
+    read = 0
+    for name in files:
+        try:
+            summary = import_one(name)
+        except ContactFileError as exc:
+            print(f"{APP_NAME}: {terminal_safe(f'{name}: {exc}')} Nothing was imported from it.", file=sys.stderr)
+            code = EXIT_ERROR
+            continue
+        except StoreError as exc:
+            raise CliError(f"{name}: nothing was imported: {exc}") from None
+        print("\n".join(_summary_lines(name, summary)), flush=True)
+        read += 1
+    return code, read
 
 
 def _contacts_import_into_list(args: argparse.Namespace, region: str, dial_region: str, policy: DuplicatePolicy) -> int:
@@ -843,30 +856,19 @@ def _contacts_import_into_list(args: argparse.Namespace, region: str, dial_regio
     then their contacts put in the list, each kept once (the repeats reported)."""
     from c2c_desktop.core import list_sources
     from c2c_desktop.core.calllists import NewItem, StoreCallLists
-    from c2c_desktop.core.importers import ContactFileError
-    from c2c_desktop.core.store import StoreError
 
     if not args.list.split():  # refused before anything is imported
         raise CliError("--list needs a name")
-    code = EXIT_OK
     items: list[NewItem] = []
-    read_any = False
+
+    def import_into_items(name: str) -> ImportSummary:
+        found, summary = list_sources.from_file(store, name, region=region, dial_region=dial_region, policy=policy)
+        items.extend(found)
+        return summary
+
     with _open_store() as store:
-        for name in args.files:
-            try:
-                found, summary = list_sources.from_file(
-                    store, name, region=region, dial_region=dial_region, policy=policy
-                )
-            except ContactFileError as exc:
-                print(f"{APP_NAME}: {terminal_safe(f'{name}: {exc}')} Nothing was imported from it.", file=sys.stderr)
-                code = EXIT_ERROR
-                continue
-            except StoreError as exc:
-                raise CliError(f"{name}: nothing was imported: {exc}") from None
-            print("\n".join(_summary_lines(name, summary)), flush=True)
-            items += found
-            read_any = True
-        if not read_any:
+        code, read = _import_each(args.files, import_into_items)
+        if not read:
             return code  # no file could be read: no list made either
         lists = StoreCallLists(store)
         made, report = list_sources.into_list(store, lists, args.list, items, existing_ok=True)
