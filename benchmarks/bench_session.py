@@ -65,7 +65,7 @@ from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from c2c_desktop.core import config  # noqa: E402
 from c2c_desktop.core.calllists import StoreCallLists  # noqa: E402
-from c2c_desktop.core.list_session import Mode, Phase  # noqa: E402
+from c2c_desktop.core.list_session import CHANGED_MARGIN, Mode, Phase  # noqa: E402
 from c2c_desktop.core.models import Credentials, Outcome  # noqa: E402
 from c2c_desktop.core.simulator import DEMO_ACCESS_KEY, DEMO_SECRET_ACCESS_KEY, StandInService  # noqa: E402
 from c2c_desktop.gui.app import BACKGROUND_IMPORTS  # noqa: E402
@@ -407,6 +407,9 @@ def main(argv: list[str] | None = None) -> int:
         cases = set(args.cases.split(","))
         night: dict[str, Any] | None = None
         made = add_bench_list(window.profile.store, args.items)
+        # A session works a list made earlier: one made just now is inside the kept list's change margin
+        # (core.list_session.CHANGED_MARGIN), so its first re-reads would read every item again as "changed".
+        time.sleep(CHANGED_MARGIN.total_seconds() + 0.5)
         finished: list[tuple[float, Outcome]] = []
         window.controller.call_finished.connect(  # before the session's own slot: stamped first
             lambda _entry, result, _message: finished.append((time.perf_counter(), Outcome(result.outcome)))
