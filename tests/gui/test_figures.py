@@ -4,8 +4,6 @@ have the right geometry, CSV export, and the window's menu entry."""
 from __future__ import annotations
 
 import csv
-import os
-import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -26,6 +24,7 @@ from c2c_desktop.gui.mainwindow import MainWindow
 from c2c_desktop.gui.profile import open_demo_profile
 from tests.figures_support import fill_fixture_journal, fill_fixture_lists
 from tests.gui.windows import running_window
+from tests.local_zone import local_zone
 
 SHOWN_MS = 10_000
 MONDAY = date(2026, 12, 7)
@@ -34,15 +33,8 @@ MONDAY = date(2026, 12, 7)
 @pytest.fixture(autouse=True)
 def new_york() -> Iterator[None]:
     """The agent's local zone is New York's (the window uses the system's zone, as the agent's computer)."""
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = "America/New_York"
-    time.tzset()
-    yield
-    if before is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = before
-    time.tzset()
+    with local_zone("America/New_York"):
+        yield
 
 
 @pytest.fixture

@@ -5,8 +5,6 @@ and the Callbacks window lists it with how late it is. Real window (offscreen), 
 from __future__ import annotations
 
 import dataclasses
-import os
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,6 +28,7 @@ from c2c_desktop.gui.profile import DEMO_AGENT_NUMBER, Profile
 from c2c_desktop.gui.reminders import CallbacksDialog
 from c2c_desktop.gui.tray import CallTray
 from tests.gui.windows import running_window
+from tests.local_zone import local_zone
 
 WAIT_MS = 10_000
 NEW_YORK = "+12125550142"
@@ -40,15 +39,8 @@ NOW = datetime(2026, 6, 3, 14, 0, tzinfo=UTC)
 @pytest.fixture(autouse=True)
 def berlin() -> Iterator[None]:
     """The agent works from Berlin; the callees are in New York."""
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = "Europe/Berlin"
-    time.tzset()
-    yield
-    if before is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = before
-    time.tzset()
+    with local_zone("Europe/Berlin"):
+        yield
 
 
 @pytest.fixture
