@@ -12,20 +12,20 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from c2c_desktop.gui.mainwindow import MainWindow
+    from c2c_desktop.gui.profile import Profile
 
 
-def main() -> int:
-    target = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshot.png").resolve()
-    if not os.environ.get("DISPLAY"):
-        if shutil.which("xvfb-run") is None:
-            print("xvfb-run is missing: apt-get install xvfb xauth", file=sys.stderr)
-            return 1
-        command = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", sys.executable, __file__, str(target)]
-        return subprocess.run(command, check=False).returncode
+def open_demo_window() -> tuple[QApplication, Profile, MainWindow]:
+    """The demo window as `c2c-desktop --demo` shows it (in a real X window: QT_QPA_PLATFORM=xcb), 1100×720, its
+    stand-in ringing 0.3 s. Also used by scripts/session_screenshot.py."""
     os.environ["QT_QPA_PLATFORM"] = "xcb"
     os.environ["C2C_DESKTOP_DEMO_RING_SECONDS"] = "0.3"
-
-    from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
     from c2c_desktop.gui.mainwindow import MainWindow
@@ -37,11 +37,28 @@ def main() -> int:
     window.resize(1100, 720)
     window.show()
     window.start()
+    return app, profile, window
 
-    def settle(ms: int) -> None:
-        loop = QEventLoop()
-        QTimer.singleShot(ms, loop.quit)
-        loop.exec()
+
+def settle(ms: int) -> None:
+    """Let the event loop run for `ms` milliseconds."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def main() -> int:
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshot.png").resolve()
+    if not os.environ.get("DISPLAY"):
+        if shutil.which("xvfb-run") is None:
+            print("xvfb-run is missing: apt-get install xvfb xauth", file=sys.stderr)
+            return 1
+        command = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", sys.executable, __file__, str(target)]
+        return subprocess.run(command, check=False).returncode
+    app, profile, window = open_demo_window()
+    from PySide6.QtCore import QEventLoop, QTimer
 
     def call(query: str) -> None:
         window.search.setText(query)

@@ -31,9 +31,9 @@ def main() -> int:
         xvfb = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24"]
         command = [*xvfb, "faketime", "-f", f"@{START_TIME}", sys.executable, __file__, str(target)]
         return subprocess.run(command, env=env, check=False).returncode
-    os.environ["QT_QPA_PLATFORM"] = "xcb"
-    os.environ["C2C_DESKTOP_DEMO_RING_SECONDS"] = "0.3"
+    from screenshot import open_demo_window, settle  # scripts/screenshot.py, beside this one
 
+    app, profile, window = open_demo_window()
     from PySide6.QtCore import QEvent, QEventLoop, Qt, QTimer
     from PySide6.QtGui import QKeyEvent
     from PySide6.QtWidgets import QApplication
@@ -41,20 +41,6 @@ def main() -> int:
     from c2c_desktop.core.calllists import StoreCallLists
     from c2c_desktop.core.demo import DEMO_LIST_NAME
     from c2c_desktop.core.list_session import Mode
-    from c2c_desktop.gui.mainwindow import MainWindow
-    from c2c_desktop.gui.profile import open_demo_profile
-
-    app = QApplication([sys.argv[0]])
-    profile = open_demo_profile()
-    window = MainWindow(profile)
-    window.resize(1100, 720)
-    window.show()
-    window.start()
-
-    def settle(ms: int) -> None:
-        loop = QEventLoop()
-        QTimer.singleShot(ms, loop.quit)
-        loop.exec()
 
     def press(text: str) -> None:
         for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
