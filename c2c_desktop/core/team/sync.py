@@ -162,6 +162,7 @@ class TeamSync:
         self._store = store
         self._session = session
         self._agent = session.agent
+        self._visible: set[int] = set()  # the lists the agent sees, during a pull
         self._ensure_account(account_of(session))
 
     # --- the account -----------------------------------------------------------------------------------------------
@@ -298,13 +299,13 @@ class TeamSync:
             row = connection.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text").fetchone()
             assert row is not None
             xmin = str(row[0])
-            for table in PULLED_TABLES:
-                changed[table] = self._pull_table(connection, table, cursors.get(table, _NO_CURSOR), xmin, batch)
-            visible = {
+            self._visible = {
                 int(list_id)
                 for (list_id,) in connection.execute("SELECT id FROM c2c.call_lists WHERE deleted_at IS NULL")
             }
-        changed["call_lists"] += self._drop_lists_not_visible(visible)
+            for table in PULLED_TABLES:
+                changed[table] = self._pull_table(connection, table, cursors.get(table, _NO_CURSOR), xmin, batch)
+        changed["call_lists"] += self._drop_lists_not_visible(self._visible)
         return PullReport(changed, full)
 
     def _pull_table(self, connection: Connection, table: str, cursor: tuple[int, int], xmin: str, batch: int) -> int:
@@ -313,72 +314,81 @@ class TeamSync:
             "WHERE (t.txid, t.seq) > (%s::text::xid8, %s) AND t.txid < %s::text::xid8 "
             "ORDER BY t.txid, t.seq LIMIT %s"
         )
+        apply: Callable[[Sequence[Any]], bool] = getattr(self, f"_mirror_{table}")
         pulled = 0
         while True:
             rows = connection.execute(query, (str(cursor[0]), cursor[1], xmin, batch)).fetchall()
             if not rows:
                 return pulled
-            cursor = (int(rows[-1][-2]), int(rows[-1][-1]))
+            applied = 0
             with self._store.plain_errors(), self._store.transaction():
-                apply = getattr(self, f"_mirror_{table}")
                 for row in rows:
-                    apply(row[:-2])
+                    if not apply(row[:-2]):
+                        break  # not yet: the cursor stays before this row
+                    cursor = (int(row[-2]), int(row[-1]))
+                    applied += 1
                 self._store.connection.execute(
                     "INSERT OR REPLACE INTO team_cursors (table_name, txid, seq) VALUES (?, ?, ?)", (table, *cursor)
                 )
-            pulled += len(rows)
-            if len(rows) < batch:
+            pulled += applied
+            if applied < len(rows) or len(rows) < batch:
                 return pulled
 
-    def _mirror_team_settings(self, row: Sequence[Any]) -> None:
+    def _mirror_team_settings(self, row: Sequence[Any]) -> bool:
         self._store.connection.execute("UPDATE team_sync_state SET cool_off_s = ?, lease_s = ?", (row[0], row[1]))
+        return True
 
-    def _mirror_contacts(self, row: Sequence[Any]) -> None:
+    def _mirror_contacts(self, row: Sequence[Any]) -> bool:
         team_id, name, company, e164, deleted = row
         db = self._store.connection
         if deleted:
             db.execute("DELETE FROM team_contacts WHERE team_id = ?", (team_id,))
-            return
+            return True
         db.execute(
             "INSERT INTO team_contacts (team_id, name, company, e164) VALUES (?, ?, ?, ?) ON CONFLICT (team_id) "
             "DO UPDATE SET name = excluded.name, company = excluded.company, e164 = excluded.e164",
             (team_id, name, company, e164),
         )
+        return True
 
-    def _mirror_dnc(self, row: Sequence[Any]) -> None:
+    def _mirror_dnc(self, row: Sequence[Any]) -> bool:
         e164, reason, added_by, added_at, deleted = row
         db = self._store.connection
         if deleted:
             db.execute("DELETE FROM team_dnc WHERE e164 = ?", (e164,))
-            return
+            return True
         db.execute(
             "INSERT OR REPLACE INTO team_dnc (e164, reason, added_by, added_at) VALUES (?, ?, ?, ?)",
             (e164, reason, added_by, utc_text(added_at)),
         )
+        return True
 
-    def _mirror_call_lists(self, row: Sequence[Any]) -> None:
+    def _mirror_call_lists(self, row: Sequence[Any]) -> bool:
         team_id, name, created_at, deleted = row
         db = self._store.connection
         if deleted:
             db.execute("DELETE FROM call_lists WHERE team_list_id = ?", (team_id,))
-            return
+            return True
         db.execute(
             "INSERT INTO call_lists (name, name_key, created_at, team_list_id) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (team_list_id) DO UPDATE SET name = excluded.name, name_key = excluded.name_key, "
             "deleted_at = NULL",
             (name, " ".join(name.split()).casefold(), utc_text(created_at), team_id),
         )
+        return True
 
-    def _mirror_list_items(self, row: Sequence[Any]) -> None:
+    def _mirror_list_items(self, row: Sequence[Any]) -> bool:
         (team_id, team_list, position, e164, state, attempts, not_before, callback_at, callback_by, last_outcome,
          deleted, contact_name) = row  # fmt: skip
         db = self._store.connection
         if deleted:
             db.execute("DELETE FROM list_items WHERE team_item_id = ?", (team_id,))
-            return
+            return True
         found = db.execute("SELECT id FROM call_lists WHERE team_list_id = ?", (team_list,)).fetchone()
         if found is None:
-            return  # a list this agent does not see (any more): its items come again, re-stamped, if it is assigned
+            # A list this agent sees whose own row is not mirrored yet (its last change is after the snapshot's
+            # xmin, its items' before): wait for it. A list not seen: its items come again, re-stamped, if assigned.
+            return team_list not in self._visible
         item_state, due_at = _local_state(state, not_before, callback_at, callback_by, self._agent)
         db.execute(
             "INSERT INTO list_items (list_id, position, item_key, e164, name, state, due_at, attempts, last_outcome, "
@@ -400,6 +410,7 @@ class TeamSync:
                 team_id,
             ),
         )
+        return True
 
     def _drop_lists_not_visible(self, visible: set[int]) -> int:
         """Remove the mirrors of lists the agent no longer sees (unassigned, or deleted): their items go with them."""
