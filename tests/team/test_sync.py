@@ -477,3 +477,38 @@ def test_after_the_server_drops_the_listener_1000_edits_made_during_the_outage_a
         2500,
     )
     assert store.connection.execute("SELECT COUNT(*) FROM team_dnc").fetchone() == (501,)
+
+
+def test_a_burst_of_manager_edits_rings_the_listener_once(team_db: TeamDb, alice: str) -> None:
+    rings: list[float] = []
+    rung = threading.Condition()
+    release = threading.Event()
+
+    def on_change() -> None:
+        with rung:
+            rings.append(time.monotonic())
+            rung.notify_all()
+        if len(rings) == 1:
+            assert release.wait(10)  # the burst queues up while the owner is busy with the first ring
+
+    def rings_reach(count: int) -> None:
+        with rung:
+            assert rung.wait_for(lambda: len(rings) >= count, 10), rings
+
+    online = threading.Event()
+    listener = Listener(team_db.url(alice), team_db.passwords[alice], on_change, lambda up: up and online.set())
+    listener.start()
+    try:
+        assert online.wait(10)
+        with team_db.owner() as owner:
+            owner.execute("INSERT INTO c2c.dnc (e164) VALUES ('+15550000800')")
+            rings_reach(1)
+            for index in range(1, 201):  # 200 transactions, 200 notifications
+                owner.execute("INSERT INTO c2c.dnc (e164) VALUES (%s)", (f"+1555000{index:04d}",))
+            release.set()
+            rings_reach(2)
+            owner.execute("INSERT INTO c2c.dnc (e164) VALUES ('+15550009999')")  # a later edit rings again
+            rings_reach(3)
+    finally:
+        listener.stop(10)
+    assert len(rings) == 3 and not listener.is_alive()

@@ -50,6 +50,8 @@ NOTE_NAMESPACE = uuid.UUID("6f1d3c2e-4a8b-4e0f-9c5d-2b7a1e3f4c60")
 #: The Listener's waits between connection attempts, in seconds (the last one repeats).
 BACKOFF_S = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0)
 LISTENER_CONNECT_TIMEOUT_S = 4.0
+#: Notifications arriving this soon after one are answered by the same on_change().
+BURST_S = 0.05
 
 _NO_CURSOR = (0, 0)
 
@@ -447,10 +449,10 @@ def note_uuid(call_uuid: str) -> str:
 
 
 class Listener(threading.Thread):
-    """LISTEN on `c2c_changes` on a connection of its own; `on_change()` for each notification, `on_online(True)` after
-    each (re)connection (a notification sent while disconnected is lost: the owner pulls then), `on_online(False)`
-    when the connection is lost or cannot be made. Reconnects with a growing wait (BACKOFF_S). The callbacks run on
-    this thread; an exception in one is logged, never ends the thread."""
+    """LISTEN on `c2c_changes` on a connection of its own; `on_change()` for a notification (once for a burst of
+    them), `on_online(True)` after each (re)connection (a notification sent while disconnected is lost: the owner
+    pulls then), `on_online(False)` when the connection is lost or cannot be made. Reconnects with a growing wait
+    (BACKOFF_S). The callbacks run on this thread; an exception in one is logged, never ends the thread."""
 
     def __init__(
         self,
@@ -506,10 +508,11 @@ class Listener(threading.Thread):
                 online = True
                 self._call(self._on_online, True)
                 while not self._stopping.is_set():
-                    for _notification in connection.notifies(timeout=self._poll_s):
+                    if any(True for _ in connection.notifies(timeout=self._poll_s, stop_after=1)):
+                        # A burst (an import, a batch of edits) rings once: what came within BURST_S is one pull.
+                        for _ in connection.notifies(timeout=BURST_S):
+                            pass
                         self._call(self._on_change)
-                        if self._stopping.is_set():
-                            break
             except psycopg.Error as exc:
                 log.info("team listener lost its connection: %s", type(exc).__name__)
             finally:
