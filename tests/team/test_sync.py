@@ -27,6 +27,7 @@ from c2c_desktop.core.rules.guard import build_guard
 from c2c_desktop.core.rules.model import Clearance, Refusal, Rule
 from c2c_desktop.core.store import Store
 from c2c_desktop.core.team import admin
+from c2c_desktop.core.team.migrations import MIGRATIONS
 from c2c_desktop.core.team.server import TeamSession, connect
 from c2c_desktop.core.team.sync import Listener, TeamSync, pending_count, set_team_guarded
 from tests.team.conftest import TeamDb
@@ -512,3 +513,17 @@ def test_a_burst_of_manager_edits_rings_the_listener_once(team_db: TeamDb, alice
     finally:
         listener.stop(10)
     assert len(rings) == 3 and not listener.is_alive()
+
+
+def test_a_version_1_team_database_is_brought_to_version_2_by_team_init_and_then_left_alone(
+    blank_db: TeamDb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with blank_db.owner() as owner:
+        monkeypatch.setattr(admin, "MIGRATIONS", MIGRATIONS[:1])
+        assert admin.init_team(owner) == [1]
+        monkeypatch.undo()
+        assert admin.init_team(owner) == [2]
+        assert admin.init_team(owner) == []
+        owner.execute("LISTEN c2c_changes")
+        admin.create_list(owner, "After the upgrade", ["+15550000901"])
+        assert {n.payload for n in owner.notifies(timeout=1)} == {'{"t" : "call_lists"}', '{"t" : "list_items"}'}
