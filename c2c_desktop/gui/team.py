@@ -201,6 +201,7 @@ class TeamLink(QObject):
         self._listen = listen
         self._ids = itertools.count(1)
         self._waiting: dict[int, tuple[Callable[[Any], None], QTimer]] = {}
+        self._account_jobs: set[int] = set()  # jobs of Settings → Team: not about the link's connection
         self._worker: DbWorker | None = None
         self._listener: Listener | None = None
         self._listener_starting = False
@@ -323,6 +324,19 @@ class TeamLink(QObject):
             error = _off_error()
             QTimer.singleShot(0, self, lambda: done(error))
             return
+        self._submit(job, done, timeout_s)
+
+    def run_account_job(
+        self, job: Callable[[TeamClient], T], done: Callable[[T | TeamError], None], *, timeout_s: float = 10.0
+    ) -> None:
+        """GUI thread: like `submit`, also with team mode off, for Settings → Team (a connection test with a typed
+        URL and password, the keyring): its outcome says nothing about the link's own connection."""
+        if self._closed:
+            QTimer.singleShot(0, self, lambda: done(_off_error()))
+            return
+        self._account_jobs.add(self._submit(job, done, timeout_s))
+
+    def _submit(self, job: Callable[[TeamClient], T], done: Callable[[T | TeamError], None], timeout_s: float) -> int:
         job_id = next(self._ids)
         timer = QTimer(self)
         timer.setSingleShot(True)
@@ -330,6 +344,7 @@ class TeamLink(QObject):
         self._waiting[job_id] = (done, timer)
         timer.start(max(0, round(timeout_s * 1000)))
         self._worker_now().run(job_id, job)
+        return job_id
 
     def _worker_now(self) -> DbWorker:
         if self._worker is None:
@@ -352,9 +367,11 @@ class TeamLink(QObject):
     def _on_finished(self, job_id: int, value: object, error: TeamError | None) -> None:
         """GUI thread (queued from the worker): hand the answer to its `done`, unless it timed out already."""
         waiting = self._waiting.pop(job_id, None)
-        if error is not None and _went_offline(error):
+        if job_id in self._account_jobs:
+            self._account_jobs.discard(job_id)
+        elif error is not None and _went_offline(error):
             self._set_state("offline", str(error))
-        elif not self._closed:
+        elif self.enabled:
             self._went_online()  # the server answered (a refusal of a claim is an answer too)
         if waiting is None:
             return  # late: its `done` was told it timed out
@@ -371,7 +388,8 @@ class TeamLink(QObject):
         done, timer = waiting
         timer.deleteLater()
         error = _timed_out(timeout_s)
-        self._set_state("offline", str(error))
+        if job_id not in self._account_jobs and self.enabled:
+            self._set_state("offline", str(error))
         self._answer(done, error)
 
     @staticmethod
