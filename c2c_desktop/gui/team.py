@@ -39,6 +39,8 @@ T = TypeVar("T")
 DEFAULT_TIMEOUT_S = 5.0
 #: The safety-net pull and push (a notification lost while disconnected is caught by the pull on reconnect).
 SYNC_INTERVAL_MS = 60_000
+#: Offline before the listener ever connected (it reconnects by itself once started): how soon to try again.
+OFFLINE_RETRY_MS = 10_000
 #: How long closing waits for an idle worker to close its connections before letting a stuck one go.
 CLOSE_GRACE_MS = 300
 OFF_MESSAGE = "team mode is off (no team_url is set)"
@@ -140,11 +142,19 @@ class DbWorker(QObject):
     def _close_client(self) -> None:
         """Worker thread: close the connection and the local store on the thread that opened them."""
         client, self._client = self._client, None
-        if client is not None:
+        if client is None:
+            return
+        try:
+            self._releasable.run(client.close)
+        except Released:
+            # Let go while a job hung: close the server connection from here (psycopg allows it; the local store,
+            # tied to its thread, is left to the process's end).
             try:
-                self._releasable.run(client.close)
-            except Exception as exc:  # closing: nothing more to do about it
-                log.warning("team client close failed: %s", type(exc).__name__)
+                client.close()
+            except Exception:  # the store's thread check, or a connection already broken
+                pass
+        except Exception as exc:  # closing: nothing more to do about it
+            log.warning("team client close failed: %s", type(exc).__name__)
 
     def shutdown(self, timeout_ms: int) -> bool:
         """GUI thread; idempotent: close the client when the worker is idle, else let the stuck job go; stop the
@@ -213,6 +223,11 @@ class TeamLink(QObject):
         self._sync_timer = QTimer(self)
         self._sync_timer.setInterval(sync_interval_ms)
         self._sync_timer.timeout.connect(self.sync_now)
+        # Offline and no listener yet to notice the server's return: try again now and then.
+        self.retry_timer = QTimer(self)
+        self.retry_timer.setSingleShot(True)
+        self.retry_timer.setInterval(OFFLINE_RETRY_MS)
+        self.retry_timer.timeout.connect(self.sync_now)
         self._listener_changed.connect(self.pull)
         self._listener_online.connect(self._on_listener_online)
 
@@ -251,6 +266,8 @@ class TeamLink(QObject):
 
     def _set_state(self, state: str, error: str = "") -> None:
         self._last_error = error if state == "offline" else ""
+        if state == "offline" and self._listener is None and not self._closed and not self.retry_timer.isActive():
+            self.retry_timer.start()
         if state != self._state:
             self._state = state
             self.state_changed.emit(state)
@@ -290,6 +307,7 @@ class TeamLink(QObject):
             return True
         self._closed = True
         self._sync_timer.stop()
+        self.retry_timer.stop()
         for _done, timer in self._waiting.values():
             timer.stop()
         self._waiting.clear()
