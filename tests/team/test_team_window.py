@@ -14,8 +14,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
+
+from PySide6.QtCore import QTimer
 
 from c2c_desktop.core.simulator import DEMO_ACCESS_KEY, DEMO_SECRET_ACCESS_KEY, StandInService
 from c2c_desktop.core.team import admin
@@ -244,7 +245,8 @@ def test_closing_while_the_team_worker_hangs_is_quick_and_dials_nothing(
         server.stop.wait()  # type: ignore[attr-defined]
 
     with raw_server(silent) as server:
-        profile = _team_profile(tmp_path / "agent", standin.url, f"postgresql://alice@127.0.0.1:{server.port}/c2c", "pw")
+        url = f"postgresql://alice@127.0.0.1:{server.port}/c2c"
+        profile = _team_profile(tmp_path / "agent", standin.url, url, "pw")
         window = MainWindow(profile)
         window.show()
         window.start()
