@@ -132,3 +132,39 @@ def test_after_login_a_call_and_a_sync_the_password_is_in_no_file_and_no_log(
         assert secret_service_keyring.get_password(SERVICE_NAME, keyring_username(url)) is None
     finally:
         forget_password(url, secret_service_keyring)
+
+
+@pytest.mark.keyring
+def test_settings_test_connection_keeps_a_working_password_and_sign_out_removes_it(
+    qtbot: QtBot,
+    team_db: TeamDb,
+    secret_service_keyring: keyring.backend.KeyringBackend,  # noqa: F811
+) -> None:
+    from c2c_desktop.gui.settings_dialog import SettingsDialog
+    from c2c_desktop.gui.team import TeamLink
+
+    agent = team_db.add_agent("alice")
+    url = team_db.url(agent)
+    link = TeamLink("", None)
+    dialog = SettingsDialog(dataclasses.replace(config.Settings(), agent_number="+15550100100"), None, team=link)
+    qtbot.addWidget(dialog)
+    page = dialog.team_page
+    assert page is not None
+    try:
+        page.url_edit.setText(url)
+        page.password_edit.setText("wrong-password")
+        page.test_button.click()
+        qtbot.waitUntil(lambda: not page.busy, timeout=10_000)
+        assert "password authentication failed" in page.status.text() and load_password(url) is None
+        page.password_edit.setText(team_db.passwords[agent])
+        page.test_button.click()
+        assert not page.test_button.isEnabled()  # one check at a time
+        qtbot.waitUntil(lambda: not page.busy, timeout=10_000)
+        assert page.status.text() == f"Connected as {agent}. The password is kept in the system keyring."
+        assert page.password_edit.text() == "" and load_password(url) == team_db.passwords[agent]
+        page.sign_out_button.click()
+        qtbot.waitUntil(lambda: not page.busy, timeout=10_000)
+        assert page.status.text().startswith("Signed out") and load_password(url) is None
+    finally:
+        forget_password(url, secret_service_keyring)
+        link.shutdown()
