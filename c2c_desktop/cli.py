@@ -1052,6 +1052,9 @@ def _dnc_check(args: argparse.Namespace, settings: config.Settings) -> int:
         if listing.internal:
             why = f": {listing.reason}" if listing.reason else ""
             print(terminal_safe(f'{e164} is on the internal do-not-call list "{listing.list_name}"{why}'))
+        elif listing.data_date is None:  # the team's list, as last pulled from the team server
+            why = f": {listing.reason}" if listing.reason else ""
+            print(terminal_safe(f'{e164} is on the team\'s do-not-call list "{listing.list_name}"{why}'))
         else:
             stale = ", STALE" if listing.stale else ""
             print(

@@ -10,10 +10,18 @@ from pathlib import Path
 
 import pytest
 
+from c2c_desktop import cli
 from c2c_desktop.core.calllists import ListError, NewItem, StoreCallLists
 from c2c_desktop.core.models import CallRequest, CallResult, Outcome
-from c2c_desktop.core.rules.dnc import INTERNAL_LIST_NAME, TEAM_LIST_NAME, DncRegistry, add_internal
-from c2c_desktop.core.store import MIGRATIONS, Store, migrate
+from c2c_desktop.core.rules.dnc import (
+    INTERNAL_LIST_NAME,
+    TEAM_LIST_NAME,
+    DncError,
+    DncRegistry,
+    add_internal,
+    remove_internal,
+)
+from c2c_desktop.core.store import MIGRATIONS, Store, default_db_path, migrate
 
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
@@ -117,3 +125,21 @@ def test_a_team_list_mirror_refuses_local_edits_with_a_plain_message_and_may_sha
                 refused()
         lists.rename_list(local.id, "Mine")  # a local list still can
         assert [each.name for each in lists.all_lists()] == ["East", "Mine"]
+
+
+def test_taking_a_team_dnc_number_off_the_internal_list_says_whose_list_it_is(tmp_path: Path) -> None:
+    with Store(tmp_path / "c2c.db") as store:
+        store.connection.execute(
+            "INSERT INTO team_dnc (e164, reason, added_by, added_at) VALUES ('+13055550100', 'asked', 'boss', 'x')"
+        )
+        with pytest.raises(DncError, match="^[+]13055550100 is on the team's do-not-call list, not the internal one"):
+            remove_internal(store, "+13055550100", "called by mistake", audit=None)
+
+
+def test_dnc_check_names_the_teams_list(capsys: pytest.CaptureFixture[str]) -> None:
+    with Store(default_db_path()) as store:
+        store.connection.execute(
+            "INSERT INTO team_dnc (e164, reason, added_by, added_at) VALUES ('+13055550100', 'asked', 'boss', 'x')"
+        )
+    assert cli.main(["dnc", "check", "+1 305 555 0100"]) == 1
+    assert capsys.readouterr().out == '+13055550100 is on the team\'s do-not-call list "Team": asked\n'

@@ -322,6 +322,52 @@ def test_a_row_committed_out_of_order_is_not_skipped_by_the_cursor(
     ]
 
 
+def test_items_that_pass_the_watermark_before_their_list_wait_for_it(
+    team_db: TeamDb, alice: str, store: Store, session: TeamSession
+) -> None:
+    sync = TeamSync(store, session)
+    sync.pull()
+    with team_db.owner() as filler, team_db.owner() as slow, team_db.owner() as creator:
+        filler.execute("BEGIN")
+        filler.execute("INSERT INTO c2c.dnc (e164) VALUES ('+15550000601')")  # the lowest transaction id
+        slow.execute("BEGIN")
+        slow.execute("INSERT INTO c2c.dnc (e164) VALUES ('+15550000602')")  # open through the first pull: the xmin
+        row = creator.execute(
+            "INSERT INTO c2c.call_lists (name, assigned_to) VALUES ('Late', ARRAY[%s]) RETURNING id", (alice,)
+        ).fetchone()
+        assert row is not None
+        filler.execute("INSERT INTO c2c.list_items (list_id, position, e164) VALUES (%s, 1, '+15550000603')", row)
+        filler.execute("COMMIT")
+        # The item's transaction id is below the watermark, its list's above: the item waits, with its cursor.
+        held = sync.pull()
+        assert held.changed["list_items"] == 0 and held.changed["call_lists"] == 0
+        slow.execute("COMMIT")
+    final = sync.pull()
+    assert final.changed["call_lists"] == 1 and final.changed["list_items"] == 1
+    assert _mirrored(store) == {"Late": ["+15550000603"]}
+
+
+def test_another_account_on_the_same_profile_starts_from_empty_mirrors_and_a_new_baseline(
+    team_db: TeamDb, alice: str, store: Store, session: TeamSession
+) -> None:
+    bob = team_db.add_agent("bob")
+    _team_list(team_db, "Alice's", ["+15550000701"], alice)
+    _team_list(team_db, "Bob's", ["+15550000702"], bob)
+    TeamSync(store, session).pull()
+    alices_call = _call(store, 703)
+    assert _mirrored(store) == {"Alice's": ["+15550000701"]}
+    with team_db.session(bob) as bobs_session:
+        bobs = TeamSync(store, bobs_session)
+        assert pending_count(store) == 0  # alice's unpushed call is not bob's to upload
+        first = bobs.pull()
+        assert first.full and _mirrored(store) == {"Bob's": ["+15550000702"]}
+        _call(store, 704)
+        assert bobs.push() == 1
+    assert [e164 for (e164,) in store.connection.execute("SELECT e164 FROM calls WHERE id = ?", (alices_call,))] == [
+        "+15550000703"
+    ]
+
+
 def test_a_list_newly_assigned_arrives_whole_on_the_next_pull_and_leaves_the_mirror_when_unassigned(
     team_db: TeamDb, alice: str, store: Store, session: TeamSession
 ) -> None:
@@ -431,3 +477,38 @@ def test_after_the_server_drops_the_listener_1000_edits_made_during_the_outage_a
         2500,
     )
     assert store.connection.execute("SELECT COUNT(*) FROM team_dnc").fetchone() == (501,)
+
+
+def test_a_burst_of_manager_edits_rings_the_listener_once(team_db: TeamDb, alice: str) -> None:
+    rings: list[float] = []
+    rung = threading.Condition()
+    release = threading.Event()
+
+    def on_change() -> None:
+        with rung:
+            rings.append(time.monotonic())
+            rung.notify_all()
+        if len(rings) == 1:
+            assert release.wait(10)  # the burst queues up while the owner is busy with the first ring
+
+    def rings_reach(count: int) -> None:
+        with rung:
+            assert rung.wait_for(lambda: len(rings) >= count, 10), rings
+
+    online = threading.Event()
+    listener = Listener(team_db.url(alice), team_db.passwords[alice], on_change, lambda up: up and online.set())
+    listener.start()
+    try:
+        assert online.wait(10)
+        with team_db.owner() as owner:
+            owner.execute("INSERT INTO c2c.dnc (e164) VALUES ('+15550000800')")
+            rings_reach(1)
+            for index in range(1, 201):  # 200 transactions, 200 notifications
+                owner.execute("INSERT INTO c2c.dnc (e164) VALUES (%s)", (f"+1555000{index:04d}",))
+            release.set()
+            rings_reach(2)
+            owner.execute("INSERT INTO c2c.dnc (e164) VALUES ('+15550009999')")  # a later edit rings again
+            rings_reach(3)
+    finally:
+        listener.stop(10)
+    assert len(rings) == 3 and not listener.is_alive()

@@ -211,7 +211,13 @@ def remove_internal(
     with store.plain_errors(), store.transaction():
         cursor = store.connection.execute("DELETE FROM dnc_internal WHERE e164 = ?", (e164,))
         if cursor.rowcount == 0:
-            imported = [listing.list_name for listing in DncRegistry(store, clock=clock).listings(e164)]
+            listed = [listing.list_name for listing in DncRegistry(store, clock=clock).listings(e164)]
+            if TEAM_LIST_NAME in listed:
+                raise DncError(
+                    f"{e164} is on the team's do-not-call list, not the internal one: a team manager takes numbers off "
+                    "it, on the team server"
+                )
+            imported = listed
             if imported:
                 names = ", ".join(f'"{name}"' for name in imported)
                 raise DncError(

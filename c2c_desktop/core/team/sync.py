@@ -50,6 +50,8 @@ NOTE_NAMESPACE = uuid.UUID("6f1d3c2e-4a8b-4e0f-9c5d-2b7a1e3f4c60")
 #: The Listener's waits between connection attempts, in seconds (the last one repeats).
 BACKOFF_S = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0)
 LISTENER_CONNECT_TIMEOUT_S = 4.0
+#: Notifications arriving this soon after one are answered by the same on_change().
+BURST_S = 0.05
 
 _NO_CURSOR = (0, 0)
 
@@ -162,6 +164,7 @@ class TeamSync:
         self._store = store
         self._session = session
         self._agent = session.agent
+        self._visible: set[int] = set()  # the lists the agent sees, during a pull
         self._ensure_account(account_of(session))
 
     # --- the account -----------------------------------------------------------------------------------------------
@@ -298,13 +301,13 @@ class TeamSync:
             row = connection.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text").fetchone()
             assert row is not None
             xmin = str(row[0])
-            for table in PULLED_TABLES:
-                changed[table] = self._pull_table(connection, table, cursors.get(table, _NO_CURSOR), xmin, batch)
-            visible = {
+            self._visible = {
                 int(list_id)
                 for (list_id,) in connection.execute("SELECT id FROM c2c.call_lists WHERE deleted_at IS NULL")
             }
-        changed["call_lists"] += self._drop_lists_not_visible(visible)
+            for table in PULLED_TABLES:
+                changed[table] = self._pull_table(connection, table, cursors.get(table, _NO_CURSOR), xmin, batch)
+        changed["call_lists"] += self._drop_lists_not_visible(self._visible)
         return PullReport(changed, full)
 
     def _pull_table(self, connection: Connection, table: str, cursor: tuple[int, int], xmin: str, batch: int) -> int:
@@ -313,72 +316,81 @@ class TeamSync:
             "WHERE (t.txid, t.seq) > (%s::text::xid8, %s) AND t.txid < %s::text::xid8 "
             "ORDER BY t.txid, t.seq LIMIT %s"
         )
+        apply: Callable[[Sequence[Any]], bool] = getattr(self, f"_mirror_{table}")
         pulled = 0
         while True:
             rows = connection.execute(query, (str(cursor[0]), cursor[1], xmin, batch)).fetchall()
             if not rows:
                 return pulled
-            cursor = (int(rows[-1][-2]), int(rows[-1][-1]))
+            applied = 0
             with self._store.plain_errors(), self._store.transaction():
-                apply = getattr(self, f"_mirror_{table}")
                 for row in rows:
-                    apply(row[:-2])
+                    if not apply(row[:-2]):
+                        break  # not yet: the cursor stays before this row
+                    cursor = (int(row[-2]), int(row[-1]))
+                    applied += 1
                 self._store.connection.execute(
                     "INSERT OR REPLACE INTO team_cursors (table_name, txid, seq) VALUES (?, ?, ?)", (table, *cursor)
                 )
-            pulled += len(rows)
-            if len(rows) < batch:
+            pulled += applied
+            if applied < len(rows) or len(rows) < batch:
                 return pulled
 
-    def _mirror_team_settings(self, row: Sequence[Any]) -> None:
+    def _mirror_team_settings(self, row: Sequence[Any]) -> bool:
         self._store.connection.execute("UPDATE team_sync_state SET cool_off_s = ?, lease_s = ?", (row[0], row[1]))
+        return True
 
-    def _mirror_contacts(self, row: Sequence[Any]) -> None:
+    def _mirror_contacts(self, row: Sequence[Any]) -> bool:
         team_id, name, company, e164, deleted = row
         db = self._store.connection
         if deleted:
             db.execute("DELETE FROM team_contacts WHERE team_id = ?", (team_id,))
-            return
+            return True
         db.execute(
             "INSERT INTO team_contacts (team_id, name, company, e164) VALUES (?, ?, ?, ?) ON CONFLICT (team_id) "
             "DO UPDATE SET name = excluded.name, company = excluded.company, e164 = excluded.e164",
             (team_id, name, company, e164),
         )
+        return True
 
-    def _mirror_dnc(self, row: Sequence[Any]) -> None:
+    def _mirror_dnc(self, row: Sequence[Any]) -> bool:
         e164, reason, added_by, added_at, deleted = row
         db = self._store.connection
         if deleted:
             db.execute("DELETE FROM team_dnc WHERE e164 = ?", (e164,))
-            return
+            return True
         db.execute(
             "INSERT OR REPLACE INTO team_dnc (e164, reason, added_by, added_at) VALUES (?, ?, ?, ?)",
             (e164, reason, added_by, utc_text(added_at)),
         )
+        return True
 
-    def _mirror_call_lists(self, row: Sequence[Any]) -> None:
+    def _mirror_call_lists(self, row: Sequence[Any]) -> bool:
         team_id, name, created_at, deleted = row
         db = self._store.connection
         if deleted:
             db.execute("DELETE FROM call_lists WHERE team_list_id = ?", (team_id,))
-            return
+            return True
         db.execute(
             "INSERT INTO call_lists (name, name_key, created_at, team_list_id) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (team_list_id) DO UPDATE SET name = excluded.name, name_key = excluded.name_key, "
             "deleted_at = NULL",
             (name, " ".join(name.split()).casefold(), utc_text(created_at), team_id),
         )
+        return True
 
-    def _mirror_list_items(self, row: Sequence[Any]) -> None:
+    def _mirror_list_items(self, row: Sequence[Any]) -> bool:
         (team_id, team_list, position, e164, state, attempts, not_before, callback_at, callback_by, last_outcome,
          deleted, contact_name) = row  # fmt: skip
         db = self._store.connection
         if deleted:
             db.execute("DELETE FROM list_items WHERE team_item_id = ?", (team_id,))
-            return
+            return True
         found = db.execute("SELECT id FROM call_lists WHERE team_list_id = ?", (team_list,)).fetchone()
         if found is None:
-            return  # a list this agent does not see (any more): its items come again, re-stamped, if it is assigned
+            # A list this agent sees whose own row is not mirrored yet (its last change is after the snapshot's
+            # xmin, its items' before): wait for it. A list not seen: its items come again, re-stamped, if assigned.
+            return team_list not in self._visible
         item_state, due_at = _local_state(state, not_before, callback_at, callback_by, self._agent)
         db.execute(
             "INSERT INTO list_items (list_id, position, item_key, e164, name, state, due_at, attempts, last_outcome, "
@@ -400,6 +412,7 @@ class TeamSync:
                 team_id,
             ),
         )
+        return True
 
     def _drop_lists_not_visible(self, visible: set[int]) -> int:
         """Remove the mirrors of lists the agent no longer sees (unassigned, or deleted): their items go with them."""
@@ -436,10 +449,10 @@ def note_uuid(call_uuid: str) -> str:
 
 
 class Listener(threading.Thread):
-    """LISTEN on `c2c_changes` on a connection of its own; `on_change()` for each notification, `on_online(True)` after
-    each (re)connection (a notification sent while disconnected is lost: the owner pulls then), `on_online(False)`
-    when the connection is lost or cannot be made. Reconnects with a growing wait (BACKOFF_S). The callbacks run on
-    this thread; an exception in one is logged, never ends the thread."""
+    """LISTEN on `c2c_changes` on a connection of its own; `on_change()` for a notification (once for a burst of
+    them), `on_online(True)` after each (re)connection (a notification sent while disconnected is lost: the owner
+    pulls then), `on_online(False)` when the connection is lost or cannot be made. Reconnects with a growing wait
+    (BACKOFF_S). The callbacks run on this thread; an exception in one is logged, never ends the thread."""
 
     def __init__(
         self,
@@ -495,10 +508,11 @@ class Listener(threading.Thread):
                 online = True
                 self._call(self._on_online, True)
                 while not self._stopping.is_set():
-                    for _notification in connection.notifies(timeout=self._poll_s):
+                    if any(True for _ in connection.notifies(timeout=self._poll_s, stop_after=1)):
+                        # A burst (an import, a batch of edits) rings once: what came within BURST_S is one pull.
+                        for _ in connection.notifies(timeout=BURST_S):
+                            pass
                         self._call(self._on_change)
-                        if self._stopping.is_set():
-                            break
             except psycopg.Error as exc:
                 log.info("team listener lost its connection: %s", type(exc).__name__)
             finally:
