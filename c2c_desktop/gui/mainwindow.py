@@ -1293,8 +1293,9 @@ class MainWindow(QMainWindow):
             team=None if self.profile.demo else self.team,
             parent=self,
         )
-        if dialog.team_page is not None:
-            dialog.team_page.password_saved.connect(self.team.password_changed)
+        team_page = getattr(dialog, "team_page", None)  # a test's stand-in dialog may have none
+        if team_page is not None:
+            team_page.password_saved.connect(self.team.password_changed)
         accepted = dialog.exec() == SettingsDialog.DialogCode.Accepted
         if dialog.dispositions_saved() is not None:
             self._dispositions_edited()

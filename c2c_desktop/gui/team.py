@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -93,7 +94,6 @@ class DbWorker(QObject):
 
     finished = Signal(int, object, object)  # (job id, value, TeamError | None), emitted on the worker's thread
     _run_requested = Signal(int, object)
-    _close_requested = Signal()
 
     def __init__(self, client_factory: Callable[[], TeamClient]) -> None:
         super().__init__()
@@ -102,7 +102,6 @@ class DbWorker(QObject):
         self._releasable = Releasable("c2c-team-db")
         self._thread: QThread | None = None
         self._run_requested.connect(self._run)
-        self._close_requested.connect(self._close_client)
 
     def start_thread(self) -> None:
         """GUI thread: move into a new QThread of its own and start it."""
@@ -138,21 +137,14 @@ class DbWorker(QObject):
             self._client = self._client_factory()
         return self._client
 
-    @Slot()
     def _close_client(self) -> None:
-        """Worker thread: close the connection and the local store on the thread that opened them."""
+        """GUI thread, once the QThread has stopped (so no job runs): close the connection and the local store on the
+        daemon thread that opened them (SQLite keeps a connection to its thread)."""
         client, self._client = self._client, None
         if client is None:
             return
         try:
             self._releasable.run(client.close)
-        except Released:
-            # Let go while a job hung: close the server connection from here (psycopg allows it; the local store,
-            # tied to its thread, is left to the process's end).
-            try:
-                client.close()
-            except Exception:  # the store's thread check, or a connection already broken
-                pass
         except Exception as exc:  # closing: nothing more to do about it
             log.warning("team client close failed: %s", type(exc).__name__)
 
@@ -163,10 +155,11 @@ class DbWorker(QObject):
         if thread is None:
             return True
         self._thread = None
-        self._close_requested.emit()
         thread.quit()
         stopped = bool(thread.wait(min(CLOSE_GRACE_MS, max(0, timeout_ms))))
-        if not stopped:
+        if stopped:
+            self._close_client()
+        else:
             self._releasable.release()  # a job still stuck (a server that hangs): its daemon thread is abandoned
             stopped = bool(thread.wait(max(0, timeout_ms - CLOSE_GRACE_MS)))
         self._releasable.release()
@@ -178,6 +171,31 @@ class DbWorker(QObject):
 
 # Threads that did not stop in time, kept so they are not destroyed while running.
 _parked: list[tuple[QThread, QObject]] = []
+
+
+class _ListenerRelay:
+    """The listener's callbacks (on its thread) into the link's signals, until `cut()`: the listener may outlive the
+    link by a moment (it notices its stop flag at its next wake-up), and a signal of a deleted QObject must never be
+    emitted. Emitting under the lock makes `cut()` wait for one in progress."""
+
+    def __init__(self, changed: Callable[[], None], online: Callable[[bool], None]) -> None:
+        self._lock = threading.Lock()
+        self._changed: Callable[[], None] | None = changed
+        self._online: Callable[[bool], None] | None = online
+
+    def changed(self) -> None:
+        with self._lock:
+            if self._changed is not None:
+                self._changed()
+
+    def online(self, online: bool) -> None:
+        with self._lock:
+            if self._online is not None:
+                self._online(online)
+
+    def cut(self) -> None:
+        with self._lock:
+            self._changed = self._online = None
 
 
 class TeamLink(QObject):
@@ -214,6 +232,8 @@ class TeamLink(QObject):
         self._account_jobs: set[int] = set()  # jobs of Settings → Team: not about the link's connection
         self._worker: DbWorker | None = None
         self._listener: Listener | None = None
+        self._listeners: list[Listener] = []  # every listener started (from the worker), for the close to stop
+        self._relays: list[_ListenerRelay] = []
         self._listener_starting = False
         self._closed = False
         self._state = "off"
@@ -428,12 +448,15 @@ class TeamLink(QObject):
     def _start_listener(self) -> None:
         """GUI thread: make and start the listener on the worker (it needs the password, read there)."""
         self._listener_starting = True
-        changed, online = self._listener_changed.emit, self._listener_online.emit
+        relay = _ListenerRelay(self._listener_changed.emit, self._listener_online.emit)
+        self._relays.append(relay)
+        changed, online = relay.changed, relay.online
 
         def start(client: TeamClient) -> Listener:
             from c2c_desktop.core.team.sync import Listener
 
             listener = Listener(client.url, client.password, changed, online)
+            self._listeners.append(listener)  # before it starts: a close that comes first still stops it
             listener.start()
             return listener
 
@@ -443,15 +466,18 @@ class TeamLink(QObject):
                 log.warning("team listener not started: %s", answer)
                 return
             if self._closed or self._worker is None:
-                answer.stop(0.5)
+                self._stop_listener()
                 return
             self._listener = answer
 
         self.submit(start, started)
 
     def _stop_listener(self) -> None:
-        listener, self._listener = self._listener, None
-        if listener is not None:
+        self._listener = None
+        while self._relays:
+            self._relays.pop().cut()  # first: from now on the listener thread emits nothing
+        while self._listeners:
+            listener = self._listeners.pop()
             try:
                 listener.stop(0.5)  # a daemon thread: it ends at its next wake-up if not within this moment
             except Exception as exc:
