@@ -378,6 +378,16 @@ def _add_team_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     assign.add_argument("agents", nargs="+", metavar="AGENT")
     status = team_sub.add_parser("status", parents=[url], help="members, lists and their progress, claims in flight")
     status.add_argument("--json", action="store_true", help="print JSON instead of text")
+    login = team_sub.add_parser(
+        "login",
+        help="an agent: check your database password (asked for, or standard input's first line) and keep it in the "
+        "system keyring",
+    )
+    login.add_argument(
+        "--url", metavar="URL", help="postgresql://NAME@HOST/DATABASE (default: the team_url setting; given, it is set)"
+    )
+    logout = team_sub.add_parser("logout", help="remove your team database password from the system keyring")
+    logout.add_argument("--url", metavar="URL", help="the account's URL (default: the team_url setting)")
 
 
 def build_gui_parser() -> argparse.ArgumentParser:
