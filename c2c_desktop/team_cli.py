@@ -12,13 +12,15 @@ import argparse
 import getpass
 import json
 import sys
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TextIO
 
 from c2c_desktop.core.team import admin
+from c2c_desktop.core.team.lists import Lead, TeamListReport, create_team_list
 from c2c_desktop.core.team.server import Connection, TeamError, TeamRefused, TeamSetupError, connect
 
-__all__ = ["TeamError", "run"]
+__all__ = ["TeamError", "create_list", "run"]
 
 
 def _connect(url: str, stdin: TextIO) -> Connection:
@@ -127,3 +129,9 @@ def run(args: argparse.Namespace) -> int:
     with _connect(args.url, sys.stdin) as connection:
         _ACTIONS[action](args, connection)
     return 0
+
+
+def create_list(url: str, name: str, leads: Sequence[Lead]) -> TeamListReport:
+    """`lists create NAME --team`: the team list made on the server as the URL's role (a manager or the owner)."""
+    with _connect(url, sys.stdin) as connection:
+        return create_team_list(connection, name, leads)
