@@ -389,6 +389,16 @@ def _add_team_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     assign.add_argument("agents", nargs="+", metavar="AGENT")
     status = team_sub.add_parser("status", parents=[url], help="members, lists and their progress, claims in flight")
     status.add_argument("--json", action="store_true", help="print JSON instead of text")
+    login = team_sub.add_parser(
+        "login",
+        help="an agent: check your database password (asked for, or standard input's first line) and keep it in the "
+        "system keyring",
+    )
+    login.add_argument(
+        "--url", metavar="URL", help="postgresql://NAME@HOST/DATABASE (default: the team_url setting; given, it is set)"
+    )
+    logout = team_sub.add_parser("logout", help="remove your team database password from the system keyring")
+    logout.add_argument("--url", metavar="URL", help="the account's URL (default: the team_url setting)")
 
 
 def build_gui_parser() -> argparse.ArgumentParser:
@@ -1304,7 +1314,7 @@ def _lists_create_team(args: argparse.Namespace) -> int:
             raise
         raise CliError(f"team lists need the team extra: pip install '{APP_NAME}[team]'") from None
     settings = _load_settings()
-    url = args.url or os.environ.get("C2C_TEAM_URL", "") or getattr(settings, "team_url", "")
+    url = args.url or os.environ.get("C2C_TEAM_URL", "") or settings.team_url
     if not url:
         raise CliError("no team server: give --url postgresql://USER@HOST/DATABASE (or set team_url)")
     if not (args.files or args.from_search is not None or args.from_history is not None):

@@ -18,7 +18,16 @@ from typing import TextIO
 
 from c2c_desktop.core.team import admin
 from c2c_desktop.core.team.lists import Lead, TeamListReport, create_team_list
-from c2c_desktop.core.team.server import Connection, TeamError, TeamRefused, TeamSetupError, connect
+from c2c_desktop.core.team.server import (
+    Connection,
+    TeamError,
+    TeamRefused,
+    TeamSession,
+    TeamSetupError,
+    connect,
+    describe_url,
+    parse_team_url,
+)
 
 __all__ = ["TeamError", "create_list", "run"]
 
@@ -121,8 +130,70 @@ def _status(args: argparse.Namespace, connection: Connection) -> None:
 _ACTIONS = {"init": _init, "add-agent": _add_agent, "assign": _assign, "status": _status}
 
 
+def _account_url(args: argparse.Namespace) -> str:
+    """--url, else the team_url setting; checked by the client's rules."""
+    from c2c_desktop.core import config
+
+    try:
+        url = args.url or config.load_settings().team_url
+        if not url:
+            raise TeamSetupError("no team URL: give --url, or config set team_url postgresql://NAME@HOST/DATABASE")
+        return config.parse_team_url_setting(url)
+    except config.ConfigError as exc:
+        raise TeamSetupError(str(exc)) from None
+
+
+def _agent_password(stdin: TextIO) -> str:
+    password = getpass.getpass("Your team database password: ") if stdin.isatty() else stdin.readline()
+    password = password.rstrip("\r\n")
+    if not password:
+        raise TeamSetupError("no password given (type it at the prompt, or send it as standard input's first line)")
+    return password
+
+
+def _login(args: argparse.Namespace) -> None:
+    """Check the password by connecting as the agent, then keep it in the keyring (and --url as team_url)."""
+    from c2c_desktop.core import config
+    from c2c_desktop.core.credentials import CredentialsError
+    from c2c_desktop.core.team.client import CONNECT_TIMEOUT_S
+    from c2c_desktop.core.team.credentials import save_password
+
+    url = _account_url(args)
+    password = _agent_password(sys.stdin)
+    with TeamSession.open(url, password, connect_timeout=CONNECT_TIMEOUT_S) as session:
+        agent = session.agent
+    try:
+        where = save_password(url, password)
+    except CredentialsError as exc:
+        raise TeamSetupError(f"signed in, but the password was not kept: {exc}") from None
+    if args.url:
+        path = config.default_settings_path()
+        try:
+            settings = config.with_value(config.load_settings(path), "team_url", url)
+            config.save_settings(settings, path)
+        except (config.ConfigError, OSError) as exc:
+            raise TeamSetupError(f"the password is kept, but team_url was not set: {exc}") from None
+        print(f"team_url = {url}")
+    print(f"signed in as {agent} ({describe_url(parse_team_url(url))}); password: {where.lower()}")
+
+
+def _logout(args: argparse.Namespace) -> None:
+    from c2c_desktop.core.credentials import CredentialsError
+    from c2c_desktop.core.team.credentials import forget_password
+
+    url = _account_url(args)
+    try:
+        forget_password(url)
+    except CredentialsError as exc:
+        raise TeamSetupError(str(exc)) from None
+    print(f"signed out: the password of {describe_url(parse_team_url(url))} is no longer in the system keyring")
+
+
 def run(args: argparse.Namespace) -> int:
     """Run `team ACTION`; raises TeamError with a plain line on failure."""
+    if args.action in ("login", "logout"):
+        (_login if args.action == "login" else _logout)(args)
+        return 0
     action = "assign" if args.action == "lists" else args.action
     if action == "add-agent":
         admin.check_agent_name(args.name)  # before asking for any password
@@ -131,7 +202,20 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _saved_password(url: str) -> str | None:
+    """The password `team login` kept for this URL, or None (none kept, or no keyring here)."""
+    from c2c_desktop.core.credentials import CredentialsError
+    from c2c_desktop.core.team.credentials import load_password
+
+    try:
+        return load_password(url)
+    except CredentialsError:
+        return None
+
+
 def create_list(url: str, name: str, leads: Sequence[Lead]) -> TeamListReport:
-    """`lists create NAME --team`: the team list made on the server as the URL's role (a manager or the owner)."""
-    with _connect(url, sys.stdin) as connection:
+    """`lists create NAME --team`: the team list made on the server as the URL's role (a manager or the owner), with
+    the password `team login` kept, else libpq's own (PGPASSWORD, ~/.pgpass), else asked for on a terminal."""
+    password = _saved_password(url)
+    with connect(url, password) if password else _connect(url, sys.stdin) as connection:
         return create_team_list(connection, name, leads)

@@ -38,6 +38,7 @@ __all__ = [
     "company_weekdays",
     "company_window",
     "default_config_dir",
+    "parse_team_url_setting",
     "parse_timeout",
     "pin_number",
     "read_timeout_warning",
@@ -84,6 +85,8 @@ class Settings:
     close_to_tray: bool = True
     # Minutes before a callback's time that its reminder shows (core/list_work.reminders).
     callback_reminder_minutes: int = 2
+    # The team database (core/team), postgresql://NAME@HOST/DB; "" = no team mode. Its password is in the keyring.
+    team_url: str = ""
 
 
 #: What `config set` accepts, with the one-line help shown by `config list`.
@@ -107,6 +110,7 @@ SETTING_HELP: dict[str, str] = {
     "notifications": "true: a desktop notification when a call's outcome comes in while the window is not in front",
     "close_to_tray": "true: closing the window keeps the app in the tray (where there is one); quit with Ctrl+Q",
     "callback_reminder_minutes": "minutes before a callback's time that its reminder shows (0 to 120)",
+    "team_url": "the team database, postgresql://NAME@HOST/DB?sslmode=verify-full (empty: no team mode)",
 }
 
 
@@ -308,6 +312,23 @@ def _parse_reminder_minutes(raw: str) -> int:
     return value
 
 
+def parse_team_url_setting(raw: str) -> str:
+    """The team_url as stored: checked by the team client's own rule (no password in it; another machine only with
+    sslmode=verify-full), so a URL saved here is one it will use. Empty: no team mode."""
+    url = raw.strip()
+    if not url:
+        return ""
+    try:
+        from c2c_desktop.core.team.server import TeamError, parse_team_url
+    except ImportError:
+        raise ConfigError(f"team_url needs the team extra: pip install '{APP_NAME}[team]'") from None
+    try:
+        parse_team_url(url)
+    except TeamError as exc:
+        raise ConfigError(f"team_url: {exc}") from None
+    return url
+
+
 _TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
 
 
@@ -387,6 +408,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "notifications": _parse_bool_setting("notifications"),
     "close_to_tray": _parse_bool_setting("close_to_tray"),
     "callback_reminder_minutes": _parse_reminder_minutes,
+    "team_url": parse_team_url_setting,
 }
 
 
@@ -421,9 +443,12 @@ def format_value(settings: Settings, key: str) -> str:
 
 def _from_mapping(data: Mapping[str, Any]) -> Settings:
     settings = Settings()
-    # The region first: a number stored as typed by an older version is read in the file's region.
+    # The region first: a number stored as typed by an older version is read in the file's region. team_url is taken
+    # as written (checked when set, and again when used): reading the file at startup must not load psycopg.
     for key, value in sorted(data.items(), key=lambda item: item[0] != "region"):
-        if key in SETTING_HELP and value is not None:
+        if key == "team_url" and isinstance(value, str):
+            settings = dataclasses.replace(settings, team_url=value.strip())
+        elif key in SETTING_HELP and value is not None:
             settings = with_value(settings, key, str(value))
     return settings
 
