@@ -66,6 +66,8 @@ if TYPE_CHECKING:
     from c2c_desktop.gui.reminders import CallbacksDialog
     from c2c_desktop.gui.session import CallingSession
     from c2c_desktop.gui.store_watcher import ProfileWatcher
+    from c2c_desktop.gui.team import TeamLink
+    from c2c_desktop.gui.team_dial import TeamDialGuard
     from c2c_desktop.gui.tray import CallTray
 
 # The dialogs (settings, contact, import, history) are imported where they open: they pull in phonenumbers and the
@@ -296,6 +298,16 @@ class MainWindow(QMainWindow):
         # keys again, so the window uses what the keyring now holds. A failed one changes nothing here.
         self.keyring_worker.saved.connect(self._reload_keys)
         self.keyring_worker.cleared.connect(self._reload_keys)
+        from c2c_desktop.gui.team import TeamLink
+
+        # Team mode (core/team): its database work runs on the link's own worker thread.
+        self.team: TeamLink = TeamLink(
+            "" if profile.demo else profile.settings.team_url,
+            profile.store,
+            parent=self,
+            password_loader=profile.team_password_loader,
+        )
+        self._team_dial: TeamDialGuard | None = None  # made on the first ad-hoc dial in team mode
         # Follows what other programs (the CLI in a terminal, an editor) change in the store and the settings file.
         self.watcher: ProfileWatcher = ProfileWatcher(profile.store, profile.settings_path, parent=self)
 
@@ -444,6 +456,12 @@ class MainWindow(QMainWindow):
         self.mode_label.setAccessibleName("Calling rules mode")
         self.mode_label.setContentsMargins(6, 0, 6, 0)
         self.statusBar().addPermanentWidget(self.mode_label)  # its text comes with the settings (attach_profile)
+        # Team mode's connection and what waits to sync, always in sight (hidden without team mode).
+        self.team_label = plain_label()
+        self.team_label.setAccessibleName("Team connection")
+        self.team_label.setContentsMargins(6, 0, 6, 0)
+        self.team_label.hide()
+        self.statusBar().addPermanentWidget(self.team_label)
         self.resize(1000, 680)
 
     @property
@@ -574,6 +592,12 @@ class MainWindow(QMainWindow):
         self.controller.busy_changed.connect(self._on_busy_changed)
         self.controller.call_started.connect(self._on_call_started)
         self.controller.call_finished.connect(self._on_call_finished)
+        self.controller.call_started.connect(lambda *_args: self.team.refresh_pending())
+        self.controller.call_finished.connect(lambda *_args: self.team.push())  # up to the team after each call
+        self.team.state_changed.connect(lambda _state: self._show_team_status())
+        self.team.pending_changed.connect(lambda _count: self._show_team_status())
+        # The team's lists, contacts or do-not-call list changed: what can be called now is judged again.
+        self.team.lists_changed.connect(self.before_calling.callable_now.invalidate)
         self.controller.not_sent.connect(self._on_not_sent)
         self.controller.refused.connect(self._on_refused)
         self.status_panel.override_button.clicked.connect(self.call_anyway)
@@ -602,6 +626,8 @@ class MainWindow(QMainWindow):
         if self.focusWidget() is None:  # a link opened meanwhile has put the focus in the dial pad: it stays there
             self.search.setFocus()
         self.watcher.start()
+        self.team.start()
+        self._show_team_status()
         QTimer.singleShot(0, self._resume_session)
         # The reminders need the calling rules' modules (~40 ms to import): loaded off the GUI thread first.
         callable_now = self.before_calling.callable_now
@@ -845,7 +871,7 @@ class MainWindow(QMainWindow):
 
     def _call(self, target: str | PhoneEntry, contact: Contact | None, previous_dial: str | None = None) -> None:
         """GUI thread: `target` is a contact's number, or text typed (a number in any form) read in the region."""
-        if self.controller.is_busy:
+        if self.controller.is_busy or self.team_claim_out:
             return  # one call at a time; the actions are disabled too
         if self.controller.credentials_loading:  # the first read after start(), or again after Settings saved them
             self._call_once_ready(lambda: self._call(target, contact, previous_dial))
@@ -865,7 +891,49 @@ class MainWindow(QMainWindow):
     ) -> bool:
         """GUI thread: hand one call to the controller, with the caller ID chosen for it if any (used up once the
         call goes out; kept when the call is refused, for "Call anyway…" or the next try). True if it went out.
-        `before_send`: the calling session's link of its list item (see CallController.call)."""
+        `before_send`: the calling session's link of its list item (see CallController.call).
+
+        In team mode an ad-hoc dial (no `before_send`) is first claimed on the team server (gui/team_dial.py): then
+        True means the claim was asked for; the call follows with its answer."""
+        if before_send is None and self.team.enabled:
+            return self._claim_then_place(target, contact, override_hours)
+        return self._place_now(target, contact, override_hours, before_send=before_send)
+
+    def _claim_then_place(self, target: str | PhoneEntry, contact: Contact | None, override_hours: str | None) -> bool:
+        """GUI thread: an ad-hoc dial in team mode: claim the number on the worker, then place it (or not)."""
+        from c2c_desktop.core.phone import PhoneError, number_to_call
+
+        try:
+            e164 = number_to_call(target, self.profile.settings.region).e164
+        except PhoneError:
+            return self._place_now(target, contact, override_hours)  # the controller says what is wrong with it
+        guard = self._team_dial_guard()
+        return guard.dial(e164, lambda mark: self._place_now(target, contact, override_hours, before_send=mark))
+
+    def _team_dial_guard(self) -> TeamDialGuard:
+        if self._team_dial is None:
+            from c2c_desktop.gui.team_dial import TeamDialGuard
+
+            self._team_dial = TeamDialGuard(
+                self.team,
+                self.profile.store,
+                lambda question: ask(self, "Call anyway?", question),
+                self._on_not_sent,
+                parent=self,
+            )
+            self._team_dial.busy_changed.connect(lambda busy: self._on_busy_changed(busy or self.controller.is_busy))
+            self._team_dial.notice.connect(self.notify)
+        return self._team_dial
+
+    def _place_now(
+        self,
+        target: str | PhoneEntry,
+        contact: Contact | None,
+        override_hours: str | None = None,
+        *,
+        before_send: BeforeSend | None = None,
+    ) -> bool:
+        """GUI thread: the call to the controller (see `_place`)."""
         if self.controller.call(
             target,
             contact,
@@ -915,6 +983,19 @@ class MainWindow(QMainWindow):
             f"The previous call to {who} ended with an unknown outcome: it may have rung or may still be ringing, "
             "and it was not retried.\n\nCall again anyway?",
         )
+
+    @property
+    def team_claim_out(self) -> bool:
+        """True while an ad-hoc dial's team claim is out (or its "Call anyway?" is open)."""
+        return self._team_dial is not None and self._team_dial.busy
+
+    @Slot()
+    def _show_team_status(self) -> None:
+        """GUI thread: "Team: online as alice" / "Team: offline — 12 calls waiting to sync" (hidden when off)."""
+        text = self.team.status_text()
+        self.team_label.setText(text)
+        self.team_label.setToolTip(plain_tooltip(self.team.last_error) if self.team.last_error else "")
+        self.team_label.setVisible(bool(text))
 
     @Slot(bool)
     def _on_busy_changed(self, busy: bool) -> None:
@@ -991,7 +1072,7 @@ class MainWindow(QMainWindow):
         from c2c_desktop.gui.refusal import ask_reason
 
         refused = self._refused
-        if refused is None or self.controller.is_busy:
+        if refused is None or self.controller.is_busy or self.team_claim_out:
             return
         contact = refused.contact
         who = (contact.name or contact.company) if contact is not None else ""
@@ -1004,7 +1085,7 @@ class MainWindow(QMainWindow):
             "override.",
             "Call anyway",
         )
-        if reason is None or self._refused is not refused or self.controller.is_busy:
+        if reason is None or self._refused is not refused or self.controller.is_busy or self.team_claim_out:
             return  # cancelled, or another call or refusal came meanwhile
         self._refused = None
         self._place(refused.target, refused.contact, override_hours=reason)
@@ -1277,6 +1358,9 @@ class MainWindow(QMainWindow):
             return False
         self.profile.settings = in_use
         self._show_mode()
+        if not self.profile.demo:
+            self.team.set_url(in_use.team_url)  # another account, or team mode on or off
+            self._show_team_status()
         self.before_calling.callable_now.invalidate()
         self.dialpad.set_region(settings.region)
         self.contacts_model.set_region(settings.region)
@@ -2024,6 +2108,12 @@ class MainWindow(QMainWindow):
         reminders = getattr(self, "callback_reminders", None)
         if reminders is not None:
             reminders.stop()
+        team_dial: TeamDialGuard | None = getattr(self, "_team_dial", None)
+        if team_dial is not None:
+            team_dial.cancel()
+        team: TeamLink | None = getattr(self, "team", None)
+        if team is not None:
+            team.shutdown(SHUTDOWN_BOUND_MS)
         if controller is not None:
             controller.shutdown(SHUTDOWN_BOUND_MS)
         if keyring_worker is not None:

@@ -53,6 +53,8 @@ class Profile:
     #: The calling rules' clock (UTC); None: the system's. Tests freeze it to judge calling hours.
     clock: Callable[[], datetime] | None = None
     cleanups: list[Callable[[], None]] = field(default_factory=list)
+    #: The team database password of a team_url, read on the team worker; None: the OS keyring's (tests give theirs).
+    team_password_loader: Callable[[str], str | None] | None = None
 
     def close(self) -> None:
         """Idempotent; runs on the GUI thread after the window's threads have stopped."""
