@@ -14,6 +14,7 @@ states are in the store). GUI thread only.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -584,6 +585,9 @@ class CallingSession(QObject):
         self._refused: list[int] = []  # claims the local rules refused, held until the next card's claim answers
         self._pulled_for: int | None = None  # a claim whose item was missing here: pulled once, then given back
         self._team_problem = ""  # why the team list shows no card (the server out of reach, nothing claimable)
+        # Team items this agent skipped, until when: passed over when the server offers them again (a pull may have
+        # set the copy's state back from the server's, which only knows the claim was given back).
+        self._passed_over: dict[int, datetime] = {}
         team = self._team()
         if self.team_list_id is not None and team is not None:
             team.state_changed.connect(self._on_team_state)
@@ -691,7 +695,7 @@ class CallingSession(QObject):
     # -- a team list: each card claimed from the team server ----------------------------------------------------
 
     def _team(self) -> TeamLink | None:
-        return getattr(self.window, "team", None)
+        return self.window.team
 
     def _refresh_team(self) -> None:
         """GUI thread: the next card of a team list. A connected call still waiting for its disposition comes first
@@ -704,7 +708,10 @@ class CallingSession(QObject):
         self.reload_rules()
         try:
             items = self._snapshot.current()
-            waiting = waiting_for_disposition(items)
+            # Only this window's own calls can wait for its disposition (a pull writes the server's last outcome of
+            # every item, another agent's calls included): the card in wrap-up stays until its disposition.
+            shown = self.state.item if self.state.phase is Phase.WRAP_UP else None
+            waiting = shown or waiting_for_disposition([item for item in items if item.last_call_id is not None])
             if waiting is not None:
                 self._present(Card(waiting, wrap_up=True), items, self._order())
                 return
@@ -748,8 +755,8 @@ class CallingSession(QObject):
         server's silence after 5 s, comes back to `_on_claim`). Nothing dials meanwhile: the phase is CLAIMING."""
         team = self._team()
         list_id = self.team_list_id
-        if team is None or list_id is None:
-            self._team_stopped("This is a team list: set the team server under Settings → Team to call it")
+        if team is None or list_id is None or not team.enabled:
+            self._team_stopped("This is a team list: sign in to the team server under Settings → Team to call it")
             return
         self._claim_token += 1
         token = self._claim_token
@@ -797,6 +804,9 @@ class CallingSession(QObject):
                 return
             self._pulled_for = None
             standing = self._order(with_unknown=True).standing(item)
+            skipped_until = self._passed_over.get(claim.item_id)
+            if standing.callable and skipped_until is not None and skipped_until > self.now():
+                standing = dataclasses.replace(standing, callable=False, why="skipped")
         except (StoreError, ListError) as exc:
             self._give_back([*self._take_refused(), claim.item_id])
             self._team_stopped(f"The list cannot be read now: {exc}")
@@ -1206,10 +1216,11 @@ class CallingSession(QObject):
         self._call_id = entry.id
         try:
             self._calling = call_started(self.lists, self._calling, entry.id)
-            if self.team_list_id is not None:
+            if self.team_list_id is not None or self.window.team.enabled:
                 from c2c_desktop.core.team.sync import set_team_guarded
 
-                set_team_guarded(self.store, entry.id, True)  # claimed on the server before the journal row
+                # A team list's item was claimed on the server before this row; a local list's number was not.
+                set_team_guarded(self.store, entry.id, self.team_list_id is not None)
                 self._claim = None  # dialled now: never given back; the server is told how the call ended
         except (StoreError, ListError) as exc:
             log.warning("the list item could not be linked to its call: %s", exc)
@@ -1371,7 +1382,9 @@ class CallingSession(QObject):
             warn(self.window, "Not skipped", f"The prospect could not be skipped: {exc}")
             self._render()
             return
-        if self.team_list_id is not None:  # back to the team (another agent may take it); passed over here
+        if self.team_list_id is not None and skipped.team_item_id is not None:
+            # Back to the team at once (another agent may take it); passed over here until its skip time.
+            self._passed_over[skipped.team_item_id] = skipped.due_at or datetime.max.replace(tzinfo=UTC)
             self._tell_server(skipped, ServerUpdate(Step.RELEASE))
         self._last_notice = f"Skipped {self._label(self.state.item)}: {choice}."
         self.refresh()
