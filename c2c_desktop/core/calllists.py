@@ -37,6 +37,7 @@ class CallList:
     name: str
     created_at: str
     items: int = 0
+    team_list_id: int | None = None  # the server's id of a team list mirrored here (core/team/sync.py); None: local
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class ListItem:
     last_call_id: int | None
     contact_missing: bool = False  # the contact was deleted since it was put in the list
     region_code: str = ""  # the contact's address region (the calling rules read it)
+    team_item_id: int | None = None  # the server's id of a team list's item; None for a local list's
 
     @property
     def label(self) -> str:
@@ -201,7 +203,7 @@ def _clean_name(name: str) -> str:
 _ITEM_COLUMNS = (
     "i.id, i.list_id, i.position, i.contact_id, i.e164, i.name, i.state, i.due_at, i.attempts, i.last_outcome, "
     "i.last_disposition, i.last_call_id, i.contact_id IS NOT NULL AND c.id IS NULL, COALESCE(c.region_code, ''), "
-    "COALESCE(c.name, i.name)"
+    "COALESCE(c.name, i.name), i.team_item_id"
 )
 _ITEM_FROM = "FROM list_items i LEFT JOIN contacts c ON c.id = i.contact_id"
 _UPDATABLE = {"state", "due_at", "attempts", "last_outcome", "last_disposition", "last_call_id"}
@@ -230,6 +232,7 @@ def _item(row: Sequence[Any]) -> ListItem:
         last_call_id=row[11],
         contact_missing=bool(row[12]),
         region_code=row[13],
+        team_item_id=row[15],
     )
 
 
@@ -266,8 +269,10 @@ class StoreCallLists:
 
     def find_list(self, name: str) -> CallList | None:
         row = self._run(
-            "SELECT l.id, l.name, l.created_at, (SELECT COUNT(*) FROM list_items i WHERE i.list_id = l.id) "
-            "FROM call_lists l WHERE l.name_key = ? AND l.deleted_at IS NULL",
+            "SELECT l.id, l.name, l.created_at, (SELECT COUNT(*) FROM list_items i WHERE i.list_id = l.id), "
+            "l.team_list_id "
+            "FROM call_lists l WHERE l.name_key = ? AND l.deleted_at IS NULL ORDER BY l.team_list_id IS NOT NULL, l.id "
+            "LIMIT 1",
             (" ".join(name.split()).casefold(),),
         ).fetchone()
         return None if row is None else CallList(*row)
@@ -287,12 +292,20 @@ class StoreCallLists:
 
     def all_lists(self) -> list[CallList]:
         rows = self._run(
-            "SELECT l.id, l.name, l.created_at, (SELECT COUNT(*) FROM list_items i WHERE i.list_id = l.id) "
+            "SELECT l.id, l.name, l.created_at, (SELECT COUNT(*) FROM list_items i WHERE i.list_id = l.id), "
+            "l.team_list_id "
             "FROM call_lists l WHERE l.deleted_at IS NULL ORDER BY l.name_key"
         ).fetchall()
         return [CallList(*row) for row in rows]
 
+    def _refuse_team_list(self, list_id: int, doing: str) -> None:
+        """A team list's mirror changes only by pulling from the team server: ListError for a local edit."""
+        row = self._run("SELECT name, team_list_id FROM call_lists WHERE id = ?", (list_id,)).fetchone()
+        if row is not None and row[1] is not None:
+            raise ListError(f'"{row[0]}" is a team list: only a manager can {doing} it, on the team server')
+
     def rename_list(self, list_id: int, name: str) -> None:
+        self._refuse_team_list(list_id, "rename")
         name = _clean_name(name)
         other = self.find_list(name)
         if other is not None and other.id != list_id:
@@ -301,6 +314,7 @@ class StoreCallLists:
 
     def delete_list(self, list_id: int) -> None:
         """Delete a list; it is kept (invisible) so that `undo_delete` can bring it back with its items' states."""
+        self._refuse_team_list(list_id, "delete")
         self._run("UPDATE call_lists SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL", (_now_text(), list_id))
 
     def undo_delete(self, name: str) -> CallList:
@@ -323,6 +337,7 @@ class StoreCallLists:
         """Append items in order; one already in the list (the same contact, or the same bare number) is kept once
         and reported. A number held by an item without a live contact (a bare number, or a deleted contact's) counts
         as the same: re-importing a file after `contacts undo-import` does not list those numbers twice."""
+        self._refuse_team_list(list_id, "add to")
         db = self._store.connection
         added = 0
         duplicates: list[str] = []
@@ -403,6 +418,9 @@ class StoreCallLists:
                 )
 
     def remove_item(self, item_id: int) -> None:
+        row = self._run("SELECT list_id FROM list_items WHERE id = ?", (item_id,)).fetchone()
+        if row is not None:
+            self._refuse_team_list(int(row[0]), "remove items from")
         with self._store.transaction():
             self._run("UPDATE callbacks SET list_item_id = NULL WHERE list_item_id = ?", (item_id,))
             self._run("DELETE FROM list_items WHERE id = ?", (item_id,))

@@ -100,6 +100,15 @@ def new_ref() -> str:
     return f"c2c-{datetime.now(UTC):%Y%m%d-%H%M%S}-{os.urandom(6).hex()}"
 
 
+def new_client_uuid() -> str:
+    """A random (version 4) UUID as text: a journal row's key on a team server."""
+    raw = bytearray(os.urandom(16))  # as new_ref: the uuid module is not worth its import here
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    text = raw.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
 #: Separates the numbers of one contact in `ContactRows.numbers`.
 NUMBERS_SEPARATOR = "\x01"
 
@@ -597,6 +606,101 @@ def _migration_14_list_calls(conn: sqlite3.Connection) -> None:
     )
 
 
+#: A version-4 UUID made in SQL (the backfill of migration 15, and rows inserted without one).
+_SQL_UUID4 = (
+    "lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) "
+    "|| '-' || substr('89ab', 1 + abs(random()) % 4, 1) || substr(lower(hex(randomblob(2))), 2) || '-' "
+    "|| lower(hex(randomblob(6)))"
+)
+#: The journal columns a team server receives (core/team/sync.py): changing one makes the row wait to be pushed.
+SYNCED_CALL_COLUMNS = (
+    "state",
+    "outcome",
+    "reconciled_outcome",
+    "disposition",
+    "note",
+    "finished_at",
+    "e164",
+    "team_guarded",
+)
+
+
+def _migration_15_team_sync(conn: sqlite3.Connection) -> None:
+    """The team workspace's local side (core/team/sync.py): journal rows to push, mirrors of the team's data.
+
+    `calls.client_uuid`: the row's key on the team server (a replayed push updates, never duplicates); filled for old
+    rows, and by a trigger for a row inserted without one. `calls.team_guarded`: NULL when the call was not made in
+    team mode, 1 when the number was claimed on the server, 0 when it was dialled offline. `sync_change` /
+    `sync_pushed`: a counter bumped by a trigger in the same transaction as any change to a pushed column, and the
+    value the server has; the row waits while change > pushed, so a change made during a push is pushed again.
+    `call_lists.team_list_id` / `list_items.team_item_id`: the server's ids of a team list mirrored into the local
+    tables (NULL for local lists); team list names may repeat a local one. `team_contacts`, `team_dnc`: mirrors of
+    the team's contacts and do-not-call list (the local guard refuses the latter's numbers, offline too).
+    `team_sync_state`: the account the mirrors belong to and the first journal row after it was set up;
+    `team_cursors`: per pulled table, the (transaction id, sequence) of the last change mirrored.
+    """
+    conn.execute("ALTER TABLE calls ADD COLUMN client_uuid TEXT")
+    conn.execute(f"UPDATE calls SET client_uuid = {_SQL_UUID4}")
+    conn.execute("CREATE UNIQUE INDEX calls_client_uuid ON calls(client_uuid)")
+    conn.execute(
+        "CREATE TRIGGER calls_client_uuid_given AFTER INSERT ON calls WHEN NEW.client_uuid IS NULL "
+        f"BEGIN UPDATE calls SET client_uuid = {_SQL_UUID4} WHERE id = NEW.id; END"
+    )
+    conn.execute("ALTER TABLE calls ADD COLUMN team_guarded INTEGER CHECK (team_guarded IN (0, 1))")
+    conn.execute("ALTER TABLE calls ADD COLUMN sync_change INTEGER NOT NULL DEFAULT 1")
+    # Rows journaled before this version are not waiting for a server.
+    conn.execute("ALTER TABLE calls ADD COLUMN sync_pushed INTEGER NOT NULL DEFAULT 0")
+    conn.execute("UPDATE calls SET sync_pushed = sync_change")
+    conn.execute("CREATE INDEX calls_unsynced ON calls(id) WHERE sync_change > sync_pushed")
+    conn.execute(
+        f"CREATE TRIGGER calls_sync_change AFTER UPDATE OF {', '.join(SYNCED_CALL_COLUMNS)} ON calls "
+        "WHEN NEW.sync_change = OLD.sync_change "
+        "BEGIN UPDATE calls SET sync_change = OLD.sync_change + 1 WHERE id = NEW.id; END"
+    )
+    conn.execute("ALTER TABLE call_lists ADD COLUMN team_list_id INTEGER")
+    conn.execute("CREATE UNIQUE INDEX call_lists_team ON call_lists(team_list_id)")
+    conn.execute("DROP INDEX call_lists_name")
+    conn.execute(
+        "CREATE UNIQUE INDEX call_lists_name ON call_lists(name_key) WHERE deleted_at IS NULL AND team_list_id IS NULL"
+    )
+    conn.execute("ALTER TABLE list_items ADD COLUMN team_item_id INTEGER")
+    conn.execute("CREATE UNIQUE INDEX list_items_team ON list_items(team_item_id)")
+    conn.execute(
+        """CREATE TABLE team_contacts (
+            team_id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL DEFAULT '',
+            company TEXT NOT NULL DEFAULT '',
+            e164 TEXT NOT NULL
+        )"""
+    )
+    conn.execute("CREATE INDEX team_contacts_e164 ON team_contacts(e164)")
+    conn.execute(
+        """CREATE TABLE team_dnc (
+            e164 TEXT PRIMARY KEY,
+            reason TEXT NOT NULL DEFAULT '',
+            added_by TEXT NOT NULL DEFAULT '',
+            added_at TEXT NOT NULL
+        ) WITHOUT ROWID"""
+    )
+    conn.execute(
+        """CREATE TABLE team_sync_state (
+            singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+            account TEXT NOT NULL,
+            baseline_call_id INTEGER NOT NULL,
+            set_up_at TEXT NOT NULL,
+            cool_off_s REAL,
+            lease_s REAL
+        )"""
+    )
+    conn.execute(
+        """CREATE TABLE team_cursors (
+            table_name TEXT PRIMARY KEY,
+            txid INTEGER NOT NULL,
+            seq INTEGER NOT NULL
+        ) WITHOUT ROWID"""
+    )
+
+
 #: Migration n (1-based) brings the schema from version n-1 to n; PRAGMA user_version holds the version. A migration
 #: that reads phone numbers takes the default region in force as a second argument (see `migrate`).
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
@@ -614,6 +718,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migration_12_audit_attempts_caller_id,
     _migration_13_call_lists,
     _migration_14_list_calls,
+    _migration_15_team_sync,
 ]
 
 
@@ -1071,8 +1176,8 @@ class Store:
             raise ValueError(f"ref is longer than {MAX_REF_LENGTH} characters")
         cursor = self._db.execute(
             "INSERT INTO calls (ref, started_at, number, display_number, agent_number, call_type, state, message, "
-            "contact_id, contact_name, page, owner_host, owner_pid, owner_token, owner_started, e164, caller_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "contact_id, contact_name, page, owner_host, owner_pid, owner_token, owner_started, e164, caller_id, "
+            "client_uuid) VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 request.ref if request.ref is not None else new_ref(),
                 utc_now(),
@@ -1090,6 +1195,7 @@ class Store:
                 _process_start(os.getpid()),
                 e164,
                 prospect_caller_id(request),
+                new_client_uuid(),
             ),
         )
         return self._require_call(int(cursor.lastrowid or 0))

@@ -654,10 +654,12 @@ def test_last_call_that_may_have_rung(store: Store) -> None:
 
 
 def test_journal_columns_mirror_journal_entry_and_nothing_more(store: Store) -> None:
-    # Nothing else (no URL, no keys) has a place to go; the owner columns are recovery bookkeeping only.
+    # Nothing else (no URL, no keys) has a place to go; the owner columns are recovery bookkeeping only, the sync
+    # columns the team server's key and push bookkeeping (core/team/sync.py).
     columns = [row[1] for row in store._db.execute("PRAGMA table_info(calls)")]
     owner = ["owner_host", "owner_pid", "owner_token", "owner_started"]
-    assert sorted(columns) == sorted([f.name for f in dataclasses.fields(JournalEntry)] + owner)
+    sync = ["client_uuid", "team_guarded", "sync_change", "sync_pushed"]
+    assert sorted(columns) == sorted([f.name for f in dataclasses.fields(JournalEntry)] + owner + sync)
 
 
 # --- contacts -----------------------------------------------------------------------------------------------------

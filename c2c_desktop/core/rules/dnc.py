@@ -35,6 +35,8 @@ from c2c_desktop.core.rules.model import AuditAction, AuditEvent, AuditLog, DncL
 from c2c_desktop.core.store import Store, StoreError
 
 INTERNAL_LIST_NAME = "Internal"
+#: The team's do-not-call list, as mirrored from the team server (core/team/sync.py): offline too.
+TEAM_LIST_NAME = "Team"
 #: The registry must be scrubbed against at least every 31 days (16 CFR 310.4(b)(3); 47 CFR 64.1200(c)(2)(i)).
 REFRESH_DAYS = 31
 #: Problem rows kept (and so printable) per import; the rest are only counted.
@@ -250,8 +252,9 @@ class DncRegistry:
         self.stale_refuses = stale_refuses
 
     def listings(self, e164: str) -> list[DncListing]:
-        """Every list that has the number (international form): the internal list first, then imported lists by
-        name. US/Canada lists hold only +1 numbers, so only a +1 number can match them."""
+        """Every list that has the number (international form): the internal list first, then the team's (the local
+        mirror of the team server's list, so it refuses offline too), then imported lists by name. US/Canada lists
+        hold only +1 numbers, so only a +1 number can match them."""
         today = self._clock().astimezone(UTC).date()
         found: list[DncListing] = []
         key = _key_of(e164)
@@ -259,6 +262,9 @@ class DncRegistry:
             row = conn.execute("SELECT reason FROM dnc_internal WHERE e164 = ?", (e164,)).fetchone()
             if row is not None:
                 found.append(DncListing(INTERNAL_LIST_NAME, True, None, False, row[0]))
+            row = conn.execute("SELECT reason FROM team_dnc WHERE e164 = ?", (e164,)).fetchone()
+            if row is not None:
+                found.append(DncListing(TEAM_LIST_NAME, False, None, False, row[0]))
             if key is None:
                 return found
             lists = conn.execute("SELECT id, name, data_date FROM dnc_lists WHERE ready = 1 ORDER BY name").fetchall()

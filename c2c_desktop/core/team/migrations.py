@@ -461,11 +461,56 @@ GRANT EXECUTE ON FUNCTION c2c.claim_next(bigint), c2c.claim_number(text, boolean
 GRANT EXECUTE ON FUNCTION c2c.claims_in_flight() TO c2c_manager;
 """
 
+#: The tables whose direct edits ring the `c2c_changes` doorbell (manager-side data that agents pull).
+NOTIFYING_TABLES = ("team_settings", "contacts", "call_lists", "list_items", "dnc")
+#: LISTEN/NOTIFY channel: a small JSON payload {"t": table} says "pull now"; the pull is what counts (TEAM.md §3).
+CHANGES_CHANNEL = "c2c_changes"
+
+# Sync (core/team/sync.py). Push: agents upsert c2c.calls and c2c.notes keyed by (agent, client_uuid) as themselves
+# (RLS: agent = current_user); keep_finished_call keeps a done call done. Doorbell: a statement-level trigger
+# notifies once per statement, only for a direct edit (current_user = session_user): inside the SECURITY DEFINER
+# claim functions current_user is the owner, so a claim or a finished item never notifies (NOTIFY takes a global
+# lock at commit: never per dial). Re-stamp: a list whose assignees change (or that is deleted or brought back)
+# gets its items stamped again, so an agent newly assigned pulls them past their cursor.
+_SYNC = f"""
+SET LOCAL ROLE c2c_owner;
+
+CREATE FUNCTION c2c.ring_changes() RETURNS trigger
+LANGUAGE plpgsql SET search_path = c2c, pg_temp AS $$
+BEGIN
+    IF current_user = session_user THEN
+        PERFORM pg_notify('{CHANGES_CHANNEL}', json_build_object('t', TG_TABLE_NAME)::text);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION c2c.restamp_list_items() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = c2c, pg_temp AS $$
+BEGIN
+    UPDATE list_items i SET seq = i.seq WHERE i.list_id = NEW.id;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER restamp_items AFTER UPDATE OF assigned_to, deleted_at ON c2c.call_lists FOR EACH ROW
+    WHEN (OLD.assigned_to IS DISTINCT FROM NEW.assigned_to OR OLD.deleted_at IS DISTINCT FROM NEW.deleted_at)
+    EXECUTE FUNCTION c2c.restamp_list_items();
+
+REVOKE ALL ON FUNCTION c2c.ring_changes(), c2c.restamp_list_items() FROM PUBLIC;
+""" + "".join(
+    f"CREATE TRIGGER ring_changes AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON c2c.{table} "
+    "FOR EACH STATEMENT EXECUTE FUNCTION c2c.ring_changes();\n"
+    for table in NOTIFYING_TABLES
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
         "roles, tables, change stamps, row-level security, claim functions",
         _ROLES + _TABLES + _stamps_and_policies() + _POLICIES + _FUNCTIONS,
+    ),
+    Migration(
+        2, "sync: the changes doorbell on direct edits, list items re-stamped when a list's assignees change", _SYNC
     ),
 )
 
