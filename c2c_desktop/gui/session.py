@@ -710,8 +710,9 @@ class CallingSession(QObject):
             items = self._snapshot.current()
             # Only this window's own calls can wait for its disposition (a pull writes the server's last outcome of
             # every item, another agent's calls included): the card in wrap-up stays until its disposition.
-            shown = self.state.item if self.state.phase is Phase.WRAP_UP else None
-            waiting = shown or waiting_for_disposition([item for item in items if item.last_call_id is not None])
+            waiting = self._still_waiting() or waiting_for_disposition(
+                [item for item in items if item.last_call_id is not None]
+            )
             if waiting is not None:
                 self._present(Card(waiting, wrap_up=True), items, self._order())
                 return
@@ -726,6 +727,19 @@ class CallingSession(QObject):
             return
         self._let_claim_go()
         self._ask_claim()
+
+    def _still_waiting(self) -> ListItem | None:
+        """The wrap-up card's item, read again, while its call still has no disposition."""
+        shown = self.state.item if self.state.phase is Phase.WRAP_UP else None
+        fresh = self.lists.item(shown.id) if shown is not None else None
+        if (
+            shown is None
+            or fresh is None
+            or fresh.last_disposition is not None
+            or fresh.last_call_id != shown.last_call_id
+        ):
+            return None
+        return fresh
 
     def _claimed_item(self, items: list[ListItem]) -> ListItem | None:
         """The item of the live claim, while it may still be dialled (else None: it is claimed again first)."""
@@ -851,6 +865,7 @@ class CallingSession(QObject):
 
     def _show_claiming(self) -> None:
         panel = self.panel
+        self._show_title()
         panel.name_label.setText("Next prospect…")
         for label in (panel.company_label, panel.number_label, panel.local_label, panel.journal_label):
             label.setText("")
@@ -863,6 +878,7 @@ class CallingSession(QObject):
         self._team_problem = why
         self.state.show(Card(None))
         panel = self.panel
+        self._show_title()
         offline = why == TEAM_OFFLINE_TEXT
         panel.name_label.setText("List calls are paused" if offline else "Nothing to call now")
         for label in (panel.company_label, panel.number_label, panel.journal_label):
@@ -940,8 +956,7 @@ class CallingSession(QObject):
 
     def _show_card(self, card: Card, items: list[ListItem], order: CallableNow) -> None:
         panel = self.panel
-        team = " (team list)" if self.team_list_id is not None else ""
-        panel.list_label.setText(f"Working “{self.list.name}”{team} · {self.state.mode} mode")
+        self._show_title()
         panel.progress_label.setText(progress(items, order.now).text())
         item = card.item
         self._pending_note = ""
@@ -966,6 +981,10 @@ class CallingSession(QObject):
         panel.local_label.setText(self._local_line(item, card.standing))
         self._show_last_calls(item, contact)
         self._render()
+
+    def _show_title(self) -> None:
+        team = " (team list)" if self.team_list_id is not None else ""
+        self.panel.list_label.setText(f"Working “{self.list.name}”{team} · {self.state.mode} mode")
 
     def _show_item_state(self, item: ListItem, kind: str) -> None:
         """The card's number line: the number, how it is offered (`kind`; "" while the call waits for its
