@@ -990,6 +990,9 @@ class CallingSession(QObject):
         """The card's number line: the number, how it is offered (`kind`; "" while the call waits for its
         disposition) and its calls so far."""
         kind = kind or "waiting for its disposition"
+        claim = self._claim
+        if kind and claim is not None and claim.item_id == item.team_item_id:
+            kind += " · claimed for you on the team server"
         attempts = f" · {item.attempts} call{'s' * (item.attempts != 1)} so far" if item.attempts else ""
         self.panel.number_label.setText(f"{self._display(item.e164)} · {kind}{attempts}")
 

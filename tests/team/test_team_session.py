@@ -162,6 +162,7 @@ def test_skip_gives_the_prospect_back_to_the_team(
         session = _start(first, team_list_id)
         assert _wait_card(qtbot, session) == "Lead 0"
         assert _server_items(team_db, team_list_id)[0][3:5] == (alice, True)
+        assert session.panel.number_label.text().endswith("new · claimed for you on the team server")
         letter(first, "S")
         letter(first, "L")  # later today: back to the team at once, passed over by alice
         qtbot.waitUntil(lambda: session.panel.name_label.text() == "Lead 1", timeout=WAIT_MS)
