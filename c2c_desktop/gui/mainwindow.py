@@ -1290,8 +1290,11 @@ class MainWindow(QMainWindow):
             store=self.profile.store,
             dispositions_path=self.dispositions_path,
             rules_path=None if self.profile.demo else rules_path_for(self.profile.settings_path),
+            team=None if self.profile.demo else self.team,
             parent=self,
         )
+        if dialog.team_page is not None:
+            dialog.team_page.password_saved.connect(self.team.password_changed)
         accepted = dialog.exec() == SettingsDialog.DialogCode.Accepted
         if dialog.dispositions_saved() is not None:
             self._dispositions_edited()

@@ -12,6 +12,7 @@ it stays open with the message, and nothing is stored. Every method here runs on
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sys
 from typing import TYPE_CHECKING
@@ -67,6 +68,8 @@ if TYPE_CHECKING:
 
     from c2c_desktop.core.disposition_rules import DispositionRules
     from c2c_desktop.core.store import Store
+    from c2c_desktop.gui.team import TeamLink
+    from c2c_desktop.gui.team_page import TeamPage
 
 FIRST_RUN_TEXT = "Paste your access key pair from the Key Manager and enter your own phone number to start calling."
 #: The first start with the keys already stored (`c2c-desktop keys set`): only the agent's phone is missing.
@@ -156,6 +159,7 @@ class SettingsDialog(QDialog):
         store: Store | None = None,
         dispositions_path: Path | None = None,
         rules_path: Path | None = None,
+        team: TeamLink | None = None,
         parent: QWidget | None = None,
     ) -> None:
         """`keys_stored`: whether the window has keys from the keyring (None: not known yet), so that the fields and
@@ -228,6 +232,14 @@ class SettingsDialog(QDialog):
         self.dispositions_page = DispositionsPage(dispositions_path, rules_path, self._error_colour, self.pages)
         self.pages.addTab(self.dispositions_page, "D&ispositions")
         self._dispositions_saved: DispositionRules | None = None
+        # Team mode (gui/team_page.py): its URL is a setting; its password goes to the keyring on the team worker.
+        self.team_page: TeamPage | None = None
+        if team is not None:
+            from c2c_desktop.gui.team_page import TeamPage
+
+            self.team_page = TeamPage(team, settings.team_url, self.pages)
+            self.pages.addTab(self.team_page, "&Team")
+            self.team_page.changed.connect(self._validate)
         outer.addWidget(self.pages, 1)
 
         self.buttons = QDialogButtonBox(
@@ -915,7 +927,14 @@ class SettingsDialog(QDialog):
         warning = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
         self.pages.setTabIcon(1, warning if dispositions_problem else QIcon())
         self.pages.setTabToolTip(1, plain_tooltip(dispositions_problem))
-        self._valid = not errors and not keys_error and not dispositions_problem
+        team_problem = self.team_page.problem() if self.team_page is not None else ""
+        if self.team_page is not None:
+            team_tab = self.pages.indexOf(self.team_page)
+            self.pages.setTabIcon(team_tab, warning if team_problem else QIcon())
+            self.pages.setTabToolTip(team_tab, plain_tooltip(team_problem))
+            if not team_problem:
+                settings = dataclasses.replace(settings, team_url=self.team_page.url())
+        self._valid = not errors and not keys_error and not dispositions_problem and not team_problem
         if self._valid:
             self._result = settings
         if self._advanced_has_error():
@@ -1042,7 +1061,14 @@ class SettingsDialog(QDialog):
 
     def accept(self) -> None:
         """OK: validate; with typed keys, ask the keyring worker to save them and close when it says saved."""
-        if self._pending is not None or not self._validate() or not self._save_dispositions():
+        if self._pending is not None or not self._validate():
+            return
+        if self.team_page is not None and (self.team_page.busy or self.team_page.has_unsaved_password()):
+            # A typed team password is checked and kept first (on the team worker); OK goes on once it is.
+            self.pages.setCurrentWidget(self.team_page)
+            self.team_page.test_connection(after_save=self.accept)
+            return
+        if not self._save_dispositions():
             return
         credentials = self._typed_credentials()
         if credentials is None:

@@ -39,6 +39,8 @@ T = TypeVar("T")
 DEFAULT_TIMEOUT_S = 5.0
 #: The safety-net pull and push (a notification lost while disconnected is caught by the pull on reconnect).
 SYNC_INTERVAL_MS = 60_000
+#: Offline before the listener ever connected (it reconnects by itself once started): how soon to try again.
+OFFLINE_RETRY_MS = 10_000
 #: How long closing waits for an idle worker to close its connections before letting a stuck one go.
 CLOSE_GRACE_MS = 300
 OFF_MESSAGE = "team mode is off (no team_url is set)"
@@ -140,11 +142,19 @@ class DbWorker(QObject):
     def _close_client(self) -> None:
         """Worker thread: close the connection and the local store on the thread that opened them."""
         client, self._client = self._client, None
-        if client is not None:
+        if client is None:
+            return
+        try:
+            self._releasable.run(client.close)
+        except Released:
+            # Let go while a job hung: close the server connection from here (psycopg allows it; the local store,
+            # tied to its thread, is left to the process's end).
             try:
-                self._releasable.run(client.close)
-            except Exception as exc:  # closing: nothing more to do about it
-                log.warning("team client close failed: %s", type(exc).__name__)
+                client.close()
+            except Exception:  # the store's thread check, or a connection already broken
+                pass
+        except Exception as exc:  # closing: nothing more to do about it
+            log.warning("team client close failed: %s", type(exc).__name__)
 
     def shutdown(self, timeout_ms: int) -> bool:
         """GUI thread; idempotent: close the client when the worker is idle, else let the stuck job go; stop the
@@ -201,6 +211,7 @@ class TeamLink(QObject):
         self._listen = listen
         self._ids = itertools.count(1)
         self._waiting: dict[int, tuple[Callable[[Any], None], QTimer]] = {}
+        self._account_jobs: set[int] = set()  # jobs of Settings → Team: not about the link's connection
         self._worker: DbWorker | None = None
         self._listener: Listener | None = None
         self._listener_starting = False
@@ -212,6 +223,11 @@ class TeamLink(QObject):
         self._sync_timer = QTimer(self)
         self._sync_timer.setInterval(sync_interval_ms)
         self._sync_timer.timeout.connect(self.sync_now)
+        # Offline and no listener yet to notice the server's return: try again now and then.
+        self.retry_timer = QTimer(self)
+        self.retry_timer.setSingleShot(True)
+        self.retry_timer.setInterval(OFFLINE_RETRY_MS)
+        self.retry_timer.timeout.connect(self.sync_now)
         self._listener_changed.connect(self.pull)
         self._listener_online.connect(self._on_listener_online)
 
@@ -250,6 +266,8 @@ class TeamLink(QObject):
 
     def _set_state(self, state: str, error: str = "") -> None:
         self._last_error = error if state == "offline" else ""
+        if state == "offline" and self._listener is None and not self._closed and not self.retry_timer.isActive():
+            self.retry_timer.start()
         if state != self._state:
             self._state = state
             self.state_changed.emit(state)
@@ -289,6 +307,7 @@ class TeamLink(QObject):
             return True
         self._closed = True
         self._sync_timer.stop()
+        self.retry_timer.stop()
         for _done, timer in self._waiting.values():
             timer.stop()
         self._waiting.clear()
@@ -323,6 +342,19 @@ class TeamLink(QObject):
             error = _off_error()
             QTimer.singleShot(0, self, lambda: done(error))
             return
+        self._submit(job, done, timeout_s)
+
+    def run_account_job(
+        self, job: Callable[[TeamClient], T], done: Callable[[T | TeamError], None], *, timeout_s: float = 10.0
+    ) -> None:
+        """GUI thread: like `submit`, also with team mode off, for Settings → Team (a connection test with a typed
+        URL and password, the keyring): its outcome says nothing about the link's own connection."""
+        if self._closed:
+            QTimer.singleShot(0, self, lambda: done(_off_error()))
+            return
+        self._account_jobs.add(self._submit(job, done, timeout_s))
+
+    def _submit(self, job: Callable[[TeamClient], T], done: Callable[[T | TeamError], None], timeout_s: float) -> int:
         job_id = next(self._ids)
         timer = QTimer(self)
         timer.setSingleShot(True)
@@ -330,6 +362,7 @@ class TeamLink(QObject):
         self._waiting[job_id] = (done, timer)
         timer.start(max(0, round(timeout_s * 1000)))
         self._worker_now().run(job_id, job)
+        return job_id
 
     def _worker_now(self) -> DbWorker:
         if self._worker is None:
@@ -352,9 +385,11 @@ class TeamLink(QObject):
     def _on_finished(self, job_id: int, value: object, error: TeamError | None) -> None:
         """GUI thread (queued from the worker): hand the answer to its `done`, unless it timed out already."""
         waiting = self._waiting.pop(job_id, None)
-        if error is not None and _went_offline(error):
+        if job_id in self._account_jobs:
+            self._account_jobs.discard(job_id)
+        elif error is not None and _went_offline(error):
             self._set_state("offline", str(error))
-        elif not self._closed:
+        elif self.enabled:
             self._went_online()  # the server answered (a refusal of a claim is an answer too)
         if waiting is None:
             return  # late: its `done` was told it timed out
@@ -371,7 +406,8 @@ class TeamLink(QObject):
         done, timer = waiting
         timer.deleteLater()
         error = _timed_out(timeout_s)
-        self._set_state("offline", str(error))
+        if job_id not in self._account_jobs and self.enabled:
+            self._set_state("offline", str(error))
         self._answer(done, error)
 
     @staticmethod

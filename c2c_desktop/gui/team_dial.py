@@ -32,10 +32,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TEAM_DNC_MESSAGE = "Not sent: this number is on the team's do-not-call list"
-OFFLINE_NOTICE = (
-    "The team server did not answer: the call went ahead under your own calling rules, not guarded by the team; "
-    "it syncs when the server is back."
-)
+#: Short: it shares the status bar with the permanent mode and team labels.
+OFFLINE_NOTICE = "Team server not reached: called under your own rules; it syncs later."
 
 #: Places the call with the given pre-send hook (CallController.call through the window); True if it went out.
 Place = Callable[["BeforeSend"], bool]

@@ -126,10 +126,10 @@ class TeamClient:
             password = self.password
             connection = connect(self.url, password, connect_timeout=self._connect_timeout)
         except TeamError as exc:
+            if self._password is None and "no password supplied" in str(exc):
+                exc = TeamRefused(NO_PASSWORD_MESSAGE)
             if isinstance(exc, TeamRefused):
-                self._password_loaded = False  # a wrong password: read the keyring again next time
-                if self._password is None and "password" in str(exc):
-                    exc = TeamRefused(NO_PASSWORD_MESSAGE)
+                self._password_loaded = False  # a wrong or missing password: read the keyring again next time
             self._failure = (self._clock(), exc)
             raise exc from None
         except Exception as exc:  # the keyring (CredentialsError) or anything else: a plain line, never a traceback

@@ -1,0 +1,145 @@
+"""TeamClient (core/team/client.py): lazy connection, reconnection after a loss, a down or silent server answered fast;
+and TeamLink.submit (gui/team.py): one answer on the GUI thread, a timeout within 5 s, a late answer dropped."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from c2c_desktop.core.team.client import NO_PASSWORD_MESSAGE, TeamClient
+from c2c_desktop.core.team.server import TeamError, TeamRefused, TeamUnavailable
+from tests.standin import closed_port, raw_server
+from tests.team.conftest import TeamDb
+
+pytestmark = pytest.mark.postgres
+
+
+def _silent(connection: object, server: object) -> None:
+    server.stop.wait()  # type: ignore[attr-defined]  # accepts, never answers (a server that hangs)
+
+
+def test_the_client_connects_on_first_use_and_again_after_the_connection_is_lost(team_db: TeamDb) -> None:
+    agent = team_db.add_agent("alice")
+    loads: list[str] = []
+
+    def password() -> str:
+        loads.append("read")
+        return team_db.passwords[agent]
+
+    client = TeamClient(team_db.url(agent), password, None)
+    assert not client.connected and loads == []  # nothing before the first use
+    try:
+        assert client.session.claim_number("+15550100001").claimed
+        assert client.connected and loads == ["read"]
+        pid = client.session.connection.info.backend_pid
+        with team_db.owner() as owner:
+            owner.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        with pytest.raises(TeamUnavailable):  # the use that finds it lost fails plainly…
+            client.session.release_claim(number="+15550100001")
+        assert client.session.release_claim(number="+15550100001")  # …and the next one reconnects
+        assert client.session.connection.info.backend_pid != pid
+        assert loads == ["read"]  # the password is kept in memory, not read again
+    finally:
+        client.close()
+
+
+def test_a_down_server_is_unavailable_at_once_and_a_silent_one_within_the_connect_timeout() -> None:
+    down = TeamClient(f"postgresql://alice@127.0.0.1:{closed_port()}/c2c", lambda: "pw", None)
+    started = time.monotonic()
+    with pytest.raises(TeamUnavailable, match="cannot connect"):
+        _ = down.session
+    assert time.monotonic() - started < 1.0
+    with raw_server(_silent) as server:
+        silent = TeamClient(f"postgresql://alice@127.0.0.1:{server.port}/c2c", lambda: "pw", None)
+        started = time.monotonic()
+        with pytest.raises(TeamUnavailable):
+            _ = silent.session
+        assert time.monotonic() - started < 5.0
+        started = time.monotonic()
+        with pytest.raises(TeamUnavailable):  # just after a failure: at once, without another attempt
+            _ = silent.session
+        assert time.monotonic() - started < 0.5
+
+
+def test_no_saved_password_says_how_to_sign_in(team_db: TeamDb) -> None:
+    agent = team_db.add_agent("alice")
+    client = TeamClient(team_db.url(agent), lambda: None, None)
+    with pytest.raises(TeamRefused) as refused:
+        _ = client.session
+    assert str(refused.value) == NO_PASSWORD_MESSAGE
+
+
+# --- TeamLink.submit -------------------------------------------------------------------------------------------------
+
+
+def test_submit_answers_once_on_the_gui_thread(qtbot: QtBot, team_db: TeamDb, tmp_path: Path) -> None:
+    from c2c_desktop.gui.team import TeamLink
+
+    agent = team_db.add_agent("alice")
+    link = TeamLink(team_db.url(agent), None, password_loader=lambda _url: team_db.passwords[agent], listen=False)
+    answers: list[tuple[object, bool]] = []
+    try:
+        link.submit(
+            lambda client: client.session.claim_number("+15550100002"),
+            lambda answer: answers.append((answer, threading.current_thread() is threading.main_thread())),
+        )
+        qtbot.waitUntil(lambda: len(answers) == 1, timeout=5000)
+        assert link.state == "online"
+        ((claim, on_gui_thread),) = answers
+        assert getattr(claim, "claimed", False) and on_gui_thread
+        assert link.status_text() == f"Team: online as {agent}"
+    finally:
+        link.shutdown()
+
+
+def test_a_job_that_hangs_is_answered_unavailable_within_its_timeout_and_its_late_answer_dropped(
+    qtbot: QtBot,
+) -> None:
+    from c2c_desktop.gui.team import TeamLink
+
+    release = threading.Event()
+    link = TeamLink(f"postgresql://alice@127.0.0.1:{closed_port()}/c2c", None, listen=False)
+    answers: list[object] = []
+    try:
+        started = time.monotonic()
+        link.submit(lambda _client: release.wait(10) and "late", answers.append, timeout_s=0.5)
+        qtbot.waitUntil(lambda: len(answers) == 1, timeout=3000)
+        assert time.monotonic() - started < 2.0
+        assert isinstance(answers[0], TeamUnavailable) and "did not answer within 0.5 s" in str(answers[0])
+        assert link.state == "offline"
+        release.set()
+        done: list[object] = []
+        link.submit(lambda _client: "next", done.append)
+        qtbot.waitUntil(lambda: done == ["next"], timeout=3000)
+        assert len(answers) == 1  # the hung job's late "late" never reached its done
+    finally:
+        release.set()
+        link.shutdown()
+
+
+def test_submit_without_team_mode_answers_a_plain_error(qtbot: QtBot) -> None:
+    from c2c_desktop.gui.team import TeamLink
+
+    link = TeamLink("", None)
+    answers: list[object] = []
+    link.submit(lambda _client: "never", answers.append)
+    assert answers == []  # never re-entrantly: from the event loop
+    qtbot.waitUntil(lambda: len(answers) == 1, timeout=1000)
+    assert isinstance(answers[0], TeamError) and not link.enabled and link.status_text() == ""
+    link.shutdown()
+
+
+def test_shutdown_with_a_job_stuck_on_a_silent_server_is_quick(qtbot: QtBot) -> None:
+    from c2c_desktop.gui.team import TeamLink
+
+    with raw_server(_silent) as server:
+        link = TeamLink(f"postgresql://alice@127.0.0.1:{server.port}/c2c", None, password_loader=lambda _url: "pw")
+        link.start()  # connects (and hangs in libpq's connect) on the worker
+        qtbot.wait(300)
+        started = time.monotonic()
+        assert link.shutdown(3000)
+        assert time.monotonic() - started < 1.0
