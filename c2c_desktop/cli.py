@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from c2c_desktop.core.rules.guard import CallGuard
     from c2c_desktop.core.rules.model import AuditLog
     from c2c_desktop.core.store import Store
+    from c2c_desktop.core.team.lists import Lead
 
 EXIT_OK = 0
 EXIT_ERROR = 2  # bad input, missing keys or configuration (also argparse's usage error code)
@@ -280,6 +281,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lists_create.add_argument("--since", type=_iso_date, metavar="YYYY-MM-DD", help="with --from-history")
     lists_create.add_argument("--until", type=_iso_date, metavar="YYYY-MM-DD", help="with --from-history (exclusive)")
+    lists_create.add_argument(
+        "--team",
+        action="store_true",
+        help="make it a team list on the team server (a manager): the people go into the team's contacts",
+    )
+    lists_create.add_argument(
+        "--url",
+        metavar="URL",
+        help="with --team: postgresql://USER@HOST/DATABASE (default: $C2C_TEAM_URL, or the team_url setting)",
+    )
     lists_add = lists_sub.add_parser("add", help="add numbers or contacts to a list (each kept once)")
     lists_add.add_argument("name", metavar="NAME")
     lists_add.add_argument("number", nargs="*", metavar="NUMBER")
@@ -1292,8 +1303,80 @@ def _lists_create(args: argparse.Namespace, store: Store, lists: CallListStore, 
     return EXIT_OK
 
 
-def _print_add_report(name: str, added: int, duplicates: Sequence[str], problems: Sequence[str]) -> None:
-    line = f'"{name}": {added} item{"s" if added != 1 else ""} added'
+def _lists_create_team(args: argparse.Namespace) -> int:
+    """`lists create NAME --from FILE… --team`: the people of the files (or of a search, or of the journal's calls) in
+    a new team list on the server, made by a manager. The files are read as for a local list; nothing is stored
+    locally (the list comes down to each assigned agent's window with the next pull)."""
+    from c2c_desktop.core.importers import ContactFileError
+
+    try:
+        from c2c_desktop import team_cli
+        from c2c_desktop.core.team.lists import read_leads
+    except ImportError as exc:
+        if not (exc.name or "").startswith("psycopg"):
+            raise
+        raise CliError(f"team lists need the team extra: pip install '{APP_NAME}[team]'") from None
+    settings = _load_settings()
+    url = args.url or os.environ.get("C2C_TEAM_URL", "") or settings.team_url
+    if not url:
+        raise CliError("no team server: give --url postgresql://USER@HOST/DATABASE (or set team_url)")
+    if not (args.files or args.from_search is not None or args.from_history is not None):
+        raise CliError("a team list is made from --from FILE…, --from-search TEXT or --from-history OUTCOME")
+    leads: list[Lead] = []
+    for name in args.files or ():
+        try:
+            found, skipped = read_leads(name, region=settings.region, dial_region=settings.region)
+        except ContactFileError as exc:
+            raise CliError(f"{name}: {exc} Nothing was sent and no list was made.") from None
+        print(terminal_safe(f"{name}: {len(found)} read, {skipped} skipped"))
+        leads += found
+    problems: list[str] = []
+    if args.from_search is not None or args.from_history is not None:
+        local, problems = _local_leads(args)
+        leads += local
+    try:
+        report = team_cli.create_list(url, args.name, leads)
+    except team_cli.TeamError as exc:
+        raise CliError(f"no team list was made: {exc}") from None
+    _print_add_report(report.name, report.added, report.duplicates, problems, team=True)
+    print(
+        terminal_safe(
+            f'{report.new_contacts} new team contacts; assign it with: team lists assign "{report.name}" AGENT…'
+        )
+    )
+    return EXIT_OK
+
+
+def _local_leads(args: argparse.Namespace) -> tuple[list[Lead], list[str]]:
+    """The people of `--from-search` / `--from-history` for a team list, from this profile's contacts and journal."""
+    from c2c_desktop.core import list_sources
+    from c2c_desktop.core.models import Outcome
+    from c2c_desktop.core.team.lists import Lead
+
+    problems: list[str] = []
+    with _open_store() as store:
+        items = []
+        if args.from_search is not None:
+            found, problems = list_sources.from_search(store, args.from_search)
+            if not found and not problems:
+                raise CliError(f'no contact matches "{args.from_search}": no list was made')
+            items += found
+        if args.from_history is not None:
+            outcome = None if args.from_history == "any" else Outcome(args.from_history)
+            since = args.since.isoformat() if args.since else None
+            until = args.until.isoformat() if args.until else None
+            items += list_sources.from_calls(store.list_calls(outcome=outcome, since=since, until=until))
+        leads = []
+        for item in items:
+            contact = store.get_contact(item.contact_id) if item.contact_id is not None else None
+            leads.append(Lead(item.e164, item.name, contact.company if contact is not None else ""))
+    return leads, problems
+
+
+def _print_add_report(
+    name: str, added: int, duplicates: Sequence[str], problems: Sequence[str], *, team: bool = False
+) -> None:
+    line = f'{"team list " if team else ""}"{name}": {added} item{"s" if added != 1 else ""} added'
     if duplicates:
         shown = ", ".join(duplicates[:5]) + (f" and {len(duplicates) - 5} more" if len(duplicates) > 5 else "")
         line += f"; {len(duplicates)} already in the list, kept once ({shown})"
@@ -1578,6 +1661,10 @@ def _lists_dispose(
 
 def cmd_lists(args: argparse.Namespace) -> int:
     """Call lists: create, add, show, export, delete (and undo), rename, call the next callable item."""
+    if args.action == "create" and args.team:
+        return _lists_create_team(args)
+    if args.action == "create" and args.url:
+        raise CliError("--url goes with --team (a team list); a local list needs no server")
     with _open_store() as store:
         settings, lists, guard, rules = _lists_context(store)
         if args.action == "create":

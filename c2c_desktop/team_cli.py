@@ -12,10 +12,12 @@ import argparse
 import getpass
 import json
 import sys
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TextIO
 
 from c2c_desktop.core.team import admin
+from c2c_desktop.core.team.lists import Lead, TeamListReport, create_team_list
 from c2c_desktop.core.team.server import (
     Connection,
     TeamError,
@@ -27,7 +29,7 @@ from c2c_desktop.core.team.server import (
     parse_team_url,
 )
 
-__all__ = ["TeamError", "run"]
+__all__ = ["TeamError", "create_list", "run"]
 
 
 def _connect(url: str, stdin: TextIO) -> Connection:
@@ -198,3 +200,22 @@ def run(args: argparse.Namespace) -> int:
     with _connect(args.url, sys.stdin) as connection:
         _ACTIONS[action](args, connection)
     return 0
+
+
+def _saved_password(url: str) -> str | None:
+    """The password `team login` kept for this URL, or None (none kept, or no keyring here)."""
+    from c2c_desktop.core.credentials import CredentialsError
+    from c2c_desktop.core.team.credentials import load_password
+
+    try:
+        return load_password(url)
+    except CredentialsError:
+        return None
+
+
+def create_list(url: str, name: str, leads: Sequence[Lead]) -> TeamListReport:
+    """`lists create NAME --team`: the team list made on the server as the URL's role (a manager or the owner), with
+    the password `team login` kept, else libpq's own (PGPASSWORD, ~/.pgpass), else asked for on a terminal."""
+    password = _saved_password(url)
+    with connect(url, password) if password else _connect(url, sys.stdin) as connection:
+        return create_team_list(connection, name, leads)

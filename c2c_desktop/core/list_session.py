@@ -49,6 +49,7 @@ class Phase(enum.StrEnum):
     WRAP_UP = "wrap-up"  # the call connected: waiting for the agent's disposition
     PAUSED = "paused"  # a card is shown, nothing dials until P
     NOTHING = "nothing"  # nothing is callable now
+    CLAIMING = "claiming"  # a team list: the next card is being claimed from the team server; nothing dials
     ENDED = "ended"
 
 
@@ -104,6 +105,14 @@ class SessionState:
             self.phase = Phase.COUNTDOWN
         else:
             self.phase = Phase.READY
+        return self.phase
+
+    def claiming(self) -> Phase:
+        """A team list: no card while its next item is claimed from the server (Enter, S, C do nothing meanwhile);
+        `show` follows with the claimed item, or with none (nothing claimable, or the server out of reach)."""
+        if self.phase is not Phase.ENDED:
+            self.card = Card(None)
+            self.phase = Phase.CLAIMING
         return self.phase
 
     # -- the dial ------------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ states are in the store). GUI thread only.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -71,6 +72,7 @@ from c2c_desktop.core.list_session import (
     schedule_item_callback,
     session_dispositions,
     skip_item,
+    waiting_for_disposition,
 )
 from c2c_desktop.core.list_work import (
     AGENT_NO_ANSWER_TEXT,
@@ -88,6 +90,7 @@ from c2c_desktop.core.list_work import (
 from c2c_desktop.core.models import CallResult, Contact, JournalEntry, Outcome, PhoneEntry
 from c2c_desktop.core.phone import PhoneError, number_to_call
 from c2c_desktop.core.store import StoreError
+from c2c_desktop.core.team.session_steps import MAX_REFUSED_CLAIMS, ServerUpdate, Step, after_call, of_item
 from c2c_desktop.gui.plain_text import plain_label, plain_tooltip, warn
 
 if TYPE_CHECKING:
@@ -98,8 +101,11 @@ if TYPE_CHECKING:
     from c2c_desktop.core.config import Settings
     from c2c_desktop.core.dialer import PreparedCall
     from c2c_desktop.core.rules.guard import CallGuard
+    from c2c_desktop.core.team.client import TeamClient
+    from c2c_desktop.core.team.server import Claim
     from c2c_desktop.gui.callback_dialog import CallbackChoice
     from c2c_desktop.gui.mainwindow import MainWindow
+    from c2c_desktop.gui.team import TeamLink
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +118,13 @@ PICKER_COUNT_LIMIT = 200  # callable items counted per list in the picker ("200+
 ENTER_GUARD_MS = 400
 LOCAL_TIME_TICK_MS = 15_000  # the card's "their time" line follows the clock (a new minute shows within 15 s)
 STATE_LIST, STATE_MODE, STATE_COUNTDOWN = "session/list_id", "session/mode", "session/countdown_ms"
+
+#: A team list's claim is trusted for a dial this long at most (and never past half its lease as this clock sees it):
+#: a card left longer (paused, the agent away) is claimed again before it is dialled.
+CLAIM_FRESH_S = 240.0
+TEAM_OFFLINE_TEXT = "The team server cannot be reached: list calls are paused until it is back; manual calls still work"
+TEAM_NOTHING_TEXT = "Nothing to call now on the team list."
+TEAM_CLAIMING_TEXT = "Asking the team server for the next prospect…"
 
 OPENING_CHUNK = 500  # items judged between two looks at whether the answer is still wanted
 WORKING_OUT_OPENING = "Working out when the next item opens…"
@@ -144,6 +157,16 @@ class _Openings(QObject):
     """Carries the opening thread's answer to the GUI thread (queued)."""
 
     found = Signal(int, object)  # request, Opening
+
+
+def _log_team_failure(what: str) -> Callable[[object], None]:
+    """A team job's answer handler that only logs a failure (the job's effect is a courtesy: a lease ends anyway)."""
+
+    def done(answer: object) -> None:
+        if isinstance(answer, Exception):
+            log.warning("%s: %s", what, answer)
+
+    return done
 
 
 def _report(signal: SignalInstance, *args: object) -> None:
@@ -262,6 +285,13 @@ def count_callable_in_thread(
         log.warning("the picker's counts could not be worked out: %s", exc)
 
 
+def picker_text(found: CallList, count: str) -> str:
+    """A list's line in the picker: "East — team · 120 items · 40 callable now" (a team list's items are claimed from
+    the team server one at a time; the count is this window's copy's)."""
+    team = " — team ·" if found.team_list_id is not None else " —"
+    return f"{found.name}{team} {found.items} items · {count}"
+
+
 class ListPicker(QDialog):
     """Which list to work, in which mode: each list with its size; how many items are callable now follows, counted
     off the GUI thread (`count_in_background`)."""
@@ -287,7 +317,7 @@ class ListPicker(QDialog):
         self._counts.counted.connect(self.set_count)
         self.finished.connect(lambda _result: self._cancel.set())
         for found in rows:
-            item = QListWidgetItem(f"{found.name} — {found.items} items · counting…")
+            item = QListWidgetItem(picker_text(found, "counting…"))
             item.setData(Qt.ItemDataRole.UserRole, found.id)
             self.lists.addItem(item)
             if found.id == current:
@@ -348,7 +378,7 @@ class ListPicker(QDialog):
             item = self.lists.item(row)
             if found is not None and item is not None and item.data(Qt.ItemDataRole.UserRole) == list_id:
                 count = f"{PICKER_COUNT_LIMIT}+" if callable_now >= PICKER_COUNT_LIMIT else str(callable_now)
-                item.setText(f"{found.name} — {found.items} items · {count} callable now")
+                item.setText(picker_text(found, f"{count} callable now"))
 
     def chosen(self) -> tuple[int, Mode, int] | None:
         """(list id, mode, countdown in seconds), or None when no list is highlighted."""
@@ -546,6 +576,22 @@ class CallingSession(QObject):
         self._recheck = QTimer(self)
         self._recheck.setInterval(NOTHING_RECHECK_MS)
         self._recheck.timeout.connect(self._recheck_nothing)
+        # A team list (the local mirror of one on the team server): each card is claimed from the server first.
+        self.team_list_id = found.team_list_id
+        self._claim: Claim | None = None  # the live claim of the card shown, until the server is told how it ended
+        self._claim_fresh_until = 0.0  # time.monotonic() after which the claim is not trusted for a dial
+        self._claim_token = 0  # moved on by every question and by the end: an older answer is given back
+        self._claim_in_flight = False
+        self._refused: list[int] = []  # claims the local rules refused, held until the next card's claim answers
+        self._pulled_for: int | None = None  # a claim whose item was missing here: pulled once, then given back
+        self._team_problem = ""  # why the team list shows no card (the server out of reach, nothing claimable)
+        # Team items this agent skipped, until when: passed over when the server offers them again (a pull may have
+        # set the copy's state back from the server's, which only knows the claim was given back).
+        self._passed_over: dict[int, datetime] = {}
+        team = self._team()
+        if self.team_list_id is not None and team is not None:
+            team.state_changed.connect(self._on_team_state)
+            team.lists_changed.connect(self._on_team_lists_changed)
 
         self.panel = SessionPanel()
         self.panel.key_pressed.connect(self.handle_key)
@@ -619,6 +665,9 @@ class CallingSession(QObject):
         """GUI thread: bring the list up to date and show the next card (power mode: its countdown starts)."""
         if self.ended_already or self.state.phase is Phase.CALLING or not self._list_still_there():
             return
+        if self.team_list_id is not None:
+            self._refresh_team()
+            return
         self.stop_countdown()
         self._choosing_skip = False
         self.reload_rules()  # each card: a change to the dispositions is used from the next card on
@@ -627,6 +676,10 @@ class CallingSession(QObject):
         except (StoreError, ListError) as exc:
             self.panel.message_label.setText(f"The list cannot be read now: {exc}")
             return
+        self._present(card, items, order)
+
+    def _present(self, card: Card, items: list[ListItem], order: CallableNow) -> None:
+        """GUI thread: show `card` (a new card takes Enter only after ENTER_GUARD_MS; power mode counts down)."""
         shown = self.state.item
         self.state.show(card)
         if card.item is None or shown is None or card.item.id != shown.id:
@@ -638,6 +691,243 @@ class CallingSession(QObject):
             self._recheck.start()
         else:
             self._recheck.stop()
+
+    # -- a team list: each card claimed from the team server ----------------------------------------------------
+
+    def _team(self) -> TeamLink | None:
+        return self.window.team
+
+    def _refresh_team(self) -> None:
+        """GUI thread: the next card of a team list. A connected call still waiting for its disposition comes first
+        (its claim is still this agent's); then the card whose claim is live, if the local rules still let it be
+        called; else the next item is claimed from the server (`_ask_claim`) and shown once the claim answers."""
+        if self._claim_in_flight:
+            return  # its answer shows the card
+        self.stop_countdown()
+        self._choosing_skip = False
+        self.reload_rules()
+        try:
+            items = self._snapshot.current()
+            # Only this window's own calls can wait for its disposition (a pull writes the server's last outcome of
+            # every item, another agent's calls included): the card in wrap-up stays until its disposition.
+            waiting = self._still_waiting() or waiting_for_disposition(
+                [item for item in items if item.last_call_id is not None]
+            )
+            if waiting is not None:
+                self._present(Card(waiting, wrap_up=True), items, self._order())
+                return
+            claimed = self._claimed_item(items)
+            if claimed is not None:
+                standing = self._order(with_unknown=True).standing(claimed)
+                if standing.callable:
+                    self._present(Card(claimed, standing), items, self._order())
+                    return
+        except (StoreError, ListError) as exc:
+            self.panel.message_label.setText(f"The list cannot be read now: {exc}")
+            return
+        self._let_claim_go()
+        self._ask_claim()
+
+    def _still_waiting(self) -> ListItem | None:
+        """The wrap-up card's item, read again, while its call still has no disposition."""
+        shown = self.state.item if self.state.phase is Phase.WRAP_UP else None
+        fresh = self.lists.item(shown.id) if shown is not None else None
+        if (
+            shown is None
+            or fresh is None
+            or fresh.last_disposition is not None
+            or fresh.last_call_id != shown.last_call_id
+        ):
+            return None
+        return fresh
+
+    def _claimed_item(self, items: list[ListItem]) -> ListItem | None:
+        """The item of the live claim, while it may still be dialled (else None: it is claimed again first)."""
+        claim = self._claim
+        if claim is None or time.monotonic() > self._claim_fresh_until:
+            return None
+        return next((item for item in items if item.team_item_id == claim.item_id), None)
+
+    def _let_claim_go(self) -> None:
+        """GUI thread: the card's claim is not going to be dialled: given back to the team."""
+        claim, self._claim = self._claim, None
+        if claim is not None:
+            self._give_back([claim.item_id])
+
+    def _give_back(self, team_item_ids: list[int]) -> None:
+        """GUI thread: release claims not dialled, on the team worker (in order: before any later claim)."""
+        team = self._team()
+        if not team_item_ids or team is None:
+            return
+        from c2c_desktop.core.team.session_steps import release_all
+
+        ids = list(team_item_ids)
+        team.submit(lambda client: release_all(client.session, ids), _log_team_failure("claims not given back"))
+
+    def _ask_claim(self) -> None:
+        """GUI thread: claim the list's next item from the team server (on the team worker; the answer, or the
+        server's silence after 5 s, comes back to `_on_claim`). Nothing dials meanwhile: the phase is CLAIMING."""
+        team = self._team()
+        list_id = self.team_list_id
+        if team is None or list_id is None or not team.enabled:
+            self._team_stopped("This is a team list: sign in to the team server under Settings → Team to call it")
+            return
+        self._claim_token += 1
+        token = self._claim_token
+        self._claim_in_flight = True
+        self._team_problem = ""
+        self._recheck.stop()
+        self.state.claiming()
+        self._show_claiming()
+
+        def claim_next(client: TeamClient) -> Claim | None:
+            return client.session.claim_next(list_id)
+
+        team.submit(claim_next, lambda answer: self._on_claim(token, answer))
+
+    def _on_claim(self, token: int, answer: object) -> None:
+        """GUI thread (the team link's answer): the claimed item is mapped to this window's copy of it, judged by the
+        local calling rules and shown; a claim the rules refuse is held while the next is asked for (so the server
+        offers another), then given back."""
+        from c2c_desktop.core.team.server import Claim
+
+        claim = answer if isinstance(answer, Claim) else None
+        if token != self._claim_token or self.ended_already:
+            if claim is not None:
+                self._give_back([claim.item_id])  # the session moved on meanwhile
+            return
+        self._claim_in_flight = False
+        if isinstance(answer, Exception):
+            self._give_back(self._take_refused())
+            from c2c_desktop.core.team.server import TeamUnavailable
+
+            if isinstance(answer, TeamUnavailable):
+                self._team_stopped(TEAM_OFFLINE_TEXT)
+            else:
+                self._team_stopped(f"The team server refused the next prospect ({answer}): list calls are paused")
+            return
+        if claim is None:
+            self._give_back(self._take_refused())
+            self._team_stopped(TEAM_NOTHING_TEXT)
+            return
+        try:
+            items = self._snapshot.current()
+            item = next((each for each in items if each.team_item_id == claim.item_id), None)
+            if item is None:
+                self._claim_missing_here(token, claim)
+                return
+            self._pulled_for = None
+            standing = self._order(with_unknown=True).standing(item)
+            skipped_until = self._passed_over.get(claim.item_id)
+            if standing.callable and skipped_until is not None and skipped_until > self.now():
+                standing = dataclasses.replace(standing, callable=False, why="skipped")
+        except (StoreError, ListError) as exc:
+            self._give_back([*self._take_refused(), claim.item_id])
+            self._team_stopped(f"The list cannot be read now: {exc}")
+            return
+        if not standing.callable:
+            self._refused.append(claim.item_id)
+            if len(self._refused) >= MAX_REFUSED_CLAIMS:
+                self._give_back(self._take_refused())
+                self._team_stopped(f"{TEAM_NOTHING_TEXT} Its next items are not callable for you now ({standing.why}).")
+            else:
+                self._ask_claim()
+            return
+        self._give_back(self._take_refused())
+        self._claim = claim
+        lease_here = (claim.lease_until - datetime.now(UTC)).total_seconds()
+        self._claim_fresh_until = time.monotonic() + max(0.0, min(CLAIM_FRESH_S, lease_here / 2))
+        self._present(Card(item, standing), items, self._order())
+
+    def _claim_missing_here(self, token: int, claim: Claim) -> None:
+        """GUI thread: the claimed item is not in this window's copy of the list yet (the manager just added it):
+        pulled once, then looked for again; still missing, it is given back and the card says so."""
+        team = self._team()
+        if team is None or self._pulled_for == claim.item_id:
+            self._pulled_for = None
+            self._give_back([*self._take_refused(), claim.item_id])
+            self._team_stopped(
+                "The team list's next prospect is not in this window's copy of the list yet: asked again shortly"
+            )
+            return
+        self._pulled_for = claim.item_id
+        self._claim_in_flight = True
+
+        def pulled(_answer: object) -> None:
+            self._claim_in_flight = False
+            self._on_claim(token, claim)
+
+        team.submit(lambda client: client.sync.pull(), pulled)
+
+    def _take_refused(self) -> list[int]:
+        taken, self._refused = self._refused, []
+        return taken
+
+    def _show_claiming(self) -> None:
+        panel = self.panel
+        self._show_title()
+        panel.name_label.setText("Next prospect…")
+        for label in (panel.company_label, panel.number_label, panel.local_label, panel.journal_label):
+            label.setText("")
+        self._local_shows_time = False
+        self._render()
+
+    def _team_stopped(self, why: str) -> None:
+        """GUI thread: no card from the team list now (`why`: the server out of reach, nothing claimable). Nothing
+        dials; asked again every NOTHING_RECHECK_MS, when the link is back online and when the list changes."""
+        self._team_problem = why
+        self.state.show(Card(None))
+        panel = self.panel
+        self._show_title()
+        offline = why == TEAM_OFFLINE_TEXT
+        panel.name_label.setText("List calls are paused" if offline else "Nothing to call now")
+        for label in (panel.company_label, panel.number_label, panel.journal_label):
+            label.setText("")
+        self._local_shows_time = False
+        panel.local_label.setText(
+            "Asked again when the team server is back."
+            if offline
+            else "Asked again every 30 s and when the list changes."
+        )
+        try:
+            panel.progress_label.setText(progress(self._snapshot.current(), self.now()).text())
+        except (StoreError, ListError):
+            pass
+        self._render()
+        if self.state.phase is Phase.NOTHING:
+            self._recheck.start()
+
+    @Slot(str)
+    def _on_team_state(self, state: str) -> None:
+        """GUI thread (the team link): back online: a session waiting for the server asks again."""
+        if state == "online" and self.state.phase is Phase.NOTHING and self._team_problem == TEAM_OFFLINE_TEXT:
+            self.refresh()
+
+    @Slot()
+    def _on_team_lists_changed(self) -> None:
+        """GUI thread (the team link pulled changes): a session with nothing to call asks the server again."""
+        if self.state.phase is Phase.NOTHING and not self.ended_already:
+            self.refresh()
+
+    def _tell_server(self, item: ListItem, update: ServerUpdate) -> None:
+        """GUI thread: the team server learns how the claimed item ended (finished, open again, a callback, or the
+        claim given back); the claim is this session's no more. A failure is said on the card: the item's lease then
+        ends by itself and its number stays in its cool-off."""
+        self._claim = None
+        team = self._team()
+        team_item_id = item.team_item_id
+        if team is None or team_item_id is None:
+            return
+        from c2c_desktop.core.team.session_steps import tell_server
+
+        def told(answer: object) -> None:
+            if isinstance(answer, Exception) and not self.ended_already:
+                self._last_notice = (
+                    f"The team server has not recorded {self._label(item)} ({answer}); its claim ends by itself."
+                )
+                self._render()
+
+        team.submit(lambda client: tell_server(client.session, team_item_id, update), told)
 
     def _next_card(self) -> tuple[list[ListItem], CallableNow, Card]:
         """The list as it is now (only the items changed since the last card are read: see ListSnapshot) and the card
@@ -666,7 +956,7 @@ class CallingSession(QObject):
 
     def _show_card(self, card: Card, items: list[ListItem], order: CallableNow) -> None:
         panel = self.panel
-        panel.list_label.setText(f"Working “{self.list.name}” · {self.state.mode} mode")
+        self._show_title()
         panel.progress_label.setText(progress(items, order.now).text())
         item = card.item
         self._pending_note = ""
@@ -692,10 +982,17 @@ class CallingSession(QObject):
         self._show_last_calls(item, contact)
         self._render()
 
+    def _show_title(self) -> None:
+        team = " (team list)" if self.team_list_id is not None else ""
+        self.panel.list_label.setText(f"Working “{self.list.name}”{team} · {self.state.mode} mode")
+
     def _show_item_state(self, item: ListItem, kind: str) -> None:
         """The card's number line: the number, how it is offered (`kind`; "" while the call waits for its
         disposition) and its calls so far."""
         kind = kind or "waiting for its disposition"
+        claim = self._claim
+        if kind and claim is not None and claim.item_id == item.team_item_id:
+            kind += " · claimed for you on the team server"
         attempts = f" · {item.attempts} call{'s' * (item.attempts != 1)} so far" if item.attempts else ""
         self.panel.number_label.setText(f"{self._display(item.e164)} · {kind}{attempts}")
 
@@ -739,7 +1036,9 @@ class CallingSession(QObject):
         panel.notice_label.setText(self._last_notice)
         panel.notice_label.setVisible(bool(self._last_notice) and phase is not Phase.CALLING)
         if phase is Phase.NOTHING:
-            text = "Nothing in this list is callable now."
+            text = self._team_problem or "Nothing in this list is callable now."
+        elif phase is Phase.CLAIMING:
+            text = TEAM_CLAIMING_TEXT
         elif phase is Phase.CALLING:
             text = f"Calling {name}…"
         elif phase is Phase.WRAP_UP:
@@ -870,6 +1169,9 @@ class CallingSession(QObject):
         ):
             self.refresh()  # changed elsewhere since the card was shown (another program called it): judged again
             return
+        if self.team_list_id is not None and self._claimed_item([fresh]) is None:
+            self.refresh()  # a team list's card is dialled only under a live claim: claimed again first
+            return
         self.state.begin_dial()  # CALLING from here: every other key and a late countdown do nothing
         self.stop_countdown()
         self._render()
@@ -936,6 +1238,12 @@ class CallingSession(QObject):
         self._call_id = entry.id
         try:
             self._calling = call_started(self.lists, self._calling, entry.id)
+            if self.team_list_id is not None or self.window.team.enabled:
+                from c2c_desktop.core.team.sync import set_team_guarded
+
+                # A team list's item was claimed on the server before this row; a local list's number was not.
+                set_team_guarded(self.store, entry.id, self.team_list_id is not None)
+                self._claim = None  # dialled now: never given back; the server is told how the call ended
         except (StoreError, ListError) as exc:
             log.warning("the list item could not be linked to its call: %s", exc)
             self._call_id = None
@@ -970,6 +1278,10 @@ class CallingSession(QObject):
                 self.store.set_disposition(entry.id, entry.disposition, self._pending_note)
         except (StoreError, ListError) as exc:
             log.warning("the list item's outcome could not be saved: %s", exc)
+        if self.team_list_id is not None and outcome is not Outcome.CONNECTED:
+            self._tell_server(
+                item, after_call(item, outcome, entry.call_type)
+            )  # a connected call: after its disposition
         if self.ended_already:
             return
         waiting = self.state.call_ended(outcome, call_type=entry.call_type)
@@ -1087,11 +1399,15 @@ class CallingSession(QObject):
             return
         self._choosing_skip = False
         try:
-            skip_item(self.lists, self.state.item, choice, self.now())
+            skipped = skip_item(self.lists, self.state.item, choice, self.now())
         except (StoreError, ListError) as exc:
             warn(self.window, "Not skipped", f"The prospect could not be skipped: {exc}")
             self._render()
             return
+        if self.team_list_id is not None and skipped.team_item_id is not None:
+            # Back to the team at once (another agent may take it); passed over here until its skip time.
+            self._passed_over[skipped.team_item_id] = skipped.due_at or datetime.max.replace(tzinfo=UTC)
+            self._tell_server(skipped, ServerUpdate(Step.RELEASE))
         self._last_notice = f"Skipped {self._label(self.state.item)}: {choice}."
         self.refresh()
 
@@ -1144,6 +1460,8 @@ class CallingSession(QObject):
         except (Refused, DispositionRefused, StoreError, PhoneError) as exc:
             warn(self.window, "Disposition not saved", f"“{name}” was not saved: {exc}")
             return False
+        if self.team_list_id is not None:
+            self._tell_server(moved, of_item(moved, name))
         self._last_notice = f"{self._label(moved)}: {name} — {self._state_words(moved)}."
         self.window._after_session_disposition(
             moved.e164 if rule is not None and rule.action is Action.DO_NOT_CALL else ""
@@ -1205,6 +1523,8 @@ class CallingSession(QObject):
             warn(self.window, "Callback not scheduled", f"The callback was not scheduled: {exc}")
             self._render()
             return
+        if self.team_list_id is not None:
+            self._tell_server(moved, of_item(moved, None))
         self._last_notice = f"{self._label(moved)}: callback {both_clocks(at, self._zone_of(moved))}."
         self.refresh()
 
@@ -1291,6 +1611,9 @@ class CallingSession(QObject):
         changes only when something opened."""
         if self.state.phase is not Phase.NOTHING or self.ended_already:
             return
+        if self.team_list_id is not None:
+            self.refresh()  # the team server decides what is claimable
+            return
         try:
             items = self._snapshot.current()  # only the changed items are read
         except (StoreError, ListError):
@@ -1308,6 +1631,10 @@ class CallingSession(QObject):
         self._recheck.stop()
         self._minute.stop()
         self._opening_cancel.set()
+        self._claim_token += 1  # a claim answering later is given back
+        self._claim_in_flight = False
+        self._give_back(self._take_refused())
+        self._let_claim_go()
         self.ended_because = why
         self.state.end()
         self.ended.emit()

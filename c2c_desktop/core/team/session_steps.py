@@ -1,0 +1,72 @@
+"""What a calling session on a team list tells the team server about the item it claimed, once it is done with it.
+
+The local store decides first (list_work's rules move the local mirror item on after a call or a disposition); the
+server then gets the same result: the claim given back (nothing was dialled: Skip, a dial not sent or rejected, the
+agent's own phone not answering), the item finished (done, or open again from its retry time) or reserved for this
+agent's callback. Qt-free and psycopg-free (the window imports it); `tell_server` runs on the team worker thread.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from c2c_desktop.core.calllists import ItemState, ListItem
+from c2c_desktop.core.list_work import FINISHED_STATES, agent_missed
+from c2c_desktop.core.models import Outcome
+
+if TYPE_CHECKING:
+    from c2c_desktop.core.team.server import TeamSession
+
+#: Claims the local calling rules refuse are held while the next one is asked for (so the server offers another
+#: item, not the same one again), at most this many per card; then the session says nothing is callable now.
+MAX_REFUSED_CLAIMS = 20
+
+
+class Step(enum.StrEnum):
+    RELEASE = "release"  # the claim given back: nothing was dialled
+    FINISH = "finish"  # done, or open again from `retry_at`
+    CALLBACK = "callback"  # reserved for this agent at `at`
+
+
+@dataclass(frozen=True)
+class ServerUpdate:
+    step: Step
+    done: bool = False
+    at: datetime | None = None  # FINISH: the retry time (None: at once); CALLBACK: its time
+    outcome: str | None = None
+
+
+def after_call(item: ListItem, outcome: Outcome, call_type: int | None) -> ServerUpdate:
+    """The server's side of a call that needs no disposition (it did not connect): the claim back when the prospect
+    was never dialled, else the item as the local rules left it."""
+    if outcome in (Outcome.NOT_SENT, Outcome.REJECTED) or agent_missed(outcome, call_type):
+        return ServerUpdate(Step.RELEASE)
+    return of_item(item, str(outcome))
+
+
+def of_item(item: ListItem, outcome: str | None) -> ServerUpdate:
+    """The item as the local rules left it (after a call or a disposition, `outcome`: the outcome or disposition)."""
+    if item.state is ItemState.CALLBACK and item.due_at is not None:
+        return ServerUpdate(Step.CALLBACK, at=item.due_at, outcome=outcome)
+    if item.state in FINISHED_STATES:
+        return ServerUpdate(Step.FINISH, done=True, outcome=outcome)
+    return ServerUpdate(Step.FINISH, done=False, at=item.due_at, outcome=outcome)
+
+
+def tell_server(session: TeamSession, team_item_id: int, update: ServerUpdate) -> bool:
+    """Team worker thread: send `update` for the claimed item; False when the server had no claim of this agent's on
+    it any more (its lease ended and someone else took it)."""
+    if update.step is Step.RELEASE:
+        return session.release_claim(item_id=team_item_id)
+    if update.step is Step.CALLBACK:
+        assert update.at is not None
+        return session.schedule_callback(team_item_id, update.at)
+    return session.finish_item(team_item_id, done=update.done, outcome=update.outcome, retry_at=update.at)
+
+
+def release_all(session: TeamSession, team_item_ids: list[int]) -> int:
+    """Team worker thread: give back claims not dialled (refused by the local rules, or left); how many were live."""
+    return sum(1 for item_id in team_item_ids if session.release_claim(item_id=item_id))
