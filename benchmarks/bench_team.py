@@ -28,7 +28,9 @@ list rows stays) to show the check finds the duplicates it is there for.
 Exit status: 0 only with 0 duplicates and 0 errors. The cluster is stopped and its folder removed in every case.
 
 Run: .venv/bin/python benchmarks/bench_team.py [--agents 500] [--rate 140] [--duration 60] [--workers 16]
-[--lists 10] [--quick] [--no-guard] [--json]   (--quick: 20 agents, 80 dials/s for 3 s, 4 lists: a smoke run)
+[--lists 10] [--items N] [--quick] [--no-guard] [--json]
+(--quick: 20 agents, 80 dials/s for 3 s, 4 lists: a smoke run; --items: the lists' size, to see the claim's cost
+grow with it)
 """
 
 from __future__ import annotations
@@ -283,23 +285,49 @@ def run_load(team: list[Agent], service: StandInService, rate: float, duration: 
     return results
 
 
-def server_cpu_seconds(cluster: Cluster) -> float | None:
-    """utime + stime of the postmaster and its children (the backends), from /proc; None where there is no /proc."""
+def server_processes(cluster: Cluster) -> list[Path]:
+    """/proc entries of the postmaster and its children (the backends and PostgreSQL's own workers)."""
     root = cluster.server_pid()
     if root is None or not Path("/proc").is_dir():
-        return None
-    ticks = 0
+        return []
+    found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if int(entry.name) == root or ppid == root:
+            found.append(entry)
+    return found
+
+
+def server_cpu_seconds(cluster: Cluster) -> float | None:
+    """utime + stime of the server's processes, from /proc; None where there is no /proc."""
+    ticks = 0
+    processes = server_processes(cluster)
+    for entry in processes:
+        try:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except (OSError, IndexError):
             continue
-        pid, ppid = int(entry.name), int(fields[1])
-        if pid == root or ppid == root:
-            ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK") if processes else None
+
+
+def server_memory_mib(cluster: Cluster) -> float | None:
+    """The server's memory: the proportional set size (shared pages split between the processes) of its processes."""
+    kib = 0
+    processes = server_processes(cluster)
+    for entry in processes:
+        try:
+            for line in (entry / "smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    kib += int(line.split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    return round(kib / 1024, 1) if processes else None
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -346,6 +374,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of dialing")
     parser.add_argument("--workers", type=int, default=16, help="threads carrying out the dials")
     parser.add_argument("--lists", type=int, default=10)
+    parser.add_argument(
+        "--items", type=int, default=0, help="items per list (default: twice each list's share of the dials, +50)"
+    )
     parser.add_argument("--quick", action="store_true", help="a smoke run: 20 agents, 80 dials/s, 3 s, 4 lists")
     parser.add_argument("--no-guard", action="store_true", help="without the per-number guard (shows duplicates)")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
@@ -369,7 +400,7 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, stop_on_term)
     # Twice the dials each list's share needs: a quarter of the items are repeats the guard puts off.
-    items = math.ceil(args.rate * args.duration * 2 / args.lists) + 50
+    items = args.items or math.ceil(args.rate * args.duration * 2 / args.lists) + 50
     setup_started = time.perf_counter()
     cluster = start_cluster(bin_dir, max_connections=args.agents + SPARE_CONNECTIONS)
     team: list[Agent] = []
@@ -382,6 +413,7 @@ def main(argv: list[str] | None = None) -> int:
             load_before = os.getloadavg()[0]
             results = run_load(team, service, args.rate, args.duration, args.workers)
             cpu_after, wall = server_cpu_seconds(cluster), time.perf_counter() - wall_before
+            memory_mib = server_memory_mib(cluster)
             counts = check_duplicates(cluster, service)
     finally:
         for agent in team:
@@ -415,6 +447,7 @@ def main(argv: list[str] | None = None) -> int:
         "dial_ms": figures(results.dial_ms),
         "late_ms": figures(results.late_ms),
         "server_cpu_cores": server_cores,
+        "server_memory_mib": memory_mib,
         "load_before": round(load_before, 2),
         "load_after": round(os.getloadavg()[0], 2),
     }
@@ -458,7 +491,8 @@ def print_report(report: dict[str, Any], errors: list[str]) -> None:
         print(f"  {error}")
     cores = report["server_cpu_cores"]
     print(
-        f"server CPU {cores if cores is not None else '?'} cores busy on average; load average "
+        f"server CPU {cores if cores is not None else '?'} cores busy on average, memory {report['server_memory_mib']} "
+        f"MiB (PSS, {report['connections']} backends); load average "
         f"{report['load_before']} before, {report['load_after']} after (2 cores shared with other work)"
     )
     met = report["claim_ms"]["p99"] <= P99_TARGET_MS
