@@ -446,6 +446,13 @@ def main(argv: list[str] | None = None) -> int:
         "finish_ms": figures(results.finish_ms),
         "dial_ms": figures(results.dial_ms),
         "late_ms": figures(results.late_ms),
+        # Little's law: how many agents' connections were inside a statement at once, on average (a transaction
+        # pool's size needs to cover this, with room for bursts).
+        "connections_busy": round(
+            (sum(results.claim_ms) + sum(results.push_ms) + sum(results.finish_ms)) / 1000 / results.last_done, 2
+        )
+        if results.last_done > 0
+        else 0.0,
         "server_cpu_cores": server_cores,
         "server_memory_mib": memory_mib,
         "load_before": round(load_before, 2),
@@ -487,6 +494,7 @@ def print_report(report: dict[str, Any], errors: list[str]) -> None:
         f"({report['server_rows']} rows); {report['held_back_by_guard']} repeated items held back by the guard"
     )
     print(f"errors {report['errors']}")
+    print(f"connections inside a statement at once, on average: {report['connections_busy']}")
     for error in errors[:10]:
         print(f"  {error}")
     cores = report["server_cpu_cores"]
