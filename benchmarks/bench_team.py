@@ -71,12 +71,18 @@ SPARE_CONNECTIONS = 20  # the owner's, the checks', PostgreSQL's own reserved on
 REPEAT_EVERY = 4  # one item in 4 repeats a number of the next list
 #: How long after the last scheduled dial the run waits for the dials in flight before counting them as errors.
 DRAIN_S = 30.0
-PUSH_SQL = (
-    "INSERT INTO c2c.calls (client_uuid, e164, list_item_id, state, outcome, started_at, finished_at) "
-    "VALUES (%s, %s, %s, 'done', %s, %s, %s) "
-    "ON CONFLICT (agent, client_uuid) DO UPDATE SET state = excluded.state, outcome = excluded.outcome, "
-    "finished_at = excluded.finished_at"
-)
+#: The push of one finished call as core/team/sync.py does it (issue 13, SYNC): keyed by the client's UUID, never
+#: moving a finished call back.
+PUSH_SQL = """
+INSERT INTO c2c.calls AS c (client_uuid, e164, list_item_id, state, outcome, disposition, started_at, finished_at,
+                            team_guarded)
+VALUES (%s, %s, %s, 'done', %s, %s, %s, %s, true)
+ON CONFLICT (agent, client_uuid) DO UPDATE
+   SET e164 = excluded.e164, list_item_id = excluded.list_item_id, state = excluded.state,
+       outcome = excluded.outcome, disposition = excluded.disposition, finished_at = excluded.finished_at,
+       team_guarded = excluded.team_guarded
+ WHERE c.state <> 'done' OR excluded.state = 'done'
+"""
 
 
 @dataclass
@@ -216,7 +222,15 @@ def dial_once(agent: Agent, round_number: int, client: ClickToCallClient, result
     dialed = time.perf_counter()
     session.connection.execute(
         PUSH_SQL,
-        (uuid.uuid4(), claim.number, claim.item_id, str(result.outcome), started_at, datetime.now(UTC)),
+        (
+            uuid.uuid4(),
+            claim.number,
+            claim.item_id,
+            str(result.outcome),
+            "Not interested",
+            started_at,
+            datetime.now(UTC),
+        ),
     )
     pushed = time.perf_counter()
     session.finish_item(claim.item_id, done=True, outcome=str(result.outcome))
