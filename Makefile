@@ -5,7 +5,7 @@ BIN := $(VENV)/$(if $(filter Windows_NT,$(OS)),Scripts,bin)
 STAMP := $(VENV)/.installed
 BUNDLE_STAMP := $(VENV)/.bundle-installed
 
-.PHONY: run test lint typecheck pytest bench screenshot bundle bundle-smoke clean
+.PHONY: run test lint typecheck pytest bench screenshot bundle bundle-smoke team-demo clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "c2c-desktop needs Python 3.11 or newer" or 0)'
@@ -22,6 +22,18 @@ run: $(STAMP)
 	else \
 		echo "No display found: running the demo on a virtual screen (Xvfb) and saving demo-screenshot.png"; \
 		scripts/system-packages.sh test && $(BIN)/python scripts/screenshot.py demo-screenshot.png; \
+	fi
+
+# Two agent windows (alice, bob) working one shared team list on a throwaway PostgreSQL cluster and the stand-in;
+# Ctrl+C or closing both windows removes everything. Without a display it sets everything up, checks each agent's
+# side and cleans up (scripts/team_demo.py --check).
+team-demo: $(STAMP)
+	scripts/system-packages.sh team
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+		$(BIN)/python scripts/team_demo.py; \
+	else \
+		echo "No display found: setting the team demo up, checking it, and cleaning up (no windows)"; \
+		$(BIN)/python scripts/team_demo.py --check; \
 	fi
 
 test: $(STAMP)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the Debian packages a target needs are present.
 # As root: installs what is missing (one `apt-get update` first). Otherwise: prints the exact apt line and fails.
-# Usage: scripts/system-packages.sh run|test|bundle
+# Usage: scripts/system-packages.sh run|team|test|bundle
 set -euo pipefail
 
 # Qt's offscreen platform, and a real X window (xcb) for `make run` on a desktop.
@@ -20,9 +20,10 @@ testing="xvfb xauth dbus gnome-keyring xdotool imagemagick faketime xdg-utils de
 
 case "${1:-}" in
   run) wanted="$runtime" ;;
+  team) wanted="$runtime postgresql" ;;  # make team-demo: the windows and a throwaway PostgreSQL cluster
   test) wanted="$runtime $testing" ;;
   bundle) wanted="binutils" ;;
-  *) echo "usage: $0 run|test|bundle" >&2; exit 2 ;;
+  *) echo "usage: $0 run|team|test|bundle" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -1,4 +1,5 @@
-"""A throwaway PostgreSQL cluster in a temp folder, for the tests marked `postgres` (and `make team-demo` later).
+"""A throwaway PostgreSQL cluster in a temp folder, for the tests marked `postgres`, benchmarks/bench_team.py and
+`make team-demo` (scripts/team_demo.py); those two put the repository's root on sys.path to import it.
 
 initdb refuses to run as root, so as root the server's programs run as Debian's `postgres` user (runuser), in a
 folder that user owns. The cluster listens on a unix socket in that folder and on a loopback port; local socket
@@ -120,10 +121,11 @@ class Cluster:
             return None
 
 
-def start_cluster(bin_dir: Path, *, cert_files: tuple[Path, Path] | None = None) -> Cluster:
+def start_cluster(bin_dir: Path, *, cert_files: tuple[Path, Path] | None = None, max_connections: int = 100) -> Cluster:
     """initdb + pg_ctl start in a new temp folder; the folder is removed again if anything fails.
 
-    `cert_files` (certificate chain, key) turns TLS on.
+    `cert_files` (certificate chain, key) turns TLS on. `max_connections`: PostgreSQL's default is 100; the team
+    benchmark gives each simulated agent its own connection and asks for more.
     """
     started = time.perf_counter()
     folder = Path(tempfile.mkdtemp(prefix="c2c-pg-"))  # short: a socket path holds at most 107 bytes
@@ -152,7 +154,7 @@ def start_cluster(bin_dir: Path, *, cert_files: tuple[Path, Path] | None = None)
             "listen_addresses = '127.0.0.1'",
             f"port = {cluster.port}",
             f"unix_socket_directories = '{folder}'",
-            "max_connections = 100",
+            f"max_connections = {max_connections}",
             "log_min_messages = warning",
         ]
         if cert_files is not None:
