@@ -262,6 +262,59 @@ def test_a_callback_is_exempt_from_the_cool_off_for_its_agent_only(team_db: Team
         assert callback is not None and callback.callback is True and callback.item_id == claim.item_id
 
 
+def test_a_callback_does_not_override_another_agents_later_claim_of_its_number(team_db: TeamDb) -> None:
+    _set_times(team_db, cool_off="1 hour", lease="1 minute")
+    alice, bob = team_db.add_agent("alice"), team_db.add_agent("bob")
+    list_id = _shared_list(team_db, ["+15550004100"], alice)
+    with team_db.session(alice) as alice_session, team_db.session(bob) as bob_session, team_db.owner() as owner:
+        claim = alice_session.claim_next(list_id)
+        assert claim is not None
+        assert alice_session.schedule_callback(claim.item_id, datetime.now(UTC)) is True
+        # A day later (alice's claim aged past the cool-off), bob dials the number by hand; his lease has ended.
+        owner.execute(
+            "UPDATE c2c.dial_guard SET claimed_at = now() - interval '1 day', lease_until = now() - interval '1 day'"
+        )
+        assert bob_session.claim_number("+15550004100").claimed is True
+        owner.execute("UPDATE c2c.dial_guard SET lease_until = now()")
+        # alice's callback is due, but bob called the number within the cool-off: not hers to dial now.
+        assert alice_session.claim_next(list_id) is None
+
+
+def test_an_agents_own_ad_hoc_claim_asks_again_and_finish_number_ends_its_lease(team_db: TeamDb) -> None:
+    alice, bob = team_db.add_agent("alice"), team_db.add_agent("bob")
+    with team_db.session(alice) as alice_session, team_db.session(bob) as bob_session:
+        assert alice_session.claim_number("+15550004200").claimed is True
+        again = alice_session.claim_number("+15550004200")
+        assert again.claimed is False and again.in_progress is False and again.last_by == alice
+        assert again.describe(datetime.now(UTC), me=alice) == "you called less than a minute ago"
+        assert bob_session.claim_number("+15550004200", confirmed=True).in_progress is True  # alice's lease is live
+        assert alice_session.finish_number("+15550004200") is True
+        assert bob_session.claim_number("+15550004200", confirmed=True).claimed is True  # ended: bob may confirm
+        assert alice_session.finish_number("+15550004200") is False  # bob's now, not alice's to end
+
+
+def test_a_callback_cannot_reopen_a_finished_item(team_db: TeamDb) -> None:
+    alice = team_db.add_agent("alice")
+    list_id = _shared_list(team_db, ["+15550004300"], alice)
+    with team_db.session(alice) as session:
+        claim = session.claim_next(list_id)
+        assert claim is not None
+        assert session.finish_item(claim.item_id, done=True) is True
+        assert session.schedule_callback(claim.item_id, datetime.now(UTC)) is False
+
+
+def test_a_claim_in_progress_keeps_only_its_own_row_from_another_agent(team_db: TeamDb) -> None:
+    alice, bob = team_db.add_agent("alice"), team_db.add_agent("bob")
+    list_id = _shared_list(team_db, ["+15550004401", "+15550004402", "+15550004403"], alice, bob)
+    with team_db.session(alice) as alice_session, team_db.session(bob) as bob_session:
+        with bob_session.connection.transaction():
+            bob_claim = bob_session.claim_next(list_id)  # not committed yet: its row locks are held
+            assert bob_claim is not None
+            alice_claim = alice_session.claim_next(list_id)
+            assert alice_claim is not None and alice_claim.number == "+15550004402"
+        assert bob_claim.number == "+15550004401"
+
+
 def test_a_number_on_the_team_dnc_list_is_not_claimed(team_db: TeamDb) -> None:
     alice, boss = team_db.add_agent("alice"), team_db.add_agent("boss", manager=True)
     list_id = _shared_list(team_db, ["+15550005000", "+15550005001"], alice)

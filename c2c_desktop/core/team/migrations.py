@@ -596,6 +596,185 @@ REVOKE ALL ON FUNCTION c2c.claim_next(bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION c2c.claim_next(bigint) TO c2c_agent, c2c_manager;
 """
 
+# Found in review: a callback's exemption ignored another agent's later claim (two agents within the cool-off);
+# claim_next locked a batch of rows at once, so a concurrent claimer could find nothing while free rows remained; an
+# agent's own ad-hoc claim read as "calling now" until its lease ended (finish_number ends it); schedule_callback
+# could reopen a finished item.
+_REVIEW_FIXES = f"""
+SET LOCAL ROLE c2c_owner;
+
+CREATE OR REPLACE FUNCTION c2c.take_number(number text, agent text, item bigint, exempt boolean, cool_off interval,
+                                           lease interval) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = c2c, pg_temp AS $$
+DECLARE
+    taken boolean;
+BEGIN
+    -- `exempt` (the agent's own callback) skips the cool-off only of the agent's own last claim: a later claim by
+    -- another agent still holds the number for its cool-off.
+    INSERT INTO dial_guard AS g (e164, claimed_by, claimed_at, lease_until, list_item_id)
+    VALUES (number, agent, now(), now() + lease, item)
+    ON CONFLICT (e164) DO UPDATE
+        SET claimed_by = excluded.claimed_by, claimed_at = excluded.claimed_at, lease_until = excluded.lease_until,
+            list_item_id = excluded.list_item_id, previous_by = g.claimed_by, previous_at = g.claimed_at
+        WHERE (g.lease_until <= now() AND g.claimed_at <= now() - cool_off)
+           OR (exempt AND g.claimed_by = agent)
+    RETURNING true INTO taken;
+    RETURN coalesce(taken, false);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION c2c.claim_next(list bigint)
+RETURNS TABLE (item_id bigint, number text, contact_id bigint, contact_name text, attempt integer,
+               lease_until timestamptz, callback boolean)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = c2c, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+    me text := session_user;
+    s record;
+    cand record;
+    locked bigint;
+    taken bigint;
+    exempt boolean;
+    last_position integer := -2147483648;
+    last_id bigint := 0;
+    seen integer;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM call_lists l WHERE l.id = list AND l.deleted_at IS NULL
+                   AND (me = ANY (l.assigned_to) OR pg_has_role(me, 'c2c_manager', 'MEMBER'))) THEN
+        RAISE EXCEPTION 'call list % is not assigned to %', list, me USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    SELECT t.cool_off, t.lease INTO s FROM team_settings t;
+    -- This agent's callbacks that are due first. Candidates are read without a lock and locked one at a time, so a
+    -- claim by another agent at the same moment is kept off only the row this one is looking at.
+    FOR cand IN
+        SELECT i.id, i.e164 FROM list_items i
+         WHERE i.list_id = list AND i.state = 'open' AND i.deleted_at IS NULL AND i.callback_at IS NOT NULL
+           AND i.callback_by = me AND i.callback_at <= now()
+           AND (i.lease_until IS NULL OR i.lease_until <= now())
+           AND NOT EXISTS (SELECT 1 FROM dnc d WHERE d.e164 = i.e164 AND d.deleted_at IS NULL)
+         ORDER BY i.callback_at, i.position, i.id
+    LOOP
+        SELECT i.id INTO locked FROM list_items i
+         WHERE i.id = cand.id AND i.state = 'open' AND i.deleted_at IS NULL AND i.callback_by = me
+           AND (i.lease_until IS NULL OR i.lease_until <= now())
+         FOR UPDATE SKIP LOCKED;
+        CONTINUE WHEN locked IS NULL;
+        IF take_number(cand.e164, me, cand.id, true, s.cool_off, s.lease) THEN
+            taken := cand.id;
+            exempt := true;
+            EXIT;
+        END IF;
+    END LOOP;
+    -- Then the list in order, 32 candidates at a time through list_items_next.
+    WHILE taken IS NULL LOOP
+        seen := 0;
+        FOR cand IN
+            SELECT i.id, i.e164, i.position FROM list_items i
+             WHERE i.list_id = list AND i.state = 'open' AND i.deleted_at IS NULL AND i.callback_at IS NULL
+               AND (i.position, i.id) > (last_position, last_id)
+               AND (i.lease_until IS NULL OR i.lease_until <= now())
+               AND (i.not_before IS NULL OR i.not_before <= now())
+               AND (i.number_busy_until IS NULL OR i.number_busy_until <= now())
+               AND NOT EXISTS (SELECT 1 FROM dnc d WHERE d.e164 = i.e164 AND d.deleted_at IS NULL)
+             ORDER BY i.position, i.id
+             LIMIT 32
+        LOOP
+            seen := seen + 1;
+            last_position := cand.position;
+            last_id := cand.id;
+            -- Locked alone, and checked again under the lock (another claim may have taken it since the read).
+            SELECT i.id INTO locked FROM list_items i
+             WHERE i.id = cand.id AND i.state = 'open' AND i.deleted_at IS NULL AND i.callback_at IS NULL
+               AND (i.lease_until IS NULL OR i.lease_until <= now())
+             FOR UPDATE SKIP LOCKED;
+            CONTINUE WHEN locked IS NULL;
+            IF take_number(cand.e164, me, cand.id, false, s.cool_off, s.lease) THEN
+                taken := cand.id;
+                exempt := false;
+                EXIT;
+            END IF;
+            -- Its number is someone else's now, or in its cool-off: not worth looking at again before that ends.
+            UPDATE list_items i
+               SET number_busy_until = (SELECT greatest(g.lease_until, g.claimed_at + s.cool_off)
+                                   FROM dial_guard g WHERE g.e164 = cand.e164)
+             WHERE i.id = cand.id;
+        END LOOP;
+        EXIT WHEN seen = 0;
+    END LOOP;
+    IF taken IS NULL THEN
+        RETURN;
+    END IF;
+    UPDATE list_items i SET claimed_by = me, lease_until = now() + s.lease, attempts = i.attempts + 1,
+                            not_before = NULL, number_busy_until = NULL
+     WHERE i.id = taken;
+    RETURN QUERY
+        SELECT i.id, i.e164, i.contact_id, c.name, i.attempts, i.lease_until, exempt
+          FROM list_items i LEFT JOIN contacts c ON c.id = i.contact_id
+         WHERE i.id = taken;
+END
+$$;
+
+-- The agent's own earlier claim is not "calling now": it is the cool-off's question (confirmed: taken again).
+CREATE OR REPLACE FUNCTION c2c.claim_number(number text, confirmed boolean DEFAULT false)
+RETURNS TABLE (claimed boolean, on_dnc boolean, last_by text, last_at timestamptz, in_progress boolean)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = c2c, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+    me text := session_user;
+    s record;
+    g record;
+BEGIN
+    IF number IS NULL OR number !~ {_E164} THEN
+        RAISE EXCEPTION 'not an international number: %', number USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF EXISTS (SELECT 1 FROM dnc d WHERE d.e164 = number AND d.deleted_at IS NULL) THEN
+        RETURN QUERY SELECT false, true, NULL::text, NULL::timestamptz, false;
+        RETURN;
+    END IF;
+    SELECT t.cool_off, t.lease INTO s FROM team_settings t;
+    IF take_number(number, me, NULL, false, s.cool_off, s.lease) THEN
+        RETURN QUERY SELECT true, false, NULL::text, NULL::timestamptz, false;
+        RETURN;
+    END IF;
+    SELECT d.* INTO g FROM dial_guard d WHERE d.e164 = number FOR UPDATE;
+    IF confirmed AND (g.lease_until <= now() OR g.claimed_by = me) THEN
+        UPDATE dial_guard d
+           SET previous_by = d.claimed_by, previous_at = d.claimed_at, claimed_by = me, claimed_at = now(),
+               lease_until = now() + s.lease, list_item_id = NULL
+         WHERE d.e164 = number;
+        RETURN QUERY SELECT true, false, g.claimed_by, g.claimed_at, false;
+        RETURN;
+    END IF;
+    RETURN QUERY SELECT false, false, g.claimed_by, g.claimed_at, g.lease_until > now() AND g.claimed_by <> me;
+END
+$$;
+
+-- After an ad-hoc call: the number's lease ends (its cool-off, counted from the claim, still holds).
+CREATE FUNCTION c2c.finish_number(number text) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = c2c, pg_temp AS $$
+BEGIN
+    UPDATE dial_guard g SET lease_until = least(g.lease_until, now())
+     WHERE g.e164 = number AND g.claimed_by = session_user AND g.list_item_id IS NULL;
+    RETURN FOUND;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION c2c.schedule_callback(item bigint, due_at timestamptz) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = c2c, pg_temp AS $$
+DECLARE
+    me text := session_user;
+BEGIN
+    -- Only an open item this agent claimed last: a finished item is not reopened by a late callback.
+    UPDATE list_items i SET callback_at = due_at, callback_by = me, lease_until = NULL
+     WHERE i.id = item AND i.claimed_by = me AND i.state = 'open' AND i.deleted_at IS NULL;
+    RETURN FOUND;
+END
+$$;
+
+REVOKE ALL ON FUNCTION c2c.finish_number(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION c2c.finish_number(text) TO c2c_agent, c2c_manager;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -606,6 +785,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         2, "sync: the changes doorbell on direct edits, list items re-stamped when a list's assignees change", _SYNC
     ),
     Migration(3, "claim_next reads the list through an index, callbacks first, without sorting it", _CLAIM_BY_INDEX),
+    Migration(
+        4,
+        "callbacks exempt only from the agent's own cool-off, one row locked at a time, finish_number, no late reopen",
+        _REVIEW_FIXES,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -153,15 +153,17 @@ class NumberClaim:
     last_at: datetime | None
     in_progress: bool
 
-    def describe(self, now: datetime) -> str:
-        """ "alice called 12 min ago" (or "is calling now"), for the confirmation an ad-hoc dial needs."""
+    def describe(self, now: datetime, me: str | None = None) -> str:
+        """ "alice called 12 min ago" (or "is calling now"; "you called …" when `me` was the last), for the
+        confirmation an ad-hoc dial needs."""
         if self.on_dnc:
             return "this number is on the team's do-not-call list"
         if self.last_by is None or self.last_at is None:
             return ""
         if self.in_progress:
             return f"{self.last_by} is calling this number now"
-        return f"{self.last_by} called {_ago(now - self.last_at)}"
+        who = "you" if self.last_by == me else self.last_by
+        return f"{who} called {_ago(now - self.last_at)}"
 
 
 def _ago(delta: Any) -> str:
@@ -218,6 +220,10 @@ class TeamSession:
     def release_claim(self, *, item_id: int | None = None, number: str | None = None) -> bool:
         """Skip: give back a claim that was not dialed. False when there was no live claim of this agent's."""
         return bool(self._rows("SELECT c2c.release_claim(%s, %s)", (item_id, number))[0][0])
+
+    def finish_number(self, number: str) -> bool:
+        """After an ad-hoc call: the number's lease ends (its cool-off still counts from the claim)."""
+        return bool(self._rows("SELECT c2c.finish_number(%s)", (number,))[0][0])
 
     def finish_item(
         self, item_id: int, *, done: bool, outcome: str | None = None, retry_at: datetime | None = None
