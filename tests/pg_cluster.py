@@ -13,6 +13,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -65,6 +66,21 @@ def _give_to_server_user(path: Path) -> None:
         shutil.chown(path, SERVER_USER, SERVER_USER)
 
 
+#: Run beside each cluster: waits for its standard input to close (the process that started the cluster has stopped
+#: it, or died, even by kill -9), then stops the server if it still runs and removes the folders.
+_REAPER = """
+import pathlib, shutil, subprocess, sys
+sys.stdin.buffer.read()
+server_user, pg_ctl, data, *folders = sys.argv[1:]
+as_user = ["runuser", "-u", server_user, "--"] if server_user else []
+if (pathlib.Path(data) / "postmaster.pid").exists():
+    subprocess.run([*as_user, pg_ctl, "-D", data, "-m", "immediate", "-w", "-t", "30", "stop"],
+                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+for folder in folders:
+    shutil.rmtree(folder, ignore_errors=True)
+"""
+
+
 @dataclass
 class Cluster:
     bin_dir: Path
@@ -73,6 +89,7 @@ class Cluster:
     tls: bool
     setup_seconds: float = 0.0
     log: Path = field(init=False)
+    reaper: subprocess.Popen[bytes] | None = None
 
     def __post_init__(self) -> None:
         self.log = self.folder / "server.log"
@@ -113,6 +130,31 @@ class Cluster:
                 self.run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "-t", "30", "stop")
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
+            if self.reaper is not None:
+                reaper, self.reaper = self.reaper, None
+                reaper.communicate(timeout=60)  # closes its input: it finds nothing left to do
+
+    def watch(self, *also_remove: Path) -> None:
+        """Start the reaper: if this process dies without stop() (kill -9), the server is stopped and the folder
+        (and `also_remove`) removed all the same."""
+        server_user = SERVER_USER if os.geteuid() == 0 else ""
+        pg_ctl = str(self.bin_dir / "pg_ctl")
+        self.reaper = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                _REAPER,
+                server_user,
+                pg_ctl,
+                str(self.data),
+                str(self.folder),
+                *map(str, also_remove),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # a Ctrl+C to the test run's process group leaves it to do its work
+        )
 
     def server_pid(self) -> int | None:
         try:
@@ -121,8 +163,15 @@ class Cluster:
             return None
 
 
-def start_cluster(bin_dir: Path, *, cert_files: tuple[Path, Path] | None = None, max_connections: int = 100) -> Cluster:
-    """initdb + pg_ctl start in a new temp folder; the folder is removed again if anything fails.
+def start_cluster(
+    bin_dir: Path,
+    *,
+    cert_files: tuple[Path, Path] | None = None,
+    max_connections: int = 100,
+    also_remove: tuple[Path, ...] = (),
+) -> Cluster:
+    """initdb + pg_ctl start in a new temp folder; the folder is removed again if anything fails, and by a reaper
+    process if the caller dies without stopping it (with `also_remove`).
 
     `cert_files` (certificate chain, key) turns TLS on. `max_connections`: PostgreSQL's default is 100; the team
     benchmark gives each simulated agent its own connection and asks for more.
@@ -131,6 +180,7 @@ def start_cluster(bin_dir: Path, *, cert_files: tuple[Path, Path] | None = None,
     folder = Path(tempfile.mkdtemp(prefix="c2c-pg-"))  # short: a socket path holds at most 107 bytes
     cluster = Cluster(bin_dir, folder, _free_port(), tls=cert_files is not None)
     try:
+        cluster.watch(*also_remove)
         _give_to_server_user(folder)
         initdb = cluster.run(
             "initdb",

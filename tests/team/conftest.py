@@ -36,7 +36,8 @@ def _missing(reason: str) -> None:
 @pytest.fixture(scope="session")
 def pg_tls_ca() -> Iterator[Path]:
     """A trustme CA (ca.pem) and the server certificate for CERT_HOST, in a folder kept for the session."""
-    with tempfile.TemporaryDirectory(prefix="c2c-pg-tls-") as folder:
+    # The cluster's reaper removes this folder too if the test run is killed (ignore_cleanup_errors: it may be gone).
+    with tempfile.TemporaryDirectory(prefix="c2c-pg-tls-", ignore_cleanup_errors=True) as folder:
         files = make_tls_files(Path(folder), CERT_HOST)
         (Path(folder) / "files").write_text(f"{files.cert_path}\n{files.key_path}\n")
         yield files.ca_path
@@ -54,7 +55,7 @@ def pg_cluster(pg_tls_ca: Path) -> Iterator[Cluster]:
         _missing("PostgreSQL's server programs (initdb, pg_ctl) are not installed (Debian: apt-get install postgresql)")
         raise AssertionError("unreachable")
     cert, key = (Path(line) for line in (pg_tls_ca.parent / "files").read_text().split())
-    cluster = start_cluster(bin_dir, cert_files=(cert, key))
+    cluster = start_cluster(bin_dir, cert_files=(cert, key), also_remove=(pg_tls_ca.parent,))
     try:
         yield cluster
     finally:

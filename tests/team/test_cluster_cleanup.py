@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -52,3 +53,40 @@ def test_a_postgres_test_run_leaves_no_server_or_folder_behind(pg_cluster: Clust
         assert _servers_under(temp_root) == []
     finally:
         shutil.rmtree(temp_root, ignore_errors=True)
+
+
+_START_AND_HANG = """
+import sys, time
+from tests.pg_cluster import find_bin_dir, start_cluster
+cluster = start_cluster(find_bin_dir())
+print(cluster.folder, cluster.server_pid(), flush=True)
+time.sleep(600)  # killed here, without stopping the cluster
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}").exists() and "(zombie)" not in Path(f"/proc/{pid}/status").read_text()
+
+
+def test_a_test_run_killed_with_kill_9_still_leaves_no_server_or_folder(pg_cluster: Cluster) -> None:
+    with subprocess.Popen(
+        [sys.executable, "-c", _START_AND_HANG],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    ) as child:
+        assert child.stdout is not None
+        folder_text, pid_text = child.stdout.readline().split()
+        folder, server = Path(folder_text), int(pid_text)
+        assert folder.is_dir() and _alive(server)
+        child.kill()
+    deadline = time.monotonic() + 30
+    while (folder.exists() or _alive(server)) and time.monotonic() < deadline:
+        time.sleep(0.1)  # the reaper works in another process: nothing to wait on but its result
+    assert not folder.exists()
+    assert not _alive(server)
