@@ -210,6 +210,25 @@ def test_a_call_marked_as_made_in_team_mode_is_pushed_even_from_before_the_accou
     assert guarded == {"+15550000009": False, "+15550000010": True}
 
 
+def test_a_call_made_offline_holds_its_number_for_the_cool_off_once_pushed(
+    team_db: TeamDb, alice: str, store: Store, session: TeamSession
+) -> None:
+    bob = team_db.add_agent("bob")
+    list_id = _team_list(team_db, "Shared", ["+15550000011", "+15550000012"], alice, bob)
+    offline = _call(store, 11)  # dialled by hand while the server could not be reached
+    set_team_guarded(store, offline, False)
+    not_sent = _call(store, 12, finish=False)
+    store.finish_call(not_sent, CallResult(Outcome.NOT_SENT, "Not sent"))  # never left: holds nothing
+    set_team_guarded(store, not_sent, False)
+    assert TeamSync(store, session).push() == 2
+    with team_db.session(bob) as bob_session:
+        claim = bob_session.claim_next(list_id)
+        assert claim is not None and claim.number == "+15550000012"
+        assert bob_session.claim_next(list_id) is None  # +15550000011: alice's offline call, in its cool-off
+        answer = bob_session.claim_number("+15550000011")
+        assert answer.claimed is False and answer.last_by == alice and answer.in_progress is False
+
+
 _PUSH_CHILD = """
 import os, sys, time
 from c2c_desktop.core.store import Store
@@ -522,7 +541,7 @@ def test_a_version_1_team_database_is_brought_up_to_date_by_team_init_and_then_l
         monkeypatch.setattr(admin, "MIGRATIONS", MIGRATIONS[:1])
         assert admin.init_team(owner) == [1]
         monkeypatch.undo()
-        assert admin.init_team(owner) == [2, 3, 4]
+        assert admin.init_team(owner) == [2, 3, 4, 5]
         assert admin.init_team(owner) == []
         owner.execute("LISTEN c2c_changes")
         admin.create_list(owner, "After the upgrade", ["+15550000901"])

@@ -775,6 +775,37 @@ REVOKE ALL ON FUNCTION c2c.finish_number(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION c2c.finish_number(text) TO c2c_agent, c2c_manager;
 """
 
+# A call made while the server could not be reached (not team-guarded) starts its number's cool-off on the server
+# when it is pushed: from then on no agent claims that number before the cool-off ends. The server's clock (the push
+# time) is used, never the client's; the call's own start time only decides whether it can still matter.
+_OFFLINE_CALLS_GUARD = """
+SET LOCAL ROLE c2c_owner;
+
+CREATE FUNCTION c2c.guard_pushed_call() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = c2c, pg_temp AS $$
+DECLARE
+    cool interval;
+BEGIN
+    SELECT t.cool_off INTO cool FROM team_settings t;
+    IF NEW.started_at <= now() - cool THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO dial_guard AS g (e164, claimed_by, claimed_at, lease_until, list_item_id)
+    VALUES (NEW.e164, NEW.agent, now(), now(), NULL)
+    ON CONFLICT (e164) DO UPDATE
+        SET claimed_by = excluded.claimed_by, claimed_at = excluded.claimed_at, list_item_id = NULL,
+            previous_by = NULL, previous_at = NULL
+        WHERE g.lease_until <= now();  -- a live claim is someone's call in progress: its own cool-off follows
+    -- Items put off until the number was free are looked at again by the claim, which judges the new guard row.
+    RETURN NULL;
+END
+$$;
+REVOKE ALL ON FUNCTION c2c.guard_pushed_call() FROM PUBLIC;
+CREATE TRIGGER b_guard_offline_call AFTER INSERT ON c2c.calls FOR EACH ROW
+    WHEN (NOT NEW.team_guarded AND coalesce(NEW.outcome, '') NOT IN ('not_sent', 'rejected'))
+    EXECUTE FUNCTION c2c.guard_pushed_call();
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -790,6 +821,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "callbacks exempt only from the agent's own cool-off, one row locked at a time, finish_number, no late reopen",
         _REVIEW_FIXES,
     ),
+    Migration(5, "a call made offline starts its number's cool-off when it is pushed", _OFFLINE_CALLS_GUARD),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
