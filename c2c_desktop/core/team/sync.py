@@ -27,7 +27,7 @@ import threading
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -101,6 +101,13 @@ def set_team_guarded(store: Store, call_id: int, guarded: bool) -> None:
     The call is then pushed, whenever it was made."""
     with store.plain_errors():
         store.connection.execute("UPDATE calls SET team_guarded = ? WHERE id = ?", (int(guarded), call_id))
+
+
+def team_cool_off(store: Store) -> timedelta | None:
+    """The team's cool-off as last pulled (None before the first pull)."""
+    with store.plain_errors():
+        row = store.connection.execute("SELECT cool_off_s FROM team_sync_state").fetchone()
+    return timedelta(seconds=row[0]) if row is not None and row[0] is not None else None
 
 
 @dataclass(frozen=True)
