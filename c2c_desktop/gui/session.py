@@ -1521,7 +1521,7 @@ class CallingSession(QObject):
             warn(self.window, "Disposition not saved", f"“{name}” was not saved: {exc}")
             return False
         if self.team_list_id is not None:
-            self._tell_server(moved, of_item(moved, name))
+            self._tell_server(moved, of_item(moved, moved.last_outcome, name))
         self._last_notice = f"{self._label(moved)}: {name} — {self._state_words(moved)}."
         self.window._after_session_disposition(
             moved.e164 if rule is not None and rule.action is Action.DO_NOT_CALL else ""
@@ -1584,7 +1584,7 @@ class CallingSession(QObject):
             self._render()
             return
         if self.team_list_id is not None:
-            self._tell_server(moved, of_item(moved, None))
+            self._tell_server(moved, of_item(moved, None, called=False))
         self._last_notice = f"{self._label(moved)}: callback {both_clocks(at, self._zone_of(moved))}."
         self.refresh()
 
