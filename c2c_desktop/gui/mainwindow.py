@@ -941,8 +941,17 @@ class MainWindow(QMainWindow):
                 parent=self,
             )
             self._team_dial.busy_changed.connect(lambda busy: self._on_busy_changed(busy or self.controller.is_busy))
+            self._team_dial.busy_changed.connect(self._on_team_claim_settled)
             self._team_dial.notice.connect(self.notify)
         return self._team_dial
+
+    @Slot(bool)
+    def _on_team_claim_settled(self, busy: bool) -> None:
+        """GUI thread: the team server answered (or the claim was dropped): "Asking the team server…" goes."""
+        from c2c_desktop.gui.team_dial import ASKING_NOTICE
+
+        if not busy and self.statusBar().currentMessage() == ASKING_NOTICE:
+            self.statusBar().clearMessage()
 
     def _place_now(
         self,

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TEAM_DNC_MESSAGE = "Not sent: this number is on the team's do-not-call list"
+ASKING_NOTICE = "Asking the team server about this number…"
 #: Short: it shares the status bar with the permanent mode and team labels.
 OFFLINE_NOTICE = "Team server not reached: called under your own rules; it syncs later."
 
@@ -93,7 +94,7 @@ class TeamDialGuard(QObject):
             return False
         intent = self._intent = object()
         self.busy_changed.emit(True)
-        self.notice.emit("Asking the team server about this number…")
+        self.notice.emit(ASKING_NOTICE)
         self._claim(intent, e164, place, list_dial, confirmed=False)
         return True
 

@@ -85,6 +85,7 @@ def test_a_number_in_the_team_cool_off_is_passed_over_and_the_next_card_is_claim
         # Never asked about, never dialled: the card moves on, saying why, as a calling-rules refusal would.
         wait_card(qtbot, window, "Lead 01")
         assert session.panel.notice_label.text() == f"Lead 00: {bob} called 12 min ago — passed over."
+        assert window.statusBar().currentMessage() == ""  # "Asking the team server…" went with the answer
         assert standin.request_count == 0 and _journal(folder) == []
         assert window._team_dial is not None and window._team_dial.requests == 1
         assert _guard_rows(team_db) == {lead_e164(0): bob}  # bob's cool-off stands
