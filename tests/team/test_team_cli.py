@@ -38,7 +38,7 @@ def test_a_manager_sets_up_a_team_from_the_command_line(blank_db: TeamDb) -> Non
     assert first.returncode == 0, first.stderr
     assert first.stdout.strip() == "team database ready: migrations 1, 2, 3, 4 applied"
     again = team("init", "--url", url)
-    assert again.returncode == 0 and "already up to date (version 3)" in again.stdout
+    assert again.returncode == 0 and "already up to date (version 4)" in again.stdout
 
     name, boss = "cli_alice", "cli_boss"
     blank_db.roles += [name, boss]  # dropped after the test
