@@ -19,16 +19,13 @@ Ctrl+C. --check sets everything up, checks each agent's side as the window would
 agent's environment: the password read back from its keyring, a login over loopback TCP, the shared list seen, one
 claim taken and released, the click-to-call keys read back), then cleans up and exits (0: all good).
 
-When the window's team mode is present (`team_url` is a setting and `team login` exists) the demo sets each
-agent up through those commands, as an agent would; before that it writes the same values directly, in the names
-of the issue 13 contract.
+Each agent is set up through `config set team_url` and `team login`, as an agent would be.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib.util
 import json
 import os
 import secrets
@@ -37,7 +34,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +51,7 @@ from c2c_desktop.core.credentials import ACCESS_KEY_USERNAME, SECRET_KEY_USERNAM
 from c2c_desktop.core.demo import load_demo_contacts  # noqa: E402
 from c2c_desktop.core.simulator import DEMO_ACCESS_KEY, DEMO_SECRET_ACCESS_KEY, StandInService  # noqa: E402
 from c2c_desktop.core.team import admin  # noqa: E402
+from c2c_desktop.core.team.credentials import keyring_username  # noqa: E402
 from c2c_desktop.core.team.server import connect  # noqa: E402
 from tests.pg_cluster import Cluster, find_bin_dir, start_cluster  # noqa: E402
 
@@ -102,23 +99,6 @@ class DemoAgent:
         )
         env.pop(config.API_URL_ENV, None)
         return env
-
-
-def team_keyring_username(url: str) -> str:
-    """The keyring entry of a team URL's password, as the contract names it: pg:NAME@HOST[:PORT]/DB."""
-    from c2c_desktop.core.team.server import parse_team_url
-
-    params = parse_team_url(url)
-    port = f":{params['port']}" if params.get("port") else ""
-    return f"pg:{params['user']}@{params.get('host', '')}{port}/{params.get('dbname', params['user'])}"
-
-
-def window_team_mode_present() -> bool:
-    """True once the window's team mode is merged: `team_url` is a setting and the keyring helpers exist."""
-    return (
-        "team_url" in config.setting_names()
-        and importlib.util.find_spec("c2c_desktop.core.team.credentials") is not None
-    )
 
 
 def make_team(cluster: Cluster) -> tuple[dict[str, str], list[str], str]:
@@ -182,8 +162,9 @@ def run_cli(agent: DemoAgent, *arguments: str, stdin: str = "") -> None:
         raise SystemExit(f"{agent.name}: c2c-desktop {arguments[0]} {arguments[1]} failed: {result.stderr.strip()}")
 
 
-def prepare_profile(agent: DemoAgent, standin_url: str) -> str:
-    """The agent's settings and keyring; how it was done (through the app's commands, or directly)."""
+def prepare_profile(agent: DemoAgent, standin_url: str) -> None:
+    """The agent's settings and keyring: the click-to-call keys written to its demo keyring, then the team URL and the
+    database password through the app's own commands (`config set team_url`, `team login`), as an agent would."""
     for part in ("config", "data", "state", "cache", "run"):
         (agent.folder / part).mkdir(parents=True, exist_ok=True, mode=0o700)
     settings = dataclasses.replace(
@@ -198,16 +179,9 @@ def prepare_profile(agent: DemoAgent, standin_url: str) -> str:
     settings_path = agent.folder / "config" / APP_NAME / "settings.json"
     config.save_settings(settings, settings_path)
     keys = {(APP_NAME, ACCESS_KEY_USERNAME): DEMO_ACCESS_KEY, (APP_NAME, SECRET_KEY_USERNAME): DEMO_SECRET_ACCESS_KEY}
-    if window_team_mode_present():
-        write_entries(agent.keyring_file, keys)
-        run_cli(agent, "config", "set", "team_url", agent.url)
-        run_cli(agent, "team", "login", stdin=agent.password + "\n")
-        return "config set team_url + team login"
-    write_entries(agent.keyring_file, {**keys, (APP_NAME, team_keyring_username(agent.url)): agent.password})
-    data = json.loads(settings_path.read_text("utf-8"))
-    data["team_url"] = agent.url  # read once the window knows the setting (issue 13, LINK)
-    settings_path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", "utf-8")
-    return "written directly (the window's team mode is not merged yet)"
+    write_entries(agent.keyring_file, keys)
+    run_cli(agent, "config", "set", "team_url", agent.url)
+    run_cli(agent, "team", "login", stdin=agent.password + "\n")
 
 
 _PLACE_WINDOW = """
@@ -260,7 +234,7 @@ print(json.dumps({"agent": agent, "team_url": raw.get("team_url"), "api_url": lo
 def check_agent(agent: DemoAgent, standin_url: str) -> list[str]:
     """Problems found on the agent's side (empty: ready), checked in a process with the agent's environment."""
     result = subprocess.run(
-        [sys.executable, "-c", _CHECK_AGENT, agent.url, team_keyring_username(agent.url), LIST_NAME],
+        [sys.executable, "-c", _CHECK_AGENT, agent.url, keyring_username(agent.url), LIST_NAME],
         env=agent.env(),
         capture_output=True,
         text=True,
@@ -313,14 +287,14 @@ def stop_windows(windows: list[subprocess.Popen[bytes]]) -> None:
             window.wait(5)
 
 
-def print_setup(cluster: Cluster, standin: StandInService, agents: list[DemoAgent], how: str, dnc: str) -> None:
+def print_setup(cluster: Cluster, standin: StandInService, agents: list[DemoAgent], dnc: str) -> None:
     owner_url = cluster.socket_url("postgres", DATABASE)
     print(f"team database: {cluster.tcp_url('USER', DATABASE)} (PostgreSQL in {cluster.folder})")
     print(f"stand-in service: {standin.url}")
     print(f"list '{LIST_NAME}': {LIST_SIZE} prospects, {REPEATED} numbers twice, {dnc} on the team's DNC list")
     for agent in agents:
         print(f"  {agent.name}: {agent.url}  profile {agent.folder}")
-    print(f"the agents' settings and keyrings: {how}")
+    print("the agents' settings and keyrings: set up through `config set team_url` and `team login`")
     print(f"watch the claims: PYTHONPATH={ROOT} {sys.executable} -m c2c_desktop team status --url '{owner_url}'")
 
 
@@ -377,8 +351,9 @@ def main(argv: list[str] | None = None) -> int:
             DemoAgent(name, passwords[name], cluster.tcp_url(name, DATABASE), folder / "agents" / name)
             for name in AGENTS
         ]
-        how = [prepare_profile(agent, standin.url) for agent in agents][0]
-        print_setup(cluster, standin, agents, how, dnc)
+        for agent in agents:
+            prepare_profile(agent, standin.url)
+        print_setup(cluster, standin, agents, dnc)
         if args.check:
             print("checking each agent's side:")
             problems = [problem for agent in agents for problem in check_agent(agent, standin.url)]
@@ -395,14 +370,6 @@ def main(argv: list[str] | None = None) -> int:
             place_window(agent, index, len(agents))
         windows = [launch_window(agent) for agent in agents]
         print(f"windows open: {', '.join(AGENTS)} (left to right); close both, or Ctrl+C here, to end the demo")
-        if not window_team_mode_present():
-            print(
-                textwrap.fill(
-                    "Note: this checkout's window has no team mode yet (issue 13's window work is not merged): the "
-                    "windows work the stand-in on their own; the team list shows up in them once it is.",
-                    width=110,
-                )
-            )
         wait_for(windows, agents)
         return 0
     except KeyboardInterrupt:

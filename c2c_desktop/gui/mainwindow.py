@@ -67,7 +67,7 @@ if TYPE_CHECKING:
     from c2c_desktop.gui.session import CallingSession
     from c2c_desktop.gui.store_watcher import ProfileWatcher
     from c2c_desktop.gui.team import TeamLink
-    from c2c_desktop.gui.team_dial import TeamDialGuard
+    from c2c_desktop.gui.team_dial import ListDial, TeamDialGuard
     from c2c_desktop.gui.tray import CallTray
 
 # The dialogs (settings, contact, import, history) are imported where they open: they pull in phonenumbers and the
@@ -888,27 +888,46 @@ class MainWindow(QMainWindow):
         override_hours: str | None = None,
         *,
         before_send: BeforeSend | None = None,
+        list_dial: ListDial | None = None,
+        team_claimed: bool = False,
     ) -> bool:
         """GUI thread: hand one call to the controller, with the caller ID chosen for it if any (used up once the
         call goes out; kept when the call is refused, for "Call anyway…" or the next try). True if it went out.
         `before_send`: the calling session's link of its list item (see CallController.call).
 
-        In team mode an ad-hoc dial (no `before_send`) is first claimed on the team server (gui/team_dial.py): then
-        True means the claim was asked for; the call follows with its answer."""
-        if before_send is None and self.team.enabled:
-            return self._claim_then_place(target, contact, override_hours)
+        In team mode every dial is first claimed on the team server (gui/team_dial.py), unless `team_claimed` (a
+        calling session on a team list: its card's claim holds the number already): then True means the claim was
+        asked for; the call follows with its answer. `list_dial`: a calling session's dial of a local list's item,
+        told when nothing went out (a number in the team's cool-off is passed over, never asked about)."""
+        if self.team.enabled and not team_claimed:
+            return self._claim_then_place(target, contact, override_hours, before_send, list_dial)
         return self._place_now(target, contact, override_hours, before_send=before_send)
 
-    def _claim_then_place(self, target: str | PhoneEntry, contact: Contact | None, override_hours: str | None) -> bool:
-        """GUI thread: an ad-hoc dial in team mode: claim the number on the worker, then place it (or not)."""
+    def _claim_then_place(
+        self,
+        target: str | PhoneEntry,
+        contact: Contact | None,
+        override_hours: str | None,
+        before_send: BeforeSend | None,
+        list_dial: ListDial | None,
+    ) -> bool:
+        """GUI thread: a dial in team mode: claim the number on the worker, then place it (or not)."""
         from c2c_desktop.core.phone import PhoneError, number_to_call
 
         try:
             e164 = number_to_call(target, self.profile.settings.region).e164
         except PhoneError:
-            return self._place_now(target, contact, override_hours)  # the controller says what is wrong with it
-        guard = self._team_dial_guard()
-        return guard.dial(e164, lambda mark: self._place_now(target, contact, override_hours, before_send=mark))
+            # The controller says what is wrong with it: nothing is written or sent.
+            return self._place_now(target, contact, override_hours, before_send=before_send)
+
+        def place(mark: BeforeSend) -> bool:
+            def marked_then_linked(prepared: PreparedCall, entry: JournalEntry) -> bool:
+                # The row's team mark first: a session's item is linked only to a call that may go out.
+                return mark(prepared, entry) and (before_send is None or before_send(prepared, entry))
+
+            return self._place_now(target, contact, override_hours, before_send=marked_then_linked)
+
+        return self._team_dial_guard().dial(e164, place, list_dial)
 
     def _team_dial_guard(self) -> TeamDialGuard:
         if self._team_dial is None:
@@ -922,8 +941,17 @@ class MainWindow(QMainWindow):
                 parent=self,
             )
             self._team_dial.busy_changed.connect(lambda busy: self._on_busy_changed(busy or self.controller.is_busy))
+            self._team_dial.busy_changed.connect(self._on_team_claim_settled)
             self._team_dial.notice.connect(self.notify)
         return self._team_dial
+
+    @Slot(bool)
+    def _on_team_claim_settled(self, busy: bool) -> None:
+        """GUI thread: the team server answered (or the claim was dropped): "Asking the team server…" goes."""
+        from c2c_desktop.gui.team_dial import ASKING_NOTICE
+
+        if not busy and self.statusBar().currentMessage() == ASKING_NOTICE:
+            self.statusBar().clearMessage()
 
     def _place_now(
         self,

@@ -92,6 +92,7 @@ from c2c_desktop.core.phone import PhoneError, number_to_call
 from c2c_desktop.core.store import StoreError
 from c2c_desktop.core.team.session_steps import MAX_REFUSED_CLAIMS, ServerUpdate, Step, after_call, of_item
 from c2c_desktop.gui.plain_text import plain_label, plain_tooltip, warn
+from c2c_desktop.gui.team_dial import ListDial
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -102,7 +103,7 @@ if TYPE_CHECKING:
     from c2c_desktop.core.dialer import PreparedCall
     from c2c_desktop.core.rules.guard import CallGuard
     from c2c_desktop.core.team.client import TeamClient
-    from c2c_desktop.core.team.server import Claim
+    from c2c_desktop.core.team.server import Claim, NumberClaim
     from c2c_desktop.gui.callback_dialog import CallbackChoice
     from c2c_desktop.gui.mainwindow import MainWindow
     from c2c_desktop.gui.team import TeamLink
@@ -588,6 +589,10 @@ class CallingSession(QObject):
         # Team items this agent skipped, until when: passed over when the server offers them again (a pull may have
         # set the copy's state back from the server's, which only knows the claim was given back).
         self._passed_over: dict[int, datetime] = {}
+        # A local list in team mode: items whose number the team server had in its cool-off (or on its do-not-call
+        # list) when the card was dialled, passed over until then (local item id -> until when).
+        self._passed_over_here: dict[int, datetime] = {}
+        self._asking_team = False  # a local list's dial waits for the team server's claim of its number
         team = self._team()
         if self.team_list_id is not None and team is not None:
             team.state_changed.connect(self._on_team_state)
@@ -936,7 +941,7 @@ class CallingSession(QObject):
         items = self._snapshot.current()
         for _ in range(CARD_CHECKS):
             order = self._order()
-            card = next_card(order, items, then=self._then(items))
+            card = next_card(order, self._offered(items), then=self._then(items))
             if card.item is None:
                 return items, order, card
             fresh = self.lists.item(card.item.id)
@@ -946,7 +951,15 @@ class CallingSession(QObject):
                 items = self._snapshot.reload()
         items = self._snapshot.reload()
         order = self._order()
-        return items, order, next_card(order, items, then=self._then(items))
+        return items, order, next_card(order, self._offered(items), then=self._then(items))
+
+    def _offered(self, items: list[ListItem]) -> list[ListItem]:
+        """The items a card may show: all but those passed over for the team's cool-off (until it ends)."""
+        if not self._passed_over_here:
+            return items
+        now = self.now()
+        passed = {item_id for item_id, until in self._passed_over_here.items() if until > now}
+        return [item for item in items if item.id not in passed]
 
     def _then(self, items: list[ListItem]) -> CallableNow | None:
         """The order that offers items whose last call may still ring too, when the list has any: judging the list a
@@ -1039,6 +1052,8 @@ class CallingSession(QObject):
             text = self._team_problem or "Nothing in this list is callable now."
         elif phase is Phase.CLAIMING:
             text = TEAM_CLAIMING_TEXT
+        elif phase is Phase.CALLING and self._asking_team:
+            text = f"Asking the team server about {name}…"
         elif phase is Phase.CALLING:
             text = f"Calling {name}…"
         elif phase is Phase.WRAP_UP:
@@ -1191,12 +1206,55 @@ class CallingSession(QObject):
                 return
         self._calling = fresh
         self._call_id = None
-        if not self.window._place(target, contact, before_send=self._link_item):
-            self._calling = None
-            self._call_id = None
-            self.state.dial_not_placed()
-            self._arm_enter()
-            self._render()
+        # In team mode a local list's number is claimed on the team server first (one request, on the team worker;
+        # the phase stays CALLING meanwhile, so nothing else dials); a team list's card holds its claim already.
+        team_claimed = self.team_list_id is not None
+        list_dial = None if team_claimed else ListDial(self._pass_over_for_team, self._dial_not_placed)
+        self._asking_team = self.window.team.enabled and not team_claimed
+        if not self.window._place(
+            target, contact, before_send=self._link_item, list_dial=list_dial, team_claimed=team_claimed
+        ):
+            self._dial_not_placed("")
+            return
+        if self._asking_team and self.state.phase is Phase.CALLING and self._call_id is None:
+            self._render()  # "Asking the team server about …" until its answer
+
+    def _dial_not_placed(self, reason: str) -> None:
+        """GUI thread: the card's dial did not go out (refused before any request; `reason`: "" when the window said
+        why). The card stays."""
+        self._asking_team = False
+        if self._calling is None or self._call_id is not None or self.state.phase is not Phase.CALLING:
+            return
+        self._calling = None
+        self._call_id = None
+        if reason:
+            self._last_notice = reason
+        self.state.dial_not_placed()
+        self._arm_enter()
+        self._render()
+
+    def _pass_over_for_team(self, reason: str, answer: NumberClaim) -> None:
+        """GUI thread: the team has the card's number in its cool-off (or someone is calling it, or it is on the
+        team's do-not-call list): a list dial never overrides that; the item is passed over (as the calling rules pass
+        over what they refuse) until the cool-off ends, and the next card is shown. Nothing was dialled."""
+        self._asking_team = False
+        item = self._calling
+        if item is None or self._call_id is not None or self.state.phase is not Phase.CALLING:
+            return
+        self._calling = None
+        from c2c_desktop.core.team.sync import team_cool_off  # team mode only (psycopg)
+
+        try:
+            cool_off = team_cool_off(self.store)
+        except StoreError:
+            cool_off = None
+        until = datetime.max.replace(tzinfo=UTC)
+        if answer.last_at is not None and cool_off is not None and not answer.on_dnc:
+            until = answer.last_at + cool_off
+        self._passed_over_here[item.id] = until
+        self._last_notice = f"{self._label(item)}: {reason} — passed over."
+        self.state.dial_not_placed()
+        self.refresh()
 
     def _wait_for_keys(self, item: ListItem) -> None:
         """GUI thread: Enter before the keys are read: the card is called once they are (once, even after a second
@@ -1238,11 +1296,13 @@ class CallingSession(QObject):
         self._call_id = entry.id
         try:
             self._calling = call_started(self.lists, self._calling, entry.id)
-            if self.team_list_id is not None or self.window.team.enabled:
+            self._asking_team = False
+            if self.team_list_id is not None:
                 from c2c_desktop.core.team.sync import set_team_guarded
 
-                # A team list's item was claimed on the server before this row; a local list's number was not.
-                set_team_guarded(self.store, entry.id, self.team_list_id is not None)
+                # A team list's item was claimed on the server before this row (a local list's number in team mode
+                # is marked by the window's claim, gui/team_dial.py, before this link).
+                set_team_guarded(self.store, entry.id, True)
                 self._claim = None  # dialled now: never given back; the server is told how the call ended
         except (StoreError, ListError) as exc:
             log.warning("the list item could not be linked to its call: %s", exc)
@@ -1461,7 +1521,7 @@ class CallingSession(QObject):
             warn(self.window, "Disposition not saved", f"“{name}” was not saved: {exc}")
             return False
         if self.team_list_id is not None:
-            self._tell_server(moved, of_item(moved, name))
+            self._tell_server(moved, of_item(moved, moved.last_outcome, name))
         self._last_notice = f"{self._label(moved)}: {name} — {self._state_words(moved)}."
         self.window._after_session_disposition(
             moved.e164 if rule is not None and rule.action is Action.DO_NOT_CALL else ""
@@ -1524,7 +1584,7 @@ class CallingSession(QObject):
             self._render()
             return
         if self.team_list_id is not None:
-            self._tell_server(moved, of_item(moved, None))
+            self._tell_server(moved, of_item(moved, None, called=False))
         self._last_notice = f"{self._label(moved)}: callback {both_clocks(at, self._zone_of(moved))}."
         self.refresh()
 

@@ -1,9 +1,12 @@
-"""Ad-hoc dials in team mode: the number is claimed on the team server before its journal row is written.
+"""Dials in team mode: the number is claimed on the team server before its journal row is written.
 
-`TeamDialGuard.dial` asks the server (on the TeamLink's worker) for the number; then, on the GUI thread:
+Every dial path in team mode comes through here (MainWindow._place), except a calling session on a team list, whose
+card was claimed with its list item already (claim_next). `TeamDialGuard.dial` asks the server (on the TeamLink's
+worker) for the number; then, on the GUI thread:
 - claimed: the call goes out, its journal row marked team-guarded;
-- in the team's cool-off ("alice called 12 min ago"): the agent confirms, and a confirmed claim is asked for (one
-  more round trip) before the call goes out; no confirmation, no request;
+- in the team's cool-off ("alice called 12 min ago"): for an ad-hoc dial the agent confirms, and a confirmed claim is
+  asked for (one more round trip) before the call goes out; no confirmation, no request. A list dial (a calling
+  session on a local list: `ListDial`) never overrides it: the session passes over the item, nothing asked or sent;
 - on the team's do-not-call list, or someone calling it right now: refused with a plain message;
 - the server down or silent for 5 s: the call goes ahead under the local rules (the do-not-call mirror applies),
   its row marked not team-guarded; the sync pushes it later.
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -32,11 +36,23 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TEAM_DNC_MESSAGE = "Not sent: this number is on the team's do-not-call list"
+ASKING_NOTICE = "Asking the team server about this number…"
 #: Short: it shares the status bar with the permanent mode and team labels.
 OFFLINE_NOTICE = "Team server not reached: called under your own rules; it syncs later."
 
 #: Places the call with the given pre-send hook (CallController.call through the window); True if it went out.
 Place = Callable[["BeforeSend"], bool]
+
+
+@dataclass(frozen=True)
+class ListDial:
+    """A calling session's dial of a local list's item in team mode, and how it hears that nothing went out (GUI
+    thread). `passed_over(reason, claim)`: the team has the number in its cool-off, someone is calling it, or it is on
+    the team's do-not-call list: the item is passed over, never asked about. `not_placed(reason)`: the server refused
+    the claim, or the call did not go out after it ("" when the window said why already)."""
+
+    passed_over: Callable[[str, NumberClaim], None]
+    not_placed: Callable[[str], None]
 
 
 class TeamDialGuard(QObject):
@@ -70,51 +86,63 @@ class TeamDialGuard(QObject):
         """True while a claim is out or its confirmation is being asked."""
         return self._intent is not None
 
-    def dial(self, e164: str, place: Place) -> bool:
-        """GUI thread: claim `e164`, then `place` the call as the answer says. False (nothing done) while another
-        claim is out: one intent, one request."""
+    def dial(self, e164: str, place: Place, list_dial: ListDial | None = None) -> bool:
+        """GUI thread: claim `e164`, then `place` the call as the answer says (`list_dial`: a calling session's dial,
+        which never overrides the cool-off). False (nothing done) while another claim is out: one intent, one
+        request."""
         if self._intent is not None:
             return False
         intent = self._intent = object()
         self.busy_changed.emit(True)
-        self.notice.emit("Asking the team server about this number…")
-        self._claim(intent, e164, place, confirmed=False)
+        self.notice.emit(ASKING_NOTICE)
+        self._claim(intent, e164, place, list_dial, confirmed=False)
         return True
 
-    def _claim(self, intent: object, e164: str, place: Place, *, confirmed: bool) -> None:
+    def _claim(self, intent: object, e164: str, place: Place, list_dial: ListDial | None, *, confirmed: bool) -> None:
         self.requests += 1
 
         def job(client: TeamClient) -> NumberClaim:
             return client.session.claim_number(e164, confirmed=confirmed)
 
-        self._link.submit(job, lambda answer: self._on_answer(intent, e164, place, answer, confirmed))
+        self._link.submit(job, lambda answer: self._on_answer(intent, e164, place, list_dial, answer, confirmed))
 
     def _on_answer(
-        self, intent: object, e164: str, place: Place, answer: NumberClaim | TeamError, confirmed: bool
+        self,
+        intent: object,
+        e164: str,
+        place: Place,
+        list_dial: ListDial | None,
+        answer: NumberClaim | TeamError,
+        confirmed: bool,
     ) -> None:
         """GUI thread: the server's answer (or TeamError) to the claim of `intent`."""
         from c2c_desktop.core.team.server import TeamError, TeamUnavailable
 
         if intent is not self._intent:
             return  # the window closed meanwhile
+        not_sent = self._not_sent if list_dial is None else list_dial.not_placed
         if isinstance(answer, TeamUnavailable):
             self._finish()
-            if self._place(place, guarded=False, e164=e164):
+            if self._place(place, list_dial, guarded=False, e164=e164):
                 self.notice.emit(OFFLINE_NOTICE)
             return
         if isinstance(answer, TeamError):
             self._finish()
-            self._not_sent(f"Not sent: the team server refused it: {answer}")
+            not_sent(f"Not sent: the team server refused it: {answer}")
+            return
+        if answer.claimed:
+            self._finish()
+            self._place(place, list_dial, guarded=True, e164=e164)
+            return
+        said = answer.describe(self._clock())
+        if list_dial is not None:
+            self._finish()
+            list_dial.passed_over(said, answer)
             return
         if answer.on_dnc:
             self._finish()
             self._not_sent(TEAM_DNC_MESSAGE)
             return
-        if answer.claimed:
-            self._finish()
-            self._place(place, guarded=True, e164=e164)
-            return
-        said = answer.describe(self._clock())
         if answer.in_progress or confirmed:
             self._finish()
             self._not_sent(f"Not sent: {said}")
@@ -124,7 +152,7 @@ class TeamDialGuard(QObject):
             self.notice.emit("Not called.")
             return
         if intent is self._intent:  # still this intent (not closed while the question was open)
-            self._claim(intent, e164, place, confirmed=True)
+            self._claim(intent, e164, place, None, confirmed=True)
 
     def _finish(self) -> None:
         self._intent = None
@@ -135,7 +163,7 @@ class TeamDialGuard(QObject):
         if self._intent is not None:
             self._finish()
 
-    def _place(self, place: Place, *, guarded: bool, e164: str) -> bool:
+    def _place(self, place: Place, list_dial: ListDial | None, *, guarded: bool, e164: str) -> bool:
         store = self._store
 
         def mark(_prepared: PreparedCall, entry: JournalEntry) -> bool:
@@ -148,5 +176,7 @@ class TeamDialGuard(QObject):
         if not went and guarded:
             # The local rules (or the journal) stopped it after the server gave it to us: give the claim back.
             self._link.submit(lambda client: client.session.release_claim(number=e164), lambda _answer: None)
+        if not went and list_dial is not None:
+            list_dial.not_placed("")  # the window said why (the rules' refusal, not sent)
         self._link.refresh_pending()
         return went

@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -541,8 +541,94 @@ def test_a_version_1_team_database_is_brought_up_to_date_by_team_init_and_then_l
         monkeypatch.setattr(admin, "MIGRATIONS", MIGRATIONS[:1])
         assert admin.init_team(owner) == [1]
         monkeypatch.undo()
-        assert admin.init_team(owner) == [2, 3, 4, 5]
+        assert admin.init_team(owner) == [2, 3, 4, 5, 6]
         assert admin.init_team(owner) == []
         owner.execute("LISTEN c2c_changes")
         admin.create_list(owner, "After the upgrade", ["+15550000901"])
         assert {n.payload for n in owner.notifies(timeout=1)} == {'{"t" : "call_lists"}', '{"t" : "list_items"}'}
+
+
+def test_the_mirror_counts_calls_not_claims_and_keeps_a_call_s_outcome_and_disposition_apart(
+    team_db: TeamDb, alice: str, store: Store, session: TeamSession
+) -> None:
+    """What a session's copy of a team list shows after claims, a call, its disposition and pulls: a claim is not a
+    call (nor "worked"), the last outcome is an outcome and the disposition is the disposition."""
+    from c2c_desktop.core.disposition_rules import default_rules
+    from c2c_desktop.core.list_work import call_finished, call_started, list_progress, record_disposition
+    from c2c_desktop.core.team.session_steps import of_item, tell_server
+
+    bob = team_db.add_agent("bob")
+    numbers = ["+15550000011", "+15550000012", "+15550000013"]
+    list_id = _team_list(team_db, "Calls", numbers, alice, bob)
+    sync = TeamSync(store, session)
+    sync.pull()
+    lists = StoreCallLists(store)
+    mirror = lists.require_list("Calls")
+    rules = default_rules()
+    now = NOON_IN_MIAMI
+
+    def mirrored() -> dict[str, tuple[int, str | None, str | None]]:
+        return {item.e164: (item.attempts, item.last_outcome, item.last_disposition) for item in lists.items(mirror.id)}
+
+    def worked() -> int:
+        return list_progress(lists.items(mirror.id), now).worked
+
+    mine = session.claim_next(list_id)
+    with team_db.session(bob) as bobs:
+        theirs = bobs.claim_next(list_id)
+        assert mine is not None and theirs is not None
+        sync.pull()  # both cards shown, neither called yet
+        assert mirrored() == {number: (0, None, None) for number in numbers}
+        assert worked() == 0
+        # Alice calls hers (the local store first, as the session does); a pull meanwhile leaves her call alone.
+        item = next(each for each in lists.items(mirror.id) if each.team_item_id == mine.item_id)
+        entry = store.begin_call(_request(mine.number.lstrip("+")), e164=mine.number)
+        item = call_started(lists, item, entry.id)
+        store.finish_call(entry.id, CallResult(Outcome.CONNECTED, "Connected"))
+        item = call_finished(lists, rules, item, Outcome.CONNECTED, now)
+        sync.pull()
+        assert mirrored()[mine.number] == (1, "connected", None)
+        guard = build_guard(Settings(agent_number="+13125550100"), store, clock=lambda: now)
+        moved = record_disposition(store, lists, rules, item, "Not interested", now, guard=guard)
+        assert tell_server(session, mine.item_id, of_item(moved, moved.last_outcome, "Not interested"))
+        # Bob's call: no answer, retried at once.
+        assert bobs.finish_item(theirs.item_id, done=False, outcome="no_answer")
+    sync.pull()
+    assert mirrored() == {
+        mine.number: (1, "connected", "Not interested"),
+        theirs.number: (1, "no_answer", None),
+        numbers[2]: (0, None, None),
+    }
+    assert worked() == 2
+    with team_db.owner() as owner:
+        row = owner.execute(
+            "SELECT attempts, last_outcome, last_disposition FROM c2c.list_items WHERE id = %s", (mine.item_id,)
+        ).fetchone()
+    assert row == (1, "connected", "Not interested")
+
+
+def test_a_callback_chosen_before_any_call_gives_the_claim_back_and_counts_no_call(
+    team_db: TeamDb, alice: str, store: Store, session: TeamSession
+) -> None:
+    from c2c_desktop.core.team.session_steps import of_item, tell_server
+
+    list_id = _team_list(team_db, "Later", ["+15550000021"], alice)
+    sync = TeamSync(store, session)
+    sync.pull()
+    lists = StoreCallLists(store)
+    mirror = lists.require_list("Later")
+    claim = session.claim_next(list_id)
+    assert claim is not None
+    due = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+    item = lists.update_item(lists.items(mirror.id)[0].id, state=ItemState.CALLBACK, due_at=due)
+    assert tell_server(session, claim.item_id, of_item(item, None, called=False))
+    sync.pull()
+    [mirrored] = lists.items(mirror.id)
+    assert (mirrored.attempts, mirrored.state, mirrored.due_at) == (0, ItemState.CALLBACK, due)
+    with team_db.owner() as owner:
+        row = owner.execute(
+            "SELECT attempts, lease_until, callback_by FROM c2c.list_items WHERE id = %s", (claim.item_id,)
+        ).fetchone()
+        guard = owner.execute("SELECT count(*) FROM c2c.dial_guard WHERE lease_until > now()").fetchone()
+    assert row == (0, None, alice)
+    assert guard == (0,)  # the number's claim went back with it: nobody dialled it

@@ -4,6 +4,7 @@ whether the demo ends by itself or by Ctrl+C."""
 
 from __future__ import annotations
 
+import json
 import os
 import selectors
 import shutil
@@ -109,3 +110,27 @@ def test_ctrl_c_stops_the_demo_and_removes_everything(temp_root: Path) -> None:
     assert b"its folders are removed" in rest
     assert list(temp_root.iterdir()) == []
     assert _processes_under(temp_root) == []
+
+
+def test_each_agent_is_set_up_through_the_app_commands_even_when_setting_names_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No second way to set an agent up: the demo never writes the team URL or password itself (it used to, when
+    the window's team mode was not merged yet, whenever `team_url` was not among the setting names)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("team_demo_under_test", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    demo = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, demo)  # its dataclasses look their module up there
+    spec.loader.exec_module(demo)
+    commands: list[tuple[str, ...]] = []
+    monkeypatch.setattr(demo, "run_cli", lambda _agent, *arguments, stdin="": commands.append(arguments))
+    # As the old check saw a checkout without team mode: its direct-write path would have run instead.
+    monkeypatch.setattr(demo.config, "setting_names", lambda: ["api_url"])
+    agent = demo.DemoAgent("alice", "pw-" + "x" * 20, "postgresql://alice@127.0.0.1:5432/c2c_team", tmp_path / "alice")
+    demo.prepare_profile(agent, "http://127.0.0.1:9/")
+    assert commands == [("config", "set", "team_url", agent.url), ("team", "login")]
+    settings = json.loads((tmp_path / "alice" / "config" / "c2c-desktop" / "settings.json").read_text("utf-8"))
+    assert not settings.get("team_url")  # `config set team_url` (not run here) is the only writer
+    assert agent.password not in agent.keyring_file.read_text("utf-8")  # `team login` stores it, nothing else

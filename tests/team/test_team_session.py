@@ -10,13 +10,14 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
 
 from c2c_desktop.core.calllists import CallList, StoreCallLists
-from c2c_desktop.core.list_session import Mode, Phase
+from c2c_desktop.core.list_session import Mode, Phase, progress
 from c2c_desktop.core.simulator import DEMO_ACCESS_KEY, DEMO_SECRET_ACCESS_KEY, StandInService
 from c2c_desktop.core.team import admin
 from c2c_desktop.core.team.lists import Lead, create_team_list
@@ -189,8 +190,51 @@ def test_a_disposition_finishes_the_item_on_the_server(
         qtbot.waitUntil(lambda: _server_items(team_db, team_list_id)[0][2] == "done", timeout=WAIT_MS)
         qtbot.waitUntil(lambda: session.panel.message_label.text() == TEAM_NOTHING_TEXT, timeout=WAIT_MS)
         [(_position, _number, state, claimed_by, leased, outcome)] = _server_items(team_db, team_list_id)
-        assert (state, claimed_by, leased, outcome) == ("done", alice, False, "Not interested")
+        assert (state, claimed_by, leased, outcome) == ("done", alice, False, "connected")
+        with team_db.owner() as owner:
+            row = owner.execute("SELECT attempts, last_disposition FROM c2c.list_items").fetchone()
+        assert row == (1, "Not interested")  # the disposition beside the outcome, not in its place
+        # This window's copy after a pull: one call, its outcome, its disposition; the list 1 of 1 worked.
+        pulled: list[object] = []
+        window.team.submit(lambda client: client.sync.pull(), pulled.append)
+        qtbot.waitUntil(lambda: pulled != [], timeout=WAIT_MS)
+        mirror = _mirror(window, team_list_id)
+        assert mirror is not None
+        [item] = StoreCallLists(window.profile.store).items(mirror.id)
+        assert (item.attempts, item.last_outcome, item.last_disposition) == (1, "connected", "Not interested")
+        assert progress([item], datetime.now(UTC)).text() == "1 of 1 worked"
     assert _dialled(standin) == [connected_number(0)[2:]]
+
+
+def test_a_card_claimed_but_not_called_is_not_counted_as_worked_after_a_pull(
+    qtbot: QtBot, tmp_path: Path, standin: StandInService, team_db: TeamDb
+) -> None:
+    alice = team_db.add_agent("alice")
+    leads = [Lead(no_answer_number(n), f"Lead {n}") for n in range(2)]
+    team_list_id = _team_list(team_db, "Claimed", leads, alice)
+    with agent_window(qtbot, tmp_path / "alice", standin, team_db, alice, team_list_id) as window:
+        session = _start(window, team_list_id)
+        assert _wait_card(qtbot, session) == "Lead 0"
+        assert _server_items(team_db, team_list_id)[0][3:5] == (alice, True)  # claimed (an attempt on the server)
+        pulled: list[object] = []
+        window.team.submit(lambda client: client.sync.pull(), pulled.append)
+        qtbot.waitUntil(lambda: pulled != [], timeout=WAIT_MS)
+        mirror = _mirror(window, team_list_id)
+        assert mirror is not None
+        items = StoreCallLists(window.profile.store).items(mirror.id)
+        assert [item.attempts for item in items] == [0, 0]
+        assert progress(items, datetime.now(UTC)).text() == "0 of 2 worked"
+        # Called: one call so far, whatever the pulls in between say.
+        qtbot.waitUntil(session.enter_armed, timeout=WAIT_MS)
+        enter(window)
+        qtbot.waitUntil(lambda: session.panel.name_label.text() == "Lead 1", timeout=WAIT_MS)
+        pulled.clear()
+        window.team.submit(lambda client: client.sync.pull(), pulled.append)
+        qtbot.waitUntil(lambda: pulled != [], timeout=WAIT_MS)
+        items = StoreCallLists(window.profile.store).items(mirror.id)
+        assert [(item.attempts, item.last_outcome) for item in items] == [(1, "no_answer"), (0, None)]
+        assert progress(items, datetime.now(UTC)).text() == "1 of 2 worked"
+    assert _dialled(standin) == [no_answer_number(0)[2:]]
 
 
 def test_enter_while_the_claim_is_out_does_nothing_and_the_card_then_dials_once(

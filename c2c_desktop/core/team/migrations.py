@@ -806,6 +806,63 @@ CREATE TRIGGER b_guard_offline_call AFTER INSERT ON c2c.calls FOR EACH ROW
     EXECUTE FUNCTION c2c.guard_pushed_call();
 """
 
+# What a list item's last call was, in two parts as the local store keeps them: its outcome (an outcome value,
+# "no_answer", "connected"…) and the agent's disposition ("Not interested"). Version 1 had one column, and a session
+# sent the disposition in it, so an agent's mirror read a disposition name as the item's last outcome. The five- and
+# four-argument functions set both; a callback chosen before any call (C on a card) leaves them as they were.
+_LAST_DISPOSITION = """
+SET LOCAL ROLE c2c_owner;
+ALTER TABLE c2c.list_items ADD COLUMN last_disposition text;
+
+CREATE FUNCTION c2c.finish_item(item bigint, done boolean, outcome text, retry_at timestamptz, disposition text)
+RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = c2c, pg_temp AS $$
+DECLARE
+    me text := session_user;
+    finished_number text;
+BEGIN
+    UPDATE list_items i
+       SET state = CASE WHEN done THEN 'done' ELSE 'open' END, lease_until = NULL, last_outcome = outcome,
+           last_disposition = disposition, not_before = retry_at, callback_at = NULL, callback_by = NULL
+     WHERE i.id = item AND i.claimed_by = me AND i.state = 'open'
+    RETURNING i.e164 INTO finished_number;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    UPDATE dial_guard g SET lease_until = least(g.lease_until, now())
+     WHERE g.e164 = finished_number AND g.claimed_by = me;
+    RETURN true;
+END
+$$;
+
+-- Version 1's four arguments: the same, with no disposition (a client from before this version).
+CREATE OR REPLACE FUNCTION c2c.finish_item(item bigint, done boolean, outcome text DEFAULT NULL,
+                                           retry_at timestamptz DEFAULT NULL) RETURNS boolean
+LANGUAGE sql SECURITY DEFINER SET search_path = c2c, pg_temp AS $$
+    SELECT c2c.finish_item(item, done, outcome, retry_at, NULL::text)
+$$;
+
+-- A callback as the call's result (a callback disposition, or a callback's call that did not settle it): the
+-- call's outcome and disposition are recorded with it.
+CREATE FUNCTION c2c.schedule_callback(item bigint, due_at timestamptz, outcome text, disposition text)
+RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = c2c, pg_temp AS $$
+DECLARE
+    me text := session_user;
+BEGIN
+    UPDATE list_items i SET callback_at = due_at, callback_by = me, lease_until = NULL, state = 'open',
+                            last_outcome = outcome, last_disposition = disposition
+     WHERE i.id = item AND i.claimed_by = me AND i.state = 'open' AND i.deleted_at IS NULL;
+    RETURN FOUND;
+END
+$$;
+
+REVOKE ALL ON FUNCTION c2c.finish_item(bigint, boolean, text, timestamptz, text),
+    c2c.schedule_callback(bigint, timestamptz, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION c2c.finish_item(bigint, boolean, text, timestamptz, text),
+    c2c.schedule_callback(bigint, timestamptz, text, text) TO c2c_agent, c2c_manager;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -822,6 +879,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         _REVIEW_FIXES,
     ),
     Migration(5, "a call made offline starts its number's cool-off when it is pushed", _OFFLINE_CALLS_GUARD),
+    Migration(6, "list items keep their last call's disposition apart from its outcome", _LAST_DISPOSITION),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -226,14 +226,39 @@ class TeamSession:
         return bool(self._rows("SELECT c2c.finish_number(%s)", (number,))[0][0])
 
     def finish_item(
-        self, item_id: int, *, done: bool, outcome: str | None = None, retry_at: datetime | None = None
+        self,
+        item_id: int,
+        *,
+        done: bool,
+        outcome: str | None = None,
+        retry_at: datetime | None = None,
+        disposition: str | None = None,
     ) -> bool:
-        """After the call: the item done, or open again from `retry_at`."""
-        return bool(self._rows("SELECT c2c.finish_item(%s, %s, %s, %s)", (item_id, done, outcome, retry_at))[0][0])
+        """After the call: the item done, or open again from `retry_at`; `outcome` (an outcome value) and
+        `disposition` are the call's."""
+        return bool(
+            self._rows(
+                "SELECT c2c.finish_item(%s, %s, %s::text, %s::timestamptz, %s::text)",
+                (item_id, done, outcome, retry_at, disposition),
+            )[0][0]
+        )
 
-    def schedule_callback(self, item_id: int, due_at: datetime) -> bool:
-        """Reserve the item (claimed last by this agent) for a callback at `due_at` (exempt from the cool-off)."""
-        return bool(self._rows("SELECT c2c.schedule_callback(%s, %s)", (item_id, due_at))[0][0])
+    def schedule_callback(
+        self,
+        item_id: int,
+        due_at: datetime,
+        *,
+        called: bool = False,
+        outcome: str | None = None,
+        disposition: str | None = None,
+    ) -> bool:
+        """Reserve the item (claimed last by this agent) for a callback at `due_at` (exempt from the cool-off).
+        `called`: the callback is the result of a call, whose `outcome` and `disposition` the item records."""
+        if not called:
+            return bool(self._rows("SELECT c2c.schedule_callback(%s, %s)", (item_id, due_at))[0][0])
+        query = "SELECT c2c.schedule_callback(%s, %s, %s::text, %s::text)"
+        params = (item_id, due_at, outcome, disposition)
+        return bool(self._rows(query, params)[0][0])
 
     def assigned_lists(self) -> list[tuple[int, str]]:
         """(id, name) of the lists this agent may claim from (all of them for a manager)."""

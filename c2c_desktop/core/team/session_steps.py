@@ -36,7 +36,9 @@ class ServerUpdate:
     step: Step
     done: bool = False
     at: datetime | None = None  # FINISH: the retry time (None: at once); CALLBACK: its time
-    outcome: str | None = None
+    outcome: str | None = None  # the call's outcome value ("no_answer", "connected"), never a disposition
+    disposition: str | None = None
+    called: bool = True  # False: a callback chosen on the card before any call (its claim is given back first)
 
 
 def after_call(item: ListItem, outcome: Outcome, call_type: int | None) -> ServerUpdate:
@@ -44,16 +46,19 @@ def after_call(item: ListItem, outcome: Outcome, call_type: int | None) -> Serve
     was never dialled, else the item as the local rules left it."""
     if outcome in (Outcome.NOT_SENT, Outcome.REJECTED) or agent_missed(outcome, call_type):
         return ServerUpdate(Step.RELEASE)
-    return of_item(item, str(outcome))
+    return of_item(item, outcome.value)
 
 
-def of_item(item: ListItem, outcome: str | None) -> ServerUpdate:
-    """The item as the local rules left it (after a call or a disposition, `outcome`: the outcome or disposition)."""
+def of_item(
+    item: ListItem, outcome: str | None, disposition: str | None = None, *, called: bool = True
+) -> ServerUpdate:
+    """The item as the local rules left it after its call (`outcome`: the call's outcome value, `disposition`: the
+    agent's), or after a callback chosen before any call (`called` False)."""
     if item.state is ItemState.CALLBACK and item.due_at is not None:
-        return ServerUpdate(Step.CALLBACK, at=item.due_at, outcome=outcome)
+        return ServerUpdate(Step.CALLBACK, at=item.due_at, outcome=outcome, disposition=disposition, called=called)
     if item.state in FINISHED_STATES:
-        return ServerUpdate(Step.FINISH, done=True, outcome=outcome)
-    return ServerUpdate(Step.FINISH, done=False, at=item.due_at, outcome=outcome)
+        return ServerUpdate(Step.FINISH, done=True, outcome=outcome, disposition=disposition)
+    return ServerUpdate(Step.FINISH, done=False, at=item.due_at, outcome=outcome, disposition=disposition)
 
 
 def tell_server(session: TeamSession, team_item_id: int, update: ServerUpdate) -> bool:
@@ -63,8 +68,15 @@ def tell_server(session: TeamSession, team_item_id: int, update: ServerUpdate) -
         return session.release_claim(item_id=team_item_id)
     if update.step is Step.CALLBACK:
         assert update.at is not None
-        return session.schedule_callback(team_item_id, update.at)
-    return session.finish_item(team_item_id, done=update.done, outcome=update.outcome, retry_at=update.at)
+        if not update.called:
+            # Nothing was dialled: the claim goes back (its number's guard and its count as an attempt) first.
+            session.release_claim(item_id=team_item_id)
+        return session.schedule_callback(
+            team_item_id, update.at, called=update.called, outcome=update.outcome, disposition=update.disposition
+        )
+    return session.finish_item(
+        team_item_id, done=update.done, outcome=update.outcome, retry_at=update.at, disposition=update.disposition
+    )
 
 
 def release_all(session: TeamSession, team_item_ids: list[int]) -> int:

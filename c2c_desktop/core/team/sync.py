@@ -27,7 +27,7 @@ import threading
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -103,6 +103,13 @@ def set_team_guarded(store: Store, call_id: int, guarded: bool) -> None:
         store.connection.execute("UPDATE calls SET team_guarded = ? WHERE id = ?", (int(guarded), call_id))
 
 
+def team_cool_off(store: Store) -> timedelta | None:
+    """The team's cool-off as last pulled (None before the first pull)."""
+    with store.plain_errors():
+        row = store.connection.execute("SELECT cool_off_s FROM team_sync_state").fetchone()
+    return timedelta(seconds=row[0]) if row is not None and row[0] is not None else None
+
+
 @dataclass(frozen=True)
 class _PushRow:
     call_id: int
@@ -148,7 +155,8 @@ _PULL_COLUMNS = {
     "call_lists": "t.id, t.name, t.created_at, t.deleted_at IS NOT NULL",
     "list_items": (
         "t.id, t.list_id, t.position, t.e164, t.state, t.attempts, t.not_before, t.callback_at, t.callback_by, "
-        "t.last_outcome, t.deleted_at IS NOT NULL, (SELECT c.name FROM c2c.contacts c WHERE c.id = t.contact_id)"
+        "t.last_outcome, t.last_disposition, coalesce(t.lease_until > now(), false), t.claimed_by = current_user, "
+        "t.deleted_at IS NOT NULL, (SELECT c.name FROM c2c.contacts c WHERE c.id = t.contact_id)"
     ),
 }
 
@@ -380,8 +388,12 @@ class TeamSync:
         return True
 
     def _mirror_list_items(self, row: Sequence[Any]) -> bool:
+        """An item as the server has it. The server counts a claim as an attempt when it is made (and takes it back
+        when the claim is released): a claim still leased is not a call yet, so it is not counted here. An item under
+        this agent's own live claim is this window's to move on (the call, its outcome, its disposition are written
+        here first and told to the server after): its progress is left as it is here."""
         (team_id, team_list, position, e164, state, attempts, not_before, callback_at, callback_by, last_outcome,
-         deleted, contact_name) = row  # fmt: skip
+         last_disposition, leased, mine, deleted, contact_name) = row  # fmt: skip
         db = self._store.connection
         if deleted:
             db.execute("DELETE FROM list_items WHERE team_item_id = ?", (team_id,))
@@ -391,13 +403,23 @@ class TeamSync:
             # A list this agent sees whose own row is not mirrored yet (its last change is after the snapshot's
             # xmin, its items' before): wait for it. A list not seen: its items come again, re-stamped, if assigned.
             return team_list not in self._visible
+        now_text = utc_text(datetime.now(UTC))
+        if leased and mine:
+            kept = db.execute(
+                "UPDATE list_items SET list_id = ?, position = ?, e164 = ?, name = ?, updated_at = ? "
+                "WHERE team_item_id = ?",
+                (found[0], position, e164, contact_name or "", now_text, team_id),
+            )
+            if kept.rowcount:
+                return True
         item_state, due_at = _local_state(state, not_before, callback_at, callback_by, self._agent)
         db.execute(
             "INSERT INTO list_items (list_id, position, item_key, e164, name, state, due_at, attempts, last_outcome, "
-            "updated_at, team_item_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "last_disposition, updated_at, team_item_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (team_item_id) DO UPDATE SET list_id = excluded.list_id, position = excluded.position, "
             "e164 = excluded.e164, name = excluded.name, state = excluded.state, due_at = excluded.due_at, "
-            "attempts = excluded.attempts, last_outcome = excluded.last_outcome, updated_at = excluded.updated_at",
+            "attempts = excluded.attempts, last_outcome = excluded.last_outcome, "
+            "last_disposition = excluded.last_disposition, updated_at = excluded.updated_at",
             (
                 found[0],
                 position,
@@ -406,9 +428,10 @@ class TeamSync:
                 contact_name or "",
                 item_state.value,
                 _when(due_at),
-                attempts,
+                max(0, attempts - 1) if leased else attempts,
                 last_outcome,
-                utc_text(datetime.now(UTC)),
+                last_disposition,
+                now_text,
                 team_id,
             ),
         )
