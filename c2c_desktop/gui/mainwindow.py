@@ -943,6 +943,7 @@ class MainWindow(QMainWindow):
             self._team_dial.busy_changed.connect(lambda busy: self._on_busy_changed(busy or self.controller.is_busy))
             self._team_dial.busy_changed.connect(self._on_team_claim_settled)
             self._team_dial.notice.connect(self.notify)
+            self.controller.call_finished.connect(self._team_dial.call_ended)
         return self._team_dial
 
     @Slot(bool)

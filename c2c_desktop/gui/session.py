@@ -840,8 +840,7 @@ class CallingSession(QObject):
             return
         self._give_back(self._take_refused())
         self._claim = claim
-        lease_here = (claim.lease_until - datetime.now(UTC)).total_seconds()
-        self._claim_fresh_until = time.monotonic() + max(0.0, min(CLAIM_FRESH_S, lease_here / 2))
+        self._claim_fresh_until = time.monotonic() + max(0.0, min(CLAIM_FRESH_S, claim.lease_seconds / 2))
         self._present(Card(item, standing), items, self._order())
 
     def _claim_missing_here(self, token: int, claim: Claim) -> None:

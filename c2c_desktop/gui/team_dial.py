@@ -79,6 +79,7 @@ class TeamDialGuard(QObject):
         self._not_sent = not_sent
         self._clock = clock or (lambda: datetime.now(UTC))
         self._intent: object | None = None
+        self._claimed_calls: dict[int, str] = {}  # journal id -> number, for calls placed under our ad-hoc claim
         self.requests = 0  # claims asked of the server (tests count them)
 
     @property
@@ -134,7 +135,7 @@ class TeamDialGuard(QObject):
             self._finish()
             self._place(place, list_dial, guarded=True, e164=e164)
             return
-        said = answer.describe(self._clock())
+        said = answer.describe(self._clock(), me=self._link.agent)
         if list_dial is not None:
             self._finish()
             list_dial.passed_over(said, answer)
@@ -158,6 +159,14 @@ class TeamDialGuard(QObject):
         self._intent = None
         self.busy_changed.emit(False)
 
+    def call_ended(self, entry: JournalEntry, *_result: object) -> None:
+        """GUI thread (the controller's call_finished): a call placed under our claim has ended, so the number's
+        lease ends on the server (its cool-off still counts from the claim); another agent is no longer told that
+        this agent "is calling this number now"."""
+        number = self._claimed_calls.pop(entry.id, None)
+        if number is not None:
+            self._link.submit(lambda client: client.session.finish_number(number), lambda _answer: None)
+
     def cancel(self) -> None:
         """GUI thread: the window is closing: an answer still to come is dropped (nothing is dialled)."""
         if self._intent is not None:
@@ -170,6 +179,8 @@ class TeamDialGuard(QObject):
             from c2c_desktop.core.team.sync import set_team_guarded
 
             set_team_guarded(store, entry.id, guarded)
+            if guarded:
+                self._claimed_calls[entry.id] = e164
             return True
 
         went = place(mark)

@@ -262,6 +262,15 @@ def test_a_callback_is_exempt_from_the_cool_off_for_its_agent_only(team_db: Team
         assert callback is not None and callback.callback is True and callback.item_id == claim.item_id
 
 
+def test_a_claim_says_how_long_its_lease_runs_by_the_servers_clock(team_db: TeamDb) -> None:
+    _set_times(team_db, cool_off="1 hour", lease="10 minutes")
+    alice = team_db.add_agent("alice")
+    list_id = _shared_list(team_db, ["+15550004050"], alice)
+    with team_db.session(alice) as session:
+        claim = session.claim_next(list_id)
+    assert claim is not None and 590 < claim.lease_seconds <= 600
+
+
 def test_a_callback_does_not_override_another_agents_later_claim_of_its_number(team_db: TeamDb) -> None:
     _set_times(team_db, cool_off="1 hour", lease="1 minute")
     alice, bob = team_db.add_agent("alice"), team_db.add_agent("bob")

@@ -223,6 +223,35 @@ def test_a_number_in_the_cool_off_asks_first_and_yes_sends_one_request(
     assert standin.request_count == (1 if answer else 0)
 
 
+def test_an_ad_hoc_call_ends_its_lease_and_a_second_dial_asks_about_the_agents_own_call(
+    qtbot: QtBot, tmp_path: Path, standin: StandInService, team_db: TeamDb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice = team_db.add_agent("alice")
+    questions: list[str] = []
+
+    def ask(_parent: object, _title: str, text: str) -> bool:
+        questions.append(text)
+        return False
+
+    monkeypatch.setattr(mainwindow, "ask", ask)
+
+    def lease_live() -> bool:
+        with team_db.owner() as owner:
+            row = owner.execute("SELECT lease_until > now() FROM c2c.dial_guard WHERE e164 = %s", (NUMBER,)).fetchone()
+        return bool(row and row[0])
+
+    profile = _team_profile(tmp_path / "agent", standin.url, team_db.url(alice), team_db.passwords[alice])
+    with running_window(qtbot, profile) as window:
+        qtbot.waitUntil(lambda: window.team.state == "online", timeout=SIGNAL_MS)
+        with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
+            window.call_number(NUMBER)
+        qtbot.waitUntil(lambda: not lease_live(), timeout=SIGNAL_MS)  # the call ended: so did its lease
+        window.call_number(NUMBER)
+        qtbot.waitUntil(lambda: questions != [] and not window.team_claim_out, timeout=SIGNAL_MS)
+    assert questions == ["you called less than a minute ago. Call anyway?"]
+    assert standin.request_count == 1
+
+
 def test_a_number_on_the_team_dnc_is_refused_plainly(
     qtbot: QtBot, tmp_path: Path, standin: StandInService, team_db: TeamDb
 ) -> None:

@@ -141,6 +141,8 @@ class Claim:
     attempt: int
     lease_until: datetime
     callback: bool
+    #: How long the lease runs, by the server's clock (a card's freshness is judged by it, never by this PC's clock).
+    lease_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -209,8 +211,8 @@ class TeamSession:
 
     def claim_next(self, list_id: int) -> Claim | None:
         """The next item of the list nobody else holds and whose number is out of its cool-off (None: nothing now)."""
-        rows = self._rows("SELECT * FROM c2c.claim_next(%s)", (list_id,))
-        return Claim(*rows[0]) if rows else None
+        rows = self._rows("SELECT c.*, extract(epoch FROM c.lease_until - now()) FROM c2c.claim_next(%s) c", (list_id,))
+        return Claim(*rows[0][:-1], lease_seconds=float(rows[0][-1])) if rows else None
 
     def claim_number(self, number: str, *, confirmed: bool = False) -> NumberClaim:
         """Claim `number` (E.164) for an ad-hoc dial; `confirmed` takes it even inside its cool-off."""
