@@ -212,7 +212,10 @@ class TeamSession:
     def claim_next(self, list_id: int) -> Claim | None:
         """The next item of the list nobody else holds and whose number is out of its cool-off (None: nothing now)."""
         rows = self._rows("SELECT c.*, extract(epoch FROM c.lease_until - now()) FROM c2c.claim_next(%s) c", (list_id,))
-        return Claim(*rows[0][:-1], lease_seconds=float(rows[0][-1])) if rows else None
+        if not rows:
+            return None
+        item_id, number, contact_id, contact_name, attempt, lease_until, callback, lease_seconds = rows[0]
+        return Claim(item_id, number, contact_id, contact_name, attempt, lease_until, callback, float(lease_seconds))
 
     def claim_number(self, number: str, *, confirmed: bool = False) -> NumberClaim:
         """Claim `number` (E.164) for an ad-hoc dial; `confirmed` takes it even inside its cool-off."""
