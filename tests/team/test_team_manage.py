@@ -339,3 +339,33 @@ def test_a_wrong_password_from_pgpassword_is_named(team_db: TeamDb) -> None:
     bob = team_db.add_agent("bob")
     result = c2c("team", "dnc", "remove", "5550008001", "--url", team_db.url(bob), env={"PGPASSWORD": "x"})
     assert result.returncode == 2 and "(the password from PGPASSWORD)" in result.stderr
+
+
+# --- lists create --team --------------------------------------------------------------------------------------------
+
+
+def test_lists_create_team_names_the_rows_it_skipped_and_makes_no_empty_list(
+    team_db: TeamDb, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from c2c_desktop import cli
+
+    boss = team_db.add_agent("boss", manager=True)
+    monkeypatch.setenv("PGPASSWORD", team_db.passwords[boss])
+    monkeypatch.delenv("C2C_TEAM_URL", raising=False)
+    leads = tmp_path / "leads.csv"
+    leads.write_text("Name,Phone\nAnn Archer,(505) 555-0101\nDi Dunn,\nEd Eve,12\nFay Fox,505-555-0104\n")
+    code = cli.main(["lists", "create", "East", "--from", str(leads), "--team", "--url", team_db.url(boss)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == f"{leads}: 2 read, 2 skipped"
+    skipped = [line for line in lines if line.endswith("(skipped)")]
+    assert [line.split(": ")[1] for line in skipped] == ["row 3", "row 4"]  # the header is row 1
+    assert all(line.startswith(f"{leads}: row ") and len(line.split(": ")) >= 3 for line in skipped)
+
+    code = cli.main(["lists", "create", "Nobody", "--from-history", "no_answer", "--team", "--url", team_db.url(boss)])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert err == "c2c-desktop: the journal has no no answer call: no team list was made\n"
+    with team_db.owner() as owner:
+        assert owner.execute("SELECT name FROM c2c.call_lists ORDER BY name").fetchall() == [("East",)]
