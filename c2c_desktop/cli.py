@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from c2c_desktop.core.credentials import KeysState
     from c2c_desktop.core.disposition_rules import DispositionRules
     from c2c_desktop.core.figures import Figures
+    from c2c_desktop.core.importers import ImportProblem
     from c2c_desktop.core.list_work import CallableNow, DueCallback, Standing
     from c2c_desktop.core.rules.guard import CallGuard
     from c2c_desktop.core.rules.model import AuditLog
@@ -360,18 +361,39 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _SecretSafeParser(_Parser):
+    """A `team` subcommand's parser. With `keeps_extra_arguments` (add-agent, login), arguments it does not take are
+    kept in `extra_arguments` for team_cli to refuse, instead of argparse's error that echoes them: one may be a
+    password typed where it does not belong."""
+
+    keeps_extra_arguments = False
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extra = super().parse_known_args(args, namespace)
+        if not self.keeps_extra_arguments:
+            return parsed, extra
+        parsed.extra_arguments = extra
+        return parsed, []
+
+
 def _add_team_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     """`team …`: the team workspace on PostgreSQL (the handlers are in team_cli.py, loaded only when one runs)."""
-    url = _Parser(add_help=False)
-    url.add_argument(
-        "--url",
-        default=os.environ.get("C2C_TEAM_URL"),
-        required="C2C_TEAM_URL" not in os.environ,
-        metavar="URL",
-        help="postgresql://USER@HOST/DATABASE (default: $C2C_TEAM_URL); another machine needs ?sslmode=verify-full",
+    url, url_below = _SecretSafeParser(add_help=False), _SecretSafeParser(add_help=False)
+    for parent, default in ((url, None), (url_below, argparse.SUPPRESS)):
+        # url_below: under `team lists`, whose own --url (`team lists --url URL assign …`) it must not reset.
+        parent.add_argument(
+            "--url",
+            default=default,
+            metavar="URL",
+            help="postgresql://USER@HOST/DATABASE (default: $C2C_TEAM_URL, else the team_url setting); another "
+            "machine needs ?sslmode=verify-full",
+        )
+    team = sub.add_parser(
+        "team", help="the team workspace on PostgreSQL: set it up, add and remove agents, lists, do-not-call, status"
     )
-    team = sub.add_parser("team", help="the team workspace on PostgreSQL: set it up, add agents, assign lists, status")
-    team_sub = team.add_subparsers(dest="action", metavar="ACTION", required=True)
+    team_sub = team.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_SecretSafeParser)
     team_sub.add_parser(
         "init", parents=[url], help="create or update the team's schema, roles and functions (as the database owner)"
     )
@@ -380,13 +402,34 @@ def _add_team_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
         parents=[url],
         help="a login role for one person; the password is asked for, or read from standard input's first line",
     )
+    add_agent.keeps_extra_arguments = True
     add_agent.add_argument("name", metavar="NAME", help="lower-case letters, digits and _")
     add_agent.add_argument("--manager", action="store_true", help="a manager: sees every list, call and note")
-    team_lists = team_sub.add_parser("lists", help="team call lists")
-    team_lists_sub = team_lists.add_subparsers(dest="lists_action", metavar="ACTION", required=True)
-    assign = team_lists_sub.add_parser("assign", parents=[url], help="let these agents take leads from the list")
+    remove_agent = team_sub.add_parser(
+        "remove-agent",
+        parents=[url],
+        help="take a person out of the team: their calls stay, their leads and callbacks go back to the lists, their "
+        "login role is dropped (as the database owner)",
+    )
+    remove_agent.add_argument("name", metavar="NAME")
+    team_lists = team_sub.add_parser("lists", parents=[url], help="the team's lists, their assignees and progress")
+    team_lists_sub = team_lists.add_subparsers(dest="lists_action", metavar="ACTION")
+    assign = team_lists_sub.add_parser("assign", parents=[url_below], help="let these agents take leads from the list")
     assign.add_argument("list", metavar="LIST")
     assign.add_argument("agents", nargs="+", metavar="AGENT")
+    unassign = team_lists_sub.add_parser(
+        "unassign", parents=[url_below], help="these agents take no more leads from the list (it leaves their window)"
+    )
+    unassign.add_argument("list", metavar="LIST")
+    unassign.add_argument("agents", nargs="+", metavar="AGENT")
+    team_dnc = team_sub.add_parser("dnc", help="the team's do-not-call list (every agent's calls obey it)")
+    team_dnc_sub = team_dnc.add_subparsers(dest="dnc_action", metavar="ACTION", required=True)
+    dnc_add = team_dnc_sub.add_parser("add", parents=[url], help="put numbers on the team's do-not-call list")
+    dnc_add.add_argument("numbers", nargs="+", metavar="NUMBER")
+    dnc_add.add_argument("--reason", default="", metavar="TEXT", help="why (shown with the number)")
+    dnc_remove = team_dnc_sub.add_parser("remove", parents=[url], help="take numbers off the team's do-not-call list")
+    dnc_remove.add_argument("numbers", nargs="+", metavar="NUMBER")
+    team_dnc_sub.add_parser("list", parents=[url], help="the numbers on the team's do-not-call list")
     status = team_sub.add_parser("status", parents=[url], help="members, lists and their progress, claims in flight")
     status.add_argument("--json", action="store_true", help="print JSON instead of text")
     login = team_sub.add_parser(
@@ -394,11 +437,16 @@ def _add_team_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
         help="an agent: check your database password (asked for, or standard input's first line) and keep it in the "
         "system keyring",
     )
+    login.keeps_extra_arguments = True
     login.add_argument(
-        "--url", metavar="URL", help="postgresql://NAME@HOST/DATABASE (default: the team_url setting; given, it is set)"
+        "--url",
+        metavar="URL",
+        help="postgresql://NAME@HOST/DATABASE (default: $C2C_TEAM_URL, else the team_url setting; given, it is set)",
     )
     logout = team_sub.add_parser("logout", help="remove your team database password from the system keyring")
-    logout.add_argument("--url", metavar="URL", help="the account's URL (default: the team_url setting)")
+    logout.add_argument(
+        "--url", metavar="URL", help="the account's URL (default: $C2C_TEAM_URL, else the team_url setting)"
+    )
 
 
 def build_gui_parser() -> argparse.ArgumentParser:
@@ -818,10 +866,16 @@ def _summary_lines(label: str, summary: ImportSummary) -> list[str]:
     ]
     for note in summary.notes:
         lines.append(f"{label}: {terminal_safe(str(note))}")
-    for problem in summary.problems:
-        reason = terminal_safe(problem.reason)
-        lines.append(f"{label}: {problem.location}: {reason}{' (skipped)' if problem.skipped else ''}")
-    return lines
+    return lines + _problem_lines(label, summary.problems)
+
+
+def _problem_lines(label: str, problems: Sequence[ImportProblem]) -> list[str]:
+    """One line per problem row of a contact file: where it is, why, and whether it was left out."""
+    return [
+        f"{terminal_safe(label)}: {problem.location}: {terminal_safe(problem.reason)}"
+        + (" (skipped)" if problem.skipped else "")
+        for problem in problems
+    ]
 
 
 def _contacts_import(args: argparse.Namespace) -> int:
@@ -1317,23 +1371,28 @@ def _lists_create_team(args: argparse.Namespace) -> int:
             raise
         raise CliError(f"team lists need the team extra: pip install '{APP_NAME}[team]'") from None
     settings = _load_settings()
-    url = args.url or os.environ.get("C2C_TEAM_URL", "") or settings.team_url
-    if not url:
-        raise CliError("no team server: give --url postgresql://USER@HOST/DATABASE (or set team_url)")
+    try:
+        url = team_cli.resolve_url(args.url)
+    except team_cli.TeamError as exc:
+        raise CliError(f"no team list was made: {exc}") from None
     if not (args.files or args.from_search is not None or args.from_history is not None):
         raise CliError("a team list is made from --from FILE…, --from-search TEXT or --from-history OUTCOME")
     leads: list[Lead] = []
     for name in args.files or ():
         try:
-            found, skipped = read_leads(name, region=settings.region, dial_region=settings.region)
+            found, read = read_leads(name, region=settings.region, dial_region=settings.region)
         except ContactFileError as exc:
             raise CliError(f"{name}: {exc} Nothing was sent and no list was made.") from None
-        print(terminal_safe(f"{name}: {len(found)} read, {skipped} skipped"))
+        print(terminal_safe(f"{name}: {len(found)} read, {read.skipped} skipped"))
+        for line in _problem_lines(name, read.problems):
+            print(line)
         leads += found
     problems: list[str] = []
     if args.from_search is not None or args.from_history is not None:
         local, problems = _local_leads(args)
         leads += local
+    if not leads:
+        raise CliError(f"{_nobody_found(args)}: no team list was made")
     try:
         report = team_cli.create_list(url, args.name, leads)
     except team_cli.TeamError as exc:
@@ -1345,6 +1404,16 @@ def _lists_create_team(args: argparse.Namespace) -> int:
         )
     )
     return EXIT_OK
+
+
+def _nobody_found(args: argparse.Namespace) -> str:
+    """What `lists create --team` read when it found nobody to call, in a few words."""
+    if args.from_history is not None and not args.files and args.from_search is None:
+        outcome = "" if args.from_history == "any" else f"{args.from_history.replace('_', ' ')} "
+        since = f" since {args.since}" if args.since else ""
+        until = f" before {args.until}" if args.until else ""
+        return f"the journal has no {outcome}call{since}{until}"
+    return "nobody to call was found"
 
 
 def _local_leads(args: argparse.Namespace) -> tuple[list[Lead], list[str]]:
@@ -1802,7 +1871,7 @@ def cmd_desktop_entry(args: argparse.Namespace) -> int:
 
 
 def cmd_team(args: argparse.Namespace) -> int:
-    """team init / add-agent / lists assign / status (team_cli.py)."""
+    """team init / add-agent / remove-agent / lists / dnc / status / login / logout (team_cli.py)."""
     try:
         from c2c_desktop import team_cli
     except ImportError as exc:

@@ -1,9 +1,12 @@
-"""`c2c-desktop team …`: the manager's commands for the team workspace on PostgreSQL.
+"""`c2c-desktop team …`: the manager's commands for the team workspace on PostgreSQL, and an agent's login/logout.
 
 Imported by cli.py only when a team command runs (it loads psycopg, from the `team` extra). Failures are
 core.team.server.TeamError with one plain line; cli.py prints them. Passwords are never arguments: the new agent's
-is read from the terminal (asked twice) or from the first line of standard input; the owner's comes from libpq's
-usual places (PGPASSWORD, ~/.pgpass) or, on a terminal, a prompt.
+is read from the terminal (asked twice) or from the first line of standard input.
+
+Every command finds its account the same way (`resolve_url`, then `open_connection`): the URL from --url, else
+$C2C_TEAM_URL, else the team_url setting; the password `team login` kept in the keyring, else libpq's own places
+(PGPASSWORD, ~/.pgpass), else a prompt on a terminal. An error says which of those places were tried.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -19,8 +23,10 @@ from typing import TextIO
 from c2c_desktop.core.team import admin
 from c2c_desktop.core.team.lists import Lead, TeamListReport, create_team_list
 from c2c_desktop.core.team.server import (
+    NO_PASSWORD_TEXT,
     Connection,
     TeamError,
+    TeamNoPassword,
     TeamRefused,
     TeamSession,
     TeamSetupError,
@@ -29,16 +35,84 @@ from c2c_desktop.core.team.server import (
     parse_team_url,
 )
 
-__all__ = ["TeamError", "create_list", "run"]
+__all__ = ["TeamError", "create_list", "open_connection", "resolve_url", "run"]
+
+URL_ENV = "C2C_TEAM_URL"
+#: add-agent and login given more arguments than they take (perhaps a password): said instead of echoing them.
+PASSWORD_ARGUMENT_MESSAGE = (
+    "passwords are never command-line arguments: you are asked for it (or send it on standard input)"
+)
 
 
-def _connect(url: str, stdin: TextIO) -> Connection:
+def resolve_url(given: str | None) -> str:
+    """The team URL: `given` (--url), else $C2C_TEAM_URL, else the team_url setting, checked by the client's rules.
+    TeamSetupError names the places tried when none has one."""
+    from c2c_desktop.core import config
+
+    if given:
+        parse_team_url(given)
+        return given
+    url = os.environ.get(URL_ENV, "").strip()
+    source = f"${URL_ENV}"
+    if not url:
+        try:
+            url = config.load_settings().team_url
+        except config.ConfigError as exc:
+            raise TeamSetupError(f"no --url, no ${URL_ENV}, and the settings cannot be read: {exc}") from None
+        source = "the team_url setting"
+    if not url:
+        raise TeamSetupError(
+            f"no team URL: none given with --url, none in ${URL_ENV}, and no team_url setting "
+            "(config set team_url postgresql://NAME@HOST/DATABASE)"
+        )
+    try:
+        parse_team_url(url)
+    except TeamSetupError as exc:
+        raise TeamSetupError(f"{source}: {exc}") from None
+    return url
+
+
+def _saved_password(url: str) -> str | None:
+    """The password `team login` kept for this URL, or None (none kept, or no keyring here)."""
+    from c2c_desktop.core.credentials import CredentialsError
+    from c2c_desktop.core.team.credentials import load_password
+
+    try:
+        return load_password(url)
+    except CredentialsError:
+        return None
+
+
+def _libpq_password_source() -> str:
+    """Where libpq found the password it sent: PGPASSWORD, the password file, or "" (none: trust, or peer)."""
+    if os.environ.get("PGPASSWORD"):
+        return "PGPASSWORD"
+    password_file = os.environ.get("PGPASSFILE") or os.path.expanduser("~/.pgpass")
+    return os.environ.get("PGPASSFILE", "~/.pgpass") if os.path.isfile(password_file) else ""
+
+
+def open_connection(url: str, stdin: TextIO | None = None) -> Connection:
+    """A connection for `url` with the password `team login` kept (the keyring), else libpq's own (PGPASSWORD,
+    ~/.pgpass), else one asked for on a terminal. A refusal says which password was tried."""
+    stdin = sys.stdin if stdin is None else stdin
+    saved = _saved_password(url)
+    if saved:
+        try:
+            return connect(url, saved)
+        except TeamRefused as exc:
+            raise type(exc)(f"{exc} (the password kept by team login: run team login again)") from None
     try:
         return connect(url)
+    except TeamNoPassword:
+        if not stdin.isatty():
+            where = describe_url(parse_team_url(url))
+            raise TeamNoPassword(
+                f"{NO_PASSWORD_TEXT}; tried: the keyring (nothing kept for {where}), PGPASSWORD and ~/.pgpass"
+            ) from None
     except TeamRefused as exc:
-        if "password" not in str(exc) or not stdin.isatty():
-            raise
-    return connect(url, getpass.getpass("Password of the database owner: "))
+        source = _libpq_password_source()
+        raise type(exc)(f"{exc} (the password from {source})" if source else str(exc)) from None
+    return connect(url, getpass.getpass(f"Password of {parse_team_url(url)['user']}: "))
 
 
 def _new_password(name: str, stdin: TextIO) -> str:
@@ -59,6 +133,10 @@ def _time(value: datetime) -> str:
     return value.astimezone().strftime("%H:%M:%S")
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def _init(args: argparse.Namespace, connection: Connection) -> None:
     applied = admin.init_team(connection)
     if applied:
@@ -77,9 +155,86 @@ def _add_agent(args: argparse.Namespace, connection: Connection) -> None:
     print(f"added {args.name} as {kind} (at most {admin.CONNECTION_LIMIT} connections at a time)")
 
 
-def _assign(args: argparse.Namespace, connection: Connection) -> None:
-    assigned = admin.assign_list(connection, args.list, args.agents)
-    print(f"{args.list}: assigned to {', '.join(assigned)}")
+def _remove_agent(args: argparse.Namespace, connection: Connection) -> None:
+    removal = admin.remove_agent(connection, args.name)
+    print(
+        f"removed {removal.name} from the team: {_plural(removal.calls_kept, 'call')} kept under their name; "
+        f"{_plural(removal.claims_released, 'lead')} they held and {_plural(removal.callbacks_released, 'callback')}"
+        " given back to the lists (each number once its cool-off from their claim ends)"
+        + (f"; no longer assigned to {', '.join(removal.lists_left)}" if removal.lists_left else "")
+    )
+    if removal.dropped:
+        print(f"the login role {removal.name} is dropped")
+    else:
+        print(
+            f"the login role {removal.name} could not be dropped ({removal.why_kept}): it stays, out of the team and "
+            "unable to log in (NOLOGIN)"
+        )
+
+
+def _print_lists(lists: Sequence[admin.TeamList]) -> None:
+    for team_list in lists:
+        share = f"{team_list.done * 100 // team_list.items}%" if team_list.items else "-"
+        print(
+            f"  {team_list.name:<20} {team_list.done}/{team_list.items} done ({share}), {team_list.open} open, "
+            f"{team_list.in_flight} in flight; assigned to {', '.join(team_list.assigned_to) or 'nobody'}"
+        )
+    if not lists:
+        print("  none yet (lists create NAME --from FILE --team)")
+
+
+def _lists(args: argparse.Namespace, connection: Connection) -> None:
+    if args.lists_action == "assign":
+        assigned = admin.assign_list(connection, args.list, args.agents)
+        print(f"{args.list}: assigned to {', '.join(assigned)}")
+    elif args.lists_action == "unassign":
+        remaining, not_assigned = admin.unassign_list(connection, args.list, args.agents)
+        if not_assigned:
+            print(f"{args.list}: {', '.join(not_assigned)} {'was' if len(not_assigned) == 1 else 'were'} not assigned")
+        print(f"{args.list}: assigned to {', '.join(remaining) or 'nobody'}")
+    else:
+        print("Lists:")
+        _print_lists(admin.team_lists(connection))
+
+
+def _dnc_numbers(texts: Sequence[str]) -> list[str]:
+    """Each number as E.164, read as the local do-not-call list reads one (the settings' region)."""
+    from c2c_desktop.core import config
+    from c2c_desktop.core.phone import PhoneError, parse_number
+
+    try:
+        region = config.load_settings().region
+    except config.ConfigError as exc:
+        raise TeamSetupError(f"the settings cannot be read: {exc}") from None
+    numbers = []
+    for text in texts:
+        try:
+            numbers.append(parse_number(text, region).e164)
+        except PhoneError as exc:
+            raise TeamSetupError(f"{exc}; nothing was changed") from None
+    return numbers
+
+
+def _dnc(args: argparse.Namespace, connection: Connection) -> None:
+    if args.dnc_action == "add":
+        added, already = admin.add_dnc(connection, _dnc_numbers(args.numbers), args.reason)
+        for number in added:
+            print(f"{number} added to the team's do-not-call list")
+        for number in already:
+            print(f"{number} is already on the team's do-not-call list")
+    elif args.dnc_action == "remove":
+        removed, missing = admin.remove_dnc(connection, _dnc_numbers(args.numbers))
+        for number in removed:
+            print(f"{number} taken off the team's do-not-call list")
+        for number in missing:
+            print(f"{number} is not on the team's do-not-call list")
+    else:
+        entries = admin.dnc_entries(connection)
+        for entry in entries:
+            why = f" ({entry.reason})" if entry.reason else ""
+            print(f"{entry.e164:<16} added by {entry.added_by} on {entry.added_at.astimezone():%Y-%m-%d}{why}")
+        if not entries:
+            print("the team's do-not-call list is empty (team dnc add NUMBER…)")
 
 
 def _status(args: argparse.Namespace, connection: Connection) -> None:
@@ -106,18 +261,11 @@ def _status(args: argparse.Namespace, connection: Connection) -> None:
         return
     print("Members:")
     for member in status.members or []:
-        print(f"  {member.name:<20} {'manager' if member.manager else 'agent':<8} {member.calls} calls")
+        print(f"  {member.name:<20} {'manager' if member.manager else 'agent':<8} {_plural(member.calls, 'call')}")
     if not status.members:
         print("  none yet (team add-agent NAME)")
     print("Lists:")
-    for team_list in status.lists:
-        share = f"{team_list.done * 100 // team_list.items}%" if team_list.items else "-"
-        print(
-            f"  {team_list.name:<20} {team_list.done}/{team_list.items} done ({share}), {team_list.open} open, "
-            f"{team_list.in_flight} in flight; assigned to {', '.join(team_list.assigned_to) or 'nobody'}"
-        )
-    if not status.lists:
-        print("  none yet")
+    _print_lists(status.lists)
     print(f"Claims in flight: {len(status.in_flight)}")
     for claim in status.in_flight:
         where = f" ({claim.list_name})" if claim.list_name else " (ad hoc)"
@@ -125,22 +273,6 @@ def _status(args: argparse.Namespace, connection: Connection) -> None:
         print(f"  {claim.number:<16} {claim.claimed_by:<20} since {since}, until {until}{where}")
     for problem in status.problems:
         print(f"warning: {problem}", file=sys.stderr)
-
-
-_ACTIONS = {"init": _init, "add-agent": _add_agent, "assign": _assign, "status": _status}
-
-
-def _account_url(args: argparse.Namespace) -> str:
-    """--url, else the team_url setting; checked by the client's rules."""
-    from c2c_desktop.core import config
-
-    try:
-        url = args.url or config.load_settings().team_url
-        if not url:
-            raise TeamSetupError("no team URL: give --url, or config set team_url postgresql://NAME@HOST/DATABASE")
-        return config.parse_team_url_setting(url)
-    except config.ConfigError as exc:
-        raise TeamSetupError(str(exc)) from None
 
 
 def _agent_password(stdin: TextIO) -> str:
@@ -158,7 +290,7 @@ def _login(args: argparse.Namespace) -> None:
     from c2c_desktop.core.team.client import CONNECT_TIMEOUT_S
     from c2c_desktop.core.team.credentials import save_password
 
-    url = _account_url(args)
+    url = resolve_url(args.url)
     password = _agent_password(sys.stdin)
     with TeamSession.open(url, password, connect_timeout=CONNECT_TIMEOUT_S) as session:
         agent = session.agent
@@ -181,41 +313,44 @@ def _logout(args: argparse.Namespace) -> None:
     from c2c_desktop.core.credentials import CredentialsError
     from c2c_desktop.core.team.credentials import forget_password
 
-    url = _account_url(args)
+    url = resolve_url(args.url)
+    where = describe_url(parse_team_url(url))
     try:
-        forget_password(url)
+        was_kept = forget_password(url)
     except CredentialsError as exc:
         raise TeamSetupError(str(exc)) from None
-    print(f"signed out: the password of {describe_url(parse_team_url(url))} is no longer in the system keyring")
+    if was_kept:
+        print(f"signed out: the password of {where} is no longer in the system keyring")
+    else:
+        print(f"{where} was not signed in: no password of it was in the system keyring")
+
+
+_ACTIONS = {
+    "init": _init,
+    "add-agent": _add_agent,
+    "remove-agent": _remove_agent,
+    "lists": _lists,
+    "dnc": _dnc,
+    "status": _status,
+}
 
 
 def run(args: argparse.Namespace) -> int:
     """Run `team ACTION`; raises TeamError with a plain line on failure."""
+    if getattr(args, "extra_arguments", None):
+        raise TeamSetupError(PASSWORD_ARGUMENT_MESSAGE)
     if args.action in ("login", "logout"):
         (_login if args.action == "login" else _logout)(args)
         return 0
-    action = "assign" if args.action == "lists" else args.action
-    if action == "add-agent":
+    if args.action in ("add-agent", "remove-agent"):
         admin.check_agent_name(args.name)  # before asking for any password
-    with _connect(args.url, sys.stdin) as connection:
-        _ACTIONS[action](args, connection)
+    with open_connection(resolve_url(args.url)) as connection:
+        _ACTIONS[args.action](args, connection)
     return 0
 
 
-def _saved_password(url: str) -> str | None:
-    """The password `team login` kept for this URL, or None (none kept, or no keyring here)."""
-    from c2c_desktop.core.credentials import CredentialsError
-    from c2c_desktop.core.team.credentials import load_password
-
-    try:
-        return load_password(url)
-    except CredentialsError:
-        return None
-
-
 def create_list(url: str, name: str, leads: Sequence[Lead]) -> TeamListReport:
-    """`lists create NAME --team`: the team list made on the server as the URL's role (a manager or the owner), with
-    the password `team login` kept, else libpq's own (PGPASSWORD, ~/.pgpass), else asked for on a terminal."""
-    password = _saved_password(url)
-    with connect(url, password) if password else _connect(url, sys.stdin) as connection:
+    """`lists create NAME --team`: the team list made on the server as the URL's role (a manager or the owner), the
+    password found as for every team command (open_connection)."""
+    with open_connection(url) as connection:
         return create_team_list(connection, name, leads)

@@ -4,8 +4,10 @@ What it starts, all in throwaway places:
 - a PostgreSQL cluster in a temp folder (tests/pg_cluster.py), a database `c2c_team` with the team schema
   (admin.init_team, as `team init` does), a manager and two agents, alice and bob, each with their own login role
   and a generated password (admin.add_agent, as `team add-agent` does);
-- the shared list "Team demo prospects": 40 of the demo's sample contacts, 4 of their numbers twice (as merged lead
-  files have them), assigned to alice and bob (`team lists assign`); one more number on the team's do-not-call list;
+- the shared list "Team demo prospects": 36 of the demo's sample contacts, 4 of their numbers twice (as merged lead
+  files have them), assigned to alice and bob (`team lists assign`); one more number on the team's do-not-call list
+  (`team dnc add`). The stand-in connects every prospect but three (NO_ANSWERS: their numbers end in 7-9, which it
+  answers No answer), so a session shows both;
 - the stand-in click-to-call service on a loopback port, ringing --ring seconds;
 - for each agent a demo profile of their own (XDG folders under the temp folder): settings with the stand-in's URL,
   the agent's phone and the team URL; and the agent's keyring - a demo-only backend (scripts/demo_keyring.py) with
@@ -14,10 +16,11 @@ What it starts, all in throwaway places:
 - two windows (`python -m c2c_desktop`, this checkout's code), alice left and bob right.
 Ctrl+C, SIGTERM, or closing both windows stops everything and removes every folder.
 
---no-windows sets everything up, prints the addresses and the commands that open the windows, and waits for
-Ctrl+C. --check sets everything up, checks each agent's side as the window would use it (in a process with that
-agent's environment: the password read back from its keyring, a login over loopback TCP, the shared list seen, one
-claim taken and released, the click-to-call keys read back), then cleans up and exits (0: all good).
+--no-windows sets everything up, prints the addresses, the commands that open the windows and the `team status`
+command that watches the claims, and waits for Ctrl+C. --check sets everything up, checks each agent's side as the
+window would use it (in a process with that agent's environment: the password read back from its keyring, a login
+over loopback TCP, the shared list seen, one claim taken and released, the click-to-call keys read back), then
+cleans up and exits (0: all good).
 
 Each agent is set up through `config set team_url` and `team login`, as an agent would be.
 """
@@ -49,7 +52,13 @@ from c2c_desktop import APP_NAME  # noqa: E402
 from c2c_desktop.core import config  # noqa: E402
 from c2c_desktop.core.credentials import ACCESS_KEY_USERNAME, SECRET_KEY_USERNAME  # noqa: E402
 from c2c_desktop.core.demo import load_demo_contacts  # noqa: E402
-from c2c_desktop.core.simulator import DEMO_ACCESS_KEY, DEMO_SECRET_ACCESS_KEY, StandInService  # noqa: E402
+from c2c_desktop.core.models import Contact  # noqa: E402
+from c2c_desktop.core.simulator import (  # noqa: E402
+    DEMO_ACCESS_KEY,
+    DEMO_SECRET_ACCESS_KEY,
+    StandInService,
+    answer_for,
+)
 from c2c_desktop.core.team import admin  # noqa: E402
 from c2c_desktop.core.team.credentials import keyring_username  # noqa: E402
 from c2c_desktop.core.team.server import connect  # noqa: E402
@@ -59,6 +68,11 @@ DATABASE = "c2c_team"
 LIST_NAME = "Team demo prospects"
 LIST_SIZE = 40
 REPEATED = 4
+#: Prospects whose number the stand-in answers No answer (last digit 7-9): a few, so a session shows what a lead
+#: that does not pick up becomes; every other prospect connects. Their places in the list (0-based, before the
+#: repeats are inserted): one early in each agent's stretch, none of them a repeated number.
+NO_ANSWERS = 3
+NO_ANSWER_PLACES = (4, 16, 31)
 AGENTS = ("alice", "bob")
 MANAGER = "manager"
 AGENT_NUMBERS = {"alice": "+15550100101", "bob": "+15550100102"}
@@ -101,6 +115,22 @@ class DemoAgent:
         return env
 
 
+def _number(contact: Contact) -> str:
+    assert contact.primary_phone is not None
+    return contact.primary_phone.e164
+
+
+def _no_answer(number: str) -> bool:
+    """The stand-in's own rule (simulator.answer_for): No answer when the number's last digit is 7, 8 or 9."""
+    return answer_for(number) == "No Answer"
+
+
+def no_answer_names() -> list[str]:
+    """The prospects of the shared list the stand-in answers No answer (make_team picks the same)."""
+    contacts = [contact for contact in load_demo_contacts() if contact.primary_phone and contact.primary_phone.e164]
+    return [contact.name for contact in contacts if _no_answer(_number(contact))][:NO_ANSWERS]
+
+
 def make_team(cluster: Cluster) -> tuple[dict[str, str], list[str], str]:
     """The schema, the manager and agents (name -> password), the shared list's numbers, the number on the DNC."""
     import psycopg
@@ -110,8 +140,12 @@ def make_team(cluster: Cluster) -> tuple[dict[str, str], list[str], str]:
     contacts = [
         contact for contact in load_demo_contacts() if contact.primary_phone is not None and contact.primary_phone.e164
     ]
-    chosen = contacts[: LIST_SIZE - REPEATED]
-    dnc_contact = contacts[LIST_SIZE - REPEATED]
+    connects = [contact for contact in contacts if not _no_answer(_number(contact))]
+    no_answers = [contact for contact in contacts if _no_answer(_number(contact))][:NO_ANSWERS]
+    chosen = connects[: LIST_SIZE - REPEATED - NO_ANSWERS]
+    for index, contact in zip(NO_ANSWER_PLACES, no_answers, strict=True):
+        chosen.insert(index, contact)
+    dnc_contact = connects[LIST_SIZE - REPEATED - NO_ANSWERS]
     passwords = {name: secrets.token_urlsafe(12) for name in (MANAGER, *AGENTS)}
     with connect(cluster.socket_url("postgres", DATABASE)) as owner:
         admin.init_team(owner)
@@ -137,9 +171,8 @@ def make_team(cluster: Cluster) -> tuple[dict[str, str], list[str], str]:
                 [(row[0], position, number, ids[number]) for position, number in enumerate(numbers, 1)],
             )
         admin.assign_list(owner, LIST_NAME, AGENTS)
-        assert dnc_contact.primary_phone is not None
-        dnc_number = dnc_contact.primary_phone.e164
-        owner.execute("INSERT INTO c2c.dnc (e164, reason) VALUES (%s, 'asked not to be called')", (dnc_number,))
+        dnc_number = _number(dnc_contact)
+        admin.add_dnc(owner, [dnc_number], "asked not to be called")  # as `team dnc add` does
         # The do-not-call number is also on the list: nobody may claim it.
         owner.execute(
             "INSERT INTO c2c.list_items (list_id, position, e164, contact_id) VALUES (%s, %s, %s, %s)",
@@ -288,13 +321,18 @@ def stop_windows(windows: list[subprocess.Popen[bytes]]) -> None:
 
 
 def print_setup(cluster: Cluster, standin: StandInService, agents: list[DemoAgent], dnc: str) -> None:
-    owner_url = cluster.socket_url("postgres", DATABASE)
     print(f"team database: {cluster.tcp_url('USER', DATABASE)} (PostgreSQL in {cluster.folder})")
     print(f"stand-in service: {standin.url}")
     print(f"list '{LIST_NAME}': {LIST_SIZE} prospects, {REPEATED} numbers twice, {dnc} on the team's DNC list")
     for agent in agents:
         print(f"  {agent.name}: {agent.url}  profile {agent.folder}")
     print("the agents' settings and keyrings: set up through `config set team_url` and `team login`")
+    print(f"no answer (the stand-in's rule: last digit 7-9): {', '.join(no_answer_names())}; all others connect")
+
+
+def print_watch_command(cluster: Cluster) -> None:
+    """How to watch the claims from a third terminal: only while the demo keeps running."""
+    owner_url = cluster.socket_url("postgres", DATABASE)
     print(f"watch the claims: PYTHONPATH={ROOT} {sys.executable} -m c2c_desktop team status --url '{owner_url}'")
 
 
@@ -361,6 +399,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"PROBLEM {problem}", file=sys.stderr)
             print("demo ready" if not problems else "demo NOT ready")
             return 0 if not problems else 1
+        print_watch_command(cluster)
         if args.no_windows or not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
             print_window_commands(agents)
             print("running; Ctrl+C stops everything and removes the folders")

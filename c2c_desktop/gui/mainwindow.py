@@ -308,6 +308,7 @@ class MainWindow(QMainWindow):
             password_loader=profile.team_password_loader,
         )
         self._team_dial: TeamDialGuard | None = None  # made on the first ad-hoc dial in team mode
+        self._show_title()
         # Follows what other programs (the CLI in a terminal, an editor) change in the store and the settings file.
         self.watcher: ProfileWatcher = ProfileWatcher(profile.store, profile.settings_path, parent=self)
 
@@ -616,6 +617,23 @@ class MainWindow(QMainWindow):
         self.watcher.settings_unreadable.connect(
             lambda problem: self.notify(f"{sentence(problem)} The settings in use are kept.")
         )
+
+    def _show_title(self) -> None:
+        """GUI thread: the window's title names the agent and the team in team mode ("c2c-desktop — alice · team13",
+        the team being its database), so two windows side by side are told apart; a ringing call's title stays."""
+        old = self.base_title
+        self.base_title = APP_NAME + (" — demo" if self.demo else "")
+        if self.team.enabled:
+            from c2c_desktop.core.team.server import TeamError, parse_team_url
+
+            try:
+                params = parse_team_url(self.team.url)
+            except TeamError:
+                params = {}
+            if params.get("user"):
+                self.base_title += f" — {params['user']} · {params.get('dbname') or params['user']}"
+        if self.windowTitle() in (old, window_title(old)):
+            self.setWindowTitle(window_title(self.base_title))
 
     def start(self) -> None:
         """GUI thread, once the window is shown (run_gui: after its first paint): read the keys off the GUI thread,
@@ -1394,6 +1412,7 @@ class MainWindow(QMainWindow):
         if not self.profile.demo:
             self.team.set_url(in_use.team_url)  # another account, or team mode on or off
             self._show_team_status()
+            self._show_title()
         self.before_calling.callable_now.invalidate()
         self.dialpad.set_region(settings.region)
         self.contacts_model.set_region(settings.region)

@@ -348,5 +348,6 @@ def test_session_open_reports_a_wrong_password_without_showing_it(team_db: TeamD
     wrong = "Wrong-" + team_db.passwords[alice]
     with pytest.raises(TeamRefused) as raised:
         TeamSession.open(team_db.url(alice), wrong)
-    assert "password authentication failed" in str(raised.value)
+    where = f"127.0.0.1:{team_db.cluster.port}/{team_db.name}"
+    assert str(raised.value) == f"wrong password for {alice} at {where}, or no such user"
     assert wrong not in str(raised.value) and "\n" not in str(raised.value)

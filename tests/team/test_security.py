@@ -175,8 +175,11 @@ def test_verify_full_connects_for_the_certificate_s_host_name_only(team_db: Team
         assert s.connection.pgconn.ssl_in_use
         assert s.connection.execute("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").fetchone() == (True,)
     wrong = team_db.cluster.tcp_url(alice, team_db.name, "other.team.test", **tls)
-    with pytest.raises(TeamUnavailable, match="does not match host name") as raised:
+    with pytest.raises(TeamUnavailable) as raised:
         TeamSession.open(wrong, team_db.passwords[alice])
+    assert str(raised.value) == (
+        "the server's certificate does not match other.team.test: connect by the name the certificate was made for"
+    )
     assert team_db.passwords[alice] not in str(raised.value)
 
 
@@ -193,7 +196,7 @@ def test_a_role_outside_the_team_cannot_connect(team_db: TeamDb) -> None:
     with team_db.owner() as owner:
         owner.execute("CREATE ROLE stranger_1 LOGIN PASSWORD 'stranger-pass'")
     try:
-        with pytest.raises(TeamRefused, match="permission denied for database"):
+        with pytest.raises(TeamRefused, match=f"stranger_1 may not connect to the database {team_db.name} at "):
             TeamSession.open(team_db.url("stranger_1"), "stranger-pass")
     finally:
         with team_db.owner() as owner:

@@ -50,13 +50,13 @@ def test_the_client_connects_on_first_use_and_again_after_the_connection_is_lost
 def test_a_down_server_is_unavailable_at_once_and_a_silent_one_within_the_connect_timeout() -> None:
     down = TeamClient(f"postgresql://alice@127.0.0.1:{closed_port()}/c2c", lambda: "pw", None)
     started = time.monotonic()
-    with pytest.raises(TeamUnavailable, match="cannot connect"):
+    with pytest.raises(TeamUnavailable, match="^the team server at 127.0.0.1:[0-9]+ is not answering"):
         _ = down.session
     assert time.monotonic() - started < 1.0
     with raw_server(_silent) as server:
         silent = TeamClient(f"postgresql://alice@127.0.0.1:{server.port}/c2c", lambda: "pw", None)
         started = time.monotonic()
-        with pytest.raises(TeamUnavailable):
+        with pytest.raises(TeamUnavailable, match=f"^the team server at 127.0.0.1:{server.port} is not answering"):
             _ = silent.session
         assert time.monotonic() - started < 5.0
         started = time.monotonic()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.pg_cluster import find_bin_dir, postgres_required
+from tests.pg_cluster import Cluster, find_bin_dir, postgres_required
 
 pytestmark = pytest.mark.postgres
 
@@ -73,6 +73,7 @@ def test_the_demo_sets_up_both_agents_as_their_windows_will_use_them_and_cleans_
     for agent in ("alice", "bob"):
         assert f"  {agent}: password read from its keyring, logged in, sees 'Team demo prospects'" in result.stdout
     assert "demo ready" in result.stdout
+    assert "watch the claims" not in result.stdout  # --check ends at once: nothing to watch
     assert list(temp_root.iterdir()) == []
     assert _processes_under(temp_root) == []
 
@@ -99,6 +100,7 @@ def test_ctrl_c_stops_the_demo_and_removes_everything(temp_root: Path) -> None:
                     output += chunk
         assert b"Ctrl+C stops everything" in output, output.decode(errors="replace")
         assert b"open a window for an agent:" in output  # the commands, for a machine without windows
+        assert b"watch the claims: " in output  # it keeps running: there is something to watch
         assert _processes_under(temp_root) != []  # the server is running in the demo's folder
         demo.send_signal(signal.SIGINT)
         rest, _ = demo.communicate(timeout=30)
@@ -134,3 +136,38 @@ def test_each_agent_is_set_up_through_the_app_commands_even_when_setting_names_c
     settings = json.loads((tmp_path / "alice" / "config" / "c2c-desktop" / "settings.json").read_text("utf-8"))
     assert not settings.get("team_url")  # `config set team_url` (not run here) is the only writer
     assert agent.password not in agent.keyring_file.read_text("utf-8")  # `team login` stores it, nothing else
+
+
+def test_the_shared_list_connects_but_for_the_few_no_answers_the_readme_names(pg_cluster: Cluster) -> None:
+    import psycopg
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import team_demo
+
+    from c2c_desktop.core.simulator import answer_for
+
+    try:
+        _passwords, numbers, dnc = team_demo.make_team(pg_cluster)
+        no_answer = [number for number in dict.fromkeys(numbers) if answer_for(number) == "No Answer"]
+        assert len(numbers) == team_demo.LIST_SIZE and len(no_answer) == team_demo.NO_ANSWERS == 3
+        repeated = [number for number in numbers if numbers.count(number) > 1]
+        assert repeated and all(answer_for(number) == "Call Connected" for number in repeated)
+        names = team_demo.no_answer_names()
+        readme = " ".join((ROOT / "README.md").read_text().split())
+        assert f"{', '.join(names[:-1])} and {names[-1]}" in readme
+        with psycopg.connect(pg_cluster.admin_conninfo(team_demo.DATABASE)) as owner:
+            listed = owner.execute(
+                "SELECT c.name FROM c2c.list_items i JOIN c2c.contacts c ON c.id = i.contact_id "
+                "WHERE i.e164 = ANY(%s) ORDER BY i.position",
+                (no_answer,),
+            ).fetchall()
+            assert [row[0] for row in listed] == names
+            assert owner.execute("SELECT reason, deleted_at FROM c2c.dnc WHERE e164 = %s", (dnc,)).fetchone() == (
+                "asked not to be called",
+                None,
+            )
+    finally:
+        with psycopg.connect(pg_cluster.admin_conninfo(), autocommit=True) as admin_connection:
+            admin_connection.execute(f"DROP DATABASE IF EXISTS {team_demo.DATABASE} WITH (FORCE)")
+            for role in (team_demo.MANAGER, *team_demo.AGENTS):
+                admin_connection.execute(f'DROP ROLE IF EXISTS "{role}"')

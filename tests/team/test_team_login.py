@@ -155,7 +155,9 @@ def test_settings_test_connection_keeps_a_working_password_and_sign_out_removes_
         page.password_edit.setText("wrong-password")
         page.test_button.click()
         qtbot.waitUntil(lambda: not page.busy, timeout=10_000)
-        assert "password authentication failed" in page.status.text() and load_password(url) is None
+        where = f"127.0.0.1:{team_db.cluster.port}/{team_db.name}"
+        assert page.status.text() == f"Wrong password for {agent} at {where}, or no such user."
+        assert load_password(url) is None
         page.password_edit.setText(team_db.passwords[agent])
         page.test_button.click()
         assert not page.test_button.isEnabled()  # one check at a time

@@ -1,6 +1,8 @@
-"""The manager's side of the team database: apply the migrations, add agents, fill and assign lists, status.
+"""The manager's side of the team database: apply the migrations, add and remove agents, fill, assign and unassign
+lists, the team's do-not-call list, status.
 
-`init_team` and `add_agent` need the database's owner (a role with CREATEROLE); the rest works for a c2c_manager.
+`init_team`, `add_agent` and `remove_agent` need the database's owner (a role with CREATEROLE); the rest works for a
+c2c_manager.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import psycopg
 from psycopg import sql
 
 from c2c_desktop.core.team.migrations import MIGRATION_LOCK_KEY, MIGRATIONS
-from c2c_desktop.core.team.server import Connection, TeamError, TeamSetupError, plain_errors
+from c2c_desktop.core.team.server import Connection, TeamError, TeamSetupError, one_line, plain_errors
 
 #: PostgreSQL role names the app makes: lower case, so nobody has to quote them.
 AGENT_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -52,9 +55,12 @@ def init_team(connection: Connection) -> list[int]:
 
 def check_agent_name(name: str) -> str:
     if not AGENT_NAME.match(name) or name.startswith(RESERVED_PREFIXES) or name in RESERVED_NAMES:
+        lower = name.lower()
+        if lower != name and AGENT_NAME.match(lower) and not lower.startswith(RESERVED_PREFIXES):
+            raise TeamSetupError(f"'{name}' cannot be an agent's name: use lower-case: {lower}")
         raise TeamSetupError(
             f"'{name}' cannot be an agent's name: use lower-case letters, digits and _ (not starting with a digit, "
-            "pg_ or c2c_; at most 63)"
+            "pg_ or c2c_; at most 63 characters)"
         )
     return name
 
@@ -168,6 +174,153 @@ def assign_list(connection: Connection, list_name: str, agents: Iterable[str]) -
     return tuple(row[0])
 
 
+def unassign_list(connection: Connection, list_name: str, agents: Iterable[str]) -> tuple[tuple[str, ...], list[str]]:
+    """Take `agents` off the list's assignees (they pull no more of it; the list leaves their window): the assignees
+    now, and those of `agents` who were not assigned to it."""
+    wanted = list(dict.fromkeys(agents))
+    with plain_errors(), connection.transaction():
+        row = connection.execute(
+            "SELECT assigned_to FROM c2c.call_lists WHERE name = %s AND deleted_at IS NULL FOR UPDATE", (list_name,)
+        ).fetchone()
+        if row is None:
+            raise TeamError(f"there is no team list named {list_name}")
+        not_assigned = [agent for agent in wanted if agent not in row[0]]
+        if len(not_assigned) < len(wanted):
+            row = connection.execute(
+                "UPDATE c2c.call_lists SET assigned_to = ARRAY(SELECT unnest(assigned_to) EXCEPT "
+                "SELECT unnest(%s::text[]) ORDER BY 1) WHERE name = %s AND deleted_at IS NULL RETURNING assigned_to",
+                (wanted, list_name),
+            ).fetchone()
+            assert row is not None
+    return tuple(row[0]), not_assigned
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What `remove_agent` did: the role dropped (else made NOLOGIN, with why), and what became of the agent's work."""
+
+    name: str
+    dropped: bool
+    why_kept: str
+    calls_kept: int
+    claims_released: int
+    callbacks_released: int
+    lists_left: tuple[str, ...]
+
+
+def remove_agent(connection: Connection, name: str) -> Removal:
+    """Take a person out of the team, in one transaction: their calls and notes stay (under their name), the list
+    items they hold are given back, their callbacks go back to the list, they leave every list's assignees and the
+    number claims in flight end (each number's cool-off still counts from its claim). Their login role then leaves
+    the team's groups and is dropped; where PostgreSQL refuses the drop (the role holds privileges or objects in
+    another database), it stays, unable to log in (NOLOGIN). Needs the database's owner (a role with CREATEROLE)."""
+    check_agent_name(name)
+    with plain_errors(), connection.transaction():
+        if name not in members(connection):
+            raise TeamError(f"no team member named {name} (team status lists them)")
+        if connection.execute("SELECT session_user = %s", (name,)).fetchone() == (True,):
+            raise TeamSetupError(f"{name} is the role running this command: remove it as the database's owner")
+        identifier = sql.Identifier(name)
+        # First: no new session for them while the rest happens.
+        connection.execute(sql.SQL("ALTER ROLE {} NOLOGIN").format(identifier))
+        row = connection.execute("SELECT count(*) FROM c2c.calls WHERE agent = %s", (name,)).fetchone()
+        calls = int(row[0]) if row else 0
+        claims = connection.execute(
+            "UPDATE c2c.list_items SET lease_until = now() WHERE claimed_by = %s AND lease_until > now() "
+            "AND deleted_at IS NULL RETURNING id",
+            (name,),
+        ).fetchall()
+        callbacks = connection.execute(
+            "UPDATE c2c.list_items SET callback_at = NULL, callback_by = NULL WHERE callback_by = %s "
+            "AND state = 'open' AND deleted_at IS NULL RETURNING id",
+            (name,),
+        ).fetchall()
+        connection.execute(
+            "UPDATE c2c.dial_guard SET lease_until = now() WHERE claimed_by = %s AND lease_until > now()", (name,)
+        )
+        lists = connection.execute(
+            "UPDATE c2c.call_lists SET assigned_to = array_remove(assigned_to, %s) WHERE %s = ANY (assigned_to) "
+            "AND deleted_at IS NULL RETURNING name",
+            (name, name),
+        ).fetchall()
+        for group in ("c2c_agent", "c2c_manager"):
+            if connection.execute("SELECT pg_has_role(%s, %s, 'MEMBER')", (name, group)).fetchone() == (True,):
+                connection.execute(sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(group), identifier))
+        dropped, why_kept = True, ""
+        try:
+            with connection.transaction():  # a savepoint: a refused drop leaves the rest done
+                connection.execute(sql.SQL("DROP ROLE {}").format(identifier))
+        except psycopg.Error as exc:
+            dropped, why_kept = False, one_line(exc.diag.message_primary or str(exc))
+    return Removal(
+        name, dropped, why_kept, calls, len(claims), len(callbacks), tuple(sorted(str(each[0]) for each in lists))
+    )
+
+
+@dataclass(frozen=True)
+class DncEntry:
+    e164: str
+    reason: str
+    added_by: str
+    added_at: datetime
+
+
+def add_dnc(connection: Connection, numbers: Sequence[str], reason: str = "") -> tuple[list[str], list[str]]:
+    """Put the numbers (E.164) on the team's do-not-call list: those added now, and those already on it. A number
+    taken off before comes back (the same row: agents' pulls see it change)."""
+    added: list[str] = []
+    already: list[str] = []
+    with plain_errors(), connection.transaction():
+        for number in dict.fromkeys(numbers):
+            row = connection.execute(
+                "INSERT INTO c2c.dnc AS d (e164, reason) VALUES (%s, %s) ON CONFLICT (e164) DO UPDATE "
+                "SET reason = excluded.reason, added_by = excluded.added_by, added_at = now(), deleted_at = NULL "
+                "WHERE d.deleted_at IS NOT NULL RETURNING e164",
+                (number, reason),
+            ).fetchone()
+            (added if row else already).append(number)
+    return added, already
+
+
+def remove_dnc(connection: Connection, numbers: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Take the numbers off the team's do-not-call list (a soft delete, so each agent's next pull drops them from
+    its mirror): those taken off, and those that were not on it."""
+    wanted = list(dict.fromkeys(numbers))
+    with plain_errors(), connection.transaction():
+        rows = connection.execute(
+            "UPDATE c2c.dnc SET deleted_at = now() WHERE e164 = ANY (%s) AND deleted_at IS NULL RETURNING e164",
+            (wanted,),
+        ).fetchall()
+    removed = {str(row[0]) for row in rows}
+    return [number for number in wanted if number in removed], [number for number in wanted if number not in removed]
+
+
+def dnc_entries(connection: Connection) -> list[DncEntry]:
+    """The team's do-not-call list, by number."""
+    with plain_errors():
+        return [
+            DncEntry(str(e164), str(reason), str(added_by), added_at)
+            for e164, reason, added_by, added_at in connection.execute(
+                "SELECT e164, reason, added_by, added_at FROM c2c.dnc WHERE deleted_at IS NULL ORDER BY e164"
+            )
+        ]
+
+
+def team_lists(connection: Connection) -> list[TeamList]:
+    """The team's lists with their assignees and progress (done, open, in flight), by name."""
+    with plain_errors():
+        return [
+            TeamList(int(row[0]), str(row[1]), tuple(row[2]), int(row[3]), int(row[4]), int(row[5]), int(row[6]))
+            for row in connection.execute(
+                "SELECT l.id, l.name, l.assigned_to, count(i.id), "
+                "count(i.id) FILTER (WHERE i.state = 'done'), count(i.id) FILTER (WHERE i.state = 'open'), "
+                "count(i.id) FILTER (WHERE i.lease_until > now()) "
+                "FROM c2c.call_lists l LEFT JOIN c2c.list_items i ON i.list_id = l.id AND i.deleted_at IS NULL "
+                "WHERE l.deleted_at IS NULL GROUP BY l.id ORDER BY l.name"
+            )
+        ]
+
+
 def security_problems(connection: Connection) -> list[str]:
     """What breaks the team's guarantees: a login role of the team that is a superuser, has BYPASSRLS or owns a
     table of the schema (each of those skips row-level security)."""
@@ -196,16 +349,7 @@ def team_status(connection: Connection) -> TeamStatus:
     with plain_errors():
         known = members(connection)
         calls = dict(connection.execute("SELECT agent, count(*) FROM c2c.calls GROUP BY agent").fetchall())
-        lists = [
-            TeamList(int(row[0]), str(row[1]), tuple(row[2]), int(row[3]), int(row[4]), int(row[5]), int(row[6]))
-            for row in connection.execute(
-                "SELECT l.id, l.name, l.assigned_to, count(i.id), "
-                "count(i.id) FILTER (WHERE i.state = 'done'), count(i.id) FILTER (WHERE i.state = 'open'), "
-                "count(i.id) FILTER (WHERE i.lease_until > now()) "
-                "FROM c2c.call_lists l LEFT JOIN c2c.list_items i ON i.list_id = l.id AND i.deleted_at IS NULL "
-                "WHERE l.deleted_at IS NULL GROUP BY l.id ORDER BY l.name"
-            )
-        ]
+        lists = team_lists(connection)
         in_flight = [InFlight(*row) for row in connection.execute("SELECT * FROM c2c.claims_in_flight()")]
         problems = security_problems(connection)
     return TeamStatus(

@@ -13,7 +13,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from c2c_desktop.core.team.server import TeamError, TeamRefused, TeamSession, TeamUnavailable, connect
+from c2c_desktop.core.team.server import (
+    TeamError,
+    TeamNoPassword,
+    TeamRefused,
+    TeamSession,
+    TeamUnavailable,
+    connect,
+)
 
 if TYPE_CHECKING:
     from c2c_desktop.core.store import Store
@@ -126,7 +133,7 @@ class TeamClient:
             password = self.password
             connection = connect(self.url, password, connect_timeout=self._connect_timeout)
         except TeamError as exc:
-            if self._password is None and "no password supplied" in str(exc):
+            if self._password is None and isinstance(exc, TeamNoPassword):
                 exc = TeamRefused(NO_PASSWORD_MESSAGE)
             if isinstance(exc, TeamRefused):
                 self._password_loaded = False  # a wrong or missing password: read the keyring again next time

@@ -83,21 +83,25 @@ class TeamPasswordStore(KeyringCredentialStore):
 
         return self._guarded(write, password)
 
-    def forget_password(self) -> None:
-        """Delete the saved password (also a copy in a file keyring set aside); nothing saved is not an error."""
+    def forget_password(self) -> bool:
+        """Delete the saved password (also a copy in a file keyring set aside); whether one was saved (nothing saved
+        is not an error)."""
 
-        def delete() -> None:
+        def delete() -> bool:
             from keyring.errors import PasswordDeleteError
 
+            was_saved = False
             for backend in (self._resolved_backend(), *self._set_aside):
+                was_saved = was_saved or backend.get_password(SERVICE_NAME, self.username) is not None
                 try:
                     backend.delete_password(SERVICE_NAME, self.username)
                 except PasswordDeleteError:
                     pass  # usually "no such password"; the read-back below catches a real failure
                 if backend.get_password(SERVICE_NAME, self.username) is not None:
                     raise CredentialsError(f"The keyring ({backend.name}) did not delete the team password.")
+            return was_saved
 
-        self._guarded(delete, None)
+        return self._guarded(delete, None)
 
     def _guarded(self, operation: Callable[[], T], secret: str | None) -> T:
         try:
@@ -126,6 +130,7 @@ def save_password(url: str, password: str, backend: keyring.backend.KeyringBacke
     return TeamPasswordStore(url, backend).save_password(password)
 
 
-def forget_password(url: str, backend: keyring.backend.KeyringBackend | None = None) -> None:
-    """Remove the saved password of the team account `url`. Blocking: never on the GUI thread."""
-    TeamPasswordStore(url, backend).forget_password()
+def forget_password(url: str, backend: keyring.backend.KeyringBackend | None = None) -> bool:
+    """Remove the saved password of the team account `url`; whether one was saved. Blocking: never on the GUI
+    thread."""
+    return TeamPasswordStore(url, backend).forget_password()

@@ -13,11 +13,15 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from psycopg import errors as pg_errors
 
 from c2c_desktop.core.models import Contact, PhoneEntry
 from c2c_desktop.core.team.server import Connection, TeamError, TeamRefused, plain_errors
+
+if TYPE_CHECKING:
+    from c2c_desktop.core.importers import ImportResult
 
 
 @dataclass(frozen=True)
@@ -50,16 +54,19 @@ def leads_from_contacts(contacts: Iterable[Contact]) -> list[Lead]:
     return leads
 
 
-def read_leads(path: str | os.PathLike[str], *, region: str, dial_region: str | None = None) -> tuple[list[Lead], int]:
-    """The people of a contact file (read as `lists create --from` reads it locally, nothing stored) and how many rows
-    were skipped. Raises importers.ContactFileError for a file that cannot be read as contacts."""
+def read_leads(
+    path: str | os.PathLike[str], *, region: str, dial_region: str | None = None
+) -> tuple[list[Lead], ImportResult]:
+    """The people of a contact file (read as `lists create --from` reads it locally, nothing stored), and the file as
+    read (its `skipped` count and `problems`: which rows, and why). Raises importers.ContactFileError for a file that
+    cannot be read as contacts."""
     from c2c_desktop.core.contacts_io import dialled_from
     from c2c_desktop.core.importers import read_contacts_file
 
     read = read_contacts_file(Path(path), region=region)
     if dial_region is not None and dial_region.strip().upper() != region.strip().upper():
         read = dialled_from(read, region, dial_region)
-    return leads_from_contacts(read.contacts), read.skipped
+    return leads_from_contacts(read.contacts), read
 
 
 def _as_contact(lead: Lead) -> Contact:

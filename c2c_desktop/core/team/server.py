@@ -48,6 +48,14 @@ class TeamRefused(TeamError):
     """The server refused: wrong password, not allowed, not assigned."""
 
 
+class TeamNoPassword(TeamRefused):
+    """The server asks for a password and none was given (none saved, no PGPASSWORD or ~/.pgpass entry)."""
+
+
+#: TeamNoPassword's text: where a password can come from.
+NO_PASSWORD_TEXT = "no password: run `c2c-desktop team login` (or set PGPASSWORD / ~/.pgpass)"
+
+
 def one_line(text: str, *secrets: str | None) -> str:
     """`text` on one line, with every non-empty secret replaced by ***."""
     for secret in secrets:
@@ -100,7 +108,7 @@ def describe_url(params: dict[str, str]) -> str:
 
 def connect(url: str, password: str | None = None, *, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT_S) -> Connection:
     """An autocommit connection for `url` (checked by parse_team_url), or TeamSetupError / TeamUnavailable /
-    TeamRefused."""
+    TeamRefused (TeamNoPassword when the server wants a password and none was given), each one plain line."""
     params = parse_team_url(url)
     try:
         return psycopg.connect(
@@ -112,9 +120,85 @@ def connect(url: str, password: str | None = None, *, connect_timeout: float = D
             **CONNECTION_OPTIONS,
         )
     except psycopg.OperationalError as exc:
-        message = one_line(str(exc), password).removeprefix("connection failed: ")
-        kind = TeamRefused if "authentication failed" in message or "permission denied" in message else TeamUnavailable
-        raise kind(f"cannot connect to {describe_url(params)}: {message}") from None
+        raise connection_error(params, one_line(str(exc), password)) from None
+
+
+def _server_place(params: dict[str, str]) -> str:
+    """HOST:PORT (the socket's folder for a unix socket), for messages."""
+    host = params.get("host") or params.get("hostaddr") or "local socket"
+    return f"{host}:{params['port']}" if params.get("port") else host
+
+
+_UNTRUSTED = "is not trusted: add sslrootcert=FILE (the certificate of the authority that signed it) to the URL"
+
+#: libpq's connection failures (after "connection to server at … failed:"), as one plain line each. Matched in order.
+_CONNECT_FAILURES: tuple[tuple[str, type[TeamError], str], ...] = (
+    (r"fe_sendauth: no password supplied", TeamNoPassword, NO_PASSWORD_TEXT),
+    (r"password authentication failed", TeamRefused, "wrong password for {user} at {place}/{db}, or no such user"),
+    (r"is not permitted to log in", TeamRefused, "{user} may no longer sign in at {place}/{db} (ask the manager)"),
+    (
+        r"too many connections for role",
+        TeamRefused,
+        "{user} already has as many connections open as allowed at {place} (close another c2c-desktop of yours)",
+    ),
+    (
+        r"permission denied for database|no pg_hba\.conf entry",
+        TeamRefused,
+        "{user} may not connect to the database {db} at {place} (is it the team's database?)",
+    ),
+    (
+        r'database "[^"]*" does not exist',
+        TeamUnavailable,
+        "there is no database {db} at {place} (check the URL; the manager creates it and runs team init)",
+    ),
+    (
+        r"does not match host name",
+        TeamUnavailable,
+        "the server's certificate does not match {host}: connect by the name the certificate was made for",
+    ),
+    (
+        r'root certificate file "[^"]*" does not exist',
+        TeamUnavailable,
+        "the server's certificate at {place} {root_hint}",
+    ),
+    (
+        r"certificate verify failed|self[- ]signed certificate|unable to get local issuer",
+        TeamUnavailable,
+        "the server's certificate at {place} " + _UNTRUSTED,
+    ),
+    (
+        r"could not translate host name|failed to resolve host|Name or service not known",
+        TeamUnavailable,
+        "the team server's name {host} is not known here (check the URL and the network)",
+    ),
+    (
+        r"Connection refused|timeout expired|timed out|No route to host|Network is unreachable|No such file or "
+        r"directory|server closed the connection unexpectedly|the database system is (starting up|shutting down)",
+        TeamUnavailable,
+        "the team server at {place} is not answering (is it running?)",
+    ),
+)
+
+
+def connection_error(params: dict[str, str], message: str) -> TeamError:
+    """The TeamError for libpq's failure `message` (already scrubbed of the password), one plain line."""
+    user = params.get("user", "?")
+    fields = {
+        "user": user,
+        "place": _server_place(params),
+        "host": params.get("host") or params.get("hostaddr") or "this machine",
+        "db": params.get("dbname") or user,
+        "root_hint": (
+            f"cannot be checked: the sslrootcert file {params['sslrootcert']} does not exist"
+            if params.get("sslrootcert")
+            else _UNTRUSTED
+        ),
+    }
+    for pattern, kind, text in _CONNECT_FAILURES:
+        if re.search(pattern, message):
+            return kind(text.format(**fields))
+    detail = re.sub(r"^(connection failed: )?connection to server (at|on) .*? failed: (FATAL: )?", "", message)
+    return TeamUnavailable(f"cannot connect to {describe_url(params)}: {detail}")
 
 
 @contextmanager
