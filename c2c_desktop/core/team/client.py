@@ -13,7 +13,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from c2c_desktop.core.team.server import TeamError, TeamRefused, TeamSession, TeamUnavailable, connect
+from c2c_desktop.core.team.server import (
+    Taken,
+    TeamError,
+    TeamRefused,
+    TeamSession,
+    TeamUnavailable,
+    connect,
+    url_account,
+)
 
 if TYPE_CHECKING:
     from c2c_desktop.core.store import Store
@@ -57,6 +65,8 @@ class TeamClient:
         self._sync_session: TeamSession | None = None
         self._store: Store | None = None
         self._failure: tuple[float, TeamError] | None = None
+        #: Claims granted on this client's sessions and not settled since (TeamSession.taken); the owner clears it.
+        self.taken: list[Taken] = []
 
     def __repr__(self) -> str:  # never the password
         return f"TeamClient({self.url!r}, connected={self.connected})"
@@ -83,7 +93,7 @@ class TeamClient:
         if self._sync is None or self._sync_session is not session:
             from c2c_desktop.core.team.sync import TeamSync
 
-            self._sync = TeamSync(self.store, session)
+            self._sync = TeamSync(self.store, session, account=url_account(self.url))
             self._sync_session = session
         return self._sync
 
@@ -137,7 +147,7 @@ class TeamClient:
             self._failure = (self._clock(), failure)
             raise failure from None
         self._failure = None
-        return TeamSession(connection, password)
+        return TeamSession(connection, password, taken=self.taken)
 
     def _drop_session(self) -> None:
         session, self._session, self._sync = self._session, None, None
