@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 TEAM_DNC_MESSAGE = "Not sent: this number is on the team's do-not-call list"
 #: Short: it shares the status bar with the permanent mode and team labels.
 OFFLINE_NOTICE = "Team server not reached: called under your own rules; it syncs later."
+SIGNED_OUT_NOTICE = "Team: not signed in — Settings → Team. Called under your own rules."
 
 #: Places the call with the given pre-send hook (CallController.call through the window); True if it went out.
 Place = Callable[["BeforeSend"], bool]
@@ -93,14 +94,15 @@ class TeamDialGuard(QObject):
         self, intent: object, e164: str, place: Place, answer: NumberClaim | TeamError, confirmed: bool
     ) -> None:
         """GUI thread: the server's answer (or TeamError) to the claim of `intent`."""
-        from c2c_desktop.core.team.server import TeamError, TeamUnavailable
+        from c2c_desktop.core.team.server import TeamError
+        from c2c_desktop.gui.team import sign_in_failed, went_offline
 
         if intent is not self._intent:
             return  # the window closed meanwhile
-        if isinstance(answer, TeamUnavailable):
+        if went_offline(answer):  # not reached, or it would not let us in: as offline (it syncs once signed in)
             self._finish()
             if self._place(place, guarded=False, e164=e164):
-                self.notice.emit(OFFLINE_NOTICE)
+                self.notice.emit(SIGNED_OUT_NOTICE if sign_in_failed(answer) else OFFLINE_NOTICE)
             return
         if isinstance(answer, TeamError):
             self._finish()
@@ -136,12 +138,12 @@ class TeamDialGuard(QObject):
             self._finish()
 
     def _place(self, place: Place, *, guarded: bool, e164: str) -> bool:
-        store = self._store
+        store, account = self._store, self._link.account or None
 
         def mark(_prepared: PreparedCall, entry: JournalEntry) -> bool:
             from c2c_desktop.core.team.sync import set_team_guarded
 
-            set_team_guarded(store, entry.id, guarded)
+            set_team_guarded(store, entry.id, guarded, account)
             return True
 
         went = place(mark)
