@@ -84,21 +84,17 @@ def team_extra_installed() -> bool:
 
 
 def went_offline(error: object) -> bool:
-    """True for an error that says the server was not reached, or would not let the agent in (no saved password, a
-    wrong one): either way nothing could be asked of it, and a hand dial goes ahead under the local rules."""
-    from c2c_desktop.core.team.server import TeamUnavailable
+    """core.team.client.went_offline: the server not reached, or it would not let the agent in."""
+    from c2c_desktop.core.team import client
 
-    return isinstance(error, TeamUnavailable) or sign_in_failed(error)
+    return client.went_offline(error)
 
 
 def sign_in_failed(error: object) -> bool:
-    """True for the server refusing the agent's sign-in: no password saved, or a wrong one."""
-    from c2c_desktop.core.team.client import NO_PASSWORD_MESSAGE
-    from c2c_desktop.core.team.server import TeamRefused
+    """core.team.client.sign_in_failed: no password saved, or a wrong one."""
+    from c2c_desktop.core.team import client
 
-    return isinstance(error, TeamRefused) and (
-        str(error).startswith("cannot connect") or str(error) == NO_PASSWORD_MESSAGE
-    )
+    return client.sign_in_failed(error)
 
 
 class DbWorker(QObject):

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from c2c_desktop.core.store import Store
     from c2c_desktop.core.team.sync import TeamSync
 
-__all__ = ["CONNECT_TIMEOUT_S", "PasswordLoader", "TeamClient"]
+__all__ = ["CONNECT_TIMEOUT_S", "PasswordLoader", "TeamClient", "sign_in_failed", "went_offline"]
 
 #: libpq's connect_timeout (whole seconds; libpq takes at least 2): a claim must be answered or refused within 5 s.
 CONNECT_TIMEOUT_S = 4
@@ -38,6 +38,19 @@ NO_PASSWORD_MESSAGE = "no team password is saved: sign in under Settings → Tea
 
 #: Gives the password of the account (None: none saved); called on the client's thread when it connects.
 PasswordLoader = Callable[[], "str | None"]
+
+
+def sign_in_failed(error: object) -> bool:
+    """True for the server refusing the agent's sign-in: no password saved, or a wrong one."""
+    return isinstance(error, TeamRefused) and (
+        str(error).startswith("cannot connect") or str(error) == NO_PASSWORD_MESSAGE
+    )
+
+
+def went_offline(error: object) -> bool:
+    """True for an error that says the server was not reached, or would not let the agent in: either way nothing
+    could be asked of it, and a hand dial goes ahead under the local rules, marked not team-guarded."""
+    return isinstance(error, TeamUnavailable) or sign_in_failed(error)
 
 
 class TeamClient:
