@@ -46,6 +46,9 @@ DEFAULT_TIMEOUT_S = 5.0
 SYNC_INTERVAL_MS = 60_000
 #: Offline before the listener ever connected (it reconnects by itself once started): how soon to try again.
 OFFLINE_RETRY_MS = 10_000
+#: The sync lane closes its connection after this long idle: an agent's role may hold only admin.CONNECTION_LIMIT (3)
+#: connections, and the claims lane and the listener keep theirs; the third stays free for a command or a check.
+SYNC_IDLE_CLOSE_MS = 2_000
 #: How long closing waits for an idle worker to close its connections before letting a stuck one go.
 CLOSE_GRACE_MS = 300
 OFF_MESSAGE = "team mode is off (no team_url is set)"
@@ -276,6 +279,12 @@ class TeamLink(QObject):
         self._ids = itertools.count(1)
         self._waiting: dict[int, tuple[Callable[[Any], None], QTimer, str]] = {}  # job id: (done, timer, lane)
         self._account_jobs: set[int] = set()  # jobs of Settings → Team: not about the link's connection
+        self._quiet_jobs: set[int] = set()  # the link's own housekeeping (closing an idle connection): no state
+        # The sync lane's connection is closed after a while without sync work (SYNC_IDLE_CLOSE_MS).
+        self._sync_idle_timer = QTimer(self)
+        self._sync_idle_timer.setSingleShot(True)
+        self._sync_idle_timer.setInterval(SYNC_IDLE_CLOSE_MS)
+        self._sync_idle_timer.timeout.connect(self._close_idle_sync)
         self._workers: dict[str, DbWorker] = {}  # per lane, made on first use
         self._listener: Listener | None = None
         self._listeners: list[Listener] = []  # every listener started (from the worker), for the close to stop
@@ -409,6 +418,7 @@ class TeamLink(QObject):
         self._closed = True
         self._sync_timer.stop()
         self.retry_timer.stop()
+        self._sync_idle_timer.stop()
         self._stop_listener()
         return self._drop_worker(timeout_ms)
 
@@ -498,12 +508,17 @@ class TeamLink(QObject):
         """GUI thread (queued from a worker): hand the answer to its `done`, unless it timed out already; claims
         nobody is going to dial (a late answer's, a failed job's) are given back."""
         waiting = self._waiting.pop(job_id, None)
-        if job_id in self._account_jobs:
+        quiet = job_id in self._quiet_jobs
+        if quiet:
+            self._quiet_jobs.discard(job_id)
+        elif job_id in self._account_jobs:
             self._account_jobs.discard(job_id)
         elif error is not None and went_offline(error):
             self._set_state("offline", str(error), signed_out=sign_in_failed(error))
         elif self.enabled:
             self._went_online()  # the server answered (a refusal of a claim is an answer too)
+        if not quiet and SYNC in self._workers:
+            self._sync_idle_timer.start()  # any answer: the sync lane's connection waits that long before closing
         if waiting is None or error is not None:
             self._give_back(taken)
         if waiting is None:
@@ -514,6 +529,17 @@ class TeamLink(QObject):
         timer.stop()
         timer.deleteLater()
         self._answer(done, error if error is not None else value)
+
+    def _close_idle_sync(self) -> None:
+        """GUI thread (timer): no sync work for a while: the sync lane closes its connection (made again on use), so
+        the agent's role keeps a connection free for `call` from a terminal or Settings → Team's check."""
+        if SYNC not in self._workers or self._closed:
+            return
+        if any(lane == SYNC for _done, _timer, lane in self._waiting.values()):
+            self._sync_idle_timer.start()  # still busy: later
+            return
+        job_id = self._submit(lambda client: client.disconnect(), lambda _answer: None, 30.0, SYNC)
+        self._quiet_jobs.add(job_id)
 
     def _give_back(self, taken: list[Taken]) -> None:
         """GUI thread: release claims granted to a job whose caller will never dial them, next on the claims lane."""

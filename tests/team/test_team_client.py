@@ -268,3 +268,33 @@ def test_a_long_pull_does_not_hold_up_a_claim(qtbot: QtBot, team_db: TeamDb, tmp
         finally:
             owner.execute("ROLLBACK")
             link.shutdown()
+
+
+def test_the_sync_lane_gives_its_connection_back_when_idle(qtbot: QtBot, team_db: TeamDb, tmp_path: Path) -> None:
+    """An agent's role may hold 3 connections: the claims lane and the listener keep theirs, the sync lane closes its
+    own when idle, so the third stays free for `call` from a terminal or Settings → Team's check."""
+    from c2c_desktop.core.store import Store
+    from c2c_desktop.gui import team
+    from c2c_desktop.gui.team import TeamLink
+
+    agent = team_db.add_agent("alice")
+
+    def connections() -> int:
+        with team_db.owner() as owner:
+            row = owner.execute("SELECT count(*) FROM pg_stat_activity WHERE usename = %s", (agent,)).fetchone()
+        return int(row[0]) if row else 0
+
+    with Store(tmp_path / "c2c.db") as store:
+        link = TeamLink(team_db.url(agent), store, password_loader=lambda _url: team_db.passwords[agent], listen=False)
+        try:
+            answers: list[object] = []
+            link.submit(lambda client: client.session.claim_number("+15550100014"), answers.append)
+            link.submit(lambda client: client.sync.pull(), answers.append, lane=team.SYNC)
+            qtbot.waitUntil(lambda: len(answers) == 2, timeout=10_000)
+            assert not isinstance(answers[1], Exception), answers[1]
+            assert connections() == 2  # the claims lane's and the sync lane's
+            qtbot.waitUntil(lambda: connections() == 1, timeout=team.SYNC_IDLE_CLOSE_MS + 3000)
+            link.pull()  # made again on use
+            qtbot.waitUntil(lambda: connections() == 2, timeout=5000)
+        finally:
+            link.shutdown()

@@ -135,6 +135,10 @@ class TeamClient:
         self._failure = None
         self._drop_session()
 
+    def disconnect(self) -> None:
+        """Close the connection only (it is made again on next use): an idle sync lane gives its slot back."""
+        self._drop_session()
+
     def close(self) -> None:
         """Close the connection and the local store; the client may be used again (it reconnects)."""
         self._drop_session()
