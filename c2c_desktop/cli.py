@@ -9,6 +9,7 @@ or the contact importers (tests/test_startup_imports.py keeps it that way).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import getpass
 import io
@@ -17,7 +18,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from c2c_desktop.core.rules.model import AuditLog
     from c2c_desktop.core.store import Store
     from c2c_desktop.core.team.lists import Lead
+    from c2c_desktop.team_cli import NumberGate
 
 EXIT_OK = 0
 EXIT_ERROR = 2  # bad input, missing keys or configuration (also argparse's usage error code)
@@ -156,6 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--again",
         action="store_true",
         help="call even though the previous call to this number may still be ringing (unknown outcome)",
+    )
+    call.add_argument(
+        "--anyway",
+        action="store_true",
+        help="team mode: call although a teammate called this number within the team's cool-off",
     )
     call.add_argument(
         "--timeout", type=_positive_seconds, metavar="SECONDS", help="read timeout (default: read_timeout)"
@@ -582,21 +589,78 @@ def cmd_call(args: argparse.Namespace) -> int:
                 f"Not sent: the previous call to {prepared.display_number or dial} may still be ringing "
                 "(unknown outcome); add --again to call anyway"
             )
-        entry, request = begin(store, prepared)
-        sending = time.monotonic()
-        try:
-            result = client.place_call(request, credentials)
-        except KeyboardInterrupt:  # the first leg was still undecided after this long
-            result = CallResult(Outcome.UNKNOWN, INTERRUPTED_MESSAGE, elapsed_s=time.monotonic() - sending)
-        try:
-            store.finish_call(entry.id, result)
-        except StoreError as exc:
-            journal_problem = f" (the journal could not be updated: {exc})"
+        with _team_gate(settings) as gate:
+            guarded = _team_claim(gate, prepared.e164 or dial, args.anyway)
+            entry, request = begin(store, prepared)
+            if gate is not None:  # before the request: the row says it was made in team mode, and how
+                try:
+                    from c2c_desktop.core.team.sync import set_team_guarded
+
+                    set_team_guarded(store, entry.id, guarded, gate.account)
+                except StoreError as exc:
+                    _finish_not_sent(store, entry.id, f"Not sent: the journal could not be written ({exc})")
+                    _team_note(gate.done(dialled=False))
+                    raise CliError(f"Not sent: the journal could not be written ({exc}) [ref {entry.ref}]") from None
+            sending = time.monotonic()
+            try:
+                result = client.place_call(request, credentials)
+            except KeyboardInterrupt:  # the first leg was still undecided after this long
+                result = CallResult(Outcome.UNKNOWN, INTERRUPTED_MESSAGE, elapsed_s=time.monotonic() - sending)
+            try:
+                store.finish_call(entry.id, result)
+            except StoreError as exc:
+                journal_problem = f" (the journal could not be updated: {exc})"
+            if gate is not None:
+                _team_note(gate.done(dialled=result.outcome not in (Outcome.NOT_SENT, Outcome.REJECTED)))
     line = describe_outcome(result, prepared)
     if result.excerpt:
         line += f" (service said: {result.excerpt})"
     print(terminal_safe(f"{line} [ref {entry.ref}]{journal_problem}"))  # the service's words are data
     return EXIT_CODES[result.outcome]
+
+
+@contextlib.contextmanager
+def _team_gate(settings: config.Settings) -> Iterator[NumberGate | None]:
+    """Team mode (team_url set): the team's claim on a hand dial (team_cli.NumberGate), closed after; else None."""
+    if not settings.team_url:
+        yield None
+        return
+    try:
+        from c2c_desktop import team_cli
+    except ImportError as exc:
+        if not (exc.name or "").startswith("psycopg"):
+            raise
+        raise CliError(
+            f"Not sent: team mode (team_url is set) needs the team extra: pip install '{APP_NAME}[team]'"
+        ) from None
+    try:
+        gate = team_cli.NumberGate(settings.team_url)
+    except team_cli.TeamError as exc:
+        raise CliError(f"Not sent: team_url: {exc}") from None
+    try:
+        yield gate
+    finally:
+        gate.close()
+
+
+def _team_claim(gate: NumberGate | None, e164: str, anyway: bool) -> bool:
+    """The number claimed on the team server before the journal row: True (team-guarded), False (the server out of
+    reach or not letting us in: the call goes ahead under the local rules, and stderr says so); refused: CliError."""
+    if gate is None:
+        return False
+    from c2c_desktop.team_cli import TeamError
+
+    try:
+        guarded, note = gate.claim(e164, anyway=anyway)
+    except TeamError as exc:
+        raise CliError(f"Not sent: {exc}") from None
+    _team_note(note)
+    return guarded
+
+
+def _team_note(note: str) -> None:
+    if note:
+        print(f"{APP_NAME}: {terminal_safe(note)}", file=sys.stderr)
 
 
 #: Stands in for missing keys while `call` checks the rest of a call; that call is refused before anything is sent.
@@ -1745,6 +1809,11 @@ def cmd_lists(args: argparse.Namespace) -> int:
         if args.action == "export":
             return _lists_export(args, lists)
         if args.action == "call-next":
+            if lists.require_list(args.name).team_list_id is not None:
+                raise CliError(
+                    f'Not sent: "{args.name}" is a team list: work a team list in the window (each prospect is '
+                    "claimed from the team server first)"
+                )
             return _lists_call_next(args, store, lists, guard, settings, rules)
         if args.action == "dispose":
             return _lists_dispose(args, store, lists, guard, settings, rules)

@@ -17,7 +17,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TextIO
 
 from c2c_desktop.core.team import admin
@@ -35,7 +35,7 @@ from c2c_desktop.core.team.server import (
     parse_team_url,
 )
 
-__all__ = ["TeamError", "create_list", "open_connection", "resolve_url", "run"]
+__all__ = ["NumberGate", "TeamError", "create_list", "open_connection", "resolve_url", "run"]
 
 URL_ENV = "C2C_TEAM_URL"
 #: add-agent and login given more arguments than they take (perhaps a password): said instead of echoing them.
@@ -354,3 +354,62 @@ def create_list(url: str, name: str, leads: Sequence[Lead]) -> TeamListReport:
     password found as for every team command (open_connection)."""
     with open_connection(url) as connection:
         return create_team_list(connection, name, leads)
+
+
+class NumberGate:
+    """`call NUMBER` in team mode: the number is claimed on the team server before its journal row is written, as the
+    window's ad-hoc dial does. Blocking (a command has no event loop to keep free); the password is the one `team
+    login` kept in the keyring."""
+
+    def __init__(self, url: str) -> None:
+        from c2c_desktop.core.team.client import TeamClient
+        from c2c_desktop.core.team.server import url_account
+
+        self.account = url_account(url)
+        self._client = TeamClient(url, lambda: _saved_password(url), None)
+        self._number: str | None = None
+
+    def claim(self, e164: str, *, anyway: bool) -> tuple[bool, str]:
+        """(team-guarded, a note for standard error). Claimed: (True, ""). The server not reached or not letting this
+        agent in: (False, why), the call goes ahead under the local rules. Refused (the team's do-not-call list,
+        another agent calling it now, its cool-off without `anyway`, any other refusal): TeamError with the reason."""
+        from c2c_desktop.core.team.client import sign_in_failed, went_offline
+
+        try:
+            session = self._client.session
+            answer = session.claim_number(e164)
+            if anyway and not (answer.claimed or answer.on_dnc or answer.in_progress):
+                answer = session.claim_number(e164, confirmed=True)  # its cool-off: the agent said call anyway
+        except TeamError as exc:
+            if sign_in_failed(exc):
+                return False, "team: not signed in (run `team login`): calling under your own rules, not team-guarded"
+            if went_offline(exc):
+                return False, f"team server not reached ({exc}): calling under your own rules, not team-guarded"
+            raise TeamError(f"the team server refused it: {exc}") from None
+        if answer.claimed:
+            self._number = e164
+            return True, ""
+        if answer.on_dnc:
+            raise TeamError("this number is on the team's do-not-call list")
+        said = answer.describe(datetime.now(UTC), session.agent)
+        if answer.in_progress or anyway:
+            raise TeamError(said or "the team server did not give this number")
+        raise TeamError(f"{said}; add --anyway to call anyway")
+
+    def done(self, *, dialled: bool) -> str:
+        """After the call (or when nothing was sent): the claim's lease ends, or the claim is given back when the
+        number was never dialled. "" or a note for standard error (the lease then ends by itself)."""
+        number, self._number = self._number, None
+        if number is None:
+            return ""
+        try:
+            if dialled:
+                self._client.session.finish_number(number)
+            else:
+                self._client.session.release_claim(number=number)
+        except TeamError as exc:
+            return f"team: the claim was not {'ended' if dialled else 'given back'} ({exc}); its lease ends by itself"
+        return ""
+
+    def close(self) -> None:
+        self._client.close()

@@ -701,6 +701,20 @@ def _migration_15_team_sync(conn: sqlite3.Connection) -> None:
     )
 
 
+def _migration_16_team_account(conn: sqlite3.Connection) -> None:
+    """Team-mode journal rows remember their account, so only that account pushes them (core/team/sync.py).
+
+    `calls.team_account`: user@host:port/database of the team account a call made in team mode belongs to (NULL:
+    marked before this version, or with no account known; such a row goes up with whichever account pushes).
+    `team_current`: the account the profile's team_url names now (written by whoever reads the setting), given to
+    the rows marked without an account of their own.
+    """
+    conn.execute("ALTER TABLE calls ADD COLUMN team_account TEXT")
+    conn.execute(
+        "CREATE TABLE team_current (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), account TEXT NOT NULL)"
+    )
+
+
 #: Migration n (1-based) brings the schema from version n-1 to n; PRAGMA user_version holds the version. A migration
 #: that reads phone numbers takes the default region in force as a second argument (see `migrate`).
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
@@ -719,6 +733,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migration_13_call_lists,
     _migration_14_list_calls,
     _migration_15_team_sync,
+    _migration_16_team_account,
 ]
 
 

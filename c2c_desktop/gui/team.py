@@ -6,8 +6,11 @@ worker owns one core.team.client.TeamClient; the blocking work itself runs on a 
 and the stuck daemon thread dies with the process.
 
 `TeamLink.submit(job, done, timeout_s=5.0)` is the one way in: `job(client)` runs on the worker, `done(value or
-TeamError)` runs once on the GUI thread — with TeamUnavailable when no answer came within `timeout_s` (a late answer
-is then dropped). Jobs run one at a time, in order.
+TeamError)` runs once on the GUI thread — with TeamUnavailable when no answer came within `timeout_s`. A job whose
+caller gave up is not run if it has not started; one that answers late has its answer dropped, and the claims it was
+granted (TeamSession.taken) are given back at once: nobody will dial them. Jobs run one at a time, in order, on one of
+two lanes, each a worker with its own connection: claims and everything a dial waits for on "claims"; the push, the
+pull, the listener's start and Settings → Team's checks on "sync", so a long pull never holds up a claim.
 
 Besides the jobs it is given, the link keeps the mirrors fresh: it starts the LISTEN thread (core.team.sync.Listener)
 once online, pulls on a notification, on each (re)connection and every 60 s, and pushes the journal after each call
@@ -19,6 +22,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -30,7 +34,7 @@ from c2c_desktop.gui.calls import Releasable, Released
 if TYPE_CHECKING:
     from c2c_desktop.core.store import Store
     from c2c_desktop.core.team.client import TeamClient
-    from c2c_desktop.core.team.server import TeamError
+    from c2c_desktop.core.team.server import Taken, TeamError
     from c2c_desktop.core.team.sync import Listener
 
 log = logging.getLogger(__name__)
@@ -42,11 +46,19 @@ DEFAULT_TIMEOUT_S = 5.0
 SYNC_INTERVAL_MS = 60_000
 #: Offline before the listener ever connected (it reconnects by itself once started): how soon to try again.
 OFFLINE_RETRY_MS = 10_000
+#: The sync lane closes its connection after this long idle: an agent's role may hold only admin.CONNECTION_LIMIT (3)
+#: connections, and the claims lane and the listener keep theirs; the third stays free for a command or a check.
+SYNC_IDLE_CLOSE_MS = 2_000
 #: How long closing waits for an idle worker to close its connections before letting a stuck one go.
 CLOSE_GRACE_MS = 300
 OFF_MESSAGE = "team mode is off (no team_url is set)"
 
 STATES = ("off", "connecting", "online", "offline")
+#: The workers: "claims" (what a dial waits for) and "sync" (push, pull, the listener, account checks).
+CLAIMS, SYNC = "claims", "sync"
+LANES = (CLAIMS, SYNC)
+#: The status bar's words when the link cannot sign in (no saved password, or a wrong one).
+NOT_SIGNED_IN = "not signed in — Settings → Team"
 
 
 # The team modules load psycopg (the `team` extra): imported on first use, so a window without team mode never loads
@@ -74,39 +86,63 @@ def team_extra_installed() -> bool:
     return find_spec("psycopg") is not None
 
 
-def _went_offline(error: TeamError) -> bool:
-    """True for an error that says the server was not reached (or would not let the agent in)."""
-    from c2c_desktop.core.team.client import NO_PASSWORD_MESSAGE
-    from c2c_desktop.core.team.server import TeamRefused, TeamUnavailable
+def went_offline(error: object) -> bool:
+    """core.team.client.went_offline: the server not reached, or it would not let the agent in."""
+    from c2c_desktop.core.team import client
 
-    if isinstance(error, TeamUnavailable):
-        return True
-    return isinstance(error, TeamRefused) and (
-        str(error).startswith("cannot connect") or str(error) == NO_PASSWORD_MESSAGE
-    )
+    return client.went_offline(error)
+
+
+def sign_in_failed(error: object) -> bool:
+    """core.team.client.sign_in_failed: no password saved, or a wrong one."""
+    from c2c_desktop.core.team import client
+
+    return client.sign_in_failed(error)
 
 
 class DbWorker(QObject):
-    """Runs jobs on the TeamClient, one at a time, on its own thread; reports with `finished(job_id, value, error)`.
+    """Runs jobs on the TeamClient, one at a time, on its own thread; reports with `finished(job_id, value, error,
+    taken)` — `taken`: the claims the job was granted and did not settle (TeamSession.taken).
 
     Made without a parent and moved into a QThread (`start_thread`). The client is made on first use, on the worker.
+    A job `abandon`ed before it starts is not run (and reports nothing).
     """
 
-    finished = Signal(int, object, object)  # (job id, value, TeamError | None), emitted on the worker's thread
+    finished = Signal(int, object, object, object)  # (job id, value, TeamError | None, list[Taken]), on the worker
     _run_requested = Signal(int, object)
 
-    def __init__(self, client_factory: Callable[[], TeamClient]) -> None:
+    def __init__(self, client_factory: Callable[[], TeamClient], name: str = "c2c-team") -> None:
         super().__init__()
         self._client_factory = client_factory
         self._client: TeamClient | None = None
-        self._releasable = Releasable("c2c-team-db")
+        self._name = name
+        self._releasable = Releasable(f"{name}-db")
         self._thread: QThread | None = None
+        self._abandoned: set[int] = set()  # GUI thread adds, worker takes: under the lock
+        self._abandoned_lock = threading.Lock()
         self._run_requested.connect(self._run)
+
+    def abandon(self, job_id: int) -> None:
+        """Any thread: the caller gave up on `job_id`: not run if it has not started."""
+        with self._abandoned_lock:
+            self._abandoned.add(job_id)
+
+    def forget(self, job_id: int) -> None:
+        """Any thread: `job_id` has reported (it had started before it was abandoned)."""
+        with self._abandoned_lock:
+            self._abandoned.discard(job_id)
+
+    def _take_abandoned(self, job_id: int) -> bool:
+        with self._abandoned_lock:
+            if job_id in self._abandoned:
+                self._abandoned.discard(job_id)
+                return True
+            return False
 
     def start_thread(self) -> None:
         """GUI thread: move into a new QThread of its own and start it."""
         thread = QThread()  # no parent: shutdown() decides when it ends
-        thread.setObjectName("c2c-team")
+        thread.setObjectName(self._name)
         self.moveToThread(thread)
         thread.start()
         self._thread = thread
@@ -117,20 +153,33 @@ class DbWorker(QObject):
 
     @Slot(int, object)
     def _run(self, job_id: int, job: Callable[[TeamClient], object]) -> None:
-        """Worker thread: one job; its answer or its error (one plain line) goes out with `finished`."""
+        """Worker thread: one job (unless abandoned before it started); its answer or its error (one plain line), and
+        the claims it was granted, go out with `finished`."""
         from c2c_desktop.core.team.server import TeamError
 
+        if self._take_abandoned(job_id):
+            return  # its caller was told it timed out: nobody would use what it did
+        taken: list[Taken] = []
+
+        def work() -> object:
+            client = self._client_now()
+            client.taken.clear()
+            try:
+                return job(client)
+            finally:
+                taken.extend(client.taken)
+
         try:
-            value = self._releasable.run(lambda: job(self._client_now()))
+            value = self._releasable.run(work)
         except Released:
             return  # closing: nobody waits for this answer
         except TeamError as exc:
-            self.finished.emit(job_id, None, exc)
+            self.finished.emit(job_id, None, exc, taken)
         except Exception as exc:  # a job's own bug or the local store: its text may hold anything, so the type only
             log.warning("team job failed: %s", type(exc).__name__)
-            self.finished.emit(job_id, None, TeamError(f"the team job failed ({type(exc).__name__})"))
+            self.finished.emit(job_id, None, TeamError(f"the team job failed ({type(exc).__name__})"), taken)
         else:
-            self.finished.emit(job_id, value, None)
+            self.finished.emit(job_id, value, None, taken)
 
     def _client_now(self) -> TeamClient:
         if self._client is None:
@@ -228,9 +277,15 @@ class TeamLink(QObject):
         self._password_loader = password_loader or _keyring_password
         self._listen = listen
         self._ids = itertools.count(1)
-        self._waiting: dict[int, tuple[Callable[[Any], None], QTimer]] = {}
+        self._waiting: dict[int, tuple[Callable[[Any], None], QTimer, str]] = {}  # job id: (done, timer, lane)
         self._account_jobs: set[int] = set()  # jobs of Settings → Team: not about the link's connection
-        self._worker: DbWorker | None = None
+        self._quiet_jobs: set[int] = set()  # the link's own housekeeping (closing an idle connection): no state
+        # The sync lane's connection is closed after a while without sync work (SYNC_IDLE_CLOSE_MS).
+        self._sync_idle_timer = QTimer(self)
+        self._sync_idle_timer.setSingleShot(True)
+        self._sync_idle_timer.setInterval(SYNC_IDLE_CLOSE_MS)
+        self._sync_idle_timer.timeout.connect(self._close_idle_sync)
+        self._workers: dict[str, DbWorker] = {}  # per lane, made on first use
         self._listener: Listener | None = None
         self._listeners: list[Listener] = []  # every listener started (from the worker), for the close to stop
         self._relays: list[_ListenerRelay] = []
@@ -239,6 +294,7 @@ class TeamLink(QObject):
         self._state = "off"
         self._pending = 0
         self._last_error = ""
+        self._signed_out = False  # offline because the server refused the sign-in (no password saved, a wrong one)
         self._pushing = False
         self._sync_timer = QTimer(self)
         self._sync_timer.setInterval(sync_interval_ms)
@@ -250,6 +306,8 @@ class TeamLink(QObject):
         self.retry_timer.timeout.connect(self.sync_now)
         self._listener_changed.connect(self.pull)
         self._listener_online.connect(self._on_listener_online)
+        if self.url:  # without team mode psycopg is never loaded
+            self._record_account()
 
     # --- state ---------------------------------------------------------------------------------------------
 
@@ -284,8 +342,38 @@ class TeamLink(QObject):
         """Why the link is offline (one plain line), "" when it is not."""
         return self._last_error
 
-    def _set_state(self, state: str, error: str = "") -> None:
+    @property
+    def signed_out(self) -> bool:
+        """True while offline because the server would not let the agent in (no saved password, or a wrong one)."""
+        return self.enabled and self._state == "offline" and self._signed_out
+
+    @property
+    def account(self) -> str:
+        """user@host:port/database of the team_url ("" when off or unreadable): whose the team-mode calls are."""
+        if not self.url:
+            return ""
+        from c2c_desktop.core.team.server import TeamError, url_account
+
+        try:
+            return url_account(self.url)
+        except TeamError:
+            return ""
+
+    def _record_account(self) -> None:
+        """GUI thread (one quick local write): the store learns whose team-mode calls are dialled from now on, so
+        another account's calls waiting to sync are neither pushed as this one's nor counted as waiting."""
+        if self._store is None or not team_extra_installed():
+            return
+        try:
+            from c2c_desktop.core.team.sync import set_current_account
+
+            set_current_account(self._store, self.account or None)
+        except Exception as exc:  # the store busy: marked rows then go up with whichever account pushes them
+            log.warning("team account not recorded: %s", type(exc).__name__)
+
+    def _set_state(self, state: str, error: str = "", *, signed_out: bool = False) -> None:
         self._last_error = error if state == "offline" else ""
+        self._signed_out = signed_out and state == "offline"
         if state == "offline" and self._listener is None and not self._closed and not self.retry_timer.isActive():
             self.retry_timer.start()
         if state != self._state:
@@ -310,6 +398,7 @@ class TeamLink(QObject):
         self._stop_listener()
         self._drop_worker()
         self.url = url if url and team_extra_installed() else ""
+        self._record_account()
         if not self.url:
             self._sync_timer.stop()
             self._set_state("off")
@@ -317,9 +406,10 @@ class TeamLink(QObject):
         self.start()
 
     def password_changed(self) -> None:
-        """GUI thread: the password in the keyring changed: read it again at the next connection."""
+        """GUI thread: the password in the keyring changed: each lane reads it again at its next connection."""
         if self.enabled:
-            self.submit(lambda client: client.forget_password(), lambda _answer: self.sync_now())
+            self.submit(lambda client: client.forget_password(), lambda _answer: None)
+            self.submit(lambda client: client.forget_password(), lambda _answer: self.sync_now(), lane=SYNC)
 
     def shutdown(self, timeout_ms: int = 3000) -> bool:
         """GUI thread; idempotent: stop the listener and the worker within a bound. Waiting jobs get no answer."""
@@ -328,21 +418,24 @@ class TeamLink(QObject):
         self._closed = True
         self._sync_timer.stop()
         self.retry_timer.stop()
-        for _done, timer in self._waiting.values():
-            timer.stop()
-        self._waiting.clear()
+        self._sync_idle_timer.stop()
         self._stop_listener()
         return self._drop_worker(timeout_ms)
 
     def _drop_worker(self, timeout_ms: int = 3000) -> bool:
-        worker, self._worker = self._worker, None
-        for _done, timer in self._waiting.values():
+        """Stop both lanes' workers within `timeout_ms` in all; waiting jobs get no answer."""
+        workers, self._workers = self._workers, {}
+        for _done, timer, _lane in self._waiting.values():
             timer.stop()
         self._waiting.clear()
-        if worker is None:
-            return True
-        worker.finished.disconnect(self._on_finished)
-        return worker.shutdown(timeout_ms)
+        deadline = time.monotonic() + timeout_ms / 1000
+        stopped = True
+        for worker in workers.values():
+            worker.finished.disconnect(self._on_finished)
+        for worker in workers.values():
+            left_ms = max(0, round((deadline - time.monotonic()) * 1000))
+            stopped = worker.shutdown(left_ms) and stopped
+        return stopped
 
     # --- jobs ----------------------------------------------------------------------------------------------
 
@@ -352,17 +445,21 @@ class TeamLink(QObject):
         done: Callable[[T | TeamError], None],
         *,
         timeout_s: float = DEFAULT_TIMEOUT_S,
+        lane: str = CLAIMS,
     ) -> None:
-        """GUI thread: run `job(client)` on the worker; `done(value or TeamError)` runs once, on the GUI thread.
+        """GUI thread: run `job(client)` on the `lane`'s worker; `done(value or TeamError)` runs once, on the GUI
+        thread.
 
-        No answer within `timeout_s`: `done` gets TeamUnavailable("… did not answer within 5 s") and a late answer
-        is dropped. Team mode off or closed: `done` gets TeamSetupError (from the event loop, never re-entrantly).
+        No answer within `timeout_s`: `done` gets TeamUnavailable("… did not answer within 5 s"); the job is then not
+        run if it has not started, and a late answer is dropped, the claims it was granted given back (nobody dials
+        them). A job that fails after being granted a claim gives it back the same way. Team mode off or closed:
+        `done` gets TeamSetupError (from the event loop, never re-entrantly).
         """
         if not self.enabled:
             error = _off_error()
             QTimer.singleShot(0, self, lambda: done(error))
             return
-        self._submit(job, done, timeout_s)
+        self._submit(job, done, timeout_s, lane)
 
     def run_account_job(
         self, job: Callable[[TeamClient], T], done: Callable[[T | TeamError], None], *, timeout_s: float = 10.0
@@ -372,20 +469,25 @@ class TeamLink(QObject):
         if self._closed:
             QTimer.singleShot(0, self, lambda: done(_off_error()))
             return
-        self._account_jobs.add(self._submit(job, done, timeout_s))
+        self._account_jobs.add(self._submit(job, done, timeout_s, SYNC))
 
-    def _submit(self, job: Callable[[TeamClient], T], done: Callable[[T | TeamError], None], timeout_s: float) -> int:
+    def _submit(
+        self, job: Callable[[TeamClient], T], done: Callable[[T | TeamError], None], timeout_s: float, lane: str
+    ) -> int:
+        if lane not in LANES:
+            raise ValueError(f"no team lane {lane!r}")
         job_id = next(self._ids)
         timer = QTimer(self)
         timer.setSingleShot(True)
         timer.timeout.connect(lambda: self._on_timeout(job_id, timeout_s))
-        self._waiting[job_id] = (done, timer)
+        self._waiting[job_id] = (done, timer, lane)
         timer.start(max(0, round(timeout_s * 1000)))
-        self._worker_now().run(job_id, job)
+        self._worker_now(lane).run(job_id, job)
         return job_id
 
-    def _worker_now(self) -> DbWorker:
-        if self._worker is None:
+    def _worker_now(self, lane: str) -> DbWorker:
+        worker = self._workers.get(lane)
+        if worker is None:
             url, loader, store_path = self.url, self._password_loader, self._store_path()
 
             def make_client() -> TeamClient:  # on the worker
@@ -393,38 +495,76 @@ class TeamLink(QObject):
 
                 return TeamClient(url, lambda: loader(url), store_path)
 
-            self._worker = DbWorker(make_client)
-            self._worker.finished.connect(self._on_finished)
-            self._worker.start_thread()
-        return self._worker
+            worker = self._workers[lane] = DbWorker(make_client, f"c2c-team-{lane}")
+            worker.finished.connect(self._on_finished)
+            worker.start_thread()
+        return worker
 
     def _store_path(self) -> Path | None:
         return self._store.path if self._store is not None else None
 
-    @Slot(int, object, object)
-    def _on_finished(self, job_id: int, value: object, error: TeamError | None) -> None:
-        """GUI thread (queued from the worker): hand the answer to its `done`, unless it timed out already."""
+    @Slot(int, object, object, object)
+    def _on_finished(self, job_id: int, value: object, error: TeamError | None, taken: list[Taken]) -> None:
+        """GUI thread (queued from a worker): hand the answer to its `done`, unless it timed out already; claims
+        nobody is going to dial (a late answer's, a failed job's) are given back."""
         waiting = self._waiting.pop(job_id, None)
-        if job_id in self._account_jobs:
+        quiet = job_id in self._quiet_jobs
+        if quiet:
+            self._quiet_jobs.discard(job_id)
+        elif job_id in self._account_jobs:
             self._account_jobs.discard(job_id)
-        elif error is not None and _went_offline(error):
-            self._set_state("offline", str(error))
+        elif error is not None and went_offline(error):
+            self._set_state("offline", str(error), signed_out=sign_in_failed(error))
         elif self.enabled:
             self._went_online()  # the server answered (a refusal of a claim is an answer too)
+        if not quiet and SYNC in self._workers:
+            self._sync_idle_timer.start()  # any answer: the sync lane's connection waits that long before closing
+        if waiting is None or error is not None:
+            self._give_back(taken)
         if waiting is None:
+            for worker in self._workers.values():
+                worker.forget(job_id)
             return  # late: its `done` was told it timed out
-        done, timer = waiting
+        done, timer, _lane = waiting
         timer.stop()
         timer.deleteLater()
         self._answer(done, error if error is not None else value)
 
+    def _close_idle_sync(self) -> None:
+        """GUI thread (timer): no sync work for a while: the sync lane closes its connection (made again on use), so
+        the agent's role keeps a connection free for `call` from a terminal or Settings → Team's check."""
+        if SYNC not in self._workers or self._closed:
+            return
+        if any(lane == SYNC for _done, _timer, lane in self._waiting.values()):
+            self._sync_idle_timer.start()  # still busy: later
+            return
+        job_id = self._submit(lambda client: client.disconnect(), lambda _answer: None, 30.0, SYNC)
+        self._quiet_jobs.add(job_id)
+
+    def _give_back(self, taken: list[Taken]) -> None:
+        """GUI thread: release claims granted to a job whose caller will never dial them, next on the claims lane."""
+        if not taken or not self.enabled:
+            return
+        log.info("giving back %d team claim(s) answered after their caller gave up", len(taken))
+        claims = list(taken)
+
+        def given_back(answer: object) -> None:
+            if isinstance(answer, Exception):
+                log.warning("team claims not given back: %s", answer)
+
+        self._submit(lambda client: [each.give_back(client.session) for each in claims], given_back, 30.0, CLAIMS)
+
     def _on_timeout(self, job_id: int, timeout_s: float) -> None:
-        """GUI thread (timer): no answer in time: `done` gets TeamUnavailable; the worker's answer will be dropped."""
+        """GUI thread (timer): no answer in time: `done` gets TeamUnavailable; the job is not run if it has not
+        started, and what it answers later is dropped (its claims given back)."""
         waiting = self._waiting.pop(job_id, None)
         if waiting is None:
             return
-        done, timer = waiting
+        done, timer, lane = waiting
         timer.deleteLater()
+        worker = self._workers.get(lane)
+        if worker is not None:
+            worker.abandon(job_id)
         error = _timed_out(timeout_s)
         if job_id not in self._account_jobs and self.enabled:
             self._set_state("offline", str(error))
@@ -465,12 +605,12 @@ class TeamLink(QObject):
             if isinstance(answer, Exception):
                 log.warning("team listener not started: %s", answer)
                 return
-            if self._closed or self._worker is None:
+            if self._closed or not self._workers:
                 self._stop_listener()
                 return
             self._listener = answer
 
-        self.submit(start, started)
+        self.submit(start, started, lane=SYNC)
 
     def _stop_listener(self) -> None:
         self._listener = None
@@ -514,7 +654,7 @@ class TeamLink(QObject):
             self._pushing = False
             self.refresh_pending()
 
-        self.submit(lambda client: client.sync.push(), pushed, timeout_s=30.0)
+        self.submit(lambda client: client.sync.push(), pushed, timeout_s=30.0, lane=SYNC)
 
     @Slot()
     def pull(self) -> None:
@@ -528,7 +668,7 @@ class TeamLink(QObject):
             if getattr(answer, "full", False) or any(getattr(answer, "changed", {}).values()):
                 self.lists_changed.emit()
 
-        self.submit(lambda client: client.sync.pull(), pulled, timeout_s=30.0)
+        self.submit(lambda client: client.sync.pull(), pulled, timeout_s=30.0, lane=SYNC)
 
     def refresh_pending(self) -> None:
         """GUI thread: count the local calls waiting to sync (a quick local query) and say so if it changed."""
@@ -546,10 +686,12 @@ class TeamLink(QObject):
             self.pending_changed.emit(count)
 
     def status_text(self) -> str:
-        """ "Team: online as alice" / "Team: offline — 12 calls waiting to sync"; "" when team mode is off."""
+        """ "Team: online as alice" / "Team: offline — 12 calls waiting to sync" / "Team: not signed in — Settings →
+        Team"; "" when team mode is off."""
         if not self.enabled:
             return ""
-        state = {"connecting": "connecting…", "online": f"online as {self.agent}", "offline": "offline"}[self.state]
+        offline = NOT_SIGNED_IN if self.signed_out else "offline"
+        state = {"connecting": "connecting…", "online": f"online as {self.agent}", "offline": offline}[self.state]
         waiting = f" — {self._pending} call{'s' if self._pending != 1 else ''} waiting to sync" if self._pending else ""
         return f"Team: {state}{waiting}"
 

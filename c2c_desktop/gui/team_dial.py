@@ -39,6 +39,7 @@ TEAM_DNC_MESSAGE = "Not sent: this number is on the team's do-not-call list"
 ASKING_NOTICE = "Asking the team server about this number…"
 #: Short: it shares the status bar with the permanent mode and team labels.
 OFFLINE_NOTICE = "Team server not reached: called under your own rules; it syncs later."
+SIGNED_OUT_NOTICE = "Team: not signed in — Settings → Team. Called under your own rules."
 
 #: Places the call with the given pre-send hook (CallController.call through the window); True if it went out.
 Place = Callable[["BeforeSend"], bool]
@@ -117,15 +118,16 @@ class TeamDialGuard(QObject):
         confirmed: bool,
     ) -> None:
         """GUI thread: the server's answer (or TeamError) to the claim of `intent`."""
-        from c2c_desktop.core.team.server import TeamError, TeamUnavailable
+        from c2c_desktop.core.team.server import TeamError
+        from c2c_desktop.gui.team import sign_in_failed, went_offline
 
         if intent is not self._intent:
             return  # the window closed meanwhile
         not_sent = self._not_sent if list_dial is None else list_dial.not_placed
-        if isinstance(answer, TeamUnavailable):
+        if went_offline(answer):  # not reached, or it would not let us in: as offline (it syncs once signed in)
             self._finish()
             if self._place(place, list_dial, guarded=False, e164=e164):
-                self.notice.emit(OFFLINE_NOTICE)
+                self.notice.emit(SIGNED_OUT_NOTICE if sign_in_failed(answer) else OFFLINE_NOTICE)
             return
         if isinstance(answer, TeamError):
             self._finish()
@@ -173,12 +175,12 @@ class TeamDialGuard(QObject):
             self._finish()
 
     def _place(self, place: Place, list_dial: ListDial | None, *, guarded: bool, e164: str) -> bool:
-        store = self._store
+        store, account = self._store, self._link.account or None
 
         def mark(_prepared: PreparedCall, entry: JournalEntry) -> bool:
             from c2c_desktop.core.team.sync import set_team_guarded
 
-            set_team_guarded(store, entry.id, guarded)
+            set_team_guarded(store, entry.id, guarded, account)
             if guarded:
                 self._claimed_calls[entry.id] = e164
             return True

@@ -658,7 +658,7 @@ def test_journal_columns_mirror_journal_entry_and_nothing_more(store: Store) -> 
     # columns the team server's key and push bookkeeping (core/team/sync.py).
     columns = [row[1] for row in store._db.execute("PRAGMA table_info(calls)")]
     owner = ["owner_host", "owner_pid", "owner_token", "owner_started"]
-    sync = ["client_uuid", "team_guarded", "sync_change", "sync_pushed"]
+    sync = ["client_uuid", "team_guarded", "team_account", "sync_change", "sync_pushed"]
     assert sorted(columns) == sorted([f.name for f in dataclasses.fields(JournalEntry)] + owner + sync)
 
 

@@ -50,11 +50,13 @@ def test_migration_15_gives_every_old_journal_row_its_own_uuid_and_leaves_it_unp
     finally:
         conn.close()
     with Store(path) as upgraded:
-        assert upgraded.schema_version == len(MIGRATIONS) == 15
+        assert upgraded.schema_version == len(MIGRATIONS) >= 15
         uuids = [row[0] for row in upgraded.connection.execute("SELECT client_uuid FROM calls")]
         assert len(uuids) == len(set(uuids)) == 500 and all(UUID4.match(each) for each in uuids)
-        rows = upgraded.connection.execute("SELECT DISTINCT team_guarded, sync_change > sync_pushed FROM calls")
-        assert rows.fetchall() == [(None, 0)]
+        rows = upgraded.connection.execute(
+            "SELECT DISTINCT team_guarded, team_account, sync_change > sync_pushed FROM calls"
+        )
+        assert rows.fetchall() == [(None, None, 0)]  # migration 16: no account for rows made before it
         assert StoreCallLists(upgraded).require_list("Q4").team_list_id is None
 
 

@@ -13,7 +13,13 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from c2c_desktop.core import config
-from c2c_desktop.core.team.server import TeamNoPassword, TeamRefused, TeamSession, TeamUnavailable
+from c2c_desktop.core.team.server import (
+    TeamNoPassword,
+    TeamRefused,
+    TeamSession,
+    TeamSignInRefused,
+    TeamUnavailable,
+)
 from tests.team.conftest import CERT_HOST, TeamDb
 
 pytestmark = pytest.mark.postgres
@@ -38,13 +44,13 @@ def test_each_connection_failure_is_one_plain_line(team_db: TeamDb, pg_tls_ca: P
         (
             team_db.url(alice),
             "Wrong-" + password,
-            TeamRefused,
+            TeamSignInRefused,
             f"wrong password for {alice} at {where}, or no such user",
         ),
         (
             team_db.url("nobody_here"),
             password,
-            TeamRefused,
+            TeamSignInRefused,
             f"wrong password for nobody_here at {where}, or no such user",
         ),
         (

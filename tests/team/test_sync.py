@@ -28,8 +28,15 @@ from c2c_desktop.core.rules.model import Clearance, Refusal, Rule
 from c2c_desktop.core.store import Store
 from c2c_desktop.core.team import admin
 from c2c_desktop.core.team.migrations import MIGRATIONS
-from c2c_desktop.core.team.server import TeamSession, connect
-from c2c_desktop.core.team.sync import Listener, TeamSync, pending_count, set_team_guarded
+from c2c_desktop.core.team.server import TeamSession, connect, url_account
+from c2c_desktop.core.team.sync import (
+    Listener,
+    TeamSync,
+    account_of,
+    pending_count,
+    set_current_account,
+    set_team_guarded,
+)
 from tests.team.conftest import TeamDb
 
 pytestmark = pytest.mark.postgres
@@ -227,6 +234,38 @@ def test_a_call_made_offline_holds_its_number_for_the_cool_off_once_pushed(
         assert bob_session.claim_next(list_id) is None  # +15550000011: alice's offline call, in its cool-off
         answer = bob_session.claim_number("+15550000011")
         assert answer.claimed is False and answer.last_by == alice and answer.in_progress is False
+
+
+def test_a_team_call_is_pushed_only_by_its_own_account_and_waits_for_it_after_a_change_of_account(
+    team_db: TeamDb, alice: str, store: Store, session: TeamSession
+) -> None:
+    """The reviewer's run: alice's unsynced offline call, then the profile signed in as bob: it must not go up as bob's;
+    it goes up as alice's once alice is back."""
+    bob = team_db.add_agent("bob")
+    alice_account, bob_account = url_account(team_db.url(alice)), url_account(team_db.url(bob))
+    assert alice_account == account_of(session)  # the URL's account names the session's
+    set_current_account(store, alice_account)  # the window (or a command) with alice's team_url
+    TeamSync(store, session, account=alice_account)
+    alices = _call(store, 9001)
+    set_team_guarded(store, alices, False)  # dialled offline: the current account's
+    assert pending_count(store) == 1
+    set_current_account(store, bob_account)  # team_url changed to bob's
+    assert pending_count(store) == 0  # not bob's to sync: the status bar does not count it
+    with team_db.session(bob) as bobs_session:
+        bobs = TeamSync(store, bobs_session, account=bob_account)
+        bobs_call = _call(store, 9002)
+        set_team_guarded(store, bobs_call, True, bob_account)
+        assert pending_count(store) == 1 and bobs.push() == 1 and bobs.push() == 0
+    with team_db.owner() as owner:
+        rows = owner.execute("SELECT agent, e164, team_guarded FROM c2c.calls ORDER BY id").fetchall()
+    assert rows == [(bob, "+15550009002", True)]
+    set_current_account(store, alice_account)  # alice signs in again: her call was waiting for her
+    assert pending_count(store) == 1
+    assert TeamSync(store, session, account=alice_account).push() == 1
+    with team_db.owner() as owner:
+        rows = owner.execute("SELECT agent, e164, team_guarded FROM c2c.calls ORDER BY id").fetchall()
+    assert rows == [(bob, "+15550009002", True), (alice, "+15550009001", False)]
+    assert pending_count(store) == 0
 
 
 _PUSH_CHILD = """

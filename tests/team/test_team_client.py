@@ -143,3 +143,158 @@ def test_shutdown_with_a_job_stuck_on_a_silent_server_is_quick(qtbot: QtBot) -> 
         started = time.monotonic()
         assert link.shutdown(3000)
         assert time.monotonic() - started < 1.0
+
+
+# --- a caller that gave up, and the two lanes (review of issue 13) --------------------------------------------------
+
+
+def _one_item_list(team_db: TeamDb, agent: str, number: str) -> int:
+    from c2c_desktop.core.team import admin
+
+    with team_db.owner() as owner:
+        list_id = admin.create_list(owner, "Review", [number])
+        admin.assign_list(owner, "Review", [agent])
+    return list_id
+
+
+def _live_claims(team_db: TeamDb) -> tuple[list[tuple[int, str]], list[str]]:
+    """(item id, agent) of the items under a live lease, and the numbers whose guard row is under a live lease."""
+    with team_db.owner() as owner:
+        items = owner.execute("SELECT id, claimed_by FROM c2c.list_items WHERE lease_until > now()").fetchall()
+        guards = owner.execute("SELECT e164 FROM c2c.dial_guard WHERE lease_until > now()").fetchall()
+    return [(int(i), str(a)) for i, a in items], [str(e) for (e,) in guards]
+
+
+def test_a_claim_whose_caller_gave_up_before_it_started_is_never_asked_for(qtbot: QtBot, team_db: TeamDb) -> None:
+    """The reviewer's run: a slow job, then a claim_next that times out behind it; the claim must not be made."""
+    from c2c_desktop.gui.team import TeamLink
+
+    agent = team_db.add_agent("alice")
+    list_id = _one_item_list(team_db, agent, "+15550100011")
+    link = TeamLink(team_db.url(agent), None, password_loader=lambda _url: team_db.passwords[agent], listen=False)
+    release = threading.Event()
+    ran: list[str] = []
+    answers: list[object] = []
+
+    def claim(client: TeamClient) -> object:
+        ran.append("claim_next")
+        return client.session.claim_next(list_id)
+
+    try:
+        link.submit(lambda _client: release.wait(10), answers.append, timeout_s=0.5)
+        link.submit(claim, answers.append, timeout_s=0.5)
+        qtbot.waitUntil(lambda: len(answers) == 2, timeout=3000)
+        assert all(isinstance(answer, TeamUnavailable) for answer in answers)
+        release.set()
+        after: list[object] = []
+        link.submit(lambda _client: "after", after.append)
+        qtbot.waitUntil(lambda: after == ["after"], timeout=5000)
+        assert ran == []  # abandoned before it started: not run at all
+        assert _live_claims(team_db) == ([], [])
+    finally:
+        release.set()
+        link.shutdown()
+
+
+@pytest.mark.parametrize("kind", ["claim_next", "claim_number"])
+def test_a_claim_granted_after_its_caller_gave_up_is_given_back(qtbot: QtBot, team_db: TeamDb, kind: str) -> None:
+    from c2c_desktop.gui.team import TeamLink
+
+    agent = team_db.add_agent("alice")
+    number = "+15550100012"
+    list_id = _one_item_list(team_db, agent, number)
+    link = TeamLink(team_db.url(agent), None, password_loader=lambda _url: team_db.passwords[agent], listen=False)
+    granted = threading.Event()
+    release = threading.Event()
+    answers: list[object] = []
+
+    def claim_then_stall(client: TeamClient) -> object:
+        if kind == "claim_next":
+            claim: object = client.session.claim_next(list_id)
+        else:
+            claim = client.session.claim_number(number)
+        granted.set()
+        release.wait(10)  # the server answered; the answer reaches the window too late
+        return claim
+
+    try:
+        link.submit(claim_then_stall, answers.append, timeout_s=0.5)
+        qtbot.waitUntil(lambda: len(answers) == 1, timeout=3000)
+        assert isinstance(answers[0], TeamUnavailable)
+        assert granted.wait(5)
+        items, guards = _live_claims(team_db)
+        assert guards == [number] and [who for _item, who in items] == ([agent] if kind == "claim_next" else [])
+        release.set()
+        qtbot.waitUntil(lambda: _live_claims(team_db) == ([], []), timeout=5000)
+        assert len(answers) == 1  # the late answer itself still never reaches its caller
+        # Given back, not dialled: the number is claimable at once by the next agent (no cool-off was started).
+        with team_db.session(team_db.add_agent("bob")) as bob:
+            assert bob.claim_number(number).claimed
+    finally:
+        release.set()
+        link.shutdown()
+
+
+def test_a_long_pull_does_not_hold_up_a_claim(qtbot: QtBot, team_db: TeamDb, tmp_path: Path) -> None:
+    """The pull and push run on their own lane (their own connection): a claim behind a pull stuck on a lock is
+    answered at once, and the link stays online."""
+    from c2c_desktop.core.store import Store
+    from c2c_desktop.gui.team import TeamLink
+
+    agent = team_db.add_agent("alice")
+    with Store(tmp_path / "c2c.db") as store, team_db.owner() as owner:
+        link = TeamLink(team_db.url(agent), store, password_loader=lambda _url: team_db.passwords[agent], listen=False)
+        try:
+            owner.execute("BEGIN")
+            owner.execute("LOCK TABLE c2c.contacts IN ACCESS EXCLUSIVE MODE")  # the pull reads contacts; claims don't
+            link.pull()
+
+            def pull_waits() -> bool:
+                with team_db.owner() as watcher:
+                    row = watcher.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE usename = %s AND wait_event_type = 'Lock'",
+                        (agent,),
+                    ).fetchone()
+                return bool(row and row[0])
+
+            qtbot.waitUntil(pull_waits, timeout=10_000)
+            answers: list[object] = []
+            started = time.monotonic()
+            link.submit(lambda client: client.session.claim_number("+15550100013"), answers.append)
+            qtbot.waitUntil(lambda: len(answers) == 1, timeout=6000)
+            assert getattr(answers[0], "claimed", False), answers[0]
+            assert time.monotonic() - started < 2.0
+            assert link.state == "online"
+        finally:
+            owner.execute("ROLLBACK")
+            link.shutdown()
+
+
+def test_the_sync_lane_gives_its_connection_back_when_idle(qtbot: QtBot, team_db: TeamDb, tmp_path: Path) -> None:
+    """An agent's role may hold 3 connections: the claims lane and the listener keep theirs, the sync lane closes its
+    own when idle, so the third stays free for `call` from a terminal or Settings → Team's check."""
+    from c2c_desktop.core.store import Store
+    from c2c_desktop.gui import team
+    from c2c_desktop.gui.team import TeamLink
+
+    agent = team_db.add_agent("alice")
+
+    def connections() -> int:
+        with team_db.owner() as owner:
+            row = owner.execute("SELECT count(*) FROM pg_stat_activity WHERE usename = %s", (agent,)).fetchone()
+        return int(row[0]) if row else 0
+
+    with Store(tmp_path / "c2c.db") as store:
+        link = TeamLink(team_db.url(agent), store, password_loader=lambda _url: team_db.passwords[agent], listen=False)
+        try:
+            answers: list[object] = []
+            link.submit(lambda client: client.session.claim_number("+15550100014"), answers.append)
+            link.submit(lambda client: client.sync.pull(), answers.append, lane=team.SYNC)
+            qtbot.waitUntil(lambda: len(answers) == 2, timeout=10_000)
+            assert not isinstance(answers[1], Exception), answers[1]
+            assert connections() == 2  # the claims lane's and the sync lane's
+            qtbot.waitUntil(lambda: connections() == 1, timeout=team.SYNC_IDLE_CLOSE_MS + 3000)
+            link.pull()  # made again on use
+            qtbot.waitUntil(lambda: connections() == 2, timeout=5000)
+        finally:
+            link.shutdown()

@@ -170,6 +170,29 @@ def test_server_stopped_manual_call_goes_out_journaled_first_unguarded_then_push
     assert standin.request_count == 1
 
 
+@pytest.mark.parametrize("password", ["none saved", "wrong"])
+def test_a_hand_dial_while_the_team_link_cannot_sign_in_goes_ahead_unguarded_and_the_status_bar_says_why(
+    qtbot: QtBot, tmp_path: Path, standin: StandInService, team_db: TeamDb, password: str
+) -> None:
+    alice = team_db.add_agent("alice")
+    folder = tmp_path / "agent"
+    profile = open_profile(folder, standin.url, team_url=team_db.url(alice))
+    profile.team_password_loader = lambda _url: None if password == "none saved" else "not-her-password"
+    with running_window(qtbot, profile) as window:
+        qtbot.waitUntil(lambda: window.team.state == "offline", timeout=SIGNAL_MS)
+        notices: list[str] = []
+        window.statusBar().messageChanged.connect(lambda text: notices.append(text) if text else None)
+        with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
+            window.call_number(NUMBER)
+        assert [(state, guarded) for _id, state, guarded in _journal(folder)] == [("done", 0)]
+        qtbot.waitUntil(
+            lambda: window.team_label.text() == "Team: not signed in — Settings → Team — 1 call waiting to sync",
+            timeout=SIGNAL_MS,
+        )
+        assert "Team: not signed in — Settings → Team. Called under your own rules." in notices
+    assert standin.request_count == 1
+
+
 def _place_in_cool_off(team_db: TeamDb, number: str, minutes_ago: int) -> str:
     """Another agent claimed `number` `minutes_ago`, its lease over: the number is in the team's cool-off."""
     bob = team_db.add_agent("bob")

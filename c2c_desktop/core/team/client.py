@@ -14,19 +14,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from c2c_desktop.core.team.server import (
+    Taken,
     TeamError,
     TeamNoPassword,
     TeamRefused,
     TeamSession,
+    TeamSignInRefused,
     TeamUnavailable,
     connect,
+    url_account,
 )
 
 if TYPE_CHECKING:
     from c2c_desktop.core.store import Store
     from c2c_desktop.core.team.sync import TeamSync
 
-__all__ = ["CONNECT_TIMEOUT_S", "PasswordLoader", "TeamClient"]
+__all__ = ["CONNECT_TIMEOUT_S", "PasswordLoader", "TeamClient", "sign_in_failed", "went_offline"]
 
 #: libpq's connect_timeout (whole seconds; libpq takes at least 2): a claim must be answered or refused within 5 s.
 CONNECT_TIMEOUT_S = 4
@@ -37,6 +40,19 @@ NO_PASSWORD_MESSAGE = "no team password is saved: sign in under Settings → Tea
 
 #: Gives the password of the account (None: none saved); called on the client's thread when it connects.
 PasswordLoader = Callable[[], "str | None"]
+
+
+def sign_in_failed(error: object) -> bool:
+    """True for the server refusing the agent's sign-in: no password saved, or a wrong one."""
+    return isinstance(error, TeamSignInRefused) or (
+        isinstance(error, TeamRefused) and str(error) == NO_PASSWORD_MESSAGE
+    )
+
+
+def went_offline(error: object) -> bool:
+    """True for an error that says the server was not reached, or would not let the agent in: either way nothing
+    could be asked of it, and a hand dial goes ahead under the local rules, marked not team-guarded."""
+    return isinstance(error, TeamUnavailable) or sign_in_failed(error)
 
 
 class TeamClient:
@@ -64,6 +80,8 @@ class TeamClient:
         self._sync_session: TeamSession | None = None
         self._store: Store | None = None
         self._failure: tuple[float, TeamError] | None = None
+        #: Claims granted on this client's sessions and not settled since (TeamSession.taken); the owner clears it.
+        self.taken: list[Taken] = []
 
     def __repr__(self) -> str:  # never the password
         return f"TeamClient({self.url!r}, connected={self.connected})"
@@ -90,7 +108,7 @@ class TeamClient:
         if self._sync is None or self._sync_session is not session:
             from c2c_desktop.core.team.sync import TeamSync
 
-            self._sync = TeamSync(self.store, session)
+            self._sync = TeamSync(self.store, session, account=url_account(self.url))
             self._sync_session = session
         return self._sync
 
@@ -119,6 +137,10 @@ class TeamClient:
         self._failure = None
         self._drop_session()
 
+    def disconnect(self) -> None:
+        """Close the connection only (it is made again on next use): an idle sync lane gives its slot back."""
+        self._drop_session()
+
     def close(self) -> None:
         """Close the connection and the local store; the client may be used again (it reconnects)."""
         self._drop_session()
@@ -144,7 +166,7 @@ class TeamClient:
             self._failure = (self._clock(), failure)
             raise failure from None
         self._failure = None
-        return TeamSession(connection, password)
+        return TeamSession(connection, password, taken=self.taken)
 
     def _drop_session(self) -> None:
         session, self._session, self._sync = self._session, None, None

@@ -48,7 +48,11 @@ class TeamRefused(TeamError):
     """The server refused: wrong password, not allowed, not assigned."""
 
 
-class TeamNoPassword(TeamRefused):
+class TeamSignInRefused(TeamRefused):
+    """The server would not let the agent in: a wrong password or no such user, or a login it disabled."""
+
+
+class TeamNoPassword(TeamSignInRefused):
     """The server asks for a password and none was given (none saved, no PGPASSWORD or ~/.pgpass entry)."""
 
 
@@ -106,6 +110,14 @@ def describe_url(params: dict[str, str]) -> str:
     return f"{params.get('user', '?')}@{host}{port}/{params.get('dbname') or params.get('user', '?')}"
 
 
+def url_account(url: str) -> str:
+    """user@host:port/database of a team_url (as `core.team.sync.account_of` names a session's): the account a
+    journal row made in team mode belongs to. TeamSetupError for a URL parse_team_url refuses."""
+    params = parse_team_url(url)
+    host = params.get("host") or params.get("hostaddr") or "/var/run/postgresql"
+    return f"{params['user']}@{host}:{params.get('port') or 5432}/{params.get('dbname') or params['user']}"
+
+
 def connect(url: str, password: str | None = None, *, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT_S) -> Connection:
     """An autocommit connection for `url` (checked by parse_team_url), or TeamSetupError / TeamUnavailable /
     TeamRefused (TeamNoPassword when the server wants a password and none was given), each one plain line."""
@@ -134,8 +146,16 @@ _UNTRUSTED = "is not trusted: add sslrootcert=FILE (the certificate of the autho
 #: libpq's connection failures (after "connection to server at … failed:"), as one plain line each. Matched in order.
 _CONNECT_FAILURES: tuple[tuple[str, type[TeamError], str], ...] = (
     (r"fe_sendauth: no password supplied", TeamNoPassword, NO_PASSWORD_TEXT),
-    (r"password authentication failed", TeamRefused, "wrong password for {user} at {place}/{db}, or no such user"),
-    (r"is not permitted to log in", TeamRefused, "{user} may no longer sign in at {place}/{db} (ask the manager)"),
+    (
+        r"password authentication failed",
+        TeamSignInRefused,
+        "wrong password for {user} at {place}/{db}, or no such user",
+    ),
+    (
+        r"is not permitted to log in",
+        TeamSignInRefused,
+        "{user} may no longer sign in at {place}/{db} (ask the manager)",
+    ),
     (
         r"too many connections for role",
         TeamRefused,
@@ -252,6 +272,20 @@ class NumberClaim:
         return f"{who} called {_ago(now - self.last_at)}"
 
 
+@dataclass(frozen=True)
+class Taken:
+    """A claim granted on a session and not given back or finished since: a list item's, or an ad-hoc number's."""
+
+    item_id: int | None = None
+    number: str | None = None
+
+    def give_back(self, session: TeamSession) -> bool:
+        """Release it (nothing was dialled); False when it was no longer live."""
+        if self.item_id is not None:
+            return session.release_claim(item_id=self.item_id)
+        return session.release_claim(number=self.number)
+
+
 def _ago(delta: Any) -> str:
     minutes = max(0, int(delta.total_seconds() // 60))
     if minutes < 1:
@@ -262,11 +296,18 @@ def _ago(delta: Any) -> str:
 
 
 class TeamSession:
-    """One agent's connection to the team database. Not thread-safe: one thread owns it."""
+    """One agent's connection to the team database. Not thread-safe: one thread owns it.
 
-    def __init__(self, connection: Connection, password: str | None = None) -> None:
+    `taken` lists the claims granted on it and not given back or finished since (the owner clears it): a claim
+    whose caller gave up waiting can then be given back (gui/team.py).
+    """
+
+    def __init__(
+        self, connection: Connection, password: str | None = None, *, taken: list[Taken] | None = None
+    ) -> None:
         self._connection = connection
         self._password = password
+        self.taken: list[Taken] = taken if taken is not None else []
 
     @classmethod
     def open(cls, url: str, password: str | None = None, **options: Any) -> TeamSession:
@@ -299,19 +340,26 @@ class TeamSession:
         if not rows:
             return None
         item_id, number, contact_id, contact_name, attempt, lease_until, callback, lease_seconds = rows[0]
-        return Claim(item_id, number, contact_id, contact_name, attempt, lease_until, callback, float(lease_seconds))
+        claim = Claim(item_id, number, contact_id, contact_name, attempt, lease_until, callback, float(lease_seconds))
+        self.taken.append(Taken(item_id=claim.item_id))
+        return claim
 
     def claim_number(self, number: str, *, confirmed: bool = False) -> NumberClaim:
         """Claim `number` (E.164) for an ad-hoc dial; `confirmed` takes it even inside its cool-off."""
         rows = self._rows("SELECT * FROM c2c.claim_number(%s, %s)", (number, confirmed))
-        return NumberClaim(*rows[0])
+        answer = NumberClaim(*rows[0])
+        if answer.claimed:
+            self.taken.append(Taken(number=number))
+        return answer
 
     def release_claim(self, *, item_id: int | None = None, number: str | None = None) -> bool:
         """Skip: give back a claim that was not dialed. False when there was no live claim of this agent's."""
+        self._settled(item_id=item_id, number=number)
         return bool(self._rows("SELECT c2c.release_claim(%s, %s)", (item_id, number))[0][0])
 
     def finish_number(self, number: str) -> bool:
         """After an ad-hoc call: the number's lease ends (its cool-off still counts from the claim)."""
+        self._settled(number=number)
         return bool(self._rows("SELECT c2c.finish_number(%s)", (number,))[0][0])
 
     def finish_item(
@@ -325,6 +373,7 @@ class TeamSession:
     ) -> bool:
         """After the call: the item done, or open again from `retry_at`; `outcome` (an outcome value) and
         `disposition` are the call's."""
+        self._settled(item_id=item_id)
         return bool(
             self._rows(
                 "SELECT c2c.finish_item(%s, %s, %s::text, %s::timestamptz, %s::text)",
@@ -343,11 +392,20 @@ class TeamSession:
     ) -> bool:
         """Reserve the item (claimed last by this agent) for a callback at `due_at` (exempt from the cool-off).
         `called`: the callback is the result of a call, whose `outcome` and `disposition` the item records."""
+        self._settled(item_id=item_id)
         if not called:
             return bool(self._rows("SELECT c2c.schedule_callback(%s, %s)", (item_id, due_at))[0][0])
         query = "SELECT c2c.schedule_callback(%s, %s, %s::text, %s::text)"
         params = (item_id, due_at, outcome, disposition)
         return bool(self._rows(query, params)[0][0])
+
+    def _settled(self, *, item_id: int | None = None, number: str | None = None) -> None:
+        """The caller has decided about this claim (before asking the server: a failed answer leaves it decided)."""
+        self.taken[:] = [
+            each
+            for each in self.taken
+            if not ((item_id is not None and each.item_id == item_id) or (number is not None and each.number == number))
+        ]
 
     def assigned_lists(self) -> list[tuple[int, str]]:
         """(id, name) of the lists this agent may claim from (all of them for a manager)."""

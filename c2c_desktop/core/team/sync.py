@@ -6,7 +6,9 @@ same local transaction as the change) go up in batches, each batch one server tr
 (agent, client_uuid): a replay updates the same row, and the server keeps a finished call finished. A row is marked
 pushed only after the server committed, and only up to the change that was read, so a change made during a push goes
 up next time. Only calls made since this account was set up for team mode (the baseline), or marked by
-`set_team_guarded`, are pushed: an agent's journal from before is not uploaded. The note of a call goes up as a
+`set_team_guarded`, are pushed: an agent's journal from before is not uploaded. A marked row remembers its account
+(`calls.team_account`) and only that account pushes it: after a change of team_url or user, the other account's rows
+wait until it signs in again. The note of a call goes up as a
 c2c.notes row whose key is derived from the call's.
 
 Pull: one REPEATABLE READ server transaction reads, per table, the rows whose change stamp (txid, seq) is past the
@@ -80,27 +82,59 @@ def account_of(session: TeamSession) -> str:
 
 
 def _baseline_clause() -> str:
-    # Rows of this account's time in team mode, or marked as team calls (set_team_guarded) whatever their age.
+    # Rows of this account's time in team mode, or marked as team calls (set_team_guarded) whatever their age; a
+    # marked row only by its own account (one marked with none known: by whichever account pushes). One parameter:
+    # the account pushing (NULL: any).
     return (
         "(c.team_guarded IS NOT NULL OR c.id > COALESCE((SELECT baseline_call_id FROM team_sync_state), "
-        "9223372036854775807))"
+        "9223372036854775807)) AND (c.team_account IS NULL OR c.team_account = COALESCE(?, c.team_account))"
     )
 
 
-def pending_count(store: Store) -> int:
-    """Journal rows (with their notes) waiting to be pushed: the status bar's "12 calls waiting to sync"."""
+def current_account(store: Store) -> str | None:
+    """The account the profile's team_url names, as last recorded by `set_current_account` (None: not recorded)."""
+    with store.plain_errors():
+        row = store.connection.execute("SELECT account FROM team_current").fetchone()
+    return None if row is None else str(row[0])
+
+
+def set_current_account(store: Store, account: str | None) -> None:
+    """Record the account the team_url setting names now (None: team mode off): rows `set_team_guarded` marks without
+    an account of their own belong to it, and `pending_count` counts its rows."""
+    with store.plain_errors():
+        if account is None:
+            store.connection.execute("DELETE FROM team_current")
+        else:
+            store.connection.execute(
+                "INSERT INTO team_current (singleton, account) VALUES (1, ?) "
+                "ON CONFLICT (singleton) DO UPDATE SET account = excluded.account",
+                (account,),
+            )
+
+
+def pending_count(store: Store, account: str | None = None) -> int:
+    """Journal rows (with their notes) waiting to be pushed by `account` (default: the current one, see
+    `set_current_account`): the status bar's "12 calls waiting to sync". Another account's rows are not counted:
+    they wait for that account."""
+    if account is None:
+        account = current_account(store)
     with store.plain_errors():
         row = store.connection.execute(
-            f"SELECT COUNT(*) FROM calls c WHERE c.sync_change > c.sync_pushed AND {_baseline_clause()}"
+            f"SELECT COUNT(*) FROM calls c WHERE c.sync_change > c.sync_pushed AND {_baseline_clause()}", (account,)
         ).fetchone()
     return int(row[0])
 
 
-def set_team_guarded(store: Store, call_id: int, guarded: bool) -> None:
-    """Mark a call as made in team mode: claimed on the server (True) or dialled without a claim, offline (False).
-    The call is then pushed, whenever it was made."""
+def set_team_guarded(store: Store, call_id: int, guarded: bool, account: str | None = None) -> None:
+    """Mark a call as made in team mode by `account` (default: the current one, see `set_current_account`): claimed
+    on the server (True) or dialled without a claim, offline (False). The call is then pushed by that account,
+    whenever it was made."""
     with store.plain_errors():
-        store.connection.execute("UPDATE calls SET team_guarded = ? WHERE id = ?", (int(guarded), call_id))
+        store.connection.execute(
+            "UPDATE calls SET team_guarded = ?, team_account = COALESCE(?, (SELECT account FROM team_current)) "
+            "WHERE id = ?",
+            (int(guarded), account, call_id),
+        )
 
 
 def team_cool_off(store: Store) -> timedelta | None:
@@ -168,10 +202,13 @@ def _when(value: datetime | None) -> str | None:
 class TeamSync:
     """Push and pull for one agent's store and team session (one thread owns both)."""
 
-    def __init__(self, store: Store, session: TeamSession) -> None:
+    def __init__(self, store: Store, session: TeamSession, *, account: str | None = None) -> None:
+        """`account`: whose marked journal rows are pushed (server.url_account of the team_url; default: the
+        session's, account_of)."""
         self._store = store
         self._session = session
         self._agent = session.agent
+        self._account = account or account_of(session)
         self._visible: set[int] = set()  # the lists the agent sees, during a pull
         self._ensure_account(account_of(session))
 
@@ -227,7 +264,7 @@ class TeamSync:
                 "c.team_guarded, i.team_item_id, c.sync_change "
                 "FROM calls c LEFT JOIN list_calls lc ON lc.call_id = c.id LEFT JOIN list_items i ON i.id = lc.item_id "
                 f"WHERE c.sync_change > c.sync_pushed AND {_baseline_clause()} ORDER BY c.id LIMIT ?",
-                (limit,),
+                (self._account, limit),
             ).fetchall()
         return [
             _PushRow(
