@@ -517,7 +517,8 @@ class SessionPanel(QFrame):
         layout.addWidget(self.skip_row)
         layout.addLayout(actions)
         layout.addSpacing(6)
-        layout.addWidget(plain_label("Last calls and notes:"))
+        self.journal_title = plain_label("Last calls and notes:")
+        layout.addWidget(self.journal_title)
         layout.addWidget(self.journal_label)
         layout.addWidget(self.note_edit)
         layout.addStretch(1)
@@ -892,6 +893,8 @@ class CallingSession(QObject):
         self._team_problem = why
         self.state.show(Card(None))
         panel = self.panel
+        self._pending_note = ""
+        panel.note_edit.clear()
         self._show_title()
         offline = why == TEAM_OFFLINE_TEXT
         panel.name_label.setText("List calls are paused" if offline else "Nothing to call now")
@@ -1121,6 +1124,14 @@ class CallingSession(QObject):
         panel.call_button.setEnabled(self.state.can_dial() and not busy)
         panel.skip_button.setEnabled(self.state.can_skip())
         panel.pause_button.setText("Resume" if self.state.paused else "Pause")
+        # A card with no prospect (nothing callable, the team server away): nothing to pause, note or look back on;
+        # a session paused before still resumes.
+        empty = phase is Phase.NOTHING
+        panel.pause_button.setEnabled(not empty or self.state.paused)
+        for widget in (panel.number_label, panel.journal_title, panel.journal_label, panel.note_edit):
+            widget.setVisible(not empty)
+        if empty:
+            panel.company_label.hide()  # a prospect's card shows it again when it has one
         panel.end_button.setEnabled(phase is not Phase.CALLING)
 
     # -- keys ------------------------------------------------------------------------------------------------
@@ -1476,8 +1487,9 @@ class CallingSession(QObject):
 
     @Slot()
     def toggle_pause(self) -> None:
-        """GUI thread: P: a paused session never dials; resuming shows the card again (power mode counts down)."""
-        if self.ended_already:
+        """GUI thread: P: a paused session never dials; resuming shows the card again (power mode counts down). A card
+        with no prospect has nothing to pause (a session paused before resumes)."""
+        if self.ended_already or (self.state.phase is Phase.NOTHING and not self.state.paused):
             return
         self.stop_countdown()
         paused = self.state.toggle_pause()

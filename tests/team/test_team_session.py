@@ -305,11 +305,21 @@ def test_server_stopped_list_calls_are_refused_within_5_s_and_nothing_is_sent(
             assert time.monotonic() - asked < 5.5
             assert session.panel.message_label.text() == TEAM_OFFLINE_TEXT
             assert session.panel.name_label.text() == "List calls are paused"
+            _assert_empty_card(window, session)
             enter(window)
             assert session.state.phase is Phase.NOTHING
     finally:
         cluster.stop()
     assert standin.requests == []
+
+
+def _assert_empty_card(window: MainWindow, session: CallingSession) -> None:
+    """A card with no prospect: nothing to pause, no last calls or note field; P does nothing."""
+    panel = session.panel
+    assert not panel.pause_button.isEnabled() and panel.pause_button.text() == "Pause"
+    assert all(each.isHidden() for each in (panel.journal_title, panel.journal_label, panel.note_edit))
+    letter(window, "P")
+    assert not session.state.paused and panel.pause_button.text() == "Pause"
 
 
 def test_a_disposition_the_server_could_not_record_is_kept_here_and_sent_when_it_is_back(
@@ -355,6 +365,7 @@ def test_a_disposition_the_server_could_not_record_is_kept_here_and_sent_when_it
             )
             qtbot.waitUntil(lambda: session.state.phase is Phase.NOTHING, timeout=WAIT_MS)
             assert session.panel.message_label.text() == TEAM_OFFLINE_TEXT
+            _assert_empty_card(window, session)
             started = cluster.run("pg_ctl", "-D", str(cluster.data), "-l", str(cluster.log), "-w", "-t", "30", "start")
             assert started.returncode == 0, started.stderr
             # Back: the link reconnects by itself and sends what was kept; the session asks for its next card.
