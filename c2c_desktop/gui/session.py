@@ -957,6 +957,7 @@ class CallingSession(QObject):
         store = self.store
 
         def told(answer: object) -> None:
+            team.refresh_pending()  # the job pushed the journal first
             if self.ended_already:
                 return
             try:

@@ -375,7 +375,8 @@ def test_a_disposition_the_server_could_not_record_is_kept_here_and_sent_when_it
                 row = owner.execute("SELECT last_disposition FROM c2c.list_items WHERE position = 1").fetchone()
             assert row == ("Not interested",)
             qtbot.waitUntil(lambda: kept_updates(window.profile.store) == [], timeout=WAIT_MS)
-            assert _wait_card(qtbot, session) == "Lead 1"
+            qtbot.waitUntil(lambda: session.panel.name_label.text() == "Lead 1", timeout=WAIT_MS)
+            assert session.state.phase is Phase.READY
     finally:
         cluster.stop()
     assert _dialled(standin) == [connected_number(0)[2:]]
