@@ -715,6 +715,32 @@ def _migration_16_team_account(conn: sqlite3.Connection) -> None:
     )
 
 
+def _migration_17_team_item_updates(conn: sqlite3.Connection) -> None:
+    """What a calling session on a team list still has to tell the team server (core/team/session_steps.py).
+
+    One row per team list item whose end (done, open again from a time, a callback, the claim given back) the server
+    has not recorded yet: written in the same local transaction as the outcome or disposition that decided it, and
+    removed once the server has it (TeamSync.send_item_updates), so an update is never lost to a server that did not
+    answer. `account`: the team account whose item it is (team_sync_state.account when written); only that account
+    sends it. A later update of the same item replaces the earlier one (its `id` changes, so a send of the earlier
+    one that finishes meanwhile does not remove it).
+    """
+    conn.execute(
+        """CREATE TABLE team_item_updates (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            team_item_id INTEGER NOT NULL UNIQUE,
+            account TEXT,
+            step TEXT NOT NULL CHECK (step IN ('release', 'finish', 'callback')),
+            done INTEGER NOT NULL DEFAULT 0,
+            at TEXT,
+            outcome TEXT,
+            disposition TEXT,
+            called INTEGER NOT NULL DEFAULT 1,
+            kept_at TEXT NOT NULL
+        )"""
+    )
+
+
 #: Migration n (1-based) brings the schema from version n-1 to n; PRAGMA user_version holds the version. A migration
 #: that reads phone numbers takes the default region in force as a second argument (see `migrate`).
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
@@ -734,6 +760,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migration_14_list_calls,
     _migration_15_team_sync,
     _migration_16_team_account,
+    _migration_17_team_item_updates,
 ]
 
 

@@ -90,7 +90,15 @@ from c2c_desktop.core.list_work import (
 from c2c_desktop.core.models import CallResult, Contact, JournalEntry, Outcome, PhoneEntry
 from c2c_desktop.core.phone import PhoneError, number_to_call
 from c2c_desktop.core.store import StoreError
-from c2c_desktop.core.team.session_steps import MAX_REFUSED_CLAIMS, ServerUpdate, Step, after_call, of_item
+from c2c_desktop.core.team.session_steps import (
+    MAX_REFUSED_CLAIMS,
+    ServerUpdate,
+    Step,
+    after_call,
+    is_kept,
+    keep_update,
+    of_item,
+)
 from c2c_desktop.gui.plain_text import plain_label, plain_tooltip, warn
 from c2c_desktop.gui.team_dial import ListDial
 
@@ -125,6 +133,8 @@ STATE_LIST, STATE_MODE, STATE_COUNTDOWN = "session/list_id", "session/mode", "se
 CLAIM_FRESH_S = 240.0
 TEAM_OFFLINE_TEXT = "The team server cannot be reached: list calls are paused until it is back; manual calls still work"
 TEAM_NOTHING_TEXT = "Nothing to call now on the team list."
+#: A claimed item's end the team server has not recorded yet (kept in the local store, sent when the server is back).
+KEPT_FOR_SERVER_TEXT = "saved here; sent to the team server when it is back"
 TEAM_CLAIMING_TEXT = "Asking the team server for the next prospect…"
 
 OPENING_CHUNK = 500  # items judged between two looks at whether the answer is still wanted
@@ -507,7 +517,8 @@ class SessionPanel(QFrame):
         layout.addWidget(self.skip_row)
         layout.addLayout(actions)
         layout.addSpacing(6)
-        layout.addWidget(plain_label("Last calls and notes:"))
+        self.journal_title = plain_label("Last calls and notes:")
+        layout.addWidget(self.journal_title)
         layout.addWidget(self.journal_label)
         layout.addWidget(self.note_edit)
         layout.addStretch(1)
@@ -882,6 +893,8 @@ class CallingSession(QObject):
         self._team_problem = why
         self.state.show(Card(None))
         panel = self.panel
+        self._pending_note = ""
+        panel.note_edit.clear()
         self._show_title()
         offline = why == TEAM_OFFLINE_TEXT
         panel.name_label.setText("List calls are paused" if offline else "Nothing to call now")
@@ -913,25 +926,56 @@ class CallingSession(QObject):
         if self.state.phase is Phase.NOTHING and not self.ended_already:
             self.refresh()
 
-    def _tell_server(self, item: ListItem, update: ServerUpdate) -> None:
-        """GUI thread: the team server learns how the claimed item ended (finished, open again, a callback, or the
-        claim given back); the claim is this session's no more. A failure is said on the card: the item's lease then
-        ends by itself and its number stays in its cool-off."""
+    def _keep_for_server(self, item: ListItem, update: ServerUpdate) -> ServerUpdate | None:
+        """GUI thread, inside the local transaction that moved a team list's item on: the update the team server is
+        to get is kept with it (session_steps.keep_update), so it is never lost to a server that does not answer;
+        it is forgotten once the server has it. None for an item that is not a team list's."""
+        if self.team_list_id is None or item.team_item_id is None:
+            return None
+        keep_update(self.store, item.team_item_id, update)
+        return update
+
+    def _kept_alone(self, item: ListItem, update: ServerUpdate) -> ServerUpdate | None:
+        """GUI thread: `_keep_for_server` in a write of its own, when the item's own write failed (the server is
+        still to learn that its claim was dialled); None if that fails too (logged: the lease then ends by itself)."""
+        try:
+            return self._keep_for_server(item, update)
+        except StoreError as exc:
+            log.warning("the team list item's update could not be kept: %s", exc)
+            return None
+
+    def _tell_server(self, item: ListItem, update: ServerUpdate | None) -> None:
+        """GUI thread, after the transaction that kept `update` (`_keep_for_server`): the team server learns how the
+        claimed item ended (finished, open again, a callback, or the claim given back); the claim is this session's
+        no more. Not recorded now (the server out of reach, or silent for 5 s): the card says the update is saved
+        here; the team link sends it when the server is back (on reconnecting, and with each push)."""
         self._claim = None
         team = self._team()
         team_item_id = item.team_item_id
-        if team is None or team_item_id is None:
+        if update is None or team is None or team_item_id is None:
             return
-        from c2c_desktop.core.team.session_steps import tell_server
+        store = self.store
 
         def told(answer: object) -> None:
-            if isinstance(answer, Exception) and not self.ended_already:
-                self._last_notice = (
-                    f"The team server has not recorded {self._label(item)} ({answer}); its claim ends by itself."
-                )
+            team.refresh_pending()  # the job pushed the journal first
+            if self.ended_already:
+                return
+            try:
+                waiting = isinstance(answer, Exception) or is_kept(store, team_item_id)
+            except StoreError:
+                waiting = True
+            if waiting:
+                self._last_notice = f"{self._told_later_words(item, update)} — {KEPT_FOR_SERVER_TEXT}."
                 self._render()
 
-        team.submit(lambda client: tell_server(client.session, team_item_id, update), told)
+        team.submit(lambda client: client.sync.send_item_updates(), told)
+
+    def _told_later_words(self, item: ListItem, update: ServerUpdate) -> str:
+        """ "Ann Lee: Not interested, done": what the server has not recorded yet."""
+        if update.step is Step.RELEASE:
+            return f"{self._label(item)}: skipped"
+        words = [update.disposition] if update.disposition else []
+        return f"{self._label(item)}: {', '.join([*words, self._state_words(item)])}"
 
     def _next_card(self) -> tuple[list[ListItem], CallableNow, Card]:
         """The list as it is now (only the items changed since the last card are read: see ListSnapshot) and the card
@@ -1081,6 +1125,14 @@ class CallingSession(QObject):
         panel.call_button.setEnabled(self.state.can_dial() and not busy)
         panel.skip_button.setEnabled(self.state.can_skip())
         panel.pause_button.setText("Resume" if self.state.paused else "Pause")
+        # A card with no prospect (nothing callable, the team server away): nothing to pause, note or look back on;
+        # a session paused before still resumes.
+        empty = phase is Phase.NOTHING
+        panel.pause_button.setEnabled(not empty or self.state.paused)
+        for widget in (panel.number_label, panel.journal_title, panel.journal_label, panel.note_edit):
+            widget.setVisible(not empty)
+        if empty:
+            panel.company_label.hide()  # a prospect's card shows it again when it has one
         panel.end_button.setEnabled(phase is not Phase.CALLING)
 
     # -- keys ------------------------------------------------------------------------------------------------
@@ -1331,16 +1383,19 @@ class CallingSession(QObject):
             return
         item, self._calling, self._call_id = self._calling, None, None
         outcome = Outcome(result.outcome)
+        for_server: ServerUpdate | None = None
         try:
-            item = call_finished(self.lists, self.rules, item, outcome, self.now(), call_type=entry.call_type)
-            if self._pending_note:
-                self.store.set_disposition(entry.id, entry.disposition, self._pending_note)
+            with self.store.transaction():
+                item = call_finished(self.lists, self.rules, item, outcome, self.now(), call_type=entry.call_type)
+                if self._pending_note:
+                    self.store.set_disposition(entry.id, entry.disposition, self._pending_note)
+                if outcome is not Outcome.CONNECTED:  # a connected call: after its disposition
+                    for_server = self._keep_for_server(item, after_call(item, outcome, entry.call_type))
         except (StoreError, ListError) as exc:
             log.warning("the list item's outcome could not be saved: %s", exc)
-        if self.team_list_id is not None and outcome is not Outcome.CONNECTED:
-            self._tell_server(
-                item, after_call(item, outcome, entry.call_type)
-            )  # a connected call: after its disposition
+            if self.team_list_id is not None and outcome is not Outcome.CONNECTED:
+                for_server = self._kept_alone(item, after_call(item, outcome, entry.call_type))
+        self._tell_server(item, for_server)
         if self.ended_already:
             return
         waiting = self.state.call_ended(outcome, call_type=entry.call_type)
@@ -1433,8 +1488,9 @@ class CallingSession(QObject):
 
     @Slot()
     def toggle_pause(self) -> None:
-        """GUI thread: P: a paused session never dials; resuming shows the card again (power mode counts down)."""
-        if self.ended_already:
+        """GUI thread: P: a paused session never dials; resuming shows the card again (power mode counts down). A card
+        with no prospect has nothing to pause (a session paused before resumes)."""
+        if self.ended_already or (self.state.phase is Phase.NOTHING and not self.state.paused):
             return
         self.stop_countdown()
         paused = self.state.toggle_pause()
@@ -1458,15 +1514,17 @@ class CallingSession(QObject):
             return
         self._choosing_skip = False
         try:
-            skipped = skip_item(self.lists, self.state.item, choice, self.now())
+            with self.store.transaction():
+                skipped = skip_item(self.lists, self.state.item, choice, self.now())
+                for_server = self._keep_for_server(skipped, ServerUpdate(Step.RELEASE))
         except (StoreError, ListError) as exc:
             warn(self.window, "Not skipped", f"The prospect could not be skipped: {exc}")
             self._render()
             return
-        if self.team_list_id is not None and skipped.team_item_id is not None:
+        if for_server is not None and skipped.team_item_id is not None:
             # Back to the team at once (another agent may take it); passed over here until its skip time.
             self._passed_over[skipped.team_item_id] = skipped.due_at or datetime.max.replace(tzinfo=UTC)
-            self._tell_server(skipped, ServerUpdate(Step.RELEASE))
+            self._tell_server(skipped, for_server)
         self._last_notice = f"Skipped {self._label(self.state.item)}: {choice}."
         self.refresh()
 
@@ -1495,38 +1553,45 @@ class CallingSession(QObject):
             if chosen is None or not self.state.can_dispose():
                 return False
             callback_at, callback_note = chosen.at, chosen.note
-        settings = self.window.profile.settings
         from c2c_desktop.core.calllists import ListError as Refused
-        from c2c_desktop.core.rules.audit import StoreAuditLog
 
         note = self.panel.note_edit.text().strip()
         try:
-            moved = record_disposition(
-                self.store,
-                self.lists,
-                self.rules,
-                item,
-                name,
-                self.now(),
-                guard=self._guard(),
-                callback_at=callback_at,
-                agent_number=settings.agent_number,
-                audit=StoreAuditLog(self.store),
-                region=settings.region,
-                note=note or None,
-                callback_note=callback_note,
-            )
+            with self.store.transaction():
+                moved = self._record_disposition(item, name, callback_at, note, callback_note)
+                for_server = self._keep_for_server(moved, of_item(moved, moved.last_outcome, name))
         except (Refused, DispositionRefused, StoreError, PhoneError) as exc:
             warn(self.window, "Disposition not saved", f"“{name}” was not saved: {exc}")
             return False
-        if self.team_list_id is not None:
-            self._tell_server(moved, of_item(moved, moved.last_outcome, name))
+        self._tell_server(moved, for_server)
         self._last_notice = f"{self._label(moved)}: {name} — {self._state_words(moved)}."
         self.window._after_session_disposition(
             moved.e164 if rule is not None and rule.action is Action.DO_NOT_CALL else ""
         )
         self.refresh()
         return True
+
+    def _record_disposition(
+        self, item: ListItem, name: str, callback_at: datetime | None, note: str, callback_note: str
+    ) -> ListItem:
+        from c2c_desktop.core.rules.audit import StoreAuditLog
+
+        settings = self.window.profile.settings
+        return record_disposition(
+            self.store,
+            self.lists,
+            self.rules,
+            item,
+            name,
+            self.now(),
+            guard=self._guard(),
+            callback_at=callback_at,
+            agent_number=settings.agent_number,
+            audit=StoreAuditLog(self.store),
+            region=settings.region,
+            note=note or None,
+            callback_note=callback_note,
+        )
 
     def _write_note(self, call_id: int) -> None:
         entry = self.store.get_call(call_id)
@@ -1569,21 +1634,22 @@ class CallingSession(QObject):
         from c2c_desktop.core.list_work import CallbackRefused
 
         try:
-            moved = schedule_item_callback(
-                self.lists,
-                self._guard(),
-                item,
-                at,
-                self.now(),
-                region=self.window.profile.settings.region,
-                note=chosen.note,
-            )
+            with self.store.transaction():
+                moved = schedule_item_callback(
+                    self.lists,
+                    self._guard(),
+                    item,
+                    at,
+                    self.now(),
+                    region=self.window.profile.settings.region,
+                    note=chosen.note,
+                )
+                for_server = self._keep_for_server(moved, of_item(moved, None, called=False))
         except (CallbackRefused, StoreError, PhoneError) as exc:
             warn(self.window, "Callback not scheduled", f"The callback was not scheduled: {exc}")
             self._render()
             return
-        if self.team_list_id is not None:
-            self._tell_server(moved, of_item(moved, None, called=False))
+        self._tell_server(moved, for_server)
         self._last_notice = f"{self._label(moved)}: callback {both_clocks(at, self._zone_of(moved))}."
         self.refresh()
 

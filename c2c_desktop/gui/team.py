@@ -13,8 +13,9 @@ two lanes, each a worker with its own connection: claims and everything a dial w
 pull, the listener's start and Settings → Team's checks on "sync", so a long pull never holds up a claim.
 
 Besides the jobs it is given, the link keeps the mirrors fresh: it starts the LISTEN thread (core.team.sync.Listener)
-once online, pulls on a notification, on each (re)connection and every 60 s, and pushes the journal after each call
-and every 60 s.
+once online, pulls on a notification, on each (re)connection and every 60 s, and pushes the journal after each call,
+on each (re)connection and every 60 s, with the ends of claimed list items a session kept while the server did not
+answer (core/team/session_steps.py), also before each pull.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ OFFLINE_RETRY_MS = 10_000
 #: The sync lane closes its connection after this long idle: an agent's role may hold only admin.CONNECTION_LIMIT (3)
 #: connections, and the claims lane and the listener keep theirs; the third stays free for a command or a check.
 SYNC_IDLE_CLOSE_MS = 2_000
+#: After the listener reconnects, the sync is tried again this soon if it failed (past client.RETRY_HOLD_S).
+RESYNC_AFTER_RECONNECT_MS = 1_500
 #: How long closing waits for an idle worker to close its connections before letting a stuck one go.
 CLOSE_GRACE_MS = 300
 OFF_MESSAGE = "team mode is off (no team_url is set)"
@@ -631,9 +634,18 @@ class TeamLink(QObject):
             return
         if online:
             self._set_state("online")
-            self.pull()
+            self.sync_now()  # what waited for the server (calls, list items' ends) goes up before the pull
+            # A job that failed just before holds the worker's next attempt back a moment (client.RETRY_HOLD_S): that
+            # sync then fails at once; once more after the hold, so nothing waits for the 60 s timer.
+            QTimer.singleShot(RESYNC_AFTER_RECONNECT_MS, self, self._resync_if_offline)
         else:
             self._set_state("offline", "the team server connection was lost")
+
+    @Slot()
+    def _resync_if_offline(self) -> None:
+        """GUI thread (timer): the listener is connected but the sync after it failed: try it again."""
+        if self.enabled and self._state == "offline":
+            self.sync_now()
 
     # --- sync ----------------------------------------------------------------------------------------------
 
@@ -654,7 +666,7 @@ class TeamLink(QObject):
             self._pushing = False
             self.refresh_pending()
 
-        self.submit(lambda client: client.sync.push(), pushed, timeout_s=30.0, lane=SYNC)
+        self.submit(_push, pushed, timeout_s=30.0, lane=SYNC)
 
     @Slot()
     def pull(self) -> None:
@@ -668,7 +680,7 @@ class TeamLink(QObject):
             if getattr(answer, "full", False) or any(getattr(answer, "changed", {}).values()):
                 self.lists_changed.emit()
 
-        self.submit(lambda client: client.sync.pull(), pulled, timeout_s=30.0, lane=SYNC)
+        self.submit(_pull, pulled, timeout_s=30.0, lane=SYNC)
 
     def refresh_pending(self) -> None:
         """GUI thread: count the local calls waiting to sync (a quick local query) and say so if it changed."""
@@ -694,6 +706,20 @@ class TeamLink(QObject):
         state = {"connecting": "connecting…", "online": f"online as {self.agent}", "offline": offline}[self.state]
         waiting = f" — {self._pending} call{'s' if self._pending != 1 else ''} waiting to sync" if self._pending else ""
         return f"Team: {state}{waiting}"
+
+
+def _push(client: TeamClient) -> int:
+    """On the worker: the journal, then the list items' ends that sessions kept while the server did not answer."""
+    pushed = client.sync.push()
+    client.sync.send_item_updates()
+    return pushed
+
+
+def _pull(client: TeamClient) -> object:
+    """On the worker: a pull, after any list item's end still kept here (else the pull would bring the item back as
+    the server last had it)."""
+    client.sync.send_item_updates()
+    return client.sync.pull()
 
 
 def _keyring_password(url: str) -> str | None:

@@ -326,6 +326,12 @@ def test_when_the_next_item_opens_is_worked_out_off_the_gui_thread(
         label = session.panel.local_label
         qtbot.waitUntil(lambda: label.text().startswith("The next opens"), timeout=SIGNAL_MS)
         assert label.text().endswith(": Lead 00")  # the soonest retry
+        # No prospect on the card: nothing to pause, no last calls or note field; P does nothing.
+        panel = session.panel
+        assert not panel.pause_button.isEnabled()
+        assert all(each.isHidden() for each in (panel.journal_title, panel.journal_label, panel.note_edit))
+        letter(window, "P")
+        assert not session.state.paused
         label.setText("")
         session._recheck.timeout.emit()  # as every 30 s while nothing is callable
         qtbot.waitUntil(lambda: label.text().startswith("The next opens"), timeout=SIGNAL_MS)

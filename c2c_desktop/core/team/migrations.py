@@ -863,6 +863,48 @@ GRANT EXECUTE ON FUNCTION c2c.finish_item(bigint, boolean, text, timestamptz, te
     c2c.schedule_callback(bigint, timestamptz, text, text) TO c2c_agent, c2c_manager;
 """
 
+# A session that could not tell the server how a claimed item ended keeps the update and sends it when the server is
+# back (core/team/session_steps.py). finish_item records it as long as the agent is still the item's last claimer
+# (its lease need not be live). Once another agent has claimed it since, a done result still closes the item: its
+# prospect was settled ("Not interested", "Do not call"), and nobody is to be handed it again. Only an agent with a
+# call of their own on the item (pushed before) may close it this way, on a list they may claim from; another agent's
+# claim in progress is left to end, and that agent's own outcome, if recorded, stays the item's last.
+_LATE_DONE = """
+SET LOCAL ROLE c2c_owner;
+
+CREATE FUNCTION c2c.finish_item_late(item bigint, outcome text, disposition text) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = c2c, pg_temp AS $$
+DECLARE
+    me text := session_user;
+    finished_number text;
+    mine boolean;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM calls c WHERE c.agent = me AND c.list_item_id = item AND c.deleted_at IS NULL) THEN
+        RETURN false;
+    END IF;
+    UPDATE list_items i
+       SET state = 'done', not_before = NULL, callback_at = NULL, callback_by = NULL,
+           last_outcome = CASE WHEN i.claimed_by = me THEN outcome ELSE i.last_outcome END,
+           last_disposition = CASE WHEN i.claimed_by = me THEN disposition ELSE i.last_disposition END,
+           lease_until = CASE WHEN i.claimed_by = me THEN NULL ELSE i.lease_until END
+     WHERE i.id = item AND i.state = 'open' AND i.deleted_at IS NULL
+       AND EXISTS (SELECT 1 FROM call_lists l WHERE l.id = i.list_id AND l.deleted_at IS NULL
+                   AND (me = ANY (l.assigned_to) OR pg_has_role(me, 'c2c_manager', 'MEMBER')))
+    RETURNING i.e164, i.claimed_by = me INTO finished_number, mine;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    IF mine THEN
+        UPDATE dial_guard g SET lease_until = least(g.lease_until, now())
+         WHERE g.e164 = finished_number AND g.claimed_by = me;
+    END IF;
+    RETURN true;
+END
+$$;
+REVOKE ALL ON FUNCTION c2c.finish_item_late(bigint, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION c2c.finish_item_late(bigint, text, text) TO c2c_agent, c2c_manager;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -880,6 +922,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(5, "a call made offline starts its number's cool-off when it is pushed", _OFFLINE_CALLS_GUARD),
     Migration(6, "list items keep their last call's disposition apart from its outcome", _LAST_DISPOSITION),
+    Migration(7, "a done result sent late closes the item, also after another agent's claim", _LATE_DONE),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -381,6 +381,13 @@ class TeamSession:
             )[0][0]
         )
 
+    def finish_item_late(self, item_id: int, *, outcome: str | None = None, disposition: str | None = None) -> bool:
+        """A done item whose result reaches the server late (this agent's app could not tell it at once): closed
+        even when another agent has claimed it since; the outcome and disposition are recorded only when nobody has.
+        False when there was nothing to close (done already, deleted, or never called by this agent)."""
+        query = "SELECT c2c.finish_item_late(%s, %s::text, %s::text)"
+        return bool(self._rows(query, (item_id, outcome, disposition))[0][0])
+
     def schedule_callback(
         self,
         item_id: int,

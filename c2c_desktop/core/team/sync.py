@@ -485,6 +485,37 @@ class TeamSync:
                     db.executemany("DELETE FROM call_lists WHERE id = ?", gone)
         return len(gone)
 
+    # --- list items' ends kept while the server did not answer (session_steps.keep_update) -------------------------
+
+    def send_item_updates(self) -> int:
+        """Tell the server how the claimed items ended that a calling session kept for it, oldest first; how many it
+        recorded now. The journal is pushed first (a late done result is accepted only for an item the agent called).
+        Each update is forgotten once the server answered it, recorded or not (see session_steps.tell_server_late);
+        one the server refuses stays for the next time, the others go on. TeamError when the server fails (what is
+        not sent yet stays kept)."""
+        from c2c_desktop.core.team.server import TeamUnavailable
+        from c2c_desktop.core.team.session_steps import forget_update, kept_updates, tell_server_late
+
+        kept = kept_updates(self._store, account_of(self._session))
+        if not kept:
+            return 0
+        self.push()
+        recorded = 0
+        for each in kept:
+            try:
+                told = tell_server_late(self._session, each.team_item_id, each.update)
+            except TeamUnavailable:
+                raise
+            except TeamError as exc:
+                log.warning("team item %d: its update was refused, kept for later: %s", each.team_item_id, exc)
+                continue
+            if told:
+                recorded += 1
+            else:
+                log.info("team item %d: its %s update was not needed any more", each.team_item_id, each.update.step)
+            forget_update(self._store, each.row_id)
+        return recorded
+
 
 def _local_state(
     state: str, not_before: datetime | None, callback_at: datetime | None, callback_by: str | None, agent: str
