@@ -47,7 +47,7 @@ DEFAULT_TIMEOUT_S = 5.0
 SYNC_INTERVAL_MS = 60_000
 #: Offline before the listener ever connected (it reconnects by itself once started): how soon to try again.
 OFFLINE_RETRY_MS = 10_000
-#: The sync lane closes its connection after this long idle: an agent's role may hold only admin.CONNECTION_LIMIT (3)
+#: The sync lane closes its connection after this long idle: an agent's role may hold only admin.CONNECTION_LIMIT (5)
 #: connections, and the claims lane and the listener keep theirs; the third stays free for a command or a check.
 SYNC_IDLE_CLOSE_MS = 2_000
 #: After the listener reconnects, the sync is tried again this soon if it failed (past client.RETRY_HOLD_S).

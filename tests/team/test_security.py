@@ -118,7 +118,7 @@ def test_no_team_login_role_can_skip_row_level_security(team: tuple[TeamDb, str,
             "SELECT rolname, rolsuper, rolbypassrls, rolcanlogin, rolconnlimit FROM pg_roles WHERE rolname = ANY(%s)",
             ([alice, bob, boss],),
         ).fetchall()
-        assert sorted(rows) == sorted((name, False, False, True, 3) for name in (alice, bob, boss))
+        assert sorted(rows) == sorted((name, False, False, True, admin.CONNECTION_LIMIT) for name in (alice, bob, boss))
         owners = owner.execute(
             "SELECT DISTINCT pg_get_userbyid(c.relowner) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname = 'c2c'"
@@ -139,7 +139,7 @@ def test_no_team_login_role_can_skip_row_level_security(team: tuple[TeamDb, str,
 def test_init_is_idempotent_and_records_its_version(team_db: TeamDb) -> None:
     with team_db.owner() as owner:
         assert admin.init_team(owner) == []
-        assert admin.applied_versions(owner) == list(range(1, LATEST_VERSION + 1)) == [1, 2, 3, 4, 5, 6, 7]
+        assert admin.applied_versions(owner) == list(range(1, LATEST_VERSION + 1)) == [1, 2, 3, 4, 5, 6, 7, 8]
 
 
 def test_every_pulled_table_gets_a_new_change_stamp_on_update_and_a_finished_call_stays_finished(
@@ -201,3 +201,19 @@ def test_a_role_outside_the_team_cannot_connect(team_db: TeamDb) -> None:
     finally:
         with team_db.owner() as owner:
             owner.execute("DROP ROLE stranger_1")
+
+
+def test_an_agent_added_with_the_old_limit_of_3_connections_gets_5_when_team_init_runs_again(
+    blank_db: TeamDb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from c2c_desktop.core.team.migrations import MIGRATIONS
+
+    with blank_db.owner() as owner:
+        monkeypatch.setattr(admin, "MIGRATIONS", MIGRATIONS[:7])
+        admin.init_team(owner)
+        monkeypatch.undo()
+        alice = blank_db.add_agent("alice")
+        owner.execute(f'ALTER ROLE "{alice}" CONNECTION LIMIT 3')  # as agents were added before version 8
+        assert admin.init_team(owner) == [8]
+        limits = owner.execute("SELECT rolconnlimit FROM pg_roles WHERE rolname = %s", (alice,)).fetchone()
+    assert limits == (admin.CONNECTION_LIMIT,) == (5,)

@@ -580,7 +580,7 @@ def test_a_version_1_team_database_is_brought_up_to_date_by_team_init_and_then_l
         monkeypatch.setattr(admin, "MIGRATIONS", MIGRATIONS[:1])
         assert admin.init_team(owner) == [1]
         monkeypatch.undo()
-        assert admin.init_team(owner) == [2, 3, 4, 5, 6, 7]
+        assert admin.init_team(owner) == [2, 3, 4, 5, 6, 7, 8]
         assert admin.init_team(owner) == []
         owner.execute("LISTEN c2c_changes")
         admin.create_list(owner, "After the upgrade", ["+15550000901"])

@@ -36,15 +36,15 @@ def test_a_manager_sets_up_a_team_from_the_command_line(blank_db: TeamDb) -> Non
     url = blank_db.owner_url
     first = team("init", "--url", url)
     assert first.returncode == 0, first.stderr
-    assert first.stdout.strip() == "team database ready: migrations 1, 2, 3, 4, 5, 6, 7 applied"
+    assert first.stdout.strip() == "team database ready: migrations 1, 2, 3, 4, 5, 6, 7, 8 applied"
     again = team("init", "--url", url)
-    assert again.returncode == 0 and "already up to date (version 7)" in again.stdout
+    assert again.returncode == 0 and "already up to date (version 8)" in again.stdout
 
     name, boss = "cli_alice", "cli_boss"
     blank_db.roles += [name, boss]  # dropped after the test
     added = team("add-agent", name, "--url", url, stdin=PASSWORD + "\n")
     assert added.returncode == 0, added.stderr
-    assert added.stdout.strip() == f"added {name} as agent (at most 3 connections at a time)"
+    assert added.stdout.strip() == f"added {name} as agent (at most 5 connections at a time)"
     assert team("add-agent", boss, "--manager", "--url", url, stdin="Boss-Pass-99\n").returncode == 0
     twice = team("add-agent", name, "--url", url, stdin=PASSWORD + "\n")
     assert twice.returncode == 2 and f"already a database role named {name}" in twice.stderr

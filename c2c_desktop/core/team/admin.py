@@ -22,7 +22,9 @@ from c2c_desktop.core.team.server import Connection, TeamError, TeamSetupError, 
 AGENT_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 RESERVED_PREFIXES = ("pg_", "c2c_")
 RESERVED_NAMES = ("postgres", "public")
-CONNECTION_LIMIT = 3
+#: The window holds up to 3 (claims, sync, the listener); a `call` from a terminal and Settings → Team's check take
+#: one more each.
+CONNECTION_LIMIT = 5
 
 
 def applied_versions(connection: Connection) -> list[int]:
@@ -66,7 +68,8 @@ def check_agent_name(name: str) -> str:
 
 
 def add_agent(connection: Connection, name: str, password: str, *, manager: bool = False) -> None:
-    """A login role for one person, in c2c_agent (or c2c_manager), at most 3 connections, a SCRAM password.
+    """A login role for one person, in c2c_agent (or c2c_manager), at most CONNECTION_LIMIT connections, a SCRAM
+    password.
 
     The password is hashed here (libpq's PQencryptPasswordConn): the server and its logs never see it in clear.
     """

@@ -905,6 +905,26 @@ REVOKE ALL ON FUNCTION c2c.finish_item_late(bigint, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION c2c.finish_item_late(bigint, text, text) TO c2c_agent, c2c_manager;
 """
 
+# Agents added with a limit of 3 connections get 5 (admin.CONNECTION_LIMIT): the window holds up to 3 (claims, sync,
+# the listener), so a `call` from a terminal during a sync found none free. Runs as the role running `team init`
+# (it may alter roles), not as c2c_owner.
+_CONNECTION_LIMIT_5 = """
+DO $limits$
+DECLARE
+    member text;
+BEGIN
+    FOR member IN
+        SELECT r.rolname FROM pg_roles r
+         WHERE r.rolcanlogin AND r.rolconnlimit BETWEEN 0 AND 4
+           AND (pg_has_role(r.oid, 'c2c_agent', 'MEMBER') OR pg_has_role(r.oid, 'c2c_manager', 'MEMBER'))
+           AND NOT r.rolsuper AND NOT pg_has_role(r.oid, 'c2c_owner', 'MEMBER')
+    LOOP
+        EXECUTE format('ALTER ROLE %I CONNECTION LIMIT 5', member);
+    END LOOP;
+END
+$limits$;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -923,6 +943,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "a call made offline starts its number's cool-off when it is pushed", _OFFLINE_CALLS_GUARD),
     Migration(6, "list items keep their last call's disposition apart from its outcome", _LAST_DISPOSITION),
     Migration(7, "a done result sent late closes the item, also after another agent's claim", _LATE_DONE),
+    Migration(8, "agents may hold 5 connections (the window 3, a terminal and a check one each)", _CONNECTION_LIMIT_5),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
