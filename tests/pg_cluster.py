@@ -229,3 +229,17 @@ def start_cluster(
         raise
     cluster.setup_seconds = time.perf_counter() - started
     return cluster
+
+
+def processes_under(folder: Path) -> list[str]:
+    """Command lines of running processes that mention `folder` (a server, one of its children, a demo's window)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if str(folder) in command:
+                found.append(command)
+    return found

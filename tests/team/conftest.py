@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import secrets
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -136,3 +137,17 @@ def blank_db(pg_cluster: Cluster) -> Iterator[TeamDb]:
     """A new empty database (for `team init`)."""
     with _database(pg_cluster, initialised=False) as db:
         yield db
+
+
+@pytest.fixture
+def temp_root() -> Iterator[Path]:
+    """A temp root of a test's own, reachable by the postgres user, for a child process's TMPDIR (a demo, a
+    benchmark, a test run): what it leaves behind is found there. Removed at the end."""
+    if find_bin_dir() is None:
+        _missing("PostgreSQL's server programs (initdb, pg_ctl) are not installed (Debian: apt-get install postgresql)")
+    folder = Path(tempfile.mkdtemp(prefix="c2c-run-"))
+    folder.chmod(0o755)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

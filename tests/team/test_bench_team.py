@@ -6,37 +6,16 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.pg_cluster import find_bin_dir, postgres_required
-
 pytestmark = pytest.mark.postgres
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def temp_root() -> Iterator[Path]:
-    """A temp root of the run's own, reachable by the postgres user (the benchmark's cluster goes in it)."""
-    if find_bin_dir() is None:
-        reason = "PostgreSQL's server programs (initdb, pg_ctl) are not installed (Debian: apt-get install postgresql)"
-        if postgres_required():
-            pytest.fail(reason, False)
-        pytest.skip(reason)
-    folder = Path(tempfile.mkdtemp(prefix="c2c-benchrun-"))
-    folder.chmod(0o755)
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _quick_run(temp_root: Path, *extra: str) -> tuple[int, dict[str, Any]]:

@@ -12,25 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.pg_cluster import Cluster
+from tests.pg_cluster import Cluster, processes_under
 
 pytestmark = pytest.mark.postgres
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _servers_under(folder: Path) -> list[str]:
-    """Command lines of running processes that mention `folder` (a server, or one of its children)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            except OSError:
-                continue
-            if str(folder) in command:
-                found.append(command)
-    return found
 
 
 def test_a_postgres_test_run_leaves_no_server_or_folder_behind(pg_cluster: Cluster) -> None:
@@ -50,7 +36,7 @@ def test_a_postgres_test_run_leaves_no_server_or_folder_behind(pg_cluster: Clust
         assert result.returncode == 0, result.stdout[-2000:]
         assert "1 passed" in result.stdout
         assert [path.name for path in temp_root.iterdir() if path.name.startswith("c2c-pg-")] == []
-        assert _servers_under(temp_root) == []
+        assert processes_under(temp_root) == []
     finally:
         shutil.rmtree(temp_root, ignore_errors=True)
 

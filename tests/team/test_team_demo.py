@@ -7,18 +7,15 @@ from __future__ import annotations
 import json
 import os
 import selectors
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.pg_cluster import Cluster, find_bin_dir, postgres_required
+from tests.pg_cluster import Cluster, processes_under
 
 pytestmark = pytest.mark.postgres
 
@@ -26,38 +23,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "team_demo.py"
 
 
-@pytest.fixture
-def temp_root() -> Iterator[Path]:
-    """A temp root of the demo's own (reachable by the postgres user): everything the demo makes goes in it."""
-    if find_bin_dir() is None:
-        reason = "PostgreSQL's server programs (initdb, pg_ctl) are not installed (Debian: apt-get install postgresql)"
-        if postgres_required():
-            pytest.fail(reason, False)
-        pytest.skip(reason)
-    folder = Path(tempfile.mkdtemp(prefix="c2c-demorun-"))
-    folder.chmod(0o755)
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
 def _env(temp_root: Path) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")}
     return {**env, "PYTHONPATH": str(ROOT), "TMPDIR": str(temp_root)}
-
-
-def _processes_under(folder: Path) -> list[str]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            except OSError:
-                continue
-            if str(folder) in command:
-                found.append(command)
-    return found
 
 
 def test_the_demo_sets_up_both_agents_as_their_windows_will_use_them_and_cleans_up(temp_root: Path) -> None:
@@ -75,7 +43,7 @@ def test_the_demo_sets_up_both_agents_as_their_windows_will_use_them_and_cleans_
     assert "demo ready" in result.stdout
     assert "watch the claims" not in result.stdout  # --check ends at once: nothing to watch
     assert list(temp_root.iterdir()) == []
-    assert _processes_under(temp_root) == []
+    assert processes_under(temp_root) == []
 
 
 def test_ctrl_c_stops_the_demo_and_removes_everything(temp_root: Path) -> None:
@@ -101,7 +69,7 @@ def test_ctrl_c_stops_the_demo_and_removes_everything(temp_root: Path) -> None:
         assert b"Ctrl+C stops everything" in output, output.decode(errors="replace")
         assert b"open a window for an agent:" in output  # the commands, for a machine without windows
         assert b"watch the claims: " in output  # it keeps running: there is something to watch
-        assert _processes_under(temp_root) != []  # the server is running in the demo's folder
+        assert processes_under(temp_root) != []  # the server is running in the demo's folder
         demo.send_signal(signal.SIGINT)
         rest, _ = demo.communicate(timeout=30)
     finally:
@@ -111,7 +79,7 @@ def test_ctrl_c_stops_the_demo_and_removes_everything(temp_root: Path) -> None:
     assert demo.returncode == 0
     assert b"its folders are removed" in rest
     assert list(temp_root.iterdir()) == []
-    assert _processes_under(temp_root) == []
+    assert processes_under(temp_root) == []
 
 
 def test_each_agent_is_set_up_through_the_app_commands_even_when_setting_names_change(
