@@ -20,6 +20,7 @@ answer (core/team/session_steps.py), also before each pull.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import threading
@@ -250,6 +251,12 @@ class _ListenerRelay:
             self._changed = self._online = None
 
 
+def _cut_relays(relays: list[_ListenerRelay], *_destroyed: object) -> None:
+    """Any thread (the link's `destroyed`): no listener emits into the link any more."""
+    while relays:
+        relays.pop().cut()
+
+
 class TeamLink(QObject):
     """GUI thread: the window's team mode — its state, the jobs on the worker, the listener and the periodic sync.
 
@@ -292,6 +299,8 @@ class TeamLink(QObject):
         self._listener: Listener | None = None
         self._listeners: list[Listener] = []  # every listener started (from the worker), for the close to stop
         self._relays: list[_ListenerRelay] = []
+        # Deleted without shutdown() (its parent went first): the listener thread must still stop emitting into it.
+        self.destroyed.connect(functools.partial(_cut_relays, self._relays))
         self._listener_starting = False
         self._closed = False
         self._state = "off"

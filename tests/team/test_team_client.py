@@ -298,3 +298,24 @@ def test_the_sync_lane_gives_its_connection_back_when_idle(qtbot: QtBot, team_db
             qtbot.waitUntil(lambda: connections() == 2, timeout=5000)
         finally:
             link.shutdown()
+
+
+def test_a_link_deleted_without_shutdown_cuts_its_listener_callbacks(qapp: object) -> None:
+    """A listener thread outlives its link by a moment: once the link is gone it must emit nothing into it."""
+    import shiboken6
+
+    from PySide6.QtCore import QObject
+
+    from c2c_desktop.gui.team import TeamLink, _ListenerRelay
+
+    parent = QObject()
+    link = TeamLink("", None, parent)
+    calls: list[str] = []
+    relay = _ListenerRelay(lambda: calls.append("changed"), lambda online: calls.append(f"online {online}"))
+    link._relays.append(relay)
+    relay.changed()
+    shiboken6.delete(parent)  # the link goes with its parent, shutdown() never called
+    assert not shiboken6.isValid(link)
+    relay.changed()
+    relay.online(True)
+    assert calls == ["changed"]
