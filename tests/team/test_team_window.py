@@ -99,23 +99,39 @@ def own_server(pg_cluster: Cluster) -> Iterator[OwnServer]:
         cluster.stop()
 
 
+def _runqueue_wait_ms() -> float:
+    """How long this thread has waited for a CPU so far (Linux schedstat; 0 where the kernel does not say)."""
+    try:
+        return int(Path("/proc/thread-self/schedstat").read_text().split()[1]) / 1e6
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 class Heartbeat:
-    """A 10 ms QTimer on the GUI thread: the longest gap between its ticks is the longest stall of the event loop."""
+    """A 10 ms QTimer on the GUI thread: the longest gap between its ticks is the longest stall of the event loop.
+
+    `longest_ms` leaves out the time the thread waited for a CPU taken by other processes (2 shared cores; a test
+    run beside it), which no code of ours causes; work on the thread and any blocking wait (a network or keyring
+    call) still count. `longest_wall_ms` is the plain gap."""
 
     def __init__(self) -> None:
         self.longest_ms = 0.0
+        self.longest_wall_ms = 0.0
         self._last = time.perf_counter()
+        self._last_wait = _runqueue_wait_ms()
         self._timer = QTimer()
         self._timer.setInterval(10)
         self._timer.timeout.connect(self._tick)
 
     def _tick(self) -> None:
-        now = time.perf_counter()
-        self.longest_ms = max(self.longest_ms, (now - self._last) * 1000)
-        self._last = now
+        now, waited = time.perf_counter(), _runqueue_wait_ms()
+        gap = (now - self._last) * 1000
+        self.longest_wall_ms = max(self.longest_wall_ms, gap)
+        self.longest_ms = max(self.longest_ms, gap - (waited - self._last_wait))
+        self._last, self._last_wait = now, waited
 
     def start(self) -> None:
-        self._last = time.perf_counter()
+        self._last, self._last_wait = time.perf_counter(), _runqueue_wait_ms()
         self._timer.start()
 
     def stop(self) -> None:
@@ -157,7 +173,10 @@ def test_server_stopped_manual_call_goes_out_journaled_first_unguarded_then_push
             assert isinstance(refused[0], TeamError)
         finally:
             heartbeat.stop()
-        assert heartbeat.longest_ms < 50, f"the event loop stalled {heartbeat.longest_ms:.0f} ms"
+        assert heartbeat.longest_ms < 50, (
+            f"the event loop stalled {heartbeat.longest_ms:.0f} ms "
+            f"({heartbeat.longest_wall_ms:.0f} ms by the wall clock)"
+        )
         assert [(state, guarded) for _id, state, guarded in _journal(folder)] == [("done", 0)]
         qtbot.waitUntil(lambda: window.team_label.text() == "Team: offline — 1 call waiting to sync", timeout=SIGNAL_MS)
         assert window.team_label.isVisible()
