@@ -19,7 +19,10 @@ from tests.pg_cluster import Cluster, find_bin_dir, postgres_required, start_clu
 from tests.standin import make_tls_files
 
 if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
+
     from c2c_desktop.core.team.server import Connection, TeamSession
+    from c2c_desktop.gui.settings_dialog import SettingsDialog
 
 #: The host name in the server's test certificate (connections give hostaddr=127.0.0.1 with it).
 CERT_HOST = "db.team.test"
@@ -151,3 +154,23 @@ def temp_root() -> Iterator[Path]:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def settings_dialog_with_team(qtbot: QtBot) -> Iterator[SettingsDialog]:
+    """Settings with a Team page on a link of its own (team mode off: the page's checks run as its jobs); the link is
+    shut down at the end."""
+    import dataclasses
+
+    from c2c_desktop.core import config
+    from c2c_desktop.gui.settings_dialog import SettingsDialog
+    from c2c_desktop.gui.team import TeamLink
+
+    link = TeamLink("", None)
+    dialog = SettingsDialog(dataclasses.replace(config.Settings(), agent_number="+15550100100"), None, team=link)
+    qtbot.addWidget(dialog)
+    assert dialog.team_page is not None
+    try:
+        yield dialog
+    finally:
+        link.shutdown()

@@ -3,7 +3,6 @@ same lines on the command line and in Settings → Team → Test connection; the
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import subprocess
 import sys
@@ -12,7 +11,6 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from c2c_desktop.core import config
 from c2c_desktop.core.team.server import (
     TeamNoPassword,
     TeamRefused,
@@ -20,7 +18,7 @@ from c2c_desktop.core.team.server import (
     TeamSignInRefused,
     TeamUnavailable,
 )
-from tests.team.conftest import CERT_HOST, TeamDb
+from tests.team.conftest import CERT_HOST, TeamDb, settings_dialog_with_team
 
 pytestmark = pytest.mark.postgres
 
@@ -101,9 +99,6 @@ def test_each_connection_failure_is_one_plain_line(team_db: TeamDb, pg_tls_ca: P
 
 
 def test_the_command_line_and_test_connection_say_the_same(qtbot: QtBot, team_db: TeamDb) -> None:
-    from c2c_desktop.gui.settings_dialog import SettingsDialog
-    from c2c_desktop.gui.team import TeamLink
-
     alice = team_db.add_agent("alice")
     url = team_db.url(alice)
     expected = f"wrong password for {alice} at 127.0.0.1:{team_db.cluster.port}/{team_db.name}, or no such user"
@@ -118,12 +113,9 @@ def test_the_command_line_and_test_connection_say_the_same(qtbot: QtBot, team_db
     )
     assert login.returncode == 2 and login.stderr == f"c2c-desktop: {expected}\n"
 
-    link = TeamLink("", None)
-    dialog = SettingsDialog(dataclasses.replace(config.Settings(), agent_number="+15550100100"), None, team=link)
-    qtbot.addWidget(dialog)
-    page = dialog.team_page
-    assert page is not None
-    try:
+    with settings_dialog_with_team(qtbot) as dialog:
+        page = dialog.team_page
+        assert page is not None
         page.url_edit.setText(url)
         page.password_edit.setText("Wrong-password-1")
         page.test_button.click()
@@ -133,5 +125,3 @@ def test_the_command_line_and_test_connection_say_the_same(qtbot: QtBot, team_db
         page.test_button.click()
         qtbot.waitUntil(lambda: not page.busy, timeout=10_000)
         assert page.status.text() == "The team server at 127.0.0.1:1 is not answering (is it running?)."
-    finally:
-        link.shutdown()

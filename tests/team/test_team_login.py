@@ -4,7 +4,6 @@ and a sync no file of the profile and no log line holds it."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import os
@@ -23,7 +22,7 @@ from c2c_desktop.core.team.credentials import SERVICE_NAME, forget_password, key
 from tests.gui.session_support import open_profile
 from tests.gui.windows import running_window
 from tests.keyring_session import secret_service, secret_service_keyring  # noqa: F401
-from tests.team.conftest import TeamDb
+from tests.team.conftest import TeamDb, settings_dialog_with_team
 
 pytestmark = pytest.mark.postgres
 
@@ -59,13 +58,7 @@ def test_config_set_refuses_another_machine_without_verify_full() -> None:
 
 
 def test_settings_refuses_another_machine_without_verify_full(qtbot: QtBot) -> None:
-    from c2c_desktop.gui.settings_dialog import SettingsDialog
-    from c2c_desktop.gui.team import TeamLink
-
-    link = TeamLink("", None)
-    dialog = SettingsDialog(dataclasses.replace(config.Settings(), agent_number="+15550100100"), None, team=link)
-    qtbot.addWidget(dialog)
-    try:
+    with settings_dialog_with_team(qtbot) as dialog:
         assert dialog.team_page is not None and dialog.ok_button.isEnabled()
         dialog.team_page.url_edit.setText(REMOTE)
         assert not dialog.ok_button.isEnabled()
@@ -74,8 +67,6 @@ def test_settings_refuses_another_machine_without_verify_full(qtbot: QtBot) -> N
         dialog.team_page.url_edit.setText(REMOTE + "?sslmode=verify-full")
         assert dialog.ok_button.isEnabled() and dialog.team_page.url_message.isHidden()
         assert dialog.result_settings().team_url == REMOTE + "?sslmode=verify-full"
-    finally:
-        link.shutdown()
 
 
 @pytest.fixture
@@ -140,33 +131,27 @@ def test_settings_test_connection_keeps_a_working_password_and_sign_out_removes_
     team_db: TeamDb,
     secret_service_keyring: keyring.backend.KeyringBackend,  # noqa: F811
 ) -> None:
-    from c2c_desktop.gui.settings_dialog import SettingsDialog
-    from c2c_desktop.gui.team import TeamLink
-
     agent = team_db.add_agent("alice")
     url = team_db.url(agent)
-    link = TeamLink("", None)
-    dialog = SettingsDialog(dataclasses.replace(config.Settings(), agent_number="+15550100100"), None, team=link)
-    qtbot.addWidget(dialog)
-    page = dialog.team_page
-    assert page is not None
-    try:
-        page.url_edit.setText(url)
-        page.password_edit.setText("wrong-password")
-        page.test_button.click()
-        qtbot.waitUntil(lambda: not page.busy, timeout=10_000)
-        where = f"127.0.0.1:{team_db.cluster.port}/{team_db.name}"
-        assert page.status.text() == f"Wrong password for {agent} at {where}, or no such user."
-        assert load_password(url) is None
-        page.password_edit.setText(team_db.passwords[agent])
-        page.test_button.click()
-        assert not page.test_button.isEnabled()  # one check at a time
-        qtbot.waitUntil(lambda: not page.busy, timeout=10_000)
-        assert page.status.text() == f"Connected as {agent}. The password is kept in the system keyring."
-        assert page.password_edit.text() == "" and load_password(url) == team_db.passwords[agent]
-        page.sign_out_button.click()
-        qtbot.waitUntil(lambda: not page.busy, timeout=10_000)
-        assert page.status.text().startswith("Signed out") and load_password(url) is None
-    finally:
-        forget_password(url, secret_service_keyring)
-        link.shutdown()
+    with settings_dialog_with_team(qtbot) as dialog:
+        page = dialog.team_page
+        assert page is not None
+        try:
+            page.url_edit.setText(url)
+            page.password_edit.setText("wrong-password")
+            page.test_button.click()
+            qtbot.waitUntil(lambda: not page.busy, timeout=10_000)
+            where = f"127.0.0.1:{team_db.cluster.port}/{team_db.name}"
+            assert page.status.text() == f"Wrong password for {agent} at {where}, or no such user."
+            assert load_password(url) is None
+            page.password_edit.setText(team_db.passwords[agent])
+            page.test_button.click()
+            assert not page.test_button.isEnabled()  # one check at a time
+            qtbot.waitUntil(lambda: not page.busy, timeout=10_000)
+            assert page.status.text() == f"Connected as {agent}. The password is kept in the system keyring."
+            assert page.password_edit.text() == "" and load_password(url) == team_db.passwords[agent]
+            page.sign_out_button.click()
+            qtbot.waitUntil(lambda: not page.busy, timeout=10_000)
+            assert page.status.text().startswith("Signed out") and load_password(url) is None
+        finally:
+            forget_password(url, secret_service_keyring)
