@@ -59,6 +59,15 @@ def test_type_a_name_and_enter_places_one_call(xvfb_display: str, standin: Stand
         assert standin.requests[0].params["phone_to_call"] == "4155550167"  # Marcus Chen's primary number
         wait_for_window(xvfb_display, "^c2c-desktop")  # the title says "Calling Marcus Chen…" until the outcome
         xdotool(xvfb_display, "key", "ctrl+q")
+        try:
+            app.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            # X can still show the title from before the call when the request has already arrived (the title's
+            # change reaches the X server with the window's next flush): Ctrl+Q then came during the call, and the
+            # window asks first. Its default button closes.
+            box = wait_for_window(xvfb_display, "^(A call is in progress|The call has ended)$", timeout=10)
+            xdotool(xvfb_display, "windowfocus", "--sync", box)
+            xdotool(xvfb_display, "key", "Return")
         code, stderr = finish(app)
     finally:
         if app.poll() is None:
