@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from c2c_desktop import APP_NAME, handoff
 from c2c_desktop.core.fileutil import gc_paused
 from c2c_desktop.gui.icons import icon
+from c2c_desktop.gui.slots import weak_slot
 
 if TYPE_CHECKING:
     from PySide6.QtNetwork import QLocalServer
@@ -201,9 +202,9 @@ class UnixInstanceServer(QObject):
             connection.setblocking(False)
             notifier = QSocketNotifier(connection.fileno(), QSocketNotifier.Type.Read, self)
             fd = connection.fileno()
-            notifier.activated.connect(lambda *_args, fd=fd: self._read(fd))
+            notifier.activated.connect(weak_slot(self._read, fd))  # the notifier is deleted on its own (_drop)
             self._clients[fd] = (connection, notifier, bytearray())
-            QTimer.singleShot(self.CLIENT_TIMEOUT_MS, self, lambda fd=fd, c=connection: self._time_up(fd, c))
+            QTimer.singleShot(self.CLIENT_TIMEOUT_MS, self, weak_slot(self._time_up, fd, connection))
 
     def _resume_accepting(self) -> None:
         if self.is_listening():

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal, SignalInstance, Slot
 from PySide6.QtWidgets import (
@@ -547,9 +547,14 @@ class CallingSession(QObject):
 
     ended = Signal()
 
+    @property
+    def window(self) -> MainWindow:
+        """The window it runs in: its Qt parent. Not kept in an attribute: a child deleted on its own (`end()`'s
+        deleteLater) holding its parent's last reference frees the parent inside its own destructor (gui/slots.py)."""
+        return cast("MainWindow", self.parent())
+
     def __init__(self, window: MainWindow, found: CallList, rules: DispositionRules, state: SessionState) -> None:
         super().__init__(window)
-        self.window = window
         self.store = window.profile.store
         self.lists = StoreCallLists(self.store)
         self.list = found

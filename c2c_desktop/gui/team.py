@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from c2c_desktop.gui.calls import Releasable, Released
+from c2c_desktop.gui.slots import weak_slot
 
 if TYPE_CHECKING:
     from c2c_desktop.core.store import Store
@@ -439,6 +440,7 @@ class TeamLink(QObject):
         workers, self._workers = self._workers, {}
         for _done, timer, _lane in self._waiting.values():
             timer.stop()
+            timer.deleteLater()
         self._waiting.clear()
         deadline = time.monotonic() + timeout_ms / 1000
         stopped = True
@@ -491,7 +493,7 @@ class TeamLink(QObject):
         job_id = next(self._ids)
         timer = QTimer(self)
         timer.setSingleShot(True)
-        timer.timeout.connect(lambda: self._on_timeout(job_id, timeout_s))
+        timer.timeout.connect(weak_slot(self._on_timeout, job_id, timeout_s))  # the timer is deleted on its own
         self._waiting[job_id] = (done, timer, lane)
         timer.start(max(0, round(timeout_s * 1000)))
         self._worker_now(lane).run(job_id, job)
