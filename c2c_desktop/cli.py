@@ -454,6 +454,12 @@ def _add_team_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     logout.add_argument(
         "--url", metavar="URL", help="the account's URL (default: $C2C_TEAM_URL, else the team_url setting)"
     )
+    team_sub.add_parser(
+        "sync",
+        parents=[url],
+        help="an agent without the window: push your calls waiting to sync, then pull your lists, the team's "
+        "contacts and do-not-call list",
+    )
 
 
 def build_gui_parser() -> argparse.ArgumentParser:
@@ -1940,7 +1946,7 @@ def cmd_desktop_entry(args: argparse.Namespace) -> int:
 
 
 def cmd_team(args: argparse.Namespace) -> int:
-    """team init / add-agent / remove-agent / lists / dnc / status / login / logout (team_cli.py)."""
+    """team init / add-agent / remove-agent / lists / dnc / status / login / logout / sync (team_cli.py)."""
     try:
         from c2c_desktop import team_cli
     except ImportError as exc:
@@ -1948,7 +1954,7 @@ def cmd_team(args: argparse.Namespace) -> int:
             raise
         raise CliError(f"the team commands need the team extra: pip install '{APP_NAME}[team]'") from None
     try:
-        return team_cli.run(args)
+        return team_cli.run(args, _open_store)
     except team_cli.TeamError as exc:
         raise CliError(str(exc)) from None
 

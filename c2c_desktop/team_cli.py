@@ -1,4 +1,5 @@
-"""`c2c-desktop team …`: the manager's commands for the team workspace on PostgreSQL, and an agent's login/logout.
+"""`c2c-desktop team …`: the manager's commands for the team workspace on PostgreSQL, and an agent's login, logout
+and sync.
 
 Imported by cli.py only when a team command runs (it loads psycopg, from the `team` extra). Failures are
 core.team.server.TeamError with one plain line; cli.py prints them. Passwords are never arguments: the new agent's
@@ -16,9 +17,9 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from c2c_desktop.core.team import admin
 from c2c_desktop.core.team.lists import Lead, TeamListReport, create_team_list
@@ -33,7 +34,11 @@ from c2c_desktop.core.team.server import (
     connect,
     describe_url,
     parse_team_url,
+    url_account,
 )
+
+if TYPE_CHECKING:
+    from c2c_desktop.core.store import Store
 
 __all__ = ["NumberGate", "TeamError", "create_list", "open_connection", "resolve_url", "run"]
 
@@ -325,6 +330,36 @@ def _logout(args: argparse.Namespace) -> None:
         print(f"{where} was not signed in: no password of it was in the system keyring")
 
 
+#: How `team sync` names what a pull changed (core.team.sync.PULLED_TABLES).
+_PULLED_WORDS = {
+    "team_settings": "setting",
+    "contacts": "contact",
+    "dnc": "do-not-call number",
+    "call_lists": "list",
+    "list_items": "list item",
+}
+
+
+def _sync(url: str, open_store: Callable[[], Store]) -> None:
+    """An agent's terminal (the window does this by itself): push the calls and list items' ends waiting for the team
+    server, then pull the assigned lists, the team's contacts and do-not-call list into the local mirrors."""
+    from c2c_desktop.core.team.sync import TeamSync, pending_count, set_current_account
+
+    account = url_account(url)
+    with open_connection(url) as connection, open_store() as store:
+        set_current_account(store, account)  # as the window does: this account's rows are the ones pushed
+        sync = TeamSync(store, TeamSession(connection), account=account)
+        pushed = sync.push()
+        ends = sync.send_item_updates()
+        report = sync.pull()
+        waiting = pending_count(store, account)
+    pulled = ", ".join(_plural(count, _PULLED_WORDS[table]) for table, count in report.changed.items() if count)
+    print(f"pushed {_plural(pushed, 'call')}" + (f" and {_plural(ends, 'list item end')}" if ends else ""))
+    print(f"pulled {pulled or 'nothing new'}" + (" (first pull: everything)" if report.full else ""))
+    if waiting:
+        print(f"{_plural(waiting, 'call')} still waiting to sync")
+
+
 _ACTIONS = {
     "init": _init,
     "add-agent": _add_agent,
@@ -335,12 +370,17 @@ _ACTIONS = {
 }
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run `team ACTION`; raises TeamError with a plain line on failure."""
+def run(args: argparse.Namespace, open_store: Callable[[], Store] | None = None) -> int:
+    """Run `team ACTION`; raises TeamError with a plain line on failure. `open_store`: the local journal (`sync`)."""
     if getattr(args, "extra_arguments", None):
         raise TeamSetupError(PASSWORD_ARGUMENT_MESSAGE)
     if args.action in ("login", "logout"):
         (_login if args.action == "login" else _logout)(args)
+        return 0
+    if args.action == "sync":
+        if open_store is None:
+            raise TeamSetupError("team sync needs the local journal")
+        _sync(resolve_url(args.url), open_store)
         return 0
     if args.action in ("add-agent", "remove-agent"):
         admin.check_agent_name(args.name)  # before asking for any password

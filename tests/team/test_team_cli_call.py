@@ -154,3 +154,36 @@ def test_lists_call_next_refuses_a_team_lists_local_copy(agent: str, standin: St
     assert refused.returncode != 0
     assert 'Not sent: "East" is a team list: work a team list in the window' in refused.stderr
     assert standin.request_count == 0 and _journal() == []
+
+
+def test_team_sync_pushes_what_a_terminal_dialled_unguarded_and_pulls_the_mirrors(
+    agent: str, team_db: TeamDb, standin: StandInService
+) -> None:
+    """An agent without the window: `team sync` sends the calls waiting (once), then pulls the mirrors; not signed in
+    or the server not answering, it says so in one line and the calls keep waiting."""
+    assert c2c("team", "logout").returncode == 0
+    assert c2c("call", NUMBER).returncode == 0  # signed out: dialled under the local rules, waiting to sync
+    signed_out = c2c("team", "sync")
+    assert signed_out.returncode != 0 and "no password" in signed_out.stderr, signed_out.stderr
+    down = team_db.url(agent).replace(f":{team_db.cluster.port}/", f":{closed_port()}/")
+    not_answering = c2c("team", "sync", "--url", down)
+    assert not_answering.returncode != 0 and "is not answering" in not_answering.stderr, not_answering.stderr
+    for failed in (signed_out, not_answering):
+        assert "Traceback" not in failed.stderr and len(failed.stderr.strip().splitlines()) == 1
+    with team_db.owner() as owner:
+        owner.execute("INSERT INTO c2c.dnc (e164) VALUES ('+15552010099')")
+        assert owner.execute("SELECT count(*) FROM c2c.calls").fetchone() == (0,)
+
+    assert c2c("team", "login", stdin=team_db.passwords[agent] + "\n").returncode == 0
+    synced = c2c("team", "sync")
+    assert synced.returncode == 0, synced.stderr
+    assert synced.stdout.splitlines()[0] == "pushed 1 call", synced.stdout
+    assert "1 do-not-call number" in synced.stdout and "still waiting" not in synced.stdout
+    with team_db.owner() as owner:
+        rows = owner.execute("SELECT agent, e164, state, team_guarded FROM c2c.calls").fetchall()
+    assert rows == [(agent, NUMBER, "done", False)]
+    with sqlite3.connect(default_db_path()) as connection:
+        assert connection.execute("SELECT e164 FROM team_dnc").fetchall() == [("+15552010099",)]
+    again = c2c("team", "sync")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.splitlines() == ["pushed 0 calls", "pulled nothing new"]
