@@ -343,11 +343,10 @@ _PULLED_WORDS = {
 def _sync(url: str, open_store: Callable[[], Store]) -> None:
     """An agent's terminal (the window does this by itself): push the calls and list items' ends waiting for the team
     server, then pull the assigned lists, the team's contacts and do-not-call list into the local mirrors."""
-    from c2c_desktop.core.team.sync import TeamSync, pending_count, set_current_account
+    from c2c_desktop.core.team.sync import TeamSync, pending_count
 
     account = url_account(url)
     with open_connection(url) as connection, open_store() as store:
-        set_current_account(store, account)  # as the window does: this account's rows are the ones pushed
         sync = TeamSync(store, TeamSession(connection), account=account)
         pushed = sync.push()
         ends = sync.send_item_updates()
