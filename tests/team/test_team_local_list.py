@@ -7,14 +7,13 @@ stand-in over loopback."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
 
 from c2c_desktop.core.list_session import Mode, Phase
-from c2c_desktop.core.simulator import DEMO_ACCESS_KEY, DEMO_SECRET_ACCESS_KEY, StandInService
+from c2c_desktop.core.simulator import StandInService
 from c2c_desktop.gui.mainwindow import MainWindow
 from c2c_desktop.gui.profile import Profile
 from tests.gui.session_support import enter, fill_store, lead_dial, lead_e164, open_profile, wait_card
@@ -25,14 +24,6 @@ from tests.team.test_team_window import OwnServer, _place_in_cool_off, own_serve
 pytestmark = pytest.mark.postgres
 
 WAIT_MS = 20_000
-
-
-@pytest.fixture
-def standin() -> Iterator[StandInService]:
-    with StandInService(
-        ring_seconds=0.05, access_key=DEMO_ACCESS_KEY, secret_access_key=DEMO_SECRET_ACCESS_KEY
-    ) as service:
-        yield service
 
 
 def _profile(folder: Path, api_url: str, url: str, password: str) -> tuple[Profile, int]:

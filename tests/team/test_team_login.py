@@ -9,7 +9,6 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import keyring.backend
@@ -17,7 +16,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from c2c_desktop.core import config
-from c2c_desktop.core.simulator import DEMO_ACCESS_KEY, DEMO_SECRET_ACCESS_KEY, StandInService
+from c2c_desktop.core.simulator import StandInService
 from c2c_desktop.core.team.credentials import SERVICE_NAME, forget_password, keyring_username, load_password
 from tests.gui.session_support import open_profile
 from tests.gui.windows import running_window
@@ -67,14 +66,6 @@ def test_settings_refuses_another_machine_without_verify_full(qtbot: QtBot) -> N
         dialog.team_page.url_edit.setText(REMOTE + "?sslmode=verify-full")
         assert dialog.ok_button.isEnabled() and dialog.team_page.url_message.isHidden()
         assert dialog.result_settings().team_url == REMOTE + "?sslmode=verify-full"
-
-
-@pytest.fixture
-def standin() -> Iterator[StandInService]:
-    with StandInService(
-        ring_seconds=0.05, access_key=DEMO_ACCESS_KEY, secret_access_key=DEMO_SECRET_ACCESS_KEY
-    ) as service:
-        yield service
 
 
 @pytest.mark.keyring

@@ -18,7 +18,7 @@ from pytestqt.qtbot import QtBot
 
 from c2c_desktop.core.calllists import CallList, StoreCallLists
 from c2c_desktop.core.list_session import Mode, Phase, progress
-from c2c_desktop.core.simulator import DEMO_ACCESS_KEY, DEMO_SECRET_ACCESS_KEY, StandInService
+from c2c_desktop.core.simulator import StandInService
 from c2c_desktop.core.team import admin
 from c2c_desktop.core.team.lists import Lead, create_team_list
 from c2c_desktop.gui.mainwindow import MainWindow
@@ -36,14 +36,6 @@ from tests.team.conftest import TeamDb
 pytestmark = pytest.mark.postgres
 
 WAIT_MS = 20_000
-
-
-@pytest.fixture
-def standin() -> Iterator[StandInService]:
-    with StandInService(
-        ring_seconds=0.05, access_key=DEMO_ACCESS_KEY, secret_access_key=DEMO_SECRET_ACCESS_KEY
-    ) as service:
-        yield service
 
 
 def no_answer_number(n: int) -> str:
