@@ -46,6 +46,8 @@ Run it from here; the folder can live anywhere (e.g. ~/.local/opt/c2c-desktop).
   ./c2c-desktop install-desktop-entry  menu entry, icon, and the handler of tel: and callto: links
                                        (run it again after moving this folder)
   ./c2c-desktop --help                 the terminal commands (call, keys, config, contacts, ...)
+  ./c2c-desktop team login --url 'postgresql://NAME@HOST/DB?sslmode=verify-full'
+                                       join your team's workspace (the password your manager gave you)
 
 Start at login: Settings -> Desktop -> "Start at login, hidden in the tray".
 Remove: ./c2c-desktop uninstall-desktop-entry, then delete this folder. Your contacts and journal stay in

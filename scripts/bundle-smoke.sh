@@ -4,9 +4,10 @@
 #   --version; the stand-in (`simulator`) in the background; `keys set` into a real gnome-keyring in a private D-Bus
 #   session; `config set`; `call` against the stand-in -> Connected; `--demo` shown under Xvfb (xdotool), then
 #   SIGTERM -> exit 0, with nothing logged about a module that failed to load; the profile's window, and a tel: link
-#   launched beside it handed over to that window (exit 0, still one window).
+#   launched beside it handed over to that window (exit 0, still one window); team mode against a throwaway
+#   PostgreSQL cluster (init, add-agent, login, a claimed call, sync, status).
 # Usage: scripts/bundle-smoke.sh [dist/c2c-desktop-VERSION-linux-ARCH.tar.gz]   (default: the newest in dist/)
-# Needs: xvfb, xdotool, dbus, gnome-keyring (scripts/system-packages.sh test). Works as root, without stdin.
+# Needs: xvfb, xdotool, dbus, gnome-keyring, postgresql (scripts/system-packages.sh test). Works as root, without stdin.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +16,16 @@ archive=${1:-$(ls -t dist/c2c-desktop-*.tar.gz 2>/dev/null | head -n 1)}
 
 work=$(mktemp -d)
 pids=()
+# Team mode's server (step 7): Debian's PostgreSQL, whose programs refuse root: as root they run as `postgres`.
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+as_pg=()
+[ "$(id -u)" -ne 0 ] || as_pg=(runuser -u postgres --)
+stop_postgres() {
+  [ -f "$work/pg/data/postmaster.pid" ] || return 0
+  "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/pg/data" -m immediate -w stop >/dev/null 2>&1 || true
+}
 cleanup() {
+  stop_postgres
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   rm -rf "$work"
@@ -129,4 +139,47 @@ wait "$window"
 code=$?
 set -e
 [ "$code" -eq 0 ] || fail "the profile window exited $code after SIGTERM"
-echo "bundle-smoke: OK: --version, the stand-in, keys in the Secret Service, a call Connected, the window, a tel: hand-off"
+
+# 7. Team mode (psycopg with its own libpq): a throwaway PostgreSQL cluster with passwords (SCRAM); the manager's
+#    team init and add-agent, the agent's team login (the password into the keyring), a call claimed on the team
+#    server first, team sync, and the manager's team status counting that call.
+[ -n "$pg_bin" ] && [ -x "$pg_bin/initdb" ] || fail "no PostgreSQL server programs (scripts/system-packages.sh test)"
+chmod 711 "$work"
+mkdir -m 700 "$work/pg"
+printf 'smoke-admin-pass\n' >"$work/pg/admin-password"
+[ "$(id -u)" -ne 0 ] || chown -R postgres "$work/pg"
+"${as_pg[@]}" "$pg_bin/initdb" -D "$work/pg/data" -U c2c_admin --auth=scram-sha-256 \
+  --pwfile="$work/pg/admin-password" --no-sync >"$work/initdb.log" 2>&1 || fail "initdb"
+pg_port=""
+for _ in 1 2 3 4 5; do
+  candidate=$((20000 + RANDOM % 40000))
+  if "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/pg/data" -w -t 30 -l "$work/pg/server.log" \
+      -o "-p $candidate -k $work/pg -c listen_addresses=127.0.0.1" start >"$work/pg_ctl.log" 2>&1; then
+    pg_port=$candidate; break
+  fi
+done
+[ -n "$pg_port" ] || { cp "$work/pg/server.log" "$work/postgres.log" 2>/dev/null || true; fail "PostgreSQL did not start"; }
+manager=("${clean_env[@]}" PGPASSWORD=smoke-admin-pass "$app" team)
+admin_url="postgresql://c2c_admin@127.0.0.1:$pg_port/postgres"
+agent_url="postgresql://alice@127.0.0.1:$pg_port/postgres"
+"${manager[@]}" init --url "$admin_url" </dev/null >"$work/team.log" 2>&1 || fail "team init"
+printf 'alice-smoke-pass\n' | "${manager[@]}" add-agent alice --url "$admin_url" >>"$work/team.log" 2>&1 \
+  || fail "team add-agent"
+printf 'alice-smoke-pass\n' | "${clean_env[@]}" "$app" team login --url "$agent_url" >>"$work/team.log" 2>&1 \
+  || fail "team login"
+grep -q "^signed in as alice" "$work/team.log" || fail "team login did not sign alice in"
+set +e
+"${clean_env[@]}" "$app" call 2125550143 </dev/null >"$work/team-call.log" 2>&1
+code=$?
+set -e
+[ "$code" -eq 0 ] && grep -q "Connected" "$work/team-call.log" || fail "the team-mode call exited $code"
+! grep -q "not team-guarded" "$work/team-call.log" || fail "the team-mode call was not claimed on the server"
+"${clean_env[@]}" "$app" team sync </dev/null >>"$work/team.log" 2>&1 || fail "team sync"
+grep -q "^pushed 1 call" "$work/team.log" || fail "team sync did not push the call"
+"${manager[@]}" status --json --url "$admin_url" </dev/null >"$work/team-status.json" 2>>"$work/team.log" \
+  || fail "team status"
+grep -q '"calls": 1' "$work/team-status.json" || fail "team status does not count alice's call"
+echo "bundle-smoke: team mode: PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}'), login, a claimed call, sync"
+stop_postgres
+
+echo "bundle-smoke: OK: --version, the stand-in, keys in the Secret Service, a call Connected, the window, a tel: hand-off, team mode"
