@@ -3,7 +3,8 @@
 Why: a lambda or partial connected to a child's signal holds the owner's Python wrapper. When that child is deleted
 on its own (`deleteLater`) while its connection holds the last reference to an owner that Python owns (no Qt
 parent), PySide frees the owner inside the child's destructor, the owner deletes its children, and the child is
-deleted twice: a segfault in the next processEvents (seen in the team link's per-job timers, 1 run in 6).
+deleted twice: a segfault in the next processEvents (seen in the team link's per-job timers: 1 test run in 11 here,
+and in CI).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""An owner freed inside its own child's destructor is deleted twice (a segfault): seen once in 6 runs of the team
-client tests, where a job's timer, deleted on its own after the answer, held the last reference to its TeamLink.
-Each case runs in a child process, since the failure is the process dying; each failed (exit -11) before
+"""An owner freed inside its own child's destructor is deleted twice (a segfault): seen in 1 run in 11 of the team
+client tests (and in CI), where a job's timer, deleted on its own after the answer, held the last reference to its
+TeamLink. Each case runs in a child process, since the failure is the process dying; each failed (exit -11) before
 gui/slots.weak_slot."""
 
 from __future__ import annotations
