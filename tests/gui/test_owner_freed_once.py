@@ -36,13 +36,22 @@ def at_top_level(done):
         time.sleep(0.002)
     assert done(), "no answer in 10 s"
 
-freed = 0
+# How many of five owners, each returned by used_owner(attempt) after its child was let go, are freed once the last
+# reference goes (the child's deleteLater still waiting until then).
+def freed_in_five(used_owner):
+    freed = 0
+    for attempt in range(5):
+        gone = weakref.ref(used_owner(attempt))
+        spin(5)
+        gc.collect()
+        freed += gone() is None
+    return freed
 """
 
 
 def _run(body: str, tmp_path: Path) -> None:
     script = tmp_path / "case.py"
-    script.write_text(PRELUDE + textwrap.dedent(body) + "\nprint('freed', freed)\n")
+    script.write_text(PRELUDE + textwrap.dedent(body) + "\nprint('freed', freed_in_five(used_owner))\n")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
     done = subprocess.run(
         [sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=120, check=False
@@ -58,18 +67,14 @@ def test_a_team_link_whose_job_timer_goes_after_it(tmp_path: Path) -> None:
         from c2c_desktop.gui.team import TeamLink
         from tests.standin import closed_port
 
-        for _ in range(5):
+        def used_owner(_attempt):
             url = f"postgresql://alice@127.0.0.1:{closed_port()}/c2c"
             link = TeamLink(url, None, password_loader=lambda _url: "pw", listen=False)
             answers = []
             link.submit(lambda client: client.session, answers.append)  # refused at once: the timer is let go
             at_top_level(lambda: answers)
             link.shutdown()
-            gone = weakref.ref(link)
-            del link
-            spin(5)
-            gc.collect()
-            freed += gone() is None
+            return link
         """,
         tmp_path,
     )
@@ -80,7 +85,7 @@ def test_an_instance_server_whose_client_notifier_goes_after_it(tmp_path: Path) 
         f"""
         from c2c_desktop.gui.app import UnixInstanceServer
 
-        for attempt in range(5):
+        def used_owner(attempt):
             links = []
             server = UnixInstanceServer({str(tmp_path)!r} + f"/s{{attempt}}", lambda link, _token: links.append(link))
             launch = socket.socket(socket.AF_UNIX)
@@ -89,11 +94,7 @@ def test_an_instance_server_whose_client_notifier_goes_after_it(tmp_path: Path) 
             launch.close()
             at_top_level(lambda: links)  # the client's notifier is let go
             server.close()
-            gone = weakref.ref(server)
-            del server
-            spin(5)
-            gc.collect()
-            freed += gone() is None
+            return server
         """,
         tmp_path,
     )

@@ -15,7 +15,7 @@ from c2c_desktop.core.calllists import ListItem, StoreCallLists
 from c2c_desktop.core.models import CallRequest, CallResult, Outcome
 from c2c_desktop.core.store import Store
 from c2c_desktop.core.team import admin
-from c2c_desktop.core.team.server import Claim
+from c2c_desktop.core.team.server import Claim, TeamSession
 from c2c_desktop.core.team.session_steps import ServerUpdate, Step, keep_update, kept_updates
 from c2c_desktop.core.team.sync import TeamSync, set_team_guarded
 from tests.team.conftest import TeamDb
@@ -54,6 +54,16 @@ def _called(store: Store, claim: Claim) -> ListItem:
     return item
 
 
+def _pulled_claimed_and_called(store: Store, session: TeamSession, list_id: int) -> tuple[TeamSync, Claim]:
+    """The list pulled, its next item claimed by this session's agent and called (`_called`)."""
+    sync = TeamSync(store, session)
+    sync.pull()
+    claim = session.claim_next(list_id)
+    assert claim is not None
+    _called(store, claim)
+    return sync, claim
+
+
 def _lease_and_cool_off_over(team_db: TeamDb, item_id: int) -> None:
     """As if the app stayed away longer than the claim's lease and the number's cool-off (the server's clock)."""
     with team_db.owner() as owner:
@@ -87,11 +97,7 @@ def test_a_done_result_sent_late_closes_the_item_even_after_another_agent_claime
     alice, bob = team_db.add_agent("alice"), team_db.add_agent("bob")
     list_id = _team_list(team_db, alice, bob)
     with team_db.session(alice) as session, team_db.session(bob) as bobs:
-        sync = TeamSync(store, session)
-        sync.pull()
-        claim = session.claim_next(list_id)
-        assert claim is not None
-        _called(store, claim)
+        sync, claim = _pulled_claimed_and_called(store, session, list_id)
         # "Not interested", kept here: the server did not answer (nothing sent now).
         keep_update(store, claim.item_id, ServerUpdate(Step.FINISH, True, None, "connected", "Not interested"))
         _lease_and_cool_off_over(team_db, claim.item_id)
@@ -114,11 +120,7 @@ def test_a_kept_update_is_recorded_as_at_once_while_nobody_claimed_since_and_a_r
     alice = team_db.add_agent("alice")
     list_id = _team_list(team_db, alice)
     with team_db.session(alice) as session:
-        sync = TeamSync(store, session)
-        sync.pull()
-        claim = session.claim_next(list_id)
-        assert claim is not None
-        _called(store, claim)
+        sync, claim = _pulled_claimed_and_called(store, session, list_id)
         retry_at = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=2)
         update = ServerUpdate(Step.FINISH, False, retry_at, "no_answer", None)
         keep_update(store, claim.item_id, update)
@@ -137,11 +139,7 @@ def test_a_kept_retry_gives_way_to_another_agent_s_later_claim(team_db: TeamDb, 
     alice, bob = team_db.add_agent("alice"), team_db.add_agent("bob")
     list_id = _team_list(team_db, alice, bob)
     with team_db.session(alice) as session, team_db.session(bob) as bobs:
-        sync = TeamSync(store, session)
-        sync.pull()
-        claim = session.claim_next(list_id)
-        assert claim is not None
-        _called(store, claim)
+        sync, claim = _pulled_claimed_and_called(store, session, list_id)
         retry_at = datetime.now(UTC) + timedelta(hours=2)
         keep_update(store, claim.item_id, ServerUpdate(Step.FINISH, False, retry_at, "no_answer", None))
         _lease_and_cool_off_over(team_db, claim.item_id)
