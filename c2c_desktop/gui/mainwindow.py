@@ -1340,9 +1340,6 @@ class MainWindow(QMainWindow):
             team=None if self.profile.demo else self.team,
             parent=self,
         )
-        team_page = getattr(dialog, "team_page", None)  # a test's stand-in dialog may have none
-        if team_page is not None:
-            team_page.password_saved.connect(self.team.password_changed)
         accepted = dialog.exec() == SettingsDialog.DialogCode.Accepted
         if dialog.dispositions_saved() is not None:
             self._dispositions_edited()

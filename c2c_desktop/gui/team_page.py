@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+import shiboken6
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
@@ -78,13 +80,13 @@ class TeamPage(QWidget):
     """The Team tab of the settings dialog."""
 
     changed = Signal()  # the URL was edited (the dialog validates again)
-    password_saved = Signal()  # a password went into the keyring (the window reads it again)
 
     def __init__(self, link: TeamLink, url: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._link = link
         self._busy = False
         self._after_save: Callable[[], None] | None = None
+        self._saving_password = False  # the running check has a typed password to keep
         colours = message_colours(self)
         self._error_colour, self._ok_colour = colours["error"], colours["ok"]
 
@@ -166,6 +168,7 @@ class TeamPage(QWidget):
             return
         self._busy = True
         self._after_save = after_save
+        self._saving_password = bool(self.password_edit.text())
         self._set_enabled(False)
         show_message(self.status, CHECKING_TEXT, "")
         self._link.run_account_job(check_account(self.url(), self.password_edit.text()), self._on_checked)
@@ -181,22 +184,28 @@ class TeamPage(QWidget):
     # --- answers (GUI thread) ------------------------------------------------------------------------------
 
     def _on_checked(self, answer: str | TeamError) -> None:
+        saved = self._saving_password and not isinstance(answer, Exception)
+        if saved:
+            self._link.password_changed()  # its connections read the keyring again
+        if not shiboken6.isValid(self):
+            return  # Settings was closed before the answer came
         self._busy = False
         self._set_enabled(True)
         after, self._after_save = self._after_save, None
         if isinstance(answer, Exception):
             show_message(self.status, sentence(str(answer)), self._error_colour)
             return
-        saved = bool(self.password_edit.text())
         self.password_edit.clear()
         text = f"Connected as {answer}." + (" The password is kept in the system keyring." if saved else "")
         show_message(self.status, text, self._ok_colour)
-        if saved:
-            self.password_saved.emit()
         if after is not None:
             after()
 
     def _on_signed_out(self, answer: None | TeamError) -> None:
+        if not isinstance(answer, Exception):
+            self._link.password_changed()
+        if not shiboken6.isValid(self):
+            return  # Settings was closed before the answer came
         self._busy = False
         self._set_enabled(True)
         if isinstance(answer, Exception):
@@ -204,7 +213,6 @@ class TeamPage(QWidget):
             return
         self.password_edit.clear()
         show_message(self.status, "Signed out: the team password was removed from the system keyring.", "")
-        self.password_saved.emit()
 
     def _on_url_changed(self) -> None:
         problem = self.problem()

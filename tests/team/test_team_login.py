@@ -15,10 +15,12 @@ import keyring.backend
 import pytest
 from pytestqt.qtbot import QtBot
 
+from PySide6.QtWidgets import QWidget
+
 from c2c_desktop.core import config
 from c2c_desktop.core.simulator import StandInService
 from c2c_desktop.core.team.credentials import SERVICE_NAME, forget_password, keyring_username, load_password
-from tests.gui.session_support import open_profile
+from tests.gui.session_support import open_profile, when_modal
 from tests.gui.windows import running_window
 from tests.keyring_session import secret_service, secret_service_keyring  # noqa: F401
 from tests.team.conftest import TeamDb, settings_dialog_with_team
@@ -146,3 +148,40 @@ def test_settings_test_connection_keeps_a_working_password_and_sign_out_removes_
             assert page.status.text().startswith("Signed out") and load_password(url) is None
         finally:
             forget_password(url, secret_service_keyring)
+
+
+@pytest.mark.keyring
+def test_settings_closed_while_its_connection_test_runs_still_signs_the_window_in(
+    qtbot: QtBot,
+    tmp_path: Path,
+    team_db: TeamDb,
+    standin: StandInService,
+    secret_service_keyring: keyring.backend.KeyringBackend,  # noqa: F811
+) -> None:
+    # Esc right after Test connection: the dialog closed before the answer came. That answer touched the freed page
+    # (an error in the log) and the password it saved never reached the window's link.
+    from PySide6.QtCore import Qt
+
+    from c2c_desktop.gui.settings_dialog import SettingsDialog
+
+    agent = team_db.add_agent("alice")
+    url = team_db.url(agent)
+    profile = open_profile(tmp_path / "agent", standin.url, team_url=url)
+    try:
+        with running_window(qtbot, profile) as window:
+            qtbot.waitUntil(lambda: window.team.state == "offline", timeout=10_000)  # no password kept yet
+
+            def test_then_escape(dialog: QWidget) -> None:
+                assert isinstance(dialog, SettingsDialog) and dialog.team_page is not None
+                dialog.team_page.password_edit.setText(team_db.passwords[agent])
+                dialog.team_page.test_button.click()
+                assert dialog.team_page.busy
+                qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+
+            when_modal(qtbot, test_then_escape)
+            window.open_settings()
+            qtbot.waitUntil(lambda: window.team.state == "online", timeout=10_000)
+            assert load_password(url) == team_db.passwords[agent]
+            qtbot.waitUntil(lambda: not window.findChildren(SettingsDialog), timeout=10_000)
+    finally:
+        forget_password(url, secret_service_keyring)
