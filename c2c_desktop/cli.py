@@ -1213,12 +1213,30 @@ def _dnc_add(args: argparse.Namespace, settings: config.Settings) -> int:
 
     e164 = _dnc_number(args.number, settings.region)
     with _open_store() as store:
+        for_team = bool(settings.team_url) and _note_team_account(store, settings.team_url)
         try:
             added = add_internal(store, e164, args.reason, agent_number=settings.agent_number, audit=_audit_log(store))
         except DncError as exc:
             raise CliError(str(exc)) from None
     print(f"{e164} added to the internal do-not-call list" if added else f"{e164} is already on the internal list")
+    if added and for_team:
+        print("It goes on the team's do-not-call list at the next sync (`c2c-desktop team sync`, or the window).")
     return EXIT_OK
+
+
+def _note_team_account(store: Store, team_url: str) -> bool:
+    """Record the account `team_url` names as the profile's current one (a do-not-call mark made now is kept for the
+    team's list: local migration 18); False when team mode cannot be used here (no psycopg, a URL refused)."""
+    try:
+        from c2c_desktop.core.team.server import TeamError, url_account
+        from c2c_desktop.core.team.sync import set_current_account
+    except ImportError:
+        return False
+    try:
+        set_current_account(store, url_account(team_url))
+    except TeamError:
+        return False
+    return True
 
 
 def _dnc_remove(args: argparse.Namespace, settings: config.Settings) -> int:

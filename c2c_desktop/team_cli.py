@@ -350,10 +350,13 @@ def _sync(url: str, open_store: Callable[[], Store]) -> None:
         sync = TeamSync(store, TeamSession(connection), account=account)
         pushed = sync.push()
         ends = sync.send_item_updates()
+        marks = sync.send_dnc_marks()
         report = sync.pull()
         waiting = pending_count(store, account)
     pulled = ", ".join(_plural(count, _PULLED_WORDS[table]) for table, count in report.changed.items() if count)
-    print(f"pushed {_plural(pushed, 'call')}" + (f" and {_plural(ends, 'list item end')}" if ends else ""))
+    extras = [_plural(ends, "list item end")] if ends else []
+    extras += [_plural(marks, "do-not-call number")] if marks else []
+    print(f"pushed {_plural(pushed, 'call')}" + "".join(f" and {extra}" for extra in extras))
     print(f"pulled {pulled or 'nothing new'}" + (" (first pull: everything)" if report.full else ""))
     if waiting:
         print(f"{_plural(waiting, 'call')} still waiting to sync")

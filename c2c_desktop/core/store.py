@@ -741,6 +741,34 @@ def _migration_17_team_item_updates(conn: sqlite3.Connection) -> None:
     )
 
 
+def _migration_18_team_dnc_marks(conn: sqlite3.Connection) -> None:
+    """Numbers marked "do not call" in team mode, until the team server has them (TeamSync.send_dnc_marks).
+
+    A trigger fills `team_dnc_marks` from `dnc_internal` in the same transaction as the mark, while a team account is
+    current (`team_current`), so a mark made offline is never lost; taking the number off the internal list before it
+    went up takes it out of the queue. Marks made before team mode stay local.
+    """
+    conn.execute(
+        """CREATE TABLE team_dnc_marks (
+            account TEXT NOT NULL,
+            e164 TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            marked_at TEXT NOT NULL,
+            PRIMARY KEY (account, e164)
+        ) WITHOUT ROWID"""
+    )
+    conn.execute(
+        "CREATE TRIGGER team_dnc_marked AFTER INSERT ON dnc_internal "
+        "WHEN EXISTS (SELECT 1 FROM team_current) BEGIN "
+        "INSERT OR REPLACE INTO team_dnc_marks (account, e164, reason, marked_at) "
+        "SELECT account, NEW.e164, NEW.reason, NEW.added_at FROM team_current; END"
+    )
+    conn.execute(
+        "CREATE TRIGGER team_dnc_unmarked AFTER DELETE ON dnc_internal BEGIN "
+        "DELETE FROM team_dnc_marks WHERE e164 = OLD.e164; END"
+    )
+
+
 #: Migration n (1-based) brings the schema from version n-1 to n; PRAGMA user_version holds the version. A migration
 #: that reads phone numbers takes the default region in force as a second argument (see `migrate`).
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
@@ -761,6 +789,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migration_15_team_sync,
     _migration_16_team_account,
     _migration_17_team_item_updates,
+    _migration_18_team_dnc_marks,
 ]
 
 

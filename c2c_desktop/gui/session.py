@@ -973,7 +973,9 @@ class CallingSession(QObject):
                 self._last_notice = f"{self._told_later_words(item, update)} — {KEPT_FOR_SERVER_TEXT}."
                 self._render()
 
-        team.submit(lambda client: client.sync.send_item_updates(), told)
+        from c2c_desktop.gui.team import send_kept
+
+        team.submit(send_kept, told)  # a "Do not call" mark goes to the team's list with it
 
     def _told_later_words(self, item: ListItem, update: ServerUpdate) -> str:
         """ "Ann Lee: Not interested, done": what the server has not recorded yet."""

@@ -719,17 +719,25 @@ class TeamLink(QObject):
         return f"Team: {state}{waiting}"
 
 
+def send_kept(client: TeamClient) -> int:
+    """On the worker: what waits here for the server besides the journal: the list items' ends that sessions kept
+    while it did not answer, and the numbers marked "do not call" in team mode; how many item ends it recorded."""
+    recorded = client.sync.send_item_updates()
+    client.sync.send_dnc_marks()
+    return recorded
+
+
 def _push(client: TeamClient) -> int:
-    """On the worker: the journal, then the list items' ends that sessions kept while the server did not answer."""
+    """On the worker: the journal, then what else waits (`send_kept`)."""
     pushed = client.sync.push()
-    client.sync.send_item_updates()
+    send_kept(client)
     return pushed
 
 
 def _pull(client: TeamClient) -> object:
-    """On the worker: a pull, after any list item's end still kept here (else the pull would bring the item back as
-    the server last had it)."""
-    client.sync.send_item_updates()
+    """On the worker: a pull, after what waits here (else the pull would bring an item back as the server last had
+    it, and a do-not-call mark only a pull later)."""
+    send_kept(client)
     return client.sync.pull()
 
 

@@ -139,7 +139,7 @@ def test_no_team_login_role_can_skip_row_level_security(team: tuple[TeamDb, str,
 def test_init_is_idempotent_and_records_its_version(team_db: TeamDb) -> None:
     with team_db.owner() as owner:
         assert admin.init_team(owner) == []
-        assert admin.applied_versions(owner) == list(range(1, LATEST_VERSION + 1)) == [1, 2, 3, 4, 5, 6, 7, 8]
+        assert admin.applied_versions(owner) == list(range(1, LATEST_VERSION + 1)) == [1, 2, 3, 4, 5, 6, 7, 8, 9]
 
 
 def test_every_pulled_table_gets_a_new_change_stamp_on_update_and_a_finished_call_stays_finished(
@@ -214,6 +214,6 @@ def test_an_agent_added_with_the_old_limit_of_3_connections_gets_5_when_team_ini
         monkeypatch.undo()
         alice = blank_db.add_agent("alice")
         owner.execute(f'ALTER ROLE "{alice}" CONNECTION LIMIT 3')  # as agents were added before version 8
-        assert admin.init_team(owner) == [8]
+        assert admin.init_team(owner) == [8, 9]
         limits = owner.execute("SELECT rolconnlimit FROM pg_roles WHERE rolname = %s", (alice,)).fetchone()
     assert limits == (admin.CONNECTION_LIMIT,) == (5,)

@@ -580,7 +580,7 @@ def test_a_version_1_team_database_is_brought_up_to_date_by_team_init_and_then_l
         monkeypatch.setattr(admin, "MIGRATIONS", MIGRATIONS[:1])
         assert admin.init_team(owner) == [1]
         monkeypatch.undo()
-        assert admin.init_team(owner) == [2, 3, 4, 5, 6, 7, 8]
+        assert admin.init_team(owner) == [2, 3, 4, 5, 6, 7, 8, 9]
         assert admin.init_team(owner) == []
         owner.execute("LISTEN c2c_changes")
         admin.create_list(owner, "After the upgrade", ["+15550000901"])
@@ -671,3 +671,34 @@ def test_a_callback_chosen_before_any_call_gives_the_claim_back_and_counts_no_ca
         guard = owner.execute("SELECT count(*) FROM c2c.dial_guard WHERE lease_until > now()").fetchone()
     assert row == (0, None, alice)
     assert guard == (0,)  # the number's claim went back with it: nobody dialled it
+
+
+def test_a_do_not_call_mark_made_in_team_mode_goes_on_the_team_list_once_for_every_agent(
+    team_db: TeamDb, alice: str, store: Store, session: TeamSession
+) -> None:
+    from c2c_desktop.core.rules.dnc import add_internal, remove_internal
+
+    bob = team_db.add_agent("bob")
+    before, marked, slip = "+13055550101", "+13055550102", "+13055550103"
+    add_internal(store, before, "asked in May", audit=None)  # before team mode: the agent's own list, stays local
+    account = url_account(team_db.url(alice))
+    set_current_account(store, account)
+    sync = TeamSync(store, session, account=account)
+    with team_db.owner() as owner:  # the manager had taken this one off earlier
+        owner.execute("INSERT INTO c2c.dnc (e164, reason, deleted_at) VALUES (%s, 'old', now())", (marked,))
+    add_internal(store, marked, "asked alice not to call again", audit=None)
+    add_internal(store, slip, "wrong button", audit=None)
+    remove_internal(store, slip, "a slip", audit=None)  # taken off before it went up: never sent
+    # Kept in the same transaction as the mark, so a mark made offline waits for the server.
+    assert store.connection.execute("SELECT account, e164 FROM team_dnc_marks").fetchall() == [(account, marked)]
+    assert sync.send_dnc_marks() == 1
+    assert sync.send_dnc_marks() == 0
+    assert session.connection.execute("SELECT c2c.add_dnc(%s, 'again')", (marked,)).fetchone() == (False,)
+    with team_db.owner() as owner:
+        rows = owner.execute("SELECT e164, added_by, reason, deleted_at IS NULL FROM c2c.dnc ORDER BY e164").fetchall()
+    assert rows == [(marked, alice, "asked alice not to call again", True)]
+    with team_db.session(bob) as bobs:
+        assert bobs.claim_number(marked).on_dnc
+        assert not bobs.claim_number(before).on_dnc
+    sync.pull()
+    assert store.connection.execute("SELECT e164 FROM team_dnc").fetchall() == [(marked,)]

@@ -36,9 +36,9 @@ def test_a_manager_sets_up_a_team_from_the_command_line(blank_db: TeamDb) -> Non
     url = blank_db.owner_url
     first = team("init", "--url", url)
     assert first.returncode == 0, first.stderr
-    assert first.stdout.strip() == "team database ready: migrations 1, 2, 3, 4, 5, 6, 7, 8 applied"
+    assert first.stdout.strip() == "team database ready: migrations 1, 2, 3, 4, 5, 6, 7, 8, 9 applied"
     again = team("init", "--url", url)
-    assert again.returncode == 0 and "already up to date (version 8)" in again.stdout
+    assert again.returncode == 0 and "already up to date (version 9)" in again.stdout
 
     name, boss = "cli_alice", "cli_boss"
     blank_db.roles += [name, boss]  # dropped after the test

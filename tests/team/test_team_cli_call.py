@@ -163,6 +163,9 @@ def test_team_sync_pushes_what_a_terminal_dialled_unguarded_and_pulls_the_mirror
     or the server not answering, it says so in one line and the calls keep waiting."""
     assert c2c("team", "logout").returncode == 0
     assert c2c("call", NUMBER).returncode == 0  # signed out: dialled under the local rules, waiting to sync
+    marked = c2c("dnc", "add", "+15552010077", "--reason", "asked alice")  # the prospect asked the company
+    assert marked.returncode == 0, marked.stderr
+    assert "goes on the team's do-not-call list at the next sync" in marked.stdout
     signed_out = c2c("team", "sync")
     assert signed_out.returncode != 0 and "no password" in signed_out.stderr, signed_out.stderr
     down = team_db.url(agent).replace(f":{team_db.cluster.port}/", f":{closed_port()}/")
@@ -177,13 +180,18 @@ def test_team_sync_pushes_what_a_terminal_dialled_unguarded_and_pulls_the_mirror
     assert c2c("team", "login", stdin=team_db.passwords[agent] + "\n").returncode == 0
     synced = c2c("team", "sync")
     assert synced.returncode == 0, synced.stderr
-    assert synced.stdout.splitlines()[0] == "pushed 1 call", synced.stdout
-    assert "1 do-not-call number" in synced.stdout and "still waiting" not in synced.stdout
+    assert synced.stdout.splitlines()[0] == "pushed 1 call and 1 do-not-call number", synced.stdout
+    assert synced.stdout.splitlines()[1:] == ["pulled 1 setting, 2 do-not-call numbers (first pull: everything)"]
     with team_db.owner() as owner:
         rows = owner.execute("SELECT agent, e164, state, team_guarded FROM c2c.calls").fetchall()
+        marks = owner.execute("SELECT e164, added_by, reason FROM c2c.dnc ORDER BY e164").fetchall()
     assert rows == [(agent, NUMBER, "done", False)]
+    assert marks == [("+15552010077", agent, "asked alice"), ("+15552010099", "postgres", "")], marks
     with sqlite3.connect(default_db_path()) as connection:
-        assert connection.execute("SELECT e164 FROM team_dnc").fetchall() == [("+15552010099",)]
+        assert connection.execute("SELECT e164 FROM team_dnc ORDER BY e164").fetchall() == [
+            ("+15552010077",),
+            ("+15552010099",),
+        ]
     again = c2c("team", "sync")
     assert again.returncode == 0, again.stderr
     assert again.stdout.splitlines() == ["pushed 0 calls", "pulled nothing new"]

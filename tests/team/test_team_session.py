@@ -204,6 +204,31 @@ def test_a_disposition_finishes_the_item_on_the_server(
     assert _dialled(standin) == [connected_number(0)[2:]]
 
 
+def test_do_not_call_on_a_card_puts_the_number_on_the_team_list_for_every_agent(
+    qtbot: QtBot, tmp_path: Path, standin: StandInService, team_db: TeamDb
+) -> None:
+    # It went on this agent's own list only before: a teammate could call the prospect who had asked not to be called.
+    alice, bob = team_db.add_agent("alice"), team_db.add_agent("bob")
+    number = connected_number(0)
+    team_list_id = _team_list(team_db, "Asked", [Lead(number, "Lead 0")], alice)
+    with agent_window(qtbot, tmp_path / "alice", standin, team_db, alice, team_list_id) as window:
+        session = _start(window, team_list_id)
+        assert _wait_card(qtbot, session) == "Lead 0"
+        qtbot.waitUntil(session.enter_armed, timeout=WAIT_MS)
+        enter(window)
+        qtbot.waitUntil(lambda: session.state.phase is Phase.WRAP_UP, timeout=WAIT_MS)
+        letter(window, str(session.dispositions.index("Do not call") + 1))
+
+        def on_the_team_list() -> list[tuple[str, str]]:
+            with team_db.owner() as owner:
+                rows = owner.execute("SELECT e164, added_by FROM c2c.dnc WHERE deleted_at IS NULL").fetchall()
+            return [(str(e164), str(by)) for e164, by in rows]
+
+        qtbot.waitUntil(lambda: on_the_team_list() == [(number, alice)], timeout=WAIT_MS)
+    with team_db.session(bob) as bobs:
+        assert bobs.claim_number(number).on_dnc
+
+
 def test_a_card_claimed_but_not_called_is_not_counted_as_worked_after_a_pull(
     qtbot: QtBot, tmp_path: Path, standin: StandInService, team_db: TeamDb
 ) -> None:

@@ -844,6 +844,26 @@ END
 $limits$;
 """
 
+# An agent's "Do not call" (a disposition, the window's or the CLI's mark) goes on the team's list, for every agent:
+# the prospect asked the company, not one agent. Agents may only add (a manager removes); a number a manager took off
+# before is put back, by the agent who marked it now.
+_AGENT_DNC = """
+SET LOCAL ROLE c2c_owner;
+
+CREATE FUNCTION c2c.add_dnc(number text, why text) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = c2c, pg_temp AS $$
+BEGIN
+    INSERT INTO dnc AS d (e164, added_by, reason) VALUES (number, session_user, coalesce(why, ''))
+    ON CONFLICT (e164) DO UPDATE
+       SET deleted_at = NULL, added_by = excluded.added_by, reason = excluded.reason, added_at = now()
+     WHERE d.deleted_at IS NOT NULL;
+    RETURN FOUND;
+END
+$$;
+REVOKE ALL ON FUNCTION c2c.add_dnc(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION c2c.add_dnc(text, text) TO c2c_agent, c2c_manager;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -863,6 +883,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "list items keep their last call's disposition apart from its outcome", _LAST_DISPOSITION),
     Migration(7, "a done result sent late closes the item, also after another agent's claim", _LATE_DONE),
     Migration(8, "agents may hold 5 connections (the window 3, a terminal and a check one each)", _CONNECTION_LIMIT_5),
+    Migration(9, "an agent's do-not-call mark goes on the team's list (add_dnc)", _AGENT_DNC),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -485,6 +485,31 @@ class TeamSync:
                     db.executemany("DELETE FROM call_lists WHERE id = ?", gone)
         return len(gone)
 
+    # --- do-not-call marks made in team mode (local migration 18) ----------------------------------------------------
+
+    def send_dnc_marks(self) -> int:
+        """Put the numbers this account marked "do not call" on the team's list (c2c.add_dnc), and forget each mark
+        once the server has committed it; how many were sent. Safe to replay (a number already listed stays as it
+        is). TeamError when the server fails (the marks stay for the next time)."""
+        db = self._store.connection
+        with self._store.plain_errors():
+            marks = db.execute(
+                "SELECT e164, reason, marked_at FROM team_dnc_marks WHERE account = ? ORDER BY marked_at",
+                (self._account,),
+            ).fetchall()
+        if not marks:
+            return 0
+        connection = self._session.connection
+        with plain_errors(), connection.transaction(), connection.cursor() as cursor:
+            cursor.executemany("SELECT c2c.add_dnc(%s, %s)", [(e164, reason) for e164, reason, _at in marks])
+        with self._store.plain_errors(), self._store.transaction():
+            # A mark made again meanwhile (taken off and put back) has a later time: it waits for the next send.
+            db.executemany(
+                "DELETE FROM team_dnc_marks WHERE account = ? AND e164 = ? AND marked_at = ?",
+                [(self._account, e164, at) for e164, _reason, at in marks],
+            )
+        return len(marks)
+
     # --- list items' ends kept while the server did not answer (session_steps.keep_update) -------------------------
 
     def send_item_updates(self) -> int:
