@@ -702,3 +702,29 @@ def test_a_do_not_call_mark_made_in_team_mode_goes_on_the_team_list_once_for_eve
         assert not bobs.claim_number(before).on_dnc
     sync.pull()
     assert store.connection.execute("SELECT e164 FROM team_dnc").fetchall() == [(marked,)]
+
+
+def test_do_not_call_marks_wait_for_a_team_database_brought_up_to_version_9(
+    blank_db: TeamDb, store: Store, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The app updated before the manager ran `team init` again: the marks are kept (and the calls still go up)."""
+    from c2c_desktop.core.rules.dnc import add_internal
+
+    with blank_db.owner() as owner:
+        monkeypatch.setattr(admin, "MIGRATIONS", MIGRATIONS[:8])
+        admin.init_team(owner)
+        monkeypatch.undo()
+    alice = blank_db.add_agent("alice")
+    account = url_account(blank_db.url(alice))
+    set_current_account(store, account)
+    with blank_db.session(alice) as session:
+        sync = TeamSync(store, session, account=account)
+        add_internal(store, "+13055550104", "asked", audit=None)
+        set_team_guarded(store, _call(store, 1), True)
+        assert sync.push() == 1
+        assert sync.send_dnc_marks() == 0
+        assert "refused by the team server, kept for later" in caplog.text
+        with blank_db.owner() as owner:
+            assert admin.init_team(owner) == [9]
+        assert sync.send_dnc_marks() == 1
+    assert store.connection.execute("SELECT count(*) FROM team_dnc_marks").fetchone() == (0,)

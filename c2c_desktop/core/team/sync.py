@@ -490,25 +490,35 @@ class TeamSync:
     def send_dnc_marks(self) -> int:
         """Put the numbers this account marked "do not call" on the team's list (c2c.add_dnc), and forget each mark
         once the server has committed it; how many were sent. Safe to replay (a number already listed stays as it
-        is). TeamError when the server fails (the marks stay for the next time)."""
+        is). A mark the server refuses (a team database not yet brought up to version 9 by `team init`) is logged
+        and kept for the next time, the others go on; TeamUnavailable when the server fails (nothing is lost)."""
+        from c2c_desktop.core.team.server import TeamUnavailable
+
         db = self._store.connection
         with self._store.plain_errors():
             marks = db.execute(
                 "SELECT e164, reason, marked_at FROM team_dnc_marks WHERE account = ? ORDER BY marked_at",
                 (self._account,),
             ).fetchall()
-        if not marks:
-            return 0
         connection = self._session.connection
-        with plain_errors(), connection.transaction(), connection.cursor() as cursor:
-            cursor.executemany("SELECT c2c.add_dnc(%s, %s)", [(e164, reason) for e164, reason, _at in marks])
-        with self._store.plain_errors(), self._store.transaction():
-            # A mark made again meanwhile (taken off and put back) has a later time: it waits for the next send.
-            db.executemany(
-                "DELETE FROM team_dnc_marks WHERE account = ? AND e164 = ? AND marked_at = ?",
-                [(self._account, e164, at) for e164, _reason, at in marks],
-            )
-        return len(marks)
+        sent = 0
+        for e164, reason, marked_at in marks:
+            try:
+                with plain_errors(), connection.transaction():
+                    connection.execute("SELECT c2c.add_dnc(%s, %s)", (e164, reason))
+            except TeamUnavailable:
+                raise
+            except TeamError as exc:
+                log.warning("do-not-call mark %s: refused by the team server, kept for later: %s", e164, exc)
+                continue
+            with self._store.plain_errors():
+                # A mark made again meanwhile (taken off and put back) has a later time: it waits for the next send.
+                db.execute(
+                    "DELETE FROM team_dnc_marks WHERE account = ? AND e164 = ? AND marked_at = ?",
+                    (self._account, e164, marked_at),
+                )
+            sent += 1
+        return sent
 
     # --- list items' ends kept while the server did not answer (session_steps.keep_update) -------------------------
 
