@@ -109,7 +109,10 @@ def test_a_list_from_the_search_results_and_from_the_highlighted_contact(
     qtbot.waitUntil(lambda: [row[0] for row in manager.list_row_texts()] == ["Alan", "Search o"])
     assert manager.current_list() is not None and manager.current_list().name == "Alan"  # type: ignore[union-attr]
     # The figures of each list come from the worker: size, done / left, callbacks due.
-    qtbot.waitUntil(lambda: manager.list_row_texts() == [("Alan", "1", "0 / 1", "0"), ("Search o", "2", "0 / 2", "0")])
+    qtbot.waitUntil(
+        lambda: manager.list_row_texts() == [("Alan", "1", "0 / 1", "0"), ("Search o", "2", "0 / 2", "0")],
+        timeout=WAIT_MS,
+    )
 
 
 def test_a_list_from_a_contact_file_with_the_imports_report(
@@ -253,7 +256,7 @@ def test_rename_delete_and_undo_with_the_bar_and_ctrl_z(qtbot: QtBot, three: Lis
     back = lists.require_list("Monday leads")
     assert back.items == 3 and lists.items(back.id)[0].state is ItemState.DONE  # states and all
     assert manager.report_label.text() == '"Monday leads" is back (3 items)'
-    qtbot.waitUntil(lambda: manager.list_row_texts() == [("Monday leads", "3", "1 / 2", "0")])
+    qtbot.waitUntil(lambda: manager.list_row_texts() == [("Monday leads", "3", "1 / 2", "0")], timeout=WAIT_MS)
 
     manager.delete_current()
     manager.undo_button.click()  # the bar's button does the same

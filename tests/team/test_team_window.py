@@ -6,7 +6,6 @@ the team worker hangs."""
 from __future__ import annotations
 
 import sqlite3
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from pytestqt.qtbot import QtBot
 
 from PySide6.QtCore import QTimer
 
-from c2c_desktop.core.simulator import DEMO_ACCESS_KEY, DEMO_SECRET_ACCESS_KEY, StandInService
+from c2c_desktop.core.simulator import DEMO_ACCESS_KEY, DEMO_SECRET_ACCESS_KEY, RecordedRequest, StandInService
 from c2c_desktop.core.team import admin
 from c2c_desktop.core.team.server import TeamError, connect
 from c2c_desktop.gui import mainwindow
@@ -149,12 +148,16 @@ def test_server_stopped_manual_call_goes_out_journaled_first_unguarded_then_push
     profile = _team_profile(folder, standin.url, own_server.url, own_server.password)
     rows_at_request: list[list[tuple[int, str, int | None]]] = []
 
-    def watch_requests() -> None:  # the journal as it is the moment the stand-in has the request (it rings 0.3 s)
-        if standin.wait_for_requests(1, 30):
-            rows_at_request.append(_journal(folder))
+    class JournalAtRequest(list[RecordedRequest]):
+        """The journal as it is the moment the stand-in has the request: read on its request thread as it records the
+        request, before it rings (a thread woken by the request could read it only after the 0.3 s ring when the
+        machine is busy)."""
 
-    watcher = threading.Thread(target=watch_requests, daemon=True)
-    watcher.start()
+        def append(self, record: RecordedRequest) -> None:
+            rows_at_request.append(_journal(folder))
+            super().append(record)
+
+    standin._records = JournalAtRequest()
     with running_window(qtbot, profile) as window:
         qtbot.waitUntil(lambda: window.team.state == "offline", timeout=SIGNAL_MS)
         heartbeat = Heartbeat()
@@ -162,7 +165,6 @@ def test_server_stopped_manual_call_goes_out_journaled_first_unguarded_then_push
         try:
             with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
                 window.call_number(NUMBER)
-            watcher.join(5)
             ((row,),) = rows_at_request
             assert row[1:] == ("placing", 0)  # written (and marked not team-guarded) before the request
             refused: list[object] = []
