@@ -184,3 +184,13 @@ def settings_dialog_with_team(qtbot: QtBot) -> Iterator[SettingsDialog]:
         yield dialog
     finally:
         link.shutdown()
+
+
+def init_team_up_to(owner: Connection, version: int) -> list[int]:
+    """`team init` as an older release ran it: the migrations up to `version` only; the versions applied."""
+    from c2c_desktop.core.team import admin
+    from c2c_desktop.core.team.migrations import MIGRATIONS
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(admin, "MIGRATIONS", MIGRATIONS[:version])
+        return admin.init_team(owner)

@@ -12,7 +12,7 @@ import pytest
 from c2c_desktop.core.team import admin
 from c2c_desktop.core.team.migrations import LATEST_VERSION, STAMPED_TABLES
 from c2c_desktop.core.team.server import TeamRefused, TeamSession, TeamSetupError, TeamUnavailable, parse_team_url
-from tests.team.conftest import CERT_HOST, TeamDb
+from tests.team.conftest import CERT_HOST, TeamDb, init_team_up_to
 
 pytestmark = pytest.mark.postgres
 
@@ -203,15 +203,9 @@ def test_a_role_outside_the_team_cannot_connect(team_db: TeamDb) -> None:
             owner.execute("DROP ROLE stranger_1")
 
 
-def test_an_agent_added_with_the_old_limit_of_3_connections_gets_5_when_team_init_runs_again(
-    blank_db: TeamDb, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from c2c_desktop.core.team.migrations import MIGRATIONS
-
+def test_an_agent_added_with_the_old_limit_of_3_connections_gets_5_when_team_init_runs_again(blank_db: TeamDb) -> None:
     with blank_db.owner() as owner:
-        monkeypatch.setattr(admin, "MIGRATIONS", MIGRATIONS[:7])
-        admin.init_team(owner)
-        monkeypatch.undo()
+        init_team_up_to(owner, 7)
         alice = blank_db.add_agent("alice")
         owner.execute(f'ALTER ROLE "{alice}" CONNECTION LIMIT 3')  # as agents were added before version 8
         assert admin.init_team(owner) == [8, 9]

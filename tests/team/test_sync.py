@@ -27,7 +27,6 @@ from c2c_desktop.core.rules.guard import build_guard
 from c2c_desktop.core.rules.model import Clearance, Refusal, Rule
 from c2c_desktop.core.store import Store
 from c2c_desktop.core.team import admin
-from c2c_desktop.core.team.migrations import MIGRATIONS
 from c2c_desktop.core.team.server import TeamSession, connect, url_account
 from c2c_desktop.core.team.sync import (
     Listener,
@@ -37,7 +36,7 @@ from c2c_desktop.core.team.sync import (
     set_current_account,
     set_team_guarded,
 )
-from tests.team.conftest import TeamDb
+from tests.team.conftest import TeamDb, init_team_up_to
 
 pytestmark = pytest.mark.postgres
 
@@ -573,13 +572,9 @@ def test_a_burst_of_manager_edits_rings_the_listener_once(team_db: TeamDb, alice
     assert len(rings) == 3 and not listener.is_alive()
 
 
-def test_a_version_1_team_database_is_brought_up_to_date_by_team_init_and_then_left_alone(
-    blank_db: TeamDb, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_version_1_team_database_is_brought_up_to_date_by_team_init_and_then_left_alone(blank_db: TeamDb) -> None:
     with blank_db.owner() as owner:
-        monkeypatch.setattr(admin, "MIGRATIONS", MIGRATIONS[:1])
-        assert admin.init_team(owner) == [1]
-        monkeypatch.undo()
+        assert init_team_up_to(owner, 1) == [1]
         assert admin.init_team(owner) == [2, 3, 4, 5, 6, 7, 8, 9]
         assert admin.init_team(owner) == []
         owner.execute("LISTEN c2c_changes")
@@ -705,15 +700,13 @@ def test_a_do_not_call_mark_made_in_team_mode_goes_on_the_team_list_once_for_eve
 
 
 def test_do_not_call_marks_wait_for_a_team_database_brought_up_to_version_9(
-    blank_db: TeamDb, store: Store, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    blank_db: TeamDb, store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The app updated before the manager ran `team init` again: the marks are kept (and the calls still go up)."""
     from c2c_desktop.core.rules.dnc import add_internal
 
     with blank_db.owner() as owner:
-        monkeypatch.setattr(admin, "MIGRATIONS", MIGRATIONS[:8])
-        admin.init_team(owner)
-        monkeypatch.undo()
+        init_team_up_to(owner, 8)
     alice = blank_db.add_agent("alice")
     account = url_account(blank_db.url(alice))
     set_current_account(store, account)

@@ -172,19 +172,24 @@ def test_skip_gives_the_prospect_back_to_the_team(
     assert standin.requests == []
 
 
+def _call_lead_0_and_say(qtbot: QtBot, window: MainWindow, team_list_id: int, disposition: str) -> CallingSession:
+    """Start the list's session, call its card "Lead 0" (Enter), then press the disposition's digit."""
+    session = _start(window, team_list_id)
+    assert _wait_card(qtbot, session) == "Lead 0"
+    qtbot.waitUntil(session.enter_armed, timeout=WAIT_MS)
+    enter(window)
+    qtbot.waitUntil(lambda: session.state.phase is Phase.WRAP_UP, timeout=WAIT_MS)
+    letter(window, str(session.dispositions.index(disposition) + 1))
+    return session
+
+
 def test_a_disposition_finishes_the_item_on_the_server(
     qtbot: QtBot, tmp_path: Path, standin: StandInService, team_db: TeamDb
 ) -> None:
     alice = team_db.add_agent("alice")
     team_list_id = _team_list(team_db, "Finish", [Lead(connected_number(0), "Lead 0")], alice)
     with agent_window(qtbot, tmp_path / "alice", standin, team_db, alice, team_list_id) as window:
-        session = _start(window, team_list_id)
-        assert _wait_card(qtbot, session) == "Lead 0"
-        qtbot.waitUntil(session.enter_armed, timeout=WAIT_MS)
-        enter(window)
-        qtbot.waitUntil(lambda: session.state.phase is Phase.WRAP_UP, timeout=WAIT_MS)
-        digit = session.dispositions.index("Not interested") + 1
-        letter(window, str(digit))
+        session = _call_lead_0_and_say(qtbot, window, team_list_id, "Not interested")
         qtbot.waitUntil(lambda: _server_items(team_db, team_list_id)[0][2] == "done", timeout=WAIT_MS)
         qtbot.waitUntil(lambda: session.panel.message_label.text() == TEAM_NOTHING_TEXT, timeout=WAIT_MS)
         [(_position, _number, state, claimed_by, leased, outcome)] = _server_items(team_db, team_list_id)
@@ -212,12 +217,7 @@ def test_do_not_call_on_a_card_puts_the_number_on_the_team_list_for_every_agent(
     number = connected_number(0)
     team_list_id = _team_list(team_db, "Asked", [Lead(number, "Lead 0")], alice)
     with agent_window(qtbot, tmp_path / "alice", standin, team_db, alice, team_list_id) as window:
-        session = _start(window, team_list_id)
-        assert _wait_card(qtbot, session) == "Lead 0"
-        qtbot.waitUntil(session.enter_armed, timeout=WAIT_MS)
-        enter(window)
-        qtbot.waitUntil(lambda: session.state.phase is Phase.WRAP_UP, timeout=WAIT_MS)
-        letter(window, str(session.dispositions.index("Do not call") + 1))
+        _call_lead_0_and_say(qtbot, window, team_list_id, "Do not call")
 
         def on_the_team_list() -> list[tuple[str, str]]:
             with team_db.owner() as owner:
