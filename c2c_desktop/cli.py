@@ -1240,7 +1240,7 @@ def _note_team_account(store: Store, team_url: str) -> bool:
 
 
 def _dnc_remove(args: argparse.Namespace, settings: config.Settings) -> int:
-    from c2c_desktop.core.rules.dnc import DncError, remove_internal
+    from c2c_desktop.core.rules.dnc import TEAM_LIST_NAME, DncError, DncRegistry, remove_internal
 
     e164 = _dnc_number(args.number, settings.region)
     with _open_store() as store:
@@ -1248,7 +1248,10 @@ def _dnc_remove(args: argparse.Namespace, settings: config.Settings) -> int:
             remove_internal(store, e164, args.reason, agent_number=settings.agent_number, audit=_audit_log(store))
         except DncError as exc:
             raise CliError(str(exc)) from None
+        on_team_list = TEAM_LIST_NAME in [listing.list_name for listing in DncRegistry(store).listings(e164)]
     print(f"{e164} taken off the internal do-not-call list")
+    if on_team_list:
+        print("It is still on the team's do-not-call list: a team manager takes numbers off it, on the team server.")
     return EXIT_OK
 
 

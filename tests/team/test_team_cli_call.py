@@ -195,3 +195,8 @@ def test_team_sync_pushes_what_a_terminal_dialled_unguarded_and_pulls_the_mirror
     again = c2c("team", "sync")
     assert again.returncode == 0, again.stderr
     assert again.stdout.splitlines() == ["pushed 0 calls", "pulled nothing new"]
+    taken_off = c2c("dnc", "remove", "+15552010077", "--reason", "asked again to be called")
+    assert taken_off.returncode == 0, taken_off.stderr
+    assert taken_off.stdout.splitlines()[1:] == [
+        "It is still on the team's do-not-call list: a team manager takes numbers off it, on the team server."
+    ]
