@@ -75,6 +75,16 @@ def internal_numbers_of(store: Store, contact: Contact) -> list[str]:
     return [e164 for e164 in contact_numbers(contact) if any(item.internal for item in registry.listings(e164))]
 
 
+def on_the_team_list(store: Store, numbers: tuple[str, ...]) -> list[str]:
+    """Those of `numbers` on the team's do-not-call list as last pulled (taken off there only by a team manager)."""
+    from c2c_desktop.core.rules import dnc
+
+    registry = dnc.DncRegistry(store)
+    return [
+        e164 for e164 in numbers if dnc.TEAM_LIST_NAME in [listing.list_name for listing in registry.listings(e164)]
+    ]
+
+
 def unmark_contact(store: Store, contact: Contact, reason: str, agent_number: str) -> ListChange:
     """Take the numbers of `contact` off the internal list, in one transaction (each removal audited). Numbers on an
     imported list stay there: those change only by importing a newer list."""

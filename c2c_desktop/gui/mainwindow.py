@@ -1209,7 +1209,7 @@ class MainWindow(QMainWindow):
         list, with a required reason (audited). Imported lists are not changed here."""
         from c2c_desktop.core.rules.dnc import DncError
         from c2c_desktop.core.store import StoreError
-        from c2c_desktop.gui.do_not_call import internal_numbers_of, unmark_contact
+        from c2c_desktop.gui.do_not_call import internal_numbers_of, on_the_team_list, unmark_contact
         from c2c_desktop.gui.refusal import ask_reason
 
         contact = self.current_contact()
@@ -1236,10 +1236,12 @@ class MainWindow(QMainWindow):
             return
         try:
             change = unmark_contact(self.profile.store, contact, reason, self.profile.settings.agent_number)
+            on_team_list = on_the_team_list(self.profile.store, change.changed)
         except (StoreError, DncError) as exc:
             warn(self, APP_NAME, f"The do-not-call list was not changed: {exc}")
             return
-        self.notify(f"{who}: {len(change.changed)} number(s) taken off the internal do-not-call list.")
+        still = " Still on the team's do-not-call list: a team manager takes numbers off it." if on_team_list else ""
+        self.notify(f"{who}: {len(change.changed)} number(s) taken off the internal do-not-call list.{still}")
         self._after_rules_change()
 
     # -- recent calls ----------------------------------------------------------------------------------------------

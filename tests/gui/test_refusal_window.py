@@ -332,3 +332,27 @@ def test_do_not_call_and_remove_from_the_contacts_menu(
     with qtbot.waitSignal(window.controller.call_finished, timeout=SIGNAL_MS):
         enter_on_search(qtbot, window)
     assert standin.request_count == 1
+
+
+def test_a_number_taken_off_here_but_on_the_team_list_says_so_and_stays_refused(
+    qtbot: QtBot, make_window: Callable[..., MainWindow], standin: StandInService
+) -> None:
+    # Team mode: the agent's own mark went up to the team's list; only a manager takes it off there.
+    window = make_window(mode="consumer", at=MIAMI_AFTERNOON)
+    store = window.profile.store
+    find(qtbot, window, "zelda")
+    answer_reason("asked by phone", {})
+    window.do_not_call_action.trigger()
+    store.connection.execute(
+        "INSERT INTO team_dnc (e164, reason, added_by, added_at) VALUES (?, 'asked by phone', 'alice', ?)",
+        (MIAMI, "2026-06-03T16:00:00Z"),
+    )
+    answer_reason("consent given in writing", {})
+    window.remove_do_not_call_action.trigger()
+    assert window.statusBar().currentMessage() == (
+        "Zelda Marsh: 1 number(s) taken off the internal do-not-call list. Still on the team's do-not-call list: a "
+        "team manager takes numbers off it."
+    )
+    with qtbot.waitSignal(window.controller.refused, timeout=SIGNAL_MS):
+        enter_on_search(qtbot, window)
+    assert standin.request_count == 0
