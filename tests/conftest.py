@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from c2c_desktop.core.simulator import DEMO_ACCESS_KEY, DEMO_SECRET_ACCESS_KEY, StandInService
 from c2c_desktop.core.store import Store
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -39,3 +40,12 @@ def store(tmp_path: Path) -> Iterator[Store]:
     """An empty database in a real SQLite file (modules that need one filled define their own `store`)."""
     with Store(tmp_path / "c2c-desktop.sqlite3") as opened:
         yield opened
+
+
+@pytest.fixture
+def standin() -> Iterator[StandInService]:
+    """The stand-in with the demo keys, ringing 50 ms (a test file may define its own)."""
+    with StandInService(
+        ring_seconds=0.05, access_key=DEMO_ACCESS_KEY, secret_access_key=DEMO_SECRET_ACCESS_KEY
+    ) as service:
+        yield service

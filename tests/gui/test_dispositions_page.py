@@ -5,7 +5,6 @@ a running session that uses the change from its next card."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,7 +24,7 @@ from c2c_desktop.core.disposition_rules import (
 )
 from c2c_desktop.core.journal_export import DEFAULT_DISPOSITIONS, load_dispositions
 from c2c_desktop.core.list_session import Phase, session_dispositions
-from c2c_desktop.core.simulator import DEMO_ACCESS_KEY, DEMO_SECRET_ACCESS_KEY, StandInService
+from c2c_desktop.core.simulator import StandInService
 from c2c_desktop.gui.dispositions_page import DispositionsPage, default_rows
 from c2c_desktop.gui.settings_dialog import SettingsDialog
 from tests.gui.session_support import enter_when_armed, fill_store, letter, open_profile, wait_card, when_modal
@@ -296,14 +295,6 @@ def test_the_core_writes_nothing_on_a_refusal_and_puts_the_rules_back_if_the_lis
 
 
 # -- a running session uses the change ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def standin() -> Iterator[StandInService]:
-    with StandInService(
-        ring_seconds=0.05, access_key=DEMO_ACCESS_KEY, secret_access_key=DEMO_SECRET_ACCESS_KEY
-    ) as service:
-        yield service
 
 
 def test_a_running_session_uses_the_dispositions_saved_in_settings_and_a_hand_edit_from_its_next_card(

@@ -20,7 +20,7 @@ from c2c_desktop.core.list_session import Mode, Phase
 from c2c_desktop.core.models import Outcome
 from c2c_desktop.core.phone import number_to_call
 from c2c_desktop.core.rules.guard import build_guard
-from c2c_desktop.core.simulator import DEMO_ACCESS_KEY, DEMO_SECRET_ACCESS_KEY, Fault, StandInService
+from c2c_desktop.core.simulator import Fault, StandInService
 from c2c_desktop.core.store import Store
 from c2c_desktop.gui.callback_dialog import YOURS, CallbackDialog
 from c2c_desktop.gui.mainwindow import MainWindow
@@ -41,14 +41,6 @@ from tests.gui.session_support import (
 from tests.gui.windows import running_window
 
 LEADS = 50
-
-
-@pytest.fixture
-def standin() -> Iterator[StandInService]:
-    with StandInService(
-        ring_seconds=0.05, access_key=DEMO_ACCESS_KEY, secret_access_key=DEMO_SECRET_ACCESS_KEY
-    ) as service:
-        yield service
 
 
 def _session(window: MainWindow) -> CallingSession:

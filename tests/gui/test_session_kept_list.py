@@ -5,7 +5,6 @@ slow runs between two cards either (the window's own disposition strip is not bu
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from c2c_desktop.core.calllists import ItemState, ListItem, StoreCallLists
 from c2c_desktop.core.list_session import Mode, Phase
-from c2c_desktop.core.simulator import DEMO_ACCESS_KEY, DEMO_SECRET_ACCESS_KEY, StandInService
+from c2c_desktop.core.simulator import StandInService
 from c2c_desktop.core.store import Store
 from c2c_desktop.gui.mainwindow import MainWindow
 from tests.core.test_list_session import age_items
@@ -27,14 +26,6 @@ from tests.gui.session_support import (
     wait_card,
 )
 from tests.gui.windows import running_window
-
-
-@pytest.fixture
-def standin() -> Iterator[StandInService]:
-    with StandInService(
-        ring_seconds=0.05, access_key=DEMO_ACCESS_KEY, secret_access_key=DEMO_SECRET_ACCESS_KEY
-    ) as service:
-        yield service
 
 
 def _item_named(window: MainWindow, list_id: int, name: str) -> ListItem:

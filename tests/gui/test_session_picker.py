@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QWidget
 from c2c_desktop.core.list_session import Mode, Phase
 from c2c_desktop.core.simulator import StandInService
 from tests.gui.session_support import fill_store, open_profile, wait_card, when_modal
-from tests.gui.test_session import standin  # noqa: F401  (fixture)
 from tests.gui.windows import running_window
 
 COUNTDOWN_MS = 200

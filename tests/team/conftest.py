@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from c2c_desktop.core.simulator import DEMO_ACCESS_KEY, DEMO_SECRET_ACCESS_KEY, StandInService
 from tests.pg_cluster import Cluster, find_bin_dir, postgres_required, start_cluster
 from tests.standin import make_tls_files
 
@@ -36,15 +35,6 @@ def _missing(reason: str) -> None:
     if postgres_required():
         pytest.fail(f"{reason}; CI (CI or C2C_REQUIRE_POSTGRES set) needs it: scripts/system-packages.sh test", False)
     pytest.skip(reason)
-
-
-@pytest.fixture
-def standin() -> Iterator[StandInService]:
-    """The stand-in with the demo keys, ringing 50 ms (a test file may define its own)."""
-    with StandInService(
-        ring_seconds=0.05, access_key=DEMO_ACCESS_KEY, secret_access_key=DEMO_SECRET_ACCESS_KEY
-    ) as service:
-        yield service
 
 
 @pytest.fixture(scope="session")
