@@ -4,8 +4,11 @@ per test (migrations applied by the superuser), and helpers to add agents with t
 from __future__ import annotations
 
 import itertools
+import os
 import secrets
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +20,8 @@ import pytest
 
 from tests.pg_cluster import Cluster, find_bin_dir, postgres_required, start_cluster
 from tests.standin import make_tls_files
+
+ROOT = Path(__file__).resolve().parents[2]
 
 if TYPE_CHECKING:
     from pytestqt.qtbot import QtBot
@@ -184,3 +189,17 @@ def init_team_up_to(owner: Connection, version: int) -> list[int]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(admin, "MIGRATIONS", MIGRATIONS[:version])
         return admin.init_team(owner)
+
+
+def c2c(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`c2c-desktop ARGS` in a child process, in this test's profile (the root conftest's XDG folders);
+    $C2C_TEAM_URL and $PGPASSWORD unset unless given; scripts/ importable (the demo keyring)."""
+    base = {key: value for key, value in os.environ.items() if key not in ("C2C_TEAM_URL", "PGPASSWORD")}
+    return subprocess.run(
+        [sys.executable, "-m", "c2c_desktop", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**base, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'scripts'}", **(env or {})},
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from c2c_desktop.core.team import admin
-from tests.team.conftest import CERT_HOST, TeamDb
+from tests.team.conftest import CERT_HOST, TeamDb, c2c
 
 pytestmark = pytest.mark.postgres
 
@@ -20,16 +19,7 @@ PASSWORD = "Agent-Pass-7d1f0c"
 
 
 def team(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("C2C_TEAM_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "c2c_desktop", "team", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-    )
+    return c2c("team", *args, stdin=stdin)
 
 
 def test_a_manager_sets_up_a_team_from_the_command_line(blank_db: TeamDb) -> None:

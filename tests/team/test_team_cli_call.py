@@ -5,12 +5,8 @@ keyring, the stand-in over loopback, the session's PostgreSQL cluster."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -19,25 +15,13 @@ from c2c_desktop.core.store import default_db_path
 from c2c_desktop.core.team.server import url_account
 from tests.keyring_session import secret_service  # noqa: F401  (fixture)
 from tests.standin import closed_port
-from tests.team.conftest import TeamDb
+from tests.team.conftest import TeamDb, c2c
 
 pytestmark = [pytest.mark.postgres, pytest.mark.keyring]
 
-ROOT = Path(__file__).resolve().parents[2]
 ACCESS_KEY = "AK-team-cli"
 SECRET = "team-cli-secret-access-key"
 NUMBER = "+15552010003"  # the stand-in answers it: connected
-
-
-def c2c(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "c2c_desktop", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
 
 
 @pytest.fixture

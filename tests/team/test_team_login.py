@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import keyring.backend
@@ -23,24 +21,12 @@ from c2c_desktop.core.team.credentials import SERVICE_NAME, forget_password, key
 from tests.gui.session_support import open_profile, when_modal
 from tests.gui.windows import running_window
 from tests.keyring_session import secret_service, secret_service_keyring  # noqa: F401
-from tests.team.conftest import TeamDb, settings_dialog_with_team
+from tests.team.conftest import TeamDb, c2c, settings_dialog_with_team
 
 pytestmark = pytest.mark.postgres
 
-ROOT = Path(__file__).resolve().parents[2]
 REMOTE = "postgresql://alice@db.example.com/c2c"
 NUMBER = "+15055550148"
-
-
-def c2c(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "c2c_desktop", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
-    )
 
 
 def test_config_set_refuses_another_machine_without_verify_full() -> None:

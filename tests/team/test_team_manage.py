@@ -4,7 +4,6 @@ typed as an argument is never echoed. Real subprocesses against the session's Po
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,24 +17,11 @@ from c2c_desktop.core.team import admin
 from c2c_desktop.core.team.credentials import keyring_username
 from c2c_desktop.core.team.server import TeamRefused
 from c2c_desktop.core.team.sync import TeamSync
-from tests.team.conftest import TeamDb
+from tests.team.conftest import TeamDb, c2c
 
 pytestmark = pytest.mark.postgres
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def c2c(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """`c2c-desktop ARGS` in this test's profile (the conftest's XDG folders); $C2C_TEAM_URL unset unless given."""
-    base = {key: value for key, value in os.environ.items() if key not in ("C2C_TEAM_URL", "PGPASSWORD")}
-    return subprocess.run(
-        [sys.executable, "-m", "c2c_desktop", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**base, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'scripts'}", **(env or {})},
-    )
 
 
 def _ok(result: subprocess.CompletedProcess[str]) -> str:
