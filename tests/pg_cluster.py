@@ -123,6 +123,16 @@ class Cluster:
             stdin=subprocess.DEVNULL,
         )
 
+    def halt(self, mode: str = "fast") -> None:
+        """Stop the server, keeping its folder (a test's outage; `resume` starts it again)."""
+        result = self.run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
+        assert result.returncode == 0, result.stderr
+
+    def resume(self) -> None:
+        """Start the server `halt` stopped, on the same port and folder."""
+        result = self.run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "30", "start")
+        assert result.returncode == 0, result.stderr
+
     def stop(self) -> None:
         """Stop at once (nothing to keep) and remove the folder; safe to call twice."""
         try:

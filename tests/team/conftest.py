@@ -134,6 +134,29 @@ def _database(cluster: Cluster, *, initialised: bool) -> Iterator[TeamDb]:
 
 
 @pytest.fixture
+def own_team_db(pg_cluster: Cluster) -> Iterator[TeamDb]:
+    """A team database on a cluster of the test's own, which the test may halt and resume (the session's cluster
+    stays up for the others); the cluster is removed at the end, stopped or not."""
+    import psycopg
+
+    from c2c_desktop.core.team import admin
+    from c2c_desktop.core.team.server import connect
+
+    bin_dir = find_bin_dir()
+    assert bin_dir is not None  # pg_cluster checked it
+    cluster = start_cluster(bin_dir)
+    try:
+        with psycopg.connect(cluster.admin_conninfo(), autocommit=True) as superuser:
+            superuser.execute('CREATE DATABASE "team"')
+        db = TeamDb(cluster, "team")
+        with connect(db.owner_url) as owner:
+            admin.init_team(owner)
+        yield db
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
 def team_db(pg_cluster: Cluster) -> Iterator[TeamDb]:
     """A new database with the team schema (applied by the superuser, over the unix socket)."""
     with _database(pg_cluster, initialised=True) as db:

@@ -293,40 +293,25 @@ def test_picker_marks_team_lists() -> None:
 
 
 def test_server_stopped_list_calls_are_refused_within_5_s_and_nothing_is_sent(
-    qtbot: QtBot, tmp_path: Path, standin: StandInService
+    qtbot: QtBot, tmp_path: Path, standin: StandInService, own_team_db: TeamDb
 ) -> None:
-    import psycopg
-
-    from c2c_desktop.core.team.server import connect
-    from tests.pg_cluster import find_bin_dir, start_cluster
-
-    bin_dir = find_bin_dir()
-    assert bin_dir is not None
-    cluster = start_cluster(bin_dir)  # its own server, stopped mid-test
-    try:
-        with psycopg.connect(cluster.admin_conninfo(), autocommit=True) as connection:
-            connection.execute('CREATE DATABASE "stopped"')
-        db = TeamDb(cluster, "stopped")
-        with connect(db.owner_url) as owner:
-            admin.init_team(owner)
-        alice = db.add_agent("alice")
-        team_list_id = _team_list(db, "Offline", [Lead(no_answer_number(n), f"Lead {n}") for n in range(2)], alice)
-        with agent_window(qtbot, tmp_path / "alice", standin, db, alice, team_list_id) as window:
-            session = _start(window, team_list_id)
-            assert _wait_card(qtbot, session) == "Lead 0"
-            cluster.run("pg_ctl", "-D", str(cluster.data), "-m", "immediate", "-w", "stop")
-            letter(window, "S")
-            letter(window, "T")  # the next card is asked for: the server is gone
-            asked = time.monotonic()
-            qtbot.waitUntil(lambda: session.state.phase is Phase.NOTHING, timeout=WAIT_MS)
-            assert time.monotonic() - asked < 5.5
-            assert session.panel.message_label.text() == TEAM_OFFLINE_TEXT
-            assert session.panel.name_label.text() == "List calls are paused"
-            _assert_empty_card(window, session)
-            enter(window)
-            assert session.state.phase is Phase.NOTHING
-    finally:
-        cluster.stop()
+    db = own_team_db  # its own server, stopped mid-test
+    alice = db.add_agent("alice")
+    team_list_id = _team_list(db, "Offline", [Lead(no_answer_number(n), f"Lead {n}") for n in range(2)], alice)
+    with agent_window(qtbot, tmp_path / "alice", standin, db, alice, team_list_id) as window:
+        session = _start(window, team_list_id)
+        assert _wait_card(qtbot, session) == "Lead 0"
+        db.cluster.halt("immediate")
+        letter(window, "S")
+        letter(window, "T")  # the next card is asked for: the server is gone
+        asked = time.monotonic()
+        qtbot.waitUntil(lambda: session.state.phase is Phase.NOTHING, timeout=WAIT_MS)
+        assert time.monotonic() - asked < 5.5
+        assert session.panel.message_label.text() == TEAM_OFFLINE_TEXT
+        assert session.panel.name_label.text() == "List calls are paused"
+        _assert_empty_card(window, session)
+        enter(window)
+        assert session.state.phase is Phase.NOTHING
     assert standin.requests == []
 
 
@@ -340,60 +325,45 @@ def _assert_empty_card(window: MainWindow, session: CallingSession) -> None:
 
 
 def test_a_disposition_the_server_could_not_record_is_kept_here_and_sent_when_it_is_back(
-    qtbot: QtBot, tmp_path: Path, standin: StandInService
+    qtbot: QtBot, tmp_path: Path, standin: StandInService, own_team_db: TeamDb
 ) -> None:
     """The server stops between the call and its disposition: "Not interested" is kept in the local store (the card
     says so) and recorded on the server once it is back, without a key pressed: the item is done there, so the team
     is not handed the prospect again when the claim's lease and the number's cool-off end."""
-    import psycopg
-
-    from c2c_desktop.core.team.server import connect
     from c2c_desktop.core.team.session_steps import kept_updates
-    from tests.pg_cluster import find_bin_dir, start_cluster
 
-    bin_dir = find_bin_dir()
-    assert bin_dir is not None
-    cluster = start_cluster(bin_dir)  # its own server, stopped and started again mid-test
-    try:
-        with psycopg.connect(cluster.admin_conninfo(), autocommit=True) as connection:
-            connection.execute('CREATE DATABASE "kept"')
-        db = TeamDb(cluster, "kept")
-        with connect(db.owner_url) as owner:
-            admin.init_team(owner)
-        alice = db.add_agent("alice")
-        leads = [Lead(connected_number(0), "Ann Lee"), Lead(connected_number(1), "Lead 1")]
-        team_list_id = _team_list(db, "Kept", leads, alice)
-        with agent_window(qtbot, tmp_path / "alice", standin, db, alice, team_list_id) as window:
-            session = _start(window, team_list_id)
-            assert _wait_card(qtbot, session) == "Ann Lee"
-            qtbot.waitUntil(session.enter_armed, timeout=WAIT_MS)
-            enter(window)
-            qtbot.waitUntil(lambda: session.state.phase is Phase.WRAP_UP, timeout=WAIT_MS)
-            cluster.run("pg_ctl", "-D", str(cluster.data), "-m", "immediate", "-w", "stop")
-            letter(window, str(session.dispositions.index("Not interested") + 1))
-            notice = session.panel.notice_label
-            qtbot.waitUntil(lambda: KEPT_FOR_SERVER_TEXT in notice.text(), timeout=WAIT_MS)
-            assert notice.text() == f"Ann Lee: Not interested, done — {KEPT_FOR_SERVER_TEXT}."
-            [kept] = kept_updates(window.profile.store)
-            assert (kept.update.done, kept.update.outcome, kept.update.disposition) == (
-                True,
-                "connected",
-                "Not interested",
-            )
-            qtbot.waitUntil(lambda: session.state.phase is Phase.NOTHING, timeout=WAIT_MS)
-            assert session.panel.message_label.text() == TEAM_OFFLINE_TEXT
-            _assert_empty_card(window, session)
-            started = cluster.run("pg_ctl", "-D", str(cluster.data), "-l", str(cluster.log), "-w", "-t", "30", "start")
-            assert started.returncode == 0, started.stderr
-            # Back: the link reconnects by itself and sends what was kept; the session asks for its next card.
-            qtbot.waitUntil(lambda: _server_items(db, team_list_id)[0][2] == "done", timeout=WAIT_MS)
-            assert _server_items(db, team_list_id)[0][2:] == ("done", alice, False, "connected")
-            with db.owner() as owner:
-                row = owner.execute("SELECT last_disposition FROM c2c.list_items WHERE position = 1").fetchone()
-            assert row == ("Not interested",)
-            qtbot.waitUntil(lambda: kept_updates(window.profile.store) == [], timeout=WAIT_MS)
-            qtbot.waitUntil(lambda: session.panel.name_label.text() == "Lead 1", timeout=WAIT_MS)
-            assert session.state.phase is Phase.READY
-    finally:
-        cluster.stop()
+    db = own_team_db  # its own server, stopped and started again mid-test
+    alice = db.add_agent("alice")
+    leads = [Lead(connected_number(0), "Ann Lee"), Lead(connected_number(1), "Lead 1")]
+    team_list_id = _team_list(db, "Kept", leads, alice)
+    with agent_window(qtbot, tmp_path / "alice", standin, db, alice, team_list_id) as window:
+        session = _start(window, team_list_id)
+        assert _wait_card(qtbot, session) == "Ann Lee"
+        qtbot.waitUntil(session.enter_armed, timeout=WAIT_MS)
+        enter(window)
+        qtbot.waitUntil(lambda: session.state.phase is Phase.WRAP_UP, timeout=WAIT_MS)
+        db.cluster.halt("immediate")
+        letter(window, str(session.dispositions.index("Not interested") + 1))
+        notice = session.panel.notice_label
+        qtbot.waitUntil(lambda: KEPT_FOR_SERVER_TEXT in notice.text(), timeout=WAIT_MS)
+        assert notice.text() == f"Ann Lee: Not interested, done — {KEPT_FOR_SERVER_TEXT}."
+        [kept] = kept_updates(window.profile.store)
+        assert (kept.update.done, kept.update.outcome, kept.update.disposition) == (
+            True,
+            "connected",
+            "Not interested",
+        )
+        qtbot.waitUntil(lambda: session.state.phase is Phase.NOTHING, timeout=WAIT_MS)
+        assert session.panel.message_label.text() == TEAM_OFFLINE_TEXT
+        _assert_empty_card(window, session)
+        db.cluster.resume()
+        # Back: the link reconnects by itself and sends what was kept; the session asks for its next card.
+        qtbot.waitUntil(lambda: _server_items(db, team_list_id)[0][2] == "done", timeout=WAIT_MS)
+        assert _server_items(db, team_list_id)[0][2:] == ("done", alice, False, "connected")
+        with db.owner() as owner:
+            row = owner.execute("SELECT last_disposition FROM c2c.list_items WHERE position = 1").fetchone()
+        assert row == ("Not interested",)
+        qtbot.waitUntil(lambda: kept_updates(window.profile.store) == [], timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: session.panel.name_label.text() == "Lead 1", timeout=WAIT_MS)
+        assert session.state.phase is Phase.READY
     assert _dialled(standin) == [connected_number(0)[2:]]
