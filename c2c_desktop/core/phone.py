@@ -104,6 +104,23 @@ def is_valid_region(region: str) -> bool:
     return isinstance(region, str) and region.strip().upper() in phonenumbers.SUPPORTED_REGIONS
 
 
+def warm_up(region: str = DEFAULT_REGION) -> None:
+    """Load libphonenumber and what `parse_number` reads for a number of `region` (the metadata of every region
+    sharing its country code, and its short numbers: tens of milliseconds of imports on first use), so that the
+    first number typed or dialled does not wait for them. Called off the GUI thread (CallableNow's warm-up)."""
+    if not is_valid_region(region):
+        return
+    import phonenumbers
+
+    example = phonenumbers.example_number(region.strip().upper())
+    if example is None:
+        return
+    try:
+        parse_number(phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164), region)
+    except PhoneError:
+        pass  # loading was the point; a region whose own example is refused still had its data read
+
+
 def digits_of(text: str) -> str:
     """Only the digits 0-9 of text, unicode digits (e.g. Arabic-Indic) converted to ASCII; used for search matching."""
     if text.isascii():

@@ -11,21 +11,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
 import pytest
 from pytestqt.qtbot import QtBot
 
 from PySide6.QtCore import QTimer
 
 from c2c_desktop.core.simulator import DEMO_ACCESS_KEY, DEMO_SECRET_ACCESS_KEY, RecordedRequest, StandInService
-from c2c_desktop.core.team import admin
-from c2c_desktop.core.team.server import TeamError, connect
+from c2c_desktop.core.team.server import TeamError
 from c2c_desktop.gui import mainwindow
 from c2c_desktop.gui.mainwindow import MainWindow
 from c2c_desktop.gui.profile import Profile
 from tests.gui.session_support import open_profile
 from tests.gui.windows import running_window
-from tests.pg_cluster import Cluster, find_bin_dir, start_cluster
 from tests.standin import raw_server
 from tests.team.conftest import TeamDb
 
@@ -60,42 +57,27 @@ def _journal(folder: Path) -> list[tuple[int, str, int | None]]:
 
 @dataclass
 class OwnServer:
-    cluster: Cluster
+    db: TeamDb  # on a cluster of the test's own (conftest's own_team_db)
     url: str
     password: str
     agent: str
 
     def stop(self) -> None:
-        result = self.cluster.run("pg_ctl", "-D", str(self.cluster.data), "-m", "fast", "-w", "stop")
-        assert result.returncode == 0, result.stderr
+        self.db.cluster.halt()
 
     def start(self) -> None:
-        data, log = str(self.cluster.data), str(self.cluster.log)
-        result = self.cluster.run("pg_ctl", "-D", data, "-l", log, "-w", "-t", "30", "start")
-        assert result.returncode == 0, result.stderr
+        self.db.cluster.resume()
 
     def calls(self) -> list[tuple[str, bool]]:
-        with connect(self.cluster.socket_url("postgres", "team")) as owner:
+        with self.db.owner() as owner:
             rows = owner.execute("SELECT state, team_guarded FROM c2c.calls ORDER BY id").fetchall()
         return [(str(state), bool(guarded)) for state, guarded in rows]
 
 
 @pytest.fixture
-def own_server(pg_cluster: Cluster) -> Iterator[OwnServer]:
-    """A second cluster (the session's pg_cluster fixture checks the binaries and psycopg first)."""
-    bin_dir = find_bin_dir()
-    assert bin_dir is not None
-    cluster = start_cluster(bin_dir)
-    try:
-        with psycopg.connect(cluster.admin_conninfo(), autocommit=True) as superuser:
-            superuser.execute('CREATE DATABASE "team"')
-        password = "Own-Server-Pass-41c2"
-        with connect(cluster.socket_url("postgres", "team")) as owner:
-            admin.init_team(owner)
-            admin.add_agent(owner, "alice", password)
-        yield OwnServer(cluster, cluster.tcp_url("alice", "team"), password, "alice")
-    finally:
-        cluster.stop()
+def own_server(own_team_db: TeamDb) -> OwnServer:
+    alice = own_team_db.add_agent("alice")
+    return OwnServer(own_team_db, own_team_db.url(alice), own_team_db.passwords[alice], alice)
 
 
 def _runqueue_wait_ms() -> float:
@@ -140,9 +122,6 @@ class Heartbeat:
 def test_server_stopped_manual_call_goes_out_journaled_first_unguarded_then_pushed_when_back(
     qtbot: QtBot, tmp_path: Path, standin: StandInService, own_server: OwnServer
 ) -> None:
-    import c2c_desktop.core.dialer  # noqa: F401  (the app warms these off the first call's path after it shows)
-    import c2c_desktop.core.rules.guard  # noqa: F401
-
     folder = tmp_path / "agent"
     own_server.stop()
     profile = _team_profile(folder, standin.url, own_server.url, own_server.password)
@@ -160,6 +139,8 @@ def test_server_stopped_manual_call_goes_out_journaled_first_unguarded_then_push
     standin._records = JournalAtRequest()
     with running_window(qtbot, profile) as window:
         qtbot.waitUntil(lambda: window.team.state == "offline", timeout=SIGNAL_MS)
+        # The app loads the rules and the numbering data off the first call's path once it shows (CallableNow).
+        qtbot.waitUntil(lambda: window.before_calling.callable_now.ready, timeout=SIGNAL_MS)
         heartbeat = Heartbeat()
         heartbeat.start()
         try:
@@ -187,7 +168,7 @@ def test_server_stopped_manual_call_goes_out_journaled_first_unguarded_then_push
         own_server.start()
         qtbot.waitUntil(lambda: window.team.pending == 0, timeout=SIGNAL_MS)
         assert own_server.calls() == [("done", False)]  # pushed, and marked not team-guarded on the server too
-        qtbot.waitUntil(lambda: window.team_label.text() == "Team: online as alice", timeout=SIGNAL_MS)
+        qtbot.waitUntil(lambda: window.team_label.text() == f"Team: online as {own_server.agent}", timeout=SIGNAL_MS)
     assert standin.request_count == 1
 
 
