@@ -16,6 +16,7 @@ from c2c_desktop.core.list_session import Mode, Phase
 from c2c_desktop.core.simulator import StandInService
 from c2c_desktop.gui.mainwindow import MainWindow
 from c2c_desktop.gui.profile import Profile
+from c2c_desktop.gui.session import CallingSession
 from tests.gui.session_support import enter, fill_store, lead_dial, lead_e164, open_profile, wait_card
 from tests.gui.windows import running_window
 from tests.team.conftest import TeamDb
@@ -48,9 +49,13 @@ def _guard_rows(team_db: TeamDb) -> dict[str, str]:
     return {str(number): str(agent) for number, agent in rows}
 
 
-def _start(qtbot: QtBot, window: MainWindow, list_id: int) -> None:
+def _start(qtbot: QtBot, window: MainWindow, list_id: int, team_state: str = "online") -> CallingSession:
+    """Once the team link is `team_state`: a preview session on the local list, its first card (Lead 00) shown."""
+    qtbot.waitUntil(lambda: window.team.state == team_state, timeout=WAIT_MS)
     assert window.start_list_session(list_id, mode=Mode.PREVIEW, countdown_ms=0)
     wait_card(qtbot, window, "Lead 00")
+    assert window.session is not None
+    return window.session
 
 
 def _enter_armed(qtbot: QtBot, window: MainWindow) -> None:
@@ -68,10 +73,7 @@ def test_a_number_in_the_team_cool_off_is_passed_over_and_the_next_card_is_claim
     folder = tmp_path / "alice"
     profile, list_id = _profile(folder, standin.url, team_db.url(alice), team_db.passwords[alice])
     with running_window(qtbot, profile) as window:
-        qtbot.waitUntil(lambda: window.team.state == "online", timeout=WAIT_MS)
-        _start(qtbot, window, list_id)
-        session = window.session
-        assert session is not None
+        session = _start(qtbot, window, list_id)
         _enter_armed(qtbot, window)
         # Never asked about, never dialled: the card moves on, saying why, as a calling-rules refusal would.
         wait_card(qtbot, window, "Lead 01")
@@ -100,10 +102,7 @@ def test_enter_during_the_claim_of_a_local_lists_card_sends_one_claim_and_one_ca
     folder = tmp_path / "alice"
     profile, list_id = _profile(folder, standin.url, team_db.url(alice), team_db.passwords[alice])
     with running_window(qtbot, profile) as window:
-        qtbot.waitUntil(lambda: window.team.state == "online", timeout=WAIT_MS)
-        _start(qtbot, window, list_id)
-        session = window.session
-        assert session is not None
+        session = _start(qtbot, window, list_id)
         with team_db.owner() as owner, owner.transaction():
             # The number guard locked by another transaction: the claim waits for it (a slow round trip, < 5 s).
             owner.execute("LOCK TABLE c2c.dial_guard IN EXCLUSIVE MODE")
@@ -131,8 +130,7 @@ def test_server_stopped_a_local_lists_card_is_called_marked_not_team_guarded(
     folder = tmp_path / "alice"
     profile, list_id = _profile(folder, standin.url, own_server.url, own_server.password)
     with running_window(qtbot, profile) as window:
-        qtbot.waitUntil(lambda: window.team.state == "offline", timeout=WAIT_MS)
-        _start(qtbot, window, list_id)
+        _start(qtbot, window, list_id, "offline")
         with qtbot.waitSignal(window.controller.call_finished, timeout=WAIT_MS):
             _enter_armed(qtbot, window)
         assert window._team_dial is not None and window._team_dial.requests == 1
